@@ -1,0 +1,111 @@
+# postern: one build for everything.
+#
+#   make            build the daemons and tools
+#   make check      build, then run every test (unit, integration, ASan+UBSan)
+#   make run        build, create run/ if missing, start the daemons in the foreground
+#   make fuzz       run each libFuzzer target for a bounded time
+#   make bench      run the benchmarks in tests/bench/
+#   make install    install under $(DESTDIR)$(PREFIX)
+#
+# O= selects the object directory, so an instrumented build can sit next to
+# the normal one: make O=build/asan SAN=1 builds build/asan/authd/authd.
+
+CC      ?= cc
+O       ?= .
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+PYTHON  ?= /usr/bin/python3
+
+WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
+HARDEN   = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -I. -pthread
+LDFLAGS += -pie -Wl,-z,relro,-z,now -pthread
+
+ifeq ($(SAN),1)
+HARDEN   = -fPIE
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIBS_AUTHD   = -llmdb -lscrypt -lbearssl -lseccomp
+LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
+
+COMMON_SRC = common/log.c common/config.c common/frame.c common/authproto.c \
+	     common/privsep.c common/base64.c common/base32.c common/util.c \
+	     common/netaddr.c
+AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
+	     authd/policy.c
+AUTHD_SRC  = authd/authd.c authd/server.c authd/worker.c authd/login.c \
+	     authd/sched.c
+AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
+	      authd/authctl_misc.c authd/authctl_audit.c authd/pwpolicy.c \
+	      authd/qr.c
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+PROGS = $(O)/authd/authd $(O)/authd/authctl
+TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
+	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
+	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox
+
+all: $(PROGS)
+
+$(O)/authd/authd: $(call obj,$(AUTHD_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/authd/authctl: $(call obj,$(AUTHCTL_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHCTL)
+
+$(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# ---- tests -------------------------------------------------------------
+
+deps:
+	@sh tests/deps.sh
+
+unit: $(TESTPROGS)
+	@sh tests/run_unit.sh $(TESTPROGS)
+
+check: deps
+	@sh tests/check.sh
+
+fuzz: deps
+	@sh tests/fuzz/run.sh
+
+bench: deps all
+	@sh tests/bench/run.sh
+
+run: deps all
+	@sh etc/run.sh
+
+# ---- install -----------------------------------------------------------
+
+MANPAGES = man/authd.8 man/authctl.8 man/postern.conf.5 man/postern.7
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)
+	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 man/authd.8 man/authctl.8 $(DESTDIR)$(MANDIR)/man8
+	install -d -m 0755 $(DESTDIR)/etc/postern
+	test -e $(DESTDIR)/etc/postern/postern.conf || install -m 0644 etc/postern.conf $(DESTDIR)/etc/postern/postern.conf
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MANPAGES)
+
+clean:
+	rm -rf build
+	find . -name '*.o' -delete -o -name '*.d' -delete
+	rm -f $(PROGS) $(TESTPROGS)
+
+.PHONY: all deps unit check fuzz bench run install lint-man clean

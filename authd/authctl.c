@@ -1,0 +1,528 @@
+/*
+ * authctl.c: the administrator's tool for authd's database: options, the
+ * command table, opening the LMDB environment with the right owner, and
+ * the helpers every command shares (see authctl.h).
+ *
+ * Runs as root or as any user (development mode).  As root it reads the
+ * root-owned configuration, prepares <state>/auth for the auth user, then
+ * drops to that user before opening LMDB, so that the files it creates
+ * belong to authd; everything after the drop runs unprivileged.  It trusts
+ * the configuration and nothing on the command line: every argument is
+ * checked before the command's one write transaction starts.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authd/audit.h"
+#include "authd/authctl.h"
+#include "authd/db.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/privsep.h"
+#include "common/util.h"
+
+typedef int (*ctl_prep_fn)(struct ctl *, int, char **, uid_t, gid_t);
+
+struct ctl_cmd {
+	const char	*group;
+	const char	*verb;		/* NULL: a one-word command */
+	ctl_fn		 fn;
+	ctl_prep_fn	 prep;		/* before the privilege drop, or NULL */
+	const char	*usage;
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "user", "add", ctl_user_add, NULL,
+	    "user add user [--password | --password-stdin]" },
+	{ "user", "del", ctl_user_del, NULL, "user del user" },
+	{ "user", "list", ctl_user_list, NULL, "user list" },
+	{ "user", "show", ctl_user_show, NULL, "user show user" },
+	{ "user", "passwd", ctl_user_passwd, NULL,
+	    "user passwd user [--password-stdin]" },
+	{ "user", "enable", ctl_user_enable, NULL, "user enable user" },
+	{ "user", "disable", ctl_user_disable, NULL, "user disable user" },
+	{ "user", "services", ctl_user_services, NULL,
+	    "user services user imap,pop3,smtp" },
+	{ "user", "networks", ctl_user_networks, NULL,
+	    "user networks user cidr ... | any" },
+	{ "totp", "enable", ctl_totp_enable, NULL, "totp enable user" },
+	{ "totp", "confirm", ctl_totp_confirm, NULL,
+	    "totp confirm user code" },
+	{ "totp", "disable", ctl_totp_disable, NULL, "totp disable user" },
+	{ "apppass", "add", ctl_apppass_add, NULL,
+	    "apppass add user label [--services list]" },
+	{ "apppass", "list", ctl_apppass_list, NULL, "apppass list user" },
+	{ "apppass", "revoke", ctl_apppass_revoke, NULL,
+	    "apppass revoke user label" },
+	{ "alias", "add", ctl_alias_add, NULL,
+	    "alias add alias target[,target ...]" },
+	{ "alias", "del", ctl_alias_del, NULL, "alias del alias" },
+	{ "alias", "list", ctl_alias_list, NULL, "alias list" },
+	{ "unlock", NULL, ctl_unlock, NULL, "unlock user" },
+	{ "ban", NULL, ctl_ban, NULL, "ban address [duration]" },
+	{ "unban", NULL, ctl_unban, NULL, "unban address" },
+	{ "bans", NULL, ctl_bans, NULL, "bans" },
+	{ "audit", NULL, ctl_audit, NULL,
+	    "audit [--user user] [--address address] [--since time] "
+	    "[--failed] [--follow] [--json] | --verify" },
+	{ "report", NULL, ctl_report, NULL, "report" },
+	{ "backup", NULL, ctl_backup, ctl_backup_prep, "backup dir" },
+};
+#define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+static void
+ctl_usage_all(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: authctl [-h] [-f file] command [argument ...]\n"
+	    "commands:\n");
+	for (i = 0; i < CTL_NCMDS; i++)
+		fprintf(out, "\t%s\n", ctl_cmds[i].usage);
+}
+
+void
+ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("authctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+ctl_usage(struct ctl *c)
+{
+	fprintf(stderr, "usage: authctl %s\n", c->usage);
+	return CTL_USAGE;
+}
+
+/* ctl_parse_opt: one option at argv[*i]; may consume the next word. */
+static int
+ctl_parse_opt(struct ctl_opt *opts, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *eq = strchr(a, '=');
+	size_t n = eq ? (size_t)(eq - a) : strlen(a);
+	struct ctl_opt *o;
+
+	for (o = opts; o != NULL && o->name != NULL; o++)
+		if (strlen(o->name) == n && strncmp(o->name, a, n) == 0)
+			break;
+	if (o == NULL || o->name == NULL) {
+		ctl_err("%.*s: unknown option", (int)n, a);
+		return -1;
+	}
+	if (o->set) {
+		ctl_err("%s: option given twice", o->name);
+		return -1;
+	}
+	o->set = 1;
+	if (!o->has_arg) {
+		if (eq == NULL)
+			return 0;
+		ctl_err("%s: option takes no value", o->name);
+		return -1;
+	}
+	if (eq != NULL)
+		o->val = eq + 1;
+	else if (*i + 1 < argc)
+		o->val = argv[++*i];
+	else {
+		ctl_err("%s: option needs a value", o->name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_parse(int argc, char **argv, struct ctl_opt *opts, char **pos,
+    int maxpos, int *npos)
+{
+	int i, n = 0, dashdash = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && argv[i][0] == '-' && argv[i][1] != '\0') {
+			if (ctl_parse_opt(opts, argc, argv, &i) == -1)
+				return -1;
+			continue;
+		}
+		if (n == maxpos) {
+			ctl_err("%s: unexpected argument", argv[i]);
+			return -1;
+		}
+		pos[n++] = argv[i];
+	}
+	*npos = n;
+	return 0;
+}
+
+int
+ctl_address_arg(const char *arg, char *out)
+{
+	if (str_copy(out, arg, AUTH_USER_MAX) == -1) {
+		ctl_err("%.40s...: address too long (at most %d bytes)", arg,
+		    AUTH_USER_MAX - 1);
+		return -1;
+	}
+	str_lower(out);
+	if (!user_name_valid(out)) {
+		ctl_err("%s: not a valid address (local@domain, printable "
+		    "ASCII without blanks)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_user_arg(struct ctl *c, const char *arg, char *out)
+{
+	const char *dom;
+
+	if (ctl_address_arg(arg, out) == -1)
+		return -1;
+	dom = strrchr(out, '@') + 1;
+	if (!config_is_local_domain(&c->cfg, dom)) {
+		ctl_err("%s: %s is not a local domain (add \"domain %s\" to "
+		    "%s)", out, dom, dom, c->cfgpath);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_user_load(struct ctl *c, MDB_txn *txn, const char *user,
+    struct user_rec *rec)
+{
+	switch (db_user_get(&c->db, txn, user, rec)) {
+	case 0:
+		return 0;
+	case 1:
+		ctl_err("%s: no such user", user);
+		return -1;
+	default:
+		ctl_err("%s: cannot read the user record", user);
+		return -1;
+	}
+}
+
+int
+ctl_begin(struct ctl *c, int write, MDB_txn **txn)
+{
+	if (db_begin(&c->db, write, txn) == -1) {
+		ctl_err("database: cannot start a %s transaction",
+		    write ? "write" : "read");
+		return -1;
+	}
+	return 0;
+}
+
+/* ctl_log_auth: the audit line goes to syslog (facility auth), never to
+ * the operator's terminal; warnings go back to stderr afterwards. */
+static void
+ctl_log_auth(const char *line)
+{
+	log_init("authctl", 0, 0);
+	log_auth("%s", line);
+	log_init("authctl", 1, 0);
+}
+
+int
+ctl_finish(struct ctl *c, MDB_txn *txn, const char *who, const char *reason)
+{
+	struct audit_event ev = { "authctl", "-", who, "-", "admin", reason,
+	    "-" };
+	char line[2048];
+
+	if (audit_append(&c->db, txn, now_us(), &ev, line,
+	    sizeof(line)) == -1) {
+		db_abort(txn);
+		ctl_err("audit: cannot append the audit record; nothing "
+		    "was changed");
+		return -1;
+	}
+	if (db_commit(txn) == -1) {
+		ctl_err("database: commit failed; nothing was changed");
+		return -1;
+	}
+	ctl_log_auth(line);
+	return 0;
+}
+
+void
+ctl_time(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%s", t == 0 ? "never" : "?");
+}
+
+void
+ctl_services(unsigned services, char *buf, size_t len)
+{
+	config_services_string(services, buf, len);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "none");
+}
+
+int
+ctl_key_str(const void *key, size_t keylen, char *buf, size_t len)
+{
+	if (keylen >= len || memchr(key, '\0', keylen) != NULL)
+		return -1;
+	memcpy(buf, key, keylen);
+	buf[keylen] = '\0';
+	return 0;
+}
+
+int
+ctl_user_rec(const char *key, const void *val, size_t len,
+    struct user_rec *rec)
+{
+	if (len != sizeof(*rec)) {
+		ctl_err("%s: corrupt user record (%zu bytes)", key, len);
+		return -1;
+	}
+	memcpy(rec, val, sizeof(*rec));
+	if (rec->version != USER_REC_VERSION) {
+		ctl_err("%s: unknown user record version %u", key,
+		    rec->version);
+		return -1;
+	}
+	return 0;
+}
+
+/* ctl_mkdirs: mkdir -p path; parents 0755 (authd must traverse them),
+ * path itself 0700.  *created tells whether path was made here. */
+static int
+ctl_mkdirs(const char *path, int *created)
+{
+	char buf[CONFIG_PATH_MAX + 8];
+	struct stat st;
+	char *p;
+
+	*created = 0;
+	if (str_copy(buf, path, sizeof(buf)) == -1) {
+		ctl_err("%s: path too long", path);
+		return -1;
+	}
+	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) == 0) {
+			if (chmod(buf, 0755) == -1) {
+				ctl_err("%s: chmod: %s", buf, strerror(errno));
+				return -1;
+			}
+		} else if (errno != EEXIST) {
+			ctl_err("%s: cannot create: %s", buf, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) == 0)
+		*created = 1;
+	else if (errno != EEXIST) {
+		ctl_err("%s: cannot create: %s", buf, strerror(errno));
+		return -1;
+	}
+	if (stat(buf, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		ctl_err("%s: not a directory", buf);
+		return -1;
+	}
+	return 0;
+}
+
+/* ctl_chown_root: give dir (or name inside it) to the auth user when root
+ * owns it, so that authd can open what an earlier root run created. */
+static int
+ctl_chown_root(int dfd, const char *dir, const char *name, uid_t uid,
+    gid_t gid, int force)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) ==
+	    -1)
+		return errno == ENOENT ? 0 : -1;
+	if (st.st_uid == uid || (!force && st.st_uid != 0))
+		return 0;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		ctl_err("%s/%s: not a regular file", dir, name);
+		return -1;
+	}
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW |
+	    AT_EMPTY_PATH) == -1) {
+		ctl_err("%s/%s: chown: %s", dir, name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ctl_auth_user: the auth user's ids; root is refused. */
+static int
+ctl_auth_user(struct ctl *c, uid_t *uid, gid_t *gid)
+{
+	const char *name = c->cfg.users[ROLE_AUTH];
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH)
+			ctl_err("auth user %s: lookup failed: %s", name,
+			    strerror(errno));
+		else
+			ctl_err("auth user %s does not exist; create it with: "
+			    "useradd --system --no-create-home --shell "
+			    "/usr/sbin/nologin %s", name, name);
+		return -1;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		ctl_err("auth user %s has uid or gid 0; it must be an "
+		    "unprivileged system user", name);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/* ctl_db_dir: make <state>/auth ready and, as root, drop to the auth user
+ * (after the command's own preparation, if any). */
+static int
+ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
+    char *dir, size_t len)
+{
+	uid_t uid;
+	gid_t gid;
+	int created, dfd, rc;
+
+	if ((size_t)snprintf(dir, len, "%s/auth", c->cfg.state_dir) >= len) {
+		ctl_err("%s/auth: path too long", c->cfg.state_dir);
+		return -1;
+	}
+	if (privsep_is_dev())
+		return ctl_mkdirs(dir, &created);
+	if (ctl_auth_user(c, &uid, &gid) == -1 ||
+	    ctl_mkdirs(dir, &created) == -1)
+		return -1;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		ctl_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	rc = ctl_chown_root(dfd, dir, "", uid, gid, created);
+	if (rc == 0)
+		rc = ctl_chown_root(dfd, dir, "data.mdb", uid, gid, 0);
+	if (rc == 0)
+		rc = ctl_chown_root(dfd, dir, "lock.mdb", uid, gid, 0);
+	close(dfd);
+	if (rc == -1)
+		return -1;
+	if (cmd->prep != NULL && cmd->prep(c, argc, argv, uid, gid) != 0)
+		return -1;
+	privsep_drop(NULL, uid, gid);
+	return 0;
+}
+
+/* ctl_lookup: the command named by the first one or two words. */
+static const struct ctl_cmd *
+ctl_lookup(int argc, char **argv, int *nwords)
+{
+	size_t i;
+	int group = 0;
+
+	for (i = 0; i < CTL_NCMDS; i++) {
+		if (strcmp(argv[0], ctl_cmds[i].group) != 0)
+			continue;
+		group = 1;
+		if (ctl_cmds[i].verb == NULL) {
+			*nwords = 1;
+			return &ctl_cmds[i];
+		}
+		if (argc > 1 && strcmp(argv[1], ctl_cmds[i].verb) == 0) {
+			*nwords = 2;
+			return &ctl_cmds[i];
+		}
+	}
+	if (!group) {
+		ctl_err("%s: unknown command", argv[0]);
+		ctl_usage_all(stderr);
+		return NULL;
+	}
+	if (argc > 1)
+		ctl_err("%s %s: unknown command", argv[0], argv[1]);
+	fprintf(stderr, "usage:\n");
+	for (i = 0; i < CTL_NCMDS; i++)
+		if (strcmp(argv[0], ctl_cmds[i].group) == 0)
+			fprintf(stderr, "\tauthctl %s\n", ctl_cmds[i].usage);
+	return NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct ctl c;
+	const struct ctl_cmd *cmd;
+	char dir[CONFIG_PATH_MAX + 8];
+	int ch, nw, rc;
+
+	c.cfgpath = CONFIG_PATH_DEFAULT;
+	log_init("authctl", 1, 0);
+	umask(077);
+	while ((ch = getopt(argc, argv, "+f:h")) != -1) {
+		switch (ch) {
+		case 'f':
+			c.cfgpath = optarg;
+			break;
+		case 'h':
+			ctl_usage_all(stdout);
+			return CTL_OK;
+		default:
+			ctl_usage_all(stderr);
+			return CTL_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		ctl_usage_all(stderr);
+		return CTL_USAGE;
+	}
+	if ((cmd = ctl_lookup(argc, argv, &nw)) == NULL)
+		return CTL_USAGE;
+	c.usage = cmd->usage;
+	if (config_load(&c.cfg, c.cfgpath) == -1)
+		return CTL_ERR;
+	c.now = now_us() / 1000000;
+	if (ctl_db_dir(&c, cmd, argc - nw, argv + nw, dir, sizeof(dir)) == -1)
+		return CTL_ERR;
+	if (db_open(&c.db, dir) == -1) {
+		ctl_err("%s: cannot open the database", dir);
+		return CTL_ERR;
+	}
+	rc = cmd->fn(&c, argc - nw, argv + nw);
+	db_close(&c.db);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ctl_err("standard output: %s", strerror(errno));
+		rc = CTL_ERR;
+	}
+	return rc;
+}

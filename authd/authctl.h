@@ -1,0 +1,157 @@
+/*
+ * authctl.h: what the authctl_*.c files share: the command context, the
+ * command functions and the helpers in authctl.c for arguments, time,
+ * errors and the one write transaction each command makes.
+ *
+ * Runs in authctl, the administrator's tool, which opens authd's LMDB
+ * environment directly (after dropping to the auth user when started as
+ * root).  It trusts the root-owned configuration and the operator at the
+ * terminal as far as a root shell is trusted, but checks every argument
+ * anyway so that a typo cannot half-write a record: each command makes all
+ * its checks first, then one write transaction that also appends the
+ * audit record, then logs the audit line after the commit.  Secrets are
+ * printed once on stdout, never logged, and wiped with explicit_bzero.
+ */
+#ifndef POSTERN_AUTHCTL_H
+#define POSTERN_AUTHCTL_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "authd/db.h"
+#include "common/authproto.h"
+#include "common/config.h"
+
+/* Exit statuses. */
+#define CTL_OK		0
+#define CTL_ERR		1
+#define CTL_USAGE	2
+
+#define CTL_TIME_MAX	32	/* "2026-11-26T10:00:00Z" and more */
+
+struct ctl {
+	struct config	 cfg;
+	const char	*cfgpath;
+	const char	*usage;		/* of the running command */
+	struct db	 db;
+	int64_t		 now;		/* seconds, taken once at start */
+};
+
+/* A command: ctl and the arguments after the command words. */
+typedef int (*ctl_fn)(struct ctl *, int argc, char **argv);
+
+/*
+ * Long options of one command.  ctl_parse fills set and val; options may
+ * come before, between or after the operands; "--" ends them.
+ */
+struct ctl_opt {
+	const char	*name;		/* "--password-stdin" */
+	int		 has_arg;	/* takes "--name VALUE" or "--name=VALUE" */
+	int		 set;
+	const char	*val;
+};
+
+/*
+ * ctl_parse: split argv into options (opts, terminated by a NULL name)
+ * and at most maxpos operands stored in pos; *npos gets their number.
+ * Returns 0, or -1 after an error line on stderr (unknown option, missing
+ * value, option given twice, too many operands).
+ */
+int	ctl_parse(int argc, char **argv, struct ctl_opt *opts, char **pos,
+	    int maxpos, int *npos);
+
+/* ctl_usage: print the running command's usage line; returns CTL_USAGE. */
+int	ctl_usage(struct ctl *c);
+
+/* ctl_err: print "authctl: " fmt "\n" on stderr. */
+void	ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * ctl_user_arg: copy arg into out (AUTH_USER_MAX bytes) lowercased and
+ * check that it is a valid address in a local domain.  Returns 0, or -1
+ * after an error line.  ctl_address_arg does the same for an address
+ * that may be in any domain (alias targets).
+ */
+int	ctl_user_arg(struct ctl *c, const char *arg, char *out);
+int	ctl_address_arg(const char *arg, char *out);
+
+/*
+ * ctl_user_load: read user's record in txn.  Returns 0 when found, or -1
+ * after an error line ("no such user" or the database's reason).
+ */
+int	ctl_user_load(struct ctl *c, MDB_txn *txn, const char *user,
+	    struct user_rec *rec);
+
+/*
+ * ctl_begin: start a transaction (write non-zero: read-write); 0 or -1
+ * after an error line.  ctl_finish: in the write transaction txn, append
+ * the audit record (service "authctl", result "admin", the given user or
+ * address and reason), commit, and log the audit line; txn is gone
+ * afterwards either way.  Returns 0, or -1 after an error line, in which
+ * case nothing was written.
+ */
+int	ctl_begin(struct ctl *c, int write, MDB_txn **txn);
+int	ctl_finish(struct ctl *c, MDB_txn *txn, const char *user,
+	    const char *reason);
+
+/* ctl_time: seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC), "never" for 0. */
+void	ctl_time(int64_t t, char *buf, size_t len);
+
+/* ctl_services: SERVICE_* bits as "imap,smtp", "none" when 0. */
+void	ctl_services(unsigned services, char *buf, size_t len);
+
+/*
+ * ctl_key_str: copy an LMDB string key (not NUL-terminated) into buf of
+ * len bytes; returns 0, or -1 when it does not fit or holds a NUL.
+ */
+int	ctl_key_str(const void *key, size_t keylen, char *buf, size_t len);
+
+/*
+ * ctl_user_rec: copy a raw users value into rec; 0, or -1 when its size
+ * or version is wrong (an error line names key).
+ */
+int	ctl_user_rec(const char *key, const void *val, size_t len,
+	    struct user_rec *rec);
+
+/* authctl_user.c */
+int	ctl_user_add(struct ctl *, int, char **);
+int	ctl_user_del(struct ctl *, int, char **);
+int	ctl_user_list(struct ctl *, int, char **);
+int	ctl_user_show(struct ctl *, int, char **);
+int	ctl_user_passwd(struct ctl *, int, char **);
+int	ctl_user_enable(struct ctl *, int, char **);
+int	ctl_user_disable(struct ctl *, int, char **);
+int	ctl_user_services(struct ctl *, int, char **);
+int	ctl_user_networks(struct ctl *, int, char **);
+
+/* authctl_totp.c */
+int	ctl_totp_enable(struct ctl *, int, char **);
+int	ctl_totp_confirm(struct ctl *, int, char **);
+int	ctl_totp_disable(struct ctl *, int, char **);
+
+/* authctl_misc.c */
+int	ctl_apppass_add(struct ctl *, int, char **);
+int	ctl_apppass_list(struct ctl *, int, char **);
+int	ctl_apppass_revoke(struct ctl *, int, char **);
+int	ctl_alias_add(struct ctl *, int, char **);
+int	ctl_alias_del(struct ctl *, int, char **);
+int	ctl_alias_list(struct ctl *, int, char **);
+int	ctl_unlock(struct ctl *, int, char **);
+int	ctl_ban(struct ctl *, int, char **);
+int	ctl_unban(struct ctl *, int, char **);
+int	ctl_bans(struct ctl *, int, char **);
+int	ctl_backup(struct ctl *, int, char **);
+/*
+ * ctl_backup_prep: runs before the privilege drop (as root, with uid and
+ * gid the auth user's): create the backup directory and hand it to the
+ * auth user, so that the unprivileged copy can write into it.
+ */
+int	ctl_backup_prep(struct ctl *, int, char **, uid_t, gid_t);
+
+/* authctl_audit.c */
+int	ctl_audit(struct ctl *, int, char **);
+int	ctl_report(struct ctl *, int, char **);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * authctl_totp.c: the "totp" commands of authctl: enrolment of a second
+ * factor (enable shows the secret, the otpauth:// URI and its QR code;
+ * confirm checks a first code and hands out recovery codes) and disable.
+ *
+ * Runs in authctl, after the drop to the auth user.  The code typed by the
+ * operator is untrusted input checked by totp_verify.  The TOTP secret and
+ * the recovery codes are shown once on stdout and stored (the secret as
+ * is, because authd must compute codes from it; recovery codes only as
+ * SHA-256 digests); all copies in memory are wiped before returning.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "authd/authctl.h"
+#include "authd/password.h"
+#include "authd/qr.h"
+#include "authd/totp.h"
+#include "common/base32.h"
+#include "common/util.h"
+
+#define TOTP_URI_MAX	1024
+
+struct totp_new {
+	uint8_t	secret[TOTP_SECRET_LEN];
+	char	codes[DB_RECOVERY_CODES][SECRET_TEXT_MAX];
+	int64_t	step;
+};
+
+/*
+ * totp_update: load user in a write transaction, let fn check and change
+ * the record, clear the user's 2FA trust windows (they belong to the
+ * enrolment being replaced), store and finish with reason.  fn returns
+ * -1 to refuse (after an error line) or 1 for "nothing to do".
+ */
+static int
+totp_update(struct ctl *c, const char *user, const char *reason,
+    int (*fn)(struct ctl *, const char *, struct user_rec *,
+    struct totp_new *), struct totp_new *tn)
+{
+	struct user_rec rec;
+	MDB_txn *txn;
+	int rc = CTL_ERR, r;
+
+	if (ctl_begin(c, 1, &txn) == -1)
+		return CTL_ERR;
+	if (ctl_user_load(c, txn, user, &rec) == -1 ||
+	    (r = fn(c, user, &rec, tn)) == -1)
+		db_abort(txn);
+	else if (r == 1) {
+		db_abort(txn);
+		rc = CTL_OK;
+	} else if (db_del_prefix(&c->db, txn, c->db.trust, user,
+	    strlen(user) + 1) == -1 ||
+	    db_user_put(&c->db, txn, user, &rec) == -1) {
+		ctl_err("%s: cannot update the user record", user);
+		db_abort(txn);
+	} else if (ctl_finish(c, txn, user, reason) == 0)
+		rc = CTL_OK;
+	explicit_bzero(&rec, sizeof(rec));
+	return rc;
+}
+
+static int
+totp_user(struct ctl *c, int argc, char **argv, char *user, char **code)
+{
+	char *pos[2];
+	int n;
+
+	if (ctl_parse(argc, argv, NULL, pos, 2, &n) == -1 ||
+	    n != (code ? 2 : 1))
+		return ctl_usage(c);
+	if (code != NULL)
+		*code = pos[1];
+	return ctl_user_arg(c, pos[0], user) == -1 ? CTL_ERR : CTL_OK;
+}
+
+static int
+totp_set_pending(struct ctl *c, const char *user, struct user_rec *rec,
+    struct totp_new *tn)
+{
+	if (rec->totp_state == TOTP_ACTIVE) {
+		ctl_err("%s: 2FA is already active (run \"authctl totp "
+		    "disable %s\" first)", user, user);
+		return -1;
+	}
+	memcpy(rec->totp_secret, tn->secret, sizeof(rec->totp_secret));
+	memset(rec->recovery, 0, sizeof(rec->recovery));
+	rec->totp_state = TOTP_PENDING;
+	rec->totp_last_step = -1;
+	return 0;
+}
+
+/* totp_show: what the user needs to enrol: secret, URI, QR code. */
+static int
+totp_show(struct ctl *c, const char *user, const uint8_t *secret)
+{
+	char b32[BASE32_LEN(TOTP_SECRET_LEN) + 1], uri[TOTP_URI_MAX];
+	const char *issuer = "postern";
+	int rc = -1;
+
+	if (c->cfg.hostname[0] != '\0' &&
+	    strcmp(c->cfg.hostname, "localhost") != 0)
+		issuer = c->cfg.hostname;
+	if (base32_encode(secret, TOTP_SECRET_LEN, b32, sizeof(b32)) == 0 ||
+	    totp_uri(uri, sizeof(uri), issuer, user, b32) == -1) {
+		ctl_err("%s: cannot encode the secret", user);
+		goto out;
+	}
+	printf("secret: %s\n%s\n", b32, uri);
+	if (fflush(stdout) == EOF || qr_print(stdout, uri) == -1)
+		ctl_err("%s: cannot draw the QR code; enter the secret by "
+		    "hand", user);
+	printf("Scan the code (or enter the secret) in an authenticator "
+	    "app, then run: authctl totp confirm %s CODE\n", user);
+	rc = 0;
+out:
+	explicit_bzero(b32, sizeof(b32));
+	explicit_bzero(uri, sizeof(uri));
+	return rc;
+}
+
+int
+ctl_totp_enable(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX];
+	struct totp_new tn;
+	int rc;
+
+	if ((rc = totp_user(c, argc, argv, user, NULL)) != CTL_OK)
+		return rc;
+	random_bytes(tn.secret, sizeof(tn.secret));
+	rc = totp_update(c, user, "totp enabled", totp_set_pending, &tn);
+	if (rc == CTL_OK && totp_show(c, user, tn.secret) == -1)
+		rc = CTL_ERR;
+	explicit_bzero(&tn, sizeof(tn));
+	return rc;
+}
+
+static int
+totp_set_active(struct ctl *c, const char *user, struct user_rec *rec,
+    struct totp_new *tn)
+{
+	char norm[SECRET_TEXT_MAX];
+	int i;
+
+	if (rec->totp_state != TOTP_PENDING) {
+		ctl_err("%s: %s", user, rec->totp_state == TOTP_ACTIVE ?
+		    "2FA is already confirmed" :
+		    "2FA is not being enrolled (run \"authctl totp enable\" "
+		    "first)");
+		return -1;
+	}
+	tn->step = totp_verify(rec->totp_secret, sizeof(rec->totp_secret),
+	    tn->codes[0], c->now, c->cfg.totp_window, 0);
+	if (tn->step == -1) {
+		ctl_err("%s: the code does not match (check the clock of the "
+		    "device and that the secret was entered correctly)", user);
+		return -1;
+	}
+	for (i = 0; i < DB_RECOVERY_CODES; i++) {
+		if (secret_generate(tn->codes[i], SECRET_TEXT_MAX,
+		    RECOVERY_LETTERS) == -1) {
+			ctl_err("%s: cannot generate recovery codes", user);
+			return -1;
+		}
+		memcpy(norm, tn->codes[i], SECRET_TEXT_MAX);
+		secret_normalize(norm);
+		secret_digest(norm, strlen(norm), rec->recovery[i]);
+	}
+	explicit_bzero(norm, sizeof(norm));
+	rec->totp_state = TOTP_ACTIVE;
+	rec->totp_last_step = tn->step;
+	return 0;
+}
+
+int
+ctl_totp_confirm(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX], *code;
+	struct totp_new tn;
+	int i, rc;
+
+	if ((rc = totp_user(c, argc, argv, user, &code)) != CTL_OK)
+		return rc;
+	if (strlen(code) != 6 || strspn(code, "0123456789") != 6) {
+		ctl_err("%s: the code must be exactly six digits", code);
+		return CTL_ERR;
+	}
+	memset(&tn, 0, sizeof(tn));
+	memcpy(tn.codes[0], code, 7);
+	rc = totp_update(c, user, "totp confirmed", totp_set_active, &tn);
+	if (rc == CTL_OK) {
+		fprintf(stderr, "authctl: 2FA is active for %s; recovery "
+		    "codes (each works once, shown once):\n", user);
+		for (i = 0; i < DB_RECOVERY_CODES; i++)
+			printf("%s\n", tn.codes[i]);
+	}
+	explicit_bzero(&tn, sizeof(tn));
+	return rc;
+}
+
+static int
+totp_set_none(struct ctl *c, const char *user, struct user_rec *rec,
+    struct totp_new *tn)
+{
+	if (rec->totp_state == TOTP_NONE) {
+		ctl_err("%s: 2FA is not enabled; nothing to do", user);
+		return 1;
+	}
+	rec->totp_state = TOTP_NONE;
+	explicit_bzero(rec->totp_secret, sizeof(rec->totp_secret));
+	explicit_bzero(rec->recovery, sizeof(rec->recovery));
+	rec->totp_last_step = 0;
+	return 0;
+}
+
+int
+ctl_totp_disable(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX];
+	int rc;
+
+	if ((rc = totp_user(c, argc, argv, user, NULL)) != CTL_OK)
+		return rc;
+	return totp_update(c, user, "totp disabled", totp_set_none, NULL);
+}

@@ -1,0 +1,643 @@
+/*
+ * authctl_user.c: the "user" commands of authctl: add, del, list, show,
+ * passwd, enable, disable, services, networks; and reading a new password
+ * from the terminal (without echo) or from standard input.
+ *
+ * Runs in authctl, after the drop to the auth user.  Passwords are
+ * untrusted text from the operator: they are judged by pwpolicy_check,
+ * hashed with scrypt before the write transaction starts (hashing takes
+ * a while and LMDB has one writer), never logged, and wiped as soon as the
+ * hash exists.  A generated password is printed once, alone on stdout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "authd/audit.h"
+#include "authd/authctl.h"
+#include "authd/password.h"
+#include "authd/pwpolicy.h"
+#include "authd/records.h"
+#include "common/config.h"
+#include "common/netaddr.h"
+#include "common/util.h"
+
+#define PW_MAX		AUTH_SECRET_MAX
+#define PW_GEN_LETTERS	20
+#define PW_GEN_STRENGTH	301	/* tenths of log10(2^100) */
+
+static volatile sig_atomic_t user_sig;
+
+static void
+user_on_signal(int sig)
+{
+	user_sig = sig;
+}
+
+/* user_tty_line: one line from the terminal fd, echo off; -1 on error. */
+static int
+user_tty_line(int fd, const char *prompt, char *buf, size_t len)
+{
+	struct termios old, raw;
+	size_t n = 0;
+	ssize_t r;
+	char ch;
+
+	if (tcgetattr(fd, &old) == -1)
+		return -1;
+	raw = old;
+	raw.c_lflag &= ~(ECHO | ECHONL);
+	raw.c_lflag |= ICANON;
+	if (write(fd, prompt, strlen(prompt)) == -1 ||
+	    tcsetattr(fd, TCSAFLUSH, &raw) == -1)
+		return -1;
+	for (;;) {
+		if ((r = read(fd, &ch, 1)) != 1 || user_sig)
+			break;
+		if (ch == '\n')
+			break;
+		if (n + 1 < len)
+			buf[n] = ch;
+		n++;
+	}
+	(void)tcsetattr(fd, TCSAFLUSH, &old);
+	(void)write(fd, "\n", 1);
+	explicit_bzero(&ch, sizeof(ch));
+	if (r != 1 || user_sig)
+		return -1;
+	if (n + 1 > len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* user_ask: the password twice from /dev/tty; signals end the prompt
+ * (the terminal gets its echo back) instead of killing the process. */
+static int
+user_ask(const char *user, char *pw, size_t len)
+{
+	char again[PW_MAX], prompt[AUTH_USER_MAX + 40];
+	struct sigaction sa, old[3];
+	const int sigs[3] = { SIGINT, SIGTERM, SIGQUIT };
+	int fd, i, rc = -1;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1) {
+		ctl_err("%s: no terminal to ask for the password (use "
+		    "--password-stdin): %s", user, strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = user_on_signal;
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	snprintf(prompt, sizeof(prompt), "New password for %s: ", user);
+	if (user_tty_line(fd, prompt, pw, len) == -1 ||
+	    user_tty_line(fd, "Again: ", again, sizeof(again)) == -1)
+		ctl_err("%s: cannot read the password: %s", user,
+		    user_sig ? "interrupted" : errno == EMSGSIZE ?
+		    "too long" : strerror(errno));
+	else if (strcmp(pw, again) != 0)
+		ctl_err("%s: the passwords do not match", user);
+	else if (pw[0] == '\0')
+		ctl_err("%s: empty password", user);
+	else
+		rc = 0;
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	explicit_bzero(again, sizeof(again));
+	close(fd);
+	return rc;
+}
+
+/* user_stdin: one line from standard input, newline stripped. */
+static int
+user_stdin(const char *user, char *pw, size_t len)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getchar()) != EOF && ch != '\n') {
+		if (ch == '\0') {
+			ctl_err("%s: password on standard input holds a NUL "
+			    "byte", user);
+			return -1;
+		}
+		if (n + 1 >= len) {
+			ctl_err("%s: password on standard input too long "
+			    "(at most %zu bytes)", user, len - 1);
+			return -1;
+		}
+		pw[n++] = (char)ch;
+	}
+	if (ferror(stdin)) {
+		ctl_err("%s: standard input: %s", user, strerror(errno));
+		return -1;
+	}
+	if (n > 0 && pw[n - 1] == '\r')
+		n--;
+	pw[n] = '\0';
+	if (n == 0) {
+		ctl_err("%s: empty password on standard input", user);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * user_new_password: read (from_stdin or the terminal), judge and hash a
+ * password for user into hash; *strength gets tenths of log10(guesses).
+ */
+static int
+user_new_password(struct ctl *c, const char *user, int from_stdin,
+    char hash[DB_HASH_MAX], int *strength)
+{
+	char pw[PW_MAX], why[256];
+	int rc = -1;
+
+	if ((from_stdin ? user_stdin(user, pw, sizeof(pw)) :
+	    user_ask(user, pw, sizeof(pw))) == -1)
+		goto out;
+	if (pwpolicy_check(&c->cfg, user, pw, why, sizeof(why),
+	    strength) == -1) {
+		ctl_err("%s: password refused: %s", user, why);
+		goto out;
+	}
+	if (password_hash((const uint8_t *)pw, strlen(pw),
+	    c->cfg.auth_scrypt_cost, hash) == -1) {
+		ctl_err("%s: password hashing failed (scrypt cost %d)", user,
+		    c->cfg.auth_scrypt_cost);
+		goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+/* user_one: parse "USER" alone, with the given options. */
+static int
+user_one(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
+    char *user)
+{
+	char *pos[1];
+	int n;
+
+	if (ctl_parse(argc, argv, opts, pos, 1, &n) == -1 || n != 1)
+		return ctl_usage(c);
+	return ctl_user_arg(c, pos[0], user) == -1 ? CTL_ERR : CTL_OK;
+}
+
+/* user_absent: 0 when neither a user nor an alias has that name. */
+static int
+user_absent(struct ctl *c, MDB_txn *txn, const char *user)
+{
+	struct user_rec rec;
+	char t[DB_ALIAS_MAX];
+	int rc;
+
+	if ((rc = db_user_get(&c->db, txn, user, &rec)) == 0)
+		ctl_err("%s: user exists already", user);
+	else if (rc == 1 &&
+	    (rc = db_alias_get(&c->db, txn, user, t, sizeof(t))) == 0)
+		ctl_err("%s: an alias has that name (authctl alias del %s)",
+		    user, user);
+	else if (rc == 1)
+		return 0;
+	else
+		ctl_err("%s: cannot read the database", user);
+	explicit_bzero(&rec, sizeof(rec));
+	return -1;
+}
+
+/* user_add_check: the checks of "user add" in a read transaction. */
+static int
+user_add_check(struct ctl *c, const char *user)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (ctl_begin(c, 0, &txn) == -1)
+		return -1;
+	rc = user_absent(c, txn, user);
+	db_abort(txn);
+	return rc;
+}
+
+int
+ctl_user_add(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_opt opts[] = { { "--password", 0, 0, NULL },
+	    { "--password-stdin", 0, 0, NULL }, { NULL, 0, 0, NULL } };
+	char user[AUTH_USER_MAX], gen[SECRET_TEXT_MAX];
+	struct user_rec rec;
+	MDB_txn *txn;
+	int rc, strength = PW_GEN_STRENGTH;
+
+	if ((rc = user_one(c, argc, argv, opts, user)) != CTL_OK)
+		return rc;
+	if (opts[0].set && opts[1].set)
+		return ctl_usage(c);
+	if (user_add_check(c, user) == -1)
+		return CTL_ERR;
+	user_rec_init(&rec, c->cfg.default_services, c->now);
+	gen[0] = '\0';
+	if (!opts[0].set && !opts[1].set) {
+		if (secret_generate(gen, sizeof(gen), PW_GEN_LETTERS) == -1 ||
+		    password_hash((const uint8_t *)gen, strlen(gen),
+		    c->cfg.auth_scrypt_cost, rec.hash) == -1) {
+			ctl_err("%s: cannot generate the password", user);
+			goto fail;
+		}
+	} else if (user_new_password(c, user, opts[1].set, rec.hash,
+	    &strength) == -1)
+		goto fail;
+	rec.pw_strength = strength;
+	if (ctl_begin(c, 1, &txn) == -1)
+		goto fail;
+	if (user_absent(c, txn, user) == -1 ||
+	    db_user_put(&c->db, txn, user, &rec) == -1) {
+		db_abort(txn);
+		goto fail;
+	}
+	if (ctl_finish(c, txn, user, "user add") == -1)
+		goto fail;
+	if (gen[0] != '\0') {
+		fprintf(stderr, "authctl: generated password for %s (shown "
+		    "once):\n", user);
+		printf("%s\n", gen);
+	}
+	explicit_bzero(gen, sizeof(gen));
+	explicit_bzero(&rec, sizeof(rec));
+	return CTL_OK;
+fail:
+	explicit_bzero(gen, sizeof(gen));
+	explicit_bzero(&rec, sizeof(rec));
+	return CTL_ERR;
+}
+
+/* user_alias_warn: tell which aliases still point at a deleted user. */
+static int
+user_alias_warn(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	const char *user = arg;
+	char alias[AUTH_USER_MAX], t[DB_ALIAS_MAX + 2], u[AUTH_USER_MAX + 2];
+
+	if (ctl_key_str(k->mv_data, k->mv_size, alias, sizeof(alias)) == -1 ||
+	    v->mv_size >= DB_ALIAS_MAX)
+		return 0;
+	t[0] = ',';
+	memcpy(t + 1, v->mv_data, v->mv_size);
+	t[v->mv_size + 1] = ',';
+	t[v->mv_size + 2] = '\0';
+	snprintf(u, sizeof(u), ",%s,", user);
+	if (strstr(t, u) != NULL)
+		ctl_err("warning: alias %s still points to %s", alias, user);
+	return 0;
+}
+
+int
+ctl_user_del(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX];
+	struct user_rec rec;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+		return rc;
+	if (ctl_begin(c, 1, &txn) == -1)
+		return CTL_ERR;
+	if (ctl_user_load(c, txn, user, &rec) == -1 ||
+	    db_user_del(&c->db, txn, user) != 0) {
+		db_abort(txn);
+		return CTL_ERR;
+	}
+	explicit_bzero(&rec, sizeof(rec));
+	(void)db_each(&c->db, txn, c->db.aliases, NULL, 0, user_alias_warn,
+	    user);
+	return ctl_finish(c, txn, user, "user del") == -1 ? CTL_ERR : CTL_OK;
+}
+
+static const char *
+user_totp_word(uint32_t state)
+{
+	return state == TOTP_ACTIVE ? "on" : state == TOTP_PENDING ?
+	    "pending" : "off";
+}
+
+static int
+user_list_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	char user[AUTH_USER_MAX], svc[32];
+	struct user_rec rec;
+
+	if (ctl_key_str(k->mv_data, k->mv_size, user, sizeof(user)) == -1) {
+		ctl_err("users: malformed key");
+		return -1;
+	}
+	if (ctl_user_rec(user, v->mv_data, v->mv_size, &rec) == -1)
+		return -1;
+	ctl_services(rec.services, svc, sizeof(svc));
+	printf("%s %s %s 2fa=%s networks=%u\n", user,
+	    (rec.flags & USER_DISABLED) ? "disabled" : "enabled", svc,
+	    user_totp_word(rec.totp_state), rec.nnets);
+	explicit_bzero(&rec, sizeof(rec));
+	return 0;
+}
+
+int
+ctl_user_list(struct ctl *c, int argc, char **argv)
+{
+	MDB_txn *txn;
+	int n, rc;
+
+	if (ctl_parse(argc, argv, NULL, NULL, 0, &n) == -1)
+		return ctl_usage(c);
+	if (ctl_begin(c, 0, &txn) == -1)
+		return CTL_ERR;
+	rc = db_each(&c->db, txn, c->db.users, NULL, 0, user_list_one, NULL);
+	db_abort(txn);
+	return rc == -1 ? CTL_ERR : CTL_OK;
+}
+
+static int
+user_count_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* user_show_print: everything about rec except its secrets. */
+static void
+user_show_print(struct ctl *c, const char *user, const struct user_rec *rec,
+    int napp, const struct counter_rec *fail)
+{
+	char t[CTL_TIME_MAX], svc[32], net[NETADDR_STRLEN];
+	int i, left = 0;
+	static const uint8_t zero[32];
+
+	printf("user: %s\nstate: %s\n", user,
+	    (rec->flags & USER_DISABLED) ? "disabled" : "enabled");
+	ctl_time(rec->created, t, sizeof(t));
+	printf("created: %s\n", t);
+	ctl_time(rec->pw_set, t, sizeof(t));
+	if (rec->pw_strength < 0)
+		printf("password set: %s, strength unknown\n", t);
+	else
+		printf("password set: %s, strength 10^%d.%d guesses\n", t,
+		    rec->pw_strength / 10, rec->pw_strength % 10);
+	ctl_services(rec->services, svc, sizeof(svc));
+	printf("services: %s\nnetworks:", svc);
+	for (i = 0; i < (int)rec->nnets && i < DB_MAX_NETWORKS; i++) {
+		netmask_format(&rec->nets[i], net, sizeof(net));
+		printf(" %s", net);
+	}
+	printf("%s\n2fa: %s\n", rec->nnets ? "" : " any",
+	    user_totp_word(rec->totp_state));
+	for (i = 0; i < DB_RECOVERY_CODES; i++)
+		left += memcmp(rec->recovery[i], zero, 32) != 0;
+	if (rec->totp_state == TOTP_ACTIVE)
+		printf("recovery codes left: %d\n", left);
+	printf("app passwords: %d\n", napp);
+	if (fail == NULL)
+		printf("failures: none recorded\n");
+	else {
+		ctl_time(fail->window_start, t, sizeof(t));
+		printf("failures: %u since %s%s\n", fail->count, t,
+		    fail->locked_until > c->now ? ", account locked" : "");
+	}
+}
+
+int
+ctl_user_show(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX];
+	struct user_rec rec;
+	struct counter_rec fail;
+	MDB_txn *txn;
+	int napp = 0, rc;
+
+	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+		return rc;
+	if (ctl_begin(c, 0, &txn) == -1)
+		return CTL_ERR;
+	if (ctl_user_load(c, txn, user, &rec) == -1 ||
+	    db_each(&c->db, txn, c->db.apppass, user, strlen(user) + 1,
+	    user_count_one, &napp) == -1 ||
+	    (rc = db_counter_get(&c->db, txn, c->db.fail_user, user,
+	    strlen(user), &fail)) == -1) {
+		db_abort(txn);
+		return CTL_ERR;
+	}
+	db_abort(txn);
+	user_show_print(c, user, &rec, napp, rc == 0 ? &fail : NULL);
+	explicit_bzero(&rec, sizeof(rec));
+	return CTL_OK;
+}
+
+/*
+ * user_update: the common shape of the small commands: load user in a
+ * write transaction, let fn change the record (fn returns -1 after an
+ * error line to refuse), store it and finish with reason.
+ */
+static int
+user_update(struct ctl *c, const char *user, const char *reason,
+    int (*fn)(struct ctl *, const char *, struct user_rec *, void *),
+    void *arg)
+{
+	struct user_rec rec;
+	MDB_txn *txn;
+	int rc = CTL_ERR;
+
+	if (ctl_begin(c, 1, &txn) == -1)
+		return CTL_ERR;
+	if (ctl_user_load(c, txn, user, &rec) == -1 ||
+	    fn(c, user, &rec, arg) == -1 ||
+	    db_user_put(&c->db, txn, user, &rec) == -1)
+		db_abort(txn);
+	else if (ctl_finish(c, txn, user, reason) == 0)
+		rc = CTL_OK;
+	explicit_bzero(&rec, sizeof(rec));
+	return rc;
+}
+
+struct user_pw {
+	char	hash[DB_HASH_MAX];
+	int	strength;
+};
+
+static int
+user_set_pw(struct ctl *c, const char *user, struct user_rec *rec, void *arg)
+{
+	struct user_pw *p = arg;
+
+	memcpy(rec->hash, p->hash, sizeof(rec->hash));
+	rec->pw_strength = p->strength;
+	rec->pw_set = c->now;
+	return 0;
+}
+
+int
+ctl_user_passwd(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_opt opts[] = { { "--password-stdin", 0, 0, NULL },
+	    { NULL, 0, 0, NULL } };
+	char user[AUTH_USER_MAX];
+	struct user_rec rec;
+	struct user_pw p;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = user_one(c, argc, argv, opts, user)) != CTL_OK)
+		return rc;
+	if (ctl_begin(c, 0, &txn) == -1)
+		return CTL_ERR;
+	rc = ctl_user_load(c, txn, user, &rec);
+	db_abort(txn);
+	explicit_bzero(&rec, sizeof(rec));
+	if (rc == -1 || user_new_password(c, user, opts[0].set, p.hash,
+	    &p.strength) == -1)
+		return CTL_ERR;
+	rc = user_update(c, user, "password changed", user_set_pw, &p);
+	explicit_bzero(&p, sizeof(p));
+	return rc;
+}
+
+static int
+user_set_flag(struct ctl *c, const char *user, struct user_rec *rec,
+    void *arg)
+{
+	if (arg != NULL)
+		rec->flags |= USER_DISABLED;
+	else
+		rec->flags &= ~USER_DISABLED;
+	return 0;
+}
+
+int
+ctl_user_enable(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX];
+	int rc;
+
+	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+		return rc;
+	return user_update(c, user, "user enabled", user_set_flag, NULL);
+}
+
+int
+ctl_user_disable(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX];
+	int rc;
+
+	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+		return rc;
+	return user_update(c, user, "user disabled", user_set_flag, user);
+}
+
+static int
+user_set_services(struct ctl *c, const char *user, struct user_rec *rec,
+    void *arg)
+{
+	rec->services = *(unsigned *)arg;
+	return 0;
+}
+
+int
+ctl_user_services(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX], reason[64], svc[32];
+	char *pos[2];
+	unsigned services;
+	int n;
+
+	if (ctl_parse(argc, argv, NULL, pos, 2, &n) == -1 || n != 2)
+		return ctl_usage(c);
+	if (ctl_user_arg(c, pos[0], user) == -1)
+		return CTL_ERR;
+	if (config_parse_services(pos[1], &services) == -1) {
+		ctl_err("%s: not a list of services (a comma-separated "
+		    "subset of imap,pop3,smtp, no blanks)", pos[1]);
+		return CTL_ERR;
+	}
+	ctl_services(services, svc, sizeof(svc));
+	snprintf(reason, sizeof(reason), "services %s", svc);
+	return user_update(c, user, reason, user_set_services, &services);
+}
+
+struct user_nets {
+	struct netmask	nets[DB_MAX_NETWORKS];
+	uint32_t	n;
+};
+
+static int
+user_set_nets(struct ctl *c, const char *user, struct user_rec *rec,
+    void *arg)
+{
+	struct user_nets *un = arg;
+
+	memset(rec->nets, 0, sizeof(rec->nets));
+	memcpy(rec->nets, un->nets, sizeof(un->nets[0]) * un->n);
+	rec->nnets = un->n;
+	return 0;
+}
+
+/* user_nets_parse: CIDR words into un and a reason for the audit log. */
+static int
+user_nets_parse(int argc, char **argv, struct user_nets *un, char *reason,
+    size_t len)
+{
+	char net[NETADDR_STRLEN];
+	size_t off;
+	int i;
+
+	memset(un, 0, sizeof(*un));
+	if (argc == 1 && strcmp(argv[0], "any") == 0) {
+		snprintf(reason, len, "networks any");
+		return 0;
+	}
+	if (argc > DB_MAX_NETWORKS) {
+		ctl_err("too many networks: %d, at most %d", argc,
+		    DB_MAX_NETWORKS);
+		return -1;
+	}
+	off = (size_t)snprintf(reason, len, "networks");
+	for (i = 0; i < argc; i++) {
+		if (netmask_parse(argv[i], &un->nets[un->n]) == -1) {
+			ctl_err("%s: not a network (address or address/prefix, "
+			    "IPv4 or IPv6%s)", argv[i], strcmp(argv[i],
+			    "any") == 0 ? "; \"any\" must stand alone" : "");
+			return -1;
+		}
+		netmask_format(&un->nets[un->n++], net, sizeof(net));
+		if (off < len)
+			off += (size_t)snprintf(reason + off, len - off,
+			    "%s%s", i ? "," : " ", net);
+	}
+	return 0;
+}
+
+int
+ctl_user_networks(struct ctl *c, int argc, char **argv)
+{
+	char user[AUTH_USER_MAX], reason[AUDIT_FIELD_MAX];
+	char *pos[DB_MAX_NETWORKS * 4];
+	struct user_nets un;
+	int n;
+
+	if (ctl_parse(argc, argv, NULL, pos, DB_MAX_NETWORKS * 4, &n) == -1 ||
+	    n < 2)
+		return ctl_usage(c);
+	if (ctl_user_arg(c, pos[0], user) == -1 ||
+	    user_nets_parse(n - 1, pos + 1, &un, reason, sizeof(reason)) == -1)
+		return CTL_ERR;
+	return user_update(c, user, reason, user_set_nets, &un);
+}

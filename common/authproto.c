@@ -1,0 +1,138 @@
+/*
+ * authproto.c: encoders and decoders of the authd protocol (authproto.h).
+ * The decoders are the first code in authd to read a client's bytes.
+ */
+#include <string.h>
+
+#include "common/authproto.h"
+
+int
+authproto_login_req_encode(struct frame *f, const struct auth_login_req *r)
+{
+	frame_init(f, MSG_AUTH_LOGIN);
+	frame_add_u32(f, r->id);
+	frame_add_str(f, r->service);
+	frame_add_str(f, r->mech);
+	frame_add_str(f, r->user);
+	frame_add_bytes(f, r->secret, r->secretlen);
+	frame_add_str(f, r->address);
+	frame_add_u32(f, r->port);
+	frame_add_str(f, r->session);
+	return frame_finish(f);
+}
+
+int
+authproto_login_req_decode(struct frame *f, struct auth_login_req *r)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_str(f, r->service, sizeof(r->service)) == -1 ||
+	    frame_get_str(f, r->mech, sizeof(r->mech)) == -1 ||
+	    frame_get_str(f, r->user, sizeof(r->user)) == -1 ||
+	    frame_get_bytes(f, &p, &n) == -1 || n > sizeof(r->secret))
+		return -1;
+	memcpy(r->secret, p, n);
+	r->secretlen = n;
+	if (frame_get_str(f, r->address, sizeof(r->address)) == -1 ||
+	    frame_get_u32(f, &r->port) == -1 ||
+	    frame_get_str(f, r->session, sizeof(r->session)) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_login_ans_encode(struct frame *f, const struct auth_login_ans *a)
+{
+	frame_init(f, MSG_AUTH_LOGIN);
+	frame_add_u32(f, a->id);
+	frame_add_u32(f, a->status);
+	frame_add_str(f, a->user);
+	frame_add_str(f, a->maildir);
+	return frame_finish(f);
+}
+
+int
+authproto_login_ans_decode(struct frame *f, struct auth_login_ans *a)
+{
+	if (frame_get_u32(f, &a->id) == -1 ||
+	    frame_get_u32(f, &a->status) == -1 || a->status > AUTH_FAIL_PERM ||
+	    frame_get_str(f, a->user, sizeof(a->user)) == -1 ||
+	    frame_get_str(f, a->maildir, sizeof(a->maildir)) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_addr_req_encode(struct frame *f, uint8_t type,
+    const struct auth_addr_req *r)
+{
+	frame_init(f, type);
+	frame_add_u32(f, r->id);
+	frame_add_str(f, r->address);
+	return frame_finish(f);
+}
+
+int
+authproto_addr_req_decode(struct frame *f, struct auth_addr_req *r)
+{
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_str(f, r->address, sizeof(r->address)) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_status_ans_encode(struct frame *f, uint8_t type,
+    const struct auth_status_ans *a)
+{
+	frame_init(f, type);
+	frame_add_u32(f, a->id);
+	frame_add_u32(f, a->status);
+	return frame_finish(f);
+}
+
+int
+authproto_status_ans_decode(struct frame *f, struct auth_status_ans *a)
+{
+	if (frame_get_u32(f, &a->id) == -1 ||
+	    frame_get_u32(f, &a->status) == -1 || a->status > AUTH_FAIL_PERM ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_rcpt_ans_encode(struct frame *f, const struct auth_rcpt_ans *a)
+{
+	uint32_t i;
+
+	if (a->count > AUTH_RCPT_MAX)
+		return -1;
+	frame_init(f, MSG_AUTH_RCPT);
+	frame_add_u32(f, a->id);
+	frame_add_u32(f, a->status);
+	frame_add_u32(f, a->count);
+	for (i = 0; i < a->count; i++)
+		frame_add_str(f, a->users[i]);
+	return frame_finish(f);
+}
+
+int
+authproto_rcpt_ans_decode(struct frame *f, struct auth_rcpt_ans *a)
+{
+	uint32_t i;
+
+	if (frame_get_u32(f, &a->id) == -1 ||
+	    frame_get_u32(f, &a->status) == -1 || a->status > AUTH_FAIL_PERM ||
+	    frame_get_u32(f, &a->count) == -1 || a->count > AUTH_RCPT_MAX)
+		return -1;
+	for (i = 0; i < a->count; i++)
+		if (frame_get_str(f, a->users[i], sizeof(a->users[i])) == -1)
+			return -1;
+	return frame_end(f);
+}

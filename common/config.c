@@ -1,0 +1,1394 @@
+/*
+ * config.c: the postern.conf(5) parser (see config.h for the grammar).
+ *
+ * Runs in every parent process and in authctl, before any privilege drop.
+ * The file is trusted as far as its owner, yet every byte is checked: lines
+ * are bounded, control bytes are refused, numbers are range- and
+ * overflow-checked, and every error of the file is reported with file:line.
+ * A statement is found by longest match of its leading words in a sorted
+ * keyword table; the table entry says how to read and where to store the
+ * arguments.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#define CF_LINE_MAX	4096		/* bytes, without the newline */
+#define CF_WORDS_MAX	16
+#define CF_PATH_WORDS	4		/* longest keyword path, in words */
+#define CF_FILE_MAX	(1024 * 1024)
+#define CF_SHOW_MAX	48		/* bytes of a bad value shown in errors */
+
+#define MINUTE	60
+#define HOUR	(60 * MINUTE)
+#define DAY	(24 * HOUR)
+#define WEEK	(7 * DAY)
+#define KILO	UINT64_C(1024)
+#define MEGA	(UINT64_C(1024) * KILO)
+#define GIGA	(UINT64_C(1024) * MEGA)
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define FIELD(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
+
+struct cf_word {
+	const char	*s;
+	int		 quoted;
+};
+
+struct cf_line {
+	struct cf_word	 w[CF_WORDS_MAX];
+	int		 n;
+	char		 store[CF_LINE_MAX + 1];
+};
+
+struct cf_ctx;
+struct cf_keyword;
+
+typedef int (*cf_handler)(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+
+struct cf_keyword {
+	const char	*path;
+	cf_handler	 fn;
+	size_t		 off;
+	size_t		 size;
+	int64_t		 min, max;
+	int		 nargs;		/* -1: the handler checks */
+	int		 repeat;	/* may be given more than once */
+	const char	*usage;
+};
+
+static int cf_account(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_ban(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_bool(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_domain(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_duration(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_duration_ms(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_hostname(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_int(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_listen(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_lockout_account(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_lockout_pair(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_path(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_services(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_size(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_user(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+
+/* Sorted by path (strcmp); cf_table_check verifies it. */
+static const struct cf_keyword cf_keywords[] = {
+	{ "apppass unused", cf_duration, FIELD(apppass_unused),
+	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
+	{ "audit retention", cf_duration, FIELD(audit_retention),
+	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
+	{ "auth failure delay", cf_duration_ms, FIELD(auth_failure_delay),
+	    0, MINUTE, 1, 0, "DURATION" },
+	{ "auth scrypt cost", cf_int, FIELD(auth_scrypt_cost),
+	    10, 20, 1, 0, "N" },
+	{ "auth socket", cf_path, FIELD(auth_socket), 0, 0, 1, 0, "FILE" },
+	{ "auth workers", cf_int, FIELD(auth_workers), 0, 256, 1, 0, "N" },
+	{ "ban after", cf_ban, 0, 0, 0, 0, 7, 0,
+	    "N within DURATION for DURATION max DURATION" },
+	{ "default services", cf_services, FIELD(default_services),
+	    0, 0, 1, 0, "LIST" },
+	{ "domain", cf_domain, 0, 0, 0, 0, 1, 1, "NAME" },
+	{ "empty", cf_path, FIELD(empty_dir), 0, 0, 1, 0, "DIR" },
+	{ "group", cf_account, FIELD(group), 0, 0, 1, 0, "NAME" },
+	{ "hostname", cf_hostname, FIELD(hostname), 0, 0, 1, 0, "NAME" },
+	{ "imap idle timeout", cf_duration, FIELD(imap_idle_timeout),
+	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "listen", cf_listen, 0, 0, 0, 0, -1, 1,
+	    "SERVICE on ADDRESS [port N]" },
+	{ "lockout account", cf_lockout_account, 0, 0, 0, 0, 3, 0,
+	    "N within DURATION" },
+	{ "lockout pair", cf_lockout_pair, 0, 0, 0, 0, 5, 0,
+	    "N within DURATION for DURATION" },
+	{ "mail", cf_path, FIELD(mail_dir), 0, 0, 1, 0, "DIR" },
+	{ "password max age", cf_duration, FIELD(password_max_age),
+	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
+	{ "password min guesses", cf_int, FIELD(password_min_guesses),
+	    0, 30, 1, 0, "N" },
+	{ "password min length", cf_int, FIELD(password_min_length),
+	    8, 1024, 1, 0, "N" },
+	{ "pop3 idle timeout", cf_duration, FIELD(pop3_idle_timeout),
+	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "queue lifetime", cf_duration, FIELD(queue_lifetime),
+	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
+	{ "queue retry", cf_duration, FIELD(queue_retry),
+	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "relay tls", cf_relay_tls, FIELD(relay_tls_verify),
+	    0, 0, 1, 0, "verify|opportunistic" },
+	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
+	{ "smtp max message size", cf_size, FIELD(smtp_max_message_size),
+	    (int64_t)KILO, 2 * (int64_t)GIGA, 1, 0, "SIZE" },
+	{ "smtp max recipients", cf_int, FIELD(smtp_max_recipients),
+	    1, 10000, 1, 0, "N" },
+	{ "smtp require tls", cf_bool, FIELD(smtp_require_tls),
+	    0, 0, 1, 0, "yes|no" },
+	{ "spool", cf_path, FIELD(spool_dir), 0, 0, 1, 0, "DIR" },
+	{ "state", cf_path, FIELD(state_dir), 0, 0, 1, 0, "DIR" },
+	{ "tls certificate", cf_path, FIELD(tls_cert), 0, 0, 1, 0, "FILE" },
+	{ "tls key", cf_path, FIELD(tls_key), 0, 0, 1, 0, "FILE" },
+	{ "totp trust", cf_duration, FIELD(totp_trust),
+	    0, 365LL * DAY, 1, 0, "DURATION" },
+	{ "totp window", cf_int, FIELD(totp_window), 0, 10, 1, 0, "N" },
+	{ "user", cf_user, 0, 0, 0, 0, 2, 1, "ROLE NAME" },
+};
+
+#define CF_NKEYWORDS	nitems(cf_keywords)
+
+struct cf_ctx {
+	struct config	*cfg;
+	const char	*name;
+	size_t		 lineno;	/* 0: not about one line */
+	int		 nerr;
+	char		*errbuf;
+	size_t		 errlen;
+	size_t		 seen[CF_NKEYWORDS];	/* line of each statement */
+	size_t		 user_seen[ROLE_COUNT];
+};
+
+static const char *const cf_roles[ROLE_COUNT] = {
+	"auth", "net", "mail", "queue", "relay", "keyholder"
+};
+
+static const char *const cf_services_names[] = { "imap", "pop3", "smtp" };
+static const unsigned cf_services_bits[] = {
+	SERVICE_IMAP, SERVICE_POP3, SERVICE_SMTP
+};
+
+static const char *const cf_listen_names[] = {
+	"smtp", "submissions", "imaps", "pop3s"
+};
+static const uint16_t cf_listen_ports[] = { 25, 465, 993, 995 };
+
+static void cf_error(struct cf_ctx *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cf_error(struct cf_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->nerr++;
+	if (ctx->errbuf == NULL) {
+		if (ctx->lineno > 0)
+			fprintf(stderr, "%s:%zu: %s\n", ctx->name, ctx->lineno,
+			    msg);
+		else
+			fprintf(stderr, "%s: %s\n", ctx->name, msg);
+	} else if (ctx->nerr == 1 && ctx->errlen > 0) {
+		if (ctx->lineno > 0)
+			(void)snprintf(ctx->errbuf, ctx->errlen, "%s:%zu: %s",
+			    ctx->name, ctx->lineno, msg);
+		else
+			(void)snprintf(ctx->errbuf, ctx->errlen, "%s: %s",
+			    ctx->name, msg);
+	}
+}
+
+/*
+ * cf_show: a bounded, printable copy of a value for an error message;
+ * quotes, backslashes and bytes outside printable ASCII are escaped.
+ */
+static const char *
+cf_show(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+	unsigned char c;
+
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (i + 5 >= len || i >= CF_SHOW_MAX) {
+			(void)str_copy(buf + i, "...", len - i);
+			return buf;
+		}
+		if (c == '"' || c == '\\') {
+			buf[i++] = '\\';
+			buf[i++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f)
+			i += (size_t)snprintf(buf + i, len - i, "\\x%02x", c);
+		else
+			buf[i++] = (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* cf_digits: a run of decimal digits, overflow-checked; *end after it. */
+static int
+cf_digits(const char *s, uint64_t *v, const char **end)
+{
+	uint64_t n = 0, d;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		d = (uint64_t)(*s - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*v = n;
+	*end = s;
+	return 0;
+}
+
+static int
+cf_parse_int(const char *s, int64_t *out)
+{
+	const char *end;
+	uint64_t v;
+
+	if (cf_digits(s, &v, &end) == -1 || *end != '\0' || v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int
+cf_parse_size(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v, mul = 1;
+
+	if (cf_digits(s, &v, &end) == -1)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'K': case 'k':
+		mul = KILO;
+		break;
+	case 'M': case 'm':
+		mul = MEGA;
+		break;
+	case 'G': case 'g':
+		mul = GIGA;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+int
+config_parse_duration(const char *s, int64_t *seconds)
+{
+	const char *end;
+	uint64_t v, mul;
+
+	if (cf_digits(s, &v, &end) == -1)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		mul = 1;
+		break;
+	case 'm':
+		mul = MINUTE;
+		break;
+	case 'h':
+		mul = HOUR;
+		break;
+	case 'd':
+		mul = DAY;
+		break;
+	case 'w':
+		mul = WEEK;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > INT64_MAX / mul)
+		return -1;
+	*seconds = (int64_t)(v * mul);
+	return 0;
+}
+
+/* cf_fmt_duration: seconds in the largest unit that divides them. */
+static const char *
+cf_fmt_duration(int64_t s, char *buf, size_t len)
+{
+	static const struct { int64_t mul; char unit; } u[] = {
+		{ WEEK, 'w' }, { DAY, 'd' }, { HOUR, 'h' }, { MINUTE, 'm' }
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(u); i++) {
+		if (s != 0 && s % u[i].mul == 0) {
+			(void)snprintf(buf, len, "%" PRId64 "%c", s / u[i].mul,
+			    u[i].unit);
+			return buf;
+		}
+	}
+	(void)snprintf(buf, len, "%" PRId64 "s", s);
+	return buf;
+}
+
+static const char *
+cf_fmt_size(uint64_t v, char *buf, size_t len)
+{
+	if (v != 0 && v % GIGA == 0)
+		(void)snprintf(buf, len, "%" PRIu64 "G", v / GIGA);
+	else if (v != 0 && v % MEGA == 0)
+		(void)snprintf(buf, len, "%" PRIu64 "M", v / MEGA);
+	else if (v != 0 && v % KILO == 0)
+		(void)snprintf(buf, len, "%" PRIu64 "K", v / KILO);
+	else
+		(void)snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+/* cf_get_int: a number from min to max, or an error naming what. */
+static int
+cf_get_int(struct cf_ctx *ctx, const char *what, const char *s,
+    int64_t min, int64_t max, int64_t *out)
+{
+	char show[64];
+
+	if (cf_parse_int(s, out) == -1 || *out < min || *out > max) {
+		cf_error(ctx, "\"%s\" needs a number from %" PRId64 " to %"
+		    PRId64 ", got \"%s\"", what, min, max,
+		    cf_show(s, show, sizeof(show)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cf_get_duration(struct cf_ctx *ctx, const char *what, const char *s,
+    int64_t min, int64_t max, int64_t *out)
+{
+	char show[64], lo[32], hi[32];
+
+	if (config_parse_duration(s, out) == -1 || *out < min || *out > max) {
+		cf_error(ctx, "\"%s\" needs a duration from %s to %s, "
+		    "got \"%s\"", what, cf_fmt_duration(min, lo, sizeof(lo)),
+		    cf_fmt_duration(max, hi, sizeof(hi)),
+		    cf_show(s, show, sizeof(show)));
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+cf_field(struct cf_ctx *ctx, const struct cf_keyword *kw)
+{
+	return (char *)ctx->cfg + kw->off;
+}
+
+static int
+cf_int(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	int64_t v;
+
+	if (cf_get_int(ctx, kw->path, a[0].s, kw->min, kw->max, &v) == -1)
+		return -1;
+	*(int *)cf_field(ctx, kw) = (int)v;
+	return 0;
+}
+
+static int
+cf_duration(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	int64_t v;
+
+	if (cf_get_duration(ctx, kw->path, a[0].s, kw->min, kw->max,
+	    &v) == -1)
+		return -1;
+	*(int64_t *)cf_field(ctx, kw) = v;
+	return 0;
+}
+
+/* The grammar counts in seconds; the field is in milliseconds. */
+static int
+cf_duration_ms(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	int64_t v;
+
+	if (cf_get_duration(ctx, kw->path, a[0].s, kw->min, kw->max,
+	    &v) == -1)
+		return -1;
+	*(int64_t *)cf_field(ctx, kw) = v * 1000;
+	return 0;
+}
+
+static int
+cf_size(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64], lo[32], hi[32];
+	uint64_t v;
+
+	if (cf_parse_size(a[0].s, &v) == -1 || v < (uint64_t)kw->min ||
+	    v > (uint64_t)kw->max) {
+		cf_error(ctx, "\"%s\" needs a size from %s to %s, got \"%s\"",
+		    kw->path, cf_fmt_size((uint64_t)kw->min, lo, sizeof(lo)),
+		    cf_fmt_size((uint64_t)kw->max, hi, sizeof(hi)),
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	*(uint64_t *)cf_field(ctx, kw) = v;
+	return 0;
+}
+
+static int
+cf_bool(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+	int *p = cf_field(ctx, kw);
+
+	if (strcmp(a[0].s, "yes") == 0)
+		*p = 1;
+	else if (strcmp(a[0].s, "no") == 0)
+		*p = 0;
+	else {
+		cf_error(ctx, "\"%s\" needs yes or no, got \"%s\"", kw->path,
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cf_relay_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+	int *p = cf_field(ctx, kw);
+
+	if (strcmp(a[0].s, "verify") == 0)
+		*p = 1;
+	else if (strcmp(a[0].s, "opportunistic") == 0)
+		*p = 0;
+	else {
+		cf_error(ctx, "\"%s\" needs verify or opportunistic, "
+		    "got \"%s\"", kw->path,
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cf_path(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+
+	if (a[0].s[0] != '/') {
+		cf_error(ctx, "\"%s\" needs an absolute path, got \"%s\"",
+		    kw->path, cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	if (str_copy(cf_field(ctx, kw), a[0].s, kw->size) == -1) {
+		cf_error(ctx, "\"%s\": path longer than %zu bytes", kw->path,
+		    kw->size - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * cf_dns_name: lowercase s into out and check it is a host name: labels of
+ * 1 to 63 letters, digits and '-', not starting or ending with '-'.
+ */
+static int
+cf_dns_name(const char *s, char *out, size_t outlen)
+{
+	size_t i, label = 0;
+
+	if (str_copy(out, s, outlen) == -1 || out[0] == '\0' ||
+	    strlen(out) > 253)
+		return -1;
+	str_lower(out);
+	for (i = 0; out[i] != '\0'; i++) {
+		if (out[i] == '.') {
+			if (label == 0 || out[i - 1] == '-')
+				return -1;
+			label = 0;
+			continue;
+		}
+		if (!((out[i] >= 'a' && out[i] <= 'z') ||
+		    (out[i] >= '0' && out[i] <= '9') || out[i] == '-'))
+			return -1;
+		if (out[i] == '-' && label == 0)
+			return -1;
+		if (++label > 63)
+			return -1;
+	}
+	return (label == 0 || out[i - 1] == '-') ? -1 : 0;
+}
+
+static int
+cf_hostname(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char name[CONFIG_NAME_MAX], show[64];
+
+	if (cf_dns_name(a[0].s, name, sizeof(name)) == -1) {
+		cf_error(ctx, "\"%s\" needs a host name (letters, digits, "
+		    "'-' and '.'), got \"%s\"", kw->path,
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	return str_copy(cf_field(ctx, kw), name, kw->size);
+}
+
+static int
+cf_domain(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	struct config *cfg = ctx->cfg;
+	char name[CONFIG_NAME_MAX], show[64];
+
+	if (cf_dns_name(a[0].s, name, sizeof(name)) == -1) {
+		cf_error(ctx, "\"domain\" needs a domain name (letters, digits, "
+		    "'-' and '.'), got \"%s\"",
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	if (config_is_local_domain(cfg, name)) {
+		cf_error(ctx, "domain \"%s\" given twice", name);
+		return -1;
+	}
+	if (cfg->ndomains >= CONFIG_MAX_DOMAINS) {
+		cf_error(ctx, "too many domains (at most %d)",
+		    CONFIG_MAX_DOMAINS);
+		return -1;
+	}
+	return str_copy(cfg->domains[cfg->ndomains++], name, CONFIG_NAME_MAX);
+}
+
+/* A system account name: [A-Za-z_][A-Za-z0-9_.-]*, at most 31 bytes. */
+static int
+cf_account_valid(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	    s[0] == '_'))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return 0;
+	}
+	return i <= 31;
+}
+
+static int
+cf_account(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+
+	if (!cf_account_valid(a[0].s)) {
+		cf_error(ctx, "\"%s\" needs a user or group name, got \"%s\"",
+		    kw->path, cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	return str_copy(cf_field(ctx, kw), a[0].s, kw->size);
+}
+
+static int
+cf_user(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (strcmp(a[0].s, cf_roles[r]) == 0)
+			break;
+	if (r == ROLE_COUNT) {
+		cf_error(ctx, "\"user\" needs a role (auth, net, mail, queue, "
+		    "relay, keyholder), got \"%s\"",
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	if (ctx->user_seen[r] != 0) {
+		cf_error(ctx, "\"user %s\" already given on line %zu",
+		    cf_roles[r], ctx->user_seen[r]);
+		return -1;
+	}
+	ctx->user_seen[r] = ctx->lineno;
+	if (!cf_account_valid(a[1].s)) {
+		cf_error(ctx, "\"user\" needs a user name, got \"%s\"",
+		    cf_show(a[1].s, show, sizeof(show)));
+		return -1;
+	}
+	return str_copy(ctx->cfg->users[r], a[1].s, sizeof(ctx->cfg->users[r]));
+}
+
+static int
+cf_services(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+
+	if (config_parse_services(a[0].s, cf_field(ctx, kw)) == -1) {
+		cf_error(ctx, "\"%s\" needs a comma-separated list of imap, "
+		    "pop3 and smtp, got \"%s\"", kw->path,
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	return 0;
+}
+
+/* cf_addr: a numeric IPv4 or IPv6 address, as family and bytes. */
+static int
+cf_addr(const char *s, int *af, unsigned char bin[16])
+{
+	memset(bin, 0, 16);
+	if (inet_pton(AF_INET, s, bin) == 1)
+		*af = AF_INET;
+	else if (inet_pton(AF_INET6, s, bin) == 1)
+		*af = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+cf_listen_dup(const struct config *cfg, const struct config_listen *l)
+{
+	unsigned char a[16], b[16];
+	int afa, afb, i;
+
+	if (cf_addr(l->address, &afa, a) == -1)
+		return 0;
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (cfg->listen[i].port != l->port ||
+		    cf_addr(cfg->listen[i].address, &afb, b) == -1)
+			continue;
+		if (afa == afb && memcmp(a, b, sizeof(a)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+cf_listen_service(struct cf_ctx *ctx, const char *s,
+    enum listen_service *out)
+{
+	char show[64];
+	size_t i;
+
+	for (i = 0; i < nitems(cf_listen_names); i++) {
+		if (strcmp(s, cf_listen_names[i]) == 0) {
+			*out = (enum listen_service)i;
+			return 0;
+		}
+	}
+	cf_error(ctx, "\"listen\" needs a service (smtp, submissions, imaps, "
+	    "pop3s), got \"%s\"", cf_show(s, show, sizeof(show)));
+	return -1;
+}
+
+static int
+cf_listen(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	struct config *cfg = ctx->cfg;
+	struct config_listen l;
+	unsigned char bin[16];
+	char show[64];
+	int64_t port;
+	int af;
+
+	memset(&l, 0, sizeof(l));
+	if ((n != 3 && n != 5) || strcmp(a[1].s, "on") != 0 ||
+	    (n == 5 && strcmp(a[3].s, "port") != 0)) {
+		cf_error(ctx, "usage: listen %s", kw->usage);
+		return -1;
+	}
+	if (cf_listen_service(ctx, a[0].s, &l.service) == -1)
+		return -1;
+	if (cf_addr(a[2].s, &af, bin) == -1 ||
+	    str_copy(l.address, a[2].s, sizeof(l.address)) == -1) {
+		cf_error(ctx, "\"listen\" needs a numeric IPv4 or IPv6 address,"
+		    " got \"%s\"", cf_show(a[2].s, show, sizeof(show)));
+		return -1;
+	}
+	l.port = cf_listen_ports[l.service];
+	if (n == 5) {
+		if (cf_get_int(ctx, "listen ... port", a[4].s, 1, 65535,
+		    &port) == -1)
+			return -1;
+		l.port = (uint16_t)port;
+	}
+	if (cf_listen_dup(cfg, &l)) {
+		cf_error(ctx, "\"listen\": %s port %u is already in use",
+		    l.address, l.port);
+		return -1;
+	}
+	if (cfg->nlisten >= CONFIG_MAX_LISTEN) {
+		cf_error(ctx, "too many listen statements (at most %d)",
+		    CONFIG_MAX_LISTEN);
+		return -1;
+	}
+	cfg->listen[cfg->nlisten++] = l;
+	return 0;
+}
+
+/*
+ * cf_expect: check the fixed words of a statement whose arguments
+ * alternate between values and keywords ("N within DURATION for ...");
+ * words[i] is the keyword expected at argument 2i+1.
+ */
+static int
+cf_expect(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n, const char *const *words)
+{
+	char show[64];
+	int i;
+
+	for (i = 1; i < n; i += 2) {
+		if (strcmp(a[i].s, words[i / 2]) != 0) {
+			cf_error(ctx, "\"%s\": expected \"%s\", got \"%s\" "
+			    "(usage: %s %s)", kw->path, words[i / 2],
+			    cf_show(a[i].s, show, sizeof(show)), kw->path,
+			    kw->usage);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cf_lockout_pair(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = { "within", "for" };
+	struct config *cfg = ctx->cfg;
+	int64_t v;
+
+	if (cf_expect(ctx, kw, a, n, words) == -1 ||
+	    cf_get_int(ctx, kw->path, a[0].s, 1, 1000, &v) == -1 ||
+	    cf_get_duration(ctx, "lockout pair ... within", a[2].s, 1,
+	    30LL * DAY, &cfg->lockout_pair_window) == -1 ||
+	    cf_get_duration(ctx, "lockout pair ... for", a[4].s, 1,
+	    30LL * DAY, &cfg->lockout_pair_duration) == -1)
+		return -1;
+	cfg->lockout_pair_failures = (int)v;
+	return 0;
+}
+
+static int
+cf_lockout_account(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = { "within" };
+	struct config *cfg = ctx->cfg;
+	int64_t v;
+
+	if (cf_expect(ctx, kw, a, n, words) == -1 ||
+	    cf_get_int(ctx, kw->path, a[0].s, 1, 10000, &v) == -1 ||
+	    cf_get_duration(ctx, "lockout account ... within", a[2].s, 1,
+	    30LL * DAY, &cfg->lockout_account_window) == -1)
+		return -1;
+	cfg->lockout_account_failures = (int)v;
+	return 0;
+}
+
+static int
+cf_ban(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = { "within", "for", "max" };
+	struct config *cfg = ctx->cfg;
+	int64_t v;
+
+	if (cf_expect(ctx, kw, a, n, words) == -1 ||
+	    cf_get_int(ctx, kw->path, a[0].s, 1, 10000, &v) == -1 ||
+	    cf_get_duration(ctx, "ban ... within", a[2].s, 1, 30LL * DAY,
+	    &cfg->ban_window) == -1 ||
+	    cf_get_duration(ctx, "ban ... for", a[4].s, 1, 365LL * DAY,
+	    &cfg->ban_duration) == -1 ||
+	    cf_get_duration(ctx, "ban ... max", a[6].s, 1, 365LL * DAY,
+	    &cfg->ban_max) == -1)
+		return -1;
+	cfg->ban_failures = (int)v;
+	return 0;
+}
+
+static int
+cf_keyword_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cf_keyword *)elem)->path);
+}
+
+/* A table out of order is a bug in this file, not in the config. */
+static void
+cf_table_check(void)
+{
+	size_t i;
+
+	for (i = 1; i < CF_NKEYWORDS; i++)
+		if (strcmp(cf_keywords[i - 1].path, cf_keywords[i].path) >= 0)
+			fatalx("%s: keyword table not sorted at \"%s\"",
+			    __func__, cf_keywords[i].path);
+}
+
+/* cf_join: the first k words joined by blanks, or -1 if unfit. */
+static int
+cf_join(const struct cf_line *l, int k, char *buf, size_t len)
+{
+	size_t off = 0, wl;
+	int i;
+
+	for (i = 0; i < k; i++) {
+		if (l->w[i].quoted)
+			return -1;
+		wl = strlen(l->w[i].s);
+		if (off + wl + 2 > len)
+			return -1;
+		if (i > 0)
+			buf[off++] = ' ';
+		memcpy(buf + off, l->w[i].s, wl);
+		off += wl;
+	}
+	buf[off] = '\0';
+	return 0;
+}
+
+/* cf_lookup: longest keyword path matching the leading words. */
+static const struct cf_keyword *
+cf_lookup(const struct cf_line *l, int *nwords)
+{
+	const struct cf_keyword *kw;
+	char path[128];
+	int k;
+
+	for (k = l->n < CF_PATH_WORDS ? l->n : CF_PATH_WORDS; k > 0; k--) {
+		if (cf_join(l, k, path, sizeof(path)) == -1)
+			continue;
+		kw = bsearch(path, cf_keywords, CF_NKEYWORDS,
+		    sizeof(cf_keywords[0]), cf_keyword_cmp);
+		if (kw != NULL) {
+			*nwords = k;
+			return kw;
+		}
+	}
+	return NULL;
+}
+
+/* cf_is_prefix: some keyword path starts with the words in path. */
+static int
+cf_is_prefix(const char *path)
+{
+	size_t i, n = strlen(path);
+
+	for (i = 0; i < CF_NKEYWORDS; i++)
+		if (strncmp(cf_keywords[i].path, path, n) == 0 &&
+		    cf_keywords[i].path[n] == ' ')
+			return 1;
+	return 0;
+}
+
+/*
+ * cf_unknown: name the unknown statement by the words that still lead to
+ * a keyword plus the first one that does not ("lockout paire").
+ */
+static void
+cf_unknown(struct cf_ctx *ctx, const struct cf_line *l)
+{
+	char path[128], show[64];
+	int k;
+
+	for (k = 1; k < l->n && k < CF_PATH_WORDS; k++)
+		if (cf_join(l, k, path, sizeof(path)) == -1 ||
+		    !cf_is_prefix(path))
+			break;
+	if (cf_join(l, k, path, sizeof(path)) == -1)
+		(void)str_copy(path, l->w[0].s, sizeof(path));
+	cf_error(ctx, "unknown statement \"%s\"",
+	    cf_show(path, show, sizeof(show)));
+}
+
+static void
+cf_statement(struct cf_ctx *ctx, const struct cf_line *l)
+{
+	const struct cf_keyword *kw;
+	size_t idx;
+	int k, nargs;
+
+	if ((kw = cf_lookup(l, &k)) == NULL) {
+		cf_unknown(ctx, l);
+		return;
+	}
+	idx = (size_t)(kw - cf_keywords);
+	nargs = l->n - k;
+	if (kw->nargs >= 0 && nargs != kw->nargs) {
+		cf_error(ctx, "wrong number of arguments to \"%s\" "
+		    "(usage: %s %s)", kw->path, kw->path, kw->usage);
+		return;
+	}
+	if (!kw->repeat && ctx->seen[idx] != 0) {
+		cf_error(ctx, "\"%s\" already given on line %zu", kw->path,
+		    ctx->seen[idx]);
+		return;
+	}
+	ctx->seen[idx] = ctx->lineno;
+	(void)kw->fn(ctx, kw, l->w + k, nargs);
+}
+
+/*
+ * cf_quoted: read a quoted word starting after the opening quote at
+ * s[*i]; only \" and \\ are escapes.  The word must end at a blank, a
+ * comment or the end of the line.
+ */
+static int
+cf_quoted(struct cf_ctx *ctx, const char *s, size_t len, size_t *i,
+    char **p)
+{
+	for (;;) {
+		if (*i >= len) {
+			cf_error(ctx, "unterminated quoted string");
+			return -1;
+		}
+		if (s[*i] == '"')
+			break;
+		if (s[*i] == '\\') {
+			if (*i + 1 >= len || (s[*i + 1] != '"' &&
+			    s[*i + 1] != '\\')) {
+				cf_error(ctx, "unknown escape in quoted "
+				    "string (only \\\" and \\\\)");
+				return -1;
+			}
+			(*i)++;
+		}
+		*(*p)++ = s[(*i)++];
+	}
+	(*i)++;
+	if (*i < len && s[*i] != ' ' && s[*i] != '\t' && s[*i] != '#') {
+		cf_error(ctx, "missing blank after quoted string");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * cf_split: cut a line into words in l->store.  The store cannot overflow:
+ * each word takes at most its bytes in the line plus a NUL, and words are
+ * separated by at least one byte (or are the last one).
+ */
+static int
+cf_split(struct cf_ctx *ctx, const char *s, size_t len, struct cf_line *l)
+{
+	char *p = l->store;
+	size_t i = 0;
+
+	for (l->n = 0;; l->n++) {
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= len || s[i] == '#')
+			return 0;
+		if (l->n == CF_WORDS_MAX) {
+			cf_error(ctx, "too many words (at most %d)",
+			    CF_WORDS_MAX);
+			return -1;
+		}
+		l->w[l->n].s = p;
+		l->w[l->n].quoted = s[i] == '"';
+		if (s[i] == '"') {
+			i++;
+			if (cf_quoted(ctx, s, len, &i, &p) == -1)
+				return -1;
+		} else {
+			while (i < len && s[i] != ' ' && s[i] != '\t' &&
+			    s[i] != '#') {
+				if (s[i] == '"') {
+					cf_error(ctx, "quote inside a word");
+					return -1;
+				}
+				*p++ = s[i++];
+			}
+		}
+		*p++ = '\0';
+	}
+}
+
+/* cf_bytes_ok: refuse NUL and other control bytes but tab. */
+static int
+cf_bytes_ok(struct cf_ctx *ctx, const char *s, size_t len)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\0') {
+			cf_error(ctx, "NUL byte in line");
+			return 0;
+		}
+		if (c == '\r') {
+			cf_error(ctx, "carriage return in line (DOS line end?)");
+			return 0;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			cf_error(ctx, "control character 0x%02x in line", c);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+cf_parse_lines(struct cf_ctx *ctx, const char *buf, size_t len)
+{
+	struct cf_line l;
+	const char *s = buf, *nl, *end = buf + len;
+	size_t n;
+
+	while (s < end) {
+		ctx->lineno++;
+		nl = memchr(s, '\n', (size_t)(end - s));
+		n = (nl != NULL ? nl : end) - s;
+		if (n > CF_LINE_MAX)
+			cf_error(ctx, "line longer than %d bytes", CF_LINE_MAX);
+		else if (cf_bytes_ok(ctx, s, n) &&
+		    cf_split(ctx, s, n, &l) == 0 && l.n > 0)
+			cf_statement(ctx, &l);
+		s += n + (nl != NULL);
+	}
+}
+
+static size_t
+cf_seen(const struct cf_ctx *ctx, const char *path)
+{
+	const struct cf_keyword *kw;
+
+	kw = bsearch(path, cf_keywords, CF_NKEYWORDS, sizeof(cf_keywords[0]),
+	    cf_keyword_cmp);
+	return kw == NULL ? 0 : ctx->seen[kw - cf_keywords];
+}
+
+static size_t
+cf_later(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* cf_check: the rules that tie several values together. */
+static void
+cf_check(struct cf_ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	char a[32], b[32];
+
+	if (cfg->ban_max < cfg->ban_duration) {
+		ctx->lineno = cf_seen(ctx, "ban after");
+		cf_error(ctx, "\"ban after\": max (%s) is shorter than the ban "
+		    "duration (%s)", cf_fmt_duration(cfg->ban_max, a, sizeof(a)),
+		    cf_fmt_duration(cfg->ban_duration, b, sizeof(b)));
+	}
+	if (cfg->queue_retry > cfg->queue_lifetime) {
+		ctx->lineno = cf_later(cf_seen(ctx, "queue retry"),
+		    cf_seen(ctx, "queue lifetime"));
+		cf_error(ctx, "\"queue retry\" (%s) is longer than \"queue "
+		    "lifetime\" (%s)",
+		    cf_fmt_duration(cfg->queue_retry, a, sizeof(a)),
+		    cf_fmt_duration(cfg->queue_lifetime, b, sizeof(b)));
+	}
+	/* The net processes read the certificate, never the key. */
+	if (strcmp(cfg->tls_cert, cfg->tls_key) == 0) {
+		ctx->lineno = cf_later(cf_seen(ctx, "tls certificate"),
+		    cf_seen(ctx, "tls key"));
+		cf_error(ctx, "\"tls key\" must not be the same file as "
+		    "\"tls certificate\"");
+	}
+	ctx->lineno = 0;
+}
+
+static void
+cf_derive(struct cf_ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	int r;
+
+	if (cfg->auth_socket[0] != '\0')
+		return;
+	r = snprintf(cfg->auth_socket, sizeof(cfg->auth_socket),
+	    "%s/authd.sock", cfg->runtime_dir);
+	if (r < 0 || (size_t)r >= sizeof(cfg->auth_socket)) {
+		ctx->lineno = cf_seen(ctx, "runtime");
+		cf_error(ctx, "\"runtime\" is too long to hold authd.sock");
+		ctx->lineno = 0;
+	}
+}
+
+/* Numbers and durations; the defaults listed in config.h. */
+static void
+cf_defaults_limits(struct config *cfg)
+{
+	cfg->nlisten = 0;
+	cfg->smtp_require_tls = 0;
+	cfg->smtp_max_message_size = 25 * MEGA;
+	cfg->smtp_max_recipients = 100;
+	cfg->queue_lifetime = 5 * DAY;
+	cfg->queue_retry = 15 * MINUTE;
+	cfg->relay_tls_verify = 0;
+	cfg->imap_idle_timeout = 30 * MINUTE;
+	cfg->pop3_idle_timeout = 10 * MINUTE;
+	cfg->auth_socket[0] = '\0';
+	cfg->auth_workers = 0;
+	cfg->auth_scrypt_cost = 14;
+	cfg->auth_failure_delay = 1000;
+	cfg->default_services = SERVICE_IMAP | SERVICE_SMTP;
+	cfg->password_min_length = 12;
+	cfg->password_min_guesses = 8;
+	cfg->password_max_age = 365LL * DAY;
+	cfg->lockout_pair_failures = 5;
+	cfg->lockout_pair_window = 15 * MINUTE;
+	cfg->lockout_pair_duration = 15 * MINUTE;
+	cfg->lockout_account_failures = 10;
+	cfg->lockout_account_window = 15 * MINUTE;
+	cfg->ban_failures = 20;
+	cfg->ban_window = 10 * MINUTE;
+	cfg->ban_duration = HOUR;
+	cfg->ban_max = 7 * DAY;
+	cfg->totp_trust = 30 * DAY;
+	cfg->totp_window = 1;
+	cfg->audit_retention = 180 * DAY;
+	cfg->apppass_unused = 90 * DAY;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	static const char *const users[ROLE_COUNT] = {
+		"_postern-auth", "_postern", "_postern-mail",
+		"_postern-queue", "_postern-relay", "_postern-key"
+	};
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	(void)str_copy(cfg->hostname, "localhost", sizeof(cfg->hostname));
+	(void)str_copy(cfg->state_dir, "/var/lib/postern",
+	    sizeof(cfg->state_dir));
+	(void)str_copy(cfg->mail_dir, "/var/mail/postern",
+	    sizeof(cfg->mail_dir));
+	(void)str_copy(cfg->spool_dir, "/var/spool/postern",
+	    sizeof(cfg->spool_dir));
+	(void)str_copy(cfg->runtime_dir, "/run/postern",
+	    sizeof(cfg->runtime_dir));
+	(void)str_copy(cfg->empty_dir, "/var/empty", sizeof(cfg->empty_dir));
+	for (r = 0; r < ROLE_COUNT; r++)
+		(void)str_copy(cfg->users[r], users[r], sizeof(cfg->users[r]));
+	(void)str_copy(cfg->group, "_postern", sizeof(cfg->group));
+	(void)str_copy(cfg->tls_cert, "/etc/postern/cert.pem",
+	    sizeof(cfg->tls_cert));
+	(void)str_copy(cfg->tls_key, "/etc/postern/key.pem",
+	    sizeof(cfg->tls_key));
+	cf_defaults_limits(cfg);
+}
+
+int
+config_parse_buffer(struct config *cfg, const char *name, const char *buf,
+    size_t len, char *errbuf, size_t errlen)
+{
+	struct cf_ctx ctx;
+
+	cf_table_check();
+	config_defaults(cfg);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	ctx.name = name != NULL ? name : "(config)";
+	ctx.errbuf = errbuf;
+	ctx.errlen = errlen;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (buf != NULL)
+		cf_parse_lines(&ctx, buf, len);
+	ctx.lineno = 0;
+	cf_check(&ctx);
+	cf_derive(&ctx);
+	return ctx.nerr == 0 ? 0 : -1;
+}
+
+static int
+cf_read_fd(int fd, const char *path, char **bufp, size_t *lenp)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t r;
+
+	/* One byte more than allowed tells a file that is too big. */
+	if ((buf = malloc(CF_FILE_MAX + 1)) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (len <= CF_FILE_MAX) {
+		r = read(fd, buf + len, CF_FILE_MAX + 1 - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > CF_FILE_MAX) {
+		fprintf(stderr, "%s: larger than %d bytes\n", path,
+		    CF_FILE_MAX);
+		free(buf);
+		return -1;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/*
+ * cf_read_file: the whole file, which must be a regular file not writable
+ * by others.  O_NONBLOCK keeps a FIFO given by mistake from hanging us
+ * before fstat refuses it.
+ */
+static int
+cf_read_file(const char *path, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	int fd, rv = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		fprintf(stderr, "%s: not a regular file\n", path);
+	else if (st.st_mode & S_IWOTH)
+		fprintf(stderr, "%s: writable by others\n", path);
+	else
+		rv = cf_read_fd(fd, path, bufp, lenp);
+	if (close(fd) == -1 && rv == 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		free(*bufp);
+		rv = -1;
+	}
+	return rv;
+}
+
+int
+config_load(struct config *cfg, const char *path)
+{
+	char *buf;
+	size_t len;
+	int rv;
+
+	if (cf_read_file(path, &buf, &len) == -1)
+		return -1;
+	rv = config_parse_buffer(cfg, path, buf, len, NULL, 0);
+	free(buf);
+	return rv;
+}
+
+int
+config_parse_services(const char *s, unsigned *out)
+{
+	unsigned bits = 0, bit;
+	size_t i, n;
+
+	for (;;) {
+		n = strcspn(s, ",");
+		for (i = 0; i < nitems(cf_services_names); i++)
+			if (strlen(cf_services_names[i]) == n &&
+			    strncmp(s, cf_services_names[i], n) == 0)
+				break;
+		if (i == nitems(cf_services_names))
+			return -1;
+		bit = cf_services_bits[i];
+		if (bits & bit)
+			return -1;
+		bits |= bit;
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+	*out = bits;
+	return 0;
+}
+
+void
+config_services_string(unsigned services, char *buf, size_t len)
+{
+	size_t i, off = 0, n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < nitems(cf_services_names); i++) {
+		if (!(services & cf_services_bits[i]))
+			continue;
+		n = strlen(cf_services_names[i]);
+		if (off + (off > 0) + n >= len)
+			return;
+		if (off > 0)
+			buf[off++] = ',';
+		memcpy(buf + off, cf_services_names[i], n + 1);
+		off += n;
+	}
+}
+
+int
+config_is_local_domain(const struct config *cfg, const char *domain)
+{
+	int i;
+
+	for (i = 0; i < cfg->ndomains; i++)
+		if (strcasecmp(cfg->domains[i], domain) == 0)
+			return 1;
+	return 0;
+}

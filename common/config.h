@@ -1,0 +1,199 @@
+/*
+ * config.h: postern.conf(5), the one configuration file of every program.
+ *
+ * Runs in every parent process and in authctl, before any privilege drop;
+ * the file is trusted only as far as its owner (root), but every byte is
+ * still checked: a bad line is an error with file:line and what is wrong,
+ * and the whole file is read before failing so that all errors show at once.
+ *
+ * Grammar (OpenBSD flavour): one statement a line, '#' starts a comment
+ * outside quotes, words separated by blanks, "double quoted" strings with
+ * \" and \\ escapes, sizes with units (512, 10K, 25M, 1G), durations with
+ * units (30s, 15m, 1h, 30d, 2w; a bare number is seconds).  A statement is
+ * a fixed keyword path followed by its arguments; the keyword table is
+ * sorted and searched (config.c).  Statements and defaults:
+ *
+ *   hostname NAME                         "localhost"
+ *   domain NAME                           (repeatable; at least one for smtpd)
+ *   state DIR                             "/var/lib/postern"
+ *   mail DIR                              "/var/mail/postern"
+ *   spool DIR                             "/var/spool/postern"
+ *   runtime DIR                           "/run/postern"
+ *   empty DIR                             "/var/empty"
+ *   user ROLE NAME   ROLE: auth net mail queue relay keyholder
+ *                     defaults _postern-auth _postern _postern-mail
+ *                     _postern-queue _postern-relay _postern-key
+ *   group NAME                            "_postern" (shares authd.sock)
+ *   tls certificate FILE                  "/etc/postern/cert.pem"
+ *   tls key FILE                          "/etc/postern/key.pem"
+ *   listen SERVICE on ADDRESS [port N]    SERVICE: smtp submissions imaps pop3s
+ *                     (repeatable; defaults: smtp 25, submissions 465,
+ *                     imaps 993, pop3s 995 on 0.0.0.0 and ::)
+ *   smtp require tls yes|no               no
+ *   smtp max message size SIZE            25M
+ *   smtp max recipients N                 100
+ *   queue lifetime DURATION               5d
+ *   queue retry DURATION                  15m
+ *   relay tls verify|opportunistic        opportunistic
+ *   imap idle timeout DURATION            30m
+ *   pop3 idle timeout DURATION            10m
+ *   auth socket FILE                      "<runtime>/authd.sock"
+ *   auth workers N                        0 (= number of online CPUs)
+ *   auth scrypt cost N                    14 (log2 of scrypt's N; r=8, p=1)
+ *   auth failure delay DURATION           1s
+ *   default services LIST                 imap,smtp  (LIST: comma separated
+ *                     subset of imap,pop3,smtp)
+ *   password min length N                 12
+ *   password min guesses N                8 (log10 of zxcvbn's guesses)
+ *   password max age DURATION             365d (for authctl report)
+ *   lockout pair N within DURATION for DURATION      5 15m 15m
+ *   lockout account N within DURATION              10 15m
+ *   ban after N within DURATION for DURATION max DURATION
+ *                                                  20 10m 1h 7d
+ *   totp trust DURATION                   30d
+ *   totp window N                         1 (steps accepted each side)
+ *   audit retention DURATION              180d
+ *   apppass unused DURATION               90d (for authctl report)
+ */
+#ifndef POSTERN_CONFIG_H
+#define POSTERN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH_DEFAULT	"/etc/postern/postern.conf"
+#define CONFIG_MAX_DOMAINS	32
+#define CONFIG_MAX_LISTEN	16
+#define CONFIG_NAME_MAX		256	/* host and domain names */
+#define CONFIG_PATH_MAX		1024
+
+/* Service bits, shared with authd's user records. */
+#define SERVICE_IMAP	0x01
+#define SERVICE_POP3	0x02
+#define SERVICE_SMTP	0x04
+#define SERVICE_ALL	0x07
+
+enum config_role {
+	ROLE_AUTH, ROLE_NET, ROLE_MAIL, ROLE_QUEUE, ROLE_RELAY, ROLE_KEYHOLDER,
+	ROLE_COUNT
+};
+
+enum listen_service {
+	LISTEN_SMTP, LISTEN_SUBMISSIONS, LISTEN_IMAPS, LISTEN_POP3S
+};
+
+struct config_listen {
+	enum listen_service	service;
+	char			address[64];	/* numeric IPv4 or IPv6 */
+	uint16_t		port;
+};
+
+struct config {
+	char	hostname[CONFIG_NAME_MAX];
+	char	domains[CONFIG_MAX_DOMAINS][CONFIG_NAME_MAX];
+	int	ndomains;
+
+	char	state_dir[CONFIG_PATH_MAX];
+	char	mail_dir[CONFIG_PATH_MAX];
+	char	spool_dir[CONFIG_PATH_MAX];
+	char	runtime_dir[CONFIG_PATH_MAX];
+	char	empty_dir[CONFIG_PATH_MAX];
+	char	users[ROLE_COUNT][64];
+	char	group[64];
+
+	char	tls_cert[CONFIG_PATH_MAX];
+	char	tls_key[CONFIG_PATH_MAX];
+	struct config_listen listen[CONFIG_MAX_LISTEN];
+	int	nlisten;		/* 0: the defaults apply */
+
+	int	smtp_require_tls;
+	uint64_t smtp_max_message_size;
+	int	smtp_max_recipients;
+	int64_t	queue_lifetime;		/* seconds */
+	int64_t	queue_retry;
+	int	relay_tls_verify;
+	int64_t	imap_idle_timeout;
+	int64_t	pop3_idle_timeout;
+
+	char	auth_socket[CONFIG_PATH_MAX];	/* "" until config_load fills it */
+	int	auth_workers;		/* 0: online CPUs */
+	int	auth_scrypt_cost;	/* log2 N, 10..20 */
+	int64_t	auth_failure_delay;	/* milliseconds (the file gives seconds) */
+	unsigned default_services;	/* SERVICE_* bits */
+
+	int	password_min_length;
+	int	password_min_guesses;	/* log10 */
+	int64_t	password_max_age;
+
+	int	lockout_pair_failures;
+	int64_t	lockout_pair_window;
+	int64_t	lockout_pair_duration;
+	int	lockout_account_failures;
+	int64_t	lockout_account_window;
+
+	int	ban_failures;
+	int64_t	ban_window;
+	int64_t	ban_duration;
+	int64_t	ban_max;
+
+	int64_t	totp_trust;
+	int	totp_window;
+	int64_t	audit_retention;
+	int64_t	apppass_unused;
+};
+
+/* config_defaults: fill cfg with the defaults listed above. */
+void config_defaults(struct config *cfg);
+
+/*
+ * config_load: defaults, then the file at path.  On success returns 0 and
+ * fills the derived values (auth_socket from runtime_dir when not set).
+ * On failure returns -1 after writing one line per error to stderr in the
+ * form "FILE:LINE: what is wrong" (or "FILE: why" when the file cannot be
+ * read, or for a cross-check between values that are all defaults); cfg is
+ * then undefined.  The file MUST be a regular file (a FIFO, device or
+ * directory is refused without blocking), not writable by others, and at
+ * most 1M bytes.  Never exits.
+ *
+ * Lexical errors: a line longer than 4096 bytes, a NUL or other control
+ * byte (tab excepted; CR too, so DOS line ends are refused), an
+ * unterminated quote, an escape other than \" and \\, more than 16
+ * words.  Range errors name the statement and the accepted range.  A
+ * statement that is not repeatable (all but domain, listen, and user with
+ * different roles) may be given once.  Cross-checks: ban max >= ban
+ * duration, queue retry <= queue lifetime, tls key != tls certificate.
+ */
+int config_load(struct config *cfg, const char *path);
+
+/*
+ * config_parse_buffer: as config_load, on a buffer of len bytes (which need
+ * not be NUL-terminated; buf may be NULL when len is 0); name is used in
+ * error messages (NULL: "(config)").  Where errors go, one rule: errbuf
+ * NULL, every error line goes to stderr (this is what config_load does);
+ * errbuf not NULL, nothing is written to stderr and errbuf receives the
+ * first error line only, without newline, truncated to errlen (errbuf is
+ * "" on success).  The whole buffer is still checked either way.  The fuzz
+ * target and the unit tests call this.
+ */
+int config_parse_buffer(struct config *cfg, const char *name,
+    const char *buf, size_t len, char *errbuf, size_t errlen);
+
+/*
+ * config_parse_services: parse "imap,pop3,smtp" (any non-empty subset, no
+ * repeats, no blanks) into SERVICE_* bits.  Returns 0 or -1.
+ */
+int config_parse_services(const char *s, unsigned *out);
+
+/* config_services_string: the inverse, into buf ("" for none). */
+void config_services_string(unsigned services, char *buf, size_t len);
+
+/* config_parse_duration: "30s" "15m" "1h" "30d" "2w" or bare seconds. */
+int config_parse_duration(const char *s, int64_t *seconds);
+
+/*
+ * config_is_local_domain: non-zero when domain (case-insensitive) is one of
+ * the configured domains.
+ */
+int config_is_local_domain(const struct config *cfg, const char *domain);
+
+#endif

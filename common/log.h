@@ -1,0 +1,39 @@
+/*
+ * log.h: logging for every postern process.
+ *
+ * Runs in every process.  Messages go to syslog (facility daemon, or the one
+ * given) or, in the foreground (-d), to stderr.  Two families, as in
+ * OpenSMTPD: log_warn and fatal append strerror(errno); log_warnx and fatalx
+ * do not.  Callers put the function name into the text.  Nothing here ever
+ * receives a secret: callers MUST NOT pass passwords, codes or keys.
+ */
+#ifndef POSTERN_LOG_H
+#define POSTERN_LOG_H
+
+#include <stdarg.h>
+
+/*
+ * log_init: set the program name, where messages go (to_stderr non-zero:
+ * stderr, else syslog with LOG_NDELAY so the socket is open before a chroot)
+ * and whether log_debug prints.  May be called again to change the target.
+ */
+void log_init(const char *progname, int to_stderr, int verbose);
+
+/* log_set_role: a short role name printed after the program name. */
+void log_set_role(const char *role);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* log_auth: one line at facility auth (the audit trail's syslog copy). */
+void log_auth(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fatal, fatalx: log and exit(1).  For broken invariants only. */
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

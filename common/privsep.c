@@ -1,0 +1,273 @@
+/*
+ * privsep.c: dropping privileges and entering the sandbox (see privsep.h).
+ * Runs in every role process, as root until privsep_drop returns and as
+ * the role's own user afterwards.  Trusts its caller's arguments; checks
+ * the kernel's answer to every step and dies on any surprise.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/privsep.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define SANDBOX_SANITIZER 1
+#endif
+#endif
+
+#ifdef SANDBOX_SANITIZER
+/* What the ASan/UBSan runtime needs to print a report and abort. */
+static const int sandbox_sanitizer_syscalls[] = {
+	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(exit_group),
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect),
+	SCMP_SYS(madvise), SCMP_SYS(sched_yield), SCMP_SYS(futex),
+	SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid), SCMP_SYS(gettid),
+	SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit),
+	SCMP_SYS(setrlimit), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
+	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+};
+
+/*
+ * What it may try and must be refused politely: the terminal check for
+ * colours and the external symbolizer (clang runs llvm-symbolizer).
+ */
+static const struct {
+	int	sc;
+	int	err;
+} sandbox_sanitizer_errno[] = {
+	{ SCMP_SYS(ioctl), ENOTTY }, { SCMP_SYS(pipe), EPERM },
+	{ SCMP_SYS(pipe2), EPERM }, { SCMP_SYS(fork), EPERM },
+	{ SCMP_SYS(vfork), EPERM }, { SCMP_SYS(clone), EPERM },
+	{ SCMP_SYS(execve), EPERM }, { SCMP_SYS(access), EACCES },
+	{ SCMP_SYS(stat), EACCES }, { SCMP_SYS(newfstatat), EACCES },
+};
+#endif
+
+int
+privsep_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
+		    errno != EBADF && errno != EPERM) {
+			log_warn("privsep_user: getpwnam \"%s\"", name);
+			return -1;
+		}
+		log_warnx("privsep_user: privsep user \"%s\" does not exist; "
+		    "create it with: useradd --system --no-create-home "
+		    "--home-dir /nonexistent --shell /usr/sbin/nologin %s",
+		    name, name);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int
+privsep_group(const char *name, gid_t *gid)
+{
+	struct group *gr;
+
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
+		    errno != EBADF && errno != EPERM) {
+			log_warn("privsep_group: getgrnam \"%s\"", name);
+			return -1;
+		}
+		log_warnx("privsep_group: privsep group \"%s\" does not "
+		    "exist; create it with: groupadd --system %s", name, name);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+void
+privsep_drop(const char *chroot_dir, uid_t uid, gid_t gid)
+{
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+
+	if (geteuid() != 0)
+		fatalx("privsep_drop: not running as root");
+	if (uid == 0 || gid == 0)
+		fatalx("privsep_drop: refusing to drop to uid %u gid %u",
+		    (unsigned)uid, (unsigned)gid);
+
+	if (chroot_dir != NULL) {
+		if (chroot_dir[0] != '/')
+			fatalx("privsep_drop: chroot \"%s\": not an absolute "
+			    "path", chroot_dir);
+		if (chroot(chroot_dir) == -1)
+			fatal("privsep_drop: chroot \"%s\"", chroot_dir);
+		if (chdir("/") == -1)
+			fatal("privsep_drop: chdir /");
+	}
+
+	if (setgroups(1, &gid) == -1)
+		fatal("privsep_drop: setgroups %u", (unsigned)gid);
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("privsep_drop: setresgid %u", (unsigned)gid);
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("privsep_drop: setresuid %u", (unsigned)uid);
+
+	if (getresgid(&rgid, &egid, &sgid) == -1)
+		fatal("privsep_drop: getresgid");
+	if (rgid != gid || egid != gid || sgid != gid)
+		fatalx("privsep_drop: gids are %u/%u/%u, wanted %u",
+		    (unsigned)rgid, (unsigned)egid, (unsigned)sgid,
+		    (unsigned)gid);
+	if (getresuid(&ruid, &euid, &suid) == -1)
+		fatal("privsep_drop: getresuid");
+	if (ruid != uid || euid != uid || suid != uid)
+		fatalx("privsep_drop: uids are %u/%u/%u, wanted %u",
+		    (unsigned)ruid, (unsigned)euid, (unsigned)suid,
+		    (unsigned)uid);
+
+	/* The drop must be irreversible, not merely done. */
+	if (setgid(0) != -1)
+		fatalx("privsep_drop: setgid(0) succeeded after the drop");
+	if (setuid(0) != -1)
+		fatalx("privsep_drop: setuid(0) succeeded after the drop");
+}
+
+int
+privsep_is_dev(void)
+{
+	return geteuid() != 0;
+}
+
+void
+privsep_dev_warning(const char *prog)
+{
+	fprintf(stderr, "%s: WARNING: development mode: running as uid %u "
+	    "without privilege separation\n", prog, (unsigned)geteuid());
+	fflush(stderr);
+}
+
+static void
+sandbox_rlimit(int resource, const char *name, rlim_t value)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) == -1)
+		fatal("sandbox_limits: getrlimit %s", name);
+	if (rl.rlim_max != RLIM_INFINITY && value > rl.rlim_max)
+		value = rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max = value;
+	if (setrlimit(resource, &rl) == -1)
+		fatal("sandbox_limits: setrlimit %s %llu", name,
+		    (unsigned long long)value);
+}
+
+void
+sandbox_limits(rlim_t nofile, rlim_t nproc)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("sandbox_limits: prctl PR_SET_DUMPABLE");
+	sandbox_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0);
+	sandbox_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile);
+	if (nproc != 0)
+		sandbox_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", nproc);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("sandbox_limits: prctl PR_SET_NO_NEW_PRIVS");
+}
+
+static int
+sandbox_listed(const int *syscalls, size_t n, int sc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (syscalls[i] == sc)
+			return 1;
+	return 0;
+}
+
+/*
+ * seccomp_rule_add (not _exact) skips a pseudo number for a syscall the
+ * native architecture lacks, which is what makes one list portable.
+ * Adding the same allow rule twice is accepted by libseccomp.
+ */
+static void
+sandbox_rule(scmp_filter_ctx ctx, uint32_t action, int sc)
+{
+	int rc;
+
+	if (sc == __NR_SCMP_ERROR)
+		fatalx("sandbox_seccomp: unknown syscall in allow-list");
+	if ((rc = seccomp_rule_add(ctx, action, sc, 0)) < 0) {
+		errno = -rc;
+		fatal("sandbox_seccomp: rule for syscall %d", sc);
+	}
+}
+
+static void
+sandbox_errno(scmp_filter_ctx ctx, const int *syscalls, size_t n, int sc,
+    int err)
+{
+	if (!sandbox_listed(syscalls, n, sc))
+		sandbox_rule(ctx, SCMP_ACT_ERRNO(err), sc);
+}
+
+void
+sandbox_seccomp(const int *syscalls, size_t n, int kill_default)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+	int rc;
+
+	ctx = seccomp_init(kill_default ? SCMP_ACT_KILL_PROCESS :
+	    SCMP_ACT_ERRNO(EPERM));
+	if (ctx == NULL)
+		fatalx("sandbox_seccomp: seccomp_init failed");
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
+		errno = -rc;
+		fatal("sandbox_seccomp: seccomp_attr_set");
+	}
+
+	for (i = 0; i < n; i++)
+		sandbox_rule(ctx, SCMP_ACT_ALLOW, syscalls[i]);
+#ifdef SANDBOX_SANITIZER
+	for (i = 0; i < sizeof(sandbox_sanitizer_syscalls) /
+	    sizeof(sandbox_sanitizer_syscalls[0]); i++)
+		if (!sandbox_listed(syscalls, n, sandbox_sanitizer_syscalls[i]))
+			sandbox_rule(ctx, SCMP_ACT_ALLOW,
+			    sandbox_sanitizer_syscalls[i]);
+	for (i = 0; i < sizeof(sandbox_sanitizer_errno) /
+	    sizeof(sandbox_sanitizer_errno[0]); i++)
+		sandbox_errno(ctx, syscalls, n, sandbox_sanitizer_errno[i].sc,
+		    sandbox_sanitizer_errno[i].err);
+#endif
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(open), EACCES);
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat), EACCES);
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat2), EACCES);
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(creat), EACCES);
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(clone3), ENOSYS);
+
+	if ((rc = seccomp_load(ctx)) != 0) {
+		seccomp_release(ctx);
+		errno = rc < 0 ? -rc : ESRCH;
+		fatal("sandbox_seccomp: seccomp_load");
+	}
+	seccomp_release(ctx);
+}

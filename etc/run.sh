@@ -1,0 +1,86 @@
+#!/bin/sh
+#
+# run.sh: what `make run` runs, from the top of the tree after the build.
+# Creates run/ (configuration, state, mail, spool, runtime and empty
+# directories) when it is missing, adds the demo user demo@example.test
+# with a generated password it prints, and starts the daemons in the
+# foreground; Ctrl-C stops them.  As root it runs with privilege
+# separation (creating the system users through etc/mkusers.sh); as anyone
+# else, in development mode.  Trusts the tree it runs in and nothing else.
+
+set -eu
+
+root=$(pwd)
+run=$root/run
+conf=run/postern.conf
+authctl=authd/authctl
+authd=authd/authd
+demo=demo@example.test
+
+for p in "$authd" "$authctl"; do
+	if [ ! -x "$p" ]; then
+		echo "run.sh: $p is missing; run make first" >&2
+		exit 1
+	fi
+done
+
+mkdir -p "$run"
+if [ ! -e "$conf" ]; then
+	cat >"$conf.tmp" <<CONF
+# postern.conf for \`make run\` (see postern.conf(5)); written by etc/run.sh.
+# Delete run/ to start again from scratch.
+hostname localhost
+domain example.test
+state "$run/state"
+mail "$run/mail"
+spool "$run/spool"
+runtime "$run/runtime"
+empty "$run/empty"
+CONF
+	mv "$conf.tmp" "$conf"
+	echo "run.sh: wrote $conf"
+fi
+
+mkdir -p "$run/state" "$run/mail" "$run/spool" "$run/runtime" "$run/empty"
+mkdir -p "$run/state/auth"
+chmod 0700 "$run/state/auth"
+
+if [ "$(id -u)" -eq 0 ]; then
+	sh etc/mkusers.sh
+	chown root:root "$run/empty"
+	chmod 0755 "$run/empty"
+	chown root:_postern "$run/runtime"
+	chmod 0750 "$run/runtime"
+fi
+
+# fix_owner: as root, the credential database belongs to authd's user
+# (authctl running as root may just have created files in it).
+fix_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R _postern-auth:_postern-auth "$run/state/auth"
+	fi
+}
+fix_owner
+
+if ! "$authctl" -f "$conf" user show "$demo" >/dev/null 2>&1; then
+	out=$("$authctl" -f "$conf" user add "$demo") || {
+		echo "run.sh: authctl user add $demo failed" >&2
+		exit 1
+	}
+	fix_owner
+	# The generated password is the last line that is a single word.
+	pw=$(printf '%s\n' "$out" | grep -E '^[^[:space:]]+$' | tail -n 1)
+	printf '%s\n' "$out" | grep -vxF -e "$pw" || true
+	echo
+	echo "================================================================"
+	echo "  demo user:  $demo"
+	echo "  password:   ${pw:-(see the authctl output above)}"
+	echo "  (shown once; it is stored only as a hash)"
+	echo "================================================================"
+	echo
+fi
+
+echo "run.sh: to add a user:"
+echo "    $authctl -f $conf user add alice@example.test"
+echo "run.sh: starting authd in the foreground; Ctrl-C stops it"
+exec "$authd" -d -f "$conf"

@@ -1,0 +1,34 @@
+#!/bin/sh
+#
+# deps.sh: make sure every Debian package the build and the tests need is
+# installed.  Runs on the developer's or CI machine, as root or not; trusts
+# dpkg's database.  Quiet when everything is present.  When something is
+# missing: as root, installs it through apt-get; as any other user, prints
+# the one apt-get line to run and exits 1.  Installs nothing else, ever.
+
+PKGS="libbearssl-dev liblmdb-dev libscrypt-dev libseccomp-dev libzxcvbn-dev
+libqrencode-dev lmdb-utils oathtool faketime mandoc python3-pytest clang
+libclang-rt-14-dev valgrind curl pkg-config make gcc"
+
+missing=
+for p in $PKGS; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "postern: missing packages; as root, run:" >&2
+	echo "apt-get install$missing"
+	exit 1
+fi
+
+echo "deps.sh: installing:$missing" >&2
+apt-get update || exit 1
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    $missing || exit 1

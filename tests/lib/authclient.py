@@ -1,0 +1,108 @@
+"""authclient: a small client for authd's protocol (common/authproto.h).
+
+Used by the integration tests and benchmarks to drive authd directly,
+before and besides the network daemons.  Frames: a 4-byte big-endian
+payload length, one type byte, then fields (u32 big-endian; strings and
+bytes as a 2-byte big-endian length and the bytes).
+"""
+import socket
+import struct
+
+MSG_LOGIN, MSG_BANCHECK, MSG_RCPT = 1, 2, 3
+OK, FAIL_TEMP, FAIL_PERM = 0, 1, 2
+STATUS = {OK: "ok", FAIL_TEMP: "tempfail", FAIL_PERM: "fail"}
+
+
+def _field(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return struct.pack(">H", len(b)) + b
+
+
+def frame(mtype, *fields):
+    body = bytes([mtype])
+    for f in fields:
+        body += struct.pack(">I", f) if isinstance(f, int) else _field(f)
+    return struct.pack(">I", len(body)) + body
+
+
+class Reader:
+    def __init__(self, payload):
+        self.p, self.i = payload, 1
+
+    def u32(self):
+        v = struct.unpack_from(">I", self.p, self.i)[0]
+        self.i += 4
+        return v
+
+    def str(self):
+        n = struct.unpack_from(">H", self.p, self.i)[0]
+        v = self.p[self.i + 2:self.i + 2 + n].decode()
+        self.i += 2 + n
+        return v
+
+
+class AuthClient:
+    def __init__(self, path, timeout=30):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.next_id = 1
+        self.buf = b""
+
+    def close(self):
+        self.s.close()
+
+    def send_raw(self, data):
+        self.s.sendall(data)
+
+    def read_frame(self):
+        while True:
+            if len(self.buf) >= 4:
+                n = struct.unpack_from(">I", self.buf)[0]
+                if len(self.buf) >= 4 + n:
+                    payload = self.buf[4:4 + n]
+                    self.buf = self.buf[4 + n:]
+                    return payload
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise ConnectionError("authd closed the connection")
+            self.buf += chunk
+
+    def _id(self):
+        i = self.next_id
+        self.next_id += 1
+        return i
+
+    def send_login(self, user, secret, service="imap", address="127.0.0.1",
+                   mech="plain", port=993, session="test"):
+        i = self._id()
+        self.s.sendall(frame(MSG_LOGIN, i, service, mech, user, secret,
+                             address, port, session))
+        return i
+
+    def read_login(self):
+        r = Reader(self.read_frame())
+        return r.u32(), r.u32(), r.str(), r.str()
+
+    def login(self, user, secret, **kw):
+        """Returns (status name, canonical user, mail dir)."""
+        i = self.send_login(user, secret, **kw)
+        rid, status, u, maildir = self.read_login()
+        assert rid == i
+        return STATUS[status], u, maildir
+
+    def bancheck(self, address):
+        i = self._id()
+        self.s.sendall(frame(MSG_BANCHECK, i, address))
+        r = Reader(self.read_frame())
+        assert r.u32() == i
+        return STATUS[r.u32()]
+
+    def rcpt(self, address):
+        i = self._id()
+        self.s.sendall(frame(MSG_RCPT, i, address))
+        r = Reader(self.read_frame())
+        assert r.u32() == i
+        status = r.u32()
+        return STATUS[status], [r.str() for _ in range(r.u32())]

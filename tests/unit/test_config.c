@@ -1,0 +1,579 @@
+/*
+ * test_config.c: unit tests for the postern.conf(5) parser (common/config.c).
+ *
+ * Runs as an ordinary user; writes only temporary files under $TMPDIR or
+ * /tmp.  Checks defaults, every statement, the lexical rules, and the
+ * exact "FILE:LINE: what is wrong" text of each kind of error.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "tests/unit/check.h"
+
+static struct config cfg;
+static char err[512];
+
+static int
+parse(const char *text)
+{
+	return config_parse_buffer(&cfg, "t.conf", text, strlen(text), err,
+	    sizeof(err));
+}
+
+/* expect_error: text fails and the first error is exactly want. */
+static void
+expect_error(const char *text, const char *want, const char *desc)
+{
+	int rv = parse(text);
+
+	CHECK_INT_EQ(rv, -1, desc);
+	CHECK_STR_EQ(err, want, desc);
+}
+
+static void
+test_defaults(void)
+{
+	config_defaults(&cfg);
+	CHECK_STR_EQ(cfg.hostname, "localhost", "default hostname");
+	CHECK_INT_EQ(cfg.ndomains, 0, "no default domain");
+	CHECK_STR_EQ(cfg.state_dir, "/var/lib/postern", "default state");
+	CHECK_STR_EQ(cfg.mail_dir, "/var/mail/postern", "default mail");
+	CHECK_STR_EQ(cfg.spool_dir, "/var/spool/postern", "default spool");
+	CHECK_STR_EQ(cfg.runtime_dir, "/run/postern", "default runtime");
+	CHECK_STR_EQ(cfg.empty_dir, "/var/empty", "default empty");
+	CHECK_STR_EQ(cfg.users[ROLE_AUTH], "_postern-auth", "user auth");
+	CHECK_STR_EQ(cfg.users[ROLE_NET], "_postern", "user net");
+	CHECK_STR_EQ(cfg.users[ROLE_MAIL], "_postern-mail", "user mail");
+	CHECK_STR_EQ(cfg.users[ROLE_QUEUE], "_postern-queue", "user queue");
+	CHECK_STR_EQ(cfg.users[ROLE_RELAY], "_postern-relay", "user relay");
+	CHECK_STR_EQ(cfg.users[ROLE_KEYHOLDER], "_postern-key", "user key");
+	CHECK_STR_EQ(cfg.group, "_postern", "default group");
+	CHECK_STR_EQ(cfg.tls_cert, "/etc/postern/cert.pem", "default cert");
+	CHECK_STR_EQ(cfg.tls_key, "/etc/postern/key.pem", "default key");
+	CHECK_INT_EQ(cfg.nlisten, 0, "default listen: none given");
+	CHECK_INT_EQ(cfg.smtp_require_tls, 0, "default smtp require tls");
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 25 * 1024 * 1024,
+	    "default max message size");
+	CHECK_INT_EQ(cfg.smtp_max_recipients, 100, "default max recipients");
+	CHECK_INT_EQ(cfg.queue_lifetime, 5 * 86400, "default queue lifetime");
+	CHECK_INT_EQ(cfg.queue_retry, 15 * 60, "default queue retry");
+	CHECK_INT_EQ(cfg.relay_tls_verify, 0, "default relay tls");
+	CHECK_INT_EQ(cfg.imap_idle_timeout, 30 * 60, "default imap idle");
+	CHECK_INT_EQ(cfg.pop3_idle_timeout, 10 * 60, "default pop3 idle");
+	CHECK_STR_EQ(cfg.auth_socket, "", "auth socket empty before load");
+	CHECK_INT_EQ(cfg.auth_workers, 0, "default auth workers");
+	CHECK_INT_EQ(cfg.auth_scrypt_cost, 14, "default scrypt cost");
+	CHECK_INT_EQ(cfg.auth_failure_delay, 1000, "default failure delay");
+	CHECK_INT_EQ(cfg.default_services, SERVICE_IMAP | SERVICE_SMTP,
+	    "default services");
+	CHECK_INT_EQ(cfg.password_min_length, 12, "default min length");
+	CHECK_INT_EQ(cfg.password_min_guesses, 8, "default min guesses");
+	CHECK_INT_EQ(cfg.password_max_age, 365 * 86400, "default max age");
+	CHECK_INT_EQ(cfg.lockout_pair_failures, 5, "default pair failures");
+	CHECK_INT_EQ(cfg.lockout_pair_window, 900, "default pair window");
+	CHECK_INT_EQ(cfg.lockout_pair_duration, 900, "default pair duration");
+	CHECK_INT_EQ(cfg.lockout_account_failures, 10, "default account n");
+	CHECK_INT_EQ(cfg.lockout_account_window, 900, "default acct window");
+	CHECK_INT_EQ(cfg.ban_failures, 20, "default ban failures");
+	CHECK_INT_EQ(cfg.ban_window, 600, "default ban window");
+	CHECK_INT_EQ(cfg.ban_duration, 3600, "default ban duration");
+	CHECK_INT_EQ(cfg.ban_max, 7 * 86400, "default ban max");
+	CHECK_INT_EQ(cfg.totp_trust, 30 * 86400, "default totp trust");
+	CHECK_INT_EQ(cfg.totp_window, 1, "default totp window");
+	CHECK_INT_EQ(cfg.audit_retention, 180 * 86400, "default retention");
+	CHECK_INT_EQ(cfg.apppass_unused, 90 * 86400, "default apppass");
+}
+
+static void
+test_empty(void)
+{
+	CHECK_INT_EQ(parse(""), 0, "empty file is valid");
+	CHECK_STR_EQ(err, "", "errbuf empty on success");
+	CHECK_STR_EQ(cfg.auth_socket, "/run/postern/authd.sock",
+	    "auth socket derived from runtime");
+	CHECK_INT_EQ(parse("# only a comment\n\n   \t\n"), 0,
+	    "comments and blank lines");
+}
+
+static const char full[] =
+    "# every statement\n"
+    "hostname Mail.Example.ORG\n"
+    "domain example.org\n"
+    "domain Example.NET   # trailing comment\n"
+    "state /srv/state\n"
+    "mail /srv/mail\n"
+    "spool /srv/spool\n"
+    "runtime /run/px\n"
+    "empty /var/empty2\n"
+    "user auth a_auth\n"
+    "user net a_net\n"
+    "user mail a_mail\n"
+    "user queue a_queue\n"
+    "user relay a_relay\n"
+    "user keyholder a_key\n"
+    "group g_px\n"
+    "tls certificate /etc/px/c.pem\n"
+    "tls key /etc/px/k.pem\n"
+    "listen smtp on 192.0.2.1\n"
+    "listen submissions on 2001:db8::1 port 5870\n"
+    "listen imaps on ::\n"
+    "listen pop3s on 0.0.0.0 port 9995\n"
+    "smtp require tls yes\n"
+    "smtp max message size 10M\n"
+    "smtp max recipients 50\n"
+    "queue lifetime 2d\n"
+    "queue retry 30m\n"
+    "relay tls verify\n"
+    "imap idle timeout 1h\n"
+    "pop3 idle timeout 5m\n"
+    "auth socket /run/other/auth.sock\n"
+    "auth workers 4\n"
+    "auth scrypt cost 16\n"
+    "auth failure delay 2s\n"
+    "default services imap,pop3,smtp\n"
+    "password min length 14\n"
+    "password min guesses 10\n"
+    "password max age 180d\n"
+    "lockout pair 3 within 10m for 20m\n"
+    "lockout account 7 within 1h\n"
+    "ban after 30 within 5m for 2h max 2w\n"
+    "totp trust 7d\n"
+    "totp window 2\n"
+    "audit retention 365d\n"
+    "apppass unused 30d";
+
+static void
+test_full_paths(void)
+{
+	CHECK_STR_EQ(cfg.hostname, "mail.example.org", "hostname lowercased");
+	CHECK_INT_EQ(cfg.ndomains, 2, "two domains");
+	CHECK_STR_EQ(cfg.domains[0], "example.org", "domain 1");
+	CHECK_STR_EQ(cfg.domains[1], "example.net", "domain 2 lowercased");
+	CHECK_TRUE(config_is_local_domain(&cfg, "EXAMPLE.net"),
+	    "local domain, any case");
+	CHECK_TRUE(!config_is_local_domain(&cfg, "example.com"),
+	    "not a local domain");
+	CHECK_STR_EQ(cfg.state_dir, "/srv/state", "state");
+	CHECK_STR_EQ(cfg.mail_dir, "/srv/mail", "mail");
+	CHECK_STR_EQ(cfg.spool_dir, "/srv/spool", "spool");
+	CHECK_STR_EQ(cfg.runtime_dir, "/run/px", "runtime");
+	CHECK_STR_EQ(cfg.empty_dir, "/var/empty2", "empty");
+	CHECK_STR_EQ(cfg.users[ROLE_AUTH], "a_auth", "user auth");
+	CHECK_STR_EQ(cfg.users[ROLE_NET], "a_net", "user net");
+	CHECK_STR_EQ(cfg.users[ROLE_MAIL], "a_mail", "user mail");
+	CHECK_STR_EQ(cfg.users[ROLE_QUEUE], "a_queue", "user queue");
+	CHECK_STR_EQ(cfg.users[ROLE_RELAY], "a_relay", "user relay");
+	CHECK_STR_EQ(cfg.users[ROLE_KEYHOLDER], "a_key", "user keyholder");
+	CHECK_STR_EQ(cfg.group, "g_px", "group");
+	CHECK_STR_EQ(cfg.tls_cert, "/etc/px/c.pem", "tls certificate");
+	CHECK_STR_EQ(cfg.tls_key, "/etc/px/k.pem", "tls key");
+	CHECK_STR_EQ(cfg.auth_socket, "/run/other/auth.sock",
+	    "explicit auth socket kept");
+}
+
+static void
+test_full_listen(void)
+{
+	CHECK_INT_EQ(cfg.nlisten, 4, "four listeners");
+	CHECK_INT_EQ(cfg.listen[0].service, LISTEN_SMTP, "listen 1 service");
+	CHECK_STR_EQ(cfg.listen[0].address, "192.0.2.1", "listen 1 address");
+	CHECK_INT_EQ(cfg.listen[0].port, 25, "listen smtp default port");
+	CHECK_INT_EQ(cfg.listen[1].service, LISTEN_SUBMISSIONS,
+	    "listen 2 service");
+	CHECK_STR_EQ(cfg.listen[1].address, "2001:db8::1", "listen 2 v6");
+	CHECK_INT_EQ(cfg.listen[1].port, 5870, "listen explicit port");
+	CHECK_INT_EQ(cfg.listen[2].service, LISTEN_IMAPS, "listen 3 service");
+	CHECK_INT_EQ(cfg.listen[2].port, 993, "listen imaps default port");
+	CHECK_INT_EQ(cfg.listen[3].service, LISTEN_POP3S, "listen 4 service");
+	CHECK_INT_EQ(cfg.listen[3].port, 9995, "listen 4 port");
+}
+
+static void
+test_full_values(void)
+{
+	CHECK_INT_EQ(cfg.smtp_require_tls, 1, "smtp require tls");
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 10 * 1024 * 1024, "size 10M");
+	CHECK_INT_EQ(cfg.smtp_max_recipients, 50, "max recipients");
+	CHECK_INT_EQ(cfg.queue_lifetime, 2 * 86400, "queue lifetime");
+	CHECK_INT_EQ(cfg.queue_retry, 1800, "queue retry");
+	CHECK_INT_EQ(cfg.relay_tls_verify, 1, "relay tls verify");
+	CHECK_INT_EQ(cfg.imap_idle_timeout, 3600, "imap idle");
+	CHECK_INT_EQ(cfg.pop3_idle_timeout, 300, "pop3 idle");
+	CHECK_INT_EQ(cfg.auth_workers, 4, "auth workers");
+	CHECK_INT_EQ(cfg.auth_scrypt_cost, 16, "scrypt cost");
+	CHECK_INT_EQ(cfg.auth_failure_delay, 2000, "failure delay in ms");
+	CHECK_INT_EQ(cfg.default_services, SERVICE_ALL, "default services");
+	CHECK_INT_EQ(cfg.password_min_length, 14, "min length");
+	CHECK_INT_EQ(cfg.password_min_guesses, 10, "min guesses");
+	CHECK_INT_EQ(cfg.password_max_age, 180 * 86400, "max age");
+	CHECK_INT_EQ(cfg.lockout_pair_failures, 3, "pair failures");
+	CHECK_INT_EQ(cfg.lockout_pair_window, 600, "pair window");
+	CHECK_INT_EQ(cfg.lockout_pair_duration, 1200, "pair duration");
+	CHECK_INT_EQ(cfg.lockout_account_failures, 7, "account failures");
+	CHECK_INT_EQ(cfg.lockout_account_window, 3600, "account window");
+	CHECK_INT_EQ(cfg.ban_failures, 30, "ban failures");
+	CHECK_INT_EQ(cfg.ban_window, 300, "ban window");
+	CHECK_INT_EQ(cfg.ban_duration, 7200, "ban duration");
+	CHECK_INT_EQ(cfg.ban_max, 14 * 86400, "ban max");
+	CHECK_INT_EQ(cfg.totp_trust, 7 * 86400, "totp trust");
+	CHECK_INT_EQ(cfg.totp_window, 2, "totp window");
+	CHECK_INT_EQ(cfg.audit_retention, 365 * 86400, "audit retention");
+	CHECK_INT_EQ(cfg.apppass_unused, 30 * 86400, "apppass unused");
+}
+
+static void
+test_full(void)
+{
+	int rv = parse(full);
+
+	CHECK_INT_EQ(rv, 0, "every statement parses");
+	CHECK_STR_EQ(err, "", "no error for the full file");
+	test_full_paths();
+	test_full_listen();
+	test_full_values();
+
+	/* The buffer need not be NUL-terminated: parse only "hostname a". */
+	rv = config_parse_buffer(&cfg, "t.conf", "hostname abc", 10, err,
+	    sizeof(err));
+	CHECK_INT_EQ(rv, 0, "length-bounded buffer");
+	CHECK_STR_EQ(cfg.hostname, "a", "only len bytes are read");
+}
+
+static void
+test_quoted(void)
+{
+	CHECK_INT_EQ(parse("state \"/srv/my \\\"state\\\" \\\\x\"\n"), 0,
+	    "quoted path with escapes");
+	CHECK_STR_EQ(cfg.state_dir, "/srv/my \"state\" \\x",
+	    "escapes decoded");
+	CHECK_INT_EQ(parse("mail \"/a#b\" # real comment\n"), 0,
+	    "'#' inside quotes is not a comment");
+	CHECK_STR_EQ(cfg.mail_dir, "/a#b", "quoted '#' kept");
+	CHECK_INT_EQ(parse("hostname \"Example.org\"\t\n"), 0,
+	    "quoted host name");
+	CHECK_STR_EQ(cfg.hostname, "example.org", "quoted name lowercased");
+	CHECK_INT_EQ(parse("smtp require tls \"yes\"\n"), 0,
+	    "quoted value word");
+	CHECK_INT_EQ(cfg.smtp_require_tls, 1, "quoted yes");
+	expect_error("\"hostname\" foo\n",
+	    "t.conf:1: unknown statement \"hostname\"",
+	    "a quoted word is never a keyword");
+}
+
+static void
+test_duration(void)
+{
+	int64_t s = -1;
+
+	CHECK_TRUE(config_parse_duration("45", &s) == 0 && s == 45, "bare");
+	CHECK_TRUE(config_parse_duration("30s", &s) == 0 && s == 30, "30s");
+	CHECK_TRUE(config_parse_duration("15m", &s) == 0 && s == 900, "15m");
+	CHECK_TRUE(config_parse_duration("1h", &s) == 0 && s == 3600, "1h");
+	CHECK_TRUE(config_parse_duration("30d", &s) == 0 && s == 2592000,
+	    "30d");
+	CHECK_TRUE(config_parse_duration("2w", &s) == 0 && s == 1209600,
+	    "2w");
+	CHECK_TRUE(config_parse_duration("0", &s) == 0 && s == 0, "zero");
+	CHECK_INT_EQ(config_parse_duration("", &s), -1, "empty duration");
+	CHECK_INT_EQ(config_parse_duration("m", &s), -1, "unit only");
+	CHECK_INT_EQ(config_parse_duration("1hh", &s), -1, "two units");
+	CHECK_INT_EQ(config_parse_duration("1y", &s), -1, "unknown unit");
+	CHECK_INT_EQ(config_parse_duration("-1", &s), -1, "negative");
+	CHECK_INT_EQ(config_parse_duration("+1", &s), -1, "plus sign");
+	CHECK_INT_EQ(config_parse_duration("1 h", &s), -1, "inner blank");
+	CHECK_INT_EQ(config_parse_duration("9223372036854775807", &s), 0,
+	    "INT64_MAX seconds");
+	CHECK_INT_EQ(config_parse_duration("9223372036854775808", &s), -1,
+	    "INT64_MAX + 1");
+	CHECK_INT_EQ(config_parse_duration("15250284452472w", &s), -1,
+	    "overflow by unit");
+	CHECK_INT_EQ(config_parse_duration("99999999999999999999999", &s),
+	    -1, "overflow of digits");
+}
+
+static void
+test_size(void)
+{
+	CHECK_INT_EQ(parse("smtp max message size 2048\n"), 0, "bare bytes");
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 2048, "2048 bytes");
+	CHECK_INT_EQ(parse("smtp max message size 10K\n"), 0, "K");
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 10240, "10K");
+	CHECK_INT_EQ(parse("smtp max message size 1G\n"), 0, "G");
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 1073741824, "1G");
+	CHECK_INT_EQ(parse("smtp max message size 3m\n"), 0, "lower m");
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 3 * 1048576, "3m");
+	expect_error("smtp max message size 512\n",
+	    "t.conf:1: \"smtp max message size\" needs a size from 1K to 2G, "
+	    "got \"512\"", "size below range");
+	expect_error("smtp max message size 10MB\n",
+	    "t.conf:1: \"smtp max message size\" needs a size from 1K to 2G, "
+	    "got \"10MB\"", "size with two letters");
+	expect_error("smtp max message size 18014398509481984K\n",
+	    "t.conf:1: \"smtp max message size\" needs a size from 1K to 2G, "
+	    "got \"18014398509481984K\"", "size overflow");
+}
+
+static void
+test_services(void)
+{
+	unsigned v = 0;
+	char buf[32];
+
+	CHECK_TRUE(config_parse_services("imap", &v) == 0 &&
+	    v == SERVICE_IMAP, "services imap");
+	CHECK_TRUE(config_parse_services("smtp,imap", &v) == 0 &&
+	    v == (SERVICE_IMAP | SERVICE_SMTP), "services any order");
+	CHECK_INT_EQ(config_parse_services("", &v), -1, "services empty");
+	CHECK_INT_EQ(config_parse_services("imap,imap", &v), -1,
+	    "services repeat");
+	CHECK_INT_EQ(config_parse_services("imap, smtp", &v), -1,
+	    "services blank");
+	CHECK_INT_EQ(config_parse_services("imap,", &v), -1,
+	    "services trailing comma");
+	CHECK_INT_EQ(config_parse_services("imaps", &v), -1,
+	    "services unknown");
+	config_services_string(SERVICE_ALL, buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "imap,pop3,smtp", "services string all");
+	config_services_string(SERVICE_SMTP, buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "smtp", "services string one");
+	config_services_string(0, buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "", "services string none");
+	config_services_string(SERVICE_ALL, buf, 8);
+	CHECK_STR_EQ(buf, "imap", "services string truncated at a comma");
+	expect_error("default services imap,pop\n",
+	    "t.conf:1: \"default services\" needs a comma-separated list of "
+	    "imap, pop3 and smtp, got \"imap,pop\"", "bad default services");
+}
+
+static void
+test_errors_lexical(void)
+{
+	char big[5000];
+	char nul[] = "hostname a\0b\n";
+
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "\n\n# ", 4);
+	big[sizeof(big) - 1] = '\0';
+	expect_error(big, "t.conf:3: line longer than 4096 bytes",
+	    "line too long");
+	CHECK_INT_EQ(config_parse_buffer(&cfg, "t.conf", nul, sizeof(nul) - 1,
+	    err, sizeof(err)), -1, "NUL byte");
+	CHECK_STR_EQ(err, "t.conf:1: NUL byte in line", "NUL byte message");
+	expect_error("\nhostname \"abc\n",
+	    "t.conf:2: unterminated quoted string", "unterminated quote");
+	expect_error("state \"/a\\nb\"\n",
+	    "t.conf:1: unknown escape in quoted string (only \\\" and \\\\)",
+	    "unknown escape");
+	expect_error("state \"/a\"b\n",
+	    "t.conf:1: missing blank after quoted string", "quote then word");
+	expect_error("state /a\"b\"\n", "t.conf:1: quote inside a word",
+	    "quote inside word");
+	expect_error("hostname a\r\n",
+	    "t.conf:1: carriage return in line (DOS line end?)", "CR");
+	expect_error("hostname \x01\n",
+	    "t.conf:1: control character 0x01 in line", "control byte");
+	expect_error("a b c d e f g h i j k l m n o p q\n",
+	    "t.conf:1: too many words (at most 16)", "too many words");
+}
+
+static void
+test_errors_statements(void)
+{
+	expect_error("\n\n\n\n\n\nlockout paire 5 within 15m for 15m\n",
+	    "t.conf:7: unknown statement \"lockout paire\"",
+	    "unknown statement names the wrong word");
+	expect_error("hostnam x\n", "t.conf:1: unknown statement \"hostnam\"",
+	    "unknown first word");
+	expect_error("smtp max\n", "t.conf:1: unknown statement \"smtp max\"",
+	    "incomplete keyword path");
+	expect_error("\n\n\n\n\n\n\n\nauth scrypt cost abc\n",
+	    "t.conf:9: \"auth scrypt cost\" needs a number from 10 to 20, "
+	    "got \"abc\"", "not a number");
+	expect_error("auth scrypt cost 21\n",
+	    "t.conf:1: \"auth scrypt cost\" needs a number from 10 to 20, "
+	    "got \"21\"", "number above range");
+	expect_error("auth workers 99999999999999999999999\n",
+	    "t.conf:1: \"auth workers\" needs a number from 0 to 256, "
+	    "got \"99999999999999999999999\"", "number overflow");
+	expect_error("auth workers -1\n",
+	    "t.conf:1: \"auth workers\" needs a number from 0 to 256, "
+	    "got \"-1\"", "negative number");
+	expect_error("queue retry 10x\n",
+	    "t.conf:1: \"queue retry\" needs a duration from 1m to 1d, "
+	    "got \"10x\"", "bad duration");
+	expect_error("hostname\n",
+	    "t.conf:1: wrong number of arguments to \"hostname\" "
+	    "(usage: hostname NAME)", "missing argument");
+	expect_error("totp window 1 2\n",
+	    "t.conf:1: wrong number of arguments to \"totp window\" "
+	    "(usage: totp window N)", "extra argument");
+	expect_error("hostname a\nhostname b\n",
+	    "t.conf:2: \"hostname\" already given on line 1", "repeated");
+	expect_error("smtp require tls maybe\n",
+	    "t.conf:1: \"smtp require tls\" needs yes or no, got \"maybe\"",
+	    "bad boolean");
+	expect_error("relay tls always\n",
+	    "t.conf:1: \"relay tls\" needs verify or opportunistic, "
+	    "got \"always\"", "bad relay tls");
+}
+
+static void
+test_errors_names(void)
+{
+	expect_error("state var/lib\n",
+	    "t.conf:1: \"state\" needs an absolute path, got \"var/lib\"",
+	    "relative path");
+	expect_error("domain exa_mple.org\n",
+	    "t.conf:1: \"domain\" needs a domain name (letters, digits, '-' "
+	    "and '.'), got \"exa_mple.org\"", "bad domain character");
+	expect_error("domain example..org\n",
+	    "t.conf:1: \"domain\" needs a domain name (letters, digits, '-' "
+	    "and '.'), got \"example..org\"", "empty label");
+	expect_error("domain -example.org\n",
+	    "t.conf:1: \"domain\" needs a domain name (letters, digits, '-' "
+	    "and '.'), got \"-example.org\"", "leading hyphen");
+	expect_error("domain a.org\ndomain A.ORG\n",
+	    "t.conf:2: domain \"a.org\" given twice", "duplicate domain");
+	expect_error("hostname \"a\\\"b\"\n",
+	    "t.conf:1: \"hostname\" needs a host name (letters, digits, '-' "
+	    "and '.'), got \"a\\\"b\"", "quote escaped in error text");
+	expect_error("user web www\n",
+	    "t.conf:1: \"user\" needs a role (auth, net, mail, queue, relay, "
+	    "keyholder), got \"web\"", "bad role");
+	expect_error("user auth a\nuser auth b\n",
+	    "t.conf:2: \"user auth\" already given on line 1",
+	    "repeated role");
+	expect_error("user auth 1x\n",
+	    "t.conf:1: \"user\" needs a user name, got \"1x\"", "bad user");
+	expect_error("group \"a b\"\n",
+	    "t.conf:1: \"group\" needs a user or group name, got \"a b\"",
+	    "bad group");
+}
+
+static void
+test_errors_compound(void)
+{
+	expect_error("listen smtp on example.org\n",
+	    "t.conf:1: \"listen\" needs a numeric IPv4 or IPv6 address, "
+	    "got \"example.org\"", "listen host name");
+	expect_error("listen smtp 127.0.0.1\n",
+	    "t.conf:1: usage: listen SERVICE on ADDRESS [port N]",
+	    "listen without on");
+	expect_error("listen imap on 127.0.0.1\n",
+	    "t.conf:1: \"listen\" needs a service (smtp, submissions, imaps, "
+	    "pop3s), got \"imap\"", "listen bad service");
+	expect_error("listen smtp on ::1 port 0\n",
+	    "t.conf:1: \"listen ... port\" needs a number from 1 to 65535, "
+	    "got \"0\"", "listen port range");
+	expect_error("listen smtp on ::\nlisten imaps on 0::0 port 25\n",
+	    "t.conf:2: \"listen\": 0::0 port 25 is already in use",
+	    "listen duplicate address");
+	expect_error("lockout pair 5 during 15m for 15m\n",
+	    "t.conf:1: \"lockout pair\": expected \"within\", got \"during\" "
+	    "(usage: lockout pair N within DURATION for DURATION)",
+	    "lockout pair keyword");
+	expect_error("lockout pair 0 within 15m for 15m\n",
+	    "t.conf:1: \"lockout pair\" needs a number from 1 to 1000, "
+	    "got \"0\"", "lockout needs at least one failure");
+	expect_error("lockout account 5 within 0\n",
+	    "t.conf:1: \"lockout account ... within\" needs a duration from "
+	    "1s to 30d, got \"0\"", "lockout account window");
+	expect_error("\nban after 20 within 10m for 2d max 1d\n",
+	    "t.conf:2: \"ban after\": max (1d) is shorter than the ban "
+	    "duration (2d)", "ban max below ban duration");
+	expect_error("queue lifetime 1h\nqueue retry 2h\n",
+	    "t.conf:2: \"queue retry\" (2h) is longer than \"queue lifetime\" "
+	    "(1h)", "retry longer than lifetime");
+	expect_error("tls key /etc/postern/cert.pem\n",
+	    "t.conf:1: \"tls key\" must not be the same file as "
+	    "\"tls certificate\"", "key and certificate share a file");
+	expect_error("hostname bad_name\nstate rel\nfoo\n",
+	    "t.conf:1: \"hostname\" needs a host name (letters, digits, '-' "
+	    "and '.'), got \"bad_name\"", "first of several errors");
+}
+
+/* with_stderr: run config_load with stderr captured into out. */
+static int
+with_stderr(const char *path, char *out, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved, rv;
+	size_t n;
+
+	fflush(stderr);
+	saved = dup(2);
+	if (tmp == NULL || saved == -1 || dup2(fileno(tmp), 2) == -1)
+		return -2;
+	rv = config_load(&cfg, path);
+	fflush(stderr);
+	(void)dup2(saved, 2);
+	(void)close(saved);
+	rewind(tmp);
+	n = fread(out, 1, len - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return rv;
+}
+
+static void
+test_load(void)
+{
+	const char *dir = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+	char path[512], out[2048], want[2048];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/test_config.XXXXXX", dir);
+	if ((fd = mkstemp(path)) == -1) {
+		CHECK_TRUE(0, "mkstemp");
+		return;
+	}
+	(void)fchmod(fd, 0644);
+	CHECK_TRUE(write(fd, "runtime /run/x\n", 15) == 15, "write config");
+	CHECK_INT_EQ(with_stderr(path, out, sizeof(out)), 0, "load a file");
+	CHECK_STR_EQ(cfg.auth_socket, "/run/x/authd.sock", "loaded derive");
+	CHECK_STR_EQ(out, "", "nothing on stderr when valid");
+
+	CHECK_TRUE(write(fd, "foo\nstate x\n", 12) == 12, "append errors");
+	CHECK_INT_EQ(with_stderr(path, out, sizeof(out)), -1, "bad file");
+	snprintf(want, sizeof(want), "%s:2: unknown statement \"foo\"\n"
+	    "%s:3: \"state\" needs an absolute path, got \"x\"\n", path, path);
+	CHECK_STR_EQ(out, want, "every error goes to stderr");
+
+	(void)fchmod(fd, 0646);
+	CHECK_INT_EQ(with_stderr(path, out, sizeof(out)), -1,
+	    "world-writable file refused");
+	(void)close(fd);
+	(void)unlink(path);
+
+	CHECK_INT_EQ(with_stderr(dir, out, sizeof(out)), -1, "directory");
+	snprintf(want, sizeof(want), "%s: not a regular file\n", dir);
+	CHECK_STR_EQ(out, want, "directory message");
+	CHECK_INT_EQ(with_stderr("/dev/null", out, sizeof(out)), -1,
+	    "device refused");
+	CHECK_INT_EQ(with_stderr(path, out, sizeof(out)), -1, "missing file");
+	snprintf(want, sizeof(want), "%s: No such file or directory\n", path);
+	CHECK_STR_EQ(out, want, "missing file message");
+}
+
+int
+main(void)
+{
+	test_defaults();
+	test_empty();
+	test_full();
+	test_quoted();
+	test_duration();
+	test_size();
+	test_services();
+	test_errors_lexical();
+	test_errors_statements();
+	test_errors_names();
+	test_errors_compound();
+	test_load();
+	return check_done();
+}
