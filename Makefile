@@ -48,6 +48,7 @@ obj = $(patsubst %.c,$(O)/%.o,$(1))
 PROGS = $(O)/authd/authd $(O)/authd/authctl
 TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
+	     \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox
 
 all: $(PROGS)
@@ -67,6 +68,20 @@ $(O)/%.o: %.c
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
+# ---- fuzz targets (clang + libFuzzer; one per parser of untrusted input) --
+
+FUZZCC    = clang
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I.
+FUZZ_config    = common/config.c common/log.c common/util.c
+FUZZ_authproto = common/frame.c common/authproto.c
+FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+	@mkdir -p build/fuzz
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(FUZZ_$*)
+
+fuzzers: $(FUZZERS)
+
 # ---- tests -------------------------------------------------------------
 
 deps:
@@ -78,8 +93,8 @@ unit: $(TESTPROGS)
 check: deps
 	@sh tests/check.sh
 
-fuzz: deps
-	@sh tests/fuzz/run.sh
+fuzz: deps fuzzers
+	@sh tests/fuzz/run.sh $(FUZZERS)
 
 bench: deps all
 	@sh tests/bench/run.sh
@@ -108,4 +123,4 @@ clean:
 	find . -name '*.o' -delete -o -name '*.d' -delete
 	rm -f $(PROGS) $(TESTPROGS)
 
-.PHONY: all deps unit check fuzz bench run install lint-man clean
+.PHONY: all deps unit check fuzz fuzzers bench run install lint-man clean
