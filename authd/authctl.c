@@ -277,6 +277,20 @@ ctl_time(int64_t t, char *buf, size_t len)
 }
 
 void
+ctl_duration(int64_t s, char *buf, size_t len)
+{
+	static const struct { int64_t secs; char unit; } u[] = {
+		{ 604800, 'w' }, { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' },
+		{ 1, 's' } };
+	size_t i;
+
+	for (i = 0; i < sizeof(u) / sizeof(u[0]) - 1; i++)
+		if (s % u[i].secs == 0)
+			break;
+	snprintf(buf, len, "%lld%c", (long long)(s / u[i].secs), u[i].unit);
+}
+
+void
 ctl_services(unsigned services, char *buf, size_t len)
 {
 	config_services_string(services, buf, len);

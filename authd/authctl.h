@@ -99,6 +99,10 @@ int	ctl_finish(struct ctl *c, MDB_txn *txn, const char *user,
 /* ctl_time: seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC), "never" for 0. */
 void	ctl_time(int64_t t, char *buf, size_t len);
 
+/* ctl_duration: seconds as "90d", "1h", "90s": the largest unit that
+ * divides them exactly. */
+void	ctl_duration(int64_t s, char *buf, size_t len);
+
 /* ctl_services: SERVICE_* bits as "imap,smtp", "none" when 0. */
 void	ctl_services(unsigned services, char *buf, size_t len);
 

@@ -22,7 +22,6 @@
 #include "authd/authctl.h"
 #include "authd/password.h"
 #include "authd/pwpolicy.h"
-#include "authd/records.h"
 #include "common/config.h"
 #include "common/netaddr.h"
 #include "common/util.h"
@@ -66,7 +65,8 @@ user_tty_line(int fd, const char *prompt, char *buf, size_t len)
 		n++;
 	}
 	(void)tcsetattr(fd, TCSAFLUSH, &old);
-	(void)write(fd, "\n", 1);
+	if (write(fd, "\n", 1) == -1)
+		r = -1;
 	explicit_bzero(&ch, sizeof(ch));
 	if (r != 1 || user_sig)
 		return -1;
@@ -181,6 +181,19 @@ out:
 	return rc;
 }
 
+/* user_rec_new: a fresh record: enabled, services, times now, strength
+ * unknown, no 2FA, any network. */
+static void
+user_rec_new(struct user_rec *r, unsigned services, int64_t now)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = USER_REC_VERSION;
+	r->services = services;
+	r->created = now;
+	r->pw_set = now;
+	r->pw_strength = -1;
+}
+
 /* user_one: parse "USER" alone, with the given options. */
 static int
 user_one(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
@@ -246,7 +259,7 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 		return ctl_usage(c);
 	if (user_add_check(c, user) == -1)
 		return CTL_ERR;
-	user_rec_init(&rec, c->cfg.default_services, c->now);
+	user_rec_new(&rec, c->cfg.default_services, c->now);
 	gen[0] = '\0';
 	if (!opts[0].set && !opts[1].set) {
 		if (secret_generate(gen, sizeof(gen), PW_GEN_LETTERS) == -1 ||

@@ -8,7 +8,7 @@
 
 PKGS="libbearssl-dev liblmdb-dev libscrypt-dev libseccomp-dev libzxcvbn-dev
 libqrencode-dev lmdb-utils oathtool faketime mandoc python3-pytest clang
-libclang-rt-14-dev valgrind curl pkg-config make gcc"
+libclang-rt-14-dev python3-lmdb valgrind curl pkg-config make gcc"
 
 missing=
 for p in $PKGS; do
