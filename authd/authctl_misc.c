@@ -485,33 +485,43 @@ ctl_bans(struct ctl *c, int argc, char **argv)
 	return rc == -1 ? CTL_ERR : CTL_OK;
 }
 
+/*
+ * Set by ctl_backup_prep: the backup directory is then the working
+ * directory, so that the copy needs no search permission on its parents
+ * (an operator's /root/backup is out of the auth user's reach).
+ */
+static const char *misc_backup_at;
+
 int
 ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 {
 	struct stat st;
-	int fd, created;
+	int fd, created, rc = -1;
 
 	if (argc != 1 || argv[0][0] == '-')
-		return ctl_usage(c);
+		return 0;	/* ctl_backup says how to call it */
 	created = mkdir(argv[0], 0700) == 0;
 	if (!created && errno != EEXIST) {
 		ctl_err("%s: cannot create: %s", argv[0], strerror(errno));
 		return -1;
 	}
 	if ((fd = open(argv[0], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+	    O_CLOEXEC)) == -1) {
 		ctl_err("%s: %s", argv[0], strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
-	if ((created || st.st_uid == 0) && fchown(fd, uid, gid) == -1) {
+	if (fstat(fd, &st) == -1)
+		ctl_err("%s: %s", argv[0], strerror(errno));
+	else if ((created || st.st_uid == 0) && fchown(fd, uid, gid) == -1)
 		ctl_err("%s: chown: %s", argv[0], strerror(errno));
-		close(fd);
-		return -1;
+	else if (fchdir(fd) == -1)
+		ctl_err("%s: chdir: %s", argv[0], strerror(errno));
+	else {
+		misc_backup_at = ".";
+		rc = 0;
 	}
 	close(fd);
-	return 0;
+	return rc;
 }
 
 int
@@ -523,7 +533,8 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1 || n != 1)
 		return ctl_usage(c);
-	if (db_backup(&c->db, pos[0]) == -1) {
+	if (db_backup(&c->db, misc_backup_at ? misc_backup_at : pos[0]) ==
+	    -1) {
 		ctl_err("%s: backup failed (the directory must be new or "
 		    "empty, and writable by the auth user)", pos[0]);
 		return CTL_ERR;
