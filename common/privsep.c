@@ -38,6 +38,7 @@ static const int sandbox_sanitizer_syscalls[] = {
 	SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit),
 	SCMP_SYS(setrlimit), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
 	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(sched_getaffinity),
 };
 
 /*
@@ -53,6 +54,7 @@ static const struct {
 	{ SCMP_SYS(vfork), EPERM }, { SCMP_SYS(clone), EPERM },
 	{ SCMP_SYS(execve), EPERM }, { SCMP_SYS(access), EACCES },
 	{ SCMP_SYS(stat), EACCES }, { SCMP_SYS(newfstatat), EACCES },
+	{ SCMP_SYS(prctl), EPERM }, { SCMP_SYS(ptrace), EPERM },
 };
 #endif
 
