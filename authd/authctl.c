@@ -233,6 +233,21 @@ ctl_begin(struct ctl *c, int write, MDB_txn **txn)
 	return 0;
 }
 
+void
+ctl_reason(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
 /* ctl_log_auth: the audit line goes to syslog (facility auth), never to
  * the operator's terminal; warnings go back to stderr afterwards. */
 static void

@@ -96,6 +96,11 @@ int	ctl_begin(struct ctl *c, int write, MDB_txn **txn);
 int	ctl_finish(struct ctl *c, MDB_txn *txn, const char *user,
 	    const char *reason);
 
+/* ctl_reason: format an audit reason into buf (len bytes), ending it in
+ * "..." when it had to be cut. */
+void	ctl_reason(char *buf, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* ctl_time: seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC), "never" for 0. */
 void	ctl_time(int64_t t, char *buf, size_t len);
 

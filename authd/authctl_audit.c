@@ -231,9 +231,9 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		return audit_verify_cmd(c);
 	}
 	memset(&f, 0, sizeof(f));
-	if (o[0].set) {
-		if (ctl_address_arg(o[0].val, user) == -1)
-			return CTL_ERR;
+	if (o[0].set) {	/* any name: failed logins use made-up ones */
+		str_copy(user, o[0].val, sizeof(user));
+		str_lower(user);
 		f.user = user;
 	}
 	if (o[1].set) {

@@ -102,7 +102,7 @@ ctl_apppass_add(struct ctl *c, int argc, char **argv)
 	secret_normalize(norm);
 	secret_digest(norm, strlen(norm), ap.hash);
 	explicit_bzero(norm, sizeof(norm));
-	snprintf(reason, sizeof(reason), "apppass add %s", pos[1]);
+	ctl_reason(reason, sizeof(reason), "apppass add %s", pos[1]);
 	if (ctl_begin(c, 1, &txn) == -1)
 		goto out;
 	if (misc_apppass_check(c, txn, user, pos[1], opts[0].val,
@@ -176,7 +176,7 @@ ctl_apppass_revoke(struct ctl *c, int argc, char **argv)
 		return ctl_usage(c);
 	if (ctl_user_arg(c, pos[0], user) == -1 || !misc_label_valid(pos[1]))
 		return CTL_ERR;
-	snprintf(reason, sizeof(reason), "apppass revoke %s", pos[1]);
+	ctl_reason(reason, sizeof(reason), "apppass revoke %s", pos[1]);
 	if (ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
 	if ((rc = db_apppass_del(&c->db, txn, user, pos[1])) != 0) {
@@ -299,7 +299,7 @@ ctl_alias_add(struct ctl *c, int argc, char **argv)
 		db_abort(txn);
 		return CTL_ERR;
 	}
-	snprintf(reason, sizeof(reason), "alias add %s", list);
+	ctl_reason(reason, sizeof(reason), "alias add %s", list);
 	return ctl_finish(c, txn, alias, reason) == -1 ? CTL_ERR : CTL_OK;
 }
 
@@ -539,7 +539,7 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 		    "empty, and writable by the auth user)", pos[0]);
 		return CTL_ERR;
 	}
-	snprintf(reason, sizeof(reason), "backup to %s", pos[0]);
+	ctl_reason(reason, sizeof(reason), "backup to %s", pos[0]);
 	if (ctl_begin(c, 1, &txn) == -1 ||
 	    ctl_finish(c, txn, "-", reason) == -1)
 		return CTL_ERR;

@@ -582,7 +582,7 @@ ctl_user_services(struct ctl *c, int argc, char **argv)
 		return CTL_ERR;
 	}
 	ctl_services(services, svc, sizeof(svc));
-	snprintf(reason, sizeof(reason), "services %s", svc);
+	ctl_reason(reason, sizeof(reason), "services %s", svc);
 	return user_update(c, user, reason, user_set_services, &services);
 }
 
@@ -635,6 +635,8 @@ user_nets_parse(int argc, char **argv, struct user_nets *un, char *reason,
 			off += (size_t)snprintf(reason + off, len - off,
 			    "%s%s", i ? "," : " ", net);
 	}
+	if (off >= len && len > 4)	/* the audit field is bounded */
+		memcpy(reason + len - 4, "...", 4);
 	return 0;
 }
 
