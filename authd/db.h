@@ -32,7 +32,10 @@
 
 #include "common/netaddr.h"
 
-#define DB_MAPSIZE		(1024UL * 1024 * 1024)	/* 1 GiB, sparse */
+/* Address space only: the file grows as records are written, so a large
+ * map costs nothing; 16 GiB is far beyond what a small office's
+ * credentials and 180 days of audit records need. */
+#define DB_MAPSIZE		(16ULL * 1024 * 1024 * 1024)
 #define DB_MAX_NETWORKS		16
 #define DB_RECOVERY_CODES	10
 #define DB_HASH_MAX		128	/* scrypt MCF string, NUL included */
