@@ -32,8 +32,8 @@ endif
 LIBS_AUTHD   = -llmdb -lscrypt -lbearssl -lseccomp
 LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
 
-COMMON_SRC = common/log.c common/config.c common/frame.c common/authproto.c \
-	     common/privsep.c common/base64.c common/base32.c common/util.c \
+COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
+	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
 	     common/netaddr.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
@@ -68,17 +68,20 @@ $(O)/%.o: %.c
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
+
+.SECONDEXPANSION:
+
 # ---- fuzz targets (clang + libFuzzer; one per parser of untrusted input) --
 
 FUZZCC    = clang
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I.
-FUZZ_config    = common/config.c common/log.c common/util.c
+FUZZ_config    = common/config.c common/config_lex.c common/log.c common/util.c
 FUZZ_authproto = common/frame.c common/authproto.c
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(FUZZ_$*)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $^
 
 fuzzers: $(FUZZERS)
 

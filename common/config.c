@@ -1,5 +1,8 @@
 /*
- * config.c: the postern.conf(5) parser (see config.h for the grammar).
+ * config.c: the postern.conf(5) parser (see config.h for the grammar):
+ * the keyword table, one handler per kind of statement, the defaults, the
+ * checks that tie several values together, and reading the file.  Lines,
+ * words and values are read by the lexical layer in config_lex.c.
  *
  * Runs in every parent process and in authctl, before any privilege drop.
  * The file is trusted as far as its owner, yet every byte is checked: lines
@@ -9,11 +12,8 @@
  * keyword table; the table entry says how to read and where to store the
  * arguments.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,36 +22,14 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/config_lex.h"
 #include "common/log.h"
 #include "common/util.h"
 
-#define CF_LINE_MAX	4096		/* bytes, without the newline */
-#define CF_WORDS_MAX	16
 #define CF_PATH_WORDS	4		/* longest keyword path, in words */
 #define CF_FILE_MAX	(1024 * 1024)
-#define CF_SHOW_MAX	48		/* bytes of a bad value shown in errors */
 
-#define MINUTE	60
-#define HOUR	(60 * MINUTE)
-#define DAY	(24 * HOUR)
-#define WEEK	(7 * DAY)
-#define KILO	UINT64_C(1024)
-#define MEGA	(UINT64_C(1024) * KILO)
-#define GIGA	(UINT64_C(1024) * MEGA)
-
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #define FIELD(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
-
-struct cf_word {
-	const char	*s;
-	int		 quoted;
-};
-
-struct cf_line {
-	struct cf_word	 w[CF_WORDS_MAX];
-	int		 n;
-	char		 store[CF_LINE_MAX + 1];
-};
 
 struct cf_ctx;
 struct cf_keyword;
@@ -167,11 +145,7 @@ static const struct cf_keyword cf_keywords[] = {
 
 struct cf_ctx {
 	struct config	*cfg;
-	const char	*name;
-	size_t		 lineno;	/* 0: not about one line */
-	int		 nerr;
-	char		*errbuf;
-	size_t		 errlen;
+	struct cf_err	 err;		/* file name, line, error count */
 	size_t		 seen[CF_NKEYWORDS];	/* line of each statement */
 	size_t		 user_seen[ROLE_COUNT];
 };
@@ -180,235 +154,10 @@ static const char *const cf_roles[ROLE_COUNT] = {
 	"auth", "net", "mail", "queue", "relay", "keyholder"
 };
 
-static const char *const cf_services_names[] = { "imap", "pop3", "smtp" };
-static const unsigned cf_services_bits[] = {
-	SERVICE_IMAP, SERVICE_POP3, SERVICE_SMTP
-};
-
 static const char *const cf_listen_names[] = {
 	"smtp", "submissions", "imaps", "pop3s"
 };
 static const uint16_t cf_listen_ports[] = { 25, 465, 993, 995 };
-
-static void cf_error(struct cf_ctx *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-cf_error(struct cf_ctx *ctx, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctx->nerr++;
-	if (ctx->errbuf == NULL) {
-		if (ctx->lineno > 0)
-			fprintf(stderr, "%s:%zu: %s\n", ctx->name, ctx->lineno,
-			    msg);
-		else
-			fprintf(stderr, "%s: %s\n", ctx->name, msg);
-	} else if (ctx->nerr == 1 && ctx->errlen > 0) {
-		if (ctx->lineno > 0)
-			(void)snprintf(ctx->errbuf, ctx->errlen, "%s:%zu: %s",
-			    ctx->name, ctx->lineno, msg);
-		else
-			(void)snprintf(ctx->errbuf, ctx->errlen, "%s: %s",
-			    ctx->name, msg);
-	}
-}
-
-/*
- * cf_show: a bounded, printable copy of a value for an error message;
- * quotes, backslashes and bytes outside printable ASCII are escaped.
- */
-static const char *
-cf_show(const char *s, char *buf, size_t len)
-{
-	size_t i = 0;
-	unsigned char c;
-
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (i + 5 >= len || i >= CF_SHOW_MAX) {
-			(void)str_copy(buf + i, "...", len - i);
-			return buf;
-		}
-		if (c == '"' || c == '\\') {
-			buf[i++] = '\\';
-			buf[i++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f)
-			i += (size_t)snprintf(buf + i, len - i, "\\x%02x", c);
-		else
-			buf[i++] = (char)c;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
-/* cf_digits: a run of decimal digits, overflow-checked; *end after it. */
-static int
-cf_digits(const char *s, uint64_t *v, const char **end)
-{
-	uint64_t n = 0, d;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		d = (uint64_t)(*s - '0');
-		if (n > (UINT64_MAX - d) / 10)
-			return -1;
-		n = n * 10 + d;
-	}
-	*v = n;
-	*end = s;
-	return 0;
-}
-
-static int
-cf_parse_int(const char *s, int64_t *out)
-{
-	const char *end;
-	uint64_t v;
-
-	if (cf_digits(s, &v, &end) == -1 || *end != '\0' || v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
-static int
-cf_parse_size(const char *s, uint64_t *out)
-{
-	const char *end;
-	uint64_t v, mul = 1;
-
-	if (cf_digits(s, &v, &end) == -1)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'K': case 'k':
-		mul = KILO;
-		break;
-	case 'M': case 'm':
-		mul = MEGA;
-		break;
-	case 'G': case 'g':
-		mul = GIGA;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-int
-config_parse_duration(const char *s, int64_t *seconds)
-{
-	const char *end;
-	uint64_t v, mul;
-
-	if (cf_digits(s, &v, &end) == -1)
-		return -1;
-	switch (*end) {
-	case '\0':
-	case 's':
-		mul = 1;
-		break;
-	case 'm':
-		mul = MINUTE;
-		break;
-	case 'h':
-		mul = HOUR;
-		break;
-	case 'd':
-		mul = DAY;
-		break;
-	case 'w':
-		mul = WEEK;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > INT64_MAX / mul)
-		return -1;
-	*seconds = (int64_t)(v * mul);
-	return 0;
-}
-
-/* cf_fmt_duration: seconds in the largest unit that divides them. */
-static const char *
-cf_fmt_duration(int64_t s, char *buf, size_t len)
-{
-	static const struct { int64_t mul; char unit; } u[] = {
-		{ WEEK, 'w' }, { DAY, 'd' }, { HOUR, 'h' }, { MINUTE, 'm' }
-	};
-	size_t i;
-
-	for (i = 0; i < nitems(u); i++) {
-		if (s != 0 && s % u[i].mul == 0) {
-			(void)snprintf(buf, len, "%" PRId64 "%c", s / u[i].mul,
-			    u[i].unit);
-			return buf;
-		}
-	}
-	(void)snprintf(buf, len, "%" PRId64 "s", s);
-	return buf;
-}
-
-static const char *
-cf_fmt_size(uint64_t v, char *buf, size_t len)
-{
-	if (v != 0 && v % GIGA == 0)
-		(void)snprintf(buf, len, "%" PRIu64 "G", v / GIGA);
-	else if (v != 0 && v % MEGA == 0)
-		(void)snprintf(buf, len, "%" PRIu64 "M", v / MEGA);
-	else if (v != 0 && v % KILO == 0)
-		(void)snprintf(buf, len, "%" PRIu64 "K", v / KILO);
-	else
-		(void)snprintf(buf, len, "%" PRIu64, v);
-	return buf;
-}
-
-/* cf_get_int: a number from min to max, or an error naming what. */
-static int
-cf_get_int(struct cf_ctx *ctx, const char *what, const char *s,
-    int64_t min, int64_t max, int64_t *out)
-{
-	char show[64];
-
-	if (cf_parse_int(s, out) == -1 || *out < min || *out > max) {
-		cf_error(ctx, "\"%s\" needs a number from %" PRId64 " to %"
-		    PRId64 ", got \"%s\"", what, min, max,
-		    cf_show(s, show, sizeof(show)));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-cf_get_duration(struct cf_ctx *ctx, const char *what, const char *s,
-    int64_t min, int64_t max, int64_t *out)
-{
-	char show[64], lo[32], hi[32];
-
-	if (config_parse_duration(s, out) == -1 || *out < min || *out > max) {
-		cf_error(ctx, "\"%s\" needs a duration from %s to %s, "
-		    "got \"%s\"", what, cf_fmt_duration(min, lo, sizeof(lo)),
-		    cf_fmt_duration(max, hi, sizeof(hi)),
-		    cf_show(s, show, sizeof(show)));
-		return -1;
-	}
-	return 0;
-}
 
 static void *
 cf_field(struct cf_ctx *ctx, const struct cf_keyword *kw)
@@ -422,7 +171,7 @@ cf_int(struct cf_ctx *ctx, const struct cf_keyword *kw,
 {
 	int64_t v;
 
-	if (cf_get_int(ctx, kw->path, a[0].s, kw->min, kw->max, &v) == -1)
+	if (cf_get_int(&ctx->err, kw->path, a[0].s, kw->min, kw->max, &v) == -1)
 		return -1;
 	*(int *)cf_field(ctx, kw) = (int)v;
 	return 0;
@@ -434,7 +183,7 @@ cf_duration(struct cf_ctx *ctx, const struct cf_keyword *kw,
 {
 	int64_t v;
 
-	if (cf_get_duration(ctx, kw->path, a[0].s, kw->min, kw->max,
+	if (cf_get_duration(&ctx->err, kw->path, a[0].s, kw->min, kw->max,
 	    &v) == -1)
 		return -1;
 	*(int64_t *)cf_field(ctx, kw) = v;
@@ -448,7 +197,7 @@ cf_duration_ms(struct cf_ctx *ctx, const struct cf_keyword *kw,
 {
 	int64_t v;
 
-	if (cf_get_duration(ctx, kw->path, a[0].s, kw->min, kw->max,
+	if (cf_get_duration(&ctx->err, kw->path, a[0].s, kw->min, kw->max,
 	    &v) == -1)
 		return -1;
 	*(int64_t *)cf_field(ctx, kw) = v * 1000;
@@ -459,17 +208,11 @@ static int
 cf_size(struct cf_ctx *ctx, const struct cf_keyword *kw,
     const struct cf_word *a, int n)
 {
-	char show[64], lo[32], hi[32];
 	uint64_t v;
 
-	if (cf_parse_size(a[0].s, &v) == -1 || v < (uint64_t)kw->min ||
-	    v > (uint64_t)kw->max) {
-		cf_error(ctx, "\"%s\" needs a size from %s to %s, got \"%s\"",
-		    kw->path, cf_fmt_size((uint64_t)kw->min, lo, sizeof(lo)),
-		    cf_fmt_size((uint64_t)kw->max, hi, sizeof(hi)),
-		    cf_show(a[0].s, show, sizeof(show)));
+	if (cf_get_size(&ctx->err, kw->path, a[0].s, (uint64_t)kw->min,
+	    (uint64_t)kw->max, &v) == -1)
 		return -1;
-	}
 	*(uint64_t *)cf_field(ctx, kw) = v;
 	return 0;
 }
@@ -486,8 +229,8 @@ cf_bool(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	else if (strcmp(a[0].s, "no") == 0)
 		*p = 0;
 	else {
-		cf_error(ctx, "\"%s\" needs yes or no, got \"%s\"", kw->path,
-		    cf_show(a[0].s, show, sizeof(show)));
+		cf_error(&ctx->err, "\"%s\" needs yes or no, got \"%s\"",
+		    kw->path, cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
 	return 0;
@@ -505,7 +248,7 @@ cf_relay_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	else if (strcmp(a[0].s, "opportunistic") == 0)
 		*p = 0;
 	else {
-		cf_error(ctx, "\"%s\" needs verify or opportunistic, "
+		cf_error(&ctx->err, "\"%s\" needs verify or opportunistic, "
 		    "got \"%s\"", kw->path,
 		    cf_show(a[0].s, show, sizeof(show)));
 		return -1;
@@ -520,47 +263,16 @@ cf_path(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	char show[64];
 
 	if (a[0].s[0] != '/') {
-		cf_error(ctx, "\"%s\" needs an absolute path, got \"%s\"",
+		cf_error(&ctx->err, "\"%s\" needs an absolute path, got \"%s\"",
 		    kw->path, cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
 	if (str_copy(cf_field(ctx, kw), a[0].s, kw->size) == -1) {
-		cf_error(ctx, "\"%s\": path longer than %zu bytes", kw->path,
-		    kw->size - 1);
+		cf_error(&ctx->err, "\"%s\": path longer than %zu bytes",
+		    kw->path, kw->size - 1);
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * cf_dns_name: lowercase s into out and check it is a host name: labels of
- * 1 to 63 letters, digits and '-', not starting or ending with '-'.
- */
-static int
-cf_dns_name(const char *s, char *out, size_t outlen)
-{
-	size_t i, label = 0;
-
-	if (str_copy(out, s, outlen) == -1 || out[0] == '\0' ||
-	    strlen(out) > 253)
-		return -1;
-	str_lower(out);
-	for (i = 0; out[i] != '\0'; i++) {
-		if (out[i] == '.') {
-			if (label == 0 || out[i - 1] == '-')
-				return -1;
-			label = 0;
-			continue;
-		}
-		if (!((out[i] >= 'a' && out[i] <= 'z') ||
-		    (out[i] >= '0' && out[i] <= '9') || out[i] == '-'))
-			return -1;
-		if (out[i] == '-' && label == 0)
-			return -1;
-		if (++label > 63)
-			return -1;
-	}
-	return (label == 0 || out[i - 1] == '-') ? -1 : 0;
 }
 
 static int
@@ -570,8 +282,8 @@ cf_hostname(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	char name[CONFIG_NAME_MAX], show[64];
 
 	if (cf_dns_name(a[0].s, name, sizeof(name)) == -1) {
-		cf_error(ctx, "\"%s\" needs a host name (letters, digits, "
-		    "'-' and '.'), got \"%s\"", kw->path,
+		cf_error(&ctx->err, "\"%s\" needs a host name (letters, "
+		    "digits, '-' and '.'), got \"%s\"", kw->path,
 		    cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
@@ -586,40 +298,21 @@ cf_domain(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	char name[CONFIG_NAME_MAX], show[64];
 
 	if (cf_dns_name(a[0].s, name, sizeof(name)) == -1) {
-		cf_error(ctx, "\"domain\" needs a domain name (letters, digits, "
-		    "'-' and '.'), got \"%s\"",
+		cf_error(&ctx->err, "\"domain\" needs a domain name (letters, "
+		    "digits, '-' and '.'), got \"%s\"",
 		    cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
 	if (config_is_local_domain(cfg, name)) {
-		cf_error(ctx, "domain \"%s\" given twice", name);
+		cf_error(&ctx->err, "domain \"%s\" given twice", name);
 		return -1;
 	}
 	if (cfg->ndomains >= CONFIG_MAX_DOMAINS) {
-		cf_error(ctx, "too many domains (at most %d)",
+		cf_error(&ctx->err, "too many domains (at most %d)",
 		    CONFIG_MAX_DOMAINS);
 		return -1;
 	}
 	return str_copy(cfg->domains[cfg->ndomains++], name, CONFIG_NAME_MAX);
-}
-
-/* A system account name: [A-Za-z_][A-Za-z0-9_.-]*, at most 31 bytes. */
-static int
-cf_account_valid(const char *s)
-{
-	size_t i;
-
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-	    s[0] == '_'))
-		return 0;
-	for (i = 1; s[i] != '\0'; i++) {
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
-			return 0;
-	}
-	return i <= 31;
 }
 
 static int
@@ -629,8 +322,9 @@ cf_account(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	char show[64];
 
 	if (!cf_account_valid(a[0].s)) {
-		cf_error(ctx, "\"%s\" needs a user or group name, got \"%s\"",
-		    kw->path, cf_show(a[0].s, show, sizeof(show)));
+		cf_error(&ctx->err, "\"%s\" needs a user or group name, "
+		    "got \"%s\"", kw->path,
+		    cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
 	return str_copy(cf_field(ctx, kw), a[0].s, kw->size);
@@ -647,19 +341,19 @@ cf_user(struct cf_ctx *ctx, const struct cf_keyword *kw,
 		if (strcmp(a[0].s, cf_roles[r]) == 0)
 			break;
 	if (r == ROLE_COUNT) {
-		cf_error(ctx, "\"user\" needs a role (auth, net, mail, queue, "
-		    "relay, keyholder), got \"%s\"",
+		cf_error(&ctx->err, "\"user\" needs a role (auth, net, mail, "
+		    "queue, relay, keyholder), got \"%s\"",
 		    cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
 	if (ctx->user_seen[r] != 0) {
-		cf_error(ctx, "\"user %s\" already given on line %zu",
+		cf_error(&ctx->err, "\"user %s\" already given on line %zu",
 		    cf_roles[r], ctx->user_seen[r]);
 		return -1;
 	}
-	ctx->user_seen[r] = ctx->lineno;
+	ctx->user_seen[r] = ctx->err.lineno;
 	if (!cf_account_valid(a[1].s)) {
-		cf_error(ctx, "\"user\" needs a user name, got \"%s\"",
+		cf_error(&ctx->err, "\"user\" needs a user name, got \"%s\"",
 		    cf_show(a[1].s, show, sizeof(show)));
 		return -1;
 	}
@@ -673,25 +367,11 @@ cf_services(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	char show[64];
 
 	if (config_parse_services(a[0].s, cf_field(ctx, kw)) == -1) {
-		cf_error(ctx, "\"%s\" needs a comma-separated list of imap, "
-		    "pop3 and smtp, got \"%s\"", kw->path,
+		cf_error(&ctx->err, "\"%s\" needs a comma-separated list of "
+		    "imap, pop3 and smtp, got \"%s\"", kw->path,
 		    cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
-	return 0;
-}
-
-/* cf_addr: a numeric IPv4 or IPv6 address, as family and bytes. */
-static int
-cf_addr(const char *s, int *af, unsigned char bin[16])
-{
-	memset(bin, 0, 16);
-	if (inet_pton(AF_INET, s, bin) == 1)
-		*af = AF_INET;
-	else if (inet_pton(AF_INET6, s, bin) == 1)
-		*af = AF_INET6;
-	else
-		return -1;
 	return 0;
 }
 
@@ -726,8 +406,8 @@ cf_listen_service(struct cf_ctx *ctx, const char *s,
 			return 0;
 		}
 	}
-	cf_error(ctx, "\"listen\" needs a service (smtp, submissions, imaps, "
-	    "pop3s), got \"%s\"", cf_show(s, show, sizeof(show)));
+	cf_error(&ctx->err, "\"listen\" needs a service (smtp, submissions, "
+	    "imaps, pop3s), got \"%s\"", cf_show(s, show, sizeof(show)));
 	return -1;
 }
 
@@ -745,31 +425,31 @@ cf_listen(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	memset(&l, 0, sizeof(l));
 	if ((n != 3 && n != 5) || strcmp(a[1].s, "on") != 0 ||
 	    (n == 5 && strcmp(a[3].s, "port") != 0)) {
-		cf_error(ctx, "usage: listen %s", kw->usage);
+		cf_error(&ctx->err, "usage: listen %s", kw->usage);
 		return -1;
 	}
 	if (cf_listen_service(ctx, a[0].s, &l.service) == -1)
 		return -1;
 	if (cf_addr(a[2].s, &af, bin) == -1 ||
 	    str_copy(l.address, a[2].s, sizeof(l.address)) == -1) {
-		cf_error(ctx, "\"listen\" needs a numeric IPv4 or IPv6 address,"
-		    " got \"%s\"", cf_show(a[2].s, show, sizeof(show)));
+		cf_error(&ctx->err, "\"listen\" needs a numeric IPv4 or IPv6 "
+		    "address, got \"%s\"", cf_show(a[2].s, show, sizeof(show)));
 		return -1;
 	}
 	l.port = cf_listen_ports[l.service];
 	if (n == 5) {
-		if (cf_get_int(ctx, "listen ... port", a[4].s, 1, 65535,
+		if (cf_get_int(&ctx->err, "listen ... port", a[4].s, 1, 65535,
 		    &port) == -1)
 			return -1;
 		l.port = (uint16_t)port;
 	}
 	if (cf_listen_dup(cfg, &l)) {
-		cf_error(ctx, "\"listen\": %s port %u is already in use",
+		cf_error(&ctx->err, "\"listen\": %s port %u is already in use",
 		    l.address, l.port);
 		return -1;
 	}
 	if (cfg->nlisten >= CONFIG_MAX_LISTEN) {
-		cf_error(ctx, "too many listen statements (at most %d)",
+		cf_error(&ctx->err, "too many listen statements (at most %d)",
 		    CONFIG_MAX_LISTEN);
 		return -1;
 	}
@@ -791,8 +471,8 @@ cf_expect(struct cf_ctx *ctx, const struct cf_keyword *kw,
 
 	for (i = 1; i < n; i += 2) {
 		if (strcmp(a[i].s, words[i / 2]) != 0) {
-			cf_error(ctx, "\"%s\": expected \"%s\", got \"%s\" "
-			    "(usage: %s %s)", kw->path, words[i / 2],
+			cf_error(&ctx->err, "\"%s\": expected \"%s\", "
+			    "got \"%s\" (usage: %s %s)", kw->path, words[i / 2],
 			    cf_show(a[i].s, show, sizeof(show)), kw->path,
 			    kw->usage);
 			return -1;
@@ -810,10 +490,10 @@ cf_lockout_pair(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	int64_t v;
 
 	if (cf_expect(ctx, kw, a, n, words) == -1 ||
-	    cf_get_int(ctx, kw->path, a[0].s, 1, 1000, &v) == -1 ||
-	    cf_get_duration(ctx, "lockout pair ... within", a[2].s, 1,
+	    cf_get_int(&ctx->err, kw->path, a[0].s, 1, 1000, &v) == -1 ||
+	    cf_get_duration(&ctx->err, "lockout pair ... within", a[2].s, 1,
 	    30LL * DAY, &cfg->lockout_pair_window) == -1 ||
-	    cf_get_duration(ctx, "lockout pair ... for", a[4].s, 1,
+	    cf_get_duration(&ctx->err, "lockout pair ... for", a[4].s, 1,
 	    30LL * DAY, &cfg->lockout_pair_duration) == -1)
 		return -1;
 	cfg->lockout_pair_failures = (int)v;
@@ -829,8 +509,8 @@ cf_lockout_account(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	int64_t v;
 
 	if (cf_expect(ctx, kw, a, n, words) == -1 ||
-	    cf_get_int(ctx, kw->path, a[0].s, 1, 10000, &v) == -1 ||
-	    cf_get_duration(ctx, "lockout account ... within", a[2].s, 1,
+	    cf_get_int(&ctx->err, kw->path, a[0].s, 1, 10000, &v) == -1 ||
+	    cf_get_duration(&ctx->err, "lockout account ... within", a[2].s, 1,
 	    30LL * DAY, &cfg->lockout_account_window) == -1)
 		return -1;
 	cfg->lockout_account_failures = (int)v;
@@ -846,12 +526,12 @@ cf_ban(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	int64_t v;
 
 	if (cf_expect(ctx, kw, a, n, words) == -1 ||
-	    cf_get_int(ctx, kw->path, a[0].s, 1, 10000, &v) == -1 ||
-	    cf_get_duration(ctx, "ban ... within", a[2].s, 1, 30LL * DAY,
+	    cf_get_int(&ctx->err, kw->path, a[0].s, 1, 10000, &v) == -1 ||
+	    cf_get_duration(&ctx->err, "ban ... within", a[2].s, 1, 30LL * DAY,
 	    &cfg->ban_window) == -1 ||
-	    cf_get_duration(ctx, "ban ... for", a[4].s, 1, 365LL * DAY,
+	    cf_get_duration(&ctx->err, "ban ... for", a[4].s, 1, 365LL * DAY,
 	    &cfg->ban_duration) == -1 ||
-	    cf_get_duration(ctx, "ban ... max", a[6].s, 1, 365LL * DAY,
+	    cf_get_duration(&ctx->err, "ban ... max", a[6].s, 1, 365LL * DAY,
 	    &cfg->ban_max) == -1)
 		return -1;
 	cfg->ban_failures = (int)v;
@@ -948,7 +628,7 @@ cf_unknown(struct cf_ctx *ctx, const struct cf_line *l)
 			break;
 	if (cf_join(l, k, path, sizeof(path)) == -1)
 		(void)str_copy(path, l->w[0].s, sizeof(path));
-	cf_error(ctx, "unknown statement \"%s\"",
+	cf_error(&ctx->err, "unknown statement \"%s\"",
 	    cf_show(path, show, sizeof(show)));
 }
 
@@ -966,138 +646,27 @@ cf_statement(struct cf_ctx *ctx, const struct cf_line *l)
 	idx = (size_t)(kw - cf_keywords);
 	nargs = l->n - k;
 	if (kw->nargs >= 0 && nargs != kw->nargs) {
-		cf_error(ctx, "wrong number of arguments to \"%s\" "
+		cf_error(&ctx->err, "wrong number of arguments to \"%s\" "
 		    "(usage: %s %s)", kw->path, kw->path, kw->usage);
 		return;
 	}
 	if (!kw->repeat && ctx->seen[idx] != 0) {
-		cf_error(ctx, "\"%s\" already given on line %zu", kw->path,
-		    ctx->seen[idx]);
+		cf_error(&ctx->err, "\"%s\" already given on line %zu",
+		    kw->path, ctx->seen[idx]);
 		return;
 	}
-	ctx->seen[idx] = ctx->lineno;
+	ctx->seen[idx] = ctx->err.lineno;
 	(void)kw->fn(ctx, kw, l->w + k, nargs);
-}
-
-/*
- * cf_quoted: read a quoted word starting after the opening quote at
- * s[*i]; only \" and \\ are escapes.  The word must end at a blank, a
- * comment or the end of the line.
- */
-static int
-cf_quoted(struct cf_ctx *ctx, const char *s, size_t len, size_t *i,
-    char **p)
-{
-	for (;;) {
-		if (*i >= len) {
-			cf_error(ctx, "unterminated quoted string");
-			return -1;
-		}
-		if (s[*i] == '"')
-			break;
-		if (s[*i] == '\\') {
-			if (*i + 1 >= len || (s[*i + 1] != '"' &&
-			    s[*i + 1] != '\\')) {
-				cf_error(ctx, "unknown escape in quoted "
-				    "string (only \\\" and \\\\)");
-				return -1;
-			}
-			(*i)++;
-		}
-		*(*p)++ = s[(*i)++];
-	}
-	(*i)++;
-	if (*i < len && s[*i] != ' ' && s[*i] != '\t' && s[*i] != '#') {
-		cf_error(ctx, "missing blank after quoted string");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * cf_split: cut a line into words in l->store.  The store cannot overflow:
- * each word takes at most its bytes in the line plus a NUL, and words are
- * separated by at least one byte (or are the last one).
- */
-static int
-cf_split(struct cf_ctx *ctx, const char *s, size_t len, struct cf_line *l)
-{
-	char *p = l->store;
-	size_t i = 0;
-
-	for (l->n = 0;; l->n++) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		if (i >= len || s[i] == '#')
-			return 0;
-		if (l->n == CF_WORDS_MAX) {
-			cf_error(ctx, "too many words (at most %d)",
-			    CF_WORDS_MAX);
-			return -1;
-		}
-		l->w[l->n].s = p;
-		l->w[l->n].quoted = s[i] == '"';
-		if (s[i] == '"') {
-			i++;
-			if (cf_quoted(ctx, s, len, &i, &p) == -1)
-				return -1;
-		} else {
-			while (i < len && s[i] != ' ' && s[i] != '\t' &&
-			    s[i] != '#') {
-				if (s[i] == '"') {
-					cf_error(ctx, "quote inside a word");
-					return -1;
-				}
-				*p++ = s[i++];
-			}
-		}
-		*p++ = '\0';
-	}
-}
-
-/* cf_bytes_ok: refuse NUL and other control bytes but tab. */
-static int
-cf_bytes_ok(struct cf_ctx *ctx, const char *s, size_t len)
-{
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\0') {
-			cf_error(ctx, "NUL byte in line");
-			return 0;
-		}
-		if (c == '\r') {
-			cf_error(ctx, "carriage return in line (DOS line end?)");
-			return 0;
-		}
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			cf_error(ctx, "control character 0x%02x in line", c);
-			return 0;
-		}
-	}
-	return 1;
 }
 
 static void
 cf_parse_lines(struct cf_ctx *ctx, const char *buf, size_t len)
 {
 	struct cf_line l;
-	const char *s = buf, *nl, *end = buf + len;
-	size_t n;
+	const char *s = buf;
 
-	while (s < end) {
-		ctx->lineno++;
-		nl = memchr(s, '\n', (size_t)(end - s));
-		n = (nl != NULL ? nl : end) - s;
-		if (n > CF_LINE_MAX)
-			cf_error(ctx, "line longer than %d bytes", CF_LINE_MAX);
-		else if (cf_bytes_ok(ctx, s, n) &&
-		    cf_split(ctx, s, n, &l) == 0 && l.n > 0)
-			cf_statement(ctx, &l);
-		s += n + (nl != NULL);
-	}
+	while (cf_next_line(&ctx->err, &s, buf + len, &l))
+		cf_statement(ctx, &l);
 }
 
 static size_t
@@ -1124,27 +693,28 @@ cf_check(struct cf_ctx *ctx)
 	char a[32], b[32];
 
 	if (cfg->ban_max < cfg->ban_duration) {
-		ctx->lineno = cf_seen(ctx, "ban after");
-		cf_error(ctx, "\"ban after\": max (%s) is shorter than the ban "
-		    "duration (%s)", cf_fmt_duration(cfg->ban_max, a, sizeof(a)),
+		ctx->err.lineno = cf_seen(ctx, "ban after");
+		cf_error(&ctx->err, "\"ban after\": max (%s) is shorter than "
+		    "the ban duration (%s)",
+		    cf_fmt_duration(cfg->ban_max, a, sizeof(a)),
 		    cf_fmt_duration(cfg->ban_duration, b, sizeof(b)));
 	}
 	if (cfg->queue_retry > cfg->queue_lifetime) {
-		ctx->lineno = cf_later(cf_seen(ctx, "queue retry"),
+		ctx->err.lineno = cf_later(cf_seen(ctx, "queue retry"),
 		    cf_seen(ctx, "queue lifetime"));
-		cf_error(ctx, "\"queue retry\" (%s) is longer than \"queue "
-		    "lifetime\" (%s)",
+		cf_error(&ctx->err, "\"queue retry\" (%s) is longer than "
+		    "\"queue lifetime\" (%s)",
 		    cf_fmt_duration(cfg->queue_retry, a, sizeof(a)),
 		    cf_fmt_duration(cfg->queue_lifetime, b, sizeof(b)));
 	}
 	/* The net processes read the certificate, never the key. */
 	if (strcmp(cfg->tls_cert, cfg->tls_key) == 0) {
-		ctx->lineno = cf_later(cf_seen(ctx, "tls certificate"),
+		ctx->err.lineno = cf_later(cf_seen(ctx, "tls certificate"),
 		    cf_seen(ctx, "tls key"));
-		cf_error(ctx, "\"tls key\" must not be the same file as "
+		cf_error(&ctx->err, "\"tls key\" must not be the same file as "
 		    "\"tls certificate\"");
 	}
-	ctx->lineno = 0;
+	ctx->err.lineno = 0;
 }
 
 static void
@@ -1158,9 +728,10 @@ cf_derive(struct cf_ctx *ctx)
 	r = snprintf(cfg->auth_socket, sizeof(cfg->auth_socket),
 	    "%s/authd.sock", cfg->runtime_dir);
 	if (r < 0 || (size_t)r >= sizeof(cfg->auth_socket)) {
-		ctx->lineno = cf_seen(ctx, "runtime");
-		cf_error(ctx, "\"runtime\" is too long to hold authd.sock");
-		ctx->lineno = 0;
+		ctx->err.lineno = cf_seen(ctx, "runtime");
+		cf_error(&ctx->err,
+		    "\"runtime\" is too long to hold authd.sock");
+		ctx->err.lineno = 0;
 	}
 }
 
@@ -1240,17 +811,17 @@ config_parse_buffer(struct config *cfg, const char *name, const char *buf,
 	config_defaults(cfg);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
-	ctx.name = name != NULL ? name : "(config)";
-	ctx.errbuf = errbuf;
-	ctx.errlen = errlen;
+	ctx.err.name = name != NULL ? name : "(config)";
+	ctx.err.errbuf = errbuf;
+	ctx.err.errlen = errlen;
 	if (errbuf != NULL && errlen > 0)
 		errbuf[0] = '\0';
 	if (buf != NULL)
 		cf_parse_lines(&ctx, buf, len);
-	ctx.lineno = 0;
+	ctx.err.lineno = 0;
 	cf_check(&ctx);
 	cf_derive(&ctx);
-	return ctx.nerr == 0 ? 0 : -1;
+	return ctx.err.nerr == 0 ? 0 : -1;
 }
 
 static int
@@ -1333,53 +904,6 @@ config_load(struct config *cfg, const char *path)
 	rv = config_parse_buffer(cfg, path, buf, len, NULL, 0);
 	free(buf);
 	return rv;
-}
-
-int
-config_parse_services(const char *s, unsigned *out)
-{
-	unsigned bits = 0, bit;
-	size_t i, n;
-
-	for (;;) {
-		n = strcspn(s, ",");
-		for (i = 0; i < nitems(cf_services_names); i++)
-			if (strlen(cf_services_names[i]) == n &&
-			    strncmp(s, cf_services_names[i], n) == 0)
-				break;
-		if (i == nitems(cf_services_names))
-			return -1;
-		bit = cf_services_bits[i];
-		if (bits & bit)
-			return -1;
-		bits |= bit;
-		if (s[n] == '\0')
-			break;
-		s += n + 1;
-	}
-	*out = bits;
-	return 0;
-}
-
-void
-config_services_string(unsigned services, char *buf, size_t len)
-{
-	size_t i, off = 0, n;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	for (i = 0; i < nitems(cf_services_names); i++) {
-		if (!(services & cf_services_bits[i]))
-			continue;
-		n = strlen(cf_services_names[i]);
-		if (off + (off > 0) + n >= len)
-			return;
-		if (off > 0)
-			buf[off++] = ',';
-		memcpy(buf + off, cf_services_names[i], n + 1);
-		off += n;
-	}
 }
 
 int

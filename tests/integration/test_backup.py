@@ -1,0 +1,168 @@
+"""authctl backup: a consistent copy of authd's LMDB environment taken
+while authd serves logins, usable as a state directory of its own."""
+import json
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from conftest import AUTHCTL, BASE_CONFIG
+
+SUBDBS = ["users", "apppass", "aliases", "fail_pair", "fail_user",
+          "fail_addr", "bans", "known", "trust", "audit"]
+ALICE = "alice@example.test"
+
+
+def serving(p):
+    """Waits until authd answers a request (see test_concurrency.py::
+    test_sigterm_right_after_start for why start() alone is not enough)."""
+    c = p.client()
+    c.bancheck("192.0.2.254")
+    c.close()
+    return p
+
+
+@pytest.fixture(autouse=True)
+def _serving(request):
+    if "postern" in request.fixturenames:
+        serving(request.getfixturevalue("postern"))
+    yield
+
+
+class Hammer(threading.Thread):
+    """A bounded stream of logins, good and bad, on one connection, from
+    25 addresses that each log in successfully first (so that no lockout
+    or ban policy kicks in: every answer is predictable)."""
+
+    def __init__(self, p, user, pw, n=200):
+        super().__init__(daemon=True)
+        self.p, self.user, self.pw, self.n = p, user, pw, n
+        self.results, self.error = [], None
+
+    def run(self):
+        try:
+            c = self.p.client()
+            for i in range(self.n):
+                good = i < 25 or i % 4 != 3
+                st = c.login(self.user, self.pw if good else "wrong",
+                             address="10.9.0.%d" % (i % 25 + 1),
+                             session="h%d" % i)[0]
+                self.results.append((good, st))
+            c.close()
+        except Exception as e:          # reported by the test
+            self.error = e
+
+
+def second_config(p, state):
+    conf = os.path.join(p.dir, "restore.conf")
+    with open(conf, "w") as f:
+        f.write(BASE_CONFIG.format(d=p.dir).replace(
+            'state "%s/state"' % p.dir, 'state "%s"' % state))
+    return conf
+
+
+def ctl(conf, *args, check=True):
+    r = subprocess.run([AUTHCTL, "-f", conf] + list(args),
+                       capture_output=True, text=True, timeout=60)
+    if check:
+        assert r.returncode == 0, (args, r.stdout, r.stderr)
+    return r
+
+
+def test_backup_under_load(postern):
+    pw = postern.add_user(ALICE)
+    for u in ("bob", "carol", "dave"):
+        postern.add_user(u + "@example.org")
+    postern.authctl("alias", "add", "info@example.test", ALICE)
+    postern.authctl("ban", "198.51.100.7", "1d")
+    users = postern.authctl("user", "list").stdout
+
+    h = Hammer(postern, ALICE, pw)
+    h.start()
+    bk = os.path.join(postern.dir, "bk")
+    r = postern.authctl("backup", bk)
+    assert "backup written to " + bk in r.stdout
+    h.join(120)
+    assert not h.is_alive()
+    assert h.error is None, h.error
+    assert len(h.results) == 200
+    for good, st in h.results:
+        assert st == ("ok" if good else "fail")
+
+    assert os.path.exists(os.path.join(bk, "data.mdb"))
+    r = subprocess.run(["mdb_stat", bk], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(["mdb_stat", "-a", bk], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    for name in SUBDBS:
+        assert "Status of %s\n" % name in r.stdout, name
+
+    # the copy is a working state directory
+    state2 = os.path.join(postern.dir, "state2")
+    os.mkdir(state2)
+    os.rename(bk, os.path.join(state2, "auth"))
+    conf2 = second_config(postern, state2)
+    assert ctl(conf2, "user", "list").stdout == users
+    assert ctl(conf2, "alias", "list").stdout.strip() == \
+        "info@example.test " + ALICE
+    assert "198.51.100.7" in ctl(conf2, "bans").stdout
+    v = ctl(conf2, "audit", "--verify")
+    assert "audit chain verified" in v.stdout
+    recs = [json.loads(l) for l in
+            ctl(conf2, "audit", "--json").stdout.splitlines()]
+    assert recs[0]["reason"] == "user add"
+    # the copy holds a prefix of the live log: same records, same hashes
+    live = [json.loads(l) for l in
+            postern.authctl("audit", "--json").stdout.splitlines()]
+    assert live[:len(recs)] == recs
+    assert ["backup to " + bk] == [r["reason"] for r in live[len(recs):]
+                                   if r["service"] == "authctl"]
+    assert postern.authctl("audit", "--verify").returncode == 0
+
+
+def test_backup_into_existing_database_refused(postern):
+    postern.add_user(ALICE)
+    bk = os.path.join(postern.dir, "bk")
+    postern.authctl("backup", bk)
+    with open(os.path.join(bk, "data.mdb"), "rb") as f:
+        before = f.read()
+    n = len(postern.authctl("audit").stdout.splitlines())
+    postern.add_user("bob@example.test")
+    r = postern.authctl("backup", bk, check=False)
+    assert r.returncode == 1
+    assert bk in r.stderr and "backup failed" in r.stderr
+    assert "already holds a database" in r.stderr
+    assert "backup written" not in r.stdout
+    with open(os.path.join(bk, "data.mdb"), "rb") as f:
+        assert f.read() == before, "the old backup was overwritten"
+    # the refused backup is not audited as done
+    reasons = [json.loads(l)["reason"] for l in
+               postern.authctl("audit", "--json").stdout.splitlines()]
+    assert reasons.count("backup to " + bk) == 1
+    assert len(reasons) == n + 1
+
+
+def test_backup_into_empty_existing_dir(postern):
+    postern.add_user(ALICE)
+    bk = os.path.join(postern.dir, "empty-bk")
+    os.mkdir(bk)
+    postern.authctl("backup", bk)
+    r = subprocess.run(["mdb_stat", "-a", bk], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and "Status of users" in r.stdout
+
+
+def test_backup_usage(postern):
+    r = postern.authctl("backup", check=False)
+    assert r.returncode == 2 and "usage: authctl backup" in r.stderr
+    r = postern.authctl("backup", "a", "b", check=False)
+    assert r.returncode == 2
+
+
+def test_backup_unwritable_place(postern):
+    r = postern.authctl("backup", "/nonexistent/dir/bk", check=False)
+    assert r.returncode == 1
+    assert "/nonexistent/dir/bk" in r.stderr
