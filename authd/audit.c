@@ -201,6 +201,11 @@ audit_prune(struct db *db, MDB_txn *txn, int64_t before)
 		}
 		n++;
 	}
+	/* The first kept record links to what came before it; the anchor
+	 * carries that link, so the chain verifies however often it is
+	 * pruned.  With nothing kept, the next record links to the anchor. */
+	if (rc == 0 && v.mv_size >= 64)
+		memcpy(last, v.mv_data, 64);
 	mdb_cursor_close(c);
 	if (rc == -1)
 		return -1;

@@ -25,6 +25,8 @@
 #include "common/netaddr.h"
 #include "common/util.h"
 
+#define MISC_BAN_MAX	(3650LL * 86400)	/* ten years */
+
 /* misc_label_valid: 1..63 of [A-Za-z0-9._-]. */
 static int
 misc_label_valid(const char *s)
@@ -407,6 +409,10 @@ ctl_ban(struct ctl *c, int argc, char **argv)
 	    secs <= 0)) {
 		ctl_err("%s: not a duration (like 30s, 15m, 1h, 30d, 2w)",
 		    pos[1]);
+		return CTL_ERR;
+	}
+	if (secs > MISC_BAN_MAX) {
+		ctl_err("%s: longer than the longest ban, 3650d", pos[1]);
 		return CTL_ERR;
 	}
 	ctl_duration(secs, reason + 4, sizeof(reason) - 4);

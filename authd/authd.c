@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,7 @@ main(int argc, char *argv[])
 	const char *conf = CONFIG_PATH_DEFAULT;
 	int ch, debug = 0, check = 0, verbose = 0, lfd, wfd, threads;
 	char dir[CONFIG_PATH_MAX + 8];
+	sigset_t set;
 	uid_t uid;
 	gid_t gid, sockgid = (gid_t)-1;
 
@@ -150,6 +152,10 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		authd_usage();
 	log_init("authd", 1, verbose);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (config_load(&authd_cfg, conf) == -1)
 		exit(1);
 	if (check) {

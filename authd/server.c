@@ -359,6 +359,7 @@ void
 server_run(int lfd, int wfd)
 {
 	struct sigaction sa;
+	sigset_t set;
 	int64_t next_prune = 0;
 	int i;
 
@@ -368,6 +369,10 @@ server_run(int lfd, int wfd)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!server_quit) {
 		server_poll(lfd, wfd, next_prune);

@@ -29,7 +29,8 @@ struct server_env {
 
 extern struct server_env server;
 
-/* server_run: serve listen_fd until SIGTERM or SIGINT. */
+/* server_run: serve listen_fd until SIGTERM or SIGINT, which the caller
+ * blocked before binding and server_run unblocks once it handles them. */
 void	server_run(int listen_fd, int worker_fd);
 
 /* server_txn: the iteration's write transaction, begun on first use;
