@@ -102,8 +102,24 @@ authd_sandbox(void)
 	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
 }
 
+/* authd_own: as root, hand dir/name to the auth user (DESIGN.md §4). */
 static void
-authd_open_db(const struct config *cfg, char *dir, size_t len)
+authd_own(const char *dir, const char *name, uid_t uid, gid_t gid)
+{
+	char path[CONFIG_PATH_MAX + 32];
+
+	if (snprintf(path, sizeof(path), "%s%s", dir, name) >=
+	    (int)sizeof(path))
+		fatalx("authd: state path too long");
+	if (chown(path, uid, gid) == -1)
+		fatal("authd: chown %s", path);
+}
+
+/* authd_open_db: open <state>/auth, creating it for the auth user (uid
+ * -1 in development mode: the invoking user keeps it). */
+static void
+authd_open_db(const struct config *cfg, char *dir, size_t len, uid_t uid,
+    gid_t gid)
 {
 	if (snprintf(dir, len, "%s/auth", cfg->state_dir) >= (int)len)
 		fatalx("authd: state path too long");
@@ -111,6 +127,11 @@ authd_open_db(const struct config *cfg, char *dir, size_t len)
 		fatal("authd: mkdir %s", dir);
 	if (db_open(&authd_db, dir) == -1)
 		fatalx("authd: cannot open the credential database in %s", dir);
+	if (uid != (uid_t)-1) {
+		authd_own(dir, "", uid, gid);
+		authd_own(dir, "/data.mdb", uid, gid);
+		authd_own(dir, "/lock.mdb", uid, gid);
+	}
 }
 
 /* authd_peer_uids: the privsep users that may ask authd questions. */
@@ -137,8 +158,8 @@ main(int argc, char *argv[])
 	int ch, debug = 0, check = 0, verbose = 0, lfd, wfd, threads;
 	char dir[CONFIG_PATH_MAX + 8];
 	sigset_t set;
-	uid_t uid;
-	gid_t gid, sockgid = (gid_t)-1;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1, sockgid = (gid_t)-1;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
@@ -174,7 +195,8 @@ main(int argc, char *argv[])
 		privsep_dev_warning("authd");
 	authd_peer_uids(&authd_cfg);
 	lfd = authd_listen(&authd_cfg, sockgid);
-	authd_open_db(&authd_cfg, dir, sizeof(dir));
+	authd_open_db(&authd_cfg, dir, sizeof(dir),
+	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
 	server.db = &authd_db;
 	server.cfg = &authd_cfg;
 	password_dummy(authd_cfg.auth_scrypt_cost, server.dummy_hash);

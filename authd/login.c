@@ -312,6 +312,8 @@ login_prepare(struct login *l, const struct auth_login_req *r)
 	if (l->user_exists &&
 	    login_apppass(l, txn, &u, r->secret, r->secretlen))
 		return 0;
+	l->known = l->user_exists && db_time_get(server.db, txn,
+	    server.db->known, l->user, l->address, &until) == 0;
 	str_copy(l->job.mcf, l->user_exists ? u.hash : server.dummy_hash,
 	    sizeof(l->job.mcf));
 	if (!l->user_exists)
@@ -383,6 +385,7 @@ static const char *
 login_second(struct login *l, MDB_txn *txn, struct user_rec *u, int kind,
     const char **how)
 {
+	const char *why;
 	int64_t step;
 
 	*how = "password";
@@ -405,13 +408,16 @@ login_second(struct login *l, MDB_txn *txn, struct user_rec *u, int kind,
 		memset(u->recovery[l->recovery], 0, 32);
 		*how = "password and recovery code";
 	}
+	/* A refused login uses up no code and opens no trust window. */
+	if ((why = login_allowed(l, u, SERVICE_ALL)) != NULL)
+		return why;
 	if (kind == CAND_TOTP || kind == CAND_RECOVERY) {
 		if (db_user_put(server.db, txn, l->user, u) == -1 ||
 		    db_time_put(server.db, txn, server.db->trust, l->user,
 		    l->address, login_now() + server.cfg->totp_trust) == -1)
 			return "database error";
 	}
-	return login_allowed(l, u, SERVICE_ALL);
+	return NULL;
 }
 
 static void
@@ -468,8 +474,20 @@ login_schedule(void)
 {
 	struct login *l;
 
-	while (worker_idle() > 0 && (l = sched_next()) != NULL)
-		worker_submit(&l->job);
+	while (worker_idle() > 0 && (l = sched_next()) != NULL) {
+		if (!server_conn_closed(l->conn)) {
+			worker_submit(&l->job);
+			continue;
+		}
+		/* Nobody waits for this answer: spend no hashing on it. */
+		worker_job_wipe(&l->job);
+		sched_done(l);
+		server_audit(l->service, l->mech, l->user, l->address,
+		    "tempfail", "client left before verification", l->session);
+		login_answer(l, AUTH_FAIL_TEMP, "", 0);
+		explicit_bzero(l, sizeof(*l));
+		free(l);
+	}
 }
 
 int

@@ -32,6 +32,7 @@ struct login {
 	uint32_t		 id;
 	unsigned		 service_bit;
 	int			 user_exists;
+	int			 known;		/* pair logged in before */
 	const char		*prefail;	/* failure known before hashing */
 	int			 kind[WORKER_CANDIDATES];
 	int			 recovery;	/* recovery code index, or -1 */

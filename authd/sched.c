@@ -11,6 +11,7 @@
 
 struct sched_queue {
 	char		 address[AUTH_ADDR_MAX];
+	int		 known;		/* the lane of known (user, address) */
 	struct login	*head, *tail;
 	int		 queued;
 	int		 running;
@@ -18,7 +19,7 @@ struct sched_queue {
 
 static struct sched_queue *sched_q[SCHED_ADDRESSES];
 static int	sched_nq;
-static int	sched_cursor;
+static int	sched_cursor[2];
 static int	sched_cap = 1;
 
 void
@@ -28,18 +29,20 @@ sched_init(int threads)
 }
 
 static struct sched_queue *
-sched_find(const char *address)
+sched_find(const char *address, int known)
 {
 	struct sched_queue *q;
 	int i;
 
 	for (i = 0; i < sched_nq; i++)
-		if (strcmp(sched_q[i]->address, address) == 0)
+		if (sched_q[i]->known == known &&
+		    strcmp(sched_q[i]->address, address) == 0)
 			return sched_q[i];
 	if (sched_nq == SCHED_ADDRESSES ||
 	    (q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	str_copy(q->address, address, sizeof(q->address));
+	q->known = known;
 	sched_q[sched_nq++] = q;
 	return q;
 }
@@ -64,7 +67,7 @@ sched_enqueue(struct login *l)
 {
 	struct sched_queue *q;
 
-	if ((q = sched_find(l->address)) == NULL)
+	if ((q = sched_find(l->address, l->known)) == NULL)
 		return -1;
 	if (q->queued >= SCHED_PER_ADDRESS) {
 		sched_forget(q);
@@ -81,18 +84,20 @@ sched_enqueue(struct login *l)
 	return 0;
 }
 
-struct login *
-sched_next(void)
+/* sched_pick: the next runnable login of one lane, round-robin. */
+static struct login *
+sched_pick(int known)
 {
 	struct sched_queue *q;
 	struct login *l;
-	int i;
+	int i, *cur = &sched_cursor[known];
 
 	for (i = 0; i < sched_nq; i++) {
-		if (sched_cursor >= sched_nq)
-			sched_cursor = 0;
-		q = sched_q[sched_cursor++];
-		if (q->head == NULL || q->running >= sched_cap)
+		if (*cur >= sched_nq)
+			*cur = 0;
+		q = sched_q[(*cur)++];
+		if (q->known != known || q->head == NULL ||
+		    q->running >= sched_cap)
 			continue;
 		l = q->head;
 		q->head = l->qnext;
@@ -103,6 +108,16 @@ sched_next(void)
 		return l;
 	}
 	return NULL;
+}
+
+struct login *
+sched_next(void)
+{
+	struct login *l;
+
+	if ((l = sched_pick(1)) == NULL)
+		l = sched_pick(0);
+	return l;
 }
 
 void

@@ -6,7 +6,10 @@
  * address have more than max(1, threads - 1) verifications running, so a
  * flood of wrong passwords from one address leaves a thread free for
  * everybody else, and at most SCHED_PER_ADDRESS logins of one address may
- * wait at all: beyond that they are refused before any hashing.
+ * wait at all: beyond that they are refused before any hashing.  Logins of
+ * a (user, address) pair that logged in successfully before go first, in
+ * a lane of their own: an attack spread over many addresses makes new
+ * addresses wait, not the office's own users.
  */
 #ifndef POSTERN_SCHED_H
 #define POSTERN_SCHED_H

@@ -123,6 +123,12 @@ server_queue_out(struct conn *c, const uint8_t *p, size_t len)
 	c->outlen += len;
 }
 
+int
+server_conn_closed(const struct conn *c)
+{
+	return c->dead;
+}
+
 void
 server_answer(struct conn *c, const struct frame *f, int64_t delay_ms)
 {

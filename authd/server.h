@@ -51,4 +51,7 @@ void	server_audit(const char *service, const char *mech, const char *user,
  */
 void	server_answer(struct conn *c, const struct frame *f, int64_t delay_ms);
 
+/* server_conn_closed: non-zero when c has hung up or was dropped. */
+int	server_conn_closed(const struct conn *c);
+
 #endif

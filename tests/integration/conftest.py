@@ -13,7 +13,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -116,9 +115,11 @@ class Postern:
             if self.proc.poll() is not None:
                 raise AssertionError("authd exited: " + self.log())
             try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(self.sock)
-                s.close()
+                # An answer, not just a connect: authd binds its socket
+                # before it drops privileges and enters its loop.
+                c = AuthClient(self.sock, timeout=5)
+                c.bancheck("127.0.0.1")
+                c.close()
                 return self
             except OSError:
                 time.sleep(0.05)

@@ -180,7 +180,7 @@ def test_authctl_writes_as_the_auth_user(postern):
     out = p.authctl("audit", "--json").stdout
     assert json.loads(out.splitlines()[-1])["reason"] == "user add"
     # authd keeps working on the files authctl handed over.
-    pw = p.authctl("user", "passwd", ALICE, "--password-stdin",
+    p.authctl("user", "passwd", ALICE, "--password-stdin",
                    input="Quiet-Orbit-Lantern-Mosaic-9713\n")
     assert p.client().login(ALICE, "Quiet-Orbit-Lantern-Mosaic-9713",
                             address="192.0.2.1")[0] == "ok"

@@ -5,7 +5,7 @@ import json
 import socket
 import struct
 
-from authclient import (AuthClient, MSG_BANCHECK, MSG_LOGIN, MSG_RCPT,
+from authclient import (MSG_BANCHECK, MSG_LOGIN, MSG_RCPT,
                         STATUS, frame)
 
 ALICE = "alice@example.test"
