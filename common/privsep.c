@@ -257,8 +257,11 @@ sandbox_seccomp(const int *syscalls, size_t n, int kill_default)
 			    sandbox_sanitizer_syscalls[i]);
 	for (i = 0; i < sizeof(sandbox_sanitizer_errno) /
 	    sizeof(sandbox_sanitizer_errno[0]); i++)
-		sandbox_errno(ctx, syscalls, n, sandbox_sanitizer_errno[i].sc,
-		    sandbox_sanitizer_errno[i].err);
+		/* libseccomp refuses a rule that repeats the default action */
+		if (kill_default || sandbox_sanitizer_errno[i].err != EPERM)
+			sandbox_errno(ctx, syscalls, n,
+			    sandbox_sanitizer_errno[i].sc,
+			    sandbox_sanitizer_errno[i].err);
 #endif
 	sandbox_errno(ctx, syscalls, n, SCMP_SYS(open), EACCES);
 	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat), EACCES);
