@@ -555,3 +555,19 @@ main(int argc, char *argv[])
 	}
 	return rc;
 }
+
+int
+ctl_list(struct ctl *c, int argc, char **argv, MDB_dbi dbi, db_each_fn fn,
+    void *arg)
+{
+	MDB_txn *txn;
+	int n, rc;
+
+	if (ctl_parse(argc, argv, NULL, NULL, 0, &n) == -1)
+		return ctl_usage(c);
+	if (ctl_begin(c, 0, &txn) == -1)
+		return CTL_ERR;
+	rc = db_each(&c->db, txn, dbi, NULL, 0, fn, arg);
+	db_abort(txn);
+	return rc == -1 ? CTL_ERR : CTL_OK;
+}

@@ -84,6 +84,11 @@ int	ctl_address_arg(const char *arg, char *out);
 int	ctl_user_load(struct ctl *c, MDB_txn *txn, const char *user,
 	    struct user_rec *rec);
 
+/* ctl_list: the body of a listing command without arguments: fn for
+ * every record of dbi in a read transaction.  Returns CTL_OK or CTL_ERR. */
+int	ctl_list(struct ctl *c, int argc, char **argv, MDB_dbi dbi,
+	    db_each_fn fn, void *arg);
+
 /*
  * ctl_begin: start a transaction (write non-zero: read-write); 0 or -1
  * after an error line.  ctl_finish: in the write transaction txn, append

@@ -342,17 +342,7 @@ misc_alias_one(void *arg, const MDB_val *k, const MDB_val *v)
 int
 ctl_alias_list(struct ctl *c, int argc, char **argv)
 {
-	MDB_txn *txn;
-	int n, rc;
-
-	if (ctl_parse(argc, argv, NULL, NULL, 0, &n) == -1)
-		return ctl_usage(c);
-	if (ctl_begin(c, 0, &txn) == -1)
-		return CTL_ERR;
-	rc = db_each(&c->db, txn, c->db.aliases, NULL, 0, misc_alias_one,
-	    NULL);
-	db_abort(txn);
-	return rc == -1 ? CTL_ERR : CTL_OK;
+	return ctl_list(c, argc, argv, c->db.aliases, misc_alias_one, NULL);
 }
 
 int
@@ -479,16 +469,7 @@ misc_ban_one(void *arg, const MDB_val *k, const MDB_val *v)
 int
 ctl_bans(struct ctl *c, int argc, char **argv)
 {
-	MDB_txn *txn;
-	int n, rc;
-
-	if (ctl_parse(argc, argv, NULL, NULL, 0, &n) == -1)
-		return ctl_usage(c);
-	if (ctl_begin(c, 0, &txn) == -1)
-		return CTL_ERR;
-	rc = db_each(&c->db, txn, c->db.bans, NULL, 0, misc_ban_one, c);
-	db_abort(txn);
-	return rc == -1 ? CTL_ERR : CTL_OK;
+	return ctl_list(c, argc, argv, c->db.bans, misc_ban_one, c);
 }
 
 /*

@@ -368,16 +368,7 @@ user_list_one(void *arg, const MDB_val *k, const MDB_val *v)
 int
 ctl_user_list(struct ctl *c, int argc, char **argv)
 {
-	MDB_txn *txn;
-	int n, rc;
-
-	if (ctl_parse(argc, argv, NULL, NULL, 0, &n) == -1)
-		return ctl_usage(c);
-	if (ctl_begin(c, 0, &txn) == -1)
-		return CTL_ERR;
-	rc = db_each(&c->db, txn, c->db.users, NULL, 0, user_list_one, NULL);
-	db_abort(txn);
-	return rc == -1 ? CTL_ERR : CTL_OK;
+	return ctl_list(c, argc, argv, c->db.users, user_list_one, NULL);
 }
 
 static int
