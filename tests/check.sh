@@ -3,7 +3,8 @@
 # check.sh: what `make check` runs, from the top of the tree.  Builds the
 # normal tree and runs its unit tests, lints the man pages, runs the
 # integration tests against the normal build, then builds an ASan+UBSan
-# tree (build/asan) and runs its unit and integration tests again.  Runs
+# tree (build/asan) and runs its unit and integration tests again, and
+# runs each fuzz target briefly from its corpus.  Runs
 # as whoever runs make (root: privilege separation is exercised; anyone
 # else: development mode, privilege tests skip themselves).  Trusts the
 # tools the deps target installed.  Every stage runs even when an earlier
@@ -128,6 +129,22 @@ if [ "$built" -eq 1 ]; then
 	integration "$root/build/asan"
 else
 	fail_one "integration tests (ASan+UBSan): not run, the build failed"
+fi
+
+stage "fuzz targets (${CHECK_FUZZ_SECONDS:-10}s each)"
+if make -s fuzzers >"$tmp/fuzzbuild" 2>&1; then
+	for f in build/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		if FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-10} sh tests/fuzz/run.sh "$f"
+		then
+			passed=$((passed + 1))
+		else
+			fail_one "fuzz $f"
+		fi
+	done
+else
+	cat "$tmp/fuzzbuild"
+	fail_one "make fuzzers"
 fi
 
 if [ "$skipped" -gt 0 ]; then
