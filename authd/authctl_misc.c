@@ -432,9 +432,7 @@ ctl_unban(struct ctl *c, int argc, char **argv)
 		return ctl_usage(c);
 	if (misc_address(pos[0], addr) == -1 || ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
-	if ((rc = db_ban_del(&c->db, txn, addr)) != 0 ||
-	    db_counter_del(&c->db, txn, c->db.fail_addr, addr,
-	    strlen(addr)) == -1) {
+	if ((rc = policy_unban(&c->db, txn, addr)) != 0) {
 		if (rc == 1)
 			ctl_err("%s: not banned", addr);
 		else

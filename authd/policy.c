@@ -2,18 +2,45 @@
  * policy.c: lockout and ban decisions on authd's counters (see policy.h).
  * Runs in authd and authctl, inside the caller's transaction.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "authd/policy.h"
+#include "common/authproto.h"
+
+/*
+ * policy_addr_key: the key under which an address is counted and banned:
+ * an IPv4 address itself, an IPv6 address its /64, because one IPv6
+ * client holds a whole /64 and would otherwise walk around any ban.
+ */
+static const char *
+policy_addr_key(const char *address, char key[AUTH_ADDR_MAX])
+{
+	struct in6_addr a;
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, address, &a) != 1) {
+		snprintf(key, AUTH_ADDR_MAX, "%s", address);
+		return key;
+	}
+	memset(a.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a, text, sizeof(text)) == NULL)
+		snprintf(key, AUTH_ADDR_MAX, "%s", address);
+	else
+		snprintf(key, AUTH_ADDR_MAX, "%s/64", text);
+	return key;
+}
 
 int
 policy_banned(struct db *db, MDB_txn *txn, const char *address, int64_t now,
     int64_t *until)
 {
 	struct ban_rec b;
+	char key[AUTH_ADDR_MAX];
 	int rc;
 
-	rc = db_ban_get(db, txn, address, &b);
+	rc = db_ban_get(db, txn, policy_addr_key(address, key), &b);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
 	if (b.until <= now)
@@ -132,27 +159,28 @@ policy_fail(struct db *db, MDB_txn *txn, const struct config *cfg,
 {
 	struct counter_rec c;
 	struct ban_rec b;
+	char key[AUTH_ADDR_MAX];
 	long n;
 
 	*banned = 0;
 	if (user_exists &&
 	    policy_fail_user(db, txn, cfg, user, address, now) == -1)
 		return -1;
-	n = policy_count(db, txn, db->fail_addr, address, strlen(address),
-	    now, cfg->ban_window, &c);
+	policy_addr_key(address, key);
+	n = policy_count(db, txn, db->fail_addr, key, strlen(key), now,
+	    cfg->ban_window, &c);
 	if (n == -1)
 		return -1;
 	if (n < cfg->ban_failures)
-		return db_counter_put(db, txn, db->fail_addr, address,
-		    strlen(address), &c);
+		return db_counter_put(db, txn, db->fail_addr, key, strlen(key),
+		    &c);
 	memset(&b, 0, sizeof(b));
-	*banned = policy_ban_next(db, txn, cfg, address, now, &b.level);
+	*banned = policy_ban_next(db, txn, cfg, key, now, &b.level);
 	b.created = now;
 	b.until = now + *banned;
-	if (db_counter_del(db, txn, db->fail_addr, address,
-	    strlen(address)) == -1)
+	if (db_counter_del(db, txn, db->fail_addr, key, strlen(key)) == -1)
 		return -1;
-	return db_ban_put(db, txn, address, &b);
+	return db_ban_put(db, txn, key, &b);
 }
 
 int
@@ -189,14 +217,28 @@ policy_ban(struct db *db, MDB_txn *txn, const char *address, int64_t now,
     int64_t seconds, int manual)
 {
 	struct ban_rec b;
+	char key[AUTH_ADDR_MAX];
 
+	policy_addr_key(address, key);
 	memset(&b, 0, sizeof(b));
 	b.created = now;
 	b.until = now + seconds;
 	b.level = 1;
 	b.manual = manual ? 1 : 0;
-	if (db_counter_del(db, txn, db->fail_addr, address,
-	    strlen(address)) == -1)
+	if (db_counter_del(db, txn, db->fail_addr, key, strlen(key)) == -1)
 		return -1;
-	return db_ban_put(db, txn, address, &b);
+	return db_ban_put(db, txn, key, &b);
+}
+
+int
+policy_unban(struct db *db, MDB_txn *txn, const char *address)
+{
+	char key[AUTH_ADDR_MAX];
+	int rc;
+
+	policy_addr_key(address, key);
+	if ((rc = db_ban_del(db, txn, key)) != 0)
+		return rc;
+	return db_counter_del(db, txn, db->fail_addr, key, strlen(key)) == -1 ?
+	    -1 : 0;
 }

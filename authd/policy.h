@@ -12,6 +12,8 @@
  *  - ban: ban_failures failures from one address within ban_window ban it
  *    for ban_duration, doubled on each repeat up to ban_max; the level
  *    starts over once an address stayed clean for ban_max after its ban.
+ * The per-address counter and bans key an IPv6 address by its /64 (one
+ * client holds a whole /64); pair locks use the exact address.
  * Counters are kept only for users that exist, so spraying made-up names
  * cannot grow the database; the per-address counter always counts.
  */
@@ -57,5 +59,9 @@ int	policy_unlock(struct db *db, MDB_txn *txn, const char *user);
 /* policy_ban: ban address until now + seconds (manual: set by authctl). */
 int	policy_ban(struct db *db, MDB_txn *txn, const char *address,
 	    int64_t now, int64_t seconds, int manual);
+
+/* policy_unban: lift address's ban and forget its failures.  Returns 0,
+ * 1 when it was not banned, -1 on error. */
+int	policy_unban(struct db *db, MDB_txn *txn, const char *address);
 
 #endif
