@@ -9,8 +9,10 @@ to _postern-auth, which etc/mkusers.sh creates); otherwise in development
 mode.  Time travel uses libfaketime with an offset given at (re)start, so
 lockouts and bans expire without waiting; state survives in LMDB.
 """
+import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +31,9 @@ AUTHD = os.path.join(BUILD, "authd", "authd")
 AUTHCTL = os.path.join(BUILD, "authd", "authctl")
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 IS_ROOT = os.geteuid() == 0
+
+ALICE = "alice@example.test"
+BOB = "bob@example.test"
 
 BASE_CONFIG = """\
 hostname localhost
@@ -157,17 +162,22 @@ class Postern:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _finish(p):
+    """Stops authd, removes its files, and checks it exited cleanly."""
+    rc = p.stop()
+    log = p.log()
+    p.cleanup()
+    assert rc == 0, "authd did not exit cleanly (%s): %s" % (rc, log)
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+
+
 @pytest.fixture
 def postern():
     """A running authd with an empty database."""
     p = Postern()
     p.start()
     yield p
-    rc = p.stop()
-    log = p.log()
-    p.cleanup()
-    assert rc == 0, "authd did not exit cleanly (%s): %s" % (rc, log)
-    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    _finish(p)
 
 
 @pytest.fixture
@@ -175,8 +185,53 @@ def stopped_postern():
     """An authd that the test starts itself (config changes, faketime)."""
     p = Postern()
     yield p
-    rc = p.stop()
-    log = p.log()
-    p.cleanup()
-    assert rc == 0, "authd did not exit cleanly (%s): %s" % (rc, log)
-    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    _finish(p)
+
+
+# --- helpers shared by the test files -----------------------------------------
+
+def audit(p, *args):
+    """All audit records (authctl audit --json ARGS), oldest first."""
+    out = p.authctl("audit", "--json", *args).stdout
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def last_login(p, user=None, address=None):
+    """The newest login record (not an authctl one) matching the filters."""
+    for r in reversed(audit(p)):
+        if r["service"] == "authctl" or r["result"] in ("admin", "anchor"):
+            continue
+        if user is not None and r["user"] != user:
+            continue
+        if address is not None and r["address"] != address:
+            continue
+        return r
+    raise AssertionError("no login record for %s %s" % (user, address))
+
+
+def expect_login(p, c, secret, status, reason, address, service="imap",
+                 user=ALICE):
+    """Logs user in on c; asserts the answer, the audited reason and
+    result, and (on success) the canonical user name."""
+    st, u, _ = c.login(user, secret, address=address, service=service)
+    rec = last_login(p)
+    assert st == status, (st, rec)
+    assert rec["reason"] == reason, rec
+    assert rec["result"] == status, rec
+    if status == "ok":
+        assert u == user
+
+
+def away_from_step_boundary(margin=4):
+    """Sleep into the next 30 s TOTP step if fewer than margin s remain."""
+    left = 30 - time.time() % 30
+    if left < margin:
+        time.sleep(left + 0.2)
+
+
+def totp_enable(p, user=ALICE):
+    """Starts a TOTP enrolment (not confirmed) away from a step boundary;
+    returns the base32 secret authctl printed."""
+    away_from_step_boundary()
+    out = p.authctl("totp", "enable", user).stdout
+    return re.search(r"^secret: ([A-Z2-7]+)$", out, re.M).group(1)

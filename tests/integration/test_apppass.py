@@ -1,36 +1,12 @@
 """Integration tests: app passwords (random, shown once, scoped to
 services, revocable, no 2FA code needed) through the real authd."""
-import json
+import functools
 import re
 import subprocess
-import time
 
-ALICE = "alice@example.test"
-BOB = "bob@example.test"
+from conftest import ALICE, BOB, expect_login, last_login, totp_enable
 
-
-def audit(p):
-    out = p.authctl("audit", "--json").stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
-
-
-def last_login(p):
-    for r in reversed(audit(p)):
-        if r["service"] != "authctl" and r["result"] not in ("admin",
-                                                             "anchor"):
-            return r
-    raise AssertionError("no login record")
-
-
-def assert_login(p, c, secret, status, reason, address="192.0.2.90",
-                 service="imap", user=ALICE):
-    st, u, _ = c.login(user, secret, address=address, service=service)
-    rec = last_login(p)
-    assert st == status, (st, rec)
-    assert rec["reason"] == reason, rec
-    assert rec["result"] == status, rec
-    if status == "ok":
-        assert u == user
+assert_login = functools.partial(expect_login, address="192.0.2.90")
 
 
 def add_apppass(p, user, label, services=None):
@@ -44,11 +20,7 @@ def add_apppass(p, user, label, services=None):
 
 
 def enable_totp(p, user):
-    left = 30 - time.time() % 30
-    if left < 4:
-        time.sleep(left + 0.2)
-    out = p.authctl("totp", "enable", user).stdout
-    secret = re.search(r"^secret: ([A-Z2-7]+)$", out, re.M).group(1)
+    secret = totp_enable(p, user)
     c = subprocess.run(["oathtool", "--totp", "-b", secret],
                        capture_output=True, text=True,
                        check=True).stdout.strip()

@@ -15,35 +15,10 @@ import time
 import lmdb
 import pytest
 
-from conftest import AUTHCTL
-
-ALICE = "alice@example.test"
-BOB = "bob@example.test"
+from conftest import ALICE, AUTHCTL, BOB, audit
 KEYS = {"time", "service", "mech", "user", "address", "result", "reason",
         "session", "hash"}
 ZERO = "0" * 64
-
-
-def serving(p):
-    """Waits until authd answers a request: conftest's start() returns as
-    soon as the socket accepts, before authd installs its SIGTERM handler
-    (see test_concurrency.py::test_sigterm_right_after_start)."""
-    c = p.client()
-    c.bancheck("192.0.2.254")
-    c.close()
-    return p
-
-
-@pytest.fixture(autouse=True)
-def _serving(request):
-    if "postern" in request.fixturenames:
-        serving(request.getfixturevalue("postern"))
-    yield
-
-
-def audit(p, *args):
-    out = p.authctl("audit", "--json", *args).stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
 def verify(p):
@@ -307,7 +282,7 @@ def test_tamper_change_byte(postern):
     succ = key_time(recs[i + 1][0])
     assert "audit chain broken at record %d" % succ in r.stderr
     assert "(%d) was changed" % key_time(k) in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_change_result_field(postern):
@@ -320,7 +295,7 @@ def test_tamper_change_result_field(postern):
     r = verify(postern)
     assert r.returncode == 1
     assert str(key_time(recs[i + 1][0])) in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_unparseable_record(postern):
@@ -331,7 +306,7 @@ def test_tamper_unparseable_record(postern):
     r = verify(postern)
     assert r.returncode == 1
     assert "broken" in r.stderr and str(key_time(recs[1][0])) in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_delete_middle(postern):
@@ -342,7 +317,7 @@ def test_tamper_delete_middle(postern):
     assert r.returncode == 1
     assert "audit chain broken at record %d" % key_time(recs[i + 1][0]) \
         in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_delete_first(postern):
@@ -353,7 +328,7 @@ def test_tamper_delete_first(postern):
     assert "audit chain broken at record %d" % key_time(recs[1][0]) \
         in r.stderr
     assert "removed" in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_insert_forged(postern):
@@ -369,7 +344,7 @@ def test_tamper_insert_forged(postern):
     assert r.returncode == 1
     assert "audit chain broken at record %d" % key_time(k1) in r.stderr
     assert "(%d)" % t in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_insert_anchor(postern):
@@ -381,7 +356,7 @@ def test_tamper_insert_anchor(postern):
     rewrite(postern, lambda txn, db: txn.put(tkey(t), forged, db=db))
     r = verify(postern)
     assert r.returncode == 1 and "broken" in r.stderr
-    serving(postern.start())
+    postern.start()
 
 
 def test_tamper_rebuilt_chain_caught_by_syslog(postern):
@@ -419,10 +394,21 @@ def test_tamper_rebuilt_chain_caught_by_syslog(postern):
     assert missing, "syslog copies must disagree with a rebuilt chain"
     assert prefixes[1] in missing       # the hidden failed login
     assert prefixes[-1] in missing      # the newest, vouched for by syslog
-    serving(postern.start())
+    postern.start()
 
 
 # ------------------------------------------------------------ retention
+
+def wait_anchor(p, reason=None):
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        recs = audit(p)
+        if recs and recs[0]["result"] == "anchor" and (
+                reason is None or recs[0]["reason"] == reason):
+            return recs
+        time.sleep(0.1)
+    raise AssertionError("no anchor: %r" % audit(p))
+
 
 def test_retention_prunes_and_anchors(stopped_postern):
     p = stopped_postern
@@ -432,12 +418,7 @@ def test_retention_prunes_and_anchors(stopped_postern):
     old = audit(p)
     assert verify(p).returncode == 0
     p.restart(offset="+2d")
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        recs = audit(p)
-        if recs and recs[0]["result"] == "anchor":
-            break
-        time.sleep(0.1)
+    recs = wait_anchor(p)
     assert recs[0]["result"] == "anchor", recs
     assert recs[0]["service"] == "-"
     assert recs[0]["reason"] == "pruned %d records" % len(old)
@@ -471,12 +452,7 @@ def test_retention_partial(stopped_postern):
     assert c.login(ALICE, "nope", session="kept-2")[0] == "fail"
     c.close()
     p.restart(offset="+30h")
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        recs = audit(p)
-        if recs and recs[0]["result"] == "anchor":
-            break
-        time.sleep(0.1)
+    recs = wait_anchor(p)
     assert recs[0]["result"] == "anchor", recs
     assert recs[0]["reason"] == "pruned %d records" % n_old
     assert [r["session"] for r in recs[1:]] == ["kept-1", "kept-2"]
@@ -501,12 +477,7 @@ def test_retention_anchor_does_not_hide_deletion(stopped_postern):
         assert c.login(ALICE, pw, session="kept-%d" % i)[0] == "ok"
     c.close()
     p.restart(offset="+30h")
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        recs = audit(p)
-        if recs and recs[0]["result"] == "anchor":
-            break
-        time.sleep(0.1)
+    wait_anchor(p)
     assert p.stop() == 0
     raw = raw_records(p)
     assert fields(raw[0][1])[6] == "anchor"
@@ -514,18 +485,7 @@ def test_retention_anchor_does_not_hide_deletion(stopped_postern):
     r = p.authctl("audit", "--verify", check=False, offset="+30h")
     assert r.returncode == 1
     assert str(key_time(raw[3][0])) in r.stderr
-    serving(p.start(offset="+30h"))
-
-
-def wait_anchor(p, reason=None):
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        recs = audit(p)
-        if recs and recs[0]["result"] == "anchor" and (
-                reason is None or recs[0]["reason"] == reason):
-            return recs
-        time.sleep(0.1)
-    raise AssertionError("no anchor: %r" % audit(p))
+    p.start(offset="+30h")
 
 
 def test_retention_second_prune_removes_only_the_anchor(stopped_postern):

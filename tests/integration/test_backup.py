@@ -6,29 +6,10 @@ import shutil
 import subprocess
 import threading
 
-import pytest
-
-from conftest import AUTHCTL, BASE_CONFIG
+from conftest import ALICE, AUTHCTL, BASE_CONFIG, audit
 
 SUBDBS = ["users", "apppass", "aliases", "fail_pair", "fail_user",
           "fail_addr", "bans", "known", "trust", "audit"]
-ALICE = "alice@example.test"
-
-
-def serving(p):
-    """Waits until authd answers a request (see test_concurrency.py::
-    test_sigterm_right_after_start for why start() alone is not enough)."""
-    c = p.client()
-    c.bancheck("192.0.2.254")
-    c.close()
-    return p
-
-
-@pytest.fixture(autouse=True)
-def _serving(request):
-    if "postern" in request.fixturenames:
-        serving(request.getfixturevalue("postern"))
-    yield
 
 
 class Hammer(threading.Thread):
@@ -115,8 +96,7 @@ def test_backup_under_load(postern):
             ctl(conf2, "audit", "--json").stdout.splitlines()]
     assert recs[0]["reason"] == "user add"
     # the copy holds a prefix of the live log: same records, same hashes
-    live = [json.loads(l) for l in
-            postern.authctl("audit", "--json").stdout.splitlines()]
+    live = audit(postern)
     assert live[:len(recs)] == recs
     assert ["backup to " + bk] == [r["reason"] for r in live[len(recs):]
                                    if r["service"] == "authctl"]
@@ -139,8 +119,7 @@ def test_backup_into_existing_database_refused(postern):
     with open(os.path.join(bk, "data.mdb"), "rb") as f:
         assert f.read() == before, "the old backup was overwritten"
     # the refused backup is not audited as done
-    reasons = [json.loads(l)["reason"] for l in
-               postern.authctl("audit", "--json").stdout.splitlines()]
+    reasons = [r["reason"] for r in audit(postern)]
     assert reasons.count("backup to " + bk) == 1
     assert len(reasons) == n + 1
 

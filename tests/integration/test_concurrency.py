@@ -1,33 +1,12 @@
 """Several writers on one LMDB environment: authctl processes in parallel
 with each other and with authd serving logins; and authd's start-up as
 seen by a supervisor that stops it early."""
-import json
-import os
 import subprocess
 import threading
 
-import pytest
+from conftest import ALICE, AUTHCTL, audit
 
-from conftest import AUTHCTL
-
-ALICE = "alice@example.test"
 N = 20
-
-
-def serving(p):
-    """Waits until authd answers a request (see
-    test_sigterm_right_after_start for why start() alone is not enough)."""
-    c = p.client()
-    c.bancheck("192.0.2.254")
-    c.close()
-    return p
-
-
-@pytest.fixture(autouse=True)
-def _serving(request):
-    if "postern" in request.fixturenames:
-        serving(request.getfixturevalue("postern"))
-    yield
 
 
 class LoginLoop(threading.Thread):
@@ -49,11 +28,6 @@ class LoginLoop(threading.Thread):
             c.close()
         except Exception as e:
             self.error = e
-
-
-def audit(p):
-    return [json.loads(l) for l in
-            p.authctl("audit", "--json").stdout.splitlines()]
 
 
 def test_parallel_user_adds_with_logins(postern):

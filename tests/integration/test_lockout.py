@@ -2,28 +2,11 @@
 lockouts, per-address bans and their escalation, through the real authd.
 Time travel uses libfaketime offsets at restart (plain seconds or a
 single unit: libfaketime does not parse "+1h1m")."""
-import json
 import re
 
-ALICE = "alice@example.test"
+from conftest import ALICE, last_login
+
 GHOST = "ghost@example.test"   # never created: unknown user
-
-
-def audit(p):
-    out = p.authctl("audit", "--json").stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
-
-
-def last_login(p, user=None, address=None):
-    for r in reversed(audit(p)):
-        if r["service"] == "authctl" or r["result"] in ("admin", "anchor"):
-            continue
-        if user is not None and r["user"] != user:
-            continue
-        if address is not None and r["address"] != address:
-            continue
-        return r
-    raise AssertionError("no login record for %s %s" % (user, address))
 
 
 def assert_login(p, c, user, secret, status, reason, address,
@@ -34,6 +17,12 @@ def assert_login(p, c, user, secret, status, reason, address,
     assert rec["reason"] == reason, rec
     assert rec["result"] == status, rec
     assert rec["address"] == address or address.startswith("::ffff:"), rec
+
+
+def restarted(p, offset):
+    """Restarts authd with the faketime offset; returns a new client."""
+    p.restart(offset=offset)
+    return p.client()
 
 
 def fail_n(c, user, n, address, secret="wrong-password"):
@@ -90,11 +79,9 @@ def test_pair_lock_expires_after_fifteen_minutes(stopped_postern):
     a = "198.51.100.40"
     fail_n(c, ALICE, 5, a)
     assert_login(p, c, ALICE, pw, "tempfail", "pair locked", a)
-    p.restart(offset="+14m")
-    c = p.client()
+    c = restarted(p, "+14m")
     assert_login(p, c, ALICE, pw, "tempfail", "pair locked", a)
-    p.restart(offset="+16m")
-    c = p.client()
+    c = restarted(p, "+16m")
     assert_login(p, c, ALICE, pw, "ok", "password", a)
 
 
@@ -105,8 +92,7 @@ def test_failures_outside_the_window_do_not_add_up(stopped_postern):
     c = p.client()
     a = "198.51.100.41"
     fail_n(c, ALICE, 4, a)
-    p.restart(offset="+16m")
-    c = p.client()
+    c = restarted(p, "+16m")
     fail_n(c, ALICE, 4, a)
     assert_login(p, c, ALICE, pw, "ok", "password", a)
 
@@ -168,8 +154,7 @@ def test_account_lock_expires(stopped_postern):
         c.login(ALICE, "wrong", address="198.51.100.%d" % (i + 1))
     assert_login(p, c, ALICE, pw, "tempfail", "account locked",
                  "198.51.100.202")
-    p.restart(offset="+16m")
-    c = p.client()
+    c = restarted(p, "+16m")
     assert_login(p, c, ALICE, pw, "ok", "password", "198.51.100.202")
 
 
@@ -207,6 +192,31 @@ def test_address_banned_after_twenty_failures(postern):
     assert_login(p, c, ALICE, pw, "ok", "password", x)
 
 
+def test_ipv6_failures_count_and_ban_per_64(postern):
+    """Twenty failures spread over one /64 ban the whole /64 (an IPv6
+    client picks any address in it), but not the neighbouring /64; the
+    (user, address) pair lock still keys on the exact address."""
+    p = postern
+    pw = p.add_user(ALICE)
+    c = p.client()
+    for i in range(19):
+        assert fail_n(c, GHOST, 1, "2001:db8:1:2::%x" % (i + 1)) == ["fail"]
+    assert c.bancheck("2001:db8:1:2::ffff") == "ok"
+    assert flood(p, c, "2001:db8:1:2:aaaa::1", 1).endswith(
+        "address banned for 3600s")
+    assert c.bancheck("2001:db8:1:2:ffff:ffff:ffff:ffff") == "tempfail"
+    assert_login(p, c, ALICE, pw, "tempfail", "address banned",
+                 "2001:db8:1:2::77")
+    assert c.bancheck("2001:db8:1:3::1") == "ok"
+    assert_login(p, c, ALICE, pw, "ok", "password", "2001:db8:1:3::1")
+    assert "2001:db8:1:2::/64 until" in p.authctl("bans").stdout
+    # Pair locks are per exact address: four failures each from two
+    # addresses of one /64 lock neither pair.
+    for a in ("2001:db8:9::1", "2001:db8:9::2"):
+        assert fail_n(c, ALICE, 4, a) == ["fail"] * 4
+        assert_login(p, c, ALICE, pw, "ok", "password", a)
+
+
 def test_wrong_passwords_of_known_users_count_for_the_ban(postern):
     p = postern
     c = p.client()
@@ -229,24 +239,20 @@ def test_ban_expires_and_escalates(stopped_postern):
     x = "2001:db8::66"
     assert flood(p, c, x) == "unknown user; address banned for 3600s"
     assert c.bancheck(x) == "tempfail"
-    p.restart(offset="+59m")
-    c = p.client()
+    c = restarted(p, "+59m")
     assert c.bancheck(x) == "tempfail"
     assert_login(p, c, ALICE, pw, "tempfail", "address banned", x)
-    p.restart(offset="+61m")
-    c = p.client()
+    c = restarted(p, "+61m")
     assert c.bancheck(x) == "ok"
     assert_login(p, c, ALICE, pw, "ok", "password", x)
     # The second ban is twice as long.
     assert flood(p, c, x) == "unknown user; address banned for 7200s"
     assert c.bancheck(x) == "tempfail"
     bans = p.authctl("bans").stdout
-    assert re.search(r"2001:db8::66 until \S+ level 2", bans), bans
-    p.restart(offset="+180m")          # 61m + 119m: still banned
-    c = p.client()
+    assert re.search(r"2001:db8::/64 until \S+ level 2", bans), bans
+    c = restarted(p, "+180m")          # 61m + 119m: still banned
     assert c.bancheck(x) == "tempfail"
-    p.restart(offset="+182m")          # 61m + 121m: over
-    c = p.client()
+    c = restarted(p, "+182m")          # 61m + 121m: over
     assert c.bancheck(x) == "ok"
     # The third, four hours.
     assert flood(p, c, x) == "unknown user; address banned for 14400s"

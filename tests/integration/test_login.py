@@ -1,30 +1,10 @@
 """Integration tests: password logins through the real authd, the
 account checks that follow a right password (disabled, services,
 networks), request validation, and the audit log with its syslog copy."""
-import json
 import os
 import re
 
-ALICE = "alice@example.test"
-
-
-def audit(p):
-    """All audit records (authctl audit --json), oldest first."""
-    out = p.authctl("audit", "--json").stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
-
-
-def last_login(p, user=None, address=None):
-    """The newest login record (not an authctl one) matching the filters."""
-    for r in reversed(audit(p)):
-        if r["service"] == "authctl" or r["result"] in ("admin", "anchor"):
-            continue
-        if user is not None and r["user"] != user:
-            continue
-        if address is not None and r["address"] != address:
-            continue
-        return r
-    raise AssertionError("no login record for %s %s" % (user, address))
+from conftest import ALICE, audit, last_login
 
 
 def assert_login(p, c, user, secret, status, reason, address="192.0.2.10",

@@ -12,20 +12,18 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT
+from conftest import ALICE, IS_ROOT
 
 pytestmark = pytest.mark.skipif(
     not IS_ROOT, reason="authd drops privileges only when started as root")
 
-ALICE = "alice@example.test"
 
-
-def ready(p):
-    """Waits until authd answers: the fixture returns as soon as the socket
-    accepts connections, which is before authd drops privileges and enters
-    its sandbox (the socket is bound first)."""
-    assert p.client().bancheck("192.0.2.1") == "ok"
-    return p
+@pytest.fixture
+def postern(postern):
+    """conftest's authd, which has already answered once (start() waits
+    for that); here it must also answer "ok" from inside its sandbox."""
+    assert postern.client().bancheck("192.0.2.1") == "ok"
+    return postern
 
 
 def status(pid):
@@ -48,7 +46,6 @@ def wait_for_log(p, text, timeout=10):
 
 
 def test_runs_as_the_auth_user(postern):
-    ready(postern)
     p = postern
     uid, gid = auth_ids()
     st = status(p.proc.pid)
@@ -59,14 +56,12 @@ def test_runs_as_the_auth_user(postern):
 
 
 def test_sandboxed(postern):
-    ready(postern)
     st = status(postern.proc.pid)
     assert st["Seccomp"] == "2", st["Seccomp"]
     assert st["NoNewPrivs"] == "1", st["NoNewPrivs"]
 
 
 def test_threads_are_sandboxed_too(postern):
-    ready(postern)
     pid = postern.proc.pid
     tids = os.listdir("/proc/%d/task" % pid)
     assert len(tids) >= 2, tids       # verification threads
@@ -77,7 +72,6 @@ def test_threads_are_sandboxed_too(postern):
 
 
 def test_chrooted_to_the_auth_state(postern):
-    ready(postern)
     p = postern
     root = os.readlink("/proc/%d/root" % p.proc.pid)
     assert root == os.path.realpath(os.path.join(p.dir, "state", "auth"))
@@ -85,7 +79,6 @@ def test_chrooted_to_the_auth_state(postern):
 
 
 def test_socket_permissions(postern):
-    ready(postern)
     s = os.stat(postern.sock)
     assert stat.S_ISSOCK(s.st_mode)
     assert stat.S_IMODE(s.st_mode) == 0o660, oct(s.st_mode)
@@ -95,7 +88,6 @@ def test_socket_permissions(postern):
 def test_state_created_by_authd_belongs_to_the_auth_user(postern):
     """DESIGN 4: the LMDB environment in <state>/auth/ is owned by the
     authd user, mode 0700 -- also when authd (not authctl) created it."""
-    ready(postern)
     p = postern
     uid, _ = auth_ids()
     auth = os.path.join(p.dir, "state", "auth")
@@ -135,13 +127,11 @@ def run_as(uid, gid, groups, sock):
 
 
 def test_socket_is_closed_to_others(postern):
-    ready(postern)
     p = postern
     assert run_as(65534, 65534, None, p.sock) == "EACCES"
 
 
 def test_foreign_uid_in_the_group_is_refused(postern):
-    ready(postern)
     p = postern
     gid = grp.getgrnam("_postern").gr_gid
     # nobody, given the socket's group: the socket opens, authd refuses.
@@ -152,7 +142,6 @@ def test_foreign_uid_in_the_group_is_refused(postern):
 
 
 def test_daemon_uids_are_accepted(postern):
-    ready(postern)
     p = postern
     gid = grp.getgrnam("_postern").gr_gid
     for name in ("_postern-mail", "_postern-relay", "_postern-queue"):
@@ -167,7 +156,6 @@ def test_daemon_uids_are_accepted(postern):
 
 
 def test_authctl_writes_as_the_auth_user(postern):
-    ready(postern)
     p = postern
     p.add_user(ALICE)
     uid, _ = auth_ids()

@@ -1,21 +1,14 @@
 """Integration tests: the authd protocol itself (framing, request ids,
 malformed input, requests in flight), recipient lookups and ban checks,
 through the real authd."""
-import json
 import socket
 import struct
 
 from authclient import (MSG_BANCHECK, MSG_LOGIN, MSG_RCPT,
                         STATUS, frame)
+from conftest import ALICE, BOB, audit
 
-ALICE = "alice@example.test"
-BOB = "bob@example.test"
 FRAME_MAX = 4096
-
-
-def audit(p):
-    out = p.authctl("audit", "--json").stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
 def login_frame(rid, user="ghost@example.test", secret="x",
@@ -121,7 +114,9 @@ def test_bancheck(postern):
     assert c.bancheck("not-an-address") == "fail"
     p.authctl("ban", "2001:db8::5")
     assert c.bancheck("2001:db8:0::5") == "tempfail"
-    assert c.bancheck("2001:db8::6") == "ok"
+    # An IPv6 client holds a whole /64: the ban covers it, and no more.
+    assert c.bancheck("2001:db8::6") == "tempfail"
+    assert c.bancheck("2001:db8:0:1::5") == "ok"
 
 
 # --- framing and request ids -------------------------------------------------

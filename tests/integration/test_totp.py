@@ -1,38 +1,18 @@
 """Integration tests: TOTP second factor (RFC 6238) through the real
 authd, with codes from oathtool, trust windows per (user, address),
 recovery codes, and time travel with libfaketime."""
-import json
+import functools
 import re
 import subprocess
 import time
 
-ALICE = "alice@example.test"
+from conftest import ALICE, away_from_step_boundary, expect_login, \
+    last_login, totp_enable
+
 OFFICE = "192.0.2.80"
 HOME = "198.51.100.80"
 
-
-def audit(p):
-    out = p.authctl("audit", "--json").stdout
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
-
-
-def last_login(p):
-    for r in reversed(audit(p)):
-        if r["service"] != "authctl" and r["result"] not in ("admin",
-                                                             "anchor"):
-            return r
-    raise AssertionError("no login record")
-
-
-def assert_login(p, c, secret, status, reason, address=OFFICE,
-                 service="imap", user=ALICE):
-    st, u, _ = c.login(user, secret, address=address, service=service)
-    rec = last_login(p)
-    assert st == status, (st, rec)
-    assert rec["reason"] == reason, rec
-    assert rec["result"] == status, rec
-    if status == "ok":
-        assert u == user
+assert_login = functools.partial(expect_login, address=OFFICE)
 
 
 def offset_seconds(p):
@@ -61,11 +41,12 @@ def code(p, secret, steps=0):
     return c
 
 
-def away_from_step_boundary(margin=4):
-    """Sleep into the next 30 s step if fewer than margin s remain."""
-    left = 30 - time.time() % 30
-    if left < margin:
-        time.sleep(left + 0.2)
+def wrong_code(p, secret, candidates=("000000", "123456", "999999",
+                                      "314159")):
+    """(the codes of steps -2..+2 around authd's time, the first candidate
+    that is none of them)."""
+    valid = {code(p, secret, s) for s in range(-2, 3)}
+    return valid, next(x for x in candidates if x not in valid)
 
 
 def enrol(p, user=ALICE):
@@ -116,9 +97,7 @@ def test_code_used_at_confirm_cannot_log_in(postern):
     p = postern
     pw = p.add_user(ALICE)
     c = p.client()
-    away_from_step_boundary()
-    out = p.authctl("totp", "enable", ALICE).stdout
-    secret = re.search(r"^secret: ([A-Z2-7]+)$", out, re.M).group(1)
+    secret = totp_enable(p)
     first = code(p, secret)
     p.authctl("totp", "confirm", ALICE, first)
     assert_login(p, c, pw + first, "fail", "wrong or reused 2FA code")
@@ -129,9 +108,7 @@ def test_wrong_code_and_wrong_password(postern):
     pw = p.add_user(ALICE)
     c = p.client()
     secret, _ = enrol(p)
-    valid = {code(p, secret, s) for s in range(-2, 3)}
-    bad = next(x for x in ("000000", "123456", "999999", "314159")
-               if x not in valid)
+    valid, bad = wrong_code(p, secret)
     assert_login(p, c, pw + bad, "fail", "wrong or reused 2FA code")
     assert_login(p, c, "wrong" + code(p, secret, 1), "fail",
                  "wrong password")
@@ -149,9 +126,7 @@ def test_wrong_codes_count_towards_the_pair_lock(postern):
     pw = p.add_user(ALICE)
     c = p.client()
     secret, _ = enrol(p)
-    valid = {code(p, secret, s) for s in range(-2, 3)}
-    bad = next(x for x in ("000000", "123456", "999999", "314159")
-               if x not in valid)
+    _, bad = wrong_code(p, secret)
     for _ in range(5):
         assert c.login(ALICE, pw + bad, address=OFFICE)[0] == "fail"
     assert_login(p, c, pw + code(p, secret, 1), "tempfail", "pair locked")
@@ -161,12 +136,9 @@ def test_pending_enrolment_does_not_require_a_code(postern):
     p = postern
     pw = p.add_user(ALICE)
     c = p.client()
-    away_from_step_boundary()
-    out = p.authctl("totp", "enable", ALICE).stdout
-    secret = re.search(r"^secret: ([A-Z2-7]+)$", out, re.M).group(1)
+    secret = totp_enable(p)
     assert_login(p, c, pw, "ok", "password")
-    valid = {code(p, secret, s) for s in range(-2, 3)}
-    bad = next(x for x in ("000000", "123456", "999999") if x not in valid)
+    _, bad = wrong_code(p, secret, ("000000", "123456", "999999"))
     r = p.authctl("totp", "confirm", ALICE, bad, check=False)
     assert r.returncode != 0, r
     assert_login(p, c, pw, "ok", "password")
