@@ -67,6 +67,19 @@ audit_clean(char *out, const char *in)
 	out[i] = '\0';
 }
 
+/* audit_quote: audit_clean for a quoted syslog field: a client's '"' or
+ * '\\' must not end the field and forge the next one. */
+static void
+audit_quote(char *out, const char *in)
+{
+	char *p;
+
+	audit_clean(out, in);
+	for (p = out; *p; p++)
+		if (*p == '"' || *p == '\\')
+			*p = '?';
+}
+
 /* audit_last: the key and hash of the newest record, or zeros. */
 static int
 audit_last(struct db *db, MDB_txn *txn, int64_t *t, char hex[AUDIT_HASH_HEX])
@@ -123,7 +136,7 @@ audit_append(struct db *db, MDB_txn *txn, int64_t now,
     const struct audit_event *ev, char *line, size_t linelen)
 {
 	char prev[AUDIT_HASH_HEX], hex[AUDIT_HASH_HEX];
-	char u[AUDIT_FIELD_MAX], a[AUDIT_FIELD_MAX], r[AUDIT_FIELD_MAX];
+	char f[7][AUDIT_FIELD_MAX];
 	int64_t last;
 
 	if (audit_last(db, txn, &last, prev) == -1)
@@ -134,13 +147,16 @@ audit_append(struct db *db, MDB_txn *txn, int64_t now,
 		log_warnx("audit_append: cannot write the audit record");
 		return -1;
 	}
-	audit_clean(u, ev->user);
-	audit_clean(a, ev->address);
-	audit_clean(r, ev->reason);
-	snprintf(line, linelen, "audit %.16s service=%s mech=%s user=%s "
-	    "address=%s result=%s reason=\"%s\" session=%s", hex,
-	    ev->service ? ev->service : "-", ev->mech ? ev->mech : "-", u, a,
-	    ev->result ? ev->result : "-", r, ev->session ? ev->session : "-");
+	audit_quote(f[0], ev->service);
+	audit_quote(f[1], ev->mech);
+	audit_quote(f[2], ev->user);
+	audit_quote(f[3], ev->address);
+	audit_quote(f[4], ev->result);
+	audit_quote(f[5], ev->reason);
+	audit_quote(f[6], ev->session);
+	snprintf(line, linelen, "audit %.16s service=\"%s\" mech=\"%s\" "
+	    "user=\"%s\" address=\"%s\" result=\"%s\" reason=\"%s\" "
+	    "session=\"%s\"", hex, f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
 	return 0;
 }
 

@@ -15,7 +15,9 @@
  * digits of its own hash, so a chain rebuilt from scratch by an intruder
  * disagrees with the syslog copy.  Fields come from the network: control
  * characters, tabs and non-ASCII bytes are replaced with '?', and each
- * field is cut at AUDIT_FIELD_MAX bytes.
+ * field is cut at AUDIT_FIELD_MAX bytes.  The syslog copy quotes every
+ * field and replaces '"' and '\\' too, so a user name cannot forge the
+ * fields that follow it.
  */
 #ifndef POSTERN_AUDIT_H
 #define POSTERN_AUDIT_H

@@ -2,12 +2,15 @@
  * authd.c: authd's entry point and its one role function.
  *
  * authd starts as root (or, in development mode, as the invoking user),
- * reads the configuration, binds <runtime>/authd.sock, opens the LMDB
- * environment in <state>/auth, then chroots there, drops to the auth user
- * and enters its seccomp sandbox before it reads a single request.  It
- * trusts the configuration file and nothing that arrives on the socket.
+ * reads the configuration, detaches unless -d (writing <runtime>/authd.pid;
+ * the LMDB environment is opened after that fork, never across it), opens
+ * the environment in <state>/auth, binds <runtime>/authd.sock, then
+ * chroots to <state>/auth, drops to the auth user and enters its seccomp
+ * sandbox before it reads a single request.  It trusts the configuration
+ * file and nothing that arrives on the socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <pwd.h>
@@ -41,7 +44,11 @@ authd_usage(void)
 	exit(2);
 }
 
-/* authd_listen: bind the socket, mode 0660, group cfg->group (as root). */
+/*
+ * authd_listen: bind the socket, mode 0660, group cfg->group (as root).
+ * A socket file that still answers belongs to a running authd: refuse to
+ * take it over.  One that refuses connections is stale and replaced.
+ */
 static int
 authd_listen(const struct config *cfg, gid_t gid)
 {
@@ -53,6 +60,12 @@ authd_listen(const struct config *cfg, gid_t gid)
 	if (strlen(cfg->auth_socket) >= sizeof(sun.sun_path))
 		fatalx("authd: socket path too long: %s", cfg->auth_socket);
 	strcpy(sun.sun_path, cfg->auth_socket);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("authd: socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		fatalx("authd: another authd is already serving %s",
+		    cfg->auth_socket);
+	close(fd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		fatal("authd: socket");
@@ -67,6 +80,80 @@ authd_listen(const struct config *cfg, gid_t gid)
 	if (listen(fd, 128) == -1)
 		fatal("authd: listen");
 	return fd;
+}
+
+static int authd_null = -1;	/* /dev/null, opened before the chroot */
+
+/*
+ * authd_detach: go to the background.  The parent stays until the daemon
+ * says it is ready, so start-up errors still reach the terminal and the
+ * exit status (the daemon's stderr is a pipe to the parent until then).
+ * Returns, in the daemon, the pipe to close with authd_ready.
+ */
+static int
+authd_detach(void)
+{
+	char buf[1024];
+	int p[2];
+	ssize_t n;
+	size_t have = 0;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("authd: pipe");
+	switch (fork()) {
+	case -1:
+		fatal("authd: fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		while ((n = read(p[0], buf + have, sizeof(buf) - 1 - have)) > 0)
+			have += (size_t)n;
+		buf[have] = '\0';
+		if (have >= 6 && strcmp(buf + have - 6, "\001ready") == 0)
+			_exit(0);
+		fprintf(stderr, "%s", have ? buf : "authd: failed to start\n");
+		_exit(1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("authd: setsid");
+	if ((authd_null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(authd_null, STDIN_FILENO) == -1 ||
+	    dup2(authd_null, STDOUT_FILENO) == -1 ||
+	    dup2(p[1], STDERR_FILENO) == -1)
+		fatal("authd: redirecting stdio");
+	return p[1];
+}
+
+/* authd_ready: tell the waiting parent that start-up worked. */
+static void
+authd_ready(int fd)
+{
+	log_set_target(0);
+	if (write(fd, "\001ready", 6) != 6)
+		log_warn("authd: cannot report readiness");
+	if (dup2(authd_null, STDERR_FILENO) == -1)
+		log_warn("authd: dup2");
+	close(authd_null);
+	close(fd);
+}
+
+/* authd_pidfile: <runtime>/authd.pid, for service managers. */
+static void
+authd_pidfile(const struct config *cfg)
+{
+	char path[CONFIG_PATH_MAX + 16];
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/authd.pid", cfg->runtime_dir) >=
+	    (int)sizeof(path))
+		fatalx("authd: runtime path too long");
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("authd: %s", path);
+	fprintf(f, "%d\n", (int)getpid());
+	if (fclose(f) == EOF)
+		fatal("authd: %s", path);
 }
 
 /*
@@ -156,6 +243,7 @@ main(int argc, char *argv[])
 {
 	const char *conf = CONFIG_PATH_DEFAULT;
 	int ch, debug = 0, check = 0, verbose = 0, lfd, wfd, threads;
+	int ready = -1;
 	char dir[CONFIG_PATH_MAX + 8];
 	sigset_t set;
 	uid_t uid = (uid_t)-1;
@@ -190,13 +278,18 @@ main(int argc, char *argv[])
 	    (privsep_user(authd_cfg.users[ROLE_AUTH], &uid, &gid) == -1 ||
 	    privsep_group(authd_cfg.group, &sockgid) == -1))
 		exit(1);
-	log_init("authd", debug, verbose);
+	if (!debug) {
+		log_init("authd", 0, verbose);	/* syslog, opened before chroot */
+		log_set_target(1);
+		ready = authd_detach();
+		authd_pidfile(&authd_cfg);
+	}
 	if (privsep_is_dev())
 		privsep_dev_warning("authd");
 	authd_peer_uids(&authd_cfg);
-	lfd = authd_listen(&authd_cfg, sockgid);
 	authd_open_db(&authd_cfg, dir, sizeof(dir),
 	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
+	lfd = authd_listen(&authd_cfg, sockgid);
 	server.db = &authd_db;
 	server.cfg = &authd_cfg;
 	password_dummy(authd_cfg.auth_scrypt_cost, server.dummy_hash);
@@ -209,6 +302,8 @@ main(int argc, char *argv[])
 	server.workers = threads;
 	sched_init(threads);
 	wfd = worker_start(threads);
+	if (ready != -1)
+		authd_ready(ready);
 	authd_sandbox();
 	log_info("authd: serving %s with %d verification threads",
 	    authd_cfg.auth_socket, threads);

@@ -24,6 +24,8 @@ enum cand_kind {
 	CAND_NO2FA,		/* right password, but a code was due */
 	CAND_TOTP,		/* password followed by a 6-digit code */
 	CAND_RECOVERY,		/* password followed by a recovery code */
+	CAND_BADRECOVERY,	/* password followed by something shaped like
+				 * a recovery code that is not an unused one */
 };
 
 #define LOGIN_MAX_UIDS	8
@@ -223,7 +225,23 @@ login_add(struct login *l, int kind, const uint8_t *pw, size_t len)
 	l->kind[j->ncand++] = kind;
 }
 
-/* login_recovery: is the end of the secret an unused recovery code? */
+/* login_code_shaped: the recovery code alphabet, as secret_generate
+ * writes it, in either case. */
+static int
+login_code_shaped(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '2' && *s <= '7')))
+			return 0;
+	return 1;
+}
+
+/*
+ * login_recovery: is the end of the secret a recovery code?  Returns the
+ * index of the unused code it is, -2 when it only has the shape of one
+ * (dashes where secret_generate puts them, or none), -1 when it is not
+ * one; *prefix is then the length of the password before it.
+ */
 static int
 login_recovery(const struct user_rec *u, const uint8_t *s, size_t len,
     size_t *prefix)
@@ -239,10 +257,13 @@ login_recovery(const struct user_rec *u, const uint8_t *s, size_t len,
 			continue;
 		memcpy(buf, s + len - tails[i], tails[i]);
 		buf[tails[i]] = '\0';
+		if (i == 0 && (buf[4] != '-' || buf[9] != '-'))
+			continue;
 		secret_normalize(buf);
-		if (strlen(buf) != RECOVERY_LETTERS)
+		if (strlen(buf) != RECOVERY_LETTERS || !login_code_shaped(buf))
 			continue;
 		secret_digest(buf, RECOVERY_LETTERS, d);
+		found = -2;
 		for (k = 0; k < DB_RECOVERY_CODES; k++)
 			if (timingsafe_eq(u->recovery[k], d, 32))
 				found = k;
@@ -274,7 +295,11 @@ login_candidates_2fa(struct login *l, MDB_txn *txn, const struct user_rec *u,
 	}
 	if ((l->recovery = login_recovery(u, s, len, &prefix)) >= 0)
 		login_add(l, CAND_RECOVERY, s, prefix);
-	if (l->job.ncand == 0)
+	else if (l->recovery == -2 && l->job.ncand < WORKER_CANDIDATES)
+		login_add(l, CAND_BADRECOVERY, s, prefix);
+	/* The bare password, to tell "code missing" from "wrong password";
+	 * at most two hashes for an address that is not trusted. */
+	if (until <= login_now() && l->job.ncand < 2)
 		login_add(l, CAND_NO2FA, s, len);
 }
 
@@ -391,6 +416,8 @@ login_second(struct login *l, MDB_txn *txn, struct user_rec *u, int kind,
 	*how = "password";
 	if (kind == CAND_NO2FA)
 		return "2FA code missing";
+	if (kind == CAND_BADRECOVERY)
+		return "wrong or used recovery code";
 	if (kind == CAND_PASSWORD && u->totp_state == TOTP_ACTIVE)
 		*how = "password (trusted address)";
 	if (kind == CAND_TOTP) {
@@ -448,7 +475,7 @@ login_finish(struct login *l)
 		login_ok(l, how);
 	else
 		login_fail(l, AUTH_FAIL_PERM, why, kind == CAND_TOTP ||
-		    kind == CAND_RECOVERY);
+		    kind == CAND_RECOVERY || kind == CAND_BADRECOVERY);
 	explicit_bzero(&u, sizeof(u));
 }
 

@@ -27,6 +27,12 @@ log_init(const char *progname, int to_stderr, int verbose)
 }
 
 void
+log_set_target(int to_stderr)
+{
+	log_to_stderr = to_stderr;
+}
+
+void
 log_set_role(const char *role)
 {
 	log_role = role;

@@ -19,6 +19,11 @@
  */
 void log_init(const char *progname, int to_stderr, int verbose);
 
+/* log_set_target: send messages to stderr (non-zero) or to syslog, without
+ * opening anything: a daemon opens syslog with log_init before it chroots
+ * and reports start-up errors on stderr until it is ready. */
+void log_set_target(int to_stderr);
+
 /* log_set_role: a short role name printed after the program name. */
 void log_set_role(const char *role);
 

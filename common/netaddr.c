@@ -116,6 +116,14 @@ netmask_parse(const char *cidr, struct netmask *m)
 	else if (netmask_prefix_parse(slash, family == 4 ? 32 : 128,
 	    &prefix) == -1)
 		return -1;
+	/* Clients are normalised to IPv4 (netaddr_normalize), so an
+	 * IPv4-mapped network is stored as the IPv4 network it means. */
+	if (family == 6 && prefix >= 96 && netaddr_is_mapped(addr)) {
+		memmove(addr, addr + 12, 4);
+		memset(addr + 4, 0, 12);
+		family = 4;
+		prefix -= 96;
+	}
 	netmask_apply(addr, prefix);
 	m->family = family;
 	m->prefix = prefix;

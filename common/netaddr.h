@@ -35,8 +35,10 @@ int	netaddr_normalize(const char *in, char *out, size_t outlen);
  * netmask_parse: parse "10.0.0.0/8", "2001:db8::/32", or a bare address
  * (meaning /32 or /128) into *m.  The prefix is decimal digits only, without
  * sign, blanks or leading zeros, and at most 32 (IPv4) or 128 (IPv6).  Host
- * bits set in the address are cleared rather than refused.  A mapped IPv6
- * address stays an IPv6 mask.  Returns 0, or -1 on any error, in which case
+ * bits set in the address are cleared rather than refused.  An IPv4-mapped
+ * network of prefix 96 or more becomes the IPv4 network it means
+ * ("::ffff:10.0.0.0/104" is "10.0.0.0/8"), since client addresses are
+ * normalised to IPv4.  Returns 0, or -1 on any error, in which case
  * *m is untouched.
  */
 int	netmask_parse(const char *cidr, struct netmask *m);

@@ -203,13 +203,32 @@ def test_syslog_copy_carries_the_record_hash(postern):
     lines = [l for l in p.log().splitlines() if " audit " in l]
     assert len(lines) == 3, p.log()
     for r, line in zip(recs, lines):
-        m = re.search(r'audit ([0-9a-f]{16}) service=(\S+) .*user=(\S+) '
-                      r'address=(\S+) result=(\S+) reason="([^"]*)"', line)
+        m = re.search(r'audit ([0-9a-f]{16}) service="([^"]*)" .*'
+                      r'user="([^"]*)" address="([^"]*)" '
+                      r'result="([^"]*)" reason="([^"]*)"', line)
         assert m, line
         assert m.group(1) == r["hash"][:16], (line, r)
         assert (m.group(2), m.group(3), m.group(4), m.group(5),
                 m.group(6)) == (r["service"], r["user"], r["address"],
                                 r["result"], r["reason"]), (line, r)
+
+
+def test_syslog_copy_cannot_be_forged_through_the_user_name(postern):
+    """A user name full of field syntax stays inside its quoted field."""
+    p = postern
+    c = p.client()
+    evil = 'x@example.test" address="10.0.0.1" result="ok" reason="password'
+    assert c.login(evil, "x", address="192.0.2.30",
+                   session='s"\x1b[1m')[0] == "fail"
+    lines = [l for l in p.log().splitlines() if " audit " in l]
+    assert len(lines) == 1, p.log()
+    m = re.search(r'user="([^"]*)" address="([^"]*)" result="([^"]*)" '
+                  r'reason="([^"]*)" session="([^"]*)"$', lines[0])
+    assert m, lines[0]
+    assert m.group(2) == "192.0.2.30" and m.group(3) == "fail", lines[0]
+    assert m.group(4) == "unknown user", lines[0]
+    assert "\x1b" not in lines[0], lines[0]
+    assert m.group(5) == "s??[1m", lines[0]
 
 
 def test_audit_chain_verifies_after_logins(postern):
