@@ -34,7 +34,7 @@ LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
 
 COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
-	     common/netaddr.c
+	     common/netaddr.c common/daemon.c common/authc.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/server.c authd/worker.c authd/login.c \

@@ -31,6 +31,7 @@
 #include "authd/server.h"
 #include "authd/worker.h"
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/privsep.h"
 
@@ -80,80 +81,6 @@ authd_listen(const struct config *cfg, gid_t gid)
 	if (listen(fd, 128) == -1)
 		fatal("authd: listen");
 	return fd;
-}
-
-static int authd_null = -1;	/* /dev/null, opened before the chroot */
-
-/*
- * authd_detach: go to the background.  The parent stays until the daemon
- * says it is ready, so start-up errors still reach the terminal and the
- * exit status (the daemon's stderr is a pipe to the parent until then).
- * Returns, in the daemon, the pipe to close with authd_ready.
- */
-static int
-authd_detach(void)
-{
-	char buf[1024];
-	int p[2];
-	ssize_t n;
-	size_t have = 0;
-
-	if (pipe2(p, O_CLOEXEC) == -1)
-		fatal("authd: pipe");
-	switch (fork()) {
-	case -1:
-		fatal("authd: fork");
-	case 0:
-		break;
-	default:
-		close(p[1]);
-		while ((n = read(p[0], buf + have, sizeof(buf) - 1 - have)) > 0)
-			have += (size_t)n;
-		buf[have] = '\0';
-		if (have >= 6 && strcmp(buf + have - 6, "\001ready") == 0)
-			_exit(0);
-		fprintf(stderr, "%s", have ? buf : "authd: failed to start\n");
-		_exit(1);
-	}
-	close(p[0]);
-	if (setsid() == -1)
-		fatal("authd: setsid");
-	if ((authd_null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
-	    dup2(authd_null, STDIN_FILENO) == -1 ||
-	    dup2(authd_null, STDOUT_FILENO) == -1 ||
-	    dup2(p[1], STDERR_FILENO) == -1)
-		fatal("authd: redirecting stdio");
-	return p[1];
-}
-
-/* authd_ready: tell the waiting parent that start-up worked. */
-static void
-authd_ready(int fd)
-{
-	log_set_target(0);
-	if (write(fd, "\001ready", 6) != 6)
-		log_warn("authd: cannot report readiness");
-	if (dup2(authd_null, STDERR_FILENO) == -1)
-		log_warn("authd: dup2");
-	close(authd_null);
-	close(fd);
-}
-
-/* authd_pidfile: <runtime>/authd.pid, for service managers. */
-static void
-authd_pidfile(const struct config *cfg)
-{
-	char path[CONFIG_PATH_MAX + 16];
-	FILE *f;
-
-	if (snprintf(path, sizeof(path), "%s/authd.pid", cfg->runtime_dir) >=
-	    (int)sizeof(path))
-		fatalx("authd: runtime path too long");
-	if ((f = fopen(path, "w")) == NULL)
-		fatal("authd: %s", path);
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) == EOF)
-		fatal("authd: %s", path);
 }
 
 /*
@@ -281,8 +208,8 @@ main(int argc, char *argv[])
 	if (!debug) {
 		log_init("authd", 0, verbose);	/* syslog, opened before chroot */
 		log_set_target(1);
-		ready = authd_detach();
-		authd_pidfile(&authd_cfg);
+		ready = daemon_detach();
+		daemon_pidfile(authd_cfg.runtime_dir, "authd");
 	}
 	if (privsep_is_dev())
 		privsep_dev_warning("authd");
@@ -303,7 +230,7 @@ main(int argc, char *argv[])
 	sched_init(threads);
 	wfd = worker_start(threads);
 	if (ready != -1)
-		authd_ready(ready);
+		daemon_ready(ready);
 	authd_sandbox();
 	log_info("authd: serving %s with %d verification threads",
 	    authd_cfg.auth_socket, threads);

@@ -115,7 +115,7 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "password min guesses", cf_int, FIELD(password_min_guesses),
 	    0, 30, 1, 0, "N" },
 	{ "password min length", cf_int, FIELD(password_min_length),
-	    8, 1024, 1, 0, "N" },
+	    8, 128, 1, 0, "N" },
 	{ "pop3 idle timeout", cf_duration, FIELD(pop3_idle_timeout),
 	    MINUTE, DAY, 1, 0, "DURATION" },
 	{ "queue lifetime", cf_duration, FIELD(queue_lifetime),
@@ -915,4 +915,24 @@ config_is_local_domain(const struct config *cfg, const char *domain)
 		if (strcasecmp(cfg->domains[i], domain) == 0)
 			return 1;
 	return 0;
+}
+
+int
+config_listeners(const struct config *cfg, enum listen_service svc,
+    struct config_listen *out, int max)
+{
+	static const uint16_t ports[] = { 25, 465, 993, 995 };
+	static const char *any[] = { "0.0.0.0", "::" };
+	int i, n = 0;
+
+	for (i = 0; i < cfg->nlisten && n < max; i++)
+		if (cfg->listen[i].service == svc)
+			out[n++] = cfg->listen[i];
+	for (i = 0; n == 0 && i < 2 && i < max; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].service = svc;
+		snprintf(out[i].address, sizeof(out[i].address), "%s", any[i]);
+		out[i].port = ports[svc];
+	}
+	return n ? n : (max < 2 ? max : 2);
 }

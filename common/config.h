@@ -196,4 +196,13 @@ int config_parse_duration(const char *s, int64_t *seconds);
  */
 int config_is_local_domain(const struct config *cfg, const char *domain);
 
+/*
+ * config_listeners: the listeners of one service: its listen statements,
+ * or, when no statement names that service, the defaults (0.0.0.0 and ::
+ * on the service's standard port).  Fills out (max entries) and returns
+ * how many.
+ */
+int	config_listeners(const struct config *cfg, enum listen_service svc,
+	    struct config_listen *out, int max);
+
 #endif

@@ -1,0 +1,120 @@
+/*
+ * authc.c: blocking authd client for monitors (see authc.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/authc.h"
+#include "common/log.h"
+#include "common/util.h"
+
+static uint32_t authc_next_id = 1;
+
+int
+authc_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) == -1) {
+		log_warnx("authc_connect: socket path too long: %s", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("authc_connect: socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("authc_connect: %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* authc_wait: wait until fd is readable, at most AUTHC_TIMEOUT_MS. */
+static int
+authc_wait(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int64_t deadline = mono_ms() + AUTHC_TIMEOUT_MS, left;
+	int n;
+
+	while ((left = deadline - mono_ms()) > 0) {
+		n = poll(&pfd, 1, (int)left);
+		if (n == 1)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+	log_warnx("authc: authd did not answer within %d ms",
+	    AUTHC_TIMEOUT_MS);
+	return -1;
+}
+
+/* authc_call: send f, read the answer of the same type into f. */
+static int
+authc_call(int fd, struct frame *f, uint8_t type)
+{
+	int rc;
+
+	rc = frame_write(fd, f);
+	frame_wipe(f);
+	if (rc == -1 || authc_wait(fd) == -1 || frame_read(fd, f) == -1) {
+		log_warnx("authc: authd connection failed");
+		return -1;
+	}
+	if (f->type != type) {
+		log_warnx("authc: unexpected answer type %u", f->type);
+		return -1;
+	}
+	return 0;
+}
+
+int
+authc_login(int fd, struct auth_login_req *req, struct auth_login_ans *ans)
+{
+	struct frame f;
+
+	memset(ans, 0, sizeof(*ans));
+	ans->status = AUTH_FAIL_TEMP;
+	req->id = authc_next_id++;
+	if (authproto_login_req_encode(&f, req) == -1) {
+		frame_wipe(&f);
+		log_warnx("authc_login: request too large");
+		return -1;
+	}
+	if (authc_call(fd, &f, MSG_AUTH_LOGIN) == -1 ||
+	    authproto_login_ans_decode(&f, ans) == -1 || ans->id != req->id) {
+		memset(ans, 0, sizeof(*ans));
+		ans->status = AUTH_FAIL_TEMP;
+		return -1;
+	}
+	return 0;
+}
+
+int
+authc_banned(int fd, const char *address)
+{
+	struct auth_addr_req r;
+	struct auth_status_ans a;
+	struct frame f;
+
+	memset(&r, 0, sizeof(r));
+	r.id = authc_next_id++;
+	if (str_copy(r.address, address, sizeof(r.address)) == -1 ||
+	    authproto_addr_req_encode(&f, MSG_AUTH_BANCHECK, &r) == -1)
+		return -1;
+	if (authc_call(fd, &f, MSG_AUTH_BANCHECK) == -1 ||
+	    authproto_status_ans_decode(&f, &a) == -1 || a.id != r.id)
+		return 0;
+	if (a.status == AUTH_FAIL_PERM)
+		return -1;
+	return a.status == AUTH_FAIL_TEMP;
+}

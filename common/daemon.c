@@ -1,0 +1,87 @@
+/*
+ * daemon.c: detaching with a readiness handshake (see daemon.h).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/daemon.h"
+#include "common/log.h"
+
+static int daemon_null = -1;	/* /dev/null, opened before the chroot */
+
+/*
+ * daemon_detach: go to the background.  The parent stays until the daemon
+ * says it is ready, so start-up errors still reach the terminal and the
+ * exit status (the daemon's stderr is a pipe to the parent until then).
+ * Returns, in the daemon, the pipe to close with daemon_ready.
+ */
+int
+daemon_detach(void)
+{
+	char buf[1024];
+	int p[2];
+	ssize_t n;
+	size_t have = 0;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("daemon: pipe");
+	switch (fork()) {
+	case -1:
+		fatal("daemon: fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		/* Keep the tail: the last message and the ready mark. */
+		while ((n = read(p[0], buf + have, sizeof(buf) - 1 - have)) > 0)
+			if ((have += (size_t)n) == sizeof(buf) - 1) {
+				memmove(buf, buf + have / 2, have - have / 2);
+				have -= have / 2;
+			}
+		buf[have] = '\0';
+		if (have >= 6 && strcmp(buf + have - 6, "\001ready") == 0)
+			_exit(0);
+		fprintf(stderr, "%s", have ? buf : "failed to start\n");
+		_exit(1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("daemon: setsid");
+	if ((daemon_null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(daemon_null, STDIN_FILENO) == -1 ||
+	    dup2(daemon_null, STDOUT_FILENO) == -1 ||
+	    dup2(p[1], STDERR_FILENO) == -1)
+		fatal("daemon: redirecting stdio");
+	return p[1];
+}
+
+/* daemon_ready: tell the waiting parent that start-up worked. */
+void
+daemon_ready(int fd)
+{
+	log_set_target(0);
+	if (write(fd, "\001ready", 6) != 6)
+		log_warn("daemon: cannot report readiness");
+	if (dup2(daemon_null, STDERR_FILENO) == -1)
+		log_warn("daemon: dup2");
+	close(daemon_null);
+	close(fd);
+}
+
+void
+daemon_pidfile(const char *dir, const char *name)
+{
+	char path[4096];
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s.pid", dir, name) >=
+	    (int)sizeof(path))
+		fatalx("daemon_pidfile: path too long");
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("daemon_pidfile: %s", path);
+	fprintf(f, "%d\n", (int)getpid());
+	if (fclose(f) == EOF)
+		fatal("daemon_pidfile: %s", path);
+}

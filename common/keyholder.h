@@ -1,0 +1,69 @@
+/*
+ * keyholder.h: the process that holds a daemon's TLS private key.
+ *
+ * The keyholder role runs in its own process, started by the daemon's
+ * parent with fork + exec of the same binary and a role flag; it never
+ * forks, chroots to the empty directory, runs as the keyholder user and
+ * allows only read, write, poll and exit.  It receives the key as an open
+ * file descriptor from the parent (which never reads the file), signs
+ * handshake hashes for net processes, and nothing else: it refuses key
+ * exchange and never returns key material.
+ *
+ * Channels, all socketpairs, all frames (frame.h):
+ *  - control (parent <-> keyholder): MSG_KEY_LOAD carries, with
+ *    SCM_RIGHTS, one fd of the key PEM file and one of the certificate
+ *    PEM file; the keyholder parses both, checks that the key matches the
+ *    certificate's public key, and answers MSG_KEY_LOAD with status 0 or
+ *    1 and a reason.  A failed load keeps the old key.  MSG_KEY_CHANNEL
+ *    carries (SCM_RIGHTS) one end of a new socketpair for one net
+ *    process; no answer.
+ *  - sign (net process <-> keyholder, one per connection):
+ *    MSG_KEY_SIGN req: u32 hash id (br_sha256_ID, ...), bytes hash
+ *                 ans: u32 status (0 ok), bytes signature
+ *    RSA keys sign PKCS#1 v1.5 with the hash OID; EC keys produce
+ *    ASN.1 DER ECDSA signatures.  A malformed request closes the channel.
+ */
+#ifndef POSTERN_KEYHOLDER_H
+#define POSTERN_KEYHOLDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum keyholder_msg {
+	MSG_KEY_LOAD = 32,
+	MSG_KEY_CHANNEL = 33,
+	MSG_KEY_SIGN = 34,
+};
+
+#define KEYHOLDER_MAX_CHANNELS	1024
+
+/*
+ * keyholder_main: the keyholder role's entry function: ctlfd is the
+ * control channel to the parent; chroot_dir, uid, gid are where and as
+ * whom to run (uid -1: development mode, no chroot).  Never returns;
+ * exits 0 when the parent closes the control channel.
+ */
+void	keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
+	    __attribute__((noreturn));
+
+/*
+ * Parent side.  keyholder_load sends the two descriptors and waits (at
+ * most 10 s) for the answer: 0 when the keyholder now signs with that key,
+ * -1 with the reason in err.  keyholder_channel makes a socketpair, hands
+ * one end to the keyholder and returns the other (for the net process),
+ * or -1.
+ */
+int	keyholder_load(int ctlfd, int keyfd, int certfd, char *err,
+	    size_t errlen);
+int	keyholder_channel(int ctlfd);
+
+/*
+ * Net side: sign hash (hashlen bytes, hash_id as BearSSL numbers it)
+ * through the channel fd, waiting at most TLS_SIGN_TIMEOUT_MS.  Writes
+ * the signature into sig (siglen bytes of room) and returns its length,
+ * or 0 on any failure (the handshake then fails).
+ */
+size_t	keyholder_sign(int fd, int hash_id, const unsigned char *hash,
+	    size_t hashlen, unsigned char *sig, size_t siglen);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * tls.h: server-side TLS on BearSSL for every network daemon.
+ *
+ * Runs in the net processes (one connection each) and, for loading the
+ * certificate chain, in the daemons' parents.  The private key is never
+ * here: the BearSSL server policy in tls.c picks an ECDHE + AEAD suite
+ * (TLS 1.2 only), asks the engine to hash the ServerKeyExchange, and has
+ * the keyholder process (keyholder.h) sign that hash over a socket, with a
+ * bounded wait.  Every byte from the client is hostile; BearSSL parses it,
+ * with caller-owned buffers and no allocation.
+ *
+ * The engine is driven from the caller's poll() loop through the four
+ * buffer/ack pairs (BearSSL tools/sslio.c), never the blocking br_sslio
+ * helpers: tls_events says what to wait for on the client socket,
+ * tls_io moves records after poll, and the application data is read and
+ * written through tls_read_buf/tls_read_ack and tls_write_buf/
+ * tls_write_ack/tls_flush.  STARTTLS (smtpd) uses the same calls, started
+ * after the plaintext part of the dialogue.
+ */
+#ifndef POSTERN_TLS_H
+#define POSTERN_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bearssl.h>
+
+#define TLS_MAX_CHAIN		8
+#define TLS_CHAIN_BYTES		(32 * 1024)	/* all certificates, DER */
+#define TLS_SIGN_TIMEOUT_MS	5000
+
+/* A certificate chain in DER, end-entity first, with what the policy needs
+ * to know of its key.  Plain data: copies survive fork, nothing to free
+ * but the struct itself. */
+struct tls_chain {
+	br_x509_certificate	certs[TLS_MAX_CHAIN];
+	size_t			ncerts;
+	int			key_type;	/* BR_KEYTYPE_RSA or _EC */
+	int			curve;		/* EC: BR_EC_secp256r1, ... */
+	unsigned char		der[TLS_CHAIN_BYTES];
+	size_t			derlen;
+};
+
+/*
+ * tls_chain_load: read the PEM file at path (one or more CERTIFICATE
+ * blocks, end-entity first) into chain.  Returns 0, or -1 with a reason
+ * in err (errlen bytes): unreadable, no certificate, too many or too
+ * large, or an end-entity key that is neither RSA (>= 2048 bits) nor EC
+ * on P-256/P-384/P-521.
+ */
+int	tls_chain_load(const char *path, struct tls_chain *chain, char *err,
+	    size_t errlen);
+
+/* tls_chain_parse: as tls_chain_load, from len bytes of PEM text. */
+int	tls_chain_parse(const char *pem, size_t len, struct tls_chain *chain,
+	    char *err, size_t errlen);
+
+/* One connection.  Opaque; about 35 KiB (the engine's bidirectional
+ * buffer); allocate one per net process. */
+struct tls_conn;
+
+/*
+ * tls_conn_new: a server engine for one connection on the socket fd,
+ * with chain, signing through the keyholder socket keyfd.  Seeds the
+ * engine from getrandom(2) (the chroot has no /dev/urandom), restricts it
+ * to TLS 1.2 and the AEAD ECDHE suites, server preference.  Returns NULL
+ * (logged) on failure.  Nothing is sent until the client speaks.
+ */
+struct tls_conn *tls_conn_new(int fd, const struct tls_chain *chain,
+	    int keyfd);
+void	tls_conn_free(struct tls_conn *t);	/* wipes, frees; fd stays open */
+
+/* tls_events: POLLIN and/or POLLOUT to wait for on the socket; 0 once the
+ * connection is closed. */
+short	tls_events(struct tls_conn *t);
+
+/*
+ * tls_io: after poll said revents on the socket, read and write records
+ * as far as they go without blocking.  Returns 0 while the connection
+ * lives, -1 once it is closed (cleanly or not; tls_error tells).
+ */
+int	tls_io(struct tls_conn *t, short revents);
+
+/* tls_handshake_done: non-zero once the handshake has completed. */
+int	tls_handshake_done(struct tls_conn *t);
+
+/* Application data.  tls_read_buf returns the decrypted bytes ready (NULL
+ * and *len 0 if none); tls_read_ack consumes n of them.  tls_write_buf
+ * returns room for plaintext (NULL when full: wait for POLLOUT);
+ * tls_write_ack commits n bytes written there; tls_flush sends a partial
+ * record now (call it when a response is complete). */
+unsigned char *tls_read_buf(struct tls_conn *t, size_t *len);
+void	tls_read_ack(struct tls_conn *t, size_t n);
+unsigned char *tls_write_buf(struct tls_conn *t, size_t *len);
+void	tls_write_ack(struct tls_conn *t, size_t n);
+void	tls_flush(struct tls_conn *t);
+
+/* tls_close: send close_notify (tls_io then flushes it). */
+void	tls_close(struct tls_conn *t);
+
+/* tls_error: BearSSL's error code (0: none, or a clean close). */
+int	tls_error(struct tls_conn *t);
+
+/* tls_version, tls_suite: what was negotiated, for the log. */
+unsigned tls_version(struct tls_conn *t);
+uint16_t tls_suite(struct tls_conn *t);
+
+#endif
