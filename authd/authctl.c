@@ -6,13 +6,17 @@
  * Runs as root or as any user (development mode).  As root it reads the
  * root-owned configuration, prepares <state>/auth for the auth user, then
  * drops to that user before opening LMDB, so that the files it creates
- * belong to authd; everything after the drop runs unprivileged.  It trusts
+ * belong to authd; everything after the drop runs unprivileged.  A
+ * command that only reads creates nothing: it fails when the database
+ * does not exist yet, since a wrong "state" would otherwise look like an
+ * empty database.  It trusts
  * the configuration and nothing on the command line: every argument is
  * checked before the command's one write transaction starts.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -38,45 +42,46 @@ struct ctl_cmd {
 	const char	*verb;		/* NULL: a one-word command */
 	ctl_fn		 fn;
 	ctl_prep_fn	 prep;		/* before the privilege drop, or NULL */
+	int		 ro;		/* reads only: never creates the db */
 	const char	*usage;
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "user", "add", ctl_user_add, NULL,
+	{ "user", "add", ctl_user_add, NULL, 0,
 	    "user add user [--password | --password-stdin]" },
-	{ "user", "del", ctl_user_del, NULL, "user del user" },
-	{ "user", "list", ctl_user_list, NULL, "user list" },
-	{ "user", "show", ctl_user_show, NULL, "user show user" },
-	{ "user", "passwd", ctl_user_passwd, NULL,
+	{ "user", "del", ctl_user_del, NULL, 0, "user del user" },
+	{ "user", "list", ctl_user_list, NULL, 1, "user list" },
+	{ "user", "show", ctl_user_show, NULL, 1, "user show user" },
+	{ "user", "passwd", ctl_user_passwd, NULL, 0,
 	    "user passwd user [--password-stdin]" },
-	{ "user", "enable", ctl_user_enable, NULL, "user enable user" },
-	{ "user", "disable", ctl_user_disable, NULL, "user disable user" },
-	{ "user", "services", ctl_user_services, NULL,
+	{ "user", "enable", ctl_user_enable, NULL, 0, "user enable user" },
+	{ "user", "disable", ctl_user_disable, NULL, 0, "user disable user" },
+	{ "user", "services", ctl_user_services, NULL, 0,
 	    "user services user imap,pop3,smtp" },
-	{ "user", "networks", ctl_user_networks, NULL,
+	{ "user", "networks", ctl_user_networks, NULL, 0,
 	    "user networks user cidr ... | any" },
-	{ "totp", "enable", ctl_totp_enable, NULL, "totp enable user" },
-	{ "totp", "confirm", ctl_totp_confirm, NULL,
+	{ "totp", "enable", ctl_totp_enable, NULL, 0, "totp enable user" },
+	{ "totp", "confirm", ctl_totp_confirm, NULL, 0,
 	    "totp confirm user code" },
-	{ "totp", "disable", ctl_totp_disable, NULL, "totp disable user" },
-	{ "apppass", "add", ctl_apppass_add, NULL,
+	{ "totp", "disable", ctl_totp_disable, NULL, 0, "totp disable user" },
+	{ "apppass", "add", ctl_apppass_add, NULL, 0,
 	    "apppass add user label [--services list]" },
-	{ "apppass", "list", ctl_apppass_list, NULL, "apppass list user" },
-	{ "apppass", "revoke", ctl_apppass_revoke, NULL,
+	{ "apppass", "list", ctl_apppass_list, NULL, 1, "apppass list user" },
+	{ "apppass", "revoke", ctl_apppass_revoke, NULL, 0,
 	    "apppass revoke user label" },
-	{ "alias", "add", ctl_alias_add, NULL,
+	{ "alias", "add", ctl_alias_add, NULL, 0,
 	    "alias add alias target[,target ...]" },
-	{ "alias", "del", ctl_alias_del, NULL, "alias del alias" },
-	{ "alias", "list", ctl_alias_list, NULL, "alias list" },
-	{ "unlock", NULL, ctl_unlock, NULL, "unlock user" },
-	{ "ban", NULL, ctl_ban, NULL, "ban address [duration]" },
-	{ "unban", NULL, ctl_unban, NULL, "unban address" },
-	{ "bans", NULL, ctl_bans, NULL, "bans" },
-	{ "audit", NULL, ctl_audit, NULL,
+	{ "alias", "del", ctl_alias_del, NULL, 0, "alias del alias" },
+	{ "alias", "list", ctl_alias_list, NULL, 1, "alias list" },
+	{ "unlock", NULL, ctl_unlock, NULL, 0, "unlock user" },
+	{ "ban", NULL, ctl_ban, NULL, 0, "ban address [duration] [--force]" },
+	{ "unban", NULL, ctl_unban, NULL, 0, "unban address" },
+	{ "bans", NULL, ctl_bans, NULL, 1, "bans" },
+	{ "audit", NULL, ctl_audit, NULL, 1,
 	    "audit [--user user] [--address address] [--since time] "
 	    "[--failed] [--follow] [--json] | --verify" },
-	{ "report", NULL, ctl_report, NULL, "report" },
-	{ "backup", NULL, ctl_backup, ctl_backup_prep, "backup dir" },
+	{ "report", NULL, ctl_report, NULL, 1, "report" },
+	{ "backup", NULL, ctl_backup, ctl_backup_prep, 1, "backup dir" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -110,6 +115,30 @@ ctl_usage(struct ctl *c)
 	return CTL_USAGE;
 }
 
+int
+ctl_usage_why(struct ctl *c, const char *why)
+{
+	ctl_err("%s", why);
+	return ctl_usage(c);
+}
+
+const char *
+ctl_vis(const char *s)
+{
+	static char bufs[4][CTL_VIS_MAX];
+	static int next;
+	char *b = bufs[next];
+	size_t i;
+
+	next = (next + 1) % 4;
+	for (i = 0; s[i] != '\0' && i < CTL_VIS_MAX - 1; i++)
+		b[i] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
+	b[i] = '\0';
+	if (s[i] != '\0')
+		memcpy(b + CTL_VIS_MAX - 4, "...", 4);
+	return b;
+}
+
 /* ctl_parse_opt: one option at argv[*i]; may consume the next word. */
 static int
 ctl_parse_opt(struct ctl_opt *opts, int argc, char **argv, int *i)
@@ -122,7 +151,7 @@ ctl_parse_opt(struct ctl_opt *opts, int argc, char **argv, int *i)
 		if (strlen(o->name) == n && strncmp(o->name, a, n) == 0)
 			break;
 	if (o == NULL || o->name == NULL) {
-		ctl_err("%.*s: unknown option", (int)n, a);
+		ctl_err("%.*s: unknown option", (int)n, ctl_vis(a));
 		return -1;
 	}
 	if (o->set) {
@@ -164,7 +193,7 @@ ctl_parse(int argc, char **argv, struct ctl_opt *opts, char **pos,
 			continue;
 		}
 		if (n == maxpos) {
-			ctl_err("%s: unexpected argument", argv[i]);
+			ctl_err("%s: unexpected argument", ctl_vis(argv[i]));
 			return -1;
 		}
 		pos[n++] = argv[i];
@@ -177,14 +206,15 @@ int
 ctl_address_arg(const char *arg, char *out)
 {
 	if (str_copy(out, arg, AUTH_USER_MAX) == -1) {
-		ctl_err("%.40s...: address too long (at most %d bytes)", arg,
-		    AUTH_USER_MAX - 1);
+		ctl_err("%.40s...: address too long (at most %d bytes)",
+		    ctl_vis(arg), AUTH_USER_MAX - 1);
 		return -1;
 	}
 	str_lower(out);
 	if (!user_name_valid(out)) {
 		ctl_err("%s: not a valid address (local@domain, printable "
-		    "ASCII without blanks)", arg);
+		    "ASCII without blanks, local part at most 64 characters, "
+		    "domain at most 253)", ctl_vis(arg));
 		return -1;
 	}
 	return 0;
@@ -220,6 +250,33 @@ ctl_user_load(struct ctl *c, MDB_txn *txn, const char *user,
 		ctl_err("%s: cannot read the user record", user);
 		return -1;
 	}
+}
+
+/* ctl_alias_warn_one: one alias record against the name in arg. */
+static int
+ctl_alias_warn_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	const char *name = arg;
+	char alias[AUTH_USER_MAX], t[DB_ALIAS_MAX + 2], u[AUTH_USER_MAX + 2];
+
+	if (ctl_key_str(k->mv_data, k->mv_size, alias, sizeof(alias)) == -1 ||
+	    v->mv_size >= DB_ALIAS_MAX || strcmp(alias, name) == 0)
+		return 0;
+	t[0] = ',';
+	memcpy(t + 1, v->mv_data, v->mv_size);
+	t[v->mv_size + 1] = ',';
+	t[v->mv_size + 2] = '\0';
+	snprintf(u, sizeof(u), ",%s,", name);
+	if (strstr(t, u) != NULL)
+		ctl_err("warning: alias %s still points to %s", alias, name);
+	return 0;
+}
+
+void
+ctl_alias_warn(struct ctl *c, MDB_txn *txn, const char *name)
+{
+	(void)db_each(&c->db, txn, c->db.aliases, NULL, 0, ctl_alias_warn_one,
+	    (void *)name);
 }
 
 int
@@ -419,8 +476,9 @@ ctl_auth_user(struct ctl *c, uid_t *uid, gid_t *gid)
 			    strerror(errno));
 		else
 			ctl_err("auth user %s does not exist; create it with: "
-			    "useradd --system --no-create-home --shell "
-			    "/usr/sbin/nologin %s", name, name);
+			    "useradd --system --no-create-home --home-dir "
+			    "/nonexistent --shell /usr/sbin/nologin %s", name,
+			    name);
 		return -1;
 	}
 	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
@@ -433,29 +491,43 @@ ctl_auth_user(struct ctl *c, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
-/* ctl_db_dir: make <state>/auth ready and, as root, drop to the auth user
- * (after the command's own preparation, if any). */
+/* ctl_db_present: for a command that only reads, the database must exist
+ * already: opening it would create an empty one (and its directories). */
 static int
-ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
-    char *dir, size_t len)
+ctl_db_present(struct ctl *c, const char *dir)
+{
+	char path[CONFIG_PATH_MAX + 16];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    sizeof(path)) {
+		ctl_err("%s/data.mdb: path too long", dir);
+		return -1;
+	}
+	if (stat(path, &st) == 0 || errno != ENOENT)
+		return 0;	/* anything else is db_open's to report */
+	ctl_err("no credential database in %s (check \"state\" in %s; authd "
+	    "or a command that writes creates it)", dir, c->cfgpath);
+	return -1;
+}
+
+/* ctl_db_root: as root, hand <state>/auth and its files to the auth
+ * user, run the command's preparation, then drop to that user. */
+static int
+ctl_db_root(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
+    const char *dir)
 {
 	uid_t uid;
 	gid_t gid;
 	int created, dfd, rc;
 
-	if ((size_t)snprintf(dir, len, "%s/auth", c->cfg.state_dir) >= len) {
-		ctl_err("%s/auth: path too long", c->cfg.state_dir);
-		return -1;
-	}
-	if (privsep_is_dev())
-		return ctl_mkdirs(dir, &created);
 	if (ctl_auth_user(c, &uid, &gid) == -1 ||
 	    ctl_mkdirs(dir, &created) == -1)
-		return -1;
+		return CTL_ERR;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1) {
 		ctl_err("%s: %s", dir, strerror(errno));
-		return -1;
+		return CTL_ERR;
 	}
 	rc = ctl_chown_root(dfd, dir, "", uid, gid, created);
 	if (rc == 0)
@@ -464,11 +536,31 @@ ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 		rc = ctl_chown_root(dfd, dir, "lock.mdb", uid, gid, 0);
 	close(dfd);
 	if (rc == -1)
-		return -1;
-	if (cmd->prep != NULL && cmd->prep(c, argc, argv, uid, gid) != 0)
-		return -1;
+		return CTL_ERR;
+	if (cmd->prep != NULL &&
+	    (rc = cmd->prep(c, argc, argv, uid, gid)) != CTL_OK)
+		return rc;
 	privsep_drop(NULL, uid, gid);
-	return 0;
+	return CTL_OK;
+}
+
+/* ctl_db_dir: make <state>/auth ready (for a command that writes) and,
+ * as root, drop to the auth user.  Returns a CTL_* status. */
+static int
+ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
+    char *dir, size_t len)
+{
+	int created;
+
+	if ((size_t)snprintf(dir, len, "%s/auth", c->cfg.state_dir) >= len) {
+		ctl_err("%s/auth: path too long", c->cfg.state_dir);
+		return CTL_ERR;
+	}
+	if (cmd->ro && ctl_db_present(c, dir) == -1)
+		return CTL_ERR;
+	if (privsep_is_dev())
+		return ctl_mkdirs(dir, &created) == -1 ? CTL_ERR : CTL_OK;
+	return ctl_db_root(c, cmd, argc, argv, dir);
 }
 
 /* ctl_lookup: the command named by the first one or two words. */
@@ -492,12 +584,13 @@ ctl_lookup(int argc, char **argv, int *nwords)
 		}
 	}
 	if (!group) {
-		ctl_err("%s: unknown command", argv[0]);
+		ctl_err("%s: unknown command", ctl_vis(argv[0]));
 		ctl_usage_all(stderr);
 		return NULL;
 	}
 	if (argc > 1)
-		ctl_err("%s %s: unknown command", argv[0], argv[1]);
+		ctl_err("%s %s: unknown command", ctl_vis(argv[0]),
+		    ctl_vis(argv[1]));
 	fprintf(stderr, "usage:\n");
 	for (i = 0; i < CTL_NCMDS; i++)
 		if (strcmp(argv[0], ctl_cmds[i].group) == 0)
@@ -541,8 +634,9 @@ main(int argc, char *argv[])
 	if (config_load(&c.cfg, c.cfgpath) == -1)
 		return CTL_ERR;
 	c.now = now_us() / 1000000;
-	if (ctl_db_dir(&c, cmd, argc - nw, argv + nw, dir, sizeof(dir)) == -1)
-		return CTL_ERR;
+	if ((rc = ctl_db_dir(&c, cmd, argc - nw, argv + nw, dir,
+	    sizeof(dir))) != CTL_OK)
+		return rc;
 	if (db_open(&c.db, dir) == -1) {
 		ctl_err("%s: cannot open the database", dir);
 		return CTL_ERR;

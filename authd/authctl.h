@@ -30,6 +30,7 @@
 #define CTL_USAGE	2
 
 #define CTL_TIME_MAX	32	/* "2026-11-26T10:00:00Z" and more */
+#define CTL_VIS_MAX	256	/* an echoed argument, "..." when cut */
 
 struct ctl {
 	struct config	 cfg;
@@ -62,11 +63,22 @@ struct ctl_opt {
 int	ctl_parse(int argc, char **argv, struct ctl_opt *opts, char **pos,
 	    int maxpos, int *npos);
 
-/* ctl_usage: print the running command's usage line; returns CTL_USAGE. */
+/* ctl_usage: print the running command's usage line; returns CTL_USAGE.
+ * ctl_usage_why prints "authctl: why" before it. */
 int	ctl_usage(struct ctl *c);
+int	ctl_usage_why(struct ctl *c, const char *why);
 
 /* ctl_err: print "authctl: " fmt "\n" on stderr. */
 void	ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * ctl_vis: s as it may be echoed in a message: control characters become
+ * '?', and more than CTL_VIS_MAX-1 bytes end in "...".  Every argument
+ * from the command line goes through it before it reaches the terminal.
+ * Returns one of four static buffers used in turn, so at most four calls
+ * may appear in one ctl_err.
+ */
+const char *ctl_vis(const char *s);
 
 /*
  * ctl_user_arg: copy arg into out (AUTH_USER_MAX bytes) lowercased and
@@ -83,6 +95,13 @@ int	ctl_address_arg(const char *arg, char *out);
  */
 int	ctl_user_load(struct ctl *c, MDB_txn *txn, const char *user,
 	    struct user_rec *rec);
+
+/*
+ * ctl_alias_warn: in txn, print a warning on stderr for every alias other
+ * than itself whose targets name name (a user or an alias being deleted).
+ * Never fails: a record it cannot read is skipped.
+ */
+void	ctl_alias_warn(struct ctl *c, MDB_txn *txn, const char *name);
 
 /* ctl_list: the body of a listing command without arguments: fn for
  * every record of dbi in a read transaction.  Returns CTL_OK or CTL_ERR. */
@@ -159,8 +178,13 @@ int	ctl_bans(struct ctl *, int, char **);
 int	ctl_backup(struct ctl *, int, char **);
 /*
  * ctl_backup_prep: runs before the privilege drop (as root, with uid and
- * gid the auth user's): create the backup directory and hand it to the
- * auth user, so that the unprivileged copy can write into it.
+ * gid the auth user's).  Creates the backup directory and hands it to the
+ * auth user, or checks that an existing one is empty (it is never
+ * chowned), keeps it open for ctl_backup, then forks: the child returns
+ * CTL_OK and goes on to drop privileges and copy; the parent stays root,
+ * waits, and when the child fails removes what it left (the copy, and the
+ * directory if created here), then exits with the child's status.
+ * Returns CTL_OK in the child, or CTL_USAGE or CTL_ERR after a message.
  */
 int	ctl_backup_prep(struct ctl *, int, char **, uid_t, gid_t);
 

@@ -40,28 +40,54 @@ audit_is_failure(const struct audit_rec *r)
 	    strcmp(r->result, "anchor") != 0;
 }
 
-/* audit_date: "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS" (UTC), strictly. */
+/* audit_frac: ".D" to ".DDDDDD" at *s as microseconds, then an optional
+ * 'Z'; *s moves past them.  -1 when something else follows. */
 static int
-audit_date(const char *s, int64_t *t)
+audit_frac(const char **s, int64_t *us)
+{
+	const char *p = *s;
+	int64_t scale = 100000;
+
+	*us = 0;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10)
+			*us += (*p - '0') * scale;
+		if (p == *s + 1 || (*p >= '0' && *p <= '9'))
+			return -1;
+	}
+	if (*p == 'Z')
+		p++;
+	*s = p;
+	return *p == '\0' ? 0 : -1;
+}
+
+/* audit_date: "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS", optionally with
+ * ".123456" and a trailing 'Z' as audit prints it (UTC), strictly; *us
+ * gets microseconds since the epoch. */
+static int
+audit_date(const char *s, int64_t *us)
 {
 	struct tm tm, chk;
 	const char *end;
+	int64_t frac = 0;
 	time_t tt;
 
 	memset(&tm, 0, sizeof(tm));
 	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
 	    strlen(s) < 10 || end != s + 10)
 		return -1;
-	if (*end == 'T' && ((end = strptime(end + 1, "%H:%M:%S", &tm)) ==
-	    NULL || end != s + 19))
-		return -1;
+	if (*end == 'T') {
+		if ((end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL ||
+		    end != s + 19 || audit_frac(&end, &frac) == -1)
+			return -1;
+	}
 	if (*end != '\0')
 		return -1;
 	chk = tm;
 	if ((tt = timegm(&tm)) == (time_t)-1 || chk.tm_mday != tm.tm_mday ||
 	    chk.tm_mon != tm.tm_mon || chk.tm_hour != tm.tm_hour)
 		return -1;
-	*t = (int64_t)tt;
+	*us = (int64_t)tt * 1000000 + frac;
 	return 0;
 }
 
@@ -72,11 +98,13 @@ audit_since(struct ctl *c, const char *s, int64_t *us)
 	int64_t t;
 	char *end;
 
+	if (audit_date(s, us) == 0)
+		return 0;
 	if (s[0] == '@' && s[1] >= '0' && s[1] <= '9') {
 		t = strtoll(s + 1, &end, 10);
 		if (*end != '\0' || t > INT64_MAX / 1000000)
 			goto bad;
-	} else if (audit_date(s, &t) == -1) {
+	} else {
 		if (config_parse_duration(s, &t) == -1)
 			goto bad;
 		t = c->now - t;
@@ -84,8 +112,8 @@ audit_since(struct ctl *c, const char *s, int64_t *us)
 	*us = t * 1000000;
 	return 0;
 bad:
-	ctl_err("%s: not a time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS in UTC, "
-	    "a duration ago like 24h, or @EPOCH)", s);
+	ctl_err("%s: not a time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.ffffff][Z] "
+	    "in UTC, a duration ago like 24h, or @EPOCH)", ctl_vis(s));
 	return -1;
 }
 
@@ -227,7 +255,8 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 	if (o[6].set) {
 		for (i = 0; i < 6; i++)
 			if (o[i].set)
-				return ctl_usage(c);
+				return ctl_usage_why(c, "--verify excludes the "
+				    "other options");
 		return audit_verify_cmd(c);
 	}
 	memset(&f, 0, sizeof(f));

@@ -4,16 +4,25 @@
  * unban, bans) and backup.
  *
  * Runs in authctl, after the drop to the auth user, except ctl_backup_prep,
- * which runs as root just before it to hand the backup directory to that
- * user.  Labels, addresses, durations and alias targets come from the
- * command line and are checked before the write transaction; a new app
- * password is shown once on stdout and only its SHA-256 is stored.
+ * which runs as root just before it to create the backup directory for
+ * that user (or check that an existing one is empty), and whose root
+ * parent stays to remove what a failed backup left.  Labels, addresses,
+ * durations and alias targets come from the command line and are checked
+ * before the write transaction; a new app password is shown once on
+ * stdout and only its SHA-256 is stored.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +35,7 @@
 #include "common/util.h"
 
 #define MISC_BAN_MAX	(3650LL * 86400)	/* ten years */
+#define MISC_ALIAS_DEPTH 8	/* as deep as login_rcpt_expand goes */
 
 /* misc_label_valid: 1..63 of [A-Za-z0-9._-]. */
 static int
@@ -37,7 +47,7 @@ misc_label_valid(const char *s)
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") != n) {
 		ctl_err("%s: not a valid label (1 to %d characters of "
-		    "A-Z a-z 0-9 . _ -)", s, DB_LABEL_MAX - 1);
+		    "A-Z a-z 0-9 . _ -)", ctl_vis(s), DB_LABEL_MAX - 1);
 		return 0;
 	}
 	return 1;
@@ -61,7 +71,7 @@ misc_apppass_check(struct ctl *c, MDB_txn *txn, const char *user,
 	explicit_bzero(&rec, sizeof(rec));
 	if (list != NULL && config_parse_services(list, services) == -1) {
 		ctl_err("%s: not a list of services (a comma-separated "
-		    "subset of imap,pop3,smtp, no blanks)", list);
+		    "subset of imap,pop3,smtp, no blanks)", ctl_vis(list));
 		return -1;
 	}
 	if ((*services & ~has) != 0) {
@@ -274,6 +284,63 @@ misc_alias_targets(struct ctl *c, MDB_txn *txn, const char *alias,
 	return 0;
 }
 
+/*
+ * misc_alias_walk: follow the comma-separated targets in list through the
+ * existing aliases, as deep as authd expands them (MISC_ALIAS_DEPTH);
+ * path[0..depth] is the chain so far, path[0] the new alias.  Returns the
+ * length of a chain that comes back to path[0] (path[1..len-1] then hold
+ * it), 0 when none does, -1 on a database error.
+ */
+static int
+misc_alias_walk(struct ctl *c, MDB_txn *txn, const char *list,
+    char (*path)[AUTH_USER_MAX], int depth)
+{
+	char copy[DB_ALIAS_MAX], next[DB_ALIAS_MAX], *p, *t;
+	int rc;
+
+	if (str_copy(copy, list, sizeof(copy)) == -1)
+		return 0;
+	for (p = copy; (t = strsep(&p, ",")) != NULL; ) {
+		if (strcmp(t, path[0]) == 0)
+			return depth + 1;
+		if (depth + 1 > MISC_ALIAS_DEPTH ||
+		    str_copy(path[depth + 1], t, AUTH_USER_MAX) == -1)
+			continue;
+		if ((rc = db_alias_get(&c->db, txn, t, next,
+		    sizeof(next))) == -1)
+			return -1;
+		if (rc == 0 &&
+		    (rc = misc_alias_walk(c, txn, next, path, depth + 1)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* misc_alias_loop: 0 when alias -> list forms no loop, else -1 after an
+ * error line that shows the loop. */
+static int
+misc_alias_loop(struct ctl *c, MDB_txn *txn, const char *alias,
+    const char *list)
+{
+	char path[MISC_ALIAS_DEPTH + 1][AUTH_USER_MAX];
+	char shown[(MISC_ALIAS_DEPTH + 1) * (AUTH_USER_MAX + 4)];
+	size_t off = 0;
+	int i, n;
+
+	str_copy(path[0], alias, sizeof(path[0]));
+	if ((n = misc_alias_walk(c, txn, list, path, 0)) == 0)
+		return 0;
+	if (n == -1) {
+		ctl_err("%s: cannot read the aliases", alias);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(shown + off, sizeof(shown) - off,
+		    "%s -> ", path[i]);
+	ctl_err("%s: would form a loop: %s%s", alias, shown, alias);
+	return -1;
+}
+
 int
 ctl_alias_add(struct ctl *c, int argc, char **argv)
 {
@@ -296,7 +363,7 @@ ctl_alias_add(struct ctl *c, int argc, char **argv)
 		    alias);
 	explicit_bzero(&rec, sizeof(rec));
 	if (rc != 1 || misc_alias_targets(c, txn, alias, pos[1], list,
-	    sizeof(list)) == -1 ||
+	    sizeof(list)) == -1 || misc_alias_loop(c, txn, alias, list) == -1 ||
 	    db_alias_put(&c->db, txn, alias, list) == -1) {
 		db_abort(txn);
 		return CTL_ERR;
@@ -323,6 +390,7 @@ ctl_alias_del(struct ctl *c, int argc, char **argv)
 		db_abort(txn);
 		return CTL_ERR;
 	}
+	ctl_alias_warn(c, txn, alias);
 	return ctl_finish(c, txn, alias, "alias del") == -1 ? CTL_ERR : CTL_OK;
 }
 
@@ -349,6 +417,7 @@ int
 ctl_unlock(struct ctl *c, int argc, char **argv)
 {
 	char user[AUTH_USER_MAX], *pos[1];
+	struct user_rec rec;
 	MDB_txn *txn;
 	int n, rc;
 
@@ -357,12 +426,12 @@ ctl_unlock(struct ctl *c, int argc, char **argv)
 	if (ctl_user_arg(c, pos[0], user) == -1 ||
 	    ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
-	if ((rc = policy_unlock(&c->db, txn, user)) != 0) {
+	rc = ctl_user_load(c, txn, user, &rec);
+	explicit_bzero(&rec, sizeof(rec));
+	if (rc == -1 || (rc = policy_unlock(&c->db, txn, user)) != 0) {
 		db_abort(txn);
-		if (rc == -1) {
-			ctl_err("%s: cannot clear the failure counters", user);
+		if (rc == -1)
 			return CTL_ERR;
-		}
 		printf("%s: no failures recorded\n", user);
 		return CTL_OK;
 	}
@@ -372,51 +441,128 @@ ctl_unlock(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* misc_address: a numeric address into its canonical text; with force
+ * zero, one that may be authd's own clients (loopback, unspecified, or
+ * an IPv6 /64 holding ::1) is refused. */
 static int
-misc_address(const char *arg, char *out)
+misc_address(const char *arg, char *out, int force)
 {
+	struct in6_addr a6;
+	struct in_addr a4;
+	static const uint8_t zero[8];
+
 	if (netaddr_normalize(arg, out, AUTH_ADDR_MAX) == -1) {
-		ctl_err("%s: not a numeric IPv4 or IPv6 address", arg);
+		ctl_err("%s: not a numeric IPv4 or IPv6 address", ctl_vis(arg));
+		return -1;
+	}
+	if (force)
+		return 0;
+	if (inet_pton(AF_INET, out, &a4) == 1) {
+		if ((ntohl(a4.s_addr) >> 24) != 127 && a4.s_addr != 0)
+			return 0;
+		ctl_err("%s: a loopback or unspecified address; banning it "
+		    "would refuse local clients (use --force to ban it "
+		    "anyway)", out);
+		return -1;
+	}
+	if (inet_pton(AF_INET6, out, &a6) != 1 ||
+	    memcmp(a6.s6_addr, zero, sizeof(zero)) != 0)
+		return 0;
+	ctl_err("%s: its /64 holds the loopback and unspecified addresses; "
+	    "banning it would refuse local clients (use --force to ban it "
+	    "anyway)", out);
+	return -1;
+}
+
+/* misc_ban_secs: the duration operand (NULL: the configured one). */
+static int
+misc_ban_secs(struct ctl *c, const char *arg, int64_t *secs)
+{
+	*secs = c->cfg.ban_duration;
+	if (arg == NULL)
+		return 0;
+	if (config_parse_duration(arg, secs) == -1) {
+		ctl_err("%s: not a duration (like 30s, 15m, 1h, 30d, 2w)",
+		    ctl_vis(arg));
+		return -1;
+	}
+	if (*secs < 1) {
+		ctl_err("%s: too short: a ban must be at least 1s",
+		    ctl_vis(arg));
+		return -1;
+	}
+	if (*secs > MISC_BAN_MAX) {
+		ctl_err("%s: longer than the longest ban, 3650d", ctl_vis(arg));
 		return -1;
 	}
 	return 0;
 }
 
+/* misc_ban_store: the ban in txn; *was gets the end of a ban it
+ * replaces, 0 when there was none. */
+static int
+misc_ban_store(struct ctl *c, MDB_txn *txn, const char *addr, int64_t secs,
+    int64_t *was)
+{
+	*was = 0;
+	if (policy_banned(&c->db, txn, addr, c->now, was) == -1 ||
+	    policy_ban(&c->db, txn, addr, c->now, secs, 1) == -1) {
+		ctl_err("%s: cannot store the ban", addr);
+		return -1;
+	}
+	return 0;
+}
+
+/* misc_ban_v6_note: say that an IPv6 ban covers the address's /64. */
+static void
+misc_ban_v6_note(const char *addr)
+{
+	struct in6_addr a;
+	char net[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		return;
+	memset(a.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a, net, sizeof(net)) != NULL)
+		fprintf(stderr, "authctl: %s is IPv6: the ban covers its whole "
+		    "/64, %s/64\n", addr, net);
+}
+
 int
 ctl_ban(struct ctl *c, int argc, char **argv)
 {
+	struct ctl_opt opts[] = { { "--force", 0, 0, NULL },
+	    { NULL, 0, 0, NULL } };
 	char addr[AUTH_ADDR_MAX], reason[64], until[CTL_TIME_MAX], *pos[2];
-	int64_t secs;
+	char old[CTL_TIME_MAX];
+	int64_t secs, was;
 	MDB_txn *txn;
 	int n;
 
-	if (ctl_parse(argc, argv, NULL, pos, 2, &n) == -1 || n < 1)
+	if (ctl_parse(argc, argv, opts, pos, 2, &n) == -1)
 		return ctl_usage(c);
-	if (misc_address(pos[0], addr) == -1)
+	if (n < 1)
+		return ctl_usage_why(c, "missing the address to ban");
+	if (misc_address(pos[0], addr, opts[0].set) == -1 ||
+	    misc_ban_secs(c, n == 2 ? pos[1] : NULL, &secs) == -1)
 		return CTL_ERR;
-	secs = c->cfg.ban_duration;
-	if (n == 2 && (config_parse_duration(pos[1], &secs) == -1 ||
-	    secs <= 0)) {
-		ctl_err("%s: not a duration (like 30s, 15m, 1h, 30d, 2w)",
-		    pos[1]);
-		return CTL_ERR;
-	}
-	if (secs > MISC_BAN_MAX) {
-		ctl_err("%s: longer than the longest ban, 3650d", pos[1]);
-		return CTL_ERR;
-	}
 	ctl_duration(secs, reason + 4, sizeof(reason) - 4);
 	memcpy(reason, "ban ", 4);
 	if (ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
-	if (policy_ban(&c->db, txn, addr, c->now, secs, 1) == -1) {
-		ctl_err("%s: cannot store the ban", addr);
+	if (misc_ban_store(c, txn, addr, secs, &was) == -1) {
 		db_abort(txn);
 		return CTL_ERR;
 	}
 	if (ctl_finish(c, txn, addr, reason) == -1)
 		return CTL_ERR;
 	ctl_time(c->now + secs, until, sizeof(until));
+	misc_ban_v6_note(addr);
+	if (was != 0) {
+		ctl_time(was, old, sizeof(old));
+		fprintf(stderr, "authctl: %s was banned until %s; now until "
+		    "%s\n", addr, old, until);
+	}
 	printf("%s banned until %s\n", addr, until);
 	return CTL_OK;
 }
@@ -430,7 +576,7 @@ ctl_unban(struct ctl *c, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1 || n != 1)
 		return ctl_usage(c);
-	if (misc_address(pos[0], addr) == -1 || ctl_begin(c, 1, &txn) == -1)
+	if (misc_address(pos[0], addr, 1) == -1 || ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
 	if ((rc = policy_unban(&c->db, txn, addr)) != 0) {
 		if (rc == 1)
@@ -471,42 +617,182 @@ ctl_bans(struct ctl *c, int argc, char **argv)
 }
 
 /*
- * Set by ctl_backup_prep: the backup directory is then the working
- * directory, so that the copy needs no search permission on its parents
- * (an operator's /root/backup is out of the auth user's reach).
+ * Set by ctl_backup_prep (as root): the backup directory, held open across
+ * the privilege drop, so that the copy needs no search permission on its
+ * parents (an operator's /root/backup is out of the auth user's reach).
  */
-static const char *misc_backup_at;
+static int misc_backup_fd = -1;
+
+/* misc_backup_empty: 0 when the directory open at dfd holds nothing. */
+static int
+misc_backup_empty(int dfd, const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, full = 0, mdb = 0;
+
+	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		ctl_err("%s: cannot read: %s", ctl_vis(dir), strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		full = 1;
+		mdb |= strcmp(de->d_name, "data.mdb") == 0;
+	}
+	closedir(d);
+	if (!full)
+		return 0;
+	ctl_err("%s: not empty%s; choose a new or empty directory",
+	    ctl_vis(dir), mdb ? " (it already holds a database)" : "");
+	return -1;
+}
+
+/* misc_backup_open: dir, created mode 0700 (*created set) or existing and
+ * empty; returns a descriptor on it, or -1 after an error line. */
+static int
+misc_backup_open(const char *dir, int *created)
+{
+	int dfd;
+
+	*created = mkdir(dir, 0700) == 0;
+	if (!*created && errno != EEXIST) {
+		ctl_err("%s: cannot create: %s", ctl_vis(dir), strerror(errno));
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOTDIR || errno == ELOOP)
+			ctl_err("%s: not a directory (symbolic links are not "
+			    "followed)", ctl_vis(dir));
+		else
+			ctl_err("%s: %s", ctl_vis(dir), strerror(errno));
+		if (*created)
+			(void)rmdir(dir);
+		return -1;
+	}
+	if (*created || misc_backup_empty(dfd, dir) == 0)
+		return dfd;
+	close(dfd);
+	return -1;
+}
+
+/* misc_backup_undo: remove what a failed backup left in dir: the copy,
+ * and dir itself when this run created it. */
+static void
+misc_backup_undo(int dfd, const char *dir, int created)
+{
+	if (unlinkat(dfd, "data.mdb", 0) == -1 && errno != ENOENT)
+		ctl_err("%s/data.mdb: cannot remove: %s", ctl_vis(dir),
+		    strerror(errno));
+	if (created && rmdir(dir) == -1)
+		ctl_err("%s: cannot remove: %s", ctl_vis(dir), strerror(errno));
+}
+
+/* misc_backup_wait: the root parent of ctl_backup_prep: wait for the
+ * child and undo what it left if it failed.  Returns its exit status. */
+static int
+misc_backup_wait(pid_t pid, int dfd, const char *dir, int created)
+{
+	const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	size_t i;
+	int status;
+
+	/* A Ctrl-C reaches the child too; the parent lives to clean up. */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_IGN);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			ctl_err("backup: waitpid: %s", strerror(errno));
+			return CTL_ERR;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CTL_OK)
+		return CTL_OK;
+	if (WIFSIGNALED(status))
+		ctl_err("backup to %s: killed by signal %d; nothing was kept",
+		    ctl_vis(dir), WTERMSIG(status));
+	misc_backup_undo(dfd, dir, created);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : CTL_ERR;
+}
 
 int
 ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 {
-	struct stat st;
-	int fd, created, rc = -1;
+	char *pos[1];
+	int n, dfd, created;
+	pid_t pid;
 
-	if (argc != 1 || argv[0][0] == '-')
-		return 0;	/* ctl_backup says how to call it */
-	created = mkdir(argv[0], 0700) == 0;
-	if (!created && errno != EEXIST) {
-		ctl_err("%s: cannot create: %s", argv[0], strerror(errno));
+	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1)
+		return ctl_usage(c);
+	if (n != 1)
+		return ctl_usage_why(c, "missing the backup directory");
+	if ((dfd = misc_backup_open(pos[0], &created)) == -1)
+		return CTL_ERR;
+	if (created && fchown(dfd, uid, gid) == -1) {
+		ctl_err("%s: chown: %s", ctl_vis(pos[0]), strerror(errno));
+		misc_backup_undo(dfd, pos[0], created);
+		close(dfd);
+		return CTL_ERR;
+	}
+	if (fflush(stdout) == EOF || (pid = fork()) == -1) {
+		ctl_err("backup: fork: %s", strerror(errno));
+		misc_backup_undo(dfd, pos[0], created);
+		close(dfd);
+		return CTL_ERR;
+	}
+	if (pid == 0) {
+		misc_backup_fd = dfd;
+		return CTL_OK;
+	}
+	exit(misc_backup_wait(pid, dfd, pos[0], created));
+}
+
+/*
+ * misc_backup_copy: the compacted copy into dir's data.mdb, made with
+ * mdb_env_copyfd2 on a file this call creates (O_EXCL, relative to the
+ * descriptor checked above) so that errors name dir, and fsynced with its
+ * directory.  On failure the file is removed.
+ */
+static int
+misc_backup_copy(struct ctl *c, int dfd, const char *dir)
+{
+	int fd, rc;
+
+	if (faccessat(dfd, ".", W_OK | X_OK, 0) == -1) {
+		if (misc_backup_fd != -1)
+			ctl_err("%s: the auth user %s cannot write into it; "
+			    "give a new path instead, which authctl creates "
+			    "for that user", ctl_vis(dir),
+			    c->cfg.users[ROLE_AUTH]);
+		else
+			ctl_err("%s: not writable: %s", ctl_vis(dir),
+			    strerror(errno));
 		return -1;
 	}
-	if ((fd = open(argv[0], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		ctl_err("%s: %s", argv[0], strerror(errno));
+	if ((fd = openat(dfd, "data.mdb", O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0600)) == -1) {
+		ctl_err("%s/data.mdb: %s", ctl_vis(dir), strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1)
-		ctl_err("%s: %s", argv[0], strerror(errno));
-	else if ((created || st.st_uid == 0) && fchown(fd, uid, gid) == -1)
-		ctl_err("%s: chown: %s", argv[0], strerror(errno));
-	else if (fchdir(fd) == -1)
-		ctl_err("%s: chdir: %s", argv[0], strerror(errno));
-	else {
-		misc_backup_at = ".";
-		rc = 0;
+	if ((rc = mdb_env_copyfd2(c->db.env, fd, MDB_CP_COMPACT)) != 0)
+		ctl_err("%s: copy failed: %s", ctl_vis(dir), mdb_strerror(rc));
+	else if ((rc = fsync(fd)) == -1)
+		ctl_err("%s/data.mdb: fsync: %s", ctl_vis(dir),
+		    strerror(errno));
+	if (close(fd) == -1 && rc == 0) {
+		ctl_err("%s/data.mdb: close: %s", ctl_vis(dir),
+		    strerror(errno));
+		rc = -1;
 	}
-	close(fd);
-	return rc;
+	if (rc == 0 && (rc = fsync(dfd)) == -1)
+		ctl_err("%s: fsync: %s", ctl_vis(dir), strerror(errno));
+	if (rc != 0)
+		(void)unlinkat(dfd, "data.mdb", 0);
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -514,20 +800,29 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 {
 	char reason[AUDIT_FIELD_MAX], *pos[1];
 	MDB_txn *txn;
-	int n;
+	int n, dfd, created = 0;
 
-	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1 || n != 1)
+	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1)
 		return ctl_usage(c);
-	if (db_backup(&c->db, misc_backup_at ? misc_backup_at : pos[0]) ==
-	    -1) {
-		ctl_err("%s: backup failed (the directory must be new or "
-		    "empty, and writable by the auth user)", pos[0]);
+	if (n != 1)
+		return ctl_usage_why(c, "missing the backup directory");
+	if ((dfd = misc_backup_fd) == -1 &&
+	    (dfd = misc_backup_open(pos[0], &created)) == -1)
+		return CTL_ERR;
+	ctl_reason(reason, sizeof(reason), "backup to %s", pos[0]);
+	if (misc_backup_copy(c, dfd, pos[0]) == -1) {
+		if (created)
+			(void)rmdir(pos[0]);
+		close(dfd);
 		return CTL_ERR;
 	}
-	ctl_reason(reason, sizeof(reason), "backup to %s", pos[0]);
 	if (ctl_begin(c, 1, &txn) == -1 ||
-	    ctl_finish(c, txn, "-", reason) == -1)
+	    ctl_finish(c, txn, "-", reason) == -1) {
+		misc_backup_undo(dfd, pos[0], created);
+		close(dfd);
 		return CTL_ERR;
-	printf("backup written to %s\n", pos[0]);
+	}
+	close(dfd);
+	printf("backup written to %s\n", ctl_vis(pos[0]));
 	return CTL_OK;
 }

@@ -5,7 +5,8 @@
  *
  * Runs in authctl, after the drop to the auth user.  The code typed by the
  * operator is untrusted input checked by totp_verify.  The TOTP secret and
- * the recovery codes are shown once on stdout and stored (the secret as
+ * the recovery codes are shown once on stdout (what to do with them goes
+ * to stderr, so that stdout holds nothing else) and stored (the secret as
  * is, because authd must compute codes from it; recovery codes only as
  * SHA-256 digests); all copies in memory are wiped before returning.
  */
@@ -111,8 +112,11 @@ totp_show(struct ctl *c, const char *user, const uint8_t *secret)
 	if (fflush(stdout) == EOF || qr_print(stdout, uri) == -1)
 		ctl_err("%s: cannot draw the QR code; enter the secret by "
 		    "hand", user);
-	printf("Scan the code (or enter the secret) in an authenticator "
-	    "app, then run: authctl totp confirm %s CODE\n", user);
+	/* After the QR code on a terminal; main reports a failed write. */
+	(void)fflush(stdout);
+	fprintf(stderr, "authctl: scan the code (or enter the secret) in an "
+	    "authenticator app, then run: authctl totp confirm %s CODE\n",
+	    user);
 	rc = 0;
 out:
 	explicit_bzero(b32, sizeof(b32));
@@ -184,7 +188,8 @@ ctl_totp_confirm(struct ctl *c, int argc, char **argv)
 	if ((rc = totp_user(c, argc, argv, user, &code)) != CTL_OK)
 		return rc;
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6) {
-		ctl_err("%s: the code must be exactly six digits", code);
+		ctl_err("%s: the code must be exactly six digits",
+		    ctl_vis(code));
 		return CTL_ERR;
 	}
 	memset(&tn, 0, sizeof(tn));

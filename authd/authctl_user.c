@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -202,8 +203,10 @@ user_one(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
 	char *pos[1];
 	int n;
 
-	if (ctl_parse(argc, argv, opts, pos, 1, &n) == -1 || n != 1)
+	if (ctl_parse(argc, argv, opts, pos, 1, &n) == -1)
 		return ctl_usage(c);
+	if (n == 0)
+		return ctl_usage_why(c, "missing the user");
 	return ctl_user_arg(c, pos[0], user) == -1 ? CTL_ERR : CTL_OK;
 }
 
@@ -256,7 +259,8 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 	if ((rc = user_one(c, argc, argv, opts, user)) != CTL_OK)
 		return rc;
 	if (opts[0].set && opts[1].set)
-		return ctl_usage(c);
+		return ctl_usage_why(c, "--password and --password-stdin "
+		    "exclude each other");
 	if (user_add_check(c, user) == -1)
 		return CTL_ERR;
 	user_rec_new(&rec, c->cfg.default_services, c->now);
@@ -295,26 +299,6 @@ fail:
 	return CTL_ERR;
 }
 
-/* user_alias_warn: tell which aliases still point at a deleted user. */
-static int
-user_alias_warn(void *arg, const MDB_val *k, const MDB_val *v)
-{
-	const char *user = arg;
-	char alias[AUTH_USER_MAX], t[DB_ALIAS_MAX + 2], u[AUTH_USER_MAX + 2];
-
-	if (ctl_key_str(k->mv_data, k->mv_size, alias, sizeof(alias)) == -1 ||
-	    v->mv_size >= DB_ALIAS_MAX)
-		return 0;
-	t[0] = ',';
-	memcpy(t + 1, v->mv_data, v->mv_size);
-	t[v->mv_size + 1] = ',';
-	t[v->mv_size + 2] = '\0';
-	snprintf(u, sizeof(u), ",%s,", user);
-	if (strstr(t, u) != NULL)
-		ctl_err("warning: alias %s still points to %s", alias, user);
-	return 0;
-}
-
 int
 ctl_user_del(struct ctl *c, int argc, char **argv)
 {
@@ -333,8 +317,7 @@ ctl_user_del(struct ctl *c, int argc, char **argv)
 		return CTL_ERR;
 	}
 	explicit_bzero(&rec, sizeof(rec));
-	(void)db_each(&c->db, txn, c->db.aliases, NULL, 0, user_alias_warn,
-	    user);
+	ctl_alias_warn(c, txn, user);
 	return ctl_finish(c, txn, user, "user del") == -1 ? CTL_ERR : CTL_OK;
 }
 
@@ -569,7 +552,7 @@ ctl_user_services(struct ctl *c, int argc, char **argv)
 		return CTL_ERR;
 	if (config_parse_services(pos[1], &services) == -1) {
 		ctl_err("%s: not a list of services (a comma-separated "
-		    "subset of imap,pop3,smtp, no blanks)", pos[1]);
+		    "subset of imap,pop3,smtp, no blanks)", ctl_vis(pos[1]));
 		return CTL_ERR;
 	}
 	ctl_services(services, svc, sizeof(svc));
@@ -594,6 +577,36 @@ user_set_nets(struct ctl *c, const char *user, struct user_rec *rec,
 	return 0;
 }
 
+/* user_net_add: argument arg as un's next network: refused when given
+ * twice, with a note when its text was not canonical ("10.0.0.1/8"). */
+static int
+user_net_add(struct user_nets *un, const char *arg, char *net, size_t len)
+{
+	struct netmask *m = &un->nets[un->n];
+	char prev[NETADDR_STRLEN];
+	uint32_t i;
+
+	if (netmask_parse(arg, m) == -1) {
+		ctl_err("%s: not a network (address or address/prefix, IPv4 or "
+		    "IPv6%s)", ctl_vis(arg), strcmp(arg, "any") == 0 ?
+		    "; \"any\" must stand alone" : "");
+		return -1;
+	}
+	netmask_format(m, net, len);
+	for (i = 0; i < un->n; i++) {
+		netmask_format(&un->nets[i], prev, sizeof(prev));
+		if (strcmp(prev, net) == 0) {
+			ctl_err("%s: network given twice (as %s)", ctl_vis(arg),
+			    net);
+			return -1;
+		}
+	}
+	if (strchr(arg, '/') != NULL && strcasecmp(arg, net) != 0)
+		ctl_err("note: %s is the network %s", ctl_vis(arg), net);
+	un->n++;
+	return 0;
+}
+
 /* user_nets_parse: CIDR words into un and a reason for the audit log. */
 static int
 user_nets_parse(int argc, char **argv, struct user_nets *un, char *reason,
@@ -615,13 +628,8 @@ user_nets_parse(int argc, char **argv, struct user_nets *un, char *reason,
 	}
 	off = (size_t)snprintf(reason, len, "networks");
 	for (i = 0; i < argc; i++) {
-		if (netmask_parse(argv[i], &un->nets[un->n]) == -1) {
-			ctl_err("%s: not a network (address or address/prefix, "
-			    "IPv4 or IPv6%s)", argv[i], strcmp(argv[i],
-			    "any") == 0 ? "; \"any\" must stand alone" : "");
+		if (user_net_add(un, argv[i], net, sizeof(net)) == -1)
 			return -1;
-		}
-		netmask_format(&un->nets[un->n++], net, sizeof(net));
 		if (off < len)
 			off += (size_t)snprintf(reason + off, len - off,
 			    "%s%s", i ? "," : " ", net);
@@ -639,9 +647,11 @@ ctl_user_networks(struct ctl *c, int argc, char **argv)
 	struct user_nets un;
 	int n;
 
-	if (ctl_parse(argc, argv, NULL, pos, DB_MAX_NETWORKS * 4, &n) == -1 ||
-	    n < 2)
+	if (ctl_parse(argc, argv, NULL, pos, DB_MAX_NETWORKS * 4, &n) == -1)
 		return ctl_usage(c);
+	if (n < 2)
+		return ctl_usage_why(c, n == 0 ? "missing the user" :
+		    "missing the networks (cidr ... or any)");
 	if (ctl_user_arg(c, pos[0], user) == -1 ||
 	    user_nets_parse(n - 1, pos + 1, &un, reason, sizeof(reason)) == -1)
 		return CTL_ERR;

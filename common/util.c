@@ -83,6 +83,10 @@ str_lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+/* RFC 5321 section 4.5.3.1.1 and 4.5.3.1.2. */
+#define USER_LOCAL_MAX	64
+#define USER_DOMAIN_MAX	253
+
 int
 user_name_valid(const char *s)
 {
@@ -92,6 +96,9 @@ user_name_valid(const char *s)
 
 	if (n == 0 || n >= AUTH_USER_MAX || at == NULL || at == s ||
 	    at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return 0;
+	if ((size_t)(at - s) > USER_LOCAL_MAX ||
+	    strlen(at + 1) > USER_DOMAIN_MAX)
 		return 0;
 	for (p = s; *p; p++)
 		if (*p <= ' ' || *p > '~')

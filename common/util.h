@@ -33,7 +33,8 @@ void	str_lower(char *s);
 /*
  * user_name_valid: non-zero when s is a plausible user name: local@domain,
  * at most AUTH_USER_MAX-1 bytes, printable ASCII without blanks, exactly one
- * '@' with a non-empty part on each side.
+ * '@' with a non-empty part on each side, the local part at most 64
+ * characters and the domain at most 253 (RFC 5321, 4.5.3.1).
  */
 int	user_name_valid(const char *s);
 

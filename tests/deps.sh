@@ -1,14 +1,27 @@
 #!/bin/sh
 #
-# deps.sh: make sure every Debian package the build and the tests need is
-# installed.  Runs on the developer's or CI machine, as root or not; trusts
-# dpkg's database.  Quiet when everything is present.  When something is
-# missing: as root, installs it through apt-get; as any other user, prints
-# the one apt-get line to run and exits 1.  Installs nothing else, ever.
+# deps.sh: make sure the Debian packages postern needs are installed.
+#
+#   sh tests/deps.sh build   what building and running need (make run)
+#   sh tests/deps.sh [all]   that and the test, fuzz and bench toolchain
+#
+# Runs on the developer's or CI machine, as root or not; trusts dpkg's
+# database.  Quiet when everything is present.  When something is
+# missing: as root, says what and installs it through apt-get; as any
+# other user, prints the one apt-get line to run and exits 1.  Installs
+# nothing else, ever.
 
-PKGS="libbearssl-dev liblmdb-dev libscrypt-dev libseccomp-dev libzxcvbn-dev
-libqrencode-dev lmdb-utils oathtool faketime mandoc python3-pytest clang
-libclang-rt-14-dev python3-lmdb valgrind curl pkg-config make gcc"
+BUILD_PKGS="libbearssl-dev liblmdb-dev libscrypt-dev libseccomp-dev
+libzxcvbn-dev libqrencode-dev pkg-config make gcc"
+TEST_PKGS="lmdb-utils oathtool faketime mandoc python3-pytest clang
+libclang-rt-14-dev python3-lmdb valgrind curl"
+
+case "${1:-all}" in
+build)	PKGS=$BUILD_PKGS ;;
+all)	PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+*)	echo "usage: sh tests/deps.sh [build | all]" >&2
+	exit 2 ;;
+esac
 
 missing=
 for p in $PKGS; do

@@ -2,6 +2,7 @@
 authd, its errors (exit status, a message naming what, where and why) and
 the rule that a refused command writes nothing."""
 import base64
+import os
 import hashlib
 import hmac
 import struct
@@ -123,6 +124,7 @@ def test_user_add_conflicting_options_usage(postern):
     r = postern.authctl("user", "add", ALICE, "--password",
                         "--password-stdin", input=STRONG + "\n", check=False)
     assert r.returncode == 2 and "usage" in r.stderr
+    assert "--password and --password-stdin exclude each other" in r.stderr
     assert users(postern) == []
 
 
@@ -363,7 +365,8 @@ def test_ban_unban_bans(postern):
     (("ban", "mail.example.test"), "not a numeric"),
     (("ban", "10.0.0.0/8"), "not a numeric"),
     (("ban", "192.0.2.1", "xyz"), "not a duration"),
-    (("ban", "192.0.2.1", "0s"), "not a duration"),
+    (("ban", "192.0.2.1", "0s"), "must be at least 1s"),
+    (("ban", "192.0.2.1", "0"), "must be at least 1s"),
     (("ban", "192.0.2.1", "-5m"), ""),
     (("unban", "nope"), "not a numeric"),
 ])
@@ -538,3 +541,161 @@ def test_every_admin_action_is_audited(postern):
         "alias add " + ALICE, "alias del", "ban 1h", "unban", "user del"]
     assert all(r["result"] == "admin" for r in recs)
     assert postern.authctl("audit", "--verify").returncode == 0
+
+
+# ------------------------------------------ new-admin trial regressions
+
+READ_ONLY = [("user", "list"), ("user", "show", ALICE), ("audit",),
+             ("audit", "--verify"), ("report",), ("bans",),
+             ("apppass", "list", ALICE), ("alias", "list")]
+
+
+@pytest.mark.parametrize("args", READ_ONLY, ids=[" ".join(a) for a in
+                                                 READ_ONLY])
+def test_read_only_command_without_database(stopped_postern, args):
+    p = stopped_postern
+    err = failed(p, *args)
+    auth = os.path.join(p.dir, "state", "auth")
+    assert err == ("authctl: no credential database in %s (check "
+                   "\"state\" in %s; authd or a command that writes "
+                   "creates it)\n" % (auth, p.conf))
+    assert not os.path.exists(auth), "a read-only command created files"
+
+
+def test_write_command_creates_the_database(stopped_postern):
+    p = stopped_postern
+    p.add_user(ALICE)
+    assert os.path.exists(os.path.join(p.dir, "state", "auth", "data.mdb"))
+    assert users(p) == [ALICE]
+
+
+def test_read_only_command_missing_state_dir(stopped_postern):
+    p = stopped_postern
+    os.rmdir(os.path.join(p.dir, "state"))
+    assert "no credential database" in failed(p, "bans")
+    assert not os.path.exists(os.path.join(p.dir, "state"))
+
+
+def test_alias_loop_refused(postern):
+    postern.add_user(ALICE)
+    a, b, c = ("%s@example.test" % x for x in ("a", "b", "c"))
+    postern.authctl("alias", "add", a, ALICE)
+    postern.authctl("alias", "add", b, a)
+    postern.authctl("alias", "add", c, b)
+    r = postern.authctl("alias", "del", a)
+    assert "warning: alias %s still points to %s" % (b, a) in r.stderr
+    assert c not in r.stderr
+    n = audit_count(postern)
+    err = failed(postern, "alias", "add", a, b)
+    assert "would form a loop: %s -> %s -> %s" % (a, b, a) in err
+    err = failed(postern, "alias", "add", a, ALICE + "," + c)
+    assert "would form a loop: %s -> %s -> %s -> %s" % (a, c, b, a) in err
+    assert audit_count(postern) == n
+    assert a not in [l.split()[0] for l in
+                     postern.authctl("alias", "list").stdout.splitlines()]
+    postern.authctl("alias", "add", a, ALICE)
+
+
+def test_alias_long_loop_refused(postern):
+    postern.add_user(ALICE)
+    a = "a@example.test"
+    chain = ["l%d@example.test" % i for i in range(1, 8)]
+    postern.authctl("alias", "add", a, ALICE)
+    prev = a
+    for name in chain:
+        postern.authctl("alias", "add", name, prev)
+        prev = name
+    postern.authctl("alias", "del", a)
+    err = failed(postern, "alias", "add", a, chain[-1])
+    shown = " -> ".join([a] + chain[::-1] + [a])
+    assert "would form a loop: " + shown in err
+
+
+def test_totp_enable_stdout_holds_only_the_secret(postern):
+    postern.add_user(ALICE)
+    r = postern.authctl("totp", "enable", ALICE)
+    assert r.stdout.startswith("secret: ")
+    assert "confirm" not in r.stdout and "Scan" not in r.stdout
+    assert "authctl totp confirm %s CODE" % ALICE in r.stderr
+
+
+def test_audit_since_accepts_what_audit_prints(postern):
+    postern.add_user(ALICE)
+    postern.authctl("user", "disable", ALICE)
+    postern.authctl("user", "enable", ALICE)
+    lines = postern.authctl("audit").stdout.splitlines()
+    t = lines[-2].split()[0]
+    assert t.endswith("Z") and "." in t
+    out = postern.authctl("audit", "--since", t).stdout.splitlines()
+    assert out == lines[-2:]
+    out = postern.authctl("audit", "--since", t[:19] + "Z").stdout
+    assert out.splitlines()[-2:] == lines[-2:]
+    for bad in (t[:19] + ".Z", t[:19] + ".1234567Z", t + "Z", t[:19] + "z"):
+        assert "not a time" in failed(postern, "audit", "--since", bad)
+
+
+def test_user_add_local_part_limits(postern):
+    err = failed(postern, "user", "add", "x" * 65 + "@example.test")
+    assert "not a valid address" in err and "64" in err
+    postern.add_user("x" * 64 + "@example.test")
+    # a domain over 253 characters cannot fit in AUTH_USER_MAX anyway
+    err = failed(postern, "alias", "add", "al@example.test",
+                 "a@" + "d" * 250 + ".com")
+    assert "too long" in err
+
+
+def test_ban_again_says_what_it_replaces(postern):
+    postern.authctl("ban", "192.0.2.9", "2h")
+    r = postern.authctl("ban", "192.0.2.9", "1h")
+    assert "192.0.2.9 was banned until " in r.stderr
+    assert "; now until " in r.stderr
+    assert r.stdout.startswith("192.0.2.9 banned until ")
+
+
+@pytest.mark.parametrize("addr", ["127.0.0.1", "127.1.2.3", "::1", "::",
+                                  "0.0.0.0", "::ffff:127.0.0.1"])
+def test_ban_loopback_needs_force(postern, addr):
+    err = failed(postern, "ban", addr)
+    assert "--force" in err and ("loopback" in err)
+    assert postern.authctl("bans").stdout == ""
+    postern.authctl("ban", addr, "--force")
+    assert postern.authctl("bans").stdout != ""
+
+
+def test_ban_ipv6_says_slash_64(postern):
+    r = postern.authctl("ban", "2001:db8::7")
+    assert "2001:db8::/64" in r.stderr
+
+
+def test_user_networks_duplicates_and_normalisation(postern):
+    postern.add_user(ALICE)
+    r = postern.authctl("user", "networks", ALICE, "10.0.0.1/8")
+    assert "10.0.0.1/8 is the network 10.0.0.0/8" in r.stderr
+    assert "networks: 10.0.0.0/8\n" in \
+        postern.authctl("user", "show", ALICE).stdout
+    n = audit_count(postern)
+    err = failed(postern, "user", "networks", ALICE, "10.0.0.0/8",
+                 "10.9.9.9/8")
+    assert "given twice" in err
+    assert audit_count(postern) == n
+    r = postern.authctl("user", "networks", ALICE, "192.0.2.0/24")
+    assert r.stderr == ""
+
+
+def test_unlock_unknown_user(postern):
+    err = failed(postern, "unlock", "nobody@example.test")
+    assert "nobody@example.test: no such user" in err
+
+
+def test_control_characters_are_not_echoed(postern):
+    err = failed(postern, "user", "add", "a\x1b[31mb@example.test")
+    assert "\x1b" not in err and "a?[31mb@example.test" in err
+    err = failed(postern, "ban", "1.2.3.4\x07")
+    assert "\x07" not in err and "1.2.3.4?" in err
+    r = postern.authctl("frob\rnicate", check=False)
+    assert r.returncode == 2 and "\r" not in r.stderr
+
+
+def test_audit_verify_with_other_options_says_why(postern):
+    err = failed(postern, "audit", "--verify", "--json", rc=2)
+    assert "--verify excludes the other options" in err

@@ -2,11 +2,14 @@
 while authd serves logins, usable as a state directory of its own."""
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import threading
 
-from conftest import ALICE, AUTHCTL, BASE_CONFIG, audit
+import pytest
+
+from conftest import ALICE, AUTHCTL, IS_ROOT, audit
 
 SUBDBS = ["users", "apppass", "aliases", "fail_pair", "fail_user",
           "fail_addr", "bans", "known", "trust", "audit"]
@@ -38,9 +41,11 @@ class Hammer(threading.Thread):
 
 def second_config(p, state):
     conf = os.path.join(p.dir, "restore.conf")
+    with open(p.conf) as f:
+        text = f.read()
     with open(conf, "w") as f:
-        f.write(BASE_CONFIG.format(d=p.dir).replace(
-            'state "%s/state"' % p.dir, 'state "%s"' % state))
+        f.write(text.replace('state "%s/state"' % p.dir,
+                             'state "%s"' % state))
     return conf
 
 
@@ -113,7 +118,7 @@ def test_backup_into_existing_database_refused(postern):
     postern.add_user("bob@example.test")
     r = postern.authctl("backup", bk, check=False)
     assert r.returncode == 1
-    assert bk in r.stderr and "backup failed" in r.stderr
+    assert bk in r.stderr and "not empty" in r.stderr
     assert "already holds a database" in r.stderr
     assert "backup written" not in r.stdout
     with open(os.path.join(bk, "data.mdb"), "rb") as f:
@@ -128,6 +133,9 @@ def test_backup_into_empty_existing_dir(postern):
     postern.add_user(ALICE)
     bk = os.path.join(postern.dir, "empty-bk")
     os.mkdir(bk)
+    if IS_ROOT:     # the admin gives the directory to the auth user
+        pw = pwd.getpwnam("_postern-auth")
+        os.chown(bk, pw.pw_uid, pw.pw_gid)
     postern.authctl("backup", bk)
     r = subprocess.run(["mdb_stat", "-a", bk], capture_output=True,
                        text=True)
@@ -145,3 +153,91 @@ def test_backup_unwritable_place(postern):
     r = postern.authctl("backup", "/nonexistent/dir/bk", check=False)
     assert r.returncode == 1
     assert "/nonexistent/dir/bk" in r.stderr
+
+
+def _owner(path):
+    st = os.stat(path)
+    return st.st_uid, st.st_gid, st.st_mode
+
+
+def _authctl_records(p):
+    return [r for r in audit(p) if r["service"] == "authctl"]
+
+
+def test_backup_existing_dir_with_a_file_refused(postern):
+    postern.add_user(ALICE)
+    bk = os.path.join(postern.dir, "full")
+    os.mkdir(bk, 0o755)
+    with open(os.path.join(bk, "notes.txt"), "w") as f:
+        f.write("mine\n")
+    before = _owner(bk)
+    n = len(_authctl_records(postern))
+    r = postern.authctl("backup", bk, check=False)
+    assert r.returncode == 1
+    assert r.stderr == "authctl: %s: not empty; choose a new or empty " \
+        "directory\n" % bk
+    assert _owner(bk) == before, "an existing directory was chowned"
+    assert os.listdir(bk) == ["notes.txt"]
+    assert len(_authctl_records(postern)) == n
+
+
+def test_backup_new_dir_belongs_to_auth_user(postern):
+    postern.add_user(ALICE)
+    bk = os.path.join(postern.dir, "new")
+    postern.authctl("backup", bk)
+    uid, gid, mode = _owner(bk)
+    assert mode & 0o777 == 0o700
+    if IS_ROOT:
+        assert uid == pwd.getpwnam("_postern-auth").pw_uid
+    assert os.listdir(bk) == ["data.mdb"]
+    r = subprocess.run(["mdb_stat", bk], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_backup_existing_root_dir_the_auth_user_cannot_write(postern):
+    if not IS_ROOT:
+        pytest.skip("needs root: the auth user differs from the caller")
+    postern.add_user(ALICE)
+    bk = os.path.join(postern.dir, "rootdir")
+    os.mkdir(bk, 0o755)
+    before = _owner(bk)
+    r = postern.authctl("backup", bk, check=False)
+    assert r.returncode == 1
+    assert bk + ": the auth user _postern-auth cannot write into it" \
+        in r.stderr
+    assert "give a new path" in r.stderr
+    assert " .:" not in r.stderr and "./" not in r.stderr
+    assert _owner(bk) == before and os.listdir(bk) == []
+
+
+def test_backup_without_database_creates_nothing(stopped_postern):
+    p = stopped_postern
+    bk = os.path.join(p.dir, "bk")
+    r = p.authctl("backup", bk, check=False)
+    assert r.returncode == 1 and "no credential database" in r.stderr
+    assert not os.path.exists(bk)
+    assert not os.path.exists(os.path.join(p.dir, "state", "auth"))
+
+
+def test_backup_path_with_control_character(postern):
+    bk = os.path.join(postern.dir, "a\x1bb", "c")
+    r = postern.authctl("backup", bk, check=False)
+    assert r.returncode == 1
+    assert "\x1b" not in r.stderr and "a?b/c" in r.stderr
+
+
+def test_backup_failing_after_the_directory_was_made_leaves_nothing(
+        stopped_postern):
+    p = stopped_postern
+    auth = os.path.join(p.dir, "state", "auth")
+    os.mkdir(auth, 0o700)
+    with open(os.path.join(auth, "data.mdb"), "w") as f:
+        f.write("not an LMDB file\n")
+    if IS_ROOT:
+        pw = pwd.getpwnam("_postern-auth")
+        for path in (auth, os.path.join(auth, "data.mdb")):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+    bk = os.path.join(p.dir, "bk")
+    r = p.authctl("backup", bk, check=False)
+    assert r.returncode == 1 and "cannot open the database" in r.stderr
+    assert not os.path.exists(bk), "a failed backup left its directory"
