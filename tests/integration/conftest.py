@@ -14,6 +14,7 @@ import os
 import pwd
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from authclient import AuthClient  # noqa: E402
 BUILD = os.environ.get("POSTERN_BUILD", REPO)
 AUTHD = os.path.join(BUILD, "authd", "authd")
 AUTHCTL = os.path.join(BUILD, "authd", "authctl")
+POP3D = os.path.join(BUILD, "pop3d", "pop3d")
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 IS_ROOT = os.geteuid() == 0
 
@@ -46,7 +48,46 @@ runtime "{d}/run"
 empty "{d}/empty"
 auth scrypt cost 10
 auth failure delay 0s
+tls certificate "{d}/cert.pem"
+tls key "{d}/key.pem"
+listen pop3s on 127.0.0.1 port {pop3_port}
 """
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def make_cert(d, kind="ec", name="localhost"):
+    """A self-signed certificate and key (PEM) in d: cert.pem, key.pem."""
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] \
+        if kind == "ec" else ["-newkey", "rsa:2048"]
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "30"] +
+                   key + ["-keyout", os.path.join(d, "key.pem"),
+                          "-out", os.path.join(d, "cert.pem"),
+                          "-subj", "/CN=" + name,
+                          "-addext", "subjectAltName=DNS:%s,IP:127.0.0.1"
+                          % name],
+                   check=True, capture_output=True)
+    os.chmod(os.path.join(d, "key.pem"), 0o600)
+
+
+def wait_port(port, proc, what, log):
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError("%s exited: %s" % (what, log()))
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("%s did not come up: %s" % (what, log()))
 
 
 def ensure_system_users():
@@ -70,15 +111,20 @@ class Postern:
         for sub in ("state", "mail", "spool", "run", "empty"):
             os.makedirs(os.path.join(self.dir, sub))
         self.conf = os.path.join(self.dir, "postern.conf")
+        self.pop3_port = free_port()
+        make_cert(self.dir)
         self.write_config(extra)
         self.sock = os.path.join(self.dir, "run", "authd.sock")
         self.logfile = os.path.join(self.dir, "authd.log")
         self.proc = None
+        self.pop3 = None
+        self.pop3_logfile = os.path.join(self.dir, "pop3d.log")
         self.offset = None
 
     def write_config(self, extra=""):
         with open(self.conf, "w") as f:
-            f.write(BASE_CONFIG.format(d=self.dir) + extra)
+            f.write(BASE_CONFIG.format(d=self.dir, pop3_port=self.pop3_port)
+                    + extra)
 
     def env(self, offset=None):
         env = dict(os.environ)
@@ -130,6 +176,40 @@ class Postern:
                 time.sleep(0.05)
         raise AssertionError("authd did not come up: " + self.log())
 
+    def start_pop3d(self):
+        """Starts pop3d (foreground, -d) on 127.0.0.1:pop3_port."""
+        log = open(self.pop3_logfile, "a")
+        self.pop3 = subprocess.Popen([POP3D, "-d", "-f", self.conf],
+                                     stdout=log, stderr=log, env=self.env())
+        log.close()
+        wait_port(self.pop3_port, self.pop3, "pop3d", self.pop3_log)
+        return self
+
+    def stop_pop3d(self):
+        """Stops pop3d by its PID; returns its exit status."""
+        if self.pop3 is None:
+            return 0
+        if self.pop3.poll() is None:
+            self.pop3.send_signal(signal.SIGTERM)
+            try:
+                self.pop3.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.pop3.kill()
+                self.pop3.wait()
+        rc, self.pop3 = self.pop3.returncode, None
+        return rc
+
+    def pop3_log(self):
+        try:
+            with open(self.pop3_logfile) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def maildir(self, user):
+        local, domain = user.split("@")
+        return os.path.join(self.dir, "mail", domain, local)
+
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -158,6 +238,7 @@ class Postern:
             return ""
 
     def cleanup(self):
+        self.stop_pop3d()
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 

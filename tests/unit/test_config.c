@@ -397,6 +397,9 @@ test_errors_statements(void)
 	expect_error("auth scrypt cost 21\n",
 	    "t.conf:1: \"auth scrypt cost\" needs a number from 10 to 20, "
 	    "got \"21\"", "number above range");
+	expect_error("password min length 129\n",
+	    "t.conf:1: \"password min length\" needs a number from 8 to "
+	    "128, got \"129\"", "password min length above range");
 	expect_error("auth workers 99999999999999999999999\n",
 	    "t.conf:1: \"auth workers\" needs a number from 0 to 256, "
 	    "got \"99999999999999999999999\"", "number overflow");
