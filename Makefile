@@ -5,7 +5,9 @@
 #   make run        build, create run/ if missing, start the daemons in the foreground
 #   make fuzz       run each libFuzzer target for a bounded time
 #   make bench      run the benchmarks in tests/bench/
-#   make install    install under $(DESTDIR)$(PREFIX)
+#   make install    install under $(DESTDIR)$(PREFIX), the sample configuration
+#                   under $(DESTDIR)$(SYSCONFDIR)/postern and the systemd unit
+#                   in $(DESTDIR)$(SYSTEMDDIR)
 #
 # O= selects the object directory, so an instrumented build can sit next to
 # the normal one: make O=build/asan SAN=1 builds build/asan/authd/authd.
@@ -15,6 +17,8 @@ O       ?= .
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= /lib/systemd/system
 PYTHON  ?= /usr/bin/python3
 
 WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
@@ -34,7 +38,9 @@ LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
 
 COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
-	     common/netaddr.c common/daemon.c common/authc.c
+	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
+	     common/tls.c common/tls_pem.c common/keyholder.c \
+	     common/store.c common/store_maildir.c common/store_index.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/server.c authd/worker.c authd/login.c \
@@ -43,13 +49,20 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/pwpolicy.c \
 	      authd/qr.c
 
+POP3D_ROLES = pop3d/parent.c pop3d/monitor.c pop3d/net.c pop3d/mail.c
+POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
+LIBS_POP3D  = -llmdb -lbearssl -lseccomp
+
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
-PROGS = $(O)/authd/authd $(O)/authd/authctl
+PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d
 TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
 	     \
-	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox
+	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
+	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
+	    $(O)/tests/unit/test_pop3
+TOOLS = $(O)/tests/tools/tls_echo
 
 all: $(PROGS)
 
@@ -59,7 +72,17 @@ $(O)/authd/authd: $(call obj,$(AUTHD_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 $(O)/authd/authctl: $(call obj,$(AUTHCTL_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHCTL)
 
+$(O)/pop3d/pop3d: $(call obj,$(POP3D_ROLES) $(POP3D_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_POP3D)
+
+# test_pop3 also needs the pop3d protocol engines.
+$(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/%.o: %.c
@@ -77,11 +100,15 @@ FUZZCC    = clang
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I.
 FUZZ_config    = common/config.c common/config_lex.c common/log.c common/util.c
 FUZZ_authproto = common/frame.c common/authproto.c
-FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto
+FUZZ_pop3      = pop3d/parse.c pop3d/preauth.c common/sasl.c common/base64.c \
+		 common/log.c common/util.c
+FUZZ_pem       = common/tls_pem.c
+FUZZLIBS_pem   = -lbearssl
+FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $^
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $^ $(FUZZLIBS_$*)
 
 fuzzers: $(FUZZERS)
 
@@ -90,7 +117,10 @@ fuzzers: $(FUZZERS)
 deps:
 	@sh tests/deps.sh
 
-unit: $(TESTPROGS)
+deps-build:
+	@sh tests/deps.sh build
+
+unit: $(TESTPROGS) $(TOOLS)
 	@sh tests/run_unit.sh $(TESTPROGS)
 
 check: deps
@@ -102,7 +132,7 @@ fuzz: deps fuzzers
 bench: deps all
 	@sh tests/bench/run.sh
 
-run: deps all
+run: deps-build all
 	@sh etc/run.sh
 
 # ---- install -----------------------------------------------------------
@@ -115,8 +145,14 @@ install: all
 	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 man/authd.8 man/authctl.8 $(DESTDIR)$(MANDIR)/man8
-	install -d -m 0755 $(DESTDIR)/etc/postern
-	test -e $(DESTDIR)/etc/postern/postern.conf || install -m 0644 etc/postern.conf $(DESTDIR)/etc/postern/postern.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(SYSTEMDDIR)
+	test -e $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf || \
+	    install -m 0644 etc/postern.conf $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	    -e 's|/etc/postern|$(SYSCONFDIR)/postern|g' \
+	    etc/postern-authd.service > $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service.tmp
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service.tmp
+	mv $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service.tmp $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANPAGES)
@@ -124,6 +160,6 @@ lint-man:
 clean:
 	rm -rf build
 	find . -name '*.o' -delete -o -name '*.d' -delete
-	rm -f $(PROGS) $(TESTPROGS)
+	rm -f $(PROGS) $(TESTPROGS) $(TOOLS)
 
-.PHONY: all deps unit check fuzz fuzzers bench run install lint-man clean
+.PHONY: all deps deps-build unit check fuzz fuzzers bench run install lint-man clean

@@ -4,7 +4,9 @@
  * The keyholder role runs in its own process, started by the daemon's
  * parent with fork + exec of the same binary and a role flag; it never
  * forks, chroots to the empty directory, runs as the keyholder user and
- * allows only read, write, poll and exit.  It receives the key as an open
+ * allows only read, write, recvmsg (descriptors), send, poll, close,
+ * getpid (log lines) and exit; it never allocates, and parses the key
+ * inside that sandbox.  It receives the key as an open
  * file descriptor from the parent (which never reads the file), signs
  * handshake hashes for net processes, and nothing else: it refuses key
  * exchange and never returns key material.
@@ -21,7 +23,16 @@
  *    MSG_KEY_SIGN req: u32 hash id (br_sha256_ID, ...), bytes hash
  *                 ans: u32 status (0 ok), bytes signature
  *    RSA keys sign PKCS#1 v1.5 with the hash OID; EC keys produce
- *    ASN.1 DER ECDSA signatures.  A malformed request closes the channel.
+ *    ASN.1 DER ECDSA signatures.  Only SHA-256, SHA-384 and SHA-512 are
+ *    signed; another hash id, a hash of the wrong length or no key yet
+ *    gives status 1 and no signature.  A malformed or oversized request,
+ *    or a net process that does not read its answers, closes the channel
+ *    (the keyholder never blocks on one net process).  At most
+ *    KEYHOLDER_MAX_CHANNELS channels are open at once; beyond that a new
+ *    one is closed at once (its handshakes fail).
+ *
+ * The channels may be SOCK_STREAM: descriptors are matched to the frame
+ * they were sent with, in order.
  */
 #ifndef POSTERN_KEYHOLDER_H
 #define POSTERN_KEYHOLDER_H
@@ -49,9 +60,12 @@ void	keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
 /*
  * Parent side.  keyholder_load sends the two descriptors and waits (at
  * most 10 s) for the answer: 0 when the keyholder now signs with that key,
- * -1 with the reason in err.  keyholder_channel makes a socketpair, hands
- * one end to the keyholder and returns the other (for the net process),
- * or -1.
+ * -1 with the reason in err (always NUL-terminated).  The caller keeps
+ * and closes its own copies of the descriptors.  After "no answer" the
+ * control channel is out of step: treat the keyholder as dead.
+ * keyholder_channel makes a socketpair (close-on-exec), hands one end to
+ * the keyholder and returns the other (for the net process), or -1
+ * (logged).  Neither ever raises SIGPIPE.
  */
 int	keyholder_load(int ctlfd, int keyfd, int certfd, char *err,
 	    size_t errlen);
@@ -61,7 +75,9 @@ int	keyholder_channel(int ctlfd);
  * Net side: sign hash (hashlen bytes, hash_id as BearSSL numbers it)
  * through the channel fd, waiting at most TLS_SIGN_TIMEOUT_MS.  Writes
  * the signature into sig (siglen bytes of room) and returns its length,
- * or 0 on any failure (the handshake then fails).
+ * or 0 on any failure (logged; the handshake then fails; after a timeout
+ * the channel is out of step and MUST NOT be used again).  Uses send,
+ * poll and read on fd, nothing else.
  */
 size_t	keyholder_sign(int fd, int hash_id, const unsigned char *hash,
 	    size_t hashlen, unsigned char *sig, size_t siglen);

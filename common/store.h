@@ -14,7 +14,10 @@
  *    UIDs are never reused, even for the highest deleted message;
  *  - file names: <secs>.M<usecs>P<pid>R<random>.<host>,S=<file size>,
  *    W=<size with CRLF line ends>[,U=<uid>]:2,<flags>; message files hold
- *    LF line ends; W is what POP3 LIST and IMAP RFC822.SIZE report.
+ *    LF line ends; W is what POP3 LIST and IMAP RFC822.SIZE report.  For a
+ *    file that another program dropped into new/, W counts each bare LF
+ *    as two bytes and an existing CRLF as two: senders MUST turn bare LF
+ *    into CRLF and leave CRLF alone, which for our own files is the same.
  *
  * Folders: "INBOX" is the Maildir root; "Sent" is ".Sent", and so on
  * (Maildir++).  Delivery writes tmp/, fsyncs the file, renames into new/,
@@ -58,7 +61,14 @@ struct store_folder {
 
 /*
  * store_open: open the mailbox at maildir (creating cur/ new/ tmp/ and the
- * index if missing; a corrupt index is moved aside and rebuilt).
+ * index if missing; a corrupt index is moved aside and rebuilt).  Opening
+ * reads every page of the index once, under index.lmdb/postern-check:
+ * LMDB has no checksums and may crash on a bad page, so a check found
+ * there abandoned means the index is corrupt.  maildir is kept as a path
+ * for LMDB and MUST stay valid (relative to the cwd) while s is open.
+ * Folder names (all functions): "INBOX" in any case, or 1..STORE_FOLDER_MAX-2
+ * bytes of printable ASCII without '/', not starting with '.' or ' ', not
+ * ending with '.', without "..": folder "Sent" is the directory ".Sent".
  * Returns 0 and *sp, or -1 with the reason in err.
  */
 int	store_open(struct store **sp, const char *maildir, char *err,
@@ -68,14 +78,29 @@ void	store_close(struct store *s);
 /*
  * store_sync: bring folder's index up to date with its directories: move
  * new/ messages to cur/ giving them UIDs, forget files that vanished,
- * re-read flags changed on disk.  Fills *info.  Returns 0 or -1 (logged).
+ * re-read flags changed on disk.  Fills *info (may be NULL).  Returns 0 or
+ * -1 (logged; also for a folder that does not exist).
+ *
+ * Runs under the folder's flock (postern-uids.lock), as do store_expunge
+ * and store_set_flags, so concurrent sessions never give a UID twice.  A
+ * U= in a name is trusted only below UIDNEXT and once per folder (a copy
+ * gets a new UID); files without one get UIDs in arrival order: cur/ by
+ * mtime then name, then new/ by the time in the name.  UIDNEXT reaches
+ * postern-uids before any file is renamed to use it.  Names that are not
+ * printable ASCII, have more than one ':', or could not take ",U=" within
+ * STORE_NAME_MAX are ignored, as are symlinks and non-regular files.
+ * When postern-uids is lost it is rebuilt from the index, or (no index
+ * either) made with a new UIDVALIDITY and UIDNEXT above every U= found.
+ * A rebuilt index starts HIGHESTMODSEQ at the time in microseconds, so it
+ * never goes back.
  */
 int	store_sync(struct store *s, const char *folder,
 	    struct store_folder *info);
 
 /*
  * store_list: the messages of folder, ascending by UID, as of the last
- * store_sync.  *msgs is allocated (caller frees), *n set.  Returns 0/-1.
+ * store_sync of any session (the index is shared by the user's sessions).
+ * *msgs is allocated (caller frees; NULL when *n is 0).  Returns 0/-1.
  */
 int	store_list(struct store *s, const char *folder,
 	    struct store_msg **msgs, size_t *n);
@@ -97,10 +122,21 @@ int	store_expunge(struct store *s, const char *folder,
 
 /*
  * store_set_flags: replace the flags of one message (rename its file to
- * the new :2, suffix, fsync, bump the modseq).  Returns 0 or -1.
+ * the new :2, suffix, fsync, bump the modseq; nothing when they are the
+ * same).  Bits outside the STORE_* flags are dropped.  Returns 0, or -1
+ * (errno ENOENT, not logged, when the UID is unknown or its file gone).
  */
 int	store_set_flags(struct store *s, const char *folder, uint32_t uid,
 	    uint32_t flags);
+
+/*
+ * store_folder_create: create the Maildir++ folder ".<folder>" with cur/
+ * new/ tmp/ and an empty maildirfolder file, durably.  Folder names are
+ * 1..STORE_FOLDER_MAX-2 bytes of printable ASCII without '/', not
+ * starting with '.' or ' ', not ending with '.', without "..".  Returns 0,
+ * or -1 with errno (EEXIST when it exists, EINVAL for a bad name).
+ */
+int	store_folder_create(struct store *s, const char *folder);
 
 /*
  * store_deliver: durably add a message of len bytes (LF or CRLF line ends;

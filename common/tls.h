@@ -30,8 +30,12 @@
 #define TLS_SIGN_TIMEOUT_MS	5000
 
 /* A certificate chain in DER, end-entity first, with what the policy needs
- * to know of its key.  Plain data: copies survive fork, nothing to free
- * but the struct itself. */
+ * to know of its key.  Plain data: nothing to free but the struct itself.
+ * The certificates lie one after the other from the start of der, and
+ * certs[i].data points into der of the struct they were parsed into;
+ * tls_conn_new and tls_key_match rebuild the pointers from der and the
+ * lengths, so a copy by value (a reload's staging struct copied over the
+ * live one) or a copy made by fork is as good as the original. */
 struct tls_chain {
 	br_x509_certificate	certs[TLS_MAX_CHAIN];
 	size_t			ncerts;
@@ -68,10 +72,17 @@ struct tls_conn;
  */
 struct tls_conn *tls_conn_new(int fd, const struct tls_chain *chain,
 	    int keyfd);
+/* The connection keeps pointers to chain: it MUST outlive the connection.
+ * The socket is used with send/recv and MSG_DONTWAIT (its flags are not
+ * changed; no SIGPIPE).  System calls, for a net role's allow-list:
+ * getrandom (here), sendto, recvfrom, and for keyholder_sign sendto,
+ * poll, read.  The engine also refuses renegotiation. */
 void	tls_conn_free(struct tls_conn *t);	/* wipes, frees; fd stays open */
 
-/* tls_events: POLLIN and/or POLLOUT to wait for on the socket; 0 once the
- * connection is closed. */
+/* tls_events: POLLIN and/or POLLOUT to wait for on the socket.  0 when
+ * there is nothing to wait for: the connection is closed (tls_io then
+ * returns -1), or the engine waits for the application to consume what
+ * tls_read_buf holds. */
 short	tls_events(struct tls_conn *t);
 
 /*

@@ -1,0 +1,599 @@
+/*
+ * keyholder.c: the keyholder role (see keyholder.h), and the two stubs
+ * that talk to it: keyholder_load/keyholder_channel in the parent and
+ * keyholder_sign in the net processes.
+ *
+ * The role trusts its parent (a malformed control message is fatal) and
+ * nothing else: a net process is one compromised session away from
+ * hostile, so a malformed sign request, an oversized one or a peer that
+ * does not read its answers only loses its own channel.  The key and the
+ * certificate are read and parsed inside the sandbox, into fixed static
+ * buffers; the role never allocates, and wipes every copy of the key on
+ * replacement and on exit.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+#include <seccomp.h>
+
+#include "common/frame.h"
+#include "common/keyholder.h"
+#include "common/log.h"
+#include "common/privsep.h"
+#include "common/tls.h"
+#include "common/tls_pem.h"
+#include "common/util.h"
+
+#define KH_LOAD_TIMEOUT_MS	10000
+#define KH_REQ_MAX		128	/* u32 + 64-byte hash, framed */
+#define KH_SIG_MAX		512	/* RSA-4096 */
+#define KH_FDS_MAX		4	/* descriptors received, not yet used */
+#define KH_CTLFD		3
+
+struct kh_chan {
+	int		fd;
+	size_t		len;
+	uint8_t		buf[KH_REQ_MAX];
+};
+
+/* Two key slots: a load parses into the unused one, so a failed load
+ * leaves the current key alone. */
+static struct tls_key	kh_keys[2];
+static int		kh_cur = -1;
+static struct tls_chain	kh_chain;
+static char		kh_pem[TLS_PEM_MAX];
+static struct kh_chan	kh_chans[KEYHOLDER_MAX_CHANNELS];
+static size_t		kh_nchans;
+static struct pollfd	kh_pfd[KEYHOLDER_MAX_CHANNELS + 1];
+static uint8_t		kh_ctlbuf[FRAME_MAX];
+static size_t		kh_ctllen;
+static int		kh_fds[KH_FDS_MAX];
+static size_t		kh_nfds;
+static struct frame	kh_req, kh_ans;
+
+static void kh_exit(int) __attribute__((noreturn));
+
+static void
+kh_exit(int status)
+{
+	explicit_bzero(kh_keys, sizeof(kh_keys));
+	explicit_bzero(kh_pem, sizeof(kh_pem));
+	_exit(status);
+}
+
+/*
+ * keyholder_sandbox: the one function that builds the keyholder's
+ * sandbox.  After it the role reads (control channel, key and
+ * certificate fds, sign channels), receives descriptors (recvmsg),
+ * answers (write, send), polls, closes and exits; getpid is for the log
+ * prefix.  No open, no brk or mmap: nothing here allocates.
+ */
+static void
+keyholder_sandbox(void)
+{
+	static const int allow[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvmsg),
+		SCMP_SYS(sendto), SCMP_SYS(poll), SCMP_SYS(ppoll),
+		SCMP_SYS(close), SCMP_SYS(getpid), SCMP_SYS(exit_group),
+	};
+
+	sandbox_limits(KH_CTLFD + 1 + KEYHOLDER_MAX_CHANNELS + KH_FDS_MAX, 0);
+	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
+}
+
+/*
+ * kh_setup: a clean process before the sandbox: default signal actions
+ * and an empty mask (a plain fork inherits the parent's handlers, which
+ * would need rt_sigreturn), and no descriptors but stdio and the control
+ * channel, which moves to KH_CTLFD.
+ */
+static void
+kh_setup(int ctlfd)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGCHLD, SIGPIPE,
+	    SIGUSR1, SIGUSR2, SIGALRM };
+	sigset_t none;
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (signal(sigs[i], SIG_DFL) == SIG_ERR)
+			fatal("kh_setup: signal");
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		fatal("kh_setup: sigprocmask");
+	if (ctlfd <= STDERR_FILENO)
+		fatalx("kh_setup: control channel on a standard descriptor");
+	if (ctlfd != KH_CTLFD) {
+		if (dup2(ctlfd, KH_CTLFD) == -1)
+			fatal("kh_setup: dup2");
+	}
+	if (close_range(KH_CTLFD + 1, ~0U, 0) == -1)
+		fatal("kh_setup: close_range");
+}
+
+static int
+kh_send(int fd, const struct frame *f, int flags)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < f->len) {
+		n = send(fd, f->buf + off, f->len - off, flags | MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- signing ------------------------------------------------------------ */
+
+static const br_hash_class *
+kh_hash(uint32_t id, const unsigned char **oid)
+{
+	switch (id) {
+	case br_sha256_ID:
+		*oid = BR_HASH_OID_SHA256;
+		return &br_sha256_vtable;
+	case br_sha384_ID:
+		*oid = BR_HASH_OID_SHA384;
+		return &br_sha384_vtable;
+	case br_sha512_ID:
+		*oid = BR_HASH_OID_SHA512;
+		return &br_sha512_vtable;
+	}
+	return NULL;
+}
+
+/* kh_sign: the signature of hash into sig (KH_SIG_MAX bytes), or 0. */
+static size_t
+kh_sign(uint32_t id, const uint8_t *hash, size_t len, unsigned char *sig)
+{
+	const struct tls_key *k;
+	const br_hash_class *hc;
+	const unsigned char *oid;
+
+	if (kh_cur == -1 || (hc = kh_hash(id, &oid)) == NULL ||
+	    len != ((hc->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK))
+		return 0;
+	k = &kh_keys[kh_cur];
+	if (k->type == BR_KEYTYPE_RSA) {
+		if (br_rsa_pkcs1_sign_get_default()(oid, hash, len, &k->rsa,
+		    sig) != 1)
+			return 0;
+		return (k->rsa.n_bitlen + 7) / 8;
+	}
+	return br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), hc, hash,
+	    &k->ec, sig);
+}
+
+/* kh_sign_req: one request from a channel; -1 closes the channel. */
+static int
+kh_sign_req(struct kh_chan *c, const uint8_t *buf, size_t len)
+{
+	unsigned char sig[KH_SIG_MAX];
+	const uint8_t *hash;
+	size_t hashlen, siglen;
+	uint32_t id;
+
+	if (frame_parse(&kh_req, buf, len) == -1 ||
+	    kh_req.type != MSG_KEY_SIGN ||
+	    frame_get_u32(&kh_req, &id) == -1 ||
+	    frame_get_bytes(&kh_req, &hash, &hashlen) == -1 ||
+	    frame_end(&kh_req) == -1) {
+		log_warnx("kh_sign_req: malformed sign request; closing the "
+		    "channel");
+		return -1;
+	}
+	siglen = kh_sign(id, hash, hashlen, sig);
+	frame_init(&kh_ans, MSG_KEY_SIGN);
+	frame_add_u32(&kh_ans, siglen == 0);
+	frame_add_bytes(&kh_ans, sig, siglen);
+	if (frame_finish(&kh_ans) == -1)
+		return -1;
+	/* A net process that does not read its answers loses its channel
+	 * instead of blocking every other one. */
+	return kh_send(c->fd, &kh_ans, MSG_DONTWAIT);
+}
+
+static void
+kh_chan_close(size_t i)
+{
+	if (close(kh_chans[i].fd) == -1)
+		log_warn("keyholder: close");
+	kh_chans[i] = kh_chans[--kh_nchans];
+}
+
+/* kh_chan_read: read from channel i; -1 when it must be closed. */
+static int
+kh_chan_read(struct kh_chan *c)
+{
+	ssize_t n;
+	long flen;
+
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->len += (size_t)n;
+	while ((flen = frame_complete(c->buf, c->len)) > 0) {
+		if (kh_sign_req(c, c->buf, (size_t)flen) == -1)
+			return -1;
+		memmove(c->buf, c->buf + flen, c->len - (size_t)flen);
+		c->len -= (size_t)flen;
+	}
+	if (flen == -1 || c->len == sizeof(c->buf)) {
+		log_warnx("kh_chan_read: oversized sign request; closing the "
+		    "channel");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- control channel ---------------------------------------------------- */
+
+static int
+kh_read_file(int fd, char *err, size_t errlen, size_t *len)
+{
+	int rc;
+
+	rc = tls_pem_read(fd, kh_pem, sizeof(kh_pem), len, err, errlen);
+	if (close(fd) == -1)
+		log_warn("keyholder: close");
+	return rc;
+}
+
+/* kh_load: parse the key and certificate; make the key current if they
+ * match.  Consumes both descriptors. */
+static int
+kh_load(int keyfd, int certfd, char *err, size_t errlen)
+{
+	int next = kh_cur == 0 ? 1 : 0;
+	size_t len = 0;
+	int rc;
+
+	rc = kh_read_file(keyfd, err, errlen, &len);
+	if (rc == 0)
+		rc = tls_key_parse(kh_pem, len, &kh_keys[next], err, errlen);
+	explicit_bzero(kh_pem, len);
+	if (rc == -1) {
+		if (close(certfd) == -1)
+			log_warn("keyholder: close");
+		return -1;
+	}
+	if (kh_read_file(certfd, err, errlen, &len) == -1 ||
+	    tls_chain_parse(kh_pem, len, &kh_chain, err, errlen) == -1 ||
+	    tls_key_match(&kh_keys[next], &kh_chain, err, errlen) == -1) {
+		tls_key_wipe(&kh_keys[next]);
+		return -1;
+	}
+	if (kh_cur != -1)
+		tls_key_wipe(&kh_keys[kh_cur]);
+	kh_cur = next;
+	return 0;
+}
+
+static int
+kh_take_fd(void)
+{
+	int fd;
+
+	if (kh_nfds == 0)
+		fatalx("kh_take_fd: control message without its descriptor");
+	fd = kh_fds[0];
+	memmove(kh_fds, kh_fds + 1, --kh_nfds * sizeof(kh_fds[0]));
+	return fd;
+}
+
+static void
+kh_ctl_load(int ctlfd)
+{
+	char err[256];
+	int keyfd, certfd, rc;
+
+	keyfd = kh_take_fd();
+	certfd = kh_take_fd();
+	err[0] = '\0';
+	rc = kh_load(keyfd, certfd, err, sizeof(err));
+	if (rc == -1)
+		log_warnx("kh_ctl_load: key not loaded: %s", err);
+	frame_init(&kh_ans, MSG_KEY_LOAD);
+	frame_add_u32(&kh_ans, rc == -1);
+	frame_add_str(&kh_ans, rc == -1 ? err : "");
+	if (frame_finish(&kh_ans) == -1 || kh_send(ctlfd, &kh_ans, 0) == -1)
+		fatalx("kh_ctl_load: cannot answer the parent");
+}
+
+static void
+kh_ctl_channel(void)
+{
+	int fd = kh_take_fd();
+
+	if (kh_nchans == KEYHOLDER_MAX_CHANNELS) {
+		log_warnx("kh_ctl_channel: %d sign channels in use; refusing one",
+		    KEYHOLDER_MAX_CHANNELS);
+		if (close(fd) == -1)
+			log_warn("keyholder: close");
+		return;
+	}
+	kh_chans[kh_nchans].fd = fd;
+	kh_chans[kh_nchans].len = 0;
+	kh_nchans++;
+}
+
+static void
+kh_ctl_frame(int ctlfd, const uint8_t *buf, size_t len)
+{
+	if (frame_parse(&kh_req, buf, len) == -1 || frame_end(&kh_req) == -1)
+		fatalx("kh_ctl_frame: malformed control message");
+	switch (kh_req.type) {
+	case MSG_KEY_LOAD:
+		kh_ctl_load(ctlfd);
+		break;
+	case MSG_KEY_CHANNEL:
+		kh_ctl_channel();
+		break;
+	default:
+		fatalx("kh_ctl_frame: unexpected control message %d",
+		    kh_req.type);
+	}
+}
+
+/* kh_ctl_fds: keep the descriptors that came with a control read. */
+static void
+kh_ctl_fds(struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+	size_t i, n;
+	int fd;
+
+	if (msg->msg_flags & MSG_CTRUNC)
+		fatalx("kh_ctl_fds: too many descriptors from the parent");
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS)
+			fatalx("kh_ctl_fds: unexpected control data");
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(fd));
+			if (kh_nfds == KH_FDS_MAX)
+				fatalx("kh_ctl_fds: too many descriptors");
+			kh_fds[kh_nfds++] = fd;
+		}
+	}
+}
+
+static void
+kh_ctl_read(int ctlfd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(KH_FDS_MAX * sizeof(int))];
+	} cmsg;
+	struct msghdr msg;
+	struct iovec iov;
+	ssize_t n;
+	long flen;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = kh_ctlbuf + kh_ctllen;
+	iov.iov_len = sizeof(kh_ctlbuf) - kh_ctllen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = sizeof(cmsg.buf);
+	if ((n = recvmsg(ctlfd, &msg, 0)) == -1) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		fatal("kh_ctl_read: recvmsg");
+	}
+	if (n == 0)
+		kh_exit(0);
+	kh_ctl_fds(&msg);
+	kh_ctllen += (size_t)n;
+	while ((flen = frame_complete(kh_ctlbuf, kh_ctllen)) > 0) {
+		kh_ctl_frame(ctlfd, kh_ctlbuf, (size_t)flen);
+		memmove(kh_ctlbuf, kh_ctlbuf + flen, kh_ctllen - (size_t)flen);
+		kh_ctllen -= (size_t)flen;
+	}
+	if (flen == -1)
+		fatalx("kh_ctl_read: malformed control frame");
+}
+
+static void kh_loop(int) __attribute__((noreturn));
+
+static void
+kh_loop(int ctlfd)
+{
+	size_t i, n;
+
+	for (;;) {
+		kh_pfd[0].fd = ctlfd;
+		kh_pfd[0].events = POLLIN;
+		for (i = 0; i < kh_nchans; i++) {
+			kh_pfd[i + 1].fd = kh_chans[i].fd;
+			kh_pfd[i + 1].events = POLLIN;
+		}
+		n = kh_nchans;
+		if (poll(kh_pfd, n + 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("kh_loop: poll");
+		}
+		/* Backwards: kh_chan_close moves the last channel into i. */
+		for (i = n; i-- > 0; )
+			if (kh_pfd[i + 1].revents != 0 &&
+			    kh_chan_read(&kh_chans[i]) == -1)
+				kh_chan_close(i);
+		if (kh_pfd[0].revents != 0)
+			kh_ctl_read(ctlfd);
+	}
+}
+
+void
+keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
+{
+	log_set_role("keyholder");
+	kh_setup(ctlfd);
+	if (uid != -1)
+		privsep_drop(chroot_dir, (uid_t)uid, (gid_t)gid);
+	keyholder_sandbox();
+	kh_loop(KH_CTLFD);
+}
+
+/* ---- parent and net side -------------------------------------------------- */
+
+/* kh_read_frame: one frame from fd into f within timeout_ms; 0 or -1. */
+static int
+kh_read_frame(int fd, struct frame *f, int timeout_ms)
+{
+	uint8_t buf[FRAME_MAX];
+	int64_t deadline = mono_ms() + timeout_ms;
+	struct pollfd pfd;
+	size_t have = 0, want = FRAME_HDR;
+	ssize_t n;
+	long flen;
+	int left;
+
+	while (have < want) {
+		if ((left = (int)(deadline - mono_ms())) <= 0)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, left)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if ((n = read(fd, buf + have, want - have)) == -1 &&
+		    (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+		if (have == FRAME_HDR) {
+			if ((flen = frame_complete(buf, FRAME_HDR)) == -1)
+				return -1;
+			want = (size_t)(buf[0] << 24 | buf[1] << 16 |
+			    buf[2] << 8 | buf[3]) + FRAME_HDR;
+		}
+	}
+	return frame_parse(f, buf, have);
+}
+
+static int
+kh_send_fds(int ctlfd, const struct frame *f, const int *fds, size_t nfds)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	} cmsg;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsg, 0, sizeof(cmsg));
+	iov.iov_base = (void *)f->buf;
+	iov.iov_len = f->len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	do {
+		n = sendmsg(ctlfd, &msg, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	/* Frames are far smaller than a socket buffer: all or nothing. */
+	return n == (ssize_t)f->len ? 0 : -1;
+}
+
+int
+keyholder_load(int ctlfd, int keyfd, int certfd, char *err, size_t errlen)
+{
+	struct frame f;
+	uint32_t status;
+	int fds[2] = { keyfd, certfd };
+
+	frame_init(&f, MSG_KEY_LOAD);
+	if (frame_finish(&f) == -1 || kh_send_fds(ctlfd, &f, fds, 2) == -1) {
+		(void)snprintf(err, errlen, "keyholder_load: send: %s", strerror(errno));
+		return -1;
+	}
+	if (kh_read_frame(ctlfd, &f, KH_LOAD_TIMEOUT_MS) == -1 ||
+	    f.type != MSG_KEY_LOAD || frame_get_u32(&f, &status) == -1 ||
+	    frame_get_str(&f, err, errlen) == -1 || frame_end(&f) == -1) {
+		(void)snprintf(err, errlen, "keyholder_load: no answer from the keyholder");
+		return -1;
+	}
+	return status == 0 ? 0 : -1;
+}
+
+int
+keyholder_channel(int ctlfd)
+{
+	struct frame f;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("keyholder_channel: socketpair");
+		return -1;
+	}
+	frame_init(&f, MSG_KEY_CHANNEL);
+	if (frame_finish(&f) == -1 || kh_send_fds(ctlfd, &f, &sv[1], 1) == -1) {
+		log_warn("keyholder_channel: send");
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return -1;
+	}
+	if (close(sv[1]) == -1)
+		log_warn("keyholder_channel: close");
+	return sv[0];
+}
+
+size_t
+keyholder_sign(int fd, int hash_id, const unsigned char *hash,
+    size_t hashlen, unsigned char *sig, size_t siglen)
+{
+	struct frame f;
+	const uint8_t *p;
+	uint32_t status;
+	size_t len;
+
+	frame_init(&f, MSG_KEY_SIGN);
+	frame_add_u32(&f, (uint32_t)hash_id);
+	frame_add_bytes(&f, hash, hashlen);
+	if (frame_finish(&f) == -1 || kh_send(fd, &f, 0) == -1) {
+		log_warn("keyholder_sign: send");
+		return 0;
+	}
+	if (kh_read_frame(fd, &f, TLS_SIGN_TIMEOUT_MS) == -1 ||
+	    f.type != MSG_KEY_SIGN || frame_get_u32(&f, &status) == -1 ||
+	    frame_get_bytes(&f, &p, &len) == -1 || frame_end(&f) == -1) {
+		log_warnx("keyholder_sign: no valid answer within %d ms",
+		    TLS_SIGN_TIMEOUT_MS);
+		return 0;
+	}
+	if (status != 0 || len == 0 || len > siglen) {
+		log_warnx("keyholder_sign: signature refused");
+		return 0;
+	}
+	memcpy(sig, p, len);
+	return len;
+}

@@ -1,0 +1,131 @@
+/*
+ * store_maildir.h: the Maildir side of the mail store (internal to
+ * store*.c): parsing and building message file names, listing cur/ and
+ * new/, measuring files, the per-folder postern-uids file and its lock.
+ * Runs wherever store.c runs (imapd/pop3d mail process, smtpd deliver).
+ * Trusts nothing it reads from disk: every name is checked by
+ * maildir_name_parse before use, every file is opened O_NOFOLLOW and must
+ * be a regular file.  All paths are relative to directory descriptors.
+ */
+#ifndef POSTERN_STORE_MAILDIR_H
+#define POSTERN_STORE_MAILDIR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/store.h"
+
+#define MAILDIR_MSGS_MAX	1000000		/* per folder and directory */
+#define MAILDIR_UID_MAX		0xfffffffeU	/* highest UID ever given */
+
+/*
+ * A parsed file name.  base is the unique part with our S=, W= and U=
+ * fields taken out (other ",x=y" fields stay, in order); a field that is
+ * repeated or malformed counts as absent, so the file is measured again or
+ * given a fresh UID instead of being trusted.
+ */
+struct maildir_name {
+	char		base[STORE_NAME_MAX];
+	uint64_t	size;		/* S=, when has_size */
+	uint64_t	wsize;		/* W=, when has_wsize */
+	uint32_t	uid;		/* U=, 0 when absent or invalid */
+	uint32_t	flags;		/* STORE_* from ":2,<letters>" */
+	int		has_size;
+	int		has_wsize;
+	int		has_info;	/* ":2," present, or to build */
+};
+
+/* maildir_name_parse: 0 and *mn when name is usable: 1..STORE_NAME_MAX-1
+ * bytes of printable ASCII without '/', not starting with '.', at most one
+ * ':'.  -1 otherwise (the caller skips the file). */
+int	maildir_name_parse(const char *name, struct maildir_name *mn);
+
+/* maildir_name_build: base[,S=][,W=][,U=][:2,<flags sorted>] into buf.
+ * Returns 0, or -1 when it would not fit in len or STORE_NAME_MAX. */
+int	maildir_name_build(const struct maildir_name *mn, char *buf,
+	    size_t len);
+
+/* maildir_name_cmp: delivery order: the leading seconds, then the ".M"
+ * microseconds, numerically, then strcmp. */
+int	maildir_name_cmp(const char *a, const char *b);
+
+/* maildir_flags_string: the Maildir letters of flags, sorted (DFRST),
+ * NUL-terminated; buf holds at least 6 bytes. */
+void	maildir_flags_string(uint32_t flags, char *buf);
+
+/* One file found in cur/ or new/; the name lives in the list's arena. */
+struct maildir_ent {
+	size_t		off;		/* of the name in maildir_list.names */
+	uint32_t	uid;		/* from U=; 0: needs one */
+	uint32_t	flags;
+	uint64_t	size;		/* S= */
+	uint64_t	wsize;		/* W= */
+	int64_t		mtime;
+	uint64_t	modseq;		/* from the index, when known */
+	int		sized;		/* size and wsize known */
+	int		in_new;		/* found in new/ */
+	int		known;		/* 0 no, 1 same uid, 2 same name */
+	int		dead;		/* vanished or unusable: leave out */
+};
+
+struct maildir_list {
+	struct maildir_ent *ent;
+	size_t		n, cap;
+	char		*names;
+	size_t		nlen, ncap;
+	size_t		skipped;	/* names refused */
+};
+
+/* maildir_list_read: append the usable files of folderfd's sub ("cur" or
+ * "new") to l, at most MAILDIR_MSGS_MAX in all.  Returns 0 or -1 (errno,
+ * logged).  maildir_list_free releases l's memory (l may be zeroed). */
+int	maildir_list_read(struct maildir_list *l, int folderfd,
+	    const char *sub, int in_new);
+void	maildir_list_free(struct maildir_list *l);
+const char *maildir_list_name(const struct maildir_list *l,
+	    const struct maildir_ent *e);
+/* maildir_list_rename: point e at a copy of name in l.  0 or -1 (ENOMEM). */
+int	maildir_list_rename(struct maildir_list *l, struct maildir_ent *e,
+	    const char *name);
+
+/* maildir_ent_stat: fill e->mtime from the file name in dirfd (must be a
+ * regular file, not a symlink) and, unless e->sized with a matching S=,
+ * read it to find size and wsize.  Returns 0 or -1 (errno). */
+int	maildir_ent_stat(int dirfd, const char *name, struct maildir_ent *e);
+
+/* maildir_measure: read fd to its end: *size bytes, *wsize the size with
+ * every bare LF counted as CRLF.  Returns 0 or -1 (errno). */
+int	maildir_measure(int fd, uint64_t *size, uint64_t *wsize);
+
+/* maildir_subdir_open: an O_DIRECTORY descriptor of sub in dirfd, without
+ * following symlinks.  -1 (errno) otherwise. */
+int	maildir_subdir_open(int dirfd, const char *sub);
+
+/* maildir_mkdirs: create cur/ new/ tmp/ (0700) in dirfd where missing and
+ * fsync dirfd when one was made.  0 or -1 (errno). */
+int	maildir_mkdirs(int dirfd);
+
+/* maildir_fsync_dir: fsync the directory sub of dirfd ("." for itself). */
+int	maildir_fsync_dir(int dirfd, const char *sub);
+
+/* The folder's UID state, in postern-uids. */
+struct maildir_uids {
+	uint32_t	uidvalidity;
+	uint32_t	uidnext;
+};
+
+/* maildir_uids_read: 0 and *u; 1 when the file is missing or malformed
+ * (logged); -1 on other errors (errno, logged). */
+int	maildir_uids_read(int folderfd, struct maildir_uids *u);
+
+/* maildir_uids_write: replace postern-uids durably (tmp, fsync, rename,
+ * fsync folderfd).  The caller MUST hold maildir_lock.  0 or -1 (logged). */
+int	maildir_uids_write(int folderfd, const struct maildir_uids *u);
+
+/* maildir_lock: take the folder's exclusive lock (flock on
+ * postern-uids.lock), waiting for it.  Returns the lock's descriptor, to
+ * pass to maildir_unlock, or -1 (logged). */
+int	maildir_lock(int folderfd);
+void	maildir_unlock(int lockfd);
+
+#endif

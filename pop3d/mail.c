@@ -1,0 +1,158 @@
+/*
+ * mail.c: pop3d's mail role, which the monitor becomes after a login.
+ *
+ * Starts as root with the canonical user and mail directory authd
+ * returned; creates the Maildir if this is the user's first login, then
+ * chroots into it, drops to the mail uid and enters its sandbox before it
+ * reads a byte from the net process.  It takes the exclusive maildrop lock
+ * of RFC 1939 (a second session gets [IN-USE]) and runs the TRANSACTION
+ * and UPDATE states (session.c) over the plaintext socket to the net
+ * process, whose bytes it treats as hostile client input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "common/log.h"
+#include "common/privsep.h"
+#include "common/store.h"
+#include "pop3d/pop3d.h"
+#include "pop3d/session.h"
+
+#define MAIL_LOCK	"postern-pop3.lock"
+
+/*
+ * mail_mkdirs: create path and its missing parents below cfg->mail_dir,
+ * owned by the mail uid, mode 0700 (the domain level 0711 so the mail
+ * uid can pass).  Runs as root.
+ */
+static void
+mail_mkdirs(const struct config *cfg, const struct pop3_ids *ids,
+    const char *path)
+{
+	char buf[CONFIG_PATH_MAX + 512];
+	size_t base = strlen(cfg->mail_dir);
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf) ||
+	    strncmp(buf, cfg->mail_dir, base) != 0 || buf[base] != '/')
+		fatalx("mail: mail dir %s is not below %s", path,
+		    cfg->mail_dir);
+	for (p = buf + base + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) == 0) {
+			if (ids->mail_uid != (uid_t)-1 &&
+			    chown(buf, ids->mail_uid, ids->mail_gid) == -1)
+				fatal("mail: chown %s", buf);
+		} else if (errno != EEXIST)
+			fatal("mail: mkdir %s", buf);
+		if (p == buf + strlen(path))
+			break;
+		*p = '/';
+	}
+}
+
+/*
+ * mail_sandbox: the one function that builds the mail role's sandbox:
+ * chroot to the Maildir, the mail uid, no new privileges, and the system
+ * calls of the store (files, directories, LMDB's mmap) and of the socket.
+ */
+static void
+mail_sandbox(const struct pop3_ids *ids, const char *maildir)
+{
+	static const int allow[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
+		SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(fstat),
+		SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(pread64),
+		SCMP_SYS(pwrite64), SCMP_SYS(getdents64), SCMP_SYS(renameat),
+		SCMP_SYS(rename), SCMP_SYS(unlinkat), SCMP_SYS(unlink),
+		SCMP_SYS(mkdirat), SCMP_SYS(mkdir), SCMP_SYS(fsync),
+		SCMP_SYS(fdatasync), SCMP_SYS(msync), SCMP_SYS(flock),
+		SCMP_SYS(fcntl), SCMP_SYS(ftruncate), SCMP_SYS(dup),
+		SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect),
+		SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(brk),
+		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto),
+		SCMP_SYS(getrandom), SCMP_SYS(clock_gettime),
+		SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(gettid),
+		SCMP_SYS(futex), SCMP_SYS(wait4), SCMP_SYS(umask),
+		SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigaction), SCMP_SYS(exit), SCMP_SYS(exit_group),
+		SCMP_SYS(restart_syscall), SCMP_SYS(uname), SCMP_SYS(linkat),
+		SCMP_SYS(link), SCMP_SYS(statx), SCMP_SYS(fchmod),
+		SCMP_SYS(utimensat), SCMP_SYS(fstatfs), SCMP_SYS(statfs),
+		SCMP_SYS(sysinfo), SCMP_SYS(writev), SCMP_SYS(pwritev),
+		SCMP_SYS(renameat2),
+	};
+
+	if (ids->mail_uid == (uid_t)-1) {
+		if (chdir(maildir) == -1)
+			fatal("mail: chdir %s", maildir);
+	} else
+		privsep_drop(maildir, ids->mail_uid, ids->mail_gid);
+	sandbox_limits(64, 0);
+	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
+}
+
+/* mail_lock: the exclusive maildrop lock; 0, or -1 when in use. */
+static int
+mail_lock(void)
+{
+	int fd;
+
+	if ((fd = open(MAIL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		log_warn("mail: %s", MAIL_LOCK);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		return -1;
+	return 0;		/* held until the process exits */
+}
+
+static void
+mail_say(int fd, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (write(fd, line, n) != (ssize_t)n)
+		log_warn("mail: write");
+}
+
+void
+mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
+    const char *user, const char *maildir, pid_t net)
+{
+	struct store *s;
+	char err[256];
+	int status;
+
+	log_set_role("mail");
+	mail_mkdirs(cfg, ids, maildir);
+	mail_sandbox(ids, maildir);
+	if (mail_lock() == -1) {
+		mail_say(fd, "-ERR [IN-USE] maildrop already locked by "
+		    "another session\r\n");
+		_exit(0);
+	}
+	if (store_open(&s, ".", err, sizeof(err)) == -1) {
+		log_warnx("mail: %s: %s", user, err);
+		mail_say(fd, "-ERR [SYS/TEMP] mailbox unavailable\r\n");
+		_exit(1);
+	}
+	session_run(fd, s, cfg);
+	store_close(s);
+	close(fd);
+	while (waitpid(net, &status, 0) == -1 && errno == EINTR)
+		;
+	_exit(0);
+}

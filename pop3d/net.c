@@ -1,0 +1,325 @@
+/*
+ * net.c: pop3d's net role: TLS and the AUTHORIZATION state.
+ *
+ * Forked by the monitor for one client; before it reads a byte it chroots
+ * to the empty directory, drops to the net uid and enters its sandbox.  It
+ * never sees the private key (the keyholder signs) and never talks to
+ * authd: credentials go to the monitor, which answers with a status.
+ * After a successful login it only relays bytes between the TLS session
+ * and the mail role.  Everything the client sends is hostile: lines are
+ * bounded, and the idle timeout of RFC 1939 (pop3 idle timeout) applies
+ * before and after the login.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "common/authproto.h"
+#include "common/frame.h"
+#include "common/log.h"
+#include "common/netmsg.h"
+#include "common/privsep.h"
+#include "common/tls.h"
+#include "pop3d/pop3d.h"
+#include "pop3d/parse.h"
+#include "pop3d/preauth.h"
+
+#define NET_LINE_MAX	(POP3_AUTH_LINE_MAX + 2)
+
+struct net {
+	struct tls_conn	*tls;
+	int		 clientfd;
+	int		 monfd;
+	int		 relay;		/* logged in: relay to the mail role */
+	int		 closing;	/* QUIT or error: flush, then close */
+	int		 close_sent;	/* close_notify queued */
+	struct preauth	 pa;
+	char		 line[NET_LINE_MAX];
+	size_t		 linelen;
+	int		 overlong;	/* discarding the rest of a long line */
+};
+
+/*
+ * net_sandbox: the one function that builds the net role's sandbox: the
+ * empty directory as root, the net uid, no new privileges, and an
+ * allow-list of what TLS over two sockets needs; nothing can open a file.
+ */
+static void
+net_sandbox(const struct config *cfg, const struct pop3_ids *ids)
+{
+	static const int allow[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
+		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto),
+		SCMP_SYS(recvfrom), SCMP_SYS(mmap), SCMP_SYS(munmap),
+		SCMP_SYS(brk),
+		SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(getrandom),
+		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+		SCMP_SYS(getpid), SCMP_SYS(rt_sigreturn), SCMP_SYS(shutdown),
+		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall),
+	};
+
+	if (ids->net_uid != (uid_t)-1)
+		privsep_drop(cfg->empty_dir, ids->net_uid, ids->net_gid);
+	sandbox_limits(16, 0);
+	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
+}
+
+/* net_send: queue text for the client; fatal for the session if the TLS
+ * send buffer cannot take it (responses here are short). */
+static int
+net_send(struct net *n, const char *text, size_t len)
+{
+	unsigned char *buf;
+	size_t room;
+
+	while (len > 0) {
+		if ((buf = tls_write_buf(n->tls, &room)) == NULL)
+			return -1;
+		if (room > len)
+			room = len;
+		memcpy(buf, text, room);
+		tls_write_ack(n->tls, room);
+		text += room;
+		len -= room;
+	}
+	tls_flush(n->tls);
+	return 0;
+}
+
+/* net_login: ask the monitor; the answer comes back as a status only. */
+static uint32_t
+net_login(struct net *n)
+{
+	static struct frame f;
+	struct pollfd pfd;
+	uint32_t status;
+
+	frame_init(&f, MSG_NET_LOGIN);
+	frame_add_str(&f, n->pa.mech);
+	frame_add_str(&f, n->pa.user);
+	frame_add_bytes(&f, n->pa.secret, n->pa.secretlen);
+	explicit_bzero(n->pa.secret, sizeof(n->pa.secret));
+	n->pa.secretlen = 0;
+	if (frame_finish(&f) == -1 || frame_write(n->monfd, &f) == -1) {
+		frame_wipe(&f);
+		return AUTH_FAIL_TEMP;
+	}
+	frame_wipe(&f);
+	/* The monitor answers as a whole frame once authd has decided. */
+	pfd.fd = n->monfd;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, -1) == -1)
+		if (errno != EINTR)
+			fatal("net: poll");
+	if (frame_read(n->monfd, &f) == -1 || f.type != MSG_NET_LOGIN ||
+	    frame_get_u32(&f, &status) == -1 || frame_end(&f) == -1 ||
+	    status > AUTH_FAIL_PERM)
+		fatalx("net: bad answer from the monitor");
+	return status;
+}
+
+/* net_reply: act on what the engine said. */
+static void
+net_reply(struct net *n, int action)
+{
+	uint32_t status;
+
+	if (action == PREAUTH_LOGIN) {
+		status = net_login(n);
+		action = preauth_login_result(&n->pa, status);
+	}
+	if (action == PREAUTH_AUTHED) {
+		n->relay = 1;
+		return;
+	}
+	if (n->pa.outlen > 0 && net_send(n, n->pa.out, n->pa.outlen) == -1)
+		n->closing = 1;
+	n->pa.outlen = 0;
+	if (action == PREAUTH_QUIT)
+		n->closing = 1;
+}
+
+/* net_take: add len bytes to the line; complete: they end it (the LF
+ * was seen).  A line longer than NET_LINE_MAX is answered and dropped. */
+static void
+net_take(struct net *n, const unsigned char *p, size_t len, int complete)
+{
+	if (!n->overlong && len > sizeof(n->line) - n->linelen) {
+		n->overlong = 1;
+		n->linelen = 0;
+	}
+	if (!n->overlong) {
+		memcpy(n->line + n->linelen, p, len);
+		n->linelen += len;
+	}
+	if (!complete)
+		return;
+	if (n->overlong)
+		net_reply(n, preauth_toolong(&n->pa));
+	else {
+		if (n->linelen > 0 && n->line[n->linelen - 1] == '\r')
+			n->linelen--;
+		net_reply(n, preauth_line(&n->pa, n->line, n->linelen));
+	}
+	explicit_bzero(n->line, sizeof(n->line));
+	n->linelen = 0;
+	n->overlong = 0;
+}
+
+/*
+ * net_preauth: split the decrypted bytes into lines.  Bytes after the
+ * line that logged in belong to the mail role (pipelining): they stay in
+ * the TLS buffer and are relayed from there.
+ */
+static void
+net_preauth(struct net *n)
+{
+	unsigned char *buf;
+	size_t len, i;
+
+	while (!n->relay && !n->closing &&
+	    (buf = tls_read_buf(n->tls, &len)) != NULL) {
+		for (i = 0; i < len && buf[i] != '\n'; i++)
+			;
+		if (i == len) {
+			net_take(n, buf, len, 0);
+			tls_read_ack(n->tls, len);
+			continue;
+		}
+		net_take(n, buf, i, 1);
+		tls_read_ack(n->tls, i + 1);
+	}
+}
+
+/* net_relay_up: decrypted client bytes to the mail role. */
+static int
+net_relay_up(struct net *n)
+{
+	unsigned char *buf;
+	size_t len;
+	ssize_t w;
+
+	if ((buf = tls_read_buf(n->tls, &len)) == NULL)
+		return 0;
+	w = write(n->monfd, buf, len);
+	if (w == -1)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	tls_read_ack(n->tls, (size_t)w);
+	return 0;
+}
+
+/* net_relay_down: the mail role's answers to the client. */
+static int
+net_relay_down(struct net *n)
+{
+	unsigned char *buf;
+	size_t room;
+	ssize_t r;
+
+	if ((buf = tls_write_buf(n->tls, &room)) == NULL)
+		return 0;
+	r = read(n->monfd, buf, room);
+	if (r == -1)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	if (r == 0)
+		return -1;
+	tls_write_ack(n->tls, (size_t)r);
+	tls_flush(n->tls);
+	return 0;
+}
+
+/* net_poll: one round of the loop; -1 when the session is over. */
+static int
+net_poll(struct net *n, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	size_t len;
+	int nfd = 1, rc;
+
+	pfd[0].fd = n->clientfd;
+	pfd[0].events = tls_events(n->tls);
+	pfd[0].revents = 0;
+	if (pfd[0].events == 0)
+		return -1;
+	if (n->relay) {
+		pfd[1].fd = n->monfd;
+		pfd[1].events = (tls_write_buf(n->tls, &len) ? POLLIN : 0) |
+		    (tls_read_buf(n->tls, &len) ? POLLOUT : 0);
+		pfd[1].revents = 0;
+		nfd = 2;
+	}
+	if ((rc = poll(pfd, (nfds_t)nfd, timeout_ms)) == -1)
+		return errno == EINTR ? 0 : -1;
+	if (rc == 0) {
+		log_info("net: idle timeout; closing");
+		return -1;
+	}
+	if (pfd[0].revents && tls_io(n->tls, pfd[0].revents) == -1)
+		return -1;
+	if (nfd == 2 && (pfd[1].revents & (POLLIN | POLLHUP)) &&
+	    net_relay_down(n) == -1) {
+		tls_close(n->tls);
+		n->closing = 1;
+	}
+	return 0;
+}
+
+static void
+net_run(struct net *n, int idle_ms)
+{
+	int greeted = 0;
+
+	for (;;) {
+		if (!greeted && tls_handshake_done(n->tls)) {
+			preauth_init(&n->pa);
+			if (net_send(n, n->pa.out, n->pa.outlen) == -1)
+				return;
+			n->pa.outlen = 0;
+			greeted = 1;
+		}
+		if (greeted && !n->relay && !n->closing)
+			net_preauth(n);
+		if (n->relay && !n->closing && net_relay_up(n) == -1)
+			return;
+		if (n->closing && !n->close_sent) {
+			tls_close(n->tls);
+			n->close_sent = 1;
+		}
+		/* Once our last records are out, the client's close_notify is
+		 * not worth waiting for. */
+		if (n->close_sent && !(tls_events(n->tls) & POLLOUT))
+			return;
+		if (net_poll(n, idle_ms) == -1)
+			return;
+	}
+}
+
+void
+net_main(const struct config *cfg, const struct pop3_ids *ids,
+    const struct tls_chain *chain, struct pop3_client *cl, int monfd)
+{
+	static struct net n;
+
+	log_set_role("net");
+	if (fcntl(cl->fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(monfd, F_SETFL, O_NONBLOCK) == -1)
+		fatal("net: fcntl");
+	net_sandbox(cfg, ids);
+	memset(&n, 0, sizeof(n));
+	n.clientfd = cl->fd;
+	n.monfd = monfd;
+	if ((n.tls = tls_conn_new(cl->fd, chain, cl->keyfd)) == NULL)
+		_exit(1);
+	net_run(&n, (int)(cfg->pop3_idle_timeout * 1000));
+	if (tls_error(n.tls) != 0)
+		log_debug("net: %s: TLS error %d", cl->address,
+		    tls_error(n.tls));
+	tls_conn_free(n.tls);
+	explicit_bzero(&n, sizeof(n));
+	_exit(0);
+}

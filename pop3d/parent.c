@@ -1,0 +1,453 @@
+/*
+ * parent.c: pop3d's entry point and parent role.
+ *
+ * Runs as root for the daemon's life (or as the invoking user in
+ * development mode).  It reads the configuration and the certificate
+ * chain, binds the pop3s listeners, starts the keyholder by fork + exec
+ * (handing it the key file as a descriptor it never reads itself),
+ * accepts connections and forks one monitor for each.  SIGHUP reloads the
+ * certificate and key; a bad pair keeps the old one.  The parent never
+ * holds a secret, so per-connection processes may be plain forks of it.
+ * It trusts the configuration file and the files it names.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/daemon.h"
+#include "common/keyholder.h"
+#include "common/log.h"
+#include "common/netaddr.h"
+#include "common/privsep.h"
+#include "common/tls.h"
+#include "pop3d/pop3d.h"
+
+#define PARENT_MAX_CLIENTS	512
+#define PARENT_PER_ADDRESS	16
+
+static struct config	 cfg;
+static struct pop3_ids	 ids;
+static struct tls_chain	 chain;
+static int		 keyctl = -1;
+static pid_t		 keyholder;
+static int		 sigpipe[2];
+static const char	*conf_path = CONFIG_PATH_DEFAULT;
+
+static struct {
+	pid_t	pid;
+	char	address[64];
+} clients[PARENT_MAX_CLIENTS];
+static int nclients;
+
+static struct config_listen listeners[CONFIG_MAX_LISTEN];
+static int		 lfds[CONFIG_MAX_LISTEN];
+static int		 nlisten;
+
+static void __attribute__((noreturn))
+parent_usage(void)
+{
+	fprintf(stderr, "usage: pop3d [-dnv] [-f file]\n");
+	exit(2);
+}
+
+static void
+parent_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+
+	(void)write(sigpipe[1], &c, 1);
+	errno = saved;
+}
+
+/* parent_open_secret: open a key file, refusing one others may read. */
+static int
+parent_open_secret(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		log_warn("pop3d: %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 077) != 0) {
+		log_warnx("pop3d: %s: the private key must be a regular file "
+		    "readable by its owner only (chmod 600)", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* parent_load: read the chain, hand key and chain to the keyholder;
+ * only when it accepted them does the new chain replace the old. */
+static int
+parent_load(void)
+{
+	static struct tls_chain fresh;
+	char err[256];
+	int keyfd, certfd, rc;
+
+	if (tls_chain_load(cfg.tls_cert, &fresh, err, sizeof(err)) == -1) {
+		log_warnx("pop3d: %s: %s", cfg.tls_cert, err);
+		return -1;
+	}
+	if ((keyfd = parent_open_secret(cfg.tls_key)) == -1)
+		return -1;
+	if ((certfd = open(cfg.tls_cert, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("pop3d: %s", cfg.tls_cert);
+		close(keyfd);
+		return -1;
+	}
+	rc = keyholder_load(keyctl, keyfd, certfd, err, sizeof(err));
+	close(keyfd);
+	close(certfd);
+	if (rc == -1) {
+		log_warnx("pop3d: %s: %s", cfg.tls_key, err);
+		return -1;
+	}
+	chain = fresh;
+	return 0;
+}
+
+/* parent_keyholder: fork + exec this binary as the keyholder role, with
+ * its end of the control channel as descriptor 3. */
+static void
+parent_keyholder(const char *self, int debug)
+{
+	char *argv[] = { "pop3d", "-K", "-f", (char *)conf_path,
+	    debug ? "-d" : NULL, NULL };
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("pop3d: socketpair");
+	if ((keyholder = fork()) == -1)
+		fatal("pop3d: fork");
+	if (keyholder == 0) {
+		if (dup2(sp[1], 3) == -1)
+			fatal("keyholder: dup2");
+		execv(self, argv);
+		fatal("keyholder: exec %s", self);
+	}
+	close(sp[1]);
+	keyctl = sp[0];
+}
+
+static int
+parent_bind(const struct config_listen *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, on = 1, v6;
+
+	memset(&ss, 0, sizeof(ss));
+	v6 = strchr(l->address, ':') != NULL;
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(l->port);
+		inet_pton(AF_INET6, l->address, &s6->sin6_addr);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(l->port);
+		inet_pton(AF_INET, l->address, &s4->sin_addr);
+		len = sizeof(*s4);
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		fatal("pop3d: socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+	    sizeof(on)) == -1))
+		fatal("pop3d: setsockopt");
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
+		fatal("pop3d: bind %s port %u", l->address, l->port);
+	if (listen(fd, 128) == -1)
+		fatal("pop3d: listen");
+	return fd;
+}
+
+static void
+parent_reap(void)
+{
+	pid_t pid;
+	int status, i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == keyholder)
+			fatalx("pop3d: the keyholder died; shutting down");
+		for (i = 0; i < nclients; i++)
+			if (clients[i].pid == pid) {
+				clients[i] = clients[--nclients];
+				break;
+			}
+	}
+}
+
+/* parent_admit: may one more connection from address start? */
+static int
+parent_admit(const char *address)
+{
+	int i, same = 0;
+
+	if (nclients == PARENT_MAX_CLIENTS) {
+		log_warnx("pop3d: %d connections open; refusing %s",
+		    nclients, address);
+		return 0;
+	}
+	for (i = 0; i < nclients; i++)
+		same += strcmp(clients[i].address, address) == 0;
+	if (same >= PARENT_PER_ADDRESS) {
+		log_warnx("pop3d: %s has %d connections open; refusing",
+		    address, same);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+parent_address(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char text[INET6_ADDRSTRLEN] = "invalid";
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    text, sizeof(text));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, text,
+		    sizeof(text));
+	if (netaddr_normalize(text, out, len) == -1)
+		snprintf(out, len, "%s", text);
+}
+
+/* parent_child_setup: what a new monitor must not inherit. */
+static void
+parent_child_setup(void)
+{
+	struct sigaction sa;
+	int i;
+
+	for (i = 0; i < nlisten; i++)
+		close(lfds[i]);
+	close(sigpipe[0]);
+	close(sigpipe[1]);
+	close(keyctl);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+static void
+parent_accept(int lfd, unsigned port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct pop3_client cl;
+	pid_t pid;
+
+	memset(&cl, 0, sizeof(cl));
+	if ((cl.fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("pop3d: accept");
+		return;
+	}
+	parent_address(&ss, cl.address, sizeof(cl.address));
+	cl.port = port;
+	if (!parent_admit(cl.address) ||
+	    (cl.keyfd = keyholder_channel(keyctl)) == -1) {
+		close(cl.fd);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("pop3d: fork");
+	} else if (pid == 0) {
+		parent_child_setup();
+		monitor_main(&cfg, &ids, &chain, &cl);
+	} else {
+		clients[nclients].pid = pid;
+		snprintf(clients[nclients].address,
+		    sizeof(clients[nclients].address), "%s", cl.address);
+		nclients++;
+	}
+	close(cl.fd);
+	close(cl.keyfd);
+}
+
+static void
+parent_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pop3d: pipe");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = parent_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* parent_on_signal: 1 when the daemon should stop. */
+static int
+parent_on_signal(void)
+{
+	unsigned char c;
+	int stop = 0;
+
+	while (read(sigpipe[0], &c, 1) == 1) {
+		if (c == SIGCHLD)
+			parent_reap();
+		else if (c == SIGHUP) {
+			if (parent_load() == 0)
+				log_info("pop3d: certificate and key reloaded");
+			else
+				log_warnx("pop3d: reload failed; keeping the "
+				    "old certificate and key");
+		} else
+			stop = 1;
+	}
+	return stop;
+}
+
+static void
+parent_loop(void)
+{
+	struct pollfd pfd[CONFIG_MAX_LISTEN + 1];
+	int i;
+
+	for (;;) {
+		for (i = 0; i < nlisten; i++) {
+			pfd[i].fd = lfds[i];
+			pfd[i].events = POLLIN;
+		}
+		pfd[nlisten].fd = sigpipe[0];
+		pfd[nlisten].events = POLLIN;
+		if (poll(pfd, (nfds_t)nlisten + 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("pop3d: poll");
+		}
+		if ((pfd[nlisten].revents & POLLIN) && parent_on_signal())
+			break;
+		for (i = 0; i < nlisten; i++)
+			if (pfd[i].revents & POLLIN)
+				parent_accept(lfds[i], listeners[i].port);
+	}
+	for (i = 0; i < nclients; i++)
+		kill(clients[i].pid, SIGTERM);
+	close(keyctl);
+	log_info("pop3d: exiting");
+}
+
+/* parent_ids: look up the privsep users (not in development mode). */
+static void
+parent_ids(void)
+{
+	memset(&ids, 0xff, sizeof(ids));
+	if (privsep_is_dev())
+		return;
+	if (privsep_user(cfg.users[ROLE_NET], &ids.net_uid,
+	    &ids.net_gid) == -1 ||
+	    privsep_user(cfg.users[ROLE_MAIL], &ids.mail_uid,
+	    &ids.mail_gid) == -1 ||
+	    privsep_user(cfg.users[ROLE_KEYHOLDER], &ids.key_uid,
+	    &ids.key_gid) == -1)
+		exit(1);
+}
+
+static void
+parent_start(const char *self, int debug)
+{
+	int i, ready = -1;
+
+	nlisten = config_listeners(&cfg, LISTEN_POP3S, listeners,
+	    CONFIG_MAX_LISTEN);
+	for (i = 0; i < nlisten; i++)
+		lfds[i] = parent_bind(&listeners[i]);
+	if (!debug) {
+		log_init("pop3d", 0, 0);
+		log_set_target(1);
+		ready = daemon_detach();
+		daemon_pidfile(cfg.runtime_dir, "pop3d");
+	}
+	parent_signals();
+	parent_keyholder(self, debug);
+	if (parent_load() == -1)
+		fatalx("pop3d: cannot load the TLS certificate and key");
+	if (ready != -1)
+		daemon_ready(ready);
+	for (i = 0; i < nlisten; i++)
+		log_info("pop3d: listening on %s port %u",
+		    listeners[i].address, listeners[i].port);
+}
+
+int
+main(int argc, char *argv[])
+{
+	int ch, debug = 0, check = 0, verbose = 0, role_key = 0;
+	char self[4096];
+	ssize_t n;
+
+	while ((ch = getopt(argc, argv, "df:Knv")) != -1) {
+		switch (ch) {
+		case 'd': debug = 1; break;
+		case 'f': conf_path = optarg; break;
+		case 'K': role_key = 1; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		default: parent_usage();
+		}
+	}
+	if (optind != argc)
+		parent_usage();
+	log_init("pop3d", 1, verbose);
+	if (config_load(&cfg, conf_path) == -1)
+		exit(1);
+	if (check) {
+		printf("%s: configuration OK\n", conf_path);
+		exit(0);
+	}
+	if (!role_key && privsep_is_dev() && !debug)
+		fatalx("pop3d: not root: run as root, or with -d for "
+		    "development mode");
+	parent_ids();
+	if (role_key) {
+		log_init("pop3d", debug, verbose);
+		log_set_role("keyholder");
+		keyholder_main(3, cfg.empty_dir, (int)ids.key_uid,
+		    (int)ids.key_gid);
+	}
+	if (privsep_is_dev())
+		privsep_dev_warning("pop3d");
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		fatal("pop3d: readlink /proc/self/exe");
+	self[n] = '\0';
+	parent_start(self, debug);
+	parent_loop();
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * session.h: the POP3 TRANSACTION and UPDATE states (RFC 1939 sections 5
+ * and 6) over one plain stream descriptor.
+ *
+ * Runs in pop3d's mail process: chrooted into the user's Maildir as the
+ * mail uid, sandboxed, after authd accepted the login.  The descriptor is
+ * the socketpair to the net process, which relays the client's plaintext
+ * (TLS, the idle timeout and the AUTHORIZATION state are the net
+ * process's job).  It trusts the store for the mailbox contents and
+ * nothing the client sends: every line is bounded and parsed by parse.c,
+ * and errors in a row are counted.
+ */
+#ifndef POP3D_SESSION_H
+#define POP3D_SESSION_H
+
+#include "common/config.h"
+#include "common/store.h"
+
+/*
+ * session_run: the whole post-login dialogue on fd (blocking stream
+ * socket, owned by the caller, not closed here).  The caller has taken
+ * the maildrop lock and sent nothing yet: session_run does store_sync and
+ * store_list of "INBOX" and then sends the greeting itself, "+OK maildrop
+ * has N messages (M octets)", or "-ERR [SYS/TEMP] unable to open
+ * maildrop" when the store fails.  Doing it here means the count in the
+ * greeting is the one the session then serves.  New mail arriving during
+ * the session is not seen until the next one (RFC 1939 keeps message
+ * numbers fixed for a session).
+ *
+ * Deletions (DELE) are only marks until QUIT; then store_expunge removes
+ * them and "+OK" is sent only after it returned success.  EOF, an I/O
+ * error, or POP3_MAX_ERRORS errors in a row end the session with nothing
+ * deleted.  cfg may be NULL; nothing in it is used yet.
+ *
+ * Returns 0 after QUIT with every marked message durably removed; 1 when
+ * the client went away or was dropped for too many errors (nothing
+ * deleted); -1 on a store or I/O failure, logged (after a failed expunge
+ * some marked messages may be gone; the client was told "-ERR").
+ */
+int	session_run(int fd, struct store *s, const struct config *cfg);
+
+#endif

@@ -1,0 +1,323 @@
+"""Integration tests: pop3d over TLS with real clients (Python's poplib,
+a raw TLS socket for SASL, curl), against a real authd, on 127.0.0.1.
+
+Messages are put into the Maildir's new/ as any Maildir delivery agent
+does (smtpd does not exist yet); pop3d picks them up."""
+import os
+import poplib
+import pwd
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from conftest import ALICE, IS_ROOT, audit, last_login
+
+BOB = "bob@example.test"
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def deliver(p, user, text, name=None):
+    """Drop one message into user's Maildir new/ (LF line ends)."""
+    md = p.maildir(user)
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, sub), exist_ok=True)
+    deliver.n = getattr(deliver, "n", 0) + 1
+    name = name or "%d.M%dP%d.test" % (time.time(), deliver.n, os.getpid())
+    tmp = os.path.join(md, "tmp", name)
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, os.path.join(md, "new", name))
+    if IS_ROOT:
+        pw = pwd.getpwnam("_postern-mail")
+        for root, dirs, files in os.walk(os.path.join(p.dir, "mail")):
+            for x in dirs + files:
+                os.chown(os.path.join(root, x), pw.pw_uid, pw.pw_gid)
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+        os.chown(os.path.join(p.dir, "mail"), 0, 0)
+
+
+def message(i, body="hello"):
+    return ("From: sender@example.org\nTo: alice@example.test\n"
+            "Subject: message %d\n\n%s %d\n" % (i, body, i))
+
+
+def pop_user(p, user=ALICE):
+    """A pop3s user: pop3 granted (new users get imap,smtp only)."""
+    pw = p.add_user(user)
+    p.authctl("user", "services", user, "imap,pop3,smtp")
+    return pw
+
+
+def connect(p):
+    return poplib.POP3_SSL("127.0.0.1", p.pop3_port, context=tls_context(),
+                           timeout=30)
+
+
+@pytest.fixture
+def pop3(postern):
+    postern.start_pop3d()
+    yield postern
+    rc = postern.stop_pop3d()
+    log = postern.pop3_log()
+    assert rc == 0, "pop3d exited with %s: %s" % (rc, log)
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+
+
+def test_greeting_capa_and_login(pop3):
+    p = pop3
+    pw = pop_user(p)
+    c = connect(p)
+    assert c.getwelcome().startswith(b"+OK")
+    caps = c.capa()
+    for cap in ("TOP", "UIDL", "RESP-CODES", "USER", "SASL"):
+        assert cap in caps, caps
+    assert "PLAIN" in caps["SASL"]
+    assert "STLS" not in caps
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    assert c.stat() == (0, 0)
+    c.quit()
+    assert last_login(p)["reason"] == "password"
+    assert last_login(p)["service"] == "pop3"
+
+
+def test_stat_list_uidl_retr_top(pop3):
+    p = pop3
+    pw = pop_user(p)
+    texts = [message(1), message(2, body=".leading dot\n.\nend"),
+             "Subject: crlf\r\n\r\nline one\r\nline two\r\n"]
+    for t in texts:
+        deliver(p, ALICE, t)
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    n, size = c.stat()
+    assert n == 3
+    wire = [t.replace("\r\n", "\n").replace("\n", "\r\n") for t in texts]
+    assert size == sum(len(w) for w in wire)
+    resp, listing, _ = c.list()
+    assert [int(l.split()[1]) for l in listing] == [len(w) for w in wire]
+    resp, uidls, _ = c.uidl()
+    uids = [l.split()[1].decode() for l in uidls]
+    assert len(set(uids)) == 3 and all("." in u for u in uids), uids
+    for i, w in enumerate(wire, 1):
+        resp, lines, octets = c.retr(i)
+        # poplib undoes the dot-stuffing; lines come without CRLF.
+        assert b"\r\n".join(lines) + b"\r\n" == w.encode(), (i, lines)
+    resp, lines, _ = c.top(1, 0)
+    assert lines[-1] == b"" and b"Subject: message 1" in lines
+    assert b"hello 1" not in lines
+    c.quit()
+
+
+def test_dele_applies_at_quit_only(pop3):
+    p = pop3
+    pw = pop_user(p)
+    for i in range(3):
+        deliver(p, ALICE, message(i))
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    uids = [l.split()[1] for l in c.uidl()[1]]
+    c.dele(2)
+    with pytest.raises(poplib.error_proto):
+        c.retr(2)
+    c.rset()
+    c.dele(1)
+    c.quit()
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    assert c.stat()[0] == 2
+    assert [l.split()[1] for l in c.uidl()[1]] == uids[1:]
+    c.quit()
+
+
+def test_dropped_connection_deletes_nothing(pop3):
+    p = pop3
+    pw = pop_user(p)
+    for i in range(2):
+        deliver(p, ALICE, message(i))
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    c.dele(1)
+    c.dele(2)
+    c.sock.close()                 # no QUIT
+    time.sleep(0.3)
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    assert c.stat()[0] == 2
+    c.quit()
+
+
+def test_second_session_gets_in_use(pop3):
+    p = pop3
+    pw = pop_user(p)
+    c1 = connect(p)
+    c1.user(ALICE)
+    c1.pass_(pw)
+    c2 = connect(p)
+    c2.user(ALICE)
+    with pytest.raises(poplib.error_proto) as e:
+        c2.pass_(pw)
+    assert b"[IN-USE]" in e.value.args[0]
+    c1.quit()
+    c3 = connect(p)
+    c3.user(ALICE)
+    assert c3.pass_(pw).startswith(b"+OK")
+    c3.quit()
+
+
+def test_uidl_stable_across_sessions_and_reindex(pop3):
+    p = pop3
+    pw = pop_user(p)
+    for i in range(5):
+        deliver(p, ALICE, message(i))
+
+    def uidls():
+        c = connect(p)
+        c.user(ALICE)
+        c.pass_(pw)
+        u = [l.split()[1] for l in c.uidl()[1]]
+        c.quit()
+        return u
+    first = uidls()
+    assert uidls() == first
+    shutil.rmtree(os.path.join(p.maildir(ALICE), "index.lmdb"))
+    assert uidls() == first
+    deliver(p, ALICE, message(9))
+    after = uidls()
+    assert after[:5] == first and after[5] not in first
+
+
+def test_two_thousand_messages(pop3):
+    p = pop3
+    pw = pop_user(p)
+    md = p.maildir(ALICE)
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, sub), exist_ok=True)
+    for i in range(2000):
+        with open(os.path.join(md, "new", "1700000000.M%dP1.test" % i),
+                  "w") as f:
+            f.write(message(i))
+    deliver(p, ALICE, message(2000))     # fixes ownership as root
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    assert c.stat()[0] == 2001
+    assert len(c.uidl()[1]) == 2001
+    resp, lines, _ = c.retr(1500)
+    assert any(l.startswith(b"Subject: message ") for l in lines)
+    c.quit()
+
+
+def sasl_plain(p, authcid, pw, continuation=False):
+    """AUTH PLAIN over a raw TLS socket; returns the server's answer."""
+    import base64
+    raw = socket.create_connection(("127.0.0.1", p.pop3_port), 30)
+    s = tls_context().wrap_socket(raw)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"+OK")
+    token = base64.b64encode(b"\0" + authcid.encode() + b"\0" +
+                             pw.encode()).decode()
+    if continuation:
+        s.sendall(b"AUTH PLAIN\r\n")
+        assert f.readline().startswith(b"+ ")
+        s.sendall(token.encode() + b"\r\n")
+    else:
+        s.sendall(("AUTH PLAIN %s\r\n" % token).encode())
+    answer = f.readline()
+    s.sendall(b"QUIT\r\n")
+    f.readline()
+    s.close()
+    return answer
+
+
+def test_auth_plain(pop3):
+    p = pop3
+    pw = pop_user(p)
+    assert sasl_plain(p, ALICE, pw).startswith(b"+OK")
+    assert sasl_plain(p, ALICE, pw, continuation=True).startswith(b"+OK")
+    assert sasl_plain(p, ALICE, "wrong").startswith(b"-ERR [AUTH]")
+    assert last_login(p)["mech"] == "plain"
+
+
+def test_refusals_look_alike_and_audit_tells(pop3):
+    p = pop3
+    pw = pop_user(p)
+    imap_only = p.add_user(BOB)            # default services: no pop3
+    answers = []
+    for user, secret in ((ALICE, "wrong"), (BOB, imap_only),
+                         ("ghost@example.test", "x")):
+        c = connect(p)
+        c.user(user)
+        with pytest.raises(poplib.error_proto) as e:
+            c.pass_(secret)
+        answers.append(e.value.args[0])
+        c.close()
+    assert len(set(answers)) == 1, answers
+    assert answers[0].startswith(b"-ERR [AUTH]")
+    reasons = [r["reason"] for r in audit(p) if r["service"] == "pop3"]
+    assert reasons == ["wrong password", "service pop3 not allowed",
+                       "unknown user"], reasons
+    assert pw
+
+
+def test_app_password_scoped_to_imap_is_refused(pop3):
+    p = pop3
+    pop_user(p)
+    ap = p.authctl("apppass", "add", ALICE, "phone", "--services",
+                   "imap").stdout.strip().splitlines()[-1]
+    c = connect(p)
+    c.user(ALICE)
+    with pytest.raises(poplib.error_proto):
+        c.pass_(ap)
+    c.close()
+    assert last_login(p)["reason"] == \
+        "app password phone: service pop3 not allowed"
+
+
+def test_lockout_through_pop3(pop3):
+    p = pop3
+    pw = pop_user(p)
+    for _ in range(5):
+        c = connect(p)
+        c.user(ALICE)
+        with pytest.raises(poplib.error_proto):
+            c.pass_("wrong")
+        c.close()
+    c = connect(p)
+    c.user(ALICE)
+    with pytest.raises(poplib.error_proto) as e:
+        c.pass_(pw)
+    assert e.value.args[0].startswith(b"-ERR [SYS/TEMP]")
+    c.close()
+    assert last_login(p)["reason"] == "pair locked"
+
+
+def test_curl_reads_the_mailbox(pop3):
+    p = pop3
+    pw = pop_user(p)
+    deliver(p, ALICE, message(1, body="curl body"))
+    url = "pop3s://127.0.0.1:%d/" % p.pop3_port
+    out = subprocess.run(["curl", "-sS", "-k", "-u", "%s:%s" % (ALICE, pw),
+                          url], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "1", out.stdout
+    out = subprocess.run(["curl", "-sS", "-k", "-u", "%s:%s" % (ALICE, pw),
+                          url + "1"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "curl body 1" in out.stdout
