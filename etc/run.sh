@@ -15,9 +15,10 @@ run=$root/run
 conf=run/postern.conf
 authctl=authd/authctl
 authd=authd/authd
+pop3d=pop3d/pop3d
 demo=demo@example.test
 
-for p in "$authd" "$authctl"; do
+for p in "$authd" "$authctl" "$pop3d"; do
 	if [ ! -x "$p" ]; then
 		echo "run.sh: $p is missing; run make first" >&2
 		exit 1
@@ -39,6 +40,23 @@ empty "$run/empty"
 CONF
 	mv "$conf.tmp" "$conf"
 	echo "run.sh: wrote $conf"
+fi
+# Daemons added since run/ was made get their lines appended.
+if ! grep -q '^listen pop3s' "$conf"; then
+	cat >>"$conf" <<CONF
+tls certificate "$run/cert.pem"
+tls key "$run/key.pem"
+listen pop3s on 127.0.0.1 port 10995
+CONF
+fi
+if [ ! -e "$run/key.pem" ]; then
+	# A self-signed certificate for localhost, ECDSA P-256.
+	openssl req -x509 -nodes -days 365 -newkey ec \
+	    -pkeyopt ec_paramgen_curve:P-256 -subj /CN=localhost \
+	    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	    -keyout "$run/key.pem" -out "$run/cert.pem" 2>/dev/null
+	chmod 0600 "$run/key.pem"
+	echo "run.sh: wrote a self-signed certificate, $run/cert.pem"
 fi
 
 mkdir -p "$run/state" "$run/mail" "$run/spool" "$run/runtime" "$run/empty"
@@ -80,7 +98,30 @@ if ! "$authctl" -f "$conf" user show "$demo" >/dev/null 2>&1; then
 	echo
 fi
 
+"$authctl" -f "$conf" user services "$demo" imap,pop3,smtp >/dev/null
+
 echo "run.sh: to add a user:"
 echo "    $authctl -f $conf user add alice@example.test"
-echo "run.sh: starting authd in the foreground; Ctrl-C stops it"
-exec "$authd" -d -f "$conf"
+echo "run.sh: to read the demo mailbox over POP3 (TLS, self-signed):"
+echo "    curl -k -u $demo:${pw:-PASSWORD} pop3s://127.0.0.1:10995/"
+echo "run.sh: starting authd and pop3d in the foreground; Ctrl-C stops them"
+
+pids=
+stop() {
+	trap - INT TERM EXIT
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	wait
+}
+trap stop INT TERM EXIT
+"$authd" -d -f "$conf" &
+pids=$!
+# pop3d asks authd before every connection: give it a moment to bind.
+n=0
+while [ ! -S "$run/runtime/authd.sock" ] && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+"$pop3d" -d -f "$conf" &
+pids="$pids $!"
+wait

@@ -67,7 +67,9 @@ parent_signal(int sig)
 	unsigned char c = (unsigned char)sig;
 	int saved = errno;
 
-	(void)write(sigpipe[1], &c, 1);
+	/* A full pipe already holds a wake-up: nothing is lost. */
+	if (write(sigpipe[1], &c, 1) == -1)
+		c = 0;
 	errno = saved;
 }
 
@@ -312,26 +314,32 @@ parent_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* parent_on_signal: 1 when the daemon should stop. */
+/* parent_on_signal: 1 when the daemon should stop.  A stop wins over
+ * the children's deaths that the same signal to the process group
+ * caused (the keyholder's included). */
 static int
 parent_on_signal(void)
 {
 	unsigned char c;
-	int stop = 0;
+	int chld = 0, hup = 0, stop = 0;
 
 	while (read(sigpipe[0], &c, 1) == 1) {
-		if (c == SIGCHLD)
-			parent_reap();
-		else if (c == SIGHUP) {
-			if (parent_load() == 0)
-				log_info("pop3d: certificate and key reloaded");
-			else
-				log_warnx("pop3d: reload failed; keeping the "
-				    "old certificate and key");
-		} else
-			stop = 1;
+		chld |= c == SIGCHLD;
+		hup |= c == SIGHUP;
+		stop |= c == SIGTERM || c == SIGINT;
 	}
-	return stop;
+	if (stop)
+		return 1;
+	if (chld)
+		parent_reap();
+	if (hup) {
+		if (parent_load() == 0)
+			log_info("pop3d: certificate and key reloaded");
+		else
+			log_warnx("pop3d: reload failed; keeping the old "
+			    "certificate and key");
+	}
+	return 0;
 }
 
 static void
