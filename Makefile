@@ -137,22 +137,25 @@ run: deps-build all
 
 # ---- install -----------------------------------------------------------
 
-MANPAGES = man/authd.8 man/authctl.8 man/postern.conf.5 man/postern.7
+MANPAGES = man/authd.8 man/authctl.8 man/pop3d.8 man/postern.conf.5 man/postern.7
+UNITS    = postern-authd.service postern-pop3d.service
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)
 	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
-	install -m 0644 man/authd.8 man/authctl.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/authd.8 man/authctl.8 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(SYSTEMDDIR)
 	test -e $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf || \
 	    install -m 0644 etc/postern.conf $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf
-	sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
-	    -e 's|/etc/postern|$(SYSCONFDIR)/postern|g' \
-	    etc/postern-authd.service > $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service.tmp
-	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service.tmp
-	mv $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service.tmp $(DESTDIR)$(SYSTEMDDIR)/postern-authd.service
+	for u in $(UNITS); do \
+	    sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	        -e 's|/etc/postern|$(SYSCONFDIR)/postern|g' \
+	        etc/$$u > $(DESTDIR)$(SYSTEMDDIR)/$$u.tmp && \
+	    chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$u.tmp && \
+	    mv $(DESTDIR)$(SYSTEMDDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDDIR)/$$u || exit 1; \
+	done
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANPAGES)
