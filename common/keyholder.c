@@ -40,12 +40,15 @@
 
 struct kh_chan {
 	int		fd;
+	int		slot;	/* the key current when the channel opened */
 	size_t		len;
 	uint8_t		buf[KH_REQ_MAX];
 };
 
 /* Two key slots: a load parses into the unused one, so a failed load
- * leaves the current key alone. */
+ * leaves the current key alone.  Each channel signs with the key that was
+ * current when it opened (its net process sends the chain of that time),
+ * so the previous key lives on until its last channel closes. */
 static struct tls_key	kh_keys[2];
 static int		kh_cur = -1;
 static struct tls_chain	kh_chain;
@@ -157,16 +160,18 @@ kh_hash(uint32_t id, const unsigned char **oid)
 
 /* kh_sign: the signature of hash into sig (KH_SIG_MAX bytes), or 0. */
 static size_t
-kh_sign(uint32_t id, const uint8_t *hash, size_t len, unsigned char *sig)
+kh_sign(int slot, uint32_t id, const uint8_t *hash, size_t len,
+    unsigned char *sig)
 {
 	const struct tls_key *k;
 	const br_hash_class *hc;
 	const unsigned char *oid;
 
-	if (kh_cur == -1 || (hc = kh_hash(id, &oid)) == NULL ||
+	if (slot < 0 || slot > 1 || kh_keys[slot].type == 0 ||
+	    (hc = kh_hash(id, &oid)) == NULL ||
 	    len != ((hc->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK))
 		return 0;
-	k = &kh_keys[kh_cur];
+	k = &kh_keys[slot];
 	if (k->type == BR_KEYTYPE_RSA) {
 		if (br_rsa_pkcs1_sign_get_default()(oid, hash, len, &k->rsa,
 		    sig) != 1)
@@ -195,7 +200,7 @@ kh_sign_req(struct kh_chan *c, const uint8_t *buf, size_t len)
 		    "channel");
 		return -1;
 	}
-	siglen = kh_sign(id, hash, hashlen, sig);
+	siglen = kh_sign(c->slot, id, hash, hashlen, sig);
 	frame_init(&kh_ans, MSG_KEY_SIGN);
 	frame_add_u32(&kh_ans, siglen == 0);
 	frame_add_bytes(&kh_ans, sig, siglen);
@@ -206,12 +211,42 @@ kh_sign_req(struct kh_chan *c, const uint8_t *buf, size_t len)
 	return kh_send(c->fd, &kh_ans, MSG_DONTWAIT);
 }
 
+/* kh_forget_old: wipe the previous key once no channel uses it. */
+static void
+kh_forget_old(void)
+{
+	int old = kh_cur == 0 ? 1 : 0;
+	size_t i;
+
+	if (kh_cur == -1 || kh_keys[old].type == 0)
+		return;
+	for (i = 0; i < kh_nchans; i++)
+		if (kh_chans[i].slot == old)
+			return;
+	tls_key_wipe(&kh_keys[old]);
+}
+
 static void
 kh_chan_close(size_t i)
 {
 	if (close(kh_chans[i].fd) == -1)
 		log_warn("keyholder: close");
 	kh_chans[i] = kh_chans[--kh_nchans];
+	kh_forget_old();
+}
+
+/* kh_chan_close_slot: close the channels still on the key two loads
+ * ago, whose slot the next load needs (their handshakes fail). */
+static void
+kh_chan_close_slot(int slot)
+{
+	size_t i;
+
+	for (i = 0; i < kh_nchans; i++)
+		if (kh_chans[i].slot == slot)
+			kh_chan_close(i--);
+	if (kh_keys[slot].type != 0)
+		tls_key_wipe(&kh_keys[slot]);
 }
 
 /* kh_chan_read: read from channel i; -1 when it must be closed. */
@@ -263,6 +298,7 @@ kh_load(int keyfd, int certfd, char *err, size_t errlen)
 	size_t len = 0;
 	int rc;
 
+	kh_chan_close_slot(next);
 	rc = kh_read_file(keyfd, err, errlen, &len);
 	if (rc == 0)
 		rc = tls_key_parse(kh_pem, len, &kh_keys[next], err, errlen);
@@ -278,9 +314,8 @@ kh_load(int keyfd, int certfd, char *err, size_t errlen)
 		tls_key_wipe(&kh_keys[next]);
 		return -1;
 	}
-	if (kh_cur != -1)
-		tls_key_wipe(&kh_keys[kh_cur]);
 	kh_cur = next;
+	kh_forget_old();
 	return 0;
 }
 
@@ -328,6 +363,7 @@ kh_ctl_channel(void)
 		return;
 	}
 	kh_chans[kh_nchans].fd = fd;
+	kh_chans[kh_nchans].slot = kh_cur;
 	kh_chans[kh_nchans].len = 0;
 	kh_nchans++;
 }

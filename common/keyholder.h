@@ -18,7 +18,10 @@
  *    certificate's public key, and answers MSG_KEY_LOAD with status 0 or
  *    1 and a reason.  A failed load keeps the old key.  MSG_KEY_CHANNEL
  *    carries (SCM_RIGHTS) one end of a new socketpair for one net
- *    process; no answer.
+ *    process; no answer.  A channel signs with the key that was current
+ *    when it was made, since its net process sends the chain of that
+ *    time: a handshake that spans a reload still verifies.  The previous
+ *    key is wiped when its last channel closes, or at the next load.
  *  - sign (net process <-> keyholder, one per connection):
  *    MSG_KEY_SIGN req: u32 hash id (br_sha256_ID, ...), bytes hash
  *                 ans: u32 status (0 ok), bytes signature

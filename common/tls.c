@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bearssl.h>
 
@@ -385,4 +386,12 @@ uint16_t
 tls_suite(struct tls_conn *t)
 {
 	return t->sc.eng.session.cipher_suite;
+}
+
+void
+tls_drop_signer(struct tls_conn *t)
+{
+	if (t->keyfd != -1 && close(t->keyfd) == -1)
+		log_warn("tls_drop_signer: close");
+	t->keyfd = -1;
 }

@@ -106,6 +106,14 @@ unsigned char *tls_write_buf(struct tls_conn *t, size_t *len);
 void	tls_write_ack(struct tls_conn *t, size_t n);
 void	tls_flush(struct tls_conn *t);
 
+/*
+ * tls_drop_signer: close the keyholder channel (tls_conn_new's keyfd).
+ * Call it once the handshake is done: renegotiation is off, so nothing
+ * needs a signature any more, and a compromised session then cannot have
+ * arbitrary hashes signed with the server key.
+ */
+void	tls_drop_signer(struct tls_conn *t);
+
 /* tls_close: send close_notify (tls_io then flushes it). */
 void	tls_close(struct tls_conn *t);
 

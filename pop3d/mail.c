@@ -103,7 +103,8 @@ mail_sandbox(const struct pop3_ids *ids, const char *maildir)
 	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
 }
 
-/* mail_lock: the exclusive maildrop lock; 0, or -1 when in use. */
+/* mail_lock: the exclusive maildrop lock: its descriptor, or -1 when
+ * the maildrop is in use. */
 static int
 mail_lock(void)
 {
@@ -114,9 +115,11 @@ mail_lock(void)
 		log_warn("mail: %s", MAIL_LOCK);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
 		return -1;
-	return 0;		/* held until the process exits */
+	}
+	return fd;
 }
 
 static void
@@ -134,12 +137,12 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 {
 	struct store *s;
 	char err[256];
-	int status;
+	int status, lockfd;
 
 	log_set_role("mail");
 	mail_mkdirs(cfg, ids, maildir);
 	mail_sandbox(ids, maildir);
-	if (mail_lock() == -1) {
+	if ((lockfd = mail_lock()) == -1) {
 		mail_say(fd, "-ERR [IN-USE] maildrop already locked by "
 		    "another session\r\n");
 		_exit(0);
@@ -149,7 +152,7 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 		mail_say(fd, "-ERR [SYS/TEMP] mailbox unavailable\r\n");
 		_exit(1);
 	}
-	session_run(fd, s, cfg);
+	session_run(fd, s, cfg, lockfd);
 	store_close(s);
 	close(fd);
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)

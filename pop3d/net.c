@@ -276,6 +276,7 @@ net_run(struct net *n, int idle_ms)
 
 	for (;;) {
 		if (!greeted && tls_handshake_done(n->tls)) {
+			tls_drop_signer(n->tls);
 			preauth_init(&n->pa);
 			if (net_send(n, n->pa.out, n->pa.outlen) == -1)
 				return;

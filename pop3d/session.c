@@ -33,6 +33,7 @@ struct session {
 	int			 ioerr;		/* writing to the client failed */
 	int			 done;		/* stop reading */
 	int			 result;	/* session_run's, once done */
+	int			 lockfd;	/* the maildrop lock, or -1 */
 	struct pop3_line	 in;
 	char			 out[SESSION_OUT_MAX];
 	size_t			 outlen;
@@ -415,6 +416,12 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 		ss->result = 0;
 	}
 	free(uids);
+	/* The update is on disk: let the next session in before the reply,
+	 * so a client that reconnects at once finds the maildrop free. */
+	if (ss->lockfd != -1) {
+		close(ss->lockfd);
+		ss->lockfd = -1;
+	}
 	return 0;
 }
 
@@ -519,7 +526,7 @@ session_open(struct session *ss)
 }
 
 int
-session_run(int fd, struct store *s, const struct config *cfg)
+session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 {
 	struct session *ss;
 	unsigned long long octets;
@@ -532,6 +539,7 @@ session_run(int fd, struct store *s, const struct config *cfg)
 	}
 	ss->fd = fd;
 	ss->store = s;
+	ss->lockfd = lockfd;
 	pop3_line_init(&ss->in, POP3_LINE_MAX);
 	if (session_open(ss) == -1) {
 		session_printf(ss, "-ERR [SYS/TEMP] unable to open maildrop\r\n");

@@ -36,7 +36,11 @@
  * the client went away or was dropped for too many errors (nothing
  * deleted); -1 on a store or I/O failure, logged (after a failed expunge
  * some marked messages may be gone; the client was told "-ERR").
+ * lockfd, if not -1, is the descriptor holding the maildrop lock: QUIT
+ * closes it once the update is on disk, before replying, so the client
+ * may log in again at once.
  */
-int	session_run(int fd, struct store *s, const struct config *cfg);
+int	session_run(int fd, struct store *s, const struct config *cfg,
+	    int lockfd);
 
 #endif

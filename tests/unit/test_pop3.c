@@ -607,7 +607,7 @@ session_child(int fd)
 		printf("# store_open: %s\n", err);
 		_exit(3);
 	}
-	rc = session_run(fd, s, NULL);
+	rc = session_run(fd, s, NULL, -1);
 	store_close(s);
 	_exit(rc == -1 ? 2 : rc);
 }

@@ -406,17 +406,23 @@ keyholder_start(int *ctl)
 	return pid;
 }
 
-static void
-test_sign_ec(int ctl, int ch)
+/* test_sign_ec: ch0 was opened before any key was loaded; returns a
+ * channel opened after the EC key was. */
+static int
+test_sign_ec(int ctl, int ch0)
 {
 	unsigned char h256[32], h384[48], sig[512];
 	size_t n;
+	int ch;
 
 	hash_of("postern", h256, h384);
-	CHECK_INT_EQ(keyholder_sign(ch, br_sha256_ID, h256, 32, sig,
+	CHECK_INT_EQ(keyholder_sign(ch0, br_sha256_ID, h256, 32, sig,
 	    sizeof(sig)), 0, "no key loaded: no signature");
 	CHECK_INT_EQ(load(ctl, pem_ec_sec1, pem_ec_cert), 0, "EC key loads");
 	CHECK_STR_EQ(err, "", "no reason on success");
+	CHECK_INT_EQ(keyholder_sign(ch0, br_sha256_ID, h256, 32, sig,
+	    sizeof(sig)), 0, "a channel opened before the load keeps no key");
+	CHECK_TRUE((ch = keyholder_channel(ctl)) >= 0, "new sign channel");
 	n = keyholder_sign(ch, br_sha256_ID, h256, 32, sig, sizeof(sig));
 	CHECK_TRUE(n > 0, "EC SHA-256 signature made");
 	CHECK_TRUE(verify(pem_ec_cert, br_sha256_ID, h256, 32, sig, n),
@@ -433,6 +439,7 @@ test_sign_ec(int ctl, int ch)
 	    sizeof(sig)), 0, "wrong hash length refused");
 	CHECK_INT_EQ(keyholder_sign(ch, br_sha256_ID, h256, 32, sig, 8), 0,
 	    "signature larger than the caller's buffer refused");
+	return ch;
 }
 
 static void
@@ -454,6 +461,11 @@ test_load_errors(int ctl, int ch)
 	CHECK_TRUE(verify(pem_ec_cert, br_sha256_ID, h256, 32, sig, n),
 	    "failed loads keep the old key");
 	CHECK_INT_EQ(load(ctl, pem_rsa_p1, pem_rsa_cert), 0, "RSA key loads");
+	/* A channel keeps the key of its handshake's certificate. */
+	n = keyholder_sign(ch, br_sha256_ID, h256, 32, sig, sizeof(sig));
+	CHECK_TRUE(verify(pem_ec_cert, br_sha256_ID, h256, 32, sig, n),
+	    "an open channel still signs with the key before the reload");
+	CHECK_TRUE((ch = keyholder_channel(ctl)) >= 0, "new sign channel");
 	n = keyholder_sign(ch, br_sha256_ID, h256, 32, sig, sizeof(sig));
 	CHECK_INT_EQ(n, 256, "RSA-2048 signature is 256 bytes");
 	CHECK_TRUE(verify(pem_rsa_cert, br_sha256_ID, h256, 32, sig, n),
@@ -493,7 +505,7 @@ test_keyholder(void)
 	signal(SIGPIPE, SIG_IGN);
 	CHECK_TRUE((pid = keyholder_start(&ctl)) > 0, "keyholder forked");
 	CHECK_TRUE((ch = keyholder_channel(ctl)) >= 0, "sign channel made");
-	test_sign_ec(ctl, ch);
+	ch = test_sign_ec(ctl, ch);
 	test_load_errors(ctl, ch);
 	test_bad_channel(ctl);
 	close(ch);

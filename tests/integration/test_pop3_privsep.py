@@ -1,0 +1,353 @@
+"""Integration tests: pop3d's privilege separation (DESIGN 3), checked
+from outside through /proc, /proc/PID/mem and gdb, as root only.
+
+The process tree of pop3d -d started by the fixture:
+
+    parent (p.pop3.pid, root)
+     |- keyholder            exec'd with -K; _postern-key, chroot empty
+     `- monitor (root)       one per connection; after login it becomes
+         |                   the mail process (_postern-mail, chroot Maildir)
+         `- net              _postern, chroot empty, seccomp
+"""
+import os
+import pwd
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import ALICE, IS_ROOT, POP3D, last_login
+from test_pop3 import connect, deliver, message, pop3, pop_user  # noqa: F401
+
+pytestmark = pytest.mark.skipif(
+    not IS_ROOT, reason="pop3d separates privileges only when started as "
+    "root (development mode otherwise)")
+
+BOB = "bob@example.test"
+
+
+# --- /proc helpers --------------------------------------------------------------
+
+def status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def children(pid):
+    """PIDs whose PPid is pid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if int(status(int(d))["PPid"]) == pid:
+                out.append(int(d))
+        except (OSError, KeyError, ValueError):
+            continue
+    return sorted(out)
+
+
+def cmdline(pid):
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        return [a.decode() for a in f.read().split(b"\0") if a]
+
+
+def alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        return status(pid)["State"][0] != "Z"
+    except (OSError, KeyError):
+        return False
+
+
+def wait_until(cond, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def keyholder_pid(p):
+    ks = [k for k in children(p.pop3.pid) if "-K" in cmdline(k)]
+    assert len(ks) == 1, ks
+    return ks[0]
+
+
+def session_pids(p):
+    """(monitor or mail pid, net pid) of the one open session."""
+    def one():
+        mons = [k for k in children(p.pop3.pid) if alive(k) and
+                "-K" not in cmdline(k)]
+        if len(mons) != 1:
+            return None
+        nets = [n for n in children(mons[0]) if alive(n)]
+        return (mons[0], nets[0]) if len(nets) == 1 else None
+    assert wait_until(lambda: one() is not None), \
+        "not exactly one monitor with one net child: %s" % \
+        [(k, children(k)) for k in children(p.pop3.pid)]
+    return one()
+
+
+def ids(name):
+    pw = pwd.getpwnam(name)
+    return pw.pw_uid, pw.pw_gid
+
+
+def root_of(pid):
+    return os.readlink("/proc/%d/root" % pid)
+
+
+def assert_sandboxed(pid, user, root, what):
+    uid, gid = ids(user)
+    st = status(pid)
+    assert uid != 0
+    assert st["Uid"].split() == [str(uid)] * 4, (what, st["Uid"])
+    assert st["Gid"].split() == [str(gid)] * 4, (what, st["Gid"])
+    assert st["Groups"].split() in ([], [str(gid)]), (what, st["Groups"])
+    assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0, \
+        (what, st["CapEff"], st["CapPrm"])
+    assert st["Seccomp"] == "2", (what, st["Seccomp"])
+    assert st["NoNewPrivs"] == "1", (what, st["NoNewPrivs"])
+    assert root_of(pid) == os.path.realpath(root), (what, root_of(pid))
+    assert os.readlink("/proc/%d/cwd" % pid) == os.path.realpath(root), what
+
+
+# --- memory scanning ---------------------------------------------------------
+
+def private_scalar(p):
+    """The EC private scalar of p.dir/key.pem, as bytes."""
+    out = subprocess.run(["openssl", "pkey", "-in",
+                          os.path.join(p.dir, "key.pem"), "-text",
+                          "-noout"], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    m = re.search(r"^priv:\n((?:\s+[0-9a-f:]+\n)+)", out, re.M)
+    assert m, out
+    raw = bytes.fromhex(re.sub(r"[\s:]", "", m.group(1)))
+    if len(raw) == 33 and raw[0] == 0:
+        raw = raw[1:]
+    assert len(raw) == 32, raw.hex()
+    # BearSSL may keep the scalar without leading zero bytes.
+    needle = raw.lstrip(b"\0")
+    assert len(needle) >= 28, raw.hex()
+    return needle
+
+
+def memory(pid):
+    """Every readable mapping of pid (root reads /proc/PID/mem even of a
+    non-dumpable process); returns (bytes, number of bytes read)."""
+    chunks = []
+    with open("/proc/%d/maps" % pid) as f:
+        maps = f.read().splitlines()
+    with open("/proc/%d/mem" % pid, "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1]:
+                continue
+            if len(fields) > 5 and fields[5] in ("[vvar]", "[vvar_vclock]",
+                                                 "[vsyscall]"):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                chunks.append(mem.read(end - start))
+            except OSError:
+                continue
+    data = b"".join(chunks)
+    return data, len(data)
+
+
+def contains(pid, needle):
+    data, n = memory(pid)
+    assert n > 100 * 1024, "read only %d bytes of pid %d" % (n, pid)
+    return needle in data
+
+
+# --- gdb ---------------------------------------------------------------------
+
+def gdb_forbidden_syscall(pid):
+    """Makes pid call socket(AF_INET, SOCK_STREAM, 0) from gdb."""
+    r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
+                        "-ex", "call (long)syscall(41, 2, 1, 0)"],
+                       capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    return r.stdout + r.stderr
+
+
+# --- tests ---------------------------------------------------------------------
+
+def test_keyholder_is_sandboxed(pop3):
+    p = pop3
+    kh = keyholder_pid(p)
+    assert os.path.realpath("/proc/%d/exe" % kh) == os.path.realpath(POP3D)
+    assert_sandboxed(kh, "_postern-key", os.path.join(p.dir, "empty"),
+                     "keyholder")
+    # The parent itself stays root and unsandboxed (it binds, forks,
+    # reloads), but holds no secret (see the memory test).
+    st = status(p.pop3.pid)
+    assert st["Uid"].split()[1] == "0" and st["Seccomp"] == "0", st
+
+
+def test_net_before_and_after_login_mail_after(pop3):
+    p = pop3
+    pw = pop_user(p)
+    deliver(p, ALICE, message(1))
+    c = connect(p)
+    mon, net = session_pids(p)
+    empty = os.path.join(p.dir, "empty")
+    # Logged out: the monitor is root, the net child is sandboxed.
+    assert_sandboxed(net, "_postern", empty, "net before login")
+    st = status(mon)
+    assert st["Uid"].split() == ["0"] * 4, st["Uid"]
+    assert st["Seccomp"] == "0", st["Seccomp"]
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    # Logged in: the same two processes; the monitor became mail.
+    assert session_pids(p) == (mon, net)
+    assert_sandboxed(net, "_postern", empty, "net after login")
+    assert_sandboxed(mon, "_postern-mail", p.maildir(ALICE), "mail")
+    assert c.stat()[0] == 1
+    c.quit()
+    assert wait_until(lambda: not alive(mon) and not alive(net)), \
+        (status(mon) if alive(mon) else None)
+
+
+def test_two_users_get_their_own_mail_roots(pop3):
+    p = pop3
+    pw_a = pop_user(p)
+    pw_b = pop_user(p, BOB)
+    ca = connect(p)
+    ca.user(ALICE)
+    ca.pass_(pw_a)
+    mon_a, _ = session_pids(p)
+    cb = connect(p)
+    cb.user(BOB)
+    cb.pass_(pw_b)
+    mons = [k for k in children(p.pop3.pid) if alive(k) and
+            "-K" not in cmdline(k)]
+    assert len(mons) == 2 and mon_a in mons, mons
+    mon_b = [m for m in mons if m != mon_a][0]
+    assert root_of(mon_a) == os.path.realpath(p.maildir(ALICE))
+    assert root_of(mon_b) == os.path.realpath(p.maildir(BOB))
+    ca.quit()
+    cb.quit()
+
+
+def test_private_key_only_in_the_keyholder(pop3):
+    p = pop3
+    pw = pop_user(p)
+    scalar = private_scalar(p)
+    kh = keyholder_pid(p)
+    # Positive control: the scan finds the scalar where it must be.
+    assert contains(kh, scalar), "scan did not find the key in the keyholder"
+    c = connect(p)                 # the handshake signed through the keyholder
+    mon, net = session_pids(p)
+    assert not contains(net, scalar), "private key in the net process"
+    assert not contains(mon, scalar), "private key in the monitor"
+    assert not contains(p.pop3.pid, scalar), "private key in the parent"
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    assert session_pids(p) == (mon, net)
+    assert not contains(net, scalar), "private key in the net process " \
+        "after login"
+    assert not contains(mon, scalar), "private key in the mail process"
+    c.quit()
+
+
+def test_forbidden_syscall_kills_net_not_the_server(pop3):
+    p = pop3
+    pw = pop_user(p)
+    deliver(p, ALICE, message(1))
+    c = connect(p)
+    mon, net = session_pids(p)
+    out = gdb_forbidden_syscall(net)
+    assert "SIGSYS" in out, out
+    assert wait_until(lambda: not alive(net)), "net survived: %s" % out
+    # The client's connection is gone with it ...
+    with pytest.raises(Exception):
+        c.user(ALICE)
+        c.pass_(pw)
+    c.close()
+    # ... and so is its monitor, which saw the net child hang up.
+    assert wait_until(lambda: not alive(mon))
+    # The server itself goes on.
+    assert p.pop3.poll() is None
+    assert alive(keyholder_pid(p))
+    c = connect(p)
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    assert c.stat()[0] == 1
+    c.quit()
+    assert last_login(p)["result"] == "ok"
+
+
+def test_forbidden_syscall_kills_mail_and_deletes_nothing(pop3):
+    p = pop3
+    pw = pop_user(p)
+    for i in range(2):
+        deliver(p, ALICE, message(i))
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    c.dele(1)
+    mail, net = session_pids(p)
+    assert status(mail)["Uid"].split()[0] == str(ids("_postern-mail")[0])
+    out = gdb_forbidden_syscall(mail)
+    assert "SIGSYS" in out, out
+    assert wait_until(lambda: not alive(mail)), "mail survived: %s" % out
+    assert wait_until(lambda: not alive(net)), "net outlived its mail role"
+    with pytest.raises(Exception):
+        c.stat()
+    c.close()
+    assert p.pop3.poll() is None
+    # The lock died with the process; the DELE was never applied.
+    c = connect(p)
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    assert c.stat()[0] == 2
+    c.quit()
+
+
+def fds(pid):
+    """{fd: readlink target} of pid."""
+    d = "/proc/%d/fd" % pid
+    out = {}
+    for fd in os.listdir(d):
+        try:
+            out[int(fd)] = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+    return out
+
+
+def test_session_processes_inherit_no_parent_descriptor(pop3):
+    """The net and mail processes hold only their own sockets: not the
+    listening socket, the keyholder control channel or the signal pipe
+    of the parent (parent_child_setup), and no authd connection."""
+    p = pop3
+    pw = pop_user(p)
+    parent = {t for t in fds(p.pop3.pid).values()
+              if t.startswith(("socket:", "pipe:"))}
+    parent -= set(fds(p.pop3.pid)[i] for i in (0, 1, 2)
+                  if i in fds(p.pop3.pid))
+    assert len(parent) >= 3, parent      # listener, sigpipe, keyctl
+    c = connect(p)
+    mon, net = session_pids(p)
+
+    def check(pid, what, nsockets):
+        got = fds(pid)
+        assert not parent & set(got.values()), (what, got, parent)
+        socks = [t for fd, t in got.items() if fd > 2 and
+                 t.startswith("socket:")]
+        assert len(socks) == nsockets, (what, got)
+    # net: client and monitor; the keyholder channel is closed once the
+    # handshake is done (tls_drop_signer).
+    check(net, "net", 2)
+    check(mon, "monitor", 1)
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    check(net, "net after login", 2)
+    check(mon, "mail", 1)
+    c.quit()
