@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -264,6 +265,7 @@ parent_accept(int lfd, unsigned port)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct pop3_client cl;
+	int one = 1;
 	pid_t pid;
 
 	memset(&cl, 0, sizeof(cl));
@@ -274,6 +276,11 @@ parent_accept(int lfd, unsigned port)
 			log_warn("pop3d: accept");
 		return;
 	}
+	/* Responses are whole TLS records flushed on purpose: Nagle would
+	 * hold the handshake's last flight for the client's delayed ACK. */
+	if (setsockopt(cl.fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_warn("pop3d: TCP_NODELAY");
 	parent_address(&ss, cl.address, sizeof(cl.address));
 	cl.port = port;
 	if (!parent_admit(cl.address) ||

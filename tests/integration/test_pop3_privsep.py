@@ -150,6 +150,10 @@ def memory(pid):
                                                  "[vsyscall]"):
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
+            # AddressSanitizer reserves terabytes of shadow memory; no
+            # heap, stack or data mapping of ours comes near 1 GiB.
+            if end - start > 1 << 30:
+                continue
             try:
                 mem.seek(start)
                 chunks.append(mem.read(end - start))

@@ -14,6 +14,8 @@
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -133,7 +135,7 @@ echo_child_setup(void)
 static void
 echo_accept(int lfd, int ctlfd)
 {
-	int fd, keyfd;
+	int fd, keyfd, one = 1;
 	pid_t pid;
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
@@ -141,6 +143,10 @@ echo_accept(int lfd, int ctlfd)
 			log_warn("tls_echo: accept");
 		return;
 	}
+	/* as pop3d does: records are flushed on purpose, Nagle would delay
+	 * the handshake's last flight */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_warn("tls_echo: TCP_NODELAY");
 	if ((keyfd = keyholder_channel(ctlfd)) == -1) {
 		close(fd);
 		return;
