@@ -621,6 +621,20 @@ store_cur_close(int ffd, int curfd)
 }
 
 int
+store_msg_get(struct store *s, const char *folder, uint32_t uid,
+    struct store_msg *m)
+{
+	char key[STORE_FOLDER_MAX];
+	int rc;
+
+	if (store_key("store_msg_get", folder, key, sizeof(key)) == -1)
+		return -1;
+	if ((rc = store_index_msg_get(s->idx, key, uid, m)) == 1)
+		errno = ENOENT;
+	return rc == 0 ? 0 : -1;
+}
+
+int
 store_msg_open(struct store *s, const char *folder,
     const struct store_msg *m)
 {

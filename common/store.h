@@ -105,6 +105,12 @@ int	store_sync(struct store *s, const char *folder,
 int	store_list(struct store *s, const char *folder,
 	    struct store_msg **msgs, size_t *n);
 
+/* store_msg_get: the index entry of one message, for a caller that keeps
+ * only UIDs (the listing costs ~300 bytes a message).  Returns 0, or -1
+ * (errno ENOENT when no such UID is indexed). */
+int	store_msg_get(struct store *s, const char *folder, uint32_t uid,
+	    struct store_msg *m);
+
 /* store_msg_open: an O_RDONLY descriptor of the message's file, or -1
  * (errno ENOENT when another session expunged it). */
 int	store_msg_open(struct store *s, const char *folder,

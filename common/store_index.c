@@ -8,6 +8,7 @@
  * index.lmdb/ and its two files are checked with fstatat(NOFOLLOW) first.
  */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -154,6 +155,7 @@ idx_walk_dbi(MDB_txn *txn, MDB_dbi dbi)
 static int
 idx_walk(struct store_index *idx)
 {
+	MDB_envinfo info;
 	MDB_txn *txn;
 	int rc;
 
@@ -164,6 +166,11 @@ idx_walk(struct store_index *idx)
 	    (rc = idx_walk_dbi(txn, idx->folders)) == 0)
 		rc = idx_walk_dbi(txn, idx->msgs);
 	mdb_txn_abort(txn);
+	/* The walk mapped every page into this process; a long-lived
+	 * session needs few of them again (they reload on access). */
+	if (rc == 0 && mdb_env_info(idx->env, &info) == 0 &&
+	    info.me_mapaddr != NULL)
+		(void)madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
 	return rc;
 }
 

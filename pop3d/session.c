@@ -22,11 +22,19 @@
 #define SESSION_OUT_MAX	16384
 #define SESSION_IN_MAX	4096
 
+/* What a session keeps of each message: a POP3 session may serve
+ * thousands, and the store's full entries (file names) are fetched only
+ * for the one being sent. */
+struct session_msg {
+	uint32_t	uid;
+	uint64_t	size;
+};
+
 struct session {
 	int			 fd;
 	struct store		*store;
 	struct store_folder	 info;
-	struct store_msg	*msgs;
+	struct session_msg	*msgs;
 	size_t			 nmsgs;
 	uint8_t			*deleted;	/* DELE marks, one per message */
 	int			 errors;	/* consecutive -ERR */
@@ -251,14 +259,16 @@ session_copy(struct session *ss, int mfd, long long maxlines)
 static int
 session_send(struct session *ss, uint32_t num, long long maxlines)
 {
-	const struct store_msg *m;
+	struct store_msg sm;
+	const struct session_msg *m;
 	long i;
 	int mfd, rc;
 
 	if ((i = session_msg(ss, num)) == -1)
 		return 0;
 	m = &ss->msgs[i];
-	if ((mfd = store_msg_open(ss->store, SESSION_FOLDER, m)) == -1) {
+	if (store_msg_get(ss->store, SESSION_FOLDER, m->uid, &sm) == -1 ||
+	    (mfd = store_msg_open(ss->store, SESSION_FOLDER, &sm)) == -1) {
 		if (errno == ENOENT) {
 			session_err(ss, "[SYS/TEMP] message %u is gone", num);
 			return 0;
@@ -509,10 +519,22 @@ session_loop(struct session *ss)
 static int
 session_open(struct session *ss)
 {
+	struct store_msg *all;
+	size_t i;
+
 	if (store_sync(ss->store, SESSION_FOLDER, &ss->info) == -1 ||
-	    store_list(ss->store, SESSION_FOLDER, &ss->msgs,
-	    &ss->nmsgs) == -1)
+	    store_list(ss->store, SESSION_FOLDER, &all, &ss->nmsgs) == -1)
 		return -1;
+	if ((ss->msgs = calloc(ss->nmsgs + 1, sizeof(*ss->msgs))) == NULL) {
+		log_warn("session_open: calloc");
+		free(all);
+		return -1;
+	}
+	for (i = 0; i < ss->nmsgs; i++) {
+		ss->msgs[i].uid = all[i].uid;
+		ss->msgs[i].size = all[i].size;
+	}
+	free(all);
 	if (ss->nmsgs > POP3_NUM_MAX) {
 		log_warnx("session_open: %zu messages; serving the first %u",
 		    ss->nmsgs, POP3_NUM_MAX);
