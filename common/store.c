@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -618,6 +619,13 @@ store_cur_close(int ffd, int curfd)
 {
 	(void)close(curfd);
 	(void)close(ffd);
+}
+
+void
+store_trim(struct store *s)
+{
+	store_index_trim(s->idx);
+	malloc_trim(0);
 }
 
 int

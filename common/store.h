@@ -105,6 +105,13 @@ int	store_sync(struct store *s, const char *folder,
 int	store_list(struct store *s, const char *folder,
 	    struct store_msg **msgs, size_t *n);
 
+/*
+ * store_trim: give back what opening, syncing and listing left resident
+ * (index pages, freed heap), for a session that will now sit idle
+ * between commands.  Costs nothing later: pages reload on access.
+ */
+void	store_trim(struct store *s);
+
 /* store_msg_get: the index entry of one message, for a caller that keeps
  * only UIDs (the listing costs ~300 bytes a message).  Returns 0, or -1
  * (errno ENOENT when no such UID is indexed). */

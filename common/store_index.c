@@ -155,7 +155,6 @@ idx_walk_dbi(MDB_txn *txn, MDB_dbi dbi)
 static int
 idx_walk(struct store_index *idx)
 {
-	MDB_envinfo info;
 	MDB_txn *txn;
 	int rc;
 
@@ -166,11 +165,6 @@ idx_walk(struct store_index *idx)
 	    (rc = idx_walk_dbi(txn, idx->folders)) == 0)
 		rc = idx_walk_dbi(txn, idx->msgs);
 	mdb_txn_abort(txn);
-	/* The walk mapped every page into this process; a long-lived
-	 * session needs few of them again (they reload on access). */
-	if (rc == 0 && mdb_env_info(idx->env, &info) == 0 &&
-	    info.me_mapaddr != NULL)
-		(void)madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
 	return rc;
 }
 
@@ -708,4 +702,14 @@ store_index_update(struct store_index *idx, const char *folder,
 		if (di == ndel && pi == nput)
 			return 0;
 	}
+}
+
+void
+store_index_trim(struct store_index *idx)
+{
+	MDB_envinfo info;
+
+	/* Pages of a read-only shared mapping reload on access. */
+	if (mdb_env_info(idx->env, &info) == 0 && info.me_mapaddr != NULL)
+		(void)madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);
 }

@@ -67,4 +67,7 @@ int	store_index_update(struct store_index *idx, const char *folder,
 	    const struct store_folder *f, const uint32_t *del, size_t ndel,
 	    const struct store_msg *put, size_t nput);
 
+/* store_index_trim: drop the index pages this process has mapped in. */
+void	store_index_trim(struct store_index *idx);
+
 #endif

@@ -535,6 +535,7 @@ session_open(struct session *ss)
 		ss->msgs[i].size = all[i].size;
 	}
 	free(all);
+	store_trim(ss->store);
 	if (ss->nmsgs > POP3_NUM_MAX) {
 		log_warnx("session_open: %zu messages; serving the first %u",
 		    ss->nmsgs, POP3_NUM_MAX);
