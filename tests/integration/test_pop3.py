@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+import conftest
 from conftest import ALICE, IS_ROOT, audit, last_login
 
 BOB = "bob@example.test"
@@ -338,3 +339,37 @@ def test_curl_reads_the_mailbox(pop3):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert "curl body 1" in out.stdout
+
+
+def test_idle_timeout_closes_the_session(stopped_postern):
+    """RFC 1939's inactivity timer (pop3 idle timeout; the shortest the
+    configuration takes is 1m, RFC 1939 asks for 10m), on a logged-in
+    session: the net process's one poll loop serves both states."""
+    p = stopped_postern
+    p.write_config(extra="pop3 idle timeout 1m\n")
+    p.start()
+    p.start_pop3d()
+    pw = pop_user(p)
+    c = connect(p)
+    c.user(ALICE)
+    c.pass_(pw)
+    c.sock.settimeout(120)
+    # The server closes: the next read sees the end of the stream.
+    assert c.sock.recv(1) == b""
+    c.close()
+    assert "idle timeout" in p.pop3_log()
+    assert p.stop_pop3d() == 0
+
+
+def test_missing_privsep_user_is_named(stopped_postern):
+    """As root, pop3d refuses to start when a role's user is missing, and
+    says which."""
+    if not IS_ROOT:
+        pytest.skip("privilege separation runs only as root")
+    p = stopped_postern
+    p.write_config(extra="user net _postern-nosuchuser\n")
+    r = subprocess.run([conftest.POP3D, "-d", "-f", p.conf],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "_postern-nosuchuser" in r.stderr, r.stderr
+    assert "useradd" in r.stderr, r.stderr
