@@ -64,6 +64,14 @@ def connect(p):
                            timeout=30)
 
 
+def login(p, pw, user=ALICE):
+    """A logged-in poplib session over TLS."""
+    c = connect(p)
+    c.user(user)
+    c.pass_(pw)
+    return c
+
+
 @pytest.fixture
 def pop3(postern):
     postern.start_pop3d()
@@ -99,9 +107,7 @@ def test_stat_list_uidl_retr_top(pop3):
              "Subject: crlf\r\n\r\nline one\r\nline two\r\n"]
     for t in texts:
         deliver(p, ALICE, t)
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     n, size = c.stat()
     assert n == 3
     wire = [t.replace("\r\n", "\n").replace("\n", "\r\n") for t in texts]
@@ -126,9 +132,7 @@ def test_dele_applies_at_quit_only(pop3):
     pw = pop_user(p)
     for i in range(3):
         deliver(p, ALICE, message(i))
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     uids = [l.split()[1] for l in c.uidl()[1]]
     c.dele(2)
     with pytest.raises(poplib.error_proto):
@@ -136,9 +140,7 @@ def test_dele_applies_at_quit_only(pop3):
     c.rset()
     c.dele(1)
     c.quit()
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     assert c.stat()[0] == 2
     assert [l.split()[1] for l in c.uidl()[1]] == uids[1:]
     c.quit()
@@ -149,9 +151,7 @@ def test_dropped_connection_deletes_nothing(pop3):
     pw = pop_user(p)
     for i in range(2):
         deliver(p, ALICE, message(i))
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     c.dele(1)
     c.dele(2)
     # No QUIT: the TCP connection just ends (poplib's file object would
@@ -205,9 +205,7 @@ def test_uidl_stable_across_sessions_and_reindex(pop3):
         deliver(p, ALICE, message(i))
 
     def uidls():
-        c = connect(p)
-        c.user(ALICE)
-        c.pass_(pw)
+        c = login(p, pw)
         u = [l.split()[1] for l in c.uidl()[1]]
         c.quit()
         return u
@@ -231,9 +229,7 @@ def test_two_thousand_messages(pop3):
                   "w") as f:
             f.write(message(i))
     deliver(p, ALICE, message(2000))     # fixes ownership as root
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     assert c.stat()[0] == 2001
     assert len(c.uidl()[1]) == 2001
     resp, lines, _ = c.retr(1500)
@@ -350,9 +346,7 @@ def test_idle_timeout_closes_the_session(stopped_postern):
     p.start()
     p.start_pop3d()
     pw = pop_user(p)
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     c.sock.settimeout(120)
     # The server closes: the next read sees the end of the stream.
     assert c.sock.recv(1) == b""

@@ -13,7 +13,7 @@ import tempfile
 import pytest
 
 from conftest import ALICE, IS_ROOT
-from test_pop3 import connect, deliver, message, pop3, pop_user  # noqa: F401
+from test_pop3 import connect, deliver, login, message, pop3, pop_user  # noqa: F401
 
 
 @pytest.fixture
@@ -25,9 +25,7 @@ def home():
 
 
 def server_count(p, pw):
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     n = c.stat()[0]
     c.quit()
     return n

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import ALICE, IS_ROOT, POP3D, last_login
-from test_pop3 import connect, deliver, message, pop3, pop_user  # noqa: F401
+from test_pop3 import connect, deliver, login, message, pop3, pop_user  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     not IS_ROOT, reason="pop3d separates privileges only when started as "
@@ -292,9 +292,7 @@ def test_forbidden_syscall_kills_mail_and_deletes_nothing(pop3):
     pw = pop_user(p)
     for i in range(2):
         deliver(p, ALICE, message(i))
-    c = connect(p)
-    c.user(ALICE)
-    c.pass_(pw)
+    c = login(p, pw)
     c.dele(1)
     mail, net = session_pids(p)
     assert status(mail)["Uid"].split()[0] == str(ids("_postern-mail")[0])
