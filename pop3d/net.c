@@ -251,6 +251,10 @@ net_poll(struct net *n, int timeout_ms)
 		pfd[1].events = (tls_write_buf(n->tls, &len) ? POLLIN : 0) |
 		    (tls_read_buf(n->tls, &len) ? POLLOUT : 0);
 		pfd[1].revents = 0;
+		/* No interest: ignore it, or a hang-up would wake poll
+		 * again and again while the client drains its data. */
+		if (pfd[1].events == 0)
+			pfd[1].fd = -1;
 		nfd = 2;
 	}
 	if ((rc = poll(pfd, (nfds_t)nfd, timeout_ms)) == -1)
