@@ -483,6 +483,7 @@ keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
 {
 	log_set_role("keyholder");
 	kh_setup(ctlfd);
+	log_reopen();		/* kh_setup closed the inherited syslog socket */
 	if (uid != -1)
 		privsep_drop(chroot_dir, (uid_t)uid, (gid_t)gid);
 	keyholder_sandbox();

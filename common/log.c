@@ -27,6 +27,15 @@ log_init(const char *progname, int to_stderr, int verbose)
 }
 
 void
+log_reopen(void)
+{
+	if (log_to_stderr)
+		return;
+	closelog();
+	openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
 log_set_target(int to_stderr)
 {
 	log_to_stderr = to_stderr;

@@ -24,6 +24,10 @@ void log_init(const char *progname, int to_stderr, int verbose);
  * and reports start-up errors on stderr until it is ready. */
 void log_set_target(int to_stderr);
 
+/* log_reopen: reconnect to syslog (when logging there), for a process that
+ * closed its inherited descriptors; call it before a chroot. */
+void log_reopen(void);
+
 /* log_set_role: a short role name printed after the program name. */
 void log_set_role(const char *role);
 

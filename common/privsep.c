@@ -267,6 +267,11 @@ sandbox_seccomp(const int *syscalls, size_t n, int kill_default)
 	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat), EACCES);
 	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat2), EACCES);
 	sandbox_errno(ctx, syscalls, n, SCMP_SYS(creat), EACCES);
+	/* glibc's syslog(3) reconnects with socket + connect when its socket
+	 * is gone (syslogd restarted, or none in the chroot): that must
+	 * fail, not kill the role; the message is then dropped. */
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(socket), EACCES);
+	sandbox_errno(ctx, syscalls, n, SCMP_SYS(connect), EACCES);
 	sandbox_errno(ctx, syscalls, n, SCMP_SYS(clone3), ENOSYS);
 
 	if ((rc = seccomp_load(ctx)) != 0) {

@@ -133,7 +133,7 @@ parent_keyholder(const char *self, int debug)
 {
 	char *argv[] = { "pop3d", "-K", "-f", (char *)conf_path,
 	    debug ? "-d" : NULL, NULL };
-	int sp[2];
+	int sp[2], null;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("pop3d: socketpair");
@@ -141,6 +141,11 @@ parent_keyholder(const char *self, int debug)
 		fatal("pop3d: fork");
 	if (keyholder == 0) {
 		if (dup2(sp[1], 3) == -1)
+			fatal("keyholder: dup2");
+		/* Detached, stderr is the pipe the starting process reads until
+		 * the daemon is ready: the keyholder must not hold it open. */
+		if (!debug && (null = open("/dev/null", O_WRONLY)) != -1 &&
+		    dup2(null, STDERR_FILENO) == -1)
 			fatal("keyholder: dup2");
 		execv(self, argv);
 		fatal("keyholder: exec %s", self);

@@ -92,3 +92,41 @@ def test_second_foreground_authd_refuses(postern):
     c = p.client()
     assert c.bancheck("192.0.2.1") == "ok"
     c.close()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="without -d pop3d must run as root")
+def test_pop3d_detaches_and_survives_a_bad_reload(stopped_postern):
+    """pop3d without -d returns once it serves (what Type=forking needs),
+    and its keyholder, logging to syslog now, survives a reload with a
+    key that does not match (the old pair stays)."""
+    import ssl
+    from conftest import POP3D, make_cert
+    p = stopped_postern
+    p.start()
+    r = subprocess.run([POP3D, "-f", p.conf], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(p.dir, "run", "pop3d.pid")) as f:
+        pid = int(f.read())
+    try:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+
+        def cert():
+            with socket.create_connection(("127.0.0.1", p.pop3_port),
+                                          30) as raw:
+                with ctx.wrap_socket(raw) as s:
+                    return s.getpeercert(binary_form=True)
+        before = cert()
+        other = os.path.join(p.dir, "other")
+        os.mkdir(other)
+        make_cert(other)
+        os.replace(os.path.join(other, "key.pem"),
+                   os.path.join(p.dir, "key.pem"))
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(1)
+        os.kill(pid, 0)                 # still running
+        assert cert() == before
+    finally:
+        stop_pid(pid)

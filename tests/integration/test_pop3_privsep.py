@@ -172,9 +172,10 @@ def contains(pid, needle):
 # --- gdb ---------------------------------------------------------------------
 
 def gdb_forbidden_syscall(pid):
-    """Makes pid call socket(AF_INET, SOCK_STREAM, 0) from gdb."""
+    """Makes pid call setuid(0) from gdb (socket and connect only fail
+    with EACCES in the sandbox, so syslog can try to reconnect)."""
     r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
-                        "-ex", "call (long)syscall(41, 2, 1, 0)"],
+                        "-ex", "call (long)syscall(105, 0)"],
                        capture_output=True, text=True, timeout=120,
                        stdin=subprocess.DEVNULL)
     return r.stdout + r.stderr

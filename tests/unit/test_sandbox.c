@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -74,8 +75,18 @@ static void
 case_forbidden(void)
 {
 	test_enter(1);
-	(void)socket(AF_INET, SOCK_STREAM, 0);
+	(void)syscall(SYS_setuid, 0);
 	_exit(0);
+}
+
+/* socket and connect fail politely (syslog's reconnect), not kill. */
+static void
+case_socket(void)
+{
+	test_enter(1);
+	if (socket(AF_INET, SOCK_STREAM, 0) != -1)
+		_exit(1);
+	_exit(errno == EACCES ? 0 : 2);
 }
 
 static void
@@ -94,7 +105,7 @@ static void
 case_errno_default(void)
 {
 	test_enter(0);
-	if (socket(AF_INET, SOCK_STREAM, 0) != -1)
+	if (syscall(SYS_setuid, 0) != -1)
 		_exit(1);
 	_exit(errno == EPERM ? 0 : 2);
 }
@@ -125,7 +136,7 @@ thread_main(void *arg)
 
 	if (read(thread_pipe[0], &c, 1) != 1)
 		_exit(1);
-	(void)socket(AF_INET, SOCK_STREAM, 0);
+	(void)syscall(SYS_setuid, 0);
 	_exit(2);
 }
 
@@ -207,6 +218,8 @@ main(void)
 	check_sigsys(test_child(case_forbidden),
 	    "a syscall not in the list kills the process with SIGSYS");
 	check_exit(test_child(case_open), "open fails with EACCES");
+	check_exit(test_child(case_socket),
+	    "socket fails with EACCES (syslog reconnects must not kill)");
 	check_exit(test_child(case_errno_default),
 	    "kill_default 0: a syscall not in the list fails with EPERM");
 	check_exit(test_child(case_limits),
