@@ -327,12 +327,18 @@ login_prepare(struct login *l, const struct auth_login_req *r)
 	rc = user_name_valid(l->user) ?
 	    db_user_get(server.db, txn, l->user, &u) : 1;
 	l->user_exists = rc == 0;
-	if (l->user_exists && (rc = policy_locked(server.db, txn, server.cfg,
-	    l->user, l->address, login_now(), &why)) != 0) {
-		l->user_exists = 0;	/* count for the address only */
-		login_fail(l, AUTH_FAIL_TEMP, rc == 1 ? why : "database error",
-		    rc == 1);
+	if (!l->user_exists)
+		l->prefail = rc == -1 ? "database error" : "unknown user";
+	else if ((rc = policy_locked(server.db, txn, server.cfg, l->user,
+	    l->address, login_now(), &why)) == -1) {
+		login_fail(l, AUTH_FAIL_TEMP, "database error", 0);
 		return 0;
+	} else if (rc == 1) {
+		/* Answered like an unknown user, after the same dummy hash:
+		 * a lock must not tell that the account exists.  Counted for
+		 * the address only. */
+		l->user_exists = 0;
+		l->prefail = why;
 	}
 	if (l->user_exists &&
 	    login_apppass(l, txn, &u, r->secret, r->secretlen))
@@ -341,8 +347,6 @@ login_prepare(struct login *l, const struct auth_login_req *r)
 	    server.db->known, l->user, l->address, &until) == 0;
 	str_copy(l->job.mcf, l->user_exists ? u.hash : server.dummy_hash,
 	    sizeof(l->job.mcf));
-	if (!l->user_exists)
-		l->prefail = rc == -1 ? "database error" : "unknown user";
 	if (l->user_exists && u.totp_state == TOTP_ACTIVE)
 		login_candidates_2fa(l, txn, &u, r->secret, r->secretlen);
 	else

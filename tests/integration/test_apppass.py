@@ -177,7 +177,7 @@ def test_apppass_respects_lockout_and_bans(postern):
     c = p.client()
     for _ in range(5):
         c.login(ALICE, "wrong", address="192.0.2.93")
-    assert_login(p, c, ap, "tempfail", "pair locked", address="192.0.2.93")
+    assert_login(p, c, ap, "fail", "pair locked", address="192.0.2.93")
     p.authctl("ban", "192.0.2.94")
     assert_login(p, c, ap, "tempfail", "address banned", address="192.0.2.94")
 

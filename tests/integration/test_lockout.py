@@ -50,12 +50,29 @@ def test_pair_locks_after_five_failures(postern):
     assert fail_n(c, ALICE, 5, a) == ["fail"] * 5
     assert last_login(p)["reason"] == "wrong password"
     # Even the right password is refused now, temporarily.
-    assert_login(p, c, ALICE, pw, "tempfail", "pair locked", a)
-    assert_login(p, c, ALICE, "wrong", "tempfail", "pair locked", a)
+    assert_login(p, c, ALICE, pw, "fail", "pair locked", a)
+    assert_login(p, c, ALICE, "wrong", "fail", "pair locked", a)
     # Another address is not concerned (the account has 5 failures only).
     assert_login(p, c, ALICE, pw, "ok", "password", "192.0.2.41")
     p.authctl("unlock", ALICE)
     assert_login(p, c, ALICE, pw, "ok", "password", a)
+
+
+def test_lock_does_not_reveal_the_account(postern):
+    """Past the pair lock, an existing user's answers look like an unknown
+    user's: the same status for the right and the wrong password; only
+    the audit log tells them apart."""
+    p = postern
+    pw = p.add_user(ALICE)
+    c = p.client()
+    a = "192.0.2.45"
+    answers = {}
+    for user, secret in ((ALICE, "wrong"), (GHOST, "wrong")):
+        assert fail_n(c, user, 6, a) == ["fail"] * 6
+        answers[user] = c.login(user, secret, address=a)
+    assert answers[ALICE] == answers[GHOST] == ("fail", "", "")
+    assert c.login(ALICE, pw, address=a) == ("fail", "", "")
+    assert last_login(p, address=a)["reason"] == "pair locked"
 
 
 def test_pair_lock_covers_ipv4_mapped_form(postern):
@@ -65,10 +82,10 @@ def test_pair_lock_covers_ipv4_mapped_form(postern):
     for i in range(5):
         addr = "::ffff:192.0.2.42" if i % 2 else "192.0.2.42"
         assert c.login(ALICE, "wrong", address=addr)[0] == "fail"
-    assert_login(p, c, ALICE, pw, "tempfail", "pair locked",
+    assert_login(p, c, ALICE, pw, "fail", "pair locked",
                  "::ffff:192.0.2.42")
     assert last_login(p)["address"] == "192.0.2.42"
-    assert_login(p, c, ALICE, pw, "tempfail", "pair locked", "192.0.2.42")
+    assert_login(p, c, ALICE, pw, "fail", "pair locked", "192.0.2.42")
 
 
 def test_pair_lock_expires_after_fifteen_minutes(stopped_postern):
@@ -78,9 +95,9 @@ def test_pair_lock_expires_after_fifteen_minutes(stopped_postern):
     c = p.client()
     a = "198.51.100.40"
     fail_n(c, ALICE, 5, a)
-    assert_login(p, c, ALICE, pw, "tempfail", "pair locked", a)
+    assert_login(p, c, ALICE, pw, "fail", "pair locked", a)
     c = restarted(p, "+14m")
-    assert_login(p, c, ALICE, pw, "tempfail", "pair locked", a)
+    assert_login(p, c, ALICE, pw, "fail", "pair locked", a)
     c = restarted(p, "+16m")
     assert_login(p, c, ALICE, pw, "ok", "password", a)
 
@@ -123,12 +140,12 @@ def test_account_locks_only_for_unknown_addresses(postern):
         assert c.login(ALICE, "wrong", address="198.51.100.%d" % (i + 1))[0] \
             == "fail"
         assert last_login(p)["reason"] == "wrong password"
-    assert_login(p, c, ALICE, pw, "tempfail", "account locked",
+    assert_login(p, c, ALICE, pw, "fail", "account locked",
                  "198.51.100.200")
-    assert_login(p, c, ALICE, pw, "tempfail", "account locked",
+    assert_login(p, c, ALICE, pw, "fail", "account locked",
                  "2001:db8::77")
     # One of the attackers' addresses, too.
-    assert_login(p, c, ALICE, pw, "tempfail", "account locked",
+    assert_login(p, c, ALICE, pw, "fail", "account locked",
                  "198.51.100.1")
     # The owner's office, which logged in before, still gets in.
     assert_login(p, c, ALICE, pw, "ok", "password", office)
@@ -152,7 +169,7 @@ def test_account_lock_expires(stopped_postern):
     c = p.client()
     for i in range(10):
         c.login(ALICE, "wrong", address="198.51.100.%d" % (i + 1))
-    assert_login(p, c, ALICE, pw, "tempfail", "account locked",
+    assert_login(p, c, ALICE, pw, "fail", "account locked",
                  "198.51.100.202")
     c = restarted(p, "+16m")
     assert_login(p, c, ALICE, pw, "ok", "password", "198.51.100.202")
