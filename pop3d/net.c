@@ -171,6 +171,18 @@ net_take(struct net *n, const unsigned char *p, size_t len, int complete)
 	n->overlong = 0;
 }
 
+/* net_can_reply: room for a whole reply in the TLS send buffer.  A
+ * pipelining client's next line waits in the receive buffer until the
+ * answer to the previous one has gone out. */
+static int
+net_can_reply(struct net *n)
+{
+	size_t room;
+
+	return tls_write_buf(n->tls, &room) != NULL &&
+	    room >= PREAUTH_OUT_MAX;
+}
+
 /*
  * net_preauth: split the decrypted bytes into lines.  Bytes after the
  * line that logged in belong to the mail role (pipelining): they stay in
@@ -182,7 +194,7 @@ net_preauth(struct net *n)
 	unsigned char *buf;
 	size_t len, i;
 
-	while (!n->relay && !n->closing &&
+	while (!n->relay && !n->closing && net_can_reply(n) &&
 	    (buf = tls_read_buf(n->tls, &len)) != NULL) {
 		for (i = 0; i < len && buf[i] != '\n'; i++)
 			;
@@ -260,7 +272,7 @@ net_poll(struct net *n, int timeout_ms)
 	if ((rc = poll(pfd, (nfds_t)nfd, timeout_ms)) == -1)
 		return errno == EINTR ? 0 : -1;
 	if (rc == 0) {
-		log_info("net: idle timeout; closing");
+		log_info("idle timeout; closing");
 		return -1;
 	}
 	if (pfd[0].revents && tls_io(n->tls, pfd[0].revents) == -1)

@@ -81,7 +81,9 @@ parent_open_secret(const char *path)
 	struct stat st;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* A symbolic link is fine (certbot's live/ directory): the mode that
+	 * counts is the file's, checked below. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("pop3d: %s", path);
 		return -1;
 	}
@@ -105,7 +107,7 @@ parent_load(void)
 	int keyfd, certfd, rc;
 
 	if (tls_chain_load(cfg.tls_cert, &fresh, err, sizeof(err)) == -1) {
-		log_warnx("pop3d: %s: %s", cfg.tls_cert, err);
+		log_warnx("pop3d: certificate: %s", err);
 		return -1;
 	}
 	if ((keyfd = parent_open_secret(cfg.tls_key)) == -1)

@@ -270,7 +270,8 @@ session_send(struct session *ss, uint32_t num, long long maxlines)
 	if (store_msg_get(ss->store, SESSION_FOLDER, m->uid, &sm) == -1 ||
 	    (mfd = store_msg_open(ss->store, SESSION_FOLDER, &sm)) == -1) {
 		if (errno == ENOENT) {
-			session_err(ss, "[SYS/TEMP] message %u is gone", num);
+			session_err(ss, "message %u was removed by another "
+			    "session", num);
 			return 0;
 		}
 		log_warn("session_send: message uid %u", m->uid);
@@ -422,7 +423,7 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 		ss->result = -1;
 	} else {
 		session_printf(ss, "+OK postern POP3 server signing off "
-		    "(%zu messages deleted)\r\n", n);
+		    "(%zu message%s deleted)\r\n", n, n == 1 ? "" : "s");
 		ss->result = 0;
 	}
 	free(uids);

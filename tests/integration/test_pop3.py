@@ -369,3 +369,26 @@ def test_missing_privsep_user_is_named(stopped_postern):
     assert r.returncode == 1
     assert "_postern-nosuchuser" in r.stderr, r.stderr
     assert "useradd" in r.stderr, r.stderr
+
+
+def test_pipelining_before_and_after_login(pop3):
+    """PIPELINING is advertised: a batch of commands sent at once, before
+    the login too, gets every answer in order (RFC 2449 section 6.6)."""
+    p = pop3
+    pw = pop_user(p)
+    deliver(p, ALICE, message(1))
+    raw = socket.create_connection(("127.0.0.1", p.pop3_port), 30)
+    s = tls_context().wrap_socket(raw)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"+OK")
+    s.sendall(("CAPA\r\nNOOP\r\nUSER %s\r\nPASS wrong\r\nUSER %s\r\n"
+               "PASS %s\r\nSTAT\r\nUIDL 1\r\nQUIT\r\n"
+               % (ALICE, ALICE, pw)).encode())
+    lines = f.read().split(b"\r\n")
+    s.close()
+    status = [l.split()[0] for l in lines if l[:1] in (b"+", b"-")]
+    # CAPA, NOOP (not before login), USER, PASS, USER, PASS, STAT, UIDL,
+    # QUIT
+    assert status == [b"+OK", b"-ERR", b"+OK", b"-ERR", b"+OK", b"+OK",
+                      b"+OK", b"+OK", b"+OK"], lines
+    assert any(l.startswith(b"+OK 1 ") for l in lines), lines

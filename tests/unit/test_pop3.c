@@ -934,9 +934,11 @@ test_session_errors(void)
 	/* A message file removed behind the session's back. */
 	snprintf(path, sizeof(path), "%s/cur/%s", maildir, fmsgs[0].name);
 	CHECK_INT_EQ(unlink(path), 0, "message file removed");
-	check_cmd(&c, "RETR 1", 0, "-ERR [SYS/TEMP] message 1 is gone\r\n",
+	check_cmd(&c, "RETR 1", 0,
+	    "-ERR message 1 was removed by another session\r\n",
 	    "vanished message");
-	check_cmd(&c, "TOP 1 0", 0, "-ERR [SYS/TEMP] message 1 is gone\r\n",
+	check_cmd(&c, "TOP 1 0", 0,
+	    "-ERR message 1 was removed by another session\r\n",
 	    "vanished message, TOP");
 	for (i = 0; i < POP3_MAX_ERRORS - 3; i++) {
 		r = cmd(&c, "BOGUS", 0);
