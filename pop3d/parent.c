@@ -128,6 +128,27 @@ parent_load(void)
 	return 0;
 }
 
+/* parent_check: -n: the configuration, and the TLS files as far as the
+ * parent may look at them (the chain; the key file's type and mode — only
+ * the keyholder reads the key, so whether it matches shows at start). */
+static int
+parent_check(void)
+{
+	static struct tls_chain c;
+	char err[256];
+	int fd;
+
+	if (tls_chain_load(cfg.tls_cert, &c, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: certificate: %s\n", conf_path, err);
+		return 1;
+	}
+	if ((fd = parent_open_secret(cfg.tls_key)) == -1)
+		return 1;
+	close(fd);
+	printf("%s: configuration OK\n", conf_path);
+	return 0;
+}
+
 /* parent_keyholder: fork + exec this binary as the keyholder role, with
  * its end of the control channel as descriptor 3. */
 static void
@@ -450,10 +471,8 @@ main(int argc, char *argv[])
 	log_init("pop3d", 1, verbose);
 	if (config_load(&cfg, conf_path) == -1)
 		exit(1);
-	if (check) {
-		printf("%s: configuration OK\n", conf_path);
-		exit(0);
-	}
+	if (check)
+		exit(parent_check());
 	if (!role_key && privsep_is_dev() && !debug)
 		fatalx("pop3d: not root: run as root, or with -d for "
 		    "development mode");

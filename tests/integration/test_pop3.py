@@ -392,3 +392,23 @@ def test_pipelining_before_and_after_login(pop3):
     assert status == [b"+OK", b"-ERR", b"+OK", b"-ERR", b"+OK", b"+OK",
                       b"+OK", b"+OK", b"+OK"], lines
     assert any(l.startswith(b"+OK 1 ") for l in lines), lines
+
+
+def test_check_mode_looks_at_the_tls_files(stopped_postern):
+    """pop3d -n (the unit's ExecStartPre) checks the certificate chain and
+    the key file's mode, not only the syntax."""
+    p = stopped_postern
+
+    def check():
+        return subprocess.run([conftest.POP3D, "-n", "-f", p.conf],
+                              capture_output=True, text=True, timeout=60)
+    r = check()
+    assert r.returncode == 0 and "configuration OK" in r.stdout, r.stderr
+    key = os.path.join(p.dir, "key.pem")
+    os.chmod(key, 0o644)
+    r = check()
+    assert r.returncode == 1 and "chmod 600" in r.stderr, r.stderr
+    os.chmod(key, 0o600)
+    os.rename(os.path.join(p.dir, "cert.pem"), os.path.join(p.dir, "x.pem"))
+    r = check()
+    assert r.returncode == 1 and "cert.pem" in r.stderr, r.stderr
