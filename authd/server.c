@@ -62,6 +62,7 @@ server_sig(int sig)
 {
 	(void)sig;
 	server_quit = 1;
+	worker_wake();
 }
 
 MDB_txn *

@@ -116,6 +116,17 @@ worker_done(void)
 }
 
 void
+worker_wake(void)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (write(worker_pipe[1], &c, 1) == -1)
+		c = 1;		/* a full pipe wakes the loop anyway */
+	errno = saved;
+}
+
+void
 worker_job_wipe(struct worker_job *job)
 {
 	explicit_bzero(job->cand, sizeof(job->cand));

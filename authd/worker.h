@@ -50,6 +50,12 @@ int	worker_idle(void);
  * by next), or NULL. */
 struct worker_job *worker_done(void);
 
+/* worker_wake: make the pipe readable, so the main thread's poll()
+ * returns.  Async-signal-safe: a signal handler, which may run in any
+ * thread that does not block the signal (a sanitizer's or libfaketime's
+ * own), uses it so the main thread sees the signal at once. */
+void	worker_wake(void);
+
 /* worker_job_wipe: erase the secrets of a job. */
 void	worker_job_wipe(struct worker_job *job);
 
