@@ -146,7 +146,9 @@ install: all
 	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 man/authd.8 man/authctl.8 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(SYSTEMDDIR)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(SYSTEMDDIR) \
+	    $(DESTDIR)$(PREFIX)/share/postern
+	install -m 0755 etc/mkusers.sh $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
 	test -e $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf || \
 	    install -m 0644 etc/postern.conf $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf
 	for u in $(UNITS); do \
