@@ -352,7 +352,7 @@ maildir_measure(int fd, uint64_t *size, uint64_t *wsize)
 	char buf[MAILDIR_IOBUF];
 	uint64_t n = 0, bare = 0;
 	ssize_t r, i;
-	int prevcr = 0;
+	int prevcr = 0, lastlf = 1;
 
 	for (;;) {
 		if ((r = read(fd, buf, sizeof(buf))) == -1) {
@@ -367,10 +367,12 @@ maildir_measure(int fd, uint64_t *size, uint64_t *wsize)
 				bare++;
 			prevcr = buf[i] == '\r';
 		}
+		lastlf = buf[r - 1] == '\n';
 		n += (uint64_t)r;
 	}
 	*size = n;
-	*wsize = n + bare;
+	/* the wire form ends with a line end even when the file does not */
+	*wsize = n + bare + (lastlf ? 0 : 2);
 	return 0;
 }
 
@@ -622,7 +624,8 @@ maildir_lf_size(const char *p, size_t len, uint64_t *size, uint64_t *wsize)
 			lf++;
 	}
 	*size = n;
-	*wsize = n + lf;
+	/* the wire form ends with a line end even when the message does not */
+	*wsize = n + lf + (len > 0 && p[len - 1] != '\n' ? 2 : 0);
 }
 
 static int

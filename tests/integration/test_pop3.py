@@ -412,3 +412,30 @@ def test_check_mode_looks_at_the_tls_files(stopped_postern):
     os.rename(os.path.join(p.dir, "cert.pem"), os.path.join(p.dir, "x.pem"))
     r = check()
     assert r.returncode == 1 and "cert.pem" in r.stderr, r.stderr
+
+
+def test_size_of_a_message_without_a_final_newline(pop3):
+    """LIST announces what RETR sends, also for a file whose last line
+    has no line end (the wire adds one before the final dot)."""
+    p = pop3
+    pw = pop_user(p)
+    deliver(p, ALICE, "Subject: short\n\nno newline at the end")
+    raw = socket.create_connection(("127.0.0.1", p.pop3_port), 30)
+    s = tls_context().wrap_socket(raw)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(("USER %s\r\nPASS %s\r\nLIST 1\r\nRETR 1\r\nQUIT\r\n"
+               % (ALICE, pw)).encode())
+    f.readline()
+    f.readline()
+    announced = int(f.readline().split()[2])
+    assert f.readline().startswith(b"+OK")
+    body = b""
+    while True:
+        line = f.readline()
+        if line == b".\r\n":
+            break
+        body += line
+    s.close()
+    assert body == b"Subject: short\r\n\r\nno newline at the end\r\n"
+    assert announced == len(body)
