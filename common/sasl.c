@@ -59,8 +59,10 @@ sasl_plain_decode(const char *b64, size_t len, char *authzid, size_t azlen,
 	pw = n - c - 1;
 	if (c - z - 1 == 0 || pw == 0 || pw > pwmax)
 		goto done;
-	if (z != 0 && (z != c - z - 1 || memcmp(msg, msg + z + 1, z) != 0))
+	if (z != 0 && (z != c - z - 1 || memcmp(msg, msg + z + 1, z) != 0)) {
+		rc = SASL_OTHER_USER;
 		goto done;
+	}
 	if (sasl_field(authzid, azlen, msg, z) == -1 ||
 	    sasl_field(authcid, aclen, msg + z + 1, c - z - 1) == -1)
 		goto done;
@@ -69,7 +71,7 @@ sasl_plain_decode(const char *b64, size_t len, char *authzid, size_t azlen,
 	rc = 0;
 done:
 	explicit_bzero(msg, sizeof(msg));
-	if (rc == -1) {
+	if (rc != 0) {
 		if (azlen > 0)
 			authzid[0] = '\0';
 		if (aclen > 0)

@@ -18,6 +18,9 @@
  * (AUTH_USER_MAX twice, AUTH_SECRET_MAX) with room. */
 #define SASL_PLAIN_MAX		2560
 
+/* sasl_plain_decode's answer to an authzid that names another user. */
+#define SASL_OTHER_USER		(-2)
+
 /*
  * sasl_plain_decode: decode a PLAIN response (RFC 4616: base64 of
  * "[authzid] NUL authcid NUL passwd"), given as len chars of b64 (need
@@ -28,10 +31,10 @@
  * passwd (pwmax bytes, not NUL-terminated).  authzid is "" or equal to
  * authcid: we do not let one user act as another.
  *
- * Returns -1 on bad base64, an input longer than BASE64_LEN(SASL_PLAIN_MAX),
- * a message without exactly two NULs, an empty authcid or password, an
- * authzid different from authcid, or a field that does not fit its
- * buffer; the outputs then hold nothing secret (passwd is wiped).  A NUL
+ * Returns SASL_OTHER_USER for an authzid different from authcid, and -1
+ * on bad base64, an input longer than BASE64_LEN(SASL_PLAIN_MAX), a
+ * message without exactly two NULs, an empty authcid or password, or a
+ * field that does not fit its buffer; in both cases the outputs then hold nothing secret (passwd is wiped).  A NUL
  * cannot appear inside authcid or passwd: it would be a third separator.
  * The caller MUST explicit_bzero(passwd) once the password is handed on.
  */

@@ -137,9 +137,11 @@ preauth_plain(struct preauth *p, const char *b64, size_t len)
 	rc = sasl_plain_decode(b64, len, authzid, sizeof(authzid), p->user,
 	    sizeof(p->user), p->secret, sizeof(p->secret), &p->secretlen);
 	explicit_bzero(authzid, sizeof(authzid));
-	if (rc == -1 || !preauth_name_ok(p->user, strlen(p->user))) {
+	if (rc != 0 || !preauth_name_ok(p->user, strlen(p->user))) {
 		preauth_forget(p);
-		return preauth_failed(p, "malformed SASL PLAIN response");
+		return preauth_failed(p, rc == SASL_OTHER_USER ?
+		    "authorization identity must be empty or the user's own" :
+		    "malformed SASL PLAIN response");
 	}
 	str_copy(p->mech, "plain", sizeof(p->mech));
 	p->wait = PREAUTH_W_RESULT;
