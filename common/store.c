@@ -307,8 +307,14 @@ store_sync_usable(struct store_sync *sy, struct maildir_ent *e)
 	const char *name = maildir_list_name(&sy->list, e);
 
 	if (maildir_ent_stat(e->in_new ? sy->newfd : sy->curfd, name,
-	    e) == -1)
+	    e) == -1) {
+		/* Mail the user cannot see must not vanish without a word:
+		 * a delivery agent that left a file unreadable, say. */
+		if (errno == EACCES || errno == EPERM)
+			log_warn("store_sync: %s: %s: skipped", sy->folder,
+			    name);
 		return 0;
+	}
 	if (maildir_name_parse(name, &mn) == -1)
 		return 0;
 	mn.uid = MAILDIR_UID_MAX;

@@ -137,7 +137,7 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 {
 	struct store *s;
 	char err[256];
-	int status, lockfd;
+	int status, lockfd, rc;
 
 	log_set_role("mail");
 	mail_mkdirs(cfg, ids, maildir);
@@ -152,7 +152,11 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 		mail_say(fd, "-ERR [SYS/TEMP] mailbox unavailable\r\n");
 		_exit(1);
 	}
-	session_run(fd, s, cfg, lockfd);
+	log_info("%s: logged in", user);
+	rc = session_run(fd, s, cfg, lockfd);
+	log_info("%s: %s", user, rc == 0 ? "logged out (QUIT)" : rc == 1 ?
+	    "connection ended without QUIT; nothing deleted" :
+	    "session ended by an error");
 	store_close(s);
 	close(fd);
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)

@@ -161,6 +161,10 @@ def test_dropped_connection_deletes_nothing(pop3):
     c = login_when_free(p, pw)
     assert c.stat()[0] == 2
     c.quit()
+    # The admin can tell from pop3d's log what became of each session.
+    log = p.pop3_log()
+    assert ALICE + ": connection ended without QUIT; nothing deleted" in log
+    assert ALICE + ": logged in" in log
 
 
 def login_when_free(p, pw, user=ALICE):
