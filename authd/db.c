@@ -3,10 +3,7 @@
  * Runs in authd and authctl.  Records read back are checked for size and
  * version before use; anything else is reported as corrupt.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "authd/db.h"
 #include "common/authproto.h"
@@ -437,34 +434,6 @@ db_each(struct db *db, MDB_txn *txn, MDB_dbi dbi, const void *prefix,
 		return -1;
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		log_warnx("db_each: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-int
-db_backup(struct db *db, const char *dir)
-{
-	char path[1024];
-	struct stat st;
-	int rc;
-
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		log_warn("backup: %s", dir);
-		return -1;
-	}
-	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
-	    (int)sizeof(path)) {
-		log_warnx("backup: %s: path too long", dir);
-		return -1;
-	}
-	if (stat(path, &st) == 0) {
-		log_warnx("backup: %s already holds a database; choose an "
-		    "empty or new directory", dir);
-		return -1;
-	}
-	if ((rc = mdb_env_copy2(db->env, dir, MDB_CP_COMPACT)) != 0) {
-		log_warnx("backup: %s: %s", dir, mdb_strerror(rc));
 		return -1;
 	}
 	return 0;

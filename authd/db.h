@@ -181,11 +181,5 @@ int	db_each(struct db *db, MDB_txn *txn, MDB_dbi dbi, const void *prefix,
 int	db_del_prefix(struct db *db, MDB_txn *txn, MDB_dbi dbi,
 	    const void *prefix, size_t len);
 
-/*
- * db_backup: a hot, compacted copy into dir (created mode 0700 if missing;
- * must not already hold a data.mdb).  Runs in a read transaction, so
- * writers go on.  Returns 0 or -1 after log_warnx.
- */
-int	db_backup(struct db *db, const char *dir);
 
 #endif

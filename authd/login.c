@@ -329,8 +329,8 @@ login_prepare(struct login *l, const struct auth_login_req *r)
 	l->user_exists = rc == 0;
 	if (!l->user_exists)
 		l->prefail = rc == -1 ? "database error" : "unknown user";
-	else if ((rc = policy_locked(server.db, txn, server.cfg, l->user,
-	    l->address, login_now(), &why)) == -1) {
+	else if ((rc = policy_locked(server.db, txn, l->user, l->address,
+	    login_now(), &why)) == -1) {
 		login_fail(l, AUTH_FAIL_TEMP, "database error", 0);
 		return 0;
 	} else if (rc == 1) {

@@ -50,8 +50,8 @@ policy_banned(struct db *db, MDB_txn *txn, const char *address, int64_t now,
 }
 
 int
-policy_locked(struct db *db, MDB_txn *txn, const struct config *cfg,
-    const char *user, const char *address, int64_t now, const char **why)
+policy_locked(struct db *db, MDB_txn *txn, const char *user,
+    const char *address, int64_t now, const char **why)
 {
 	struct counter_rec c;
 	char key[DB_KEY_MAX];
@@ -79,7 +79,6 @@ policy_locked(struct db *db, MDB_txn *txn, const struct config *cfg,
 		*why = "account locked";
 		return 1;
 	}
-	(void)cfg;
 	return 0;
 }
 

@@ -34,9 +34,8 @@ int	policy_banned(struct db *db, MDB_txn *txn, const char *address,
  * policy_locked: 1 when user may not log in from address at now, with
  * *why "pair locked" or "account locked"; 0 when free; -1 on error.
  */
-int	policy_locked(struct db *db, MDB_txn *txn, const struct config *cfg,
-	    const char *user, const char *address, int64_t now,
-	    const char **why);
+int	policy_locked(struct db *db, MDB_txn *txn, const char *user,
+	    const char *address, int64_t now, const char **why);
 
 /*
  * policy_fail: count one failure.  user_exists selects whether the

@@ -80,10 +80,16 @@ server_commit(void)
 
 	if (server_wtxn == NULL)
 		return;
-	if (db_commit(server_wtxn) == -1)
+	if (db_commit(server_wtxn) == -1) {
+		/* Nothing of this round is on disk: its answers must not go
+		 * out.  Dropping the clients makes their monitors answer
+		 * "try again later". */
 		log_warnx("server_commit: audit records and counters of this "
-		    "round are lost");
-	else
+		    "round are lost; dropping the clients it answered");
+		for (i = 0; i < server_nconns; i++)
+			if (server_conns[i]->outlen > 0)
+				server_conns[i]->dead = 1;
+	} else
 		for (i = 0; i < server_nlines; i++)
 			log_auth("%s", server_lines[i]);
 	server_wtxn = NULL;

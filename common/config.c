@@ -928,11 +928,13 @@ config_listeners(const struct config *cfg, enum listen_service svc,
 	for (i = 0; i < cfg->nlisten && n < max; i++)
 		if (cfg->listen[i].service == svc)
 			out[n++] = cfg->listen[i];
-	for (i = 0; n == 0 && i < 2 && i < max; i++) {
+	if (n > 0)
+		return n;
+	for (i = 0; i < 2 && i < max; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].service = svc;
 		snprintf(out[i].address, sizeof(out[i].address), "%s", any[i]);
 		out[i].port = ports[svc];
 	}
-	return n ? n : (max < 2 ? max : 2);
+	return i;
 }
