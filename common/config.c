@@ -107,6 +107,8 @@ static const struct cf_keyword cf_keywords[] = {
 	    "SERVICE on ADDRESS [port N]" },
 	{ "lockout account", cf_lockout_account, 0, 0, 0, 0, 3, 0,
 	    "N within DURATION" },
+	{ "lockout known", cf_duration, FIELD(lockout_known),
+	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
 	{ "lockout pair", cf_lockout_pair, 0, 0, 0, 0, 5, 0,
 	    "N within DURATION for DURATION" },
 	{ "mail", cf_path, FIELD(mail_dir), 0, 0, 1, 0, "DIR" },
@@ -761,6 +763,7 @@ cf_defaults_limits(struct config *cfg)
 	cfg->lockout_pair_duration = 15 * MINUTE;
 	cfg->lockout_account_failures = 10;
 	cfg->lockout_account_window = 15 * MINUTE;
+	cfg->lockout_known = 90 * DAY;
 	cfg->ban_failures = 20;
 	cfg->ban_window = 10 * MINUTE;
 	cfg->ban_duration = HOUR;

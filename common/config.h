@@ -48,6 +48,8 @@
  *   password max age DURATION             365d (for authctl report)
  *   lockout pair N within DURATION for DURATION      5 15m 15m
  *   lockout account N within DURATION              10 15m
+ *   lockout known DURATION                90d (a known address expires
+ *                     after this long without a successful login)
  *   ban after N within DURATION for DURATION max DURATION
  *                                                  20 10m 1h 7d
  *   totp trust DURATION                   30d
@@ -130,6 +132,7 @@ struct config {
 	int64_t	lockout_pair_duration;
 	int	lockout_account_failures;
 	int64_t	lockout_account_window;
+	int64_t	lockout_known;		/* a known (user, address) expires */
 
 	int	ban_failures;
 	int64_t	ban_window;

@@ -79,6 +79,7 @@ test_defaults(void)
 	CHECK_INT_EQ(cfg.lockout_pair_duration, 900, "default pair duration");
 	CHECK_INT_EQ(cfg.lockout_account_failures, 10, "default account n");
 	CHECK_INT_EQ(cfg.lockout_account_window, 900, "default acct window");
+	CHECK_INT_EQ(cfg.lockout_known, 90 * 86400, "default known expiry");
 	CHECK_INT_EQ(cfg.ban_failures, 20, "default ban failures");
 	CHECK_INT_EQ(cfg.ban_window, 600, "default ban window");
 	CHECK_INT_EQ(cfg.ban_duration, 3600, "default ban duration");
