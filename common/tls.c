@@ -337,6 +337,19 @@ tls_read_ack(struct tls_conn *t, size_t n)
 	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
 }
 
+void
+tls_read_wipe(struct tls_conn *t, size_t n)
+{
+	unsigned char *p;
+	size_t len;
+
+	if ((p = br_ssl_engine_recvapp_buf(&t->sc.eng, &len)) == NULL ||
+	    n > len)
+		fatalx("tls_read_wipe: %zu bytes are not there to consume", n);
+	explicit_bzero(p, n);
+	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
+}
+
 unsigned char *
 tls_write_buf(struct tls_conn *t, size_t *len)
 {

@@ -102,6 +102,17 @@ int	tls_handshake_done(struct tls_conn *t);
  * record now (call it when a response is complete). */
 unsigned char *tls_read_buf(struct tls_conn *t, size_t *len);
 void	tls_read_ack(struct tls_conn *t, size_t n);
+
+/*
+ * tls_read_wipe: as tls_read_ack, but first overwrite the n bytes with
+ * zeros (explicit_bzero).  BearSSL decrypts each record in place in the
+ * connection's buffer and leaves the plaintext there after the ack, until
+ * a later record happens to cover it, which a shorter one does not: a
+ * caller that reads lines which may hold a credential (pre-login lines)
+ * consumes them with this call.  n MUST NOT exceed the length that
+ * tls_read_buf returned.
+ */
+void	tls_read_wipe(struct tls_conn *t, size_t n);
 unsigned char *tls_write_buf(struct tls_conn *t, size_t *len);
 void	tls_write_ack(struct tls_conn *t, size_t n);
 void	tls_flush(struct tls_conn *t);

@@ -186,7 +186,9 @@ net_can_reply(struct net *n)
 /*
  * net_preauth: split the decrypted bytes into lines.  Bytes after the
  * line that logged in belong to the mail role (pipelining): they stay in
- * the TLS buffer and are relayed from there.
+ * the TLS buffer and are relayed from there.  Any line before the login
+ * may hold a credential (PASS, AUTH PLAIN, a mistyped command), so each
+ * is wiped from the TLS buffer as it is consumed.
  */
 static void
 net_preauth(struct net *n)
@@ -200,11 +202,11 @@ net_preauth(struct net *n)
 			;
 		if (i == len) {
 			net_take(n, buf, len, 0);
-			tls_read_ack(n->tls, len);
+			tls_read_wipe(n->tls, len);
 			continue;
 		}
 		net_take(n, buf, i, 1);
-		tls_read_ack(n->tls, i + 1);
+		tls_read_wipe(n->tls, i + 1);
 	}
 }
 

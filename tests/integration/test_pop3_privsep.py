@@ -9,7 +9,9 @@ The process tree of pop3d -d started by the fixture:
          |                   the mail process (_postern-mail, chroot Maildir)
          `- net              _postern, chroot empty, seccomp
 """
+import base64
 import os
+import poplib
 import pwd
 import re
 import subprocess
@@ -353,4 +355,65 @@ def test_session_processes_inherit_no_parent_descriptor(pop3):
     assert c.pass_(pw).startswith(b"+OK")
     check(net, "net after login", 2)
     check(mon, "mail", 1)
+    c.quit()
+
+
+# --- credentials in the net process (issue 7) ----------------------------------
+
+def secret_needles(user, pw, what="password"):
+    """What a credential line leaves behind: the password, its base64
+    form and the base64 of the whole SASL PLAIN message."""
+    plain = b"\0" + user.encode() + b"\0" + pw.encode()
+    return {what: pw.encode(),
+            "base64 " + what: base64.b64encode(pw.encode()),
+            "base64 PLAIN message with the " + what:
+            base64.b64encode(plain)}
+
+
+def assert_no_secret(pid, needles, what):
+    data, n = memory(pid)
+    assert n > 100 * 1024, "read only %d bytes of pid %d" % (n, pid)
+    found = [k for k, v in needles.items() if v in data]
+    assert not found, "%s holds the %s" % (what, ", ".join(found))
+
+
+@pytest.mark.parametrize("mech", ["user", "plain"])
+def test_net_wipes_credential_lines(pop3, mech):
+    """Once the net process has forwarded a login, neither the password
+    nor its base64 forms are anywhere in its memory: not in the line
+    buffer, the pre-auth engine, the frame to the monitor, nor the TLS
+    engine's buffer where the record was decrypted."""
+    p = pop3
+    pw = pop_user(p)
+    needles = secret_needles(ALICE, pw)
+    c = connect(p)
+    mon, net = session_pids(p)
+    # A failed attempt first: its line must be gone as well.
+    wrong = pw[::-1]
+    if mech == "user":
+        c.user(ALICE)
+        with pytest.raises(Exception):
+            c.pass_(wrong)
+        c.user(ALICE)
+        assert c.pass_(pw).startswith(b"+OK")
+    else:
+        with pytest.raises(Exception):
+            c._shortcmd("AUTH PLAIN " + base64.b64encode(
+                b"\0" + ALICE.encode() + b"\0" + wrong.encode()).decode())
+        assert c._shortcmd("AUTH PLAIN " + needles[
+            "base64 PLAIN message with the password"].decode()
+        ).startswith(b"+OK")
+    assert session_pids(p) == (mon, net)
+    needles.update(secret_needles(ALICE, wrong, "wrong password"))
+    assert_no_secret(net, needles, "the net process")
+    assert_no_secret(mon, needles, "the mail process (the monitor that "
+                     "forwarded the login)")
+    # Positive control: a line sent after the login is relayed, not
+    # wiped, and the same scan finds it where the credential lines were
+    # decrypted, in the TLS engine's receive buffer.
+    marker = "X%sX" % pw[::-1]
+    with pytest.raises(poplib.error_proto):
+        c._shortcmd("NOOP " + marker)      # NOOP takes no argument
+    assert contains(net, marker.encode()), \
+        "the scan did not find a relayed line in the net process"
     c.quit()
