@@ -40,7 +40,8 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
 	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
-	     common/store.c common/store_maildir.c common/store_index.c
+	     common/store.c common/store_maildir.c common/store_index.c \
+	     common/mailpath.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/server.c authd/worker.c authd/login.c \
@@ -58,7 +59,7 @@ obj = $(patsubst %.c,$(O)/%.o,$(1))
 PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d
 TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
-	     \
+	    $(O)/tests/unit/test_mailpath \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
 	    $(O)/tests/unit/test_pop3

@@ -32,6 +32,7 @@
 #include "authd/db.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/mailpath.h"
 #include "common/privsep.h"
 #include "common/util.h"
 
@@ -234,6 +235,24 @@ ctl_user_arg(struct ctl *c, const char *arg, char *out)
 		return -1;
 	}
 	return 0;
+}
+
+int
+ctl_newname_arg(struct ctl *c, const char *arg, char *out)
+{
+	char why[MAILPATH_WHY_MAX];
+
+	if (str_copy(out, arg, AUTH_USER_MAX) == 0) {
+		str_lower(out);
+		if (mailpath_name_check(out, strlen(out), why,
+		    sizeof(why)) == -1) {
+			ctl_err("%s: not a safe mail directory name: %s (mail "
+			    "lives in %s/<domain>/<local part>)", ctl_vis(arg),
+			    why, c->cfg.mail_dir);
+			return -1;
+		}
+	}
+	return ctl_user_arg(c, arg, out);
 }
 
 int

@@ -90,6 +90,16 @@ int	ctl_user_arg(struct ctl *c, const char *arg, char *out);
 int	ctl_address_arg(const char *arg, char *out);
 
 /*
+ * ctl_newname_arg: ctl_user_arg for a name being created (user add,
+ * alias add): the name MUST also pass mailpath_name_check, since it may
+ * become the directory <mail>/<domain>/<local part>.  Names already in the
+ * database go through ctl_user_arg only, so an old unsafe record can still
+ * be shown and deleted.  Returns 0, or -1 after an error line that says
+ * which part is unsafe and why.
+ */
+int	ctl_newname_arg(struct ctl *c, const char *arg, char *out);
+
+/*
  * ctl_user_load: read user's record in txn.  Returns 0 when found, or -1
  * after an error line ("no such user" or the database's reason).
  */

@@ -352,7 +352,7 @@ ctl_alias_add(struct ctl *c, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, NULL, pos, 2, &n) == -1 || n != 2)
 		return ctl_usage(c);
-	if (ctl_user_arg(c, pos[0], alias) == -1 ||
+	if (ctl_newname_arg(c, pos[0], alias) == -1 ||
 	    ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
 	if ((rc = db_user_get(&c->db, txn, alias, &rec)) == 0)

@@ -195,10 +195,11 @@ user_rec_new(struct user_rec *r, unsigned services, int64_t now)
 	r->pw_strength = -1;
 }
 
-/* user_one: parse "USER" alone, with the given options. */
+/* user_one: parse "USER" alone, with the given options; create: the
+ * name is new and must be a safe mail directory name. */
 static int
 user_one(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
-    char *user)
+    char *user, int create)
 {
 	char *pos[1];
 	int n;
@@ -207,6 +208,9 @@ user_one(struct ctl *c, int argc, char **argv, struct ctl_opt *opts,
 		return ctl_usage(c);
 	if (n == 0)
 		return ctl_usage_why(c, "missing the user");
+	if (create)
+		return ctl_newname_arg(c, pos[0], user) == -1 ? CTL_ERR :
+		    CTL_OK;
 	return ctl_user_arg(c, pos[0], user) == -1 ? CTL_ERR : CTL_OK;
 }
 
@@ -256,7 +260,7 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 	MDB_txn *txn;
 	int rc, strength = PW_GEN_STRENGTH;
 
-	if ((rc = user_one(c, argc, argv, opts, user)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, opts, user, 1)) != CTL_OK)
 		return rc;
 	if (opts[0].set && opts[1].set)
 		return ctl_usage_why(c, "--password and --password-stdin "
@@ -307,7 +311,7 @@ ctl_user_del(struct ctl *c, int argc, char **argv)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, NULL, user, 0)) != CTL_OK)
 		return rc;
 	if (ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
@@ -411,7 +415,7 @@ ctl_user_show(struct ctl *c, int argc, char **argv)
 	MDB_txn *txn;
 	int napp = 0, rc;
 
-	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, NULL, user, 0)) != CTL_OK)
 		return rc;
 	if (ctl_begin(c, 0, &txn) == -1)
 		return CTL_ERR;
@@ -482,7 +486,7 @@ ctl_user_passwd(struct ctl *c, int argc, char **argv)
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = user_one(c, argc, argv, opts, user)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, opts, user, 0)) != CTL_OK)
 		return rc;
 	if (ctl_begin(c, 0, &txn) == -1)
 		return CTL_ERR;
@@ -514,7 +518,7 @@ ctl_user_enable(struct ctl *c, int argc, char **argv)
 	char user[AUTH_USER_MAX];
 	int rc;
 
-	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, NULL, user, 0)) != CTL_OK)
 		return rc;
 	return user_update(c, user, "user enabled", user_set_flag, NULL);
 }
@@ -525,7 +529,7 @@ ctl_user_disable(struct ctl *c, int argc, char **argv)
 	char user[AUTH_USER_MAX];
 	int rc;
 
-	if ((rc = user_one(c, argc, argv, NULL, user)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, NULL, user, 0)) != CTL_OK)
 		return rc;
 	return user_update(c, user, "user disabled", user_set_flag, user);
 }
