@@ -63,7 +63,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
 	    $(O)/tests/unit/test_pop3
-TOOLS = $(O)/tests/tools/tls_echo
+TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
 
@@ -85,6 +85,12 @@ $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMM
 
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+# An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
+# it loads into the normal and the instrumented authd alike.
+$(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=% -fPIE,$(CFLAGS)) -fPIC -shared -o $@ $< -ldl
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
