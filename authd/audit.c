@@ -272,6 +272,7 @@ audit_each(struct db *db, MDB_txn *txn, int64_t since,
 
 struct audit_walk {
 	FILE	*out;
+	struct audit_rec *head;		/* may be NULL */
 	long	 n;
 	int	 reported;
 	char	 prev[AUDIT_HASH_HEX];
@@ -314,18 +315,21 @@ audit_verify_one(void *arg, const struct audit_rec *rec)
 	else
 		w->anchor_prev[0] = '\0';
 	w->prev_time = rec->time_us;
+	if (w->head != NULL)
+		*w->head = *rec;
 	w->n++;
 	w->reported = 0;
 	return 0;
 }
 
 long
-audit_verify(struct db *db, MDB_txn *txn, FILE *out)
+audit_verify(struct db *db, MDB_txn *txn, FILE *out, struct audit_rec *head)
 {
 	struct audit_walk w;
 
 	memset(&w, 0, sizeof(w));
 	w.out = out;
+	w.head = head;
 	if (audit_each(db, txn, 0, audit_verify_one, &w) == -1) {
 		if (!w.reported)
 			fprintf(out, "audit chain broken after record %lld: the "

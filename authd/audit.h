@@ -81,11 +81,17 @@ int	audit_each(struct db *db, MDB_txn *txn, int64_t since_us,
 
 /*
  * audit_verify: walk the whole chain.  Returns the number of records
- * checked (>= 0) when it holds; -1 when it breaks, after writing to out a
- * line naming the first bad record (its time key and what is wrong:
- * changed, inserted or removed before it).  The newest record has no
- * successor to vouch for it: its syslog copy does.
+ * checked (>= 0) when it holds, and copies the newest record into *head
+ * (head may be NULL; left untouched when there are no records); -1 when
+ * it breaks, after writing to out a line naming the first bad record (its
+ * time key and what is wrong: changed, inserted or removed before it).
+ *
+ * Caveat: the newest record has no successor to vouch for it, so records
+ * deleted from the head of the log leave a chain that holds.  Only
+ * something outside the database can show that: the head's hash, noted
+ * elsewhere, or the syslog copies (authctl audit --verify --syslog).
  */
-long	audit_verify(struct db *db, MDB_txn *txn, FILE *out);
+long	audit_verify(struct db *db, MDB_txn *txn, FILE *out,
+	    struct audit_rec *head);
 
 #endif

@@ -78,9 +78,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "ban", NULL, ctl_ban, NULL, 0, "ban address [duration] [--force]" },
 	{ "unban", NULL, ctl_unban, NULL, 0, "unban address" },
 	{ "bans", NULL, ctl_bans, NULL, 1, "bans" },
-	{ "audit", NULL, ctl_audit, NULL, 1,
+	{ "audit", NULL, ctl_audit, ctl_audit_prep, 1,
 	    "audit [--user user] [--address address] [--since time] "
-	    "[--failed] [--follow] [--json] | --verify" },
+	    "[--failed] [--follow] [--json] | --verify [--syslog file]" },
 	{ "report", NULL, ctl_report, NULL, 1, "report" },
 	{ "backup", NULL, ctl_backup, ctl_backup_prep, 1, "backup dir" },
 };
@@ -365,6 +365,19 @@ ctl_time(int64_t t, char *buf, size_t len)
 	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, len, "%s", t == 0 ? "never" : "?");
+}
+
+void
+ctl_time_us(int64_t us, char *buf, size_t len)
+{
+	char t[CTL_TIME_MAX];
+
+	ctl_time(us / 1000000, t, sizeof(t));
+	if (strlen(t) == 20)	/* cut the 'Z', add the microseconds */
+		snprintf(buf, len, "%.19s.%06lldZ", t,
+		    (long long)(us % 1000000));
+	else
+		snprintf(buf, len, "%s", t);
 }
 
 void

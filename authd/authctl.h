@@ -138,6 +138,10 @@ void	ctl_reason(char *buf, size_t len, const char *fmt, ...)
 /* ctl_time: seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC), "never" for 0. */
 void	ctl_time(int64_t t, char *buf, size_t len);
 
+/* ctl_time_us: microseconds as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC), as
+ * audit prints a record's time; buf holds CTL_TIME_MAX + 8 bytes. */
+void	ctl_time_us(int64_t us, char *buf, size_t len);
+
 /* ctl_duration: seconds as "90d", "1h", "90s": the largest unit that
  * divides them exactly. */
 void	ctl_duration(int64_t s, char *buf, size_t len);
@@ -200,6 +204,23 @@ int	ctl_backup_prep(struct ctl *, int, char **, uid_t, gid_t);
 
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
+/* ctl_audit_prep: before the privilege drop, open the --syslog file of
+ * "audit --verify --syslog FILE" (a system log the auth user may not
+ * read).  Returns CTL_OK, CTL_USAGE after the usage line when the
+ * options do not parse, or CTL_ERR when FILE cannot be opened. */
+int	ctl_audit_prep(struct ctl *, int, char **, uid_t, gid_t);
 int	ctl_report(struct ctl *, int, char **);
+
+/*
+ * authctl_verify.c: "audit --verify [--syslog FILE]".  ctl_verify_open
+ * opens FILE for reading (as root, from ctl_audit_prep, or later in
+ * development mode); 0 or -1 after an error line.  ctl_verify walks the
+ * chain, prints its length and the newest record's time and hash and,
+ * with FILE (path, or NULL), checks the chain's tail against the syslog
+ * copies in it; returns CTL_OK or CTL_ERR after a message naming the
+ * first broken record, or the first record the database lost.
+ */
+int	ctl_verify_open(const char *path);
+int	ctl_verify(struct ctl *c, const char *path);
 
 #endif

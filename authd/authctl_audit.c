@@ -1,11 +1,11 @@
 /*
  * authctl_audit.c: reading authd's records for the operator: "audit"
- * (list the audit log as text or JSON lines, filter it, follow it, verify
- * its hash chain) and "report" (a plain-text summary of the last day's
- * failures, locks, bans and accounts that need attention).
+ * (list the audit log as text or JSON lines, filter it, follow it; its
+ * --verify is authctl_verify.c) and "report" (a plain-text summary of the
+ * last day's failures, locks, bans and accounts that need attention).
  *
  * Runs in authctl, after the drop to the auth user, in read transactions
- * only.  The audit fields were cleaned by audit_append (no control bytes,
+ * only; ctl_audit_prep runs before the drop and only opens a file.  The audit fields were cleaned by audit_append (no control bytes,
  * no non-ASCII) but are still escaped for JSON here, since they started as
  * text from the network.
  */
@@ -134,19 +134,6 @@ audit_json_str(const char *key, const char *s, int last)
 	printf("\"%s", last ? "}\n" : ",");
 }
 
-static void
-audit_time_us(int64_t us, char *buf, size_t len)
-{
-	char t[CTL_TIME_MAX];
-
-	ctl_time(us / 1000000, t, sizeof(t));
-	if (strlen(t) == 20)	/* cut the 'Z', add the microseconds */
-		snprintf(buf, len, "%.19s.%06lldZ", t,
-		    (long long)(us % 1000000));
-	else
-		snprintf(buf, len, "%s", t);
-}
-
 static int
 audit_print(void *arg, const struct audit_rec *r)
 {
@@ -158,7 +145,7 @@ audit_print(void *arg, const struct audit_rec *r)
 	    (f->address && strcmp(r->address, f->address) != 0) ||
 	    (f->failed && !audit_is_failure(r)))
 		return 0;
-	audit_time_us(r->time_us, t, sizeof(t));
+	ctl_time_us(r->time_us, t, sizeof(t));
 	if (!f->json) {
 		printf("%s %s %s %s %s %s %s %s %.16s\n", t, r->service,
 		    r->mech, r->user, r->address, r->result, r->reason,
@@ -205,76 +192,77 @@ audit_list(struct ctl *c, struct audit_filter *f, int64_t since, int follow)
 	}
 }
 
-static int
-audit_verify_cmd(struct ctl *c)
-{
-	MDB_txn *txn;
-	char *msg = NULL;
-	size_t len = 0;
-	FILE *f;
-	long n;
+/* The options of "audit", in the order of audit_opts. */
+enum { AO_USER, AO_ADDRESS, AO_SINCE, AO_FAILED, AO_FOLLOW, AO_JSON,
+    AO_VERIFY, AO_SYSLOG, AO_N };
 
-	if ((f = open_memstream(&msg, &len)) == NULL) {
-		ctl_err("audit: out of memory");
-		return CTL_ERR;
-	}
-	if (ctl_begin(c, 0, &txn) == -1) {
-		fclose(f);
-		free(msg);
-		return CTL_ERR;
-	}
-	n = audit_verify(&c->db, txn, f);
-	db_abort(txn);
-	fclose(f);
-	if (n >= 0)
-		printf("audit chain verified: %ld records\n", n);
-	else {
-		if (len > 0 && msg[len - 1] == '\n')
-			msg[len - 1] = '\0';
-		ctl_err("%s", len > 0 ? msg : "audit chain broken");
-	}
-	free(msg);
-	return n >= 0 ? CTL_OK : CTL_ERR;
+static void
+audit_opts(struct ctl_opt o[AO_N + 1])
+{
+	static const struct ctl_opt tmpl[AO_N + 1] = {
+		{ "--user", 1, 0, NULL }, { "--address", 1, 0, NULL },
+		{ "--since", 1, 0, NULL }, { "--failed", 0, 0, NULL },
+		{ "--follow", 0, 0, NULL }, { "--json", 0, 0, NULL },
+		{ "--verify", 0, 0, NULL }, { "--syslog", 1, 0, NULL },
+		{ NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, tmpl, sizeof(tmpl));
+}
+
+int
+ctl_audit_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
+{
+	struct ctl_opt o[AO_N + 1];
+	int n;
+
+	audit_opts(o);
+	if (ctl_parse(argc, argv, o, NULL, 0, &n) == -1)
+		return ctl_usage(c);
+	if (!o[AO_SYSLOG].set || !o[AO_VERIFY].set)
+		return CTL_OK;	/* ctl_audit judges the rest after the drop */
+	return ctl_verify_open(o[AO_SYSLOG].val) == -1 ? CTL_ERR : CTL_OK;
 }
 
 int
 ctl_audit(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_opt o[] = { { "--user", 1, 0, NULL },
-	    { "--address", 1, 0, NULL }, { "--since", 1, 0, NULL },
-	    { "--failed", 0, 0, NULL }, { "--follow", 0, 0, NULL },
-	    { "--json", 0, 0, NULL }, { "--verify", 0, 0, NULL },
-	    { NULL, 0, 0, NULL } };
+	struct ctl_opt o[AO_N + 1];
 	char user[AUTH_USER_MAX], addr[AUTH_ADDR_MAX];
 	struct audit_filter f;
 	int64_t since = 0;
 	int i, n;
 
+	audit_opts(o);
 	if (ctl_parse(argc, argv, o, NULL, 0, &n) == -1)
 		return ctl_usage(c);
-	if (o[6].set) {
-		for (i = 0; i < 6; i++)
+	if (o[AO_SYSLOG].set && !o[AO_VERIFY].set)
+		return ctl_usage_why(c, "--syslog goes with --verify");
+	if (o[AO_VERIFY].set) {
+		for (i = 0; i < AO_VERIFY; i++)
 			if (o[i].set)
 				return ctl_usage_why(c, "--verify excludes the "
-				    "other options");
-		return audit_verify_cmd(c);
+				    "other options but --syslog");
+		return ctl_verify(c, o[AO_SYSLOG].set ? o[AO_SYSLOG].val :
+		    NULL);
 	}
 	memset(&f, 0, sizeof(f));
-	if (o[0].set) {	/* any name: failed logins use made-up ones */
-		str_copy(user, o[0].val, sizeof(user));
+	if (o[AO_USER].set) {	/* any name: failed logins use made-up ones */
+		str_copy(user, o[AO_USER].val, sizeof(user));
 		str_lower(user);
 		f.user = user;
 	}
-	if (o[1].set) {
-		if (netaddr_normalize(o[1].val, addr, sizeof(addr)) == -1)
-			str_copy(addr, o[1].val, sizeof(addr));
+	if (o[AO_ADDRESS].set) {
+		if (netaddr_normalize(o[AO_ADDRESS].val, addr,
+		    sizeof(addr)) == -1)
+			str_copy(addr, o[AO_ADDRESS].val, sizeof(addr));
 		f.address = addr;
 	}
-	if (o[2].set && audit_since(c, o[2].val, &since) == -1)
+	if (o[AO_SINCE].set && audit_since(c, o[AO_SINCE].val, &since) == -1)
 		return CTL_ERR;
-	f.failed = o[3].set;
-	f.json = o[5].set;
-	return audit_list(c, &f, since, o[4].set);
+	f.failed = o[AO_FAILED].set;
+	f.json = o[AO_JSON].set;
+	return audit_list(c, &f, since, o[AO_FOLLOW].set);
 }
 
 /* The report's failure tallies: every key once per failure, then sorted

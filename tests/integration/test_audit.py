@@ -239,10 +239,12 @@ def test_verify_counts_all_records(postern):
     assert r.returncode == 0
     assert r.stdout.strip() == "audit chain verified: 0 records"
     populate(postern)
-    n = len(audit(postern))
+    recs = audit(postern)
     r = verify(postern)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "audit chain verified: %d records" % n
+    assert r.stdout.splitlines() == [
+        "audit chain verified: %d records" % len(recs),
+        "newest record: %s %s" % (recs[-1]["time"], recs[-1]["hash"])]
 
 
 def test_verify_after_restart(postern):
@@ -394,6 +396,154 @@ def test_tamper_rebuilt_chain_caught_by_syslog(postern):
     assert missing, "syslog copies must disagree with a rebuilt chain"
     assert prefixes[1] in missing       # the hidden failed login
     assert prefixes[-1] in missing      # the newest, vouched for by syslog
+
+    # --syslog names the hidden login as the first record lost
+    capture_syslog(postern)
+    r = verify_syslog(postern, syslog_file(postern))
+    assert r.returncode == 1
+    first = log_lines(postern)[1]
+    assert "lost %d records" % len(missing) in r.stderr
+    assert "the first is at %s:%d: audit %s service=\"imap\"" % (
+        syslog_file(postern), first[0], prefixes[1]) in r.stderr
+    assert 'address="192.0.2.2" result="fail"' in r.stderr
+    postern.start()
+
+
+# ------------------------------------------------- the head and syslog
+
+def syslog_file(p):
+    return os.path.join(p.dir, "syslog")
+
+
+def log_lines(p):
+    """(line number, hash prefix) of each audit line in syslog_file."""
+    with open(syslog_file(p)) as f:
+        return [(i, m.group(1)) for i, line in enumerate(f, 1)
+                for m in [re.search(r"\baudit ([0-9a-f]{16}) service=",
+                                    line)] if m]
+
+
+def capture_syslog(p, stamp=False):
+    """Writes authd's log lines (authd -d logs to stderr what it sends to
+    syslog) to syslog_file(p), with a syslog(3) time and host in front
+    when stamp, between lines that are not audit lines."""
+    with open(syslog_file(p), "w") as f:
+        f.write("Nov 30 10:00:00 mx kernel: [0.0] an unrelated line\n")
+        for line in p.log().splitlines():
+            f.write(("Nov 30 10:00:01 mx %s\n" if stamp else "%s\n")
+                    % line)
+            f.write("Nov 30 10:00:02 mx sshd[9]: audit of nothing\n")
+
+
+def verify_syslog(p, path):
+    return p.authctl("audit", "--verify", "--syslog", path, check=False)
+
+
+def logins_last(p):
+    """populate, with the newest records all logins: only authd's lines
+    are captured here, authctl's own go to the system's syslog."""
+    populate(p)
+    c = p.client()
+    for i in range(3):
+        assert c.login("ghost%d@example.test" % i, "x",
+                       address="192.0.2.%d" % (10 + i))[0] == "fail"
+    c.close()
+    assert p.stop() == 0
+    return raw_records(p)
+
+
+@pytest.mark.parametrize("stamp", [False, True])
+def test_verify_syslog_clean(postern, stamp):
+    recs = logins_last(postern)
+    capture_syslog(postern, stamp)
+    r = verify_syslog(postern, syslog_file(postern))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "audit chain verified: %d records" % len(recs)
+    assert lines[1].endswith(" " + rec_hash(*recs[-1]))
+    last = log_lines(postern)[-1]
+    assert last[1] == rec_hash(*recs[-1])[:16]
+    assert lines[2] == ("syslog copy: %s line %d vouches for the newest "
+                        "record; no later audit line is missing from the "
+                        "database" % (syslog_file(postern), last[0]))
+    postern.start()
+
+
+def test_tail_deletion_named_by_syslog(postern):
+    """Deleting the newest records leaves a chain that holds: plain
+    --verify shows the head it has (for the operator to compare), and
+    --syslog names the first record lost."""
+    recs = logins_last(postern)
+    capture_syslog(postern, stamp=True)
+    lost = recs[-2:]
+    rewrite(postern, lambda txn, db: [txn.delete(k, db=db) for k, _ in lost])
+
+    r = verify(postern)
+    assert r.returncode == 0, "the chain of what is left holds"
+    head = audit(postern)[-1]
+    assert head["hash"] == rec_hash(*recs[-3])
+    assert r.stdout.splitlines() == [
+        "audit chain verified: %d records" % (len(recs) - 2),
+        "newest record: %s %s" % (head["time"], head["hash"])]
+
+    r = verify_syslog(postern, syslog_file(postern))
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[1] == \
+        "newest record: %s %s" % (head["time"], head["hash"])
+    where = dict((h, n) for n, h in log_lines(postern))
+    first = rec_hash(*lost[0])[:16]
+    want = ("authctl: audit: the database lost 2 records that %s holds "
+            "after its copy of the newest record kept (line %d); the first "
+            "is at %s:%d: audit %s service=\"imap\" mech=\"plain\" "
+            "user=\"ghost1@example.test\" address=\"192.0.2.11\" "
+            "result=\"fail\"" % (
+                syslog_file(postern), where[head["hash"][:16]],
+                syslog_file(postern), where[first], first))
+    assert r.stderr.startswith(want), r.stderr
+    postern.start()
+
+
+def test_forged_head_not_vouched_for(postern):
+    """Records appended by hand extend the chain correctly but have no
+    syslog copy."""
+    recs = logins_last(postern)
+    capture_syslog(postern)
+    k, v = recs[-1]
+    t = key_time(k) + 1
+    forged = "\t".join([rec_hash(k, v), str(t), "imap", "plain", ALICE,
+                        "203.0.113.66", "ok", "password", "forged"]).encode()
+    rewrite(postern, lambda txn, db: txn.put(tkey(t), forged, db=db))
+    assert verify(postern).returncode == 0
+    r = verify_syslog(postern, syslog_file(postern))
+    assert r.returncode == 1
+    assert "the newest 1 record (from %s) has no copy in %s" % (
+        audit(postern)[-1]["time"], syslog_file(postern)) in r.stderr
+    postern.start()
+
+
+def test_verify_syslog_errors(postern):
+    logins_last(postern)
+    r = postern.authctl("audit", "--syslog", "/nonexistent", check=False)
+    assert r.returncode == 2 and "--syslog goes with --verify" in r.stderr
+    r = postern.authctl("audit", "--verify", "--syslog", check=False)
+    assert r.returncode == 2
+    r = verify_syslog(postern, os.path.join(postern.dir, "nonexistent"))
+    assert r.returncode == 1
+    assert r.stderr == "authctl: %s: No such file or directory\n" % \
+        os.path.join(postern.dir, "nonexistent")
+    empty = os.path.join(postern.dir, "empty.log")
+    with open(empty, "w") as f:
+        f.write("Nov 30 10:00:00 mx kernel: nothing here\n")
+    r = verify_syslog(postern, empty)
+    assert r.returncode == 1
+    assert "%s holds no audit lines" % empty in r.stderr
+    other = os.path.join(postern.dir, "other.log")
+    with open(other, "w") as f:
+        f.write('authd[1]: audit 0123456789abcdef service="imap" x\n')
+    r = verify_syslog(postern, other)
+    assert r.returncode == 1
+    assert "none of the 1 audit lines in %s names a record" % other \
+        in r.stderr and "%s:1: audit 0123456789abcdef" % other in r.stderr
     postern.start()
 
 
