@@ -39,13 +39,14 @@ LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
 COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
 	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
+	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/mailpath.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
-AUTHD_SRC  = authd/authd.c authd/server.c authd/worker.c authd/login.c \
-	     authd/sched.c
+AUTHD_SRC  = authd/authd.c authd/server.c authd/dispatch.c authd/worker.c \
+	     authd/login.c authd/split.c authd/lookup.c authd/sched.c
 AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
 	      authd/pwpolicy.c authd/qr.c
@@ -61,6 +62,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
 	    $(O)/tests/unit/test_mailpath \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
+	    $(O)/tests/unit/test_admission \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
 	    $(O)/tests/unit/test_pop3
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
@@ -111,7 +113,8 @@ FUZZ_pop3      = pop3d/parse.c pop3d/preauth.c common/sasl.c common/base64.c \
 		 common/log.c common/util.c
 FUZZ_pem       = common/tls_pem.c
 FUZZLIBS_pem   = -lbearssl
-FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem
+FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
+	  build/fuzz/fuzz_split
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz

@@ -25,8 +25,7 @@
 #include <seccomp.h>
 
 #include "authd/db.h"
-#include "authd/login.h"
-#include "authd/password.h"
+#include "authd/dispatch.h"
 #include "authd/sched.h"
 #include "authd/server.h"
 #include "authd/worker.h"
@@ -86,30 +85,65 @@ authd_listen(const struct config *cfg, gid_t gid)
 /*
  * authd_sandbox: the one function that builds authd's sandbox: no new
  * privileges, no core files, and a syscall allow-list for LMDB (mmap,
- * pwrite, fdatasync), the poll loop, the verification threads and syslog.
+ * pwrite, fdatasync), the poll loop, the verification threads and syslog;
+ * no executable memory, and socket and connect fail (EACCES), so a
+ * compromised authd cannot reach out.  Each entry says why it is there.
  */
 static void
 authd_sandbox(void)
 {
-	static const int allow[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
-		SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(writev),
-		SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(msync),
-		SCMP_SYS(lseek), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-		SCMP_SYS(ftruncate), SCMP_SYS(fcntl),
-		SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect),
-		SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(brk),
-		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(accept4),
-		SCMP_SYS(getsockopt), SCMP_SYS(sendto), SCMP_SYS(sendmsg),
-		SCMP_SYS(connect), SCMP_SYS(socket),
-		SCMP_SYS(futex), SCMP_SYS(getrandom),
-		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-		SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
-		SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid),
-		SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
-		SCMP_SYS(rt_sigaction), SCMP_SYS(sched_yield),
-		SCMP_SYS(rseq), SCMP_SYS(set_robust_list),
-		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall),
+	const struct sandbox_rule allow[] = {
+		/* the clients' sockets, the worker pipe, syslog (send) */
+		SANDBOX_ALLOW(read),
+		SANDBOX_ALLOW(write),
+		SANDBOX_ALLOW(sendto),
+		SANDBOX_ALLOW(close),
+		/* the event loop: new clients and who they are */
+		SANDBOX_ALLOW(poll),
+		SANDBOX_ALLOW(ppoll),
+		SANDBOX_ALLOW(accept4),
+		SANDBOX_ALLOW(getsockopt),	/* SO_PEERCRED */
+		SANDBOX_ALLOW(fcntl),		/* O_NONBLOCK; LMDB's locks */
+		/* LMDB: page I/O, the durable commit, growing the file */
+		SANDBOX_ALLOW(pread64),
+		SANDBOX_ALLOW(pwrite64),
+		SANDBOX_ALLOW(writev),
+		SANDBOX_ALLOW(lseek),
+		SANDBOX_ALLOW(fsync),
+		SANDBOX_ALLOW(fdatasync),
+		SANDBOX_ALLOW(msync),
+		SANDBOX_ALLOW(ftruncate),
+		SANDBOX_ALLOW(fstat),
+		SANDBOX_ALLOW(newfstatat),	/* glibc's fstat */
+		/* memory: malloc in every thread's arena (heaps grow with
+		 * mprotect) and LMDB's shared map; never executable */
+		SANDBOX_ALLOW(brk),
+		SANDBOX_ALLOW_IF(mmap, SANDBOX_NOEXEC),
+		SANDBOX_ALLOW_IF(mprotect, SANDBOX_NOEXEC),
+		SANDBOX_ALLOW(munmap),
+		SANDBOX_ALLOW(mremap),		/* realloc of a mapped chunk */
+		SANDBOX_ALLOW(madvise),		/* free in a thread's arena */
+		/* the verification threads: their queue's mutex and
+		 * condition variable, LMDB's reader table mutexes */
+		SANDBOX_ALLOW(futex),
+		SANDBOX_ALLOW(sched_yield),
+		SANDBOX_ALLOW(rseq),
+		SANDBOX_ALLOW(set_robust_list),
+		SANDBOX_ALLOW(gettid),
+		/* salts and TOTP randomness; time for delays and records */
+		SANDBOX_ALLOW(getrandom),
+		SANDBOX_ALLOW(clock_gettime),
+		SANDBOX_ALLOW(gettimeofday),
+		SANDBOX_ALLOW(clock_nanosleep),
+		SANDBOX_ALLOW(nanosleep),
+		SANDBOX_ALLOW(getpid),		/* the log prefix */
+		/* server_run's SIGTERM handler (installed after this) */
+		SANDBOX_ALLOW(rt_sigaction),
+		SANDBOX_ALLOW(rt_sigprocmask),
+		SANDBOX_ALLOW(rt_sigreturn),
+		SANDBOX_ALLOW(restart_syscall),
+		SANDBOX_ALLOW(exit),		/* a thread's end */
+		SANDBOX_ALLOW(exit_group),
 	};
 
 	sandbox_limits(1100, 0);
@@ -148,21 +182,25 @@ authd_open_db(const struct config *cfg, char *dir, size_t len, uid_t uid,
 	}
 }
 
-/* authd_peer_uids: the privsep users that may ask authd questions. */
+/* authd_peers: who may ask authd questions besides root: its own user
+ * (authctl) and smtpd's queue (recipient lookups).  The net processes'
+ * user is not among them: a compromised net process must not submit
+ * logins with an address of its choosing. */
 static void
-authd_peer_uids(const struct config *cfg)
+authd_peers(const struct config *cfg, uid_t self)
 {
 	static const int roles[] = { ROLE_NET, ROLE_MAIL, ROLE_QUEUE };
 	uid_t uids[3];
 	gid_t gid;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
-		uids[i] = (uid_t)-1;
-		if (!privsep_is_dev() && getpwnam(cfg->users[roles[i]]))
-			privsep_user(cfg->users[roles[i]], &uids[i], &gid);
+	if (privsep_is_dev()) {
+		server_peers(getuid(), (uid_t)-1);
+		return;
 	}
-	login_init(uids, 3);
+	if (getpwnam(cfg->users[ROLE_QUEUE]) != NULL)
+		privsep_user(cfg->users[ROLE_QUEUE], &queue, &gid);
+	server_peers(self, queue);
 }
 
 int
@@ -187,6 +225,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		authd_usage();
+	daemon_close_inherited(STDERR_FILENO);
 	log_init("authd", 1, verbose);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -213,13 +252,11 @@ main(int argc, char *argv[])
 	}
 	if (privsep_is_dev())
 		privsep_dev_warning("authd");
-	authd_peer_uids(&authd_cfg);
+	authd_peers(&authd_cfg, uid);
 	authd_open_db(&authd_cfg, dir, sizeof(dir),
 	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
 	lfd = authd_listen(&authd_cfg, sockgid);
-	server.db = &authd_db;
-	server.cfg = &authd_cfg;
-	password_dummy(authd_cfg.auth_scrypt_cost, server.dummy_hash);
+	dispatch_init(&authd_db, &authd_cfg);
 	if (!privsep_is_dev())
 		privsep_drop(dir, uid, gid);
 	threads = authd_cfg.auth_workers > 0 ? authd_cfg.auth_workers :

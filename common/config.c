@@ -70,11 +70,17 @@ static int cf_lockout_account(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_lockout_pair(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_login_limit(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_login_startups(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_path(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_services(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_session_limit(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_size(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
@@ -111,6 +117,12 @@ static const struct cf_keyword cf_keywords[] = {
 	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
 	{ "lockout pair", cf_lockout_pair, 0, 0, 0, 0, 5, 0,
 	    "N within DURATION for DURATION" },
+	{ "login grace", cf_duration, FIELD(login_grace),
+	    1, HOUR, 1, 0, "DURATION" },
+	{ "login limit", cf_login_limit, 0, 0, 0, 0, 6, 0,
+	    "N per address N per network" },
+	{ "login startups", cf_login_startups, 0, 0, 0, 0, 5, 0,
+	    "N drop PERCENT full N" },
 	{ "mail", cf_path, FIELD(mail_dir), 0, 0, 1, 0, "DIR" },
 	{ "password max age", cf_duration, FIELD(password_max_age),
 	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
@@ -127,6 +139,8 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "relay tls", cf_relay_tls, FIELD(relay_tls_verify),
 	    0, 0, 1, 0, "verify|opportunistic" },
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
+	{ "session limit", cf_session_limit, 0, 0, 0, 0, 4, 0,
+	    "N per user N" },
 	{ "smtp max message size", cf_size, FIELD(smtp_max_message_size),
 	    (int64_t)KILO, 2 * (int64_t)GIGA, 1, 0, "SIZE" },
 	{ "smtp max recipients", cf_int, FIELD(smtp_max_recipients),
@@ -540,6 +554,98 @@ cf_ban(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	return 0;
 }
 
+/*
+ * cf_expect_words: check the fixed words of a statement whose keywords
+ * are not one between each two values ("N per address N per network");
+ * words[i] is the word expected at argument i, NULL where a value goes.
+ */
+static int
+cf_expect_words(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n, const char *const *words)
+{
+	char show[64];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (words[i] == NULL || strcmp(a[i].s, words[i]) == 0)
+			continue;
+		cf_error(&ctx->err, "\"%s\": expected \"%s\", got \"%s\" "
+		    "(usage: %s %s)", kw->path, words[i],
+		    cf_show(a[i].s, show, sizeof(show)), kw->path, kw->usage);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cf_login_limit(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = {
+		NULL, "per", "address", NULL, "per", "network"
+	};
+	struct config *cfg = ctx->cfg;
+	int64_t addr, net;
+
+	if (cf_expect_words(ctx, kw, a, n, words) == -1 ||
+	    cf_get_int(&ctx->err, "login limit ... per address", a[0].s, 1,
+	    CONFIG_LIMIT_MAX, &addr) == -1 ||
+	    cf_get_int(&ctx->err, "login limit ... per network", a[3].s, 1,
+	    CONFIG_LIMIT_MAX, &net) == -1)
+		return -1;
+	cfg->login_per_address = (int)addr;
+	cfg->login_per_network = (int)net;
+	return 0;
+}
+
+/* The percentage may be written with its sign: "drop 30%". */
+static int
+cf_login_startups(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = { "drop", "full" };
+	struct config *cfg = ctx->cfg;
+	char pct[32];
+	size_t len;
+	int64_t start, drop, full;
+
+	if (cf_expect(ctx, kw, a, n, words) == -1)
+		return -1;
+	(void)str_copy(pct, a[2].s, sizeof(pct));
+	if ((len = strlen(pct)) > 1 && pct[len - 1] == '%')
+		pct[len - 1] = '\0';
+	if (cf_get_int(&ctx->err, kw->path, a[0].s, 1, CONFIG_LIMIT_MAX,
+	    &start) == -1 ||
+	    cf_get_int(&ctx->err, "login startups ... drop", pct, 0, 100,
+	    &drop) == -1 ||
+	    cf_get_int(&ctx->err, "login startups ... full", a[4].s, 1,
+	    CONFIG_LIMIT_MAX, &full) == -1)
+		return -1;
+	cfg->login_startups = (int)start;
+	cfg->login_drop = (int)drop;
+	cfg->login_full = (int)full;
+	return 0;
+}
+
+static int
+cf_session_limit(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = { NULL, "per", "user", NULL };
+	struct config *cfg = ctx->cfg;
+	int64_t all, user;
+
+	if (cf_expect_words(ctx, kw, a, n, words) == -1 ||
+	    cf_get_int(&ctx->err, kw->path, a[0].s, 1, CONFIG_LIMIT_MAX,
+	    &all) == -1 ||
+	    cf_get_int(&ctx->err, "session limit ... per user", a[3].s, 1,
+	    CONFIG_LIMIT_MAX, &user) == -1)
+		return -1;
+	cfg->session_limit = (int)all;
+	cfg->session_per_user = (int)user;
+	return 0;
+}
+
 static int
 cf_keyword_cmp(const void *key, const void *elem)
 {
@@ -709,6 +815,12 @@ cf_check(struct cf_ctx *ctx)
 		    cf_fmt_duration(cfg->queue_retry, a, sizeof(a)),
 		    cf_fmt_duration(cfg->queue_lifetime, b, sizeof(b)));
 	}
+	if (cfg->login_startups > cfg->login_full) {
+		ctx->err.lineno = cf_seen(ctx, "login startups");
+		cf_error(&ctx->err, "\"login startups\": startups (%d) is "
+		    "more than full (%d)", cfg->login_startups,
+		    cfg->login_full);
+	}
 	/* The net processes read the certificate, never the key. */
 	if (strcmp(cfg->tls_cert, cfg->tls_key) == 0) {
 		ctx->err.lineno = cf_later(cf_seen(ctx, "tls certificate"),
@@ -750,6 +862,14 @@ cf_defaults_limits(struct config *cfg)
 	cfg->relay_tls_verify = 0;
 	cfg->imap_idle_timeout = 30 * MINUTE;
 	cfg->pop3_idle_timeout = 10 * MINUTE;
+	cfg->login_grace = 30;
+	cfg->login_per_address = 16;
+	cfg->login_per_network = 64;
+	cfg->login_startups = 128;
+	cfg->login_drop = 30;
+	cfg->login_full = 256;
+	cfg->session_limit = 512;
+	cfg->session_per_user = 32;
 	cfg->auth_socket[0] = '\0';
 	cfg->auth_workers = 0;
 	cfg->auth_scrypt_cost = 14;

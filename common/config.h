@@ -37,6 +37,15 @@
  *   relay tls verify|opportunistic        opportunistic
  *   imap idle timeout DURATION            30m
  *   pop3 idle timeout DURATION            10m
+ *   login grace DURATION                  30s (handshake and login must
+ *                     be done by then)
+ *   login limit N per address N per network      16 64 (connections not
+ *                     logged in; a network is an IPv4 /24 or IPv6 /64)
+ *   login startups N drop PERCENT full N  128 30 256 (random early drop of
+ *                     connections not logged in, as OpenSSH's MaxStartups;
+ *                     PERCENT may end in %; startups <= full)
+ *   session limit N per user N            512 32 (logged-in sessions in
+ *                     all, and of one user from one address)
  *   auth socket FILE                      "<runtime>/authd.sock"
  *   auth workers N                        0 (= number of online CPUs)
  *   auth scrypt cost N                    14 (log2 of scrypt's N; r=8, p=1)
@@ -68,6 +77,7 @@
 #define CONFIG_MAX_LISTEN	16
 #define CONFIG_NAME_MAX		256	/* host and domain names */
 #define CONFIG_PATH_MAX		1024
+#define CONFIG_LIMIT_MAX	10000	/* connection and session limits */
 
 /* Service bits, shared with authd's user records. */
 #define SERVICE_IMAP	0x01
@@ -117,6 +127,15 @@ struct config {
 	int64_t	imap_idle_timeout;
 	int64_t	pop3_idle_timeout;
 
+	int64_t	login_grace;		/* seconds */
+	int	login_per_address;
+	int	login_per_network;
+	int	login_startups;
+	int	login_drop;		/* percent */
+	int	login_full;
+	int	session_limit;
+	int	session_per_user;
+
 	char	auth_socket[CONFIG_PATH_MAX];	/* "" until config_load fills it */
 	int	auth_workers;		/* 0: online CPUs */
 	int	auth_scrypt_cost;	/* log2 N, 10..20 */
@@ -164,7 +183,8 @@ void config_defaults(struct config *cfg);
  * words.  Range errors name the statement and the accepted range.  A
  * statement that is not repeatable (all but domain, listen, and user with
  * different roles) may be given once.  Cross-checks: ban max >= ban
- * duration, queue retry <= queue lifetime, tls key != tls certificate.
+ * duration, queue retry <= queue lifetime, tls key != tls certificate,
+ * login startups <= its full.
  */
 int config_load(struct config *cfg, const char *path);
 

@@ -5,26 +5,36 @@
  * whether the client's address is banned before any TLS byte is read,
  * forks the net child, and answers the child's login requests by asking
  * authd itself with the address the kernel reported: the child only
- * forwards the credentials it parsed.  After a successful login the
- * monitor becomes the mail role (mail.c).  It trusts authd's answers and
- * nothing its net child sends: a malformed message from the child ends
- * the connection.
+ * forwards the credentials it parsed.  It keeps the rules of the
+ * AUTHORIZATION state itself rather than trusting the child to: the
+ * connection ends when the login grace time is over, and when the child
+ * asks again after PREAUTH_MAX_FAILURES failed logins (OpenSSH's monitor
+ * counts the same way), so a compromised child cannot replay guesses for
+ * the life of the connection.  After a successful login it asks the
+ * parent whether the session budget has room (MSG_MONITOR_SESSION), then
+ * becomes the mail role (mail.c).  It trusts authd's answers and the
+ * parent's, and nothing its net child sends: a malformed message from
+ * the child ends the connection.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/admission.h"
 #include "common/authc.h"
 #include "common/frame.h"
 #include "common/log.h"
 #include "common/netmsg.h"
 #include "common/util.h"
 #include "pop3d/pop3d.h"
+#include "pop3d/preauth.h"
 
 /* monitor_login: one MSG_NET_LOGIN from the net child; returns the
  * status, and the canonical user and mail dir on success. */
@@ -85,6 +95,74 @@ monitor_banned(const struct config *cfg, const char *address)
 	return rc != 0;
 }
 
+/* monitor_admit: tell the parent who logged in; its verdict (ADMIT_*).
+ * A parent that cannot be asked refuses. */
+static int
+monitor_admit(struct pop3_client *cl, const char *user)
+{
+	static struct frame f;
+	uint32_t v;
+
+	frame_init(&f, MSG_MONITOR_SESSION);
+	frame_add_str(&f, user);
+	if (frame_finish(&f) == -1 || frame_write(cl->parentfd, &f) == -1 ||
+	    frame_read(cl->parentfd, &f) == -1 ||
+	    f.type != MSG_MONITOR_SESSION || frame_get_u32(&f, &v) == -1 ||
+	    frame_end(&f) == -1) {
+		log_warnx("monitor: the parent did not answer for %s", user);
+		return ADMIT_INVALID;
+	}
+	return (int)v;
+}
+
+/* monitor_wait: 1 when fd is readable before deadline (mono_ms), 0 when
+ * the deadline passed. */
+static int
+monitor_wait(int fd, int64_t deadline)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int rc;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if ((left = deadline - mono_ms()) <= 0)
+			return 0;
+		rc = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (rc > 0)
+			return 1;
+		if (rc == -1 && errno != EINTR)
+			fatal("monitor: poll");
+	}
+}
+
+/* monitor_end: end the connection: the net child holds the client's
+ * socket, so it goes with the child. */
+static void __attribute__((noreturn))
+monitor_end(pid_t net)
+{
+	int status;
+
+	kill(net, SIGKILL);
+	while (waitpid(net, &status, 0) == -1 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* monitor_net: the net child's side of the fork. */
+static void __attribute__((noreturn))
+monitor_net(const struct config *cfg, const struct pop3_ids *ids,
+    const struct tls_chain *chain, struct pop3_client *cl, int fd,
+    pid_t monitor)
+{
+	/* The child dies with its monitor: nobody else would end it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != monitor)
+		_exit(1);
+	close(cl->parentfd);
+	net_main(cfg, ids, chain, cl, fd);
+}
+
 static void
 monitor_session_id(struct pop3_client *cl)
 {
@@ -102,9 +180,12 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 {
 	static struct frame f;
 	struct auth_login_ans ans;
-	int sp[2], status;
-	pid_t net;
+	int sp[2], status, failures = 0;
+	int64_t deadline;
+	uint32_t st;
+	pid_t net, self = getpid();
 
+	deadline = mono_ms() + cfg->login_grace * 1000;
 	log_set_role("monitor");
 	monitor_session_id(cl);
 	if (monitor_banned(cfg, cl->address)) {
@@ -117,20 +198,36 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 		fatal("monitor: fork");
 	if (net == 0) {
 		close(sp[0]);
-		net_main(cfg, ids, chain, cl, sp[1]);
+		monitor_net(cfg, ids, chain, cl, sp[1], self);
 	}
 	close(sp[1]);
 	close(cl->fd);
 	close(cl->keyfd);
-	while (frame_read(sp[0], &f) == 0) {
+	for (;;) {
+		if (!monitor_wait(sp[0], deadline)) {
+			log_info("monitor: %s: login grace time over; closing",
+			    cl->address);
+			monitor_end(net);
+		}
+		if (frame_read(sp[0], &f) == -1)
+			break;
 		if (f.type != MSG_NET_LOGIN)
 			fatalx("monitor: unexpected message %u from the net "
 			    "child", f.type);
-		if (monitor_login(cfg, cl, &f, &ans) == AUTH_OK) {
+		if (failures >= PREAUTH_MAX_FAILURES) {
+			frame_wipe(&f);
+			log_warnx("monitor: %s: the net child asked for a login "
+			    "after %d failures; closing", cl->address, failures);
+			monitor_end(net);
+		}
+		st = monitor_login(cfg, cl, &f, &ans);
+		if (st == AUTH_OK && monitor_admit(cl, ans.user) == ADMIT_OK) {
+			close(cl->parentfd);
 			monitor_answer(sp[0], AUTH_OK);
 			mail_main(cfg, ids, sp[0], ans.user, ans.maildir, net);
 		}
-		monitor_answer(sp[0], ans.status);
+		failures++;
+		monitor_answer(sp[0], st == AUTH_OK ? AUTH_FAIL_TEMP : st);
 	}
 	frame_wipe(&f);
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)

@@ -5,10 +5,15 @@
  * development mode).  It reads the configuration and the certificate
  * chain, binds the pop3s listeners, starts the keyholder by fork + exec
  * (handing it the key file as a descriptor it never reads itself),
- * accepts connections and forks one monitor for each.  SIGHUP reloads the
- * certificate and key; a bad pair keeps the old one.  The parent never
- * holds a secret, so per-connection processes may be plain forks of it.
- * It trusts the configuration file and the files it names.
+ * accepts connections and forks one monitor for each.  Each connection
+ * holds a slot of the unauthenticated budget until its monitor reports a
+ * login over a channel of its own, then one of the session budget
+ * (common/admission.h); the parent answers whether the session may start.
+ * SIGHUP reloads the certificate and key; a bad pair keeps the old one.
+ * The parent never holds a secret, so per-connection processes may be
+ * plain forks of it.  It trusts the configuration file and the files it
+ * names, and its monitors until they report a login; it never blocks on
+ * a monitor.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,17 +30,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/admission.h"
 #include "common/config.h"
 #include "common/daemon.h"
+#include "common/frame.h"
 #include "common/keyholder.h"
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "common/netmsg.h"
 #include "common/privsep.h"
 #include "common/tls.h"
+#include "common/util.h"
 #include "pop3d/pop3d.h"
-
-#define PARENT_MAX_CLIENTS	512
-#define PARENT_PER_ADDRESS	16
 
 static struct config	 cfg;
 static struct pop3_ids	 ids;
@@ -45,11 +51,15 @@ static pid_t		 keyholder;
 static int		 sigpipe[2];
 static const char	*conf_path = CONFIG_PATH_DEFAULT;
 
-static struct {
+static struct admission	 adm;
+
+/* The channels of monitors that have not reported a login. */
+static struct parent_chan {
 	pid_t	pid;
-	char	address[64];
-} clients[PARENT_MAX_CLIENTS];
-static int nclients;
+	int	fd;
+} *chans;
+static size_t		 nchans;
+static struct pollfd	*pfds;
 
 static struct config_listen listeners[CONFIG_MAX_LISTEN];
 static int		 lfds[CONFIG_MAX_LISTEN];
@@ -213,42 +223,98 @@ parent_bind(const struct config_listen *l)
 	return fd;
 }
 
+/* parent_now: the admission clock, in seconds. */
+static int64_t
+parent_now(void)
+{
+	return mono_ms() / 1000;
+}
+
+static void
+parent_chan_drop(size_t i)
+{
+	close(chans[i].fd);
+	chans[i] = chans[--nchans];
+}
+
+/* parent_session: the monitor of chans[i] logged in as user: may the
+ * session start?  ADMIT_OK moves it to the session budget. */
+static void
+parent_session(size_t i, const char *user)
+{
+	struct frame f;
+	const char *address = "?";
+	size_t k;
+	int v;
+
+	v = admission_login(&adm, chans[i].pid, user, parent_now());
+	frame_init(&f, MSG_MONITOR_SESSION);
+	frame_add_u32(&f, (uint32_t)v);
+	if (frame_finish(&f) == -1 || send(chans[i].fd, f.buf, f.len,
+	    MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)f.len)
+		log_warn("pop3d: answering monitor %ld", (long)chans[i].pid);
+	if (v == ADMIT_OK) {
+		parent_chan_drop(i);
+		return;
+	}
+	for (k = 0; k < adm.nslots; k++)
+		if (adm.slots[k].id == chans[i].pid)
+			address = adm.slots[k].address;
+	log_info("pop3d: %s from %s: session refused: %s", user, address,
+	    admission_verdict(v));
+}
+
+/*
+ * parent_chan_read: a monitor wrote.  It writes one small frame with one
+ * write, so one non-blocking read holds all of it; anything else is a
+ * broken monitor, which is killed rather than waited for.
+ */
+static void
+parent_chan_read(size_t i)
+{
+	static struct frame f;
+	char user[AUTH_USER_MAX];
+	uint8_t buf[FRAME_MAX];
+	ssize_t n;
+
+	n = recv(chans[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		parent_chan_drop(i);
+		return;
+	}
+	if (frame_complete(buf, (size_t)n) != n ||
+	    frame_parse(&f, buf, (size_t)n) == -1 ||
+	    f.type != MSG_MONITOR_SESSION ||
+	    frame_get_str(&f, user, sizeof(user)) == -1 ||
+	    frame_end(&f) == -1) {
+		log_warnx("pop3d: malformed message from monitor %ld; "
+		    "killing it", (long)chans[i].pid);
+		kill(chans[i].pid, SIGKILL);
+		parent_chan_drop(i);
+		return;
+	}
+	parent_session(i, user);
+}
+
 static void
 parent_reap(void)
 {
 	pid_t pid;
-	int status, i;
+	size_t i;
+	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == keyholder)
 			fatalx("pop3d: the keyholder died; shutting down");
-		for (i = 0; i < nclients; i++)
-			if (clients[i].pid == pid) {
-				clients[i] = clients[--nclients];
+		admission_remove(&adm, pid);
+		for (i = 0; i < nchans; i++)
+			if (chans[i].pid == pid) {
+				parent_chan_drop(i);
 				break;
 			}
 	}
-}
-
-/* parent_admit: may one more connection from address start? */
-static int
-parent_admit(const char *address)
-{
-	int i, same = 0;
-
-	if (nclients == PARENT_MAX_CLIENTS) {
-		log_warnx("pop3d: %d connections open; refusing %s",
-		    nclients, address);
-		return 0;
-	}
-	for (i = 0; i < nclients; i++)
-		same += strcmp(clients[i].address, address) == 0;
-	if (same >= PARENT_PER_ADDRESS) {
-		log_warnx("pop3d: %s has %d connections open; refusing",
-		    address, same);
-		return 0;
-	}
-	return 1;
 }
 
 static void
@@ -274,8 +340,12 @@ parent_child_setup(void)
 	struct sigaction sa;
 	int i;
 
+	size_t k;
+
 	for (i = 0; i < nlisten; i++)
 		close(lfds[i]);
+	for (k = 0; k < nchans; k++)
+		close(chans[k].fd);
 	close(sigpipe[0]);
 	close(sigpipe[1]);
 	close(keyctl);
@@ -287,13 +357,22 @@ parent_child_setup(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+static uint32_t
+parent_random(void)
+{
+	uint32_t r;
+
+	random_bytes(&r, sizeof(r));
+	return r;
+}
+
 static void
 parent_accept(int lfd, unsigned port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct pop3_client cl;
-	int one = 1;
+	int one = 1, v, ch[2];
 	pid_t pid;
 
 	memset(&cl, 0, sizeof(cl));
@@ -311,22 +390,39 @@ parent_accept(int lfd, unsigned port)
 		log_warn("pop3d: TCP_NODELAY");
 	parent_address(&ss, cl.address, sizeof(cl.address));
 	cl.port = port;
-	if (!parent_admit(cl.address) ||
-	    (cl.keyfd = keyholder_channel(keyctl)) == -1) {
+	v = admission_check(&adm, cl.address, parent_now(), parent_random());
+	if (v != ADMIT_OK) {
+		log_info("pop3d: %s refused: %s", cl.address,
+		    admission_verdict(v));
 		close(cl.fd);
 		return;
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) == -1) {
+		log_warn("pop3d: socketpair");
+		close(cl.fd);
+		return;
+	}
+	if ((cl.keyfd = keyholder_channel(keyctl)) == -1) {
+		close(ch[0]);
+		close(ch[1]);
+		close(cl.fd);
+		return;
+	}
+	cl.parentfd = ch[1];
 	if ((pid = fork()) == -1) {
 		log_warn("pop3d: fork");
+		close(ch[0]);
 	} else if (pid == 0) {
+		close(ch[0]);
 		parent_child_setup();
 		monitor_main(&cfg, &ids, &chain, &cl);
+	} else if (admission_add(&adm, pid, cl.address, parent_now()) == -1) {
+		fatalx("pop3d: admission table out of step");
 	} else {
-		clients[nclients].pid = pid;
-		snprintf(clients[nclients].address,
-		    sizeof(clients[nclients].address), "%s", cl.address);
-		nclients++;
+		chans[nchans].pid = pid;
+		chans[nchans++].fd = ch[0];
 	}
+	close(ch[1]);
 	close(cl.fd);
 	close(cl.keyfd);
 }
@@ -377,32 +473,51 @@ parent_on_signal(void)
 	return 0;
 }
 
+/* parent_poll: wait for the listeners, the signal pipe and the channels
+ * of monitors not yet logged in (in that order in pfds). */
+static int
+parent_poll(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < (size_t)nlisten; i++) {
+		pfds[n].fd = lfds[i];
+		pfds[n++].events = POLLIN;
+	}
+	pfds[n].fd = sigpipe[0];
+	pfds[n++].events = POLLIN;
+	for (i = 0; i < nchans; i++) {
+		pfds[n].fd = chans[i].fd;
+		pfds[n++].events = POLLIN;
+	}
+	return poll(pfds, (nfds_t)n, -1);
+}
+
 static void
 parent_loop(void)
 {
-	struct pollfd pfd[CONFIG_MAX_LISTEN + 1];
-	int i;
+	size_t i, nc;
+	int j;
 
 	for (;;) {
-		for (i = 0; i < nlisten; i++) {
-			pfd[i].fd = lfds[i];
-			pfd[i].events = POLLIN;
-		}
-		pfd[nlisten].fd = sigpipe[0];
-		pfd[nlisten].events = POLLIN;
-		if (poll(pfd, (nfds_t)nlisten + 1, -1) == -1) {
+		nc = nchans;
+		if (parent_poll() == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("pop3d: poll");
 		}
-		if ((pfd[nlisten].revents & POLLIN) && parent_on_signal())
+		/* Backwards: dropping chans[i] moves one already seen. */
+		for (i = nc; i-- > 0;)
+			if (pfds[nlisten + 1 + i].revents)
+				parent_chan_read(i);
+		if ((pfds[nlisten].revents & POLLIN) && parent_on_signal())
 			break;
-		for (i = 0; i < nlisten; i++)
-			if (pfd[i].revents & POLLIN)
-				parent_accept(lfds[i], listeners[i].port);
+		for (j = 0; j < nlisten; j++)
+			if (pfds[j].revents & POLLIN)
+				parent_accept(lfds[j], listeners[j].port);
 	}
-	for (i = 0; i < nclients; i++)
-		kill(clients[i].pid, SIGTERM);
+	for (i = 0; i < adm.nslots; i++)
+		kill((pid_t)adm.slots[i].id, SIGTERM);
 	close(keyctl);
 	log_info("pop3d: exiting");
 }
@@ -423,6 +538,29 @@ parent_ids(void)
 		exit(1);
 }
 
+/* parent_admission: the connection budgets from the configuration. */
+static void
+parent_admission(void)
+{
+	struct admission_limits lim;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.per_address = (unsigned)cfg.login_per_address;
+	lim.per_network = (unsigned)cfg.login_per_network;
+	lim.startups = (unsigned)cfg.login_startups;
+	lim.rate = (unsigned)cfg.login_drop;
+	lim.full = (unsigned)cfg.login_full;
+	lim.sessions = (unsigned)cfg.session_limit;
+	lim.per_user = (unsigned)cfg.session_per_user;
+	lim.known_ttl = cfg.lockout_known;
+	if (admission_init(&adm, &lim) == -1)
+		fatal("pop3d: connection limits");
+	chans = calloc(adm.maxslots, sizeof(*chans));
+	pfds = calloc(adm.maxslots + CONFIG_MAX_LISTEN + 1, sizeof(*pfds));
+	if (chans == NULL || pfds == NULL)
+		fatal("pop3d: calloc");
+}
+
 static void
 parent_start(const char *self, int debug)
 {
@@ -438,6 +576,7 @@ parent_start(const char *self, int debug)
 		ready = daemon_detach();
 		daemon_pidfile(cfg.runtime_dir, "pop3d");
 	}
+	parent_admission();
 	parent_signals();
 	parent_keyholder(self, debug);
 	if (parent_load() == -1)

@@ -25,6 +25,8 @@
 struct pop3_client {
 	int		 fd;		/* the client's TCP socket */
 	int		 keyfd;		/* sign channel to the keyholder */
+	int		 parentfd;	/* admission channel to the parent:
+					 * MSG_MONITOR_SESSION */
 	char		 address[64];	/* as the kernel reported it */
 	unsigned	 port;		/* our local port */
 	char		 session[24];	/* audit session id */

@@ -65,6 +65,14 @@ test_defaults(void)
 	CHECK_INT_EQ(cfg.relay_tls_verify, 0, "default relay tls");
 	CHECK_INT_EQ(cfg.imap_idle_timeout, 30 * 60, "default imap idle");
 	CHECK_INT_EQ(cfg.pop3_idle_timeout, 10 * 60, "default pop3 idle");
+	CHECK_INT_EQ(cfg.login_grace, 30, "default login grace");
+	CHECK_INT_EQ(cfg.login_per_address, 16, "default login per address");
+	CHECK_INT_EQ(cfg.login_per_network, 64, "default login per network");
+	CHECK_INT_EQ(cfg.login_startups, 128, "default login startups");
+	CHECK_INT_EQ(cfg.login_drop, 30, "default login drop");
+	CHECK_INT_EQ(cfg.login_full, 256, "default login full");
+	CHECK_INT_EQ(cfg.session_limit, 512, "default session limit");
+	CHECK_INT_EQ(cfg.session_per_user, 32, "default session per user");
 	CHECK_STR_EQ(cfg.auth_socket, "", "auth socket empty before load");
 	CHECK_INT_EQ(cfg.auth_workers, 0, "default auth workers");
 	CHECK_INT_EQ(cfg.auth_scrypt_cost, 14, "default scrypt cost");
@@ -132,6 +140,10 @@ static const char full[] =
     "relay tls verify\n"
     "imap idle timeout 1h\n"
     "pop3 idle timeout 5m\n"
+    "login grace 1m\n"
+    "login limit 4 per address 20 per network\n"
+    "login startups 10 drop 50% full 40\n"
+    "session limit 100 per user 8\n"
     "auth socket /run/other/auth.sock\n"
     "auth workers 4\n"
     "auth scrypt cost 16\n"
@@ -205,6 +217,14 @@ test_full_values(void)
 	CHECK_INT_EQ(cfg.relay_tls_verify, 1, "relay tls verify");
 	CHECK_INT_EQ(cfg.imap_idle_timeout, 3600, "imap idle");
 	CHECK_INT_EQ(cfg.pop3_idle_timeout, 300, "pop3 idle");
+	CHECK_INT_EQ(cfg.login_grace, 60, "login grace");
+	CHECK_INT_EQ(cfg.login_per_address, 4, "login per address");
+	CHECK_INT_EQ(cfg.login_per_network, 20, "login per network");
+	CHECK_INT_EQ(cfg.login_startups, 10, "login startups");
+	CHECK_INT_EQ(cfg.login_drop, 50, "login drop, % sign");
+	CHECK_INT_EQ(cfg.login_full, 40, "login full");
+	CHECK_INT_EQ(cfg.session_limit, 100, "session limit");
+	CHECK_INT_EQ(cfg.session_per_user, 8, "session per user");
 	CHECK_INT_EQ(cfg.auth_workers, 4, "auth workers");
 	CHECK_INT_EQ(cfg.auth_scrypt_cost, 16, "scrypt cost");
 	CHECK_INT_EQ(cfg.auth_failure_delay, 2000, "failure delay in ms");
@@ -490,6 +510,32 @@ test_errors_compound(void)
 	expect_error("\nban after 20 within 10m for 2d max 1d\n",
 	    "t.conf:2: \"ban after\": max (1d) is shorter than the ban "
 	    "duration (2d)", "ban max below ban duration");
+	expect_error("login grace 0\n",
+	    "t.conf:1: \"login grace\" needs a duration from 1s to 1h, "
+	    "got \"0\"", "login grace range");
+	expect_error("login limit 4 per host 20 per network\n",
+	    "t.conf:1: \"login limit\": expected \"address\", got \"host\" "
+	    "(usage: login limit N per address N per network)",
+	    "login limit keyword");
+	expect_error("login limit 0 per address 20 per network\n",
+	    "t.conf:1: \"login limit ... per address\" needs a number from 1 "
+	    "to 10000, got \"0\"", "login limit range");
+	expect_error("login startups 10 drop 101% full 20\n",
+	    "t.conf:1: \"login startups ... drop\" needs a number from 0 to "
+	    "100, got \"101\"", "login drop range");
+	expect_error("login startups 10 drop 30 max 20\n",
+	    "t.conf:1: \"login startups\": expected \"full\", got \"max\" "
+	    "(usage: login startups N drop PERCENT full N)",
+	    "login startups keyword");
+	expect_error("\nlogin startups 30 drop 30 full 20\n",
+	    "t.conf:2: \"login startups\": startups (30) is more than full "
+	    "(20)", "startups above full");
+	expect_error("session limit 10 per user\n",
+	    "t.conf:1: wrong number of arguments to \"session limit\" "
+	    "(usage: session limit N per user N)", "session limit arguments");
+	expect_error("session limit 10 per address 2\n",
+	    "t.conf:1: \"session limit\": expected \"user\", got \"address\" "
+	    "(usage: session limit N per user N)", "session limit keyword");
 	expect_error("queue lifetime 1h\nqueue retry 2h\n",
 	    "t.conf:2: \"queue retry\" (2h) is longer than \"queue lifetime\" "
 	    "(1h)", "retry longer than lifetime");
