@@ -111,6 +111,7 @@ FUZZ_config    = common/config.c common/config_lex.c common/log.c common/util.c
 FUZZ_authproto = common/frame.c common/authproto.c
 FUZZ_pop3      = pop3d/parse.c pop3d/preauth.c common/sasl.c common/base64.c \
 		 common/log.c common/util.c
+FUZZ_split     = authd/split.c
 FUZZ_pem       = common/tls_pem.c
 FUZZLIBS_pem   = -lbearssl
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \

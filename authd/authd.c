@@ -189,10 +189,8 @@ authd_open_db(const struct config *cfg, char *dir, size_t len, uid_t uid,
 static void
 authd_peers(const struct config *cfg, uid_t self)
 {
-	static const int roles[] = { ROLE_NET, ROLE_MAIL, ROLE_QUEUE };
-	uid_t uids[3];
+	uid_t queue = (uid_t)-1;
 	gid_t gid;
-	size_t i;
 
 	if (privsep_is_dev()) {
 		server_peers(getuid(), (uid_t)-1);
@@ -263,7 +261,6 @@ main(int argc, char *argv[])
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
-	server.workers = threads;
 	sched_init(threads);
 	wfd = worker_start(threads);
 	if (ready != -1)
@@ -271,7 +268,7 @@ main(int argc, char *argv[])
 	authd_sandbox();
 	log_info("authd: serving %s with %d verification threads",
 	    authd_cfg.auth_socket, threads);
-	server_run(lfd, wfd);
+	server_run(lfd, wfd, &authd_db, &authd_cfg);
 	db_close(&authd_db);
 	/* _exit: the sandbox has no room for exit-time work (LeakSanitizer's
 	 * ptrace in instrumented builds); everything is committed and closed. */

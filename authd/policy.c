@@ -14,7 +14,7 @@
  * an IPv4 address itself, an IPv6 address its /64, because one IPv6
  * client holds a whole /64 and would otherwise walk around any ban.
  */
-static const char *
+const char *
 policy_addr_key(const char *address, char key[AUTH_ADDR_MAX])
 {
 	struct in6_addr a;
@@ -50,36 +50,60 @@ policy_banned(struct db *db, MDB_txn *txn, const char *address, int64_t now,
 }
 
 int
+policy_known(struct db *db, MDB_txn *txn, const struct config *cfg,
+    const char *user, const char *key, int64_t now)
+{
+	int64_t seen;
+	int rc;
+
+	rc = db_time_get(db, txn, db->known, user, key, &seen);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	return now - seen < cfg->lockout_known;
+}
+
+int
 policy_locked(struct db *db, MDB_txn *txn, const char *user,
-    const char *address, int64_t now, const char **why)
+    const char *key, int known, int64_t now, const char **why)
 {
 	struct counter_rec c;
-	char key[DB_KEY_MAX];
-	int64_t seen;
+	char pk[DB_KEY_MAX];
 	int n, rc;
 
-	if ((n = db_pair_key(key, user, address)) == -1)
+	if ((n = db_pair_key(pk, user, key)) == -1)
 		return -1;
-	rc = db_counter_get(db, txn, db->fail_pair, key, (size_t)n, &c);
+	rc = db_counter_get(db, txn, db->fail_pair, pk, (size_t)n, &c);
 	if (rc == -1)
 		return -1;
 	if (rc == 0 && c.locked_until > now) {
 		*why = "pair locked";
 		return 1;
 	}
+	if (known)
+		return 0;
 	rc = db_counter_get(db, txn, db->fail_user, user, strlen(user), &c);
 	if (rc == -1)
 		return -1;
-	if (rc == 1 || c.locked_until <= now)
-		return 0;
-	rc = db_time_get(db, txn, db->known, user, address, &seen);
-	if (rc == -1)
-		return -1;
-	if (rc == 1) {
+	if (rc == 0 && c.locked_until > now) {
 		*why = "account locked";
 		return 1;
 	}
 	return 0;
+}
+
+long
+policy_addr_failures(struct db *db, MDB_txn *txn, const struct config *cfg,
+    const char *key, int64_t now)
+{
+	struct counter_rec c;
+	int rc;
+
+	rc = db_counter_get(db, txn, db->fail_addr, key, strlen(key), &c);
+	if (rc == -1)
+		return -1;
+	if (rc == 1 || now - c.window_start >= cfg->ban_window)
+		return 0;
+	return c.count;
 }
 
 /* policy_count: add one failure to a fixed-window counter; returns the

@@ -12,10 +12,14 @@
  *  - ban: ban_failures failures from one address within ban_window ban it
  *    for ban_duration, doubled on each repeat up to ban_max; the level
  *    starts over once an address stayed clean for ban_max after its ban.
- * The per-address counter and bans key an IPv6 address by its /64 (one
- * client holds a whole /64); pair locks use the exact address.
+ * Every address argument below is a key from policy_addr_key: an IPv4
+ * address itself, an IPv6 address its /64 (one client holds a whole /64
+ * and could otherwise walk around any limit), so pair locks, known
+ * addresses, trust windows, counters and bans all key a client alike.
  * Counters are kept only for users that exist, so spraying made-up names
  * cannot grow the database; the per-address counter always counts.
+ * A known address is one the user logged in from successfully within
+ * lockout_known; it is exempt from the account lock.
  */
 #ifndef POSTERN_POLICY_H
 #define POSTERN_POLICY_H
@@ -23,19 +27,35 @@
 #include <stdint.h>
 
 #include "authd/db.h"
+#include "common/authproto.h"
 #include "common/config.h"
+
+/* policy_addr_key: the key of address (idempotent: a key maps to
+ * itself); returns key. */
+const char *policy_addr_key(const char *address, char key[AUTH_ADDR_MAX]);
 
 /* policy_banned: 1 when address is banned at now (*until set), 0 when
  * not, -1 on a database error. */
 int	policy_banned(struct db *db, MDB_txn *txn, const char *address,
 	    int64_t now, int64_t *until);
 
+/* policy_known: 1 when user logged in from key within lockout_known of
+ * now, 0 when not, -1 on a database error. */
+int	policy_known(struct db *db, MDB_txn *txn, const struct config *cfg,
+	    const char *user, const char *key, int64_t now);
+
 /*
- * policy_locked: 1 when user may not log in from address at now, with
- * *why "pair locked" or "account locked"; 0 when free; -1 on error.
+ * policy_locked: 1 when user may not log in from key at now, with *why
+ * "pair locked" or (only when known is 0) "account locked"; 0 when free;
+ * -1 on error.
  */
 int	policy_locked(struct db *db, MDB_txn *txn, const char *user,
-	    const char *address, int64_t now, const char **why);
+	    const char *key, int known, int64_t now, const char **why);
+
+/* policy_addr_failures: the failures counted for key in the current ban
+ * window, or -1 on error. */
+long	policy_addr_failures(struct db *db, MDB_txn *txn,
+	    const struct config *cfg, const char *key, int64_t now);
 
 /*
  * policy_fail: count one failure.  user_exists selects whether the

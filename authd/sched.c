@@ -1,6 +1,6 @@
 /*
- * sched.c: per-address fair queueing of logins (see sched.h).  Runs in
- * authd's main thread only.
+ * sched.c: per-address fair queueing and per-account serialisation of
+ * logins (see sched.h).  Runs in authd's main thread only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include "common/util.h"
 
 struct sched_queue {
-	char		 address[AUTH_ADDR_MAX];
+	char		 key[AUTH_ADDR_MAX];
 	int		 known;		/* the lane of known (user, address) */
 	struct login	*head, *tail;
 	int		 queued;
@@ -21,27 +21,33 @@ static struct sched_queue *sched_q[SCHED_ADDRESSES];
 static int	sched_nq;
 static int	sched_cursor[2];
 static int	sched_cap = 1;
+/* The running logins; never more than the threads, so a scan is cheap. */
+static struct login **sched_run;
+static int	sched_nrun, sched_maxrun;
 
 void
 sched_init(int threads)
 {
 	sched_cap = threads > 1 ? threads - 1 : 1;
+	sched_maxrun = threads;
+	if ((sched_run = calloc((size_t)threads, sizeof(*sched_run))) == NULL)
+		fatal("sched_init: calloc");
 }
 
 static struct sched_queue *
-sched_find(const char *address, int known)
+sched_find(const char *key, int known, int create)
 {
 	struct sched_queue *q;
 	int i;
 
 	for (i = 0; i < sched_nq; i++)
 		if (sched_q[i]->known == known &&
-		    strcmp(sched_q[i]->address, address) == 0)
+		    strcmp(sched_q[i]->key, key) == 0)
 			return sched_q[i];
-	if (sched_nq == SCHED_ADDRESSES ||
+	if (!create || sched_nq == SCHED_ADDRESSES ||
 	    (q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
-	str_copy(q->address, address, sizeof(q->address));
+	str_copy(q->key, key, sizeof(q->key));
 	q->known = known;
 	sched_q[sched_nq++] = q;
 	return q;
@@ -67,7 +73,7 @@ sched_enqueue(struct login *l)
 {
 	struct sched_queue *q;
 
-	if ((q = sched_find(l->address, l->known)) == NULL)
+	if ((q = sched_find(l->key, l->known, 1)) == NULL)
 		return -1;
 	if (q->queued >= SCHED_PER_ADDRESS) {
 		sched_forget(q);
@@ -84,7 +90,58 @@ sched_enqueue(struct login *l)
 	return 0;
 }
 
-/* sched_pick: the next runnable login of one lane, round-robin. */
+int
+sched_waiting(const char *key)
+{
+	struct sched_queue *q = sched_find(key, 0, 0);
+
+	return q == NULL ? 0 : q->queued + q->running;
+}
+
+/* sched_blocked: a login of the same pair, or of the same account from an
+ * unknown address when l is from one, is running. */
+static int
+sched_blocked(const struct login *l)
+{
+	const struct login *r;
+	int i;
+
+	if (!l->user_exists)
+		return 0;
+	for (i = 0; i < sched_nrun; i++) {
+		r = sched_run[i];
+		if (!r->user_exists || strcmp(r->user, l->user) != 0)
+			continue;
+		if (strcmp(r->key, l->key) == 0 || (!l->known && !r->known))
+			return 1;
+	}
+	return 0;
+}
+
+/* sched_unlink: take the first login of q that is not blocked. */
+static struct login *
+sched_unlink(struct sched_queue *q)
+{
+	struct login *l, *prev = NULL;
+
+	for (l = q->head; l != NULL; prev = l, l = l->qnext)
+		if (!sched_blocked(l))
+			break;
+	if (l == NULL)
+		return NULL;
+	if (prev != NULL)
+		prev->qnext = l->qnext;
+	else
+		q->head = l->qnext;
+	if (q->tail == l)
+		q->tail = prev;
+	q->queued--;
+	q->running++;
+	return l;
+}
+
+/* sched_pick: the next runnable login of one lane, round-robin over the
+ * queues, first come first served within one. */
 static struct login *
 sched_pick(int known)
 {
@@ -99,13 +156,8 @@ sched_pick(int known)
 		if (q->known != known || q->head == NULL ||
 		    q->running >= sched_cap)
 			continue;
-		l = q->head;
-		q->head = l->qnext;
-		if (q->head == NULL)
-			q->tail = NULL;
-		q->queued--;
-		q->running++;
-		return l;
+		if ((l = sched_unlink(q)) != NULL)
+			return l;
 	}
 	return NULL;
 }
@@ -115,8 +167,11 @@ sched_next(void)
 {
 	struct login *l;
 
-	if ((l = sched_pick(1)) == NULL)
-		l = sched_pick(0);
+	if (sched_nrun == sched_maxrun)
+		return NULL;
+	if ((l = sched_pick(1)) == NULL && (l = sched_pick(0)) == NULL)
+		return NULL;
+	sched_run[sched_nrun++] = l;
 	return l;
 }
 
@@ -124,9 +179,15 @@ void
 sched_done(struct login *l)
 {
 	struct sched_queue *q = l->queue;
+	int i;
 
 	if (q == NULL || q->running <= 0)
 		fatalx("sched_done: login was not running");
+	for (i = 0; i < sched_nrun && sched_run[i] != l; i++)
+		;
+	if (i == sched_nrun)
+		fatalx("sched_done: login was not running");
+	sched_run[i] = sched_run[--sched_nrun];
 	q->running--;
 	l->queue = NULL;
 	sched_forget(q);

@@ -1,15 +1,24 @@
 /*
- * sched.h: the fair queue in front of authd's verification threads.
+ * sched.h: the fair queue in front of authd's verification threads, and
+ * the rule that makes the lockout hold under concurrency.
  *
  * Runs in authd's main thread.  Logins wait in one FIFO per client
- * address; sched_next serves the addresses round-robin and lets no
- * address have more than max(1, threads - 1) verifications running, so a
- * flood of wrong passwords from one address leaves a thread free for
- * everybody else, and at most SCHED_PER_ADDRESS logins of one address may
- * wait at all: beyond that they are refused before any hashing.  Logins of
- * a (user, address) pair that logged in successfully before go first, in
- * a lane of their own: an attack spread over many addresses makes new
- * addresses wait, not the office's own users.
+ * address key (an IPv6 client's /64) and lane; sched_next serves the
+ * queues round-robin and lets no address have more than
+ * max(1, threads - 1) verifications running, so a flood from one address
+ * leaves a thread free for everybody else; at most SCHED_PER_ADDRESS
+ * logins of one address and lane may wait at all.  Logins of a (user,
+ * address) pair that logged in before go first, in a lane of their own:
+ * an attack spread over many addresses makes new addresses wait, not the
+ * office's own users.
+ *
+ * Serialisation: of the logins of an account that exists, at most one
+ * per (user, address key) runs at a time, and at most one from all the
+ * addresses the user never logged in from.  The next one starts only
+ * after the previous one's verdict has been counted, and login_recheck
+ * then sees any lock it set.  So the number of passwords judged for a
+ * pair, or for an account from unknown addresses, never exceeds the
+ * lockout limits, however many connections and addresses try at once.
  */
 #ifndef POSTERN_SCHED_H
 #define POSTERN_SCHED_H
@@ -22,14 +31,20 @@
 /* sched_init: set the number of verification threads. */
 void	sched_init(int threads);
 
-/* sched_enqueue: queue l under l->address; -1 when that address (or the
- * whole queue) is full. */
+/* sched_enqueue: queue l under l->key and l->known; -1 when that queue
+ * (or the table of queues) is full. */
 int	sched_enqueue(struct login *l);
 
-/* sched_next: the next login to verify, or NULL when none may run now. */
+/* sched_waiting: the logins of key in the lane of unknown addresses,
+ * queued or running. */
+int	sched_waiting(const char *key);
+
+/* sched_next: the next login to verify, or NULL when none may run now.
+ * It counts as running until sched_done. */
 struct login *sched_next(void);
 
-/* sched_done: l's verification finished; free its slot. */
+/* sched_done: l's verification finished (or was skipped) and its verdict
+ * is counted; free its slot. */
 void	sched_done(struct login *l);
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * server.c: authd's event loop (see server.h).  One poll() loop in the
- * main thread accepts clients, reads their frames, hands logins to the
- * scheduler, collects finished verifications, commits the iteration's
- * write transaction, and only then writes the answers out.
+ * server.c: authd's event loop and transport (see server.h).  One poll()
+ * loop in the main thread accepts clients, reads their frames and hands
+ * them to dispatch.c, collects finished verifications, commits the
+ * round's write transaction, and only then releases the round's answers,
+ * each at its due time.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,17 +14,16 @@
 #include <unistd.h>
 
 #include "authd/audit.h"
-#include "authd/login.h"
+#include "authd/dispatch.h"
 #include "authd/server.h"
 #include "authd/worker.h"
-#include "common/authproto.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #define SERVER_MAX_CONNS	1024
 #define SERVER_MAX_PENDING	64	/* requests in flight per client */
+#define SERVER_MAX_ANSWERS	(SERVER_MAX_CONNS * SERVER_MAX_PENDING)
 #define SERVER_OUT_MAX		(64 * 1024)
-#define SERVER_MAX_DEFERRED	65536
 #define SERVER_AUDIT_BATCH	256
 #define SERVER_PRUNE_MS		(3600 * 1000)
 
@@ -32,30 +31,38 @@ struct conn {
 	int	 fd;
 	int	 dead;
 	int	 pending;
+	unsigned peer;
 	uint8_t	 in[FRAME_MAX];
 	size_t	 inlen;
 	uint8_t	 out[SERVER_OUT_MAX];
 	size_t	 outlen;
 };
 
-struct deferred {
-	struct deferred	*next;
+/* An answer between its handler and the wire: staged until the commit,
+ * then due (a heap ordered by due time) until its time comes. */
+struct answer {
+	struct answer	*next;		/* the staged list */
 	struct conn	*conn;
 	int64_t		 due;
-	size_t		 len;
+	size_t		 len, altlen;	/* buf holds the frame, then alt */
 	uint8_t		 buf[];
 };
 
-struct server_env server;
-
 static struct conn	*server_conns[SERVER_MAX_CONNS];
 static int		 server_nconns;
-static struct deferred	*server_dhead, *server_dtail;
-static int		 server_ndeferred;
+static struct answer	*server_staged, **server_staged_tail = &server_staged;
+static struct answer	*server_due[SERVER_MAX_ANSWERS];
+static int		 server_ndue;
+static struct db	*server_db;
+static const struct config *server_cfg;
 static MDB_txn		*server_wtxn;
 static char		 server_lines[SERVER_AUDIT_BATCH][1024];
 static int		 server_nlines;
+static long		 server_failed_rounds;
+static uid_t		 server_self_uid = (uid_t)-1, server_queue_uid = (uid_t)-1;
 static volatile sig_atomic_t server_quit;
+
+static void	server_commit(void);
 
 static void
 server_sig(int sig)
@@ -65,38 +72,34 @@ server_sig(int sig)
 	worker_wake();
 }
 
+void
+server_peers(uid_t self, uid_t queue)
+{
+	server_self_uid = self;
+	server_queue_uid = queue;
+}
+
+static unsigned
+server_peer_of(uid_t uid)
+{
+	if (uid == 0)
+		return PEER_MONITOR;
+	if (uid == server_self_uid)
+		return PEER_SELF;
+	if (uid == server_queue_uid)
+		return PEER_QUEUE;
+	return 0;
+}
+
 MDB_txn *
 server_txn(void)
 {
-	if (server_wtxn == NULL && db_begin(server.db, 1, &server_wtxn) == -1)
+	if (server_wtxn == NULL && db_begin(server_db, 1, &server_wtxn) == -1)
 		server_wtxn = NULL;
 	return server_wtxn;
 }
 
-static void
-server_commit(void)
-{
-	int i;
-
-	if (server_wtxn == NULL)
-		return;
-	if (db_commit(server_wtxn) == -1) {
-		/* Nothing of this round is on disk: its answers must not go
-		 * out.  Dropping the clients makes their monitors answer
-		 * "try again later". */
-		log_warnx("server_commit: audit records and counters of this "
-		    "round are lost; dropping the clients it answered");
-		for (i = 0; i < server_nconns; i++)
-			if (server_conns[i]->outlen > 0)
-				server_conns[i]->dead = 1;
-	} else
-		for (i = 0; i < server_nlines; i++)
-			log_auth("%s", server_lines[i]);
-	server_wtxn = NULL;
-	server_nlines = 0;
-}
-
-void
+int
 server_audit(const char *service, const char *mech, const char *user,
     const char *address, const char *result, const char *reason,
     const char *session)
@@ -105,13 +108,16 @@ server_audit(const char *service, const char *mech, const char *user,
 	    reason, session };
 	MDB_txn *txn;
 
+	/* A full line buffer commits early; the rule holds all the same,
+	 * since what was answered so far is recorded by then. */
 	if (server_nlines == SERVER_AUDIT_BATCH)
 		server_commit();
-	if ((txn = server_txn()) == NULL)
-		return;
-	if (audit_append(server.db, txn, now_us(), &ev,
-	    server_lines[server_nlines], sizeof(server_lines[0])) == 0)
-		server_nlines++;
+	if ((txn = server_txn()) == NULL ||
+	    audit_append(server_db, txn, now_us(), &ev,
+	    server_lines[server_nlines], sizeof(server_lines[0])) == -1)
+		return -1;
+	server_nlines++;
+	return 0;
 }
 
 static void
@@ -130,50 +136,129 @@ server_queue_out(struct conn *c, const uint8_t *p, size_t len)
 	c->outlen += len;
 }
 
+void
+server_answer(struct conn *c, const struct frame *f, const struct frame *alt,
+    int64_t due_ms)
+{
+	struct answer *a;
+	size_t altlen = alt != NULL ? alt->len : 0;
+
+	if ((a = malloc(sizeof(*a) + f->len + altlen)) == NULL)
+		fatal("server_answer: malloc");
+	a->next = NULL;
+	a->conn = c;
+	a->due = due_ms;
+	a->len = f->len;
+	a->altlen = altlen;
+	memcpy(a->buf, f->buf, f->len);
+	if (alt != NULL)
+		memcpy(a->buf + f->len, alt->buf, altlen);
+	*server_staged_tail = a;
+	server_staged_tail = &a->next;
+}
+
+/* server_due_push, server_due_pop: the heap of released answers. */
+static void
+server_due_push(struct answer *a)
+{
+	int i = server_ndue++, p;
+
+	while (i > 0 && server_due[p = (i - 1) / 2]->due > a->due) {
+		server_due[i] = server_due[p];
+		i = p;
+	}
+	server_due[i] = a;
+}
+
+static struct answer *
+server_due_pop(void)
+{
+	struct answer *top = server_due[0], *last;
+	int i = 0, c;
+
+	last = server_due[--server_ndue];
+	while ((c = 2 * i + 1) < server_ndue) {
+		if (c + 1 < server_ndue &&
+		    server_due[c + 1]->due < server_due[c]->due)
+			c++;
+		if (last->due <= server_due[c]->due)
+			break;
+		server_due[i] = server_due[c];
+		i = c;
+	}
+	server_due[i] = last;
+	return top;
+}
+
+/* server_release: the staged answers after a commit; ok says whether it
+ * succeeded, and picks each answer's frame. */
+static void
+server_release(int ok)
+{
+	struct answer *a, *next;
+
+	for (a = server_staged; a != NULL; a = next) {
+		next = a->next;
+		if (!ok && a->altlen > 0) {
+			memmove(a->buf, a->buf + a->len, a->altlen);
+			a->len = a->altlen;
+		}
+		a->altlen = 0;
+		if (server_ndue == SERVER_MAX_ANSWERS)
+			fatalx("server_release: more answers than requests");
+		server_due_push(a);
+	}
+	server_staged = NULL;
+	server_staged_tail = &server_staged;
+}
+
+static void
+server_commit(void)
+{
+	int i, ok = 1;
+
+	if (server_wtxn != NULL) {
+		ok = db_commit(server_wtxn) == 0;
+		server_wtxn = NULL;
+	}
+	if (ok) {
+		for (i = 0; i < server_nlines; i++)
+			log_auth("%s", server_lines[i]);
+		if (server_failed_rounds > 0)
+			log_warnx("server: the database takes writes again "
+			    "after %ld failed commits", server_failed_rounds);
+		server_failed_rounds = 0;
+	} else if (server_failed_rounds++ == 0)
+		log_warnx("server: cannot commit to the database: audit "
+		    "records and counters are lost, and every login is "
+		    "answered with a temporary failure until it works again");
+	server_nlines = 0;
+	server_release(ok);
+}
+
+static void
+server_fire_due(void)
+{
+	struct answer *a;
+	int64_t now = mono_ms();
+
+	while (server_ndue > 0 && server_due[0]->due <= now) {
+		a = server_due_pop();
+		server_queue_out(a->conn, a->buf, a->len);
+		free(a);
+	}
+}
+
 int
 server_conn_closed(const struct conn *c)
 {
 	return c->dead;
 }
 
-void
-server_answer(struct conn *c, const struct frame *f, int64_t delay_ms)
+unsigned
+server_conn_peer(const struct conn *c)
 {
-	struct deferred *d;
-
-	if (delay_ms <= 0 || server_ndeferred >= SERVER_MAX_DEFERRED ||
-	    (d = malloc(sizeof(*d) + f->len)) == NULL) {
-		server_queue_out(c, f->buf, f->len);
-		return;
-	}
-	/* Every delay is the same configured one, so a FIFO stays sorted. */
-	d->next = NULL;
-	d->conn = c;
-	d->due = mono_ms() + delay_ms;
-	d->len = f->len;
-	memcpy(d->buf, f->buf, f->len);
-	if (server_dtail)
-		server_dtail->next = d;
-	else
-		server_dhead = d;
-	server_dtail = d;
-	server_ndeferred++;
-}
-
-static void
-server_fire_deferred(void)
-{
-	struct deferred *d;
-	int64_t now = mono_ms();
-
-	while ((d = server_dhead) != NULL && d->due <= now) {
-		server_dhead = d->next;
-		if (server_dhead == NULL)
-			server_dtail = NULL;
-		server_ndeferred--;
-		server_queue_out(d->conn, d->buf, d->len);
-		free(d);
-	}
+	return c->peer;
 }
 
 static void
@@ -182,12 +267,13 @@ server_accept(int lfd)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct conn *c;
+	unsigned peer;
 	int fd;
 
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) != -1) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
-		    &len) == -1 || !login_peer_allowed(cred.uid)) {
+		    &len) == -1 || (peer = server_peer_of(cred.uid)) == 0) {
 			log_warnx("server: refusing client uid %d pid %d",
 			    (int)cred.uid, (int)cred.pid);
 			close(fd);
@@ -200,18 +286,19 @@ server_accept(int lfd)
 			continue;
 		}
 		c->fd = fd;
+		c->peer = peer;
 		server_conns[server_nconns++] = c;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		log_warn("server: accept");
 }
 
-/* server_request: dispatch one complete frame of c. */
+/* server_request: hand one complete frame of c to dispatch. */
 static int
 server_request(struct conn *c, const uint8_t *buf, size_t len)
 {
 	static struct frame f;
-	int rc = -1;
+	int rc;
 
 	if (c->pending >= SERVER_MAX_PENDING) {
 		log_warnx("server: client has too many requests in flight");
@@ -220,22 +307,9 @@ server_request(struct conn *c, const uint8_t *buf, size_t len)
 	if (frame_parse(&f, buf, len) == -1)
 		return -1;
 	c->pending++;
-	switch (f.type) {
-	case MSG_AUTH_LOGIN:
-		rc = login_request(c, &f);
-		break;
-	case MSG_AUTH_BANCHECK:
-		rc = login_bancheck(c, &f);
-		break;
-	case MSG_AUTH_RCPT:
-		rc = login_rcpt(c, &f);
-		break;
-	default:
-		log_warnx("server: unknown message type %u", f.type);
-	}
-	frame_wipe(&f);
-	if (rc == -1)
+	if ((rc = dispatch_request(c, &f)) == -1)
 		c->pending--;
+	frame_wipe(&f);
 	return rc;
 }
 
@@ -255,7 +329,8 @@ server_read(struct conn *c)
 	c->inlen += (size_t)n;
 	while ((flen = frame_complete(c->in, c->inlen)) > 0) {
 		if (server_request(c, c->in, (size_t)flen) == -1) {
-			log_warnx("server: malformed request; closing client");
+			log_warnx("server: malformed request; "
+			    "closing client");
 			c->dead = 1;
 			break;
 		}
@@ -318,8 +393,8 @@ server_prune(void)
 
 	if ((txn = server_txn()) == NULL)
 		return;
-	n = audit_prune(server.db, txn,
-	    now_us() - server.cfg->audit_retention * 1000000);
+	n = audit_prune(server_db, txn,
+	    now_us() - server_cfg->audit_retention * 1000000);
 	if (n > 0)
 		log_info("server: pruned %ld audit records older than the "
 		    "retention time", n);
@@ -330,8 +405,8 @@ server_timeout(int64_t next_prune)
 {
 	int64_t now = mono_ms(), t = next_prune - now;
 
-	if (server_dhead != NULL && server_dhead->due - now < t)
-		t = server_dhead->due - now;
+	if (server_ndue > 0 && server_due[0]->due - now < t)
+		t = server_due[0]->due - now;
 	return t < 0 ? 0 : (int)t;
 }
 
@@ -358,7 +433,7 @@ server_poll(int lfd, int wfd, int64_t next_prune)
 		return;
 	}
 	if (pfd[1].revents & POLLIN)
-		login_finished(worker_done());
+		dispatch_verified(worker_done());
 	/* Writable clients are flushed by server_run, after the commit. */
 	for (i = 0; i < n; i++)
 		if (!server_conns[i]->dead &&
@@ -368,13 +443,11 @@ server_poll(int lfd, int wfd, int64_t next_prune)
 		server_accept(lfd);
 }
 
-void
-server_run(int lfd, int wfd)
+static void
+server_signals(void)
 {
 	struct sigaction sa;
 	sigset_t set;
-	int64_t next_prune = 0;
-	int i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = server_sig;
@@ -386,16 +459,26 @@ server_run(int lfd, int wfd)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
 
+void
+server_run(int lfd, int wfd, struct db *db, const struct config *cfg)
+{
+	int64_t next_prune = 0;
+	int i;
+
+	server_db = db;
+	server_cfg = cfg;
+	server_signals();
 	while (!server_quit) {
 		server_poll(lfd, wfd, next_prune);
 		if (mono_ms() >= next_prune) {
 			server_prune();
 			next_prune = mono_ms() + SERVER_PRUNE_MS;
 		}
-		server_fire_deferred();
-		login_schedule();
+		dispatch_schedule();
 		server_commit();
+		server_fire_due();
 		for (i = 0; i < server_nconns; i++)
 			server_flush(server_conns[i]);
 		server_reap();

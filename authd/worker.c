@@ -22,15 +22,15 @@ static int		 worker_pipe[2];
 static void
 worker_run(struct worker_job *job)
 {
-	int i;
+	int i, ok[WORKER_CANDIDATES];
 
+	for (i = 0; i < WORKER_CANDIDATES; i++)
+		ok[i] = password_verify(job->mcf, job->cand[i].pw,
+		    job->cand[i].len) == 1;
 	job->matched = -1;
-	for (i = 0; i < job->ncand; i++)
-		if (password_verify(job->mcf, job->cand[i].pw,
-		    job->cand[i].len) == 1) {
+	for (i = WORKER_CANDIDATES - 1; i >= 0; i--)
+		if (ok[i])
 			job->matched = i;
-			break;
-		}
 }
 
 static void *
@@ -130,5 +130,4 @@ void
 worker_job_wipe(struct worker_job *job)
 {
 	explicit_bzero(job->cand, sizeof(job->cand));
-	job->ncand = 0;
 }

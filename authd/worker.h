@@ -18,8 +18,11 @@
 #include "authd/db.h"
 #include "common/authproto.h"
 
-#define WORKER_CANDIDATES	3
+#define WORKER_CANDIDATES	2
 
+/* Is one of the candidates the password of mcf?  Every candidate is
+ * hashed, with no early exit, and every login hands in exactly
+ * WORKER_CANDIDATES of them, so every login costs the same (login.h). */
 struct worker_job {
 	struct worker_job *next;
 	char	 mcf[DB_HASH_MAX];
@@ -27,7 +30,6 @@ struct worker_job {
 		uint8_t	pw[AUTH_SECRET_MAX];
 		size_t	len;
 	} cand[WORKER_CANDIDATES];
-	int	 ncand;
 	int	 matched;	/* out: index of the first match, or -1 */
 	void	*owner;		/* the caller's, untouched */
 };

@@ -86,8 +86,9 @@ def test_disabled_account(postern):
     c = p.client()
     p.authctl("user", "disable", ALICE)
     assert_login(p, c, ALICE, pw, "fail", "account disabled")
-    # A wrong password on a disabled account still says only "wrong".
-    assert_login(p, c, ALICE, "wrong", "fail", "wrong password")
+    # Decided before any hashing, so a wrong password gets the same
+    # answer and the same audit reason.
+    assert_login(p, c, ALICE, "wrong", "fail", "account disabled")
     p.authctl("user", "enable", ALICE)
     assert_login(p, c, ALICE, pw, "ok", "password")
 

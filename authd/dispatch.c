@@ -1,0 +1,290 @@
+/*
+ * dispatch.c: authd's request table and the life of a login (see
+ * dispatch.h).  Runs in the main thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authd/dispatch.h"
+#include "authd/login.h"
+#include "authd/lookup.h"
+#include "authd/policy.h"
+#include "authd/sched.h"
+#include "authd/server.h"
+#include "common/authproto.h"
+#include "common/log.h"
+#include "common/util.h"
+
+struct dispatch_type {
+	uint8_t		 type;
+	const char	*name;
+	int		(*handler)(struct conn *, struct frame *);
+	unsigned	 peers;		/* enum server_peer bits */
+};
+
+static int	dispatch_login(struct conn *, struct frame *);
+static int	dispatch_bancheck(struct conn *, struct frame *);
+static int	dispatch_rcpt(struct conn *, struct frame *);
+
+static const struct dispatch_type dispatch_types[] = {
+	{ MSG_AUTH_LOGIN, "login", dispatch_login, PEER_MONITOR | PEER_SELF },
+	{ MSG_AUTH_BANCHECK, "ban check", dispatch_bancheck,
+	    PEER_MONITOR | PEER_SELF },
+	{ MSG_AUTH_RCPT, "recipient lookup", dispatch_rcpt,
+	    PEER_MONITOR | PEER_SELF | PEER_QUEUE },
+};
+
+static struct db		*dispatch_db;
+static const struct config	*dispatch_cfg;
+
+void
+dispatch_init(struct db *db, const struct config *cfg)
+{
+	dispatch_db = db;
+	dispatch_cfg = cfg;
+	login_init(cfg);
+}
+
+int
+dispatch_request(struct conn *c, struct frame *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dispatch_types) / sizeof(dispatch_types[0]);
+	    i++) {
+		if (dispatch_types[i].type != f->type)
+			continue;
+		if (!(dispatch_types[i].peers & server_conn_peer(c))) {
+			log_warnx("server: a %s request from a peer that may "
+			    "not send one", dispatch_types[i].name);
+			return -1;
+		}
+		return dispatch_types[i].handler(c, f);
+	}
+	log_warnx("server: unknown message type %u", f->type);
+	return -1;
+}
+
+/* dispatch_login_answer: the answer frame of l with status and, on
+ * success, the canonical user and the mail directory. */
+static void
+dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
+{
+	struct auth_login_ans a;
+	const char *at;
+
+	memset(&a, 0, sizeof(a));
+	a.id = l->id;
+	a.status = status;
+	if (status == AUTH_OK && (at = strchr(l->user, '@')) != NULL) {
+		str_copy(a.user, l->user, sizeof(a.user));
+		if (snprintf(a.maildir, sizeof(a.maildir), "%s/%s/%.*s",
+		    dispatch_cfg->mail_dir, at + 1, (int)(at - l->user),
+		    l->user) >= (int)sizeof(a.maildir))
+			a.status = AUTH_FAIL_TEMP;
+	}
+	if (authproto_login_ans_encode(f, &a) == -1)
+		fatalx("dispatch_login_answer: cannot encode");
+}
+
+/* dispatch_count: the counters a verdict changes; -1 on error. */
+static int
+dispatch_count(struct login *l, MDB_txn *txn, struct login_verdict *v,
+    int64_t *banned)
+{
+	int64_t now = now_us() / 1000000;
+
+	*banned = 0;
+	if (v->status == AUTH_OK)
+		return policy_success(dispatch_db, txn, l->user, l->key, now);
+	if (v->count == LOGIN_COUNT_NONE)
+		return 0;
+	return policy_fail(dispatch_db, txn, dispatch_cfg, l->user,
+	    v->count == LOGIN_COUNT_ALL && l->user_exists, l->key, now,
+	    banned);
+}
+
+/*
+ * dispatch_verdict: count, audit and answer l's verdict, then free l.
+ * The answer waits for the commit of this round (server.c); should that
+ * fail, the client gets a temporary failure instead, whatever v said.
+ */
+static void
+dispatch_verdict(struct login *l, struct login_verdict *v)
+{
+	struct frame f, alt;
+	MDB_txn *txn = server_txn();
+	int64_t banned = 0, due = 0;
+	char why[sizeof(v->reason) + 48];
+
+	if (txn == NULL || dispatch_count(l, txn, v, &banned) == -1) {
+		v->status = AUTH_FAIL_TEMP;
+		str_copy(v->reason, "database error", sizeof(v->reason));
+	}
+	snprintf(why, sizeof(why), banned ? "%s; address banned for %llds" :
+	    "%s", v->reason, (long long)banned);
+	if (server_audit(l->service, l->mech, l->user, l->address,
+	    v->status == AUTH_OK ? "ok" : v->status == AUTH_FAIL_TEMP ?
+	    "tempfail" : "fail", why, l->session) == -1)
+		v->status = AUTH_FAIL_TEMP;
+	if (v->status != AUTH_OK)
+		due = l->arrived + dispatch_cfg->auth_failure_delay;
+	dispatch_login_answer(l, v->status, &f);
+	dispatch_login_answer(l, AUTH_FAIL_TEMP, &alt);
+	server_answer(l->conn, &f, &alt, due);
+	frame_wipe(&f);
+	worker_job_wipe(&l->job);
+	explicit_bzero(l, sizeof(*l));
+	free(l);
+}
+
+/* dispatch_admit: where a login that passed login_admit waits; 0 when it
+ * is queued, -1 with *v when it is refused without hashing. */
+static int
+dispatch_admit(struct login *l, MDB_txn *txn, struct login_verdict *v)
+{
+	long fails;
+
+	/* Attempts in flight from an address count against its ban limit
+	 * as if they had failed already; known pairs are exempt, so an
+	 * office behind one address can log in all at once. */
+	if (!l->known) {
+		fails = policy_addr_failures(dispatch_db, txn, dispatch_cfg,
+		    l->key, now_us() / 1000000);
+		if (fails == -1 || fails + sched_waiting(l->key) >=
+		    dispatch_cfg->ban_failures) {
+			v->status = AUTH_FAIL_TEMP;
+			v->count = LOGIN_COUNT_NONE;
+			str_copy(v->reason, fails == -1 ? "database error" :
+			    "too many attempts in flight from this address",
+			    sizeof(v->reason));
+			return -1;
+		}
+	}
+	if (sched_enqueue(l) == -1) {
+		v->status = AUTH_FAIL_TEMP;
+		v->count = LOGIN_COUNT_NONE;
+		str_copy(v->reason, "too many attempts waiting from this "
+		    "address", sizeof(v->reason));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dispatch_login(struct conn *c, struct frame *f)
+{
+	static struct auth_login_req r;
+	struct login_verdict v;
+	struct login *l;
+	MDB_txn *txn;
+
+	if (authproto_login_req_decode(f, &r) == -1) {
+		explicit_bzero(&r, sizeof(r));
+		return -1;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		fatal("dispatch_login: calloc");
+	l->job.owner = l;
+	l->conn = c;
+	l->arrived = mono_ms();
+	memset(&v, 0, sizeof(v));
+	if ((txn = server_txn()) == NULL) {
+		l->id = r.id;
+		v.status = AUTH_FAIL_TEMP;
+		str_copy(v.reason, "database error", sizeof(v.reason));
+		dispatch_verdict(l, &v);
+	} else if (login_admit(l, dispatch_db, txn, dispatch_cfg, &r,
+	    &v) == 0 || dispatch_admit(l, txn, &v) == -1)
+		dispatch_verdict(l, &v);
+	explicit_bzero(&r, sizeof(r));
+	return 0;
+}
+
+void
+dispatch_schedule(void)
+{
+	struct login_verdict v;
+	struct login *l;
+	MDB_txn *txn;
+
+	while (worker_idle() > 0 && (l = sched_next()) != NULL) {
+		memset(&v, 0, sizeof(v));
+		if (server_conn_closed(l->conn)) {
+			/* Nobody waits for this answer: no hashing. */
+			v.status = AUTH_FAIL_TEMP;
+			str_copy(v.reason, "client left before verification",
+			    sizeof(v.reason));
+		} else if ((txn = server_txn()) == NULL) {
+			v.status = AUTH_FAIL_TEMP;
+			str_copy(v.reason, "database error", sizeof(v.reason));
+		} else if (login_recheck(l, dispatch_db, txn, dispatch_cfg,
+		    &v) == 1) {
+			worker_submit(&l->job);
+			continue;
+		}
+		sched_done(l);
+		dispatch_verdict(l, &v);
+	}
+}
+
+void
+dispatch_verified(struct worker_job *done)
+{
+	struct worker_job *next;
+	struct login_verdict v;
+	struct login *l;
+	MDB_txn *txn;
+
+	for (; done != NULL; done = next) {
+		next = done->next;
+		l = done->owner;
+		worker_job_wipe(done);
+		memset(&v, 0, sizeof(v));
+		if ((txn = server_txn()) == NULL) {
+			v.status = AUTH_FAIL_TEMP;
+			str_copy(v.reason, "database error", sizeof(v.reason));
+		} else
+			login_judge(l, dispatch_db, txn, dispatch_cfg, &v);
+		/* Counted before the next login of this pair or account may
+		 * run (sched.h). */
+		sched_done(l);
+		dispatch_verdict(l, &v);
+	}
+}
+
+static int
+dispatch_bancheck(struct conn *c, struct frame *f)
+{
+	struct auth_addr_req r;
+	struct auth_status_ans a;
+	struct frame out;
+
+	if (authproto_addr_req_decode(f, &r) == -1)
+		return -1;
+	a.id = r.id;
+	a.status = lookup_banned(dispatch_db, server_txn(), r.address);
+	if (authproto_status_ans_encode(&out, MSG_AUTH_BANCHECK, &a) == -1)
+		fatalx("dispatch_bancheck: cannot encode");
+	server_answer(c, &out, NULL, 0);
+	return 0;
+}
+
+static int
+dispatch_rcpt(struct conn *c, struct frame *f)
+{
+	static struct auth_rcpt_ans a;
+	struct auth_addr_req r;
+	struct frame out;
+
+	if (authproto_addr_req_decode(f, &r) == -1)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.id = r.id;
+	lookup_rcpt(dispatch_db, server_txn(), dispatch_cfg, r.address, &a);
+	if (authproto_rcpt_ans_encode(&out, &a) == -1)
+		fatalx("dispatch_rcpt: cannot encode");
+	server_answer(c, &out, NULL, 0);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * lookup.h: authd's answers that are not logins: is an address banned,
+ * and whom does a recipient address reach.
+ *
+ * Runs in authd's main thread inside the caller's transaction; reads
+ * only.  The address or recipient comes from a checked peer but is still
+ * hostile: it is normalised or validated before any lookup.
+ */
+#ifndef POSTERN_LOOKUP_H
+#define POSTERN_LOOKUP_H
+
+#include "authd/db.h"
+#include "common/authproto.h"
+#include "common/config.h"
+
+/* lookup_banned: AUTH_FAIL_TEMP when address (any form netaddr accepts)
+ * is banned now, AUTH_FAIL_PERM when it is no address, else AUTH_OK
+ * (also on a database error: the login that follows checks again). */
+uint32_t lookup_banned(struct db *db, MDB_txn *txn, const char *address);
+
+/*
+ * lookup_rcpt: fill a (whose id the caller sets) with the users and
+ * external addresses that recipient reaches through aliases (at most 8
+ * deep and 64 lookups in all; disabled users are left out).  status is
+ * AUTH_OK when it reaches anyone, else AUTH_FAIL_PERM; AUTH_FAIL_TEMP when
+ * txn is NULL.  recipient is lowercased in place.
+ */
+void	lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
+	    char *recipient, struct auth_rcpt_ans *a);
+
+#endif
