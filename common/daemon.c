@@ -1,6 +1,9 @@
 /*
- * daemon.c: detaching with a readiness handshake (see daemon.h).
+ * daemon.c: a clean descriptor table at start and detaching with a
+ * readiness handshake (see daemon.h).  Runs in each daemon's parent (and
+ * in its exec'd roles) at start-up, before anything is opened.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,27 @@
 #include "common/log.h"
 
 static int daemon_null = -1;	/* /dev/null, opened before the chroot */
+
+void
+daemon_close_inherited(int keep)
+{
+	int fd, null;
+
+	if (keep < STDERR_FILENO)
+		fatalx("daemon_close_inherited: would close stdio");
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: fd itself. */
+		if ((null = open("/dev/null", O_RDWR)) == -1)
+			fatal("daemon: /dev/null");
+		if (null != fd)
+			fatalx("daemon: /dev/null opened as %d, not %d", null,
+			    fd);
+	}
+	if (close_range((unsigned)keep + 1, ~0U, 0) == -1)
+		fatal("daemon: closing inherited descriptors");
+}
 
 /*
  * daemon_detach: go to the background.  The parent stays until the daemon

@@ -2,13 +2,27 @@
  * daemon.h: going to the background, for every daemon's parent.
  *
  * Runs in the parent process at start-up, as root, before any role is
- * started.  daemon_detach forks; the original process waits until the
- * daemon calls daemon_ready, so start-up errors (written to stderr, which
- * is a pipe to the waiting process until then) still reach the terminal
- * and decide the exit status, which is what service managers expect.
+ * started (daemon_close_inherited also in each exec'd role).
+ * daemon_detach forks; the original process waits until the daemon calls
+ * daemon_ready, so start-up errors (written to stderr, which is a pipe to
+ * the waiting process until then) still reach the terminal and decide
+ * the exit status, which is what service managers expect.
  */
 #ifndef POSTERN_DAEMON_H
 #define POSTERN_DAEMON_H
+
+/*
+ * daemon_close_inherited: the first thing every daemon and every exec'd
+ * role does, right after reading its options: close each descriptor
+ * above keep (STDERR_FILENO, or the highest one the role was started
+ * with, such as the keyholder's control channel on 3) that the starting
+ * process left open, so that no pipe or socket of the caller's reaches
+ * the roles forked later (OpenSSH's closefrom).  Descriptors 0, 1 and 2
+ * that are closed are opened on /dev/null, so that no socket opened
+ * later lands on 2 and receives log lines (OpenSSH's sanitise_stdfd).
+ * Opens nothing else and needs no privilege; any failure is fatal.
+ */
+void	daemon_close_inherited(int keep);
 
 /*
  * daemon_detach: fork; the caller's process waits and exits 0 once the

@@ -74,18 +74,24 @@ kh_exit(int status)
 
 /*
  * keyholder_sandbox: the one function that builds the keyholder's
- * sandbox.  After it the role reads (control channel, key and
- * certificate fds, sign channels), receives descriptors (recvmsg),
- * answers (write, send), polls, closes and exits; getpid is for the log
- * prefix.  No open, no brk or mmap: nothing here allocates.
+ * sandbox.  No open, no brk or mmap: nothing here allocates.  Each entry
+ * says why it is there.
  */
 static void
 keyholder_sandbox(void)
 {
-	static const int allow[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvmsg),
-		SCMP_SYS(sendto), SCMP_SYS(poll), SCMP_SYS(ppoll),
-		SCMP_SYS(close), SCMP_SYS(getpid), SCMP_SYS(exit_group),
+	const struct sandbox_rule allow[] = {
+		/* the control channel, the key and certificate fds, the
+		 * sign channels */
+		SANDBOX_ALLOW(read),
+		SANDBOX_ALLOW(recvmsg),		/* descriptors from the parent */
+		SANDBOX_ALLOW(write),		/* log lines */
+		SANDBOX_ALLOW(sendto),		/* answers (send) */
+		SANDBOX_ALLOW(poll),		/* the event loop */
+		SANDBOX_ALLOW(ppoll),
+		SANDBOX_ALLOW(close),		/* used fds, closed channels */
+		SANDBOX_ALLOW(getpid),		/* the log prefix */
+		SANDBOX_ALLOW(exit_group),	/* the parent went away */
 	};
 
 	sandbox_limits(KH_CTLFD + 1 + KEYHOLDER_MAX_CHANNELS + KH_FDS_MAX, 0);

@@ -31,9 +31,8 @@
 /* What the ASan/UBSan runtime needs to print a report and abort. */
 static const int sandbox_sanitizer_syscalls[] = {
 	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(exit_group),
-	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect),
-	SCMP_SYS(madvise), SCMP_SYS(sched_yield), SCMP_SYS(futex),
-	SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(sched_yield),
+	SCMP_SYS(futex), SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigaction),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid), SCMP_SYS(gettid),
 	SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit),
 	SCMP_SYS(setrlimit), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
@@ -193,44 +192,73 @@ sandbox_limits(rlim_t nofile, rlim_t nproc)
 }
 
 static int
-sandbox_listed(const int *syscalls, size_t n, int sc)
+sandbox_listed(const struct sandbox_rule *rules, size_t n, int sc)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (syscalls[i] == sc)
+		if (rules[i].sc == sc)
 			return 1;
 	return 0;
 }
 
 /*
- * seccomp_rule_add (not _exact) skips a pseudo number for a syscall the
- * native architecture lacks, which is what makes one list portable.
- * Adding the same allow rule twice is accepted by libseccomp.
+ * seccomp_rule_add_array (not _exact) skips a pseudo number for a
+ * syscall the native architecture lacks, which is what makes one list
+ * portable.  Adding the same rule twice is accepted by libseccomp.
  */
 static void
-sandbox_rule(scmp_filter_ctx ctx, uint32_t action, int sc)
+sandbox_add(scmp_filter_ctx ctx, uint32_t action, int sc, unsigned ncmp,
+    const struct scmp_arg_cmp *cmp)
 {
 	int rc;
 
 	if (sc == __NR_SCMP_ERROR)
 		fatalx("sandbox_seccomp: unknown syscall in allow-list");
-	if ((rc = seccomp_rule_add(ctx, action, sc, 0)) < 0) {
+	if (ncmp > 2)
+		fatalx("sandbox_seccomp: syscall %d: %u comparisons", sc, ncmp);
+	if ((rc = seccomp_rule_add_array(ctx, action, sc, ncmp, cmp)) < 0) {
 		errno = -rc;
 		fatal("sandbox_seccomp: rule for syscall %d", sc);
 	}
 }
 
 static void
-sandbox_errno(scmp_filter_ctx ctx, const int *syscalls, size_t n, int sc,
-    int err)
+sandbox_errno(scmp_filter_ctx ctx, const struct sandbox_rule *rules,
+    size_t n, int sc, int err)
 {
-	if (!sandbox_listed(syscalls, n, sc))
-		sandbox_rule(ctx, SCMP_ACT_ERRNO(err), sc);
+	if (!sandbox_listed(rules, n, sc))
+		sandbox_add(ctx, SCMP_ACT_ERRNO(err), sc, 0, NULL);
 }
 
+#ifdef SANDBOX_SANITIZER
+static void
+sandbox_sanitizer(scmp_filter_ctx ctx, const struct sandbox_rule *rules,
+    size_t n, int kill_default)
+{
+	const struct scmp_arg_cmp noexec = SANDBOX_NOEXEC;
+	size_t i;
+
+	for (i = 0; i < sizeof(sandbox_sanitizer_syscalls) /
+	    sizeof(sandbox_sanitizer_syscalls[0]); i++)
+		sandbox_add(ctx, SCMP_ACT_ALLOW, sandbox_sanitizer_syscalls[i],
+		    0, NULL);
+	/* Its allocator maps with MAP_FIXED and MAP_NORESERVE, but never
+	 * needs executable memory once running. */
+	sandbox_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, &noexec);
+	sandbox_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, &noexec);
+	for (i = 0; i < sizeof(sandbox_sanitizer_errno) /
+	    sizeof(sandbox_sanitizer_errno[0]); i++)
+		/* libseccomp refuses a rule that repeats the default action */
+		if (kill_default || sandbox_sanitizer_errno[i].err != EPERM)
+			sandbox_errno(ctx, rules, n,
+			    sandbox_sanitizer_errno[i].sc,
+			    sandbox_sanitizer_errno[i].err);
+}
+#endif
+
 void
-sandbox_seccomp(const int *syscalls, size_t n, int kill_default)
+sandbox_seccomp(const struct sandbox_rule *rules, size_t n, int kill_default)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -248,31 +276,21 @@ sandbox_seccomp(const int *syscalls, size_t n, int kill_default)
 	}
 
 	for (i = 0; i < n; i++)
-		sandbox_rule(ctx, SCMP_ACT_ALLOW, syscalls[i]);
+		sandbox_add(ctx, SCMP_ACT_ALLOW, rules[i].sc, rules[i].ncmp,
+		    rules[i].cmp);
 #ifdef SANDBOX_SANITIZER
-	for (i = 0; i < sizeof(sandbox_sanitizer_syscalls) /
-	    sizeof(sandbox_sanitizer_syscalls[0]); i++)
-		if (!sandbox_listed(syscalls, n, sandbox_sanitizer_syscalls[i]))
-			sandbox_rule(ctx, SCMP_ACT_ALLOW,
-			    sandbox_sanitizer_syscalls[i]);
-	for (i = 0; i < sizeof(sandbox_sanitizer_errno) /
-	    sizeof(sandbox_sanitizer_errno[0]); i++)
-		/* libseccomp refuses a rule that repeats the default action */
-		if (kill_default || sandbox_sanitizer_errno[i].err != EPERM)
-			sandbox_errno(ctx, syscalls, n,
-			    sandbox_sanitizer_errno[i].sc,
-			    sandbox_sanitizer_errno[i].err);
+	sandbox_sanitizer(ctx, rules, n, kill_default);
 #endif
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(open), EACCES);
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat), EACCES);
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(openat2), EACCES);
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(creat), EACCES);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(open), EACCES);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(openat), EACCES);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(openat2), EACCES);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(creat), EACCES);
 	/* glibc's syslog(3) reconnects with socket + connect when its socket
 	 * is gone (syslogd restarted, or none in the chroot): that must
 	 * fail, not kill the role; the message is then dropped. */
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(socket), EACCES);
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(connect), EACCES);
-	sandbox_errno(ctx, syscalls, n, SCMP_SYS(clone3), ENOSYS);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(socket), EACCES);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(connect), EACCES);
+	sandbox_errno(ctx, rules, n, SCMP_SYS(clone3), ENOSYS);
 
 	if ((rc = seccomp_load(ctx)) != 0) {
 		seccomp_release(ctx);

@@ -14,8 +14,12 @@
 #ifndef POSTERN_PRIVSEP_H
 #define POSTERN_PRIVSEP_H
 
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/resource.h>
+
+#include <linux/futex.h>
+#include <seccomp.h>
 #include <stddef.h>
 
 /*
@@ -94,39 +98,92 @@ void	privsep_dev_warning(const char *prog);
 void	sandbox_limits(rlim_t nofile, rlim_t nproc);
 
 /*
+ * One entry of a role's allow-list: syscall sc (SCMP_SYS(name) from
+ * <seccomp.h>) is allowed when all ncmp (0, 1 or 2) comparisons on its
+ * arguments hold (libseccomp ANDs them; each names a different argument).
+ * Several entries for one syscall are alternatives, so an entry with no
+ * comparison makes every other entry for that syscall moot.  The
+ * comparisons are libseccomp's SCMP_A0()..SCMP_A5(), which are compound
+ * literals: build the list as an automatic array inside the role's
+ * sandbox function, one entry a line with its reason beside it.
+ */
+struct sandbox_rule {
+	int			sc;
+	unsigned		ncmp;
+	struct scmp_arg_cmp	cmp[2];
+};
+
+#define SANDBOX_ALLOW(name)	{ .sc = SCMP_SYS(name) }
+#define SANDBOX_ALLOW_IF(name, c) \
+	{ .sc = SCMP_SYS(name), .ncmp = 1, .cmp = { c } }
+#define SANDBOX_ALLOW_IF2(name, c1, c2) \
+	{ .sc = SCMP_SYS(name), .ncmp = 2, .cmp = { c1, c2 } }
+
+/*
+ * The argument filters OpenSSH's pre-auth sandbox uses
+ * (sandbox-seccomp-filter.c), for the entries above:
+ *  SANDBOX_NOEXEC        argument 2 of mmap and mprotect (prot) holds no
+ *                        bit but PROT_READ and PROT_WRITE: no executable
+ *                        memory, so injected code cannot be mapped and
+ *                        run, nor the text made writable;
+ *  SANDBOX_MAP_ANON      argument 3 of mmap (flags): private anonymous
+ *                        memory only (malloc), never a file or shared
+ *                        mapping;
+ *  SANDBOX_MADVISE(adv)  argument 2 of madvise is exactly adv;
+ *  SANDBOX_FUTEX(op)     argument 1 of futex is op, with or without
+ *                        FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME.
+ */
+#define SANDBOX_NOEXEC \
+	SCMP_A2(SCMP_CMP_MASKED_EQ, ~(scmp_datum_t)(PROT_READ | PROT_WRITE), 0)
+#define SANDBOX_MAP_ANON \
+	SCMP_A3(SCMP_CMP_MASKED_EQ, ~(scmp_datum_t)(MAP_PRIVATE | \
+	    MAP_ANONYMOUS | MAP_FIXED | MAP_FIXED_NOREPLACE), 0)
+#define SANDBOX_MADVISE(adv) \
+	SANDBOX_ALLOW_IF(madvise, SCMP_A2(SCMP_CMP_EQ, (adv)))
+#define SANDBOX_FUTEX(op) \
+	SANDBOX_ALLOW_IF(futex, SCMP_A1(SCMP_CMP_MASKED_EQ, \
+	    ~(scmp_datum_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME), (op)))
+
+/*
  * sandbox_seccomp: load a libseccomp allow-list into the calling process;
  * it applies to every thread (SCMP_FLTATR_CTL_TSYNC) and to every child
  * forked later, and can never be removed.
  *
- * syscalls holds n syscall numbers for the native architecture, written as
- * SCMP_SYS(name) from <seccomp.h> (so that one list builds on every
- * architecture: a name that the architecture lacks, such as open on
- * aarch64, gives a pseudo number that is silently skipped).  Each is
- * allowed with any arguments.  Duplicates are harmless.  __NR_SCMP_ERROR
- * (a misspelled name resolved at run time) is fatal.
+ * rules holds n entries (struct sandbox_rule above) for the native
+ * architecture; a syscall name that the architecture lacks, such as open
+ * on aarch64, gives a pseudo number that is silently skipped, so one list
+ * builds on every architecture.  Duplicates are harmless.
+ * __NR_SCMP_ERROR (a misspelled name resolved at run time) is fatal.
  *
- * Other rules, added unless the list allows the syscall itself:
+ * Other rules, added unless the list has an entry for the syscall:
  *   open, openat, openat2, creat fail with EACCES, so that library code
  *     that tries to read a file (time zone, locale, nsswitch) gets a polite
  *     error instead of killing the process.  A role that must open files
- *     (the mail role in its Maildir) lists openat (and open) explicitly;
+ *     (the mail role in its Maildir) lists openat explicitly;
+ *   socket and connect fail with EACCES: glibc's syslog(3) reconnects
+ *     with them when its socket is gone (syslogd restarted), which must
+ *     not kill a role; the message is then dropped;
  *   clone3 fails with ENOSYS, so that glibc falls back to clone(2), which is
  *     then allowed or not by the list (the usual way to filter clone flags).
  *
- * Everything else: kill_default non-zero kills the whole process
+ * Everything else, including a listed syscall whose arguments match none
+ * of its entries: kill_default non-zero kills the whole process
  * (SCMP_ACT_KILL_PROCESS; the parent sees SIGSYS); kill_default zero makes
  * the call fail with EPERM.  A syscall from a foreign architecture or ABI
  * (i386 int 0x80 or x32 on x86_64) always kills the process.
  *
  * Sanitizer builds (ASan/UBSan, detected at compile time) also allow the
  * few syscalls their runtime needs to report an error and abort
- * (sched_yield, madvise, mprotect, sigaltstack, rt_sigaction,
- * rt_sigprocmask, getpid, gettid, tgkill, prlimit64, readlink...), and
- * make the calls it tries on the way fail politely instead of killing
- * (ioctl: ENOTTY; pipe, pipe2, fork, vfork, clone, execve: EPERM, so no
- * external symbolizer; access, stat, newfstatat: EACCES), unless the list
- * allows them.  So a role that forks by mistake gets EPERM there and dies
- * of SIGSYS in the normal build: test kill behaviour in the normal build.
+ * (sched_yield, madvise, futex, sigaltstack, rt_sigaction,
+ * rt_sigprocmask, getpid, gettid, tgkill, prlimit64, readlink...) with any
+ * arguments, and mmap and mprotect with any flags but still never
+ * PROT_EXEC (its allocator maps with MAP_FIXED and MAP_NORESERVE); and
+ * they make the calls it tries on the way fail politely instead of
+ * killing (ioctl: ENOTTY; pipe, pipe2, fork, vfork, clone, execve: EPERM,
+ * so no external symbolizer; access, stat, newfstatat: EACCES), unless
+ * the list has them.  So a role that forks by mistake gets EPERM there
+ * and dies of SIGSYS in the normal build, and a role's madvise and futex
+ * filters only hold in the normal build: test kill behaviour there.
  *
  * The caller MUST already have called sandbox_limits (no_new_privs; the
  * filter would set it itself, but the order keeps every role alike), and
@@ -135,8 +192,9 @@ void	sandbox_limits(rlim_t nofile, rlim_t nproc);
  * handlers, and in sanitizer builds LeakSanitizer, which needs ptrace and
  * /proc.  Any failure is fatal.  The list must include what the code
  * itself needs after the call: at least read, write, exit_group, and
- * whatever malloc/free may use (brk, mmap, munmap, madvise on glibc).
+ * whatever malloc/free may use (brk, mmap, munmap on glibc).
  */
-void	sandbox_seccomp(const int *syscalls, size_t n, int kill_default);
+void	sandbox_seccomp(const struct sandbox_rule *rules, size_t n,
+	    int kill_default);
 
 #endif

@@ -47,20 +47,45 @@ struct net {
 /*
  * net_sandbox: the one function that builds the net role's sandbox: the
  * empty directory as root, the net uid, no new privileges, and an
- * allow-list of what TLS over two sockets needs; nothing can open a file.
+ * allow-list of what TLS over two sockets needs; nothing can open a file,
+ * map a file or make memory executable.  Each entry says why it is there.
  */
 static void
 net_sandbox(const struct config *cfg, const struct pop3_ids *ids)
 {
-	static const int allow[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
-		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto),
-		SCMP_SYS(recvfrom), SCMP_SYS(mmap), SCMP_SYS(munmap),
-		SCMP_SYS(brk),
-		SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(getrandom),
-		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-		SCMP_SYS(getpid), SCMP_SYS(rt_sigreturn), SCMP_SYS(shutdown),
-		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall),
+	const struct sandbox_rule allow[] = {
+		/* the client's TLS bytes (recvfrom, sendto: tls.c uses recv
+		 * and send), the monitor's frames, the keyholder's answers
+		 * (read), the relay to the mail role (read, write) */
+		SANDBOX_ALLOW(read),
+		SANDBOX_ALLOW(write),
+		SANDBOX_ALLOW(recvfrom),
+		SANDBOX_ALLOW(sendto),
+		/* the keyholder channel after the handshake; the end */
+		SANDBOX_ALLOW(close),
+		SANDBOX_ALLOW(shutdown),
+		/* the event loop and the bounded wait for a signature */
+		SANDBOX_ALLOW(poll),
+		SANDBOX_ALLOW(ppoll),
+		/* malloc (tls_conn_new, syslog's buffer): the heap, and
+		 * anonymous private memory, never executable */
+		SANDBOX_ALLOW(brk),
+		SANDBOX_ALLOW_IF2(mmap, SANDBOX_NOEXEC, SANDBOX_MAP_ANON),
+		SANDBOX_ALLOW(munmap),
+		SANDBOX_ALLOW(mremap),		/* realloc of a mapped chunk */
+		SANDBOX_MADVISE(MADV_DONTNEED),	/* free giving pages back */
+		/* TLS randomness (tls_conn_new); there is no /dev/urandom */
+		SANDBOX_ALLOW(getrandom),
+		/* mono_ms, log time stamps (when the vDSO falls back) */
+		SANDBOX_ALLOW(clock_gettime),
+		SANDBOX_ALLOW(gettimeofday),
+		SANDBOX_ALLOW(getpid),		/* the log prefix */
+		/* returning from a signal handler and restarting the call
+		 * it interrupted (a stop signal, a debugger) */
+		SANDBOX_ALLOW(rt_sigreturn),
+		SANDBOX_ALLOW(restart_syscall),
+		SANDBOX_ALLOW(exit),
+		SANDBOX_ALLOW(exit_group),
 	};
 
 	if (ids->net_uid != (uid_t)-1)

@@ -607,6 +607,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		parent_usage();
+	/* The keyholder role (-K) gets its control channel as 3. */
+	daemon_close_inherited(role_key ? 3 : STDERR_FILENO);
 	log_init("pop3d", 1, verbose);
 	if (config_load(&cfg, conf_path) == -1)
 		exit(1);

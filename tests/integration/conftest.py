@@ -154,12 +154,12 @@ class Postern:
                      input=password + "\n")
         return password
 
-    def start(self, offset=None):
+    def start(self, offset=None, pass_fds=()):
         self.offset = offset
         log = open(self.logfile, "a")
         self.proc = subprocess.Popen([AUTHD, "-d", "-f", self.conf],
                                      stdout=log, stderr=log,
-                                     env=self.env())
+                                     env=self.env(), pass_fds=pass_fds)
         log.close()
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -176,11 +176,13 @@ class Postern:
                 time.sleep(0.05)
         raise AssertionError("authd did not come up: " + self.log())
 
-    def start_pop3d(self):
-        """Starts pop3d (foreground, -d) on 127.0.0.1:pop3_port."""
+    def start_pop3d(self, pass_fds=()):
+        """Starts pop3d (foreground, -d) on 127.0.0.1:pop3_port;
+        pass_fds: descriptors it inherits besides stdio."""
         log = open(self.pop3_logfile, "a")
         self.pop3 = subprocess.Popen([POP3D, "-d", "-f", self.conf],
-                                     stdout=log, stderr=log, env=self.env())
+                                     stdout=log, stderr=log, env=self.env(),
+                                     pass_fds=pass_fds)
         log.close()
         wait_port(self.pop3_port, self.pop3, "pop3d", self.pop3_log)
         return self

@@ -183,6 +183,21 @@ def gdb_forbidden_syscall(pid):
     return r.stdout + r.stderr
 
 
+def gdb_call(pid, expr):
+    """Makes pid evaluate expr (a call) from gdb; returns gdb's output."""
+    r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
+                        "-ex", "call " + expr],
+                       capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    return r.stdout + r.stderr
+
+
+# mmap(NULL, 4096, PROT_READ|PROT_WRITE|PROT_EXEC,
+#      MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) and the same without PROT_EXEC
+MMAP_RWX = "(long)syscall(9, 0, 4096, 7, 0x22, -1, 0)"
+MMAP_RW = "(long)syscall(9, 0, 4096, 3, 0x22, -1, 0)"
+
+
 # --- tests ---------------------------------------------------------------------
 
 def test_keyholder_is_sandboxed(pop3):
@@ -416,4 +431,82 @@ def test_net_wipes_credential_lines(pop3, mech):
         c._shortcmd("NOOP " + marker)      # NOOP takes no argument
     assert contains(net, marker.encode()), \
         "the scan did not find a relayed line in the net process"
+    c.quit()
+
+
+# --- descriptors inherited from whoever started the daemons (issue 7) ----------
+
+def holders(inode, pids):
+    """The pids among pids that hold the pipe inode open."""
+    target = "pipe:[%d]" % inode
+    return [pid for pid in pids if target in fds(pid).values()]
+
+
+def test_daemons_close_inherited_descriptors(stopped_postern):
+    """A pipe the starting process leaves open (a shell's, a service
+    manager's) reaches neither authd nor any role of pop3d: parent,
+    keyholder, monitor, net and mail all close it at start."""
+    p = stopped_postern
+    r, w = os.pipe()
+    inode = os.fstat(w).st_ino
+    # Positive control: a plain program started the same way holds it.
+    ctl = subprocess.Popen(["sleep", "30"], pass_fds=(w,))
+    try:
+        assert holders(inode, [ctl.pid]) == [ctl.pid]
+    finally:
+        ctl.kill()
+        ctl.wait()
+    try:
+        p.start(pass_fds=(w,))
+        p.start_pop3d(pass_fds=(w,))
+    finally:
+        os.close(w)
+    pw = pop_user(p)
+    c = connect(p)
+    mon, net = session_pids(p)
+    started = [p.proc.pid, p.pop3.pid, keyholder_pid(p), mon, net]
+    assert holders(inode, started) == [], ("before login", started)
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
+    assert holders(inode, started) == [], "after login (mail role)"
+    # No writer is left anywhere, not even in a process this test did
+    # not think of: the read end sees end of file.
+    os.set_blocking(r, False)
+    assert os.read(r, 1) == b""
+    os.close(r)
+    c.quit()
+    rc = p.stop_pop3d()
+    assert rc == 0, p.pop3_log()
+    assert "AddressSanitizer" not in p.pop3_log(), p.pop3_log()
+
+
+# --- argument filters (issue 7) ---------------------------------------------------
+
+@pytest.mark.parametrize("how", ["mmap", "mprotect"])
+def test_net_cannot_make_executable_memory(pop3, how):
+    """The net role may map read-write memory but never executable
+    memory, neither new (mmap) nor by changing a page it has (mprotect):
+    either kills it, and the server goes on."""
+    p = pop3
+    pw = pop_user(p)
+    c = connect(p)
+    mon, net = session_pids(p)
+    # Positive control: the same call without PROT_EXEC is allowed.
+    out = gdb_call(net, MMAP_RW)
+    assert "SIGSYS" not in out and alive(net), out
+    m = re.search(r"^\$1 = (-?\d+)$", out, re.M)
+    assert m and int(m.group(1)) > 0, out
+    if how == "mmap":
+        out = gdb_call(net, MMAP_RWX)
+    else:
+        # mprotect(page, 4096, PROT_READ|PROT_EXEC) of the page just made
+        out = gdb_call(net, "(long)syscall(10, %s, 4096, 5)" % m.group(1))
+    assert "SIGSYS" in out, out
+    assert wait_until(lambda: not alive(net)), "net survived: %s" % out
+    c.close()
+    assert wait_until(lambda: not alive(mon))
+    assert p.pop3.poll() is None
+    c = connect(p)
+    c.user(ALICE)
+    assert c.pass_(pw).startswith(b"+OK")
     c.quit()

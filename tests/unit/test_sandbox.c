@@ -2,12 +2,14 @@
  * test_sandbox.c: unit test of common/privsep.c.  Each case runs in a
  * forked child that enters the sandbox and reports through its exit status
  * or the signal that killed it; the parent only checks.  A forbidden
- * syscall must kill the whole process with SIGSYS (from any thread), open
+ * syscall must kill the whole process with SIGSYS (from any thread), so
+ * must one with arguments outside its filter (PROT_EXEC, MAP_SHARED), open
  * must fail with EACCES, the limits must be in place, and, when run as
  * root, privsep_drop must leave no way back to uid 0.  A child reports a
  * failed step as its exit code (the step's number).  Trusts nothing: it
  * is the test.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -30,25 +32,36 @@
 #include "common/privsep.h"
 #include "tests/unit/check.h"
 
-static const int test_syscalls[] = {
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(exit_group),
-	SCMP_SYS(exit), SCMP_SYS(rt_sigreturn), SCMP_SYS(brk),
-	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(madvise),
-	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(close),
-	SCMP_SYS(futex),
-	SCMP_SYS(read),		/* a duplicate must be harmless */
-	SCMP_SYS(socketcall),	/* absent on x86_64: must be skipped */
-};
-#define NTEST_SYSCALLS	(sizeof(test_syscalls) / sizeof(test_syscalls[0]))
-
-static int thread_pipe[2];
+/* As privsep.c: sanitizer builds relax the flag and advice filters. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define TEST_SANITIZER 1
+#endif
+#endif
 
 static void
 test_enter(int kill_default)
 {
+	const struct sandbox_rule rules[] = {
+		SANDBOX_ALLOW(read), SANDBOX_ALLOW(write),
+		SANDBOX_ALLOW(exit_group), SANDBOX_ALLOW(exit),
+		SANDBOX_ALLOW(rt_sigreturn), SANDBOX_ALLOW(brk),
+		SANDBOX_ALLOW_IF2(mmap, SANDBOX_NOEXEC, SANDBOX_MAP_ANON),
+		SANDBOX_ALLOW_IF(mprotect, SANDBOX_NOEXEC),
+		SANDBOX_ALLOW(munmap), SANDBOX_MADVISE(MADV_DONTNEED),
+		SANDBOX_ALLOW(fstat), SANDBOX_ALLOW(newfstatat),
+		SANDBOX_ALLOW(close), SANDBOX_ALLOW(futex),
+		SANDBOX_ALLOW(read),		/* a duplicate must be harmless */
+		SANDBOX_ALLOW(socketcall),	/* absent on x86_64: skipped */
+	};
+
 	sandbox_limits(64, 0);
-	sandbox_seccomp(test_syscalls, NTEST_SYSCALLS, kill_default);
+	sandbox_seccomp(rules, sizeof(rules) / sizeof(rules[0]), kill_default);
 }
+
+static int thread_pipe[2];
 
 /* Run fn in a child; return its wait status. */
 static int
@@ -87,6 +100,69 @@ case_socket(void)
 	if (socket(AF_INET, SOCK_STREAM, 0) != -1)
 		_exit(1);
 	_exit(errno == EACCES ? 0 : 2);
+}
+
+/* Memory the role may have: private, anonymous, read and write. */
+static void
+case_mmap_rw(void)
+{
+	void *p;
+
+	test_enter(1);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	if (mprotect(p, 4096, PROT_READ) == -1)
+		_exit(2);
+	_exit(0);
+}
+
+/* No executable memory, neither new nor made so (OpenSSH's filter). */
+static void
+case_mmap_exec(void)
+{
+	test_enter(1);
+	(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	_exit(0);
+}
+
+static void
+case_mprotect_exec(void)
+{
+	void *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	test_enter(1);
+	(void)mprotect(p, 4096, PROT_READ | PROT_EXEC);
+	_exit(0);
+}
+
+/* The flag filter: no shared mapping (sanitizer builds relax it). */
+static void
+case_mmap_shared(void)
+{
+	test_enter(1);
+	(void)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	_exit(0);
+}
+
+/* madvise only with the advice listed (sanitizer builds relax it). */
+static void
+case_madvise(void)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+
+	test_enter(1);
+	if (madvise(page, sizeof(page), MADV_DONTNEED) == -1)
+		_exit(1);
+	(void)madvise(page, sizeof(page), MADV_WILLNEED);
+	_exit(0);
 }
 
 static void
@@ -218,6 +294,18 @@ main(void)
 	check_sigsys(test_child(case_forbidden),
 	    "a syscall not in the list kills the process with SIGSYS");
 	check_exit(test_child(case_open), "open fails with EACCES");
+	check_exit(test_child(case_mmap_rw),
+	    "mmap and mprotect of private read-write memory are allowed");
+	check_sigsys(test_child(case_mmap_exec),
+	    "mmap with PROT_EXEC kills the process");
+	check_sigsys(test_child(case_mprotect_exec),
+	    "mprotect to PROT_EXEC kills the process");
+#ifndef TEST_SANITIZER
+	check_sigsys(test_child(case_mmap_shared),
+	    "mmap outside the allowed flags (MAP_SHARED) kills the process");
+	check_sigsys(test_child(case_madvise),
+	    "madvise with advice not listed kills the process");
+#endif
 	check_exit(test_child(case_socket),
 	    "socket fails with EACCES (syslog reconnects must not kill)");
 	check_exit(test_child(case_errno_default),
