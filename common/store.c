@@ -297,24 +297,14 @@ store_sync_match(struct store_sync *sy)
 		sy->uids.uidnext = max + 1;
 }
 
-/* store_sync_usable: stat a file that needs a UID; it must be a regular
- * file and its name must still fit once S=, W= and U= are added. */
+/* store_sync_fits: 1 when name can still take S=, W=, U= and every flag
+ * within STORE_NAME_MAX. */
 static int
-store_sync_usable(struct store_sync *sy, struct maildir_ent *e)
+store_sync_fits(const char *name, const struct maildir_ent *e)
 {
 	struct maildir_name mn;
 	char buf[STORE_NAME_MAX];
-	const char *name = maildir_list_name(&sy->list, e);
 
-	if (maildir_ent_stat(e->in_new ? sy->newfd : sy->curfd, name,
-	    e) == -1) {
-		/* Mail the user cannot see must not vanish without a word:
-		 * a delivery agent that left a file unreadable, say. */
-		if (errno == EACCES || errno == EPERM)
-			log_warn("store_sync: %s: %s: skipped", sy->folder,
-			    name);
-		return 0;
-	}
 	if (maildir_name_parse(name, &mn) == -1)
 		return 0;
 	mn.uid = MAILDIR_UID_MAX;
@@ -322,10 +312,45 @@ store_sync_usable(struct store_sync *sy, struct maildir_ent *e)
 	mn.wsize = e->wsize;
 	mn.has_size = mn.has_wsize = mn.has_info = 1;
 	mn.flags = STORE_ALLFLAGS;
-	if (maildir_name_build(&mn, buf, sizeof(buf)) == -1) {
-		log_debug("store_sync: %s: name too long", sy->folder);
+	return maildir_name_build(&mn, buf, sizeof(buf)) == 0;
+}
+
+/* store_sync_usable: stat a file that needs a UID; it must be a regular
+ * file, and a name too long to take S=, W= and U= is renamed. */
+static int
+store_sync_usable(struct store_sync *sy, struct maildir_ent *e)
+{
+	const char *name = maildir_list_name(&sy->list, e);
+	const char *sub = e->in_new ? "new" : "cur";
+	int dfd = e->in_new ? sy->newfd : sy->curfd;
+	char buf[STORE_NAME_MAX], vis[512];
+
+	if (maildir_ent_stat(dfd, name, e) == -1) {
+		/* Mail the user cannot see must not vanish without a word:
+		 * a delivery agent that left a file unreadable, say. */
+		maildir_name_vis(name, vis, sizeof(vis));
+		if (errno == EINVAL)
+			log_warnx("store: folder %s: %s/%s: not a regular "
+			    "file; left alone", sy->folder, sub, vis);
+		else if (errno != ENOENT)
+			log_warn("store: folder %s: %s/%s: left out",
+			    sy->folder, sub, vis);
 		return 0;
 	}
+	if (store_sync_fits(name, e))
+		return 1;
+	maildir_name_vis(name, vis, sizeof(vis));
+	if (maildir_salvage(dfd, name, buf, sizeof(buf)) == -1) {
+		if (errno != ENOENT)
+			log_warn("store: folder %s: %s/%s: name too long to "
+			    "take a UID, and renaming it failed", sy->folder,
+			    sub, vis);
+		return 0;
+	}
+	log_warnx("store: folder %s: %s/%s: name too long to take a UID; "
+	    "renamed to %s/%s", sy->folder, sub, vis, sub, buf);
+	if (maildir_list_rename(&sy->list, e, buf) == -1)
+		fatal("store_sync_usable");
 	return 1;
 }
 
@@ -522,11 +547,17 @@ store_sync_folder(struct store_sync *sy, struct store_folder *info)
 	if ((rc = store_sync_load(sy)) != 0)
 		return rc;
 	if (maildir_list_read(&sy->list, sy->ffd, "cur", 0) == -1 ||
-	    maildir_list_read(&sy->list, sy->ffd, "new", 1) == -1)
+	    maildir_list_salvage(&sy->list, sy->ffd, "cur", 0,
+	    sy->folder) == -1 ||
+	    maildir_list_read(&sy->list, sy->ffd, "new", 1) == -1 ||
+	    maildir_list_salvage(&sy->list, sy->ffd, "new", 1,
+	    sy->folder) == -1)
 		return -1;
 	if (sy->list.skipped > 0)
-		log_debug("store_sync: %s: %zu unusable names skipped",
-		    sy->folder, sy->list.skipped);
+		log_warnx("store: folder %s: %zu files left out: more than %d "
+		    "messages, or more than %d unusable names at once",
+		    sy->folder, sy->list.skipped, MAILDIR_MSGS_MAX,
+		    MAILDIR_BAD_MAX);
 	store_sync_match(sy);
 	if (store_sync_assign(sy, &v, &n) == -1)
 		return -1;

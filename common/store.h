@@ -86,9 +86,14 @@ void	store_close(struct store *s);
  * U= in a name is trusted only below UIDNEXT and once per folder (a copy
  * gets a new UID); files without one get UIDs in arrival order: cur/ by
  * mtime then name, then new/ by the time in the name.  UIDNEXT reaches
- * postern-uids before any file is renamed to use it.  Names that are not
- * printable ASCII, have more than one ':', or could not take ",U=" within
- * STORE_NAME_MAX are ignored, as are symlinks and non-regular files.
+ * postern-uids before any file is renamed to use it.  A file whose name
+ * the store cannot use (not printable ASCII, a blank, more than one ':',
+ * starting with ',', or too long to take ",U=" within STORE_NAME_MAX) is
+ * never skipped silently: it is logged at warning level by name and
+ * renamed to a fresh name as delivery makes them, keeping the flags of a
+ * trailing ":2,<letters>", so it gets a fresh UID and the user sees it.
+ * Symlinks and other non-regular files are logged and left alone; names
+ * starting with '.' are not messages (Maildir readers skip them).
  * When postern-uids is lost it is rebuilt from the index, or (no index
  * either) made with a new UIDVALIDITY and UIDNEXT above every U= found.
  * A rebuilt index starts HIGHESTMODSEQ at the time in microseconds, so it

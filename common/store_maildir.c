@@ -292,7 +292,34 @@ maildir_list_free(struct maildir_list *l)
 {
 	free(l->ent);
 	free(l->names);
+	free(l->bad);
 	memset(l, 0, sizeof(*l));
+}
+
+/* maildir_list_bad: keep an unusable name for maildir_list_salvage. */
+static int
+maildir_list_bad(struct maildir_list *l, const char *name)
+{
+	size_t len = strlen(name), cap;
+	char *p;
+
+	if (l->nbad >= MAILDIR_BAD_MAX) {
+		l->skipped++;
+		return 0;
+	}
+	if (l->badcap - l->badlen < len + 1) {
+		cap = l->badcap == 0 ? 4096 : l->badcap * 2;
+		while (cap - l->badlen < len + 1)
+			cap *= 2;
+		if ((p = realloc(l->bad, cap)) == NULL)
+			return -1;
+		l->bad = p;
+		l->badcap = cap;
+	}
+	memcpy(l->bad + l->badlen, name, len + 1);
+	l->badlen += len + 1;
+	l->nbad++;
+	return 0;
 }
 
 static int
@@ -303,13 +330,164 @@ maildir_list_entry(struct maildir_list *l, const struct dirent *de,
 
 	if (de->d_name[0] == '.')
 		return 0;
-	if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
-	    maildir_name_parse(de->d_name, &mn) == -1 ||
-	    l->n >= MAILDIR_MSGS_MAX) {
+	if (l->n >= MAILDIR_MSGS_MAX) {
 		l->skipped++;
 		return 0;
 	}
+	if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
+	    maildir_name_parse(de->d_name, &mn) == -1)
+		return maildir_list_bad(l, de->d_name);
 	return maildir_list_add(l, de->d_name, &mn, in_new);
+}
+
+void
+maildir_name_vis(const char *name, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = 0;
+
+	for (; *p != '\0'; p++) {
+		if (n + 5 > len - 4) {
+			memcpy(buf + n, "...", 4);
+			return;
+		}
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			n += (size_t)snprintf(buf + n, len - n, "\\%03o", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+}
+
+/* maildir_salvage_flags: the flags of a trailing ":2,<letters>" in name;
+ * 0 and no info when there is none or it holds anything else. */
+static void
+maildir_salvage_flags(const char *name, struct maildir_name *mn)
+{
+	const char *p, *colon = strrchr(name, ':');
+
+	if (colon == NULL || colon[1] != '2' || colon[2] != ',')
+		return;
+	for (p = colon + 3; *p != '\0'; p++)
+		if ((*p < 'A' || *p > 'Z') && (*p < 'a' || *p > 'z'))
+			return;
+	mn->has_info = 1;
+	mn->flags = maildir_flags_parse(colon + 3);
+}
+
+/* maildir_hostname: the host name with '/', ':', ',' and anything not
+ * printable as \ooo, so it can't break the name's syntax. */
+static void
+maildir_hostname(char *buf, size_t len)
+{
+	char host[MAILDIR_HOST_MAX + 1];
+	unsigned char c;
+	size_t i, n = 0;
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		(void)str_copy(host, "localhost", sizeof(host));
+	host[MAILDIR_HOST_MAX] = '\0';
+	for (i = 0; host[i] != '\0' && n + 5 < len; i++) {
+		c = (unsigned char)host[i];
+		if (c == '/' || c == ':' || c == ',' || c == '\\' ||
+		    c <= 0x20 || c >= 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\%03o", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+}
+
+/* maildir_unique_base: "<secs>.M<usecs>P<pid>R<random>.<host>", the
+ * unique part of a name, as delivery makes it. */
+static int
+maildir_unique_base(char *base, size_t len)
+{
+	char host[MAILDIR_HOST_MAX * 4 + 1];
+	uint64_t rnd;
+	int64_t us = now_us();
+	int n;
+
+	random_bytes(&rnd, sizeof(rnd));
+	maildir_hostname(host, sizeof(host));
+	n = snprintf(base, len, "%" PRId64 ".M%06" PRId64 "P%ldR%016" PRIx64
+	    ".%s", us / 1000000, us % 1000000, (long)getpid(), rnd, host);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+maildir_salvage(int dirfd, const char *name, char *buf, size_t len)
+{
+	struct maildir_name mn;
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&mn, 0, sizeof(mn));
+	maildir_salvage_flags(name, &mn);
+	if (maildir_unique_base(mn.base, sizeof(mn.base)) == -1 ||
+	    maildir_name_build(&mn, buf, len) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return renameat2(dirfd, name, dirfd, buf, RENAME_NOREPLACE);
+}
+
+/* maildir_salvage_one: one unusable name of sub, logged; 1 and its new
+ * name in buf when it was renamed, else 0. */
+static int
+maildir_salvage_one(int dirfd, const char *sub, const char *name,
+    const char *folder, char *buf, size_t len)
+{
+	char vis[512];
+
+	maildir_name_vis(name, vis, sizeof(vis));
+	if (maildir_salvage(dirfd, name, buf, len) == 0) {
+		log_warnx("store: folder %s: %s/%s: a name the store cannot "
+		    "use; renamed to %s/%s", folder, sub, vis, sub, buf);
+		return 1;
+	}
+	if (errno == ENOENT)
+		return 0;	/* removed meanwhile: nothing to show */
+	if (errno == EINVAL)
+		log_warnx("store: folder %s: %s/%s: not a regular file; "
+		    "left alone", folder, sub, vis);
+	else
+		log_warn("store: folder %s: %s/%s: a name the store cannot "
+		    "use, and renaming it failed", folder, sub, vis);
+	return 0;
+}
+
+int
+maildir_list_salvage(struct maildir_list *l, int folderfd, const char *sub,
+    int in_new, const char *folder)
+{
+	struct maildir_name mn;
+	char buf[STORE_NAME_MAX];
+	const char *name;
+	size_t i;
+	int fd, rc = 0;
+
+	if (l->nbad == 0)
+		return 0;
+	if ((fd = maildir_subdir_open(folderfd, sub)) == -1) {
+		log_warn("store: folder %s: %s", folder, sub);
+		return -1;
+	}
+	for (i = 0, name = l->bad; i < l->nbad && rc == 0; i++,
+	    name += strlen(name) + 1)
+		if (maildir_salvage_one(fd, sub, name, folder, buf,
+		    sizeof(buf)) && maildir_name_parse(buf, &mn) == 0 &&
+		    l->n < MAILDIR_MSGS_MAX &&
+		    (rc = maildir_list_add(l, buf, &mn, in_new)) == -1)
+			log_warn("store: folder %s", folder);
+	(void)close(fd);
+	l->nbad = l->badlen = 0;
+	return rc;
 }
 
 int
@@ -586,29 +764,6 @@ maildir_unlock(int lockfd)
 		(void)close(lockfd);	/* releases the flock */
 }
 
-/* maildir_hostname: the host name with '/', ':', ',' and anything not
- * printable as \ooo, so it can't break the name's syntax. */
-static void
-maildir_hostname(char *buf, size_t len)
-{
-	char host[MAILDIR_HOST_MAX + 1];
-	unsigned char c;
-	size_t i, n = 0;
-
-	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-		(void)str_copy(host, "localhost", sizeof(host));
-	host[MAILDIR_HOST_MAX] = '\0';
-	for (i = 0; host[i] != '\0' && n + 5 < len; i++) {
-		c = (unsigned char)host[i];
-		if (c == '/' || c == ':' || c == ',' || c == '\\' ||
-		    c <= 0x20 || c >= 0x7f)
-			n += (size_t)snprintf(buf + n, len - n, "\\%03o", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-}
-
 /* maildir_lf_size: the stored size (CRLF turned into LF) and W=. */
 static void
 maildir_lf_size(const char *p, size_t len, uint64_t *size, uint64_t *wsize)
@@ -651,18 +806,9 @@ static int
 maildir_deliver_name(char *buf, size_t len, const char *data, size_t dlen)
 {
 	struct maildir_name mn;
-	char host[MAILDIR_HOST_MAX * 4 + 1];
-	uint64_t rnd;
-	int64_t us = now_us();
-	int n;
 
-	random_bytes(&rnd, sizeof(rnd));
-	maildir_hostname(host, sizeof(host));
 	memset(&mn, 0, sizeof(mn));
-	n = snprintf(mn.base, sizeof(mn.base), "%" PRId64 ".M%06" PRId64
-	    "P%ldR%016" PRIx64 ".%s", us / 1000000, us % 1000000,
-	    (long)getpid(), rnd, host);
-	if (n < 0 || (size_t)n >= sizeof(mn.base))
+	if (maildir_unique_base(mn.base, sizeof(mn.base)) == -1)
 		return -1;
 	maildir_lf_size(data, dlen, &mn.size, &mn.wsize);
 	mn.has_size = mn.has_wsize = 1;

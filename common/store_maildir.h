@@ -36,8 +36,8 @@ struct maildir_name {
 };
 
 /* maildir_name_parse: 0 and *mn when name is usable: 1..STORE_NAME_MAX-1
- * bytes of printable ASCII without '/', not starting with '.', at most one
- * ':'.  -1 otherwise (the caller skips the file). */
+ * bytes of printable ASCII without blanks or '/', not starting with '.' or
+ * ',', at most one ':'.  -1 otherwise (the caller salvages the file). */
 int	maildir_name_parse(const char *name, struct maildir_name *mn);
 
 /* maildir_name_build: base[,S=][,W=][,U=][:2,<flags sorted>] into buf.
@@ -73,14 +73,53 @@ struct maildir_list {
 	size_t		n, cap;
 	char		*names;
 	size_t		nlen, ncap;
-	size_t		skipped;	/* names refused */
+	size_t		skipped;	/* over MAILDIR_MSGS_MAX */
+	char		*bad;		/* unusable names, NUL-separated */
+	size_t		nbad, badlen, badcap;
 };
 
-/* maildir_list_read: append the usable files of folderfd's sub ("cur" or
- * "new") to l, at most MAILDIR_MSGS_MAX in all.  Returns 0 or -1 (errno,
- * logged).  maildir_list_free releases l's memory (l may be zeroed). */
+/*
+ * maildir_list_read: append the usable files of folderfd's sub ("cur" or
+ * "new") to l, at most MAILDIR_MSGS_MAX in all (the rest are counted in
+ * l->skipped).  Names starting with '.' are left out, as Maildir readers
+ * must; every other name that maildir_name_parse refuses, or that is not
+ * a regular file, goes to l->bad (at most MAILDIR_BAD_MAX per read, the
+ * rest counted in skipped) for maildir_list_salvage.  Returns 0 or -1
+ * (errno, logged).  maildir_list_free releases l's memory (l may be
+ * zeroed).
+ */
+#define MAILDIR_BAD_MAX		1000
 int	maildir_list_read(struct maildir_list *l, int folderfd,
 	    const char *sub, int in_new);
+
+/*
+ * maildir_list_salvage: for each name read from sub into l->bad, log a
+ * warning naming folder, sub and the file (unprintable bytes as \ooo)
+ * and, when it is a regular file, rename it with maildir_salvage and add
+ * it to l under its new name, to be given a UID like any new file.
+ * Files that are not regular files, or that cannot be renamed, are left
+ * where they are, with the reason in the warning.  Empties l->bad.  The
+ * caller MUST hold the folder's lock (maildir_lock).  Returns 0, or -1
+ * (ENOMEM, logged).
+ */
+int	maildir_list_salvage(struct maildir_list *l, int folderfd,
+	    const char *sub, int in_new, const char *folder);
+
+/*
+ * maildir_salvage: give the regular file name in dirfd, whose name the
+ * store cannot use (not printable ASCII, a blank, more than one ':', too
+ * long to take S=, W= and U=), a fresh unique name as delivery makes
+ * them, keeping the flags of a trailing ":2,<letters>" (none when what
+ * follows is not letters only), and no U=, so it gets a fresh UID.  The
+ * new name goes into buf (len bytes, at least STORE_NAME_MAX).  Returns
+ * 0, or -1 with errno: EINVAL when name is not a regular file (a symlink
+ * is never followed), or the error of fstatat or renameat2.
+ */
+int	maildir_salvage(int dirfd, const char *name, char *buf, size_t len);
+
+/* maildir_name_vis: name for a log line: bytes outside printable ASCII
+ * and '\\' as \ooo; cut with "..." to fit len (at least 4). */
+void	maildir_name_vis(const char *name, char *buf, size_t len);
 void	maildir_list_free(struct maildir_list *l);
 const char *maildir_list_name(const struct maildir_list *l,
 	    const struct maildir_ent *e);

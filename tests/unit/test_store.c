@@ -3,7 +3,8 @@
  * UIDs assigned in delivery order and kept across reopening and across
  * rebuilding a deleted or corrupt index, expunge without UID reuse, flags
  * in file names, W= sizes, files dropped in by other programs, vanished
- * and hostile names, concurrent syncs, and a 2000-message folder.  Runs as
+ * and hostile names, files with unusable names renamed (not skipped) and
+ * logged, concurrent syncs, and a 2000-message folder.  Runs as
  * a plain program in a fresh directory under $TMPDIR; trusts nothing: it
  * is the test.
  */
@@ -582,19 +583,22 @@ test_hostile(void)
 	hostile_files();
 	CHECK_INT_EQ(store_sync(s, "INBOX", &info), 0, "sync survives");
 	CHECK_INT_EQ(store_list(s, "INBOX", &m, &n), 0, "list");
-	/* ok, noinfo, x..y, bad (new UID), huge (new UID) */
-	CHECK_INT_EQ(n, 5, "usable files kept, the rest ignored");
+	/* ok, noinfo, x..y, bad (new UID), huge (new UID), and renamed:
+	 * the 8-bit name, two colons, the blank, the two long names */
+	CHECK_INT_EQ(n, 10, "usable files kept, unusable names renamed, "
+	    "symlinks, a directory and a fifo left out");
 	for (i = 0; i < n; i++)
-		if (m[i].uid >= 1 && m[i].uid <= 5)
+		if (m[i].uid >= 1 && m[i].uid <= 10)
 			seen++;
-	CHECK_INT_EQ(seen, 5, "UIDs 1..5, no hostile UID trusted");
-	CHECK_TRUE(find_uid(m, n, 1) != NULL &&
-	    strncmp(find_uid(m, n, 1)->name, "link", 4) != 0,
-	    "symlink not taken");
-	CHECK_INT_EQ(info.uidnext, 6, "uidnext not pushed by U=4000000000");
+	CHECK_INT_EQ(seen, 10, "UIDs 1..10, no hostile UID trusted");
+	for (i = 0; i < n; i++)
+		if (strncmp(m[i].name, "link", 4) == 0)
+			break;
+	CHECK_INT_EQ(i, n, "symlink not taken");
+	CHECK_INT_EQ(info.uidnext, 11, "uidnext not pushed by U=4000000000");
 	free(m);
 	CHECK_INT_EQ(store_sync(s, "INBOX", &info), 0, "sync again");
-	CHECK_INT_EQ(info.exists, 5, "stable");
+	CHECK_INT_EQ(info.exists, 10, "stable");
 	CHECK_INT_EQ(store_sync(s, "../etc", &info), -1, "bad folder name");
 	CHECK_INT_EQ(store_sync(s, ".hidden", &info), -1, "dot folder name");
 	CHECK_INT_EQ(store_sync(s, "NoSuch", &info), -1, "missing folder");
@@ -603,6 +607,126 @@ test_hostile(void)
 	CHECK_INT_EQ(store_sync(s, "Sent", &info), 0, "sync Sent");
 	CHECK_INT_EQ(info.exists, 0, "Sent empty");
 	CHECK_INT_EQ(store_sync(s, "inbox", &info), 0, "inbox any case");
+	store_close(s);
+}
+
+/* sync_logged: run store_sync with stderr (the log) in logbuf. */
+static int
+sync_logged(struct store *s, struct store_folder *info, char *logbuf,
+    size_t len)
+{
+	char path[1024];
+	ssize_t r;
+	int fd, saved, rc;
+
+	(void)snprintf(path, sizeof(path), "%s/log", topdir);
+	fflush(stderr);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    (saved = dup(2)) == -1)
+		return -1;
+	(void)dup2(fd, 2);
+	rc = store_sync(s, "INBOX", info);
+	fflush(stderr);
+	(void)dup2(saved, 2);
+	(void)close(saved);
+	r = pread(fd, logbuf, len - 1, 0);
+	logbuf[r > 0 ? r : 0] = '\0';
+	(void)close(fd);
+	return rc;
+}
+
+/* by_body: the listed message whose file holds body. */
+static const struct store_msg *
+by_body(struct store *s, const struct store_msg *m, size_t n,
+    const char *body)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (read_msg(s, &m[i], buf, sizeof(buf)) == 0 &&
+		    strcmp(buf, body) == 0)
+			return &m[i];
+	return NULL;
+}
+
+static void
+salvage_files(void)
+{
+	char name[300], path[1024];
+
+	(void)write_file(path_in("cur/ctl\001name:2,FS"), "ctl\n", 4);
+	(void)write_file(path_in("new/sp ace"), "space\n", 6);
+	(void)write_file(path_in("cur/two:2,S:2,RT"), "two\n", 4);
+	(void)write_file(path_in("cur/junk:2,S\x7f"), "junk\n", 5);
+	(void)write_file(path_in("cur/,starts-with-comma:2,F"), "comma\n", 6);
+	memset(name, 'L', 240);
+	(void)snprintf(name + 240, 60, ":2,R");	/* fits, but not with U= */
+	(void)snprintf(path, sizeof(path), "%s/cur/%s", mdir, name);
+	(void)write_file(path, "long\n", 5);
+	memset(name, 'M', 255);			/* NAME_MAX */
+	name[255] = '\0';
+	(void)snprintf(path, sizeof(path), "%s/new/%s", mdir, name);
+	(void)write_file(path, "max\n", 4);
+	if (symlink("/etc/passwd", path_in("cur/li\x01nk:2,S")) == -1)
+		printf("# symlink: %s\n", strerror(errno));
+}
+
+static void
+test_salvage(void)
+{
+	static const struct {
+		const char	*body;
+		uint32_t	 flags;
+		const char	*logged;
+	} want[] = {
+		{ "ctl\n", STORE_FLAGGED | STORE_SEEN, "cur/ctl\\001name:2,FS" },
+		{ "space\n", 0, "new/sp ace" },
+		{ "two\n", STORE_ANSWERED | STORE_DELETED, "cur/two:2,S:2,RT" },
+		{ "junk\n", 0, "cur/junk:2,S\\177" },
+		{ "comma\n", STORE_FLAGGED, "cur/,starts-with-comma:2,F" },
+		{ "long\n", STORE_ANSWERED, "LLLL:2,R: name too long to take "
+		    "a UID; renamed to cur/" },
+		{ "max\n", 0, "MMMM: name too long to take a UID; renamed to "
+		    "new/" },
+	};
+	static char log[16384];
+	struct store_folder info;
+	struct store_msg *m = NULL;
+	const struct store_msg *p;
+	struct store *s;
+	size_t n = 0, i;
+
+	new_maildir("salvage");
+	CHECK_INT_EQ(deliver("ok\n"), 0, "deliver");
+	if (!CHECK_TRUE((s = open_sync(&info)) != NULL, "open"))
+		return;
+	salvage_files();
+	CHECK_INT_EQ(sync_logged(s, &info, log, sizeof(log)), 0, "sync");
+	CHECK_INT_EQ(info.exists, 8, "every file with an unusable name shown");
+	CHECK_INT_EQ(store_list(s, "INBOX", &m, &n), 0, "list");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		p = by_body(s, m, n, want[i].body);
+		if (!CHECK_TRUE(p != NULL, "listed"))
+			continue;
+		CHECK_INT_EQ(p->flags, want[i].flags, "flags kept where "
+		    "parseable");
+		CHECK_TRUE(p->uid >= 2 && p->uid <= 8, "a fresh UID");
+		CHECK_TRUE(strstr(log, want[i].logged) != NULL,
+		    "logged by name");
+	}
+	if (!CHECK_TRUE(strstr(log, "test_store[") != NULL &&
+	    strstr(log, "store: folder INBOX: cur/ctl\\001name:2,FS: a name "
+	    "the store cannot use; renamed to cur/") != NULL,
+	    "the warning says folder, file and new name"))
+		printf("# log:\n%s", log);
+	CHECK_TRUE(strstr(log, "store: folder INBOX: cur/li\\001nk:2,S: not a "
+	    "regular file; left alone") != NULL, "a symlink is named, not "
+	    "followed");
+	free(m);
+	CHECK_INT_EQ(sync_logged(s, &info, log, sizeof(log)), 0, "sync again");
+	CHECK_INT_EQ(info.exists, 8, "stable");
+	CHECK_TRUE(strstr(log, "renamed") == NULL, "renamed once");
 	store_close(s);
 }
 
@@ -776,6 +900,7 @@ main(void)
 	test_sizes();
 	test_foreign();
 	test_hostile();
+	test_salvage();
 	test_duplicate_uid();
 	test_concurrent();
 	test_many();
