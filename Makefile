@@ -114,8 +114,11 @@ FUZZ_pop3      = pop3d/parse.c pop3d/preauth.c common/sasl.c common/base64.c \
 FUZZ_split     = authd/split.c
 FUZZ_pem       = common/tls_pem.c
 FUZZLIBS_pem   = -lbearssl
+FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
+		 common/privsep.c common/tls_pem.c
+FUZZLIBS_keyholder = -lbearssl -lseccomp
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
-	  build/fuzz/fuzz_split
+	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz

@@ -33,7 +33,6 @@
 #include "common/util.h"
 
 #define KH_LOAD_TIMEOUT_MS	10000
-#define KH_REQ_MAX		128	/* u32 + 64-byte hash, framed */
 #define KH_SIG_MAX		512	/* RSA-4096 */
 #define KH_FDS_MAX		4	/* descriptors received, not yet used */
 #define KH_CTLFD		3
@@ -42,7 +41,7 @@ struct kh_chan {
 	int		fd;
 	int		slot;	/* the key current when the channel opened */
 	size_t		len;
-	uint8_t		buf[KH_REQ_MAX];
+	uint8_t		buf[KEYHOLDER_REQ_MAX];
 };
 
 /* Two key slots: a load parses into the unused one, so a failed load
@@ -188,6 +187,17 @@ kh_sign(int slot, uint32_t id, const uint8_t *hash, size_t len,
 	    &k->ec, sig);
 }
 
+int
+keyholder_sign_parse(struct frame *f, const uint8_t *buf, size_t len,
+    uint32_t *hash_id, const uint8_t **hash, size_t *hashlen)
+{
+	if (frame_parse(f, buf, len) == -1 || f->type != MSG_KEY_SIGN ||
+	    frame_get_u32(f, hash_id) == -1 ||
+	    frame_get_bytes(f, hash, hashlen) == -1 || frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
 /* kh_sign_req: one request from a channel; -1 closes the channel. */
 static int
 kh_sign_req(struct kh_chan *c, const uint8_t *buf, size_t len)
@@ -197,11 +207,8 @@ kh_sign_req(struct kh_chan *c, const uint8_t *buf, size_t len)
 	size_t hashlen, siglen;
 	uint32_t id;
 
-	if (frame_parse(&kh_req, buf, len) == -1 ||
-	    kh_req.type != MSG_KEY_SIGN ||
-	    frame_get_u32(&kh_req, &id) == -1 ||
-	    frame_get_bytes(&kh_req, &hash, &hashlen) == -1 ||
-	    frame_end(&kh_req) == -1) {
+	if (keyholder_sign_parse(&kh_req, buf, len, &id, &hash,
+	    &hashlen) == -1) {
 		log_warnx("kh_sign_req: malformed sign request; closing the "
 		    "channel");
 		return -1;

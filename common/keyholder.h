@@ -28,8 +28,9 @@
  *    RSA keys sign PKCS#1 v1.5 with the hash OID; EC keys produce
  *    ASN.1 DER ECDSA signatures.  Only SHA-256, SHA-384 and SHA-512 are
  *    signed; another hash id, a hash of the wrong length or no key yet
- *    gives status 1 and no signature.  A malformed or oversized request,
- *    or a net process that does not read its answers, closes the channel
+ *    gives status 1 and no signature.  A malformed request, one over
+ *    KEYHOLDER_REQ_MAX bytes, or a net process that does not read its
+ *    answers closes the channel
  *    (the keyholder never blocks on one net process).  At most
  *    KEYHOLDER_MAX_CHANNELS channels are open at once; beyond that a new
  *    one is closed at once (its handshakes fail).
@@ -43,6 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/frame.h"
+
 enum keyholder_msg {
 	MSG_KEY_LOAD = 32,
 	MSG_KEY_CHANNEL = 33,
@@ -50,6 +53,21 @@ enum keyholder_msg {
 };
 
 #define KEYHOLDER_MAX_CHANNELS	1024
+#define KEYHOLDER_REQ_MAX	128	/* a sign request's frame: u32 + hash */
+
+/*
+ * keyholder_sign_parse: decode one sign request, as the keyholder reads
+ * it from a net process (hostile bytes): buf holds exactly one frame of
+ * len bytes (frame_complete's length) that MUST be MSG_KEY_SIGN with a
+ * u32 hash id and the hash as bytes, and nothing after them.  f is the
+ * caller's scratch frame; on success *hash points into it (valid while f
+ * is) and *hashlen is at most len.  Whether the id names a hash we sign
+ * and the length fits it is the signer's business, not the parser's.
+ * Pure: no I/O, no global state, no allocation.  Returns 0, or -1 for
+ * anything malformed (the keyholder then closes the channel).
+ */
+int	keyholder_sign_parse(struct frame *f, const uint8_t *buf, size_t len,
+	    uint32_t *hash_id, const uint8_t **hash, size_t *hashlen);
 
 /*
  * keyholder_main: the keyholder role's entry function: ctlfd is the

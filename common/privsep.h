@@ -139,7 +139,7 @@ struct sandbox_rule {
 	SCMP_A3(SCMP_CMP_MASKED_EQ, ~(scmp_datum_t)(MAP_PRIVATE | \
 	    MAP_ANONYMOUS | MAP_FIXED | MAP_FIXED_NOREPLACE), 0)
 #define SANDBOX_MADVISE(adv) \
-	SANDBOX_ALLOW_IF(madvise, SCMP_A2(SCMP_CMP_EQ, (adv)))
+	SANDBOX_ALLOW_IF(madvise, SCMP_A2(SCMP_CMP_EQ, (adv), 0))
 #define SANDBOX_FUTEX(op) \
 	SANDBOX_ALLOW_IF(futex, SCMP_A1(SCMP_CMP_MASKED_EQ, \
 	    ~(scmp_datum_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME), (op)))
