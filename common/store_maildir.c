@@ -2,9 +2,11 @@
  * store_maildir.c: the Maildir side of the mail store (store_maildir.h)
  * and delivery (store_deliver in store.h).  Runs in the imapd/pop3d mail
  * process, chrooted to the user's Maildir, and in smtpd's deliver process.
- * Every name read from a directory goes through maildir_name_parse; files
- * are opened with O_NOFOLLOW and must be regular files; nothing else about
- * the directory contents is trusted, though they are the user's own.
+ * Every name read from a directory goes through maildir_name_parse, and
+ * a regular file whose name fails it is renamed (maildir_salvage) rather
+ * than skipped; files are opened with O_NOFOLLOW and must be regular
+ * files; nothing else about the directory contents is trusted, though
+ * they are the user's own.
  */
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -127,6 +127,23 @@ def test_stat_list_uidl_retr_top(pop3):
     c.quit()
 
 
+def test_unusable_file_names_are_renamed_not_skipped(pop3):
+    """A file another program dropped in with a name the store cannot use
+    is logged and renamed inside the sandboxed mail process, and served."""
+    p = pop3
+    pw = pop_user(p)
+    deliver(p, ALICE, message(1))
+    deliver(p, ALICE, message(2, body="odd name"), name="odd\x01name two")
+    c = login(p, pw)
+    assert c.stat()[0] == 2
+    assert b"odd name 2" in b"\n".join(c.retr(2)[1])
+    c.quit()
+    assert "store: folder INBOX: new/odd\\001name two: a name the store " \
+        "cannot use; renamed to new/" in p.pop3_log()
+    assert not os.path.exists(os.path.join(p.maildir(ALICE), "new",
+                                           "odd\x01name two"))
+
+
 def test_dele_applies_at_quit_only(pop3):
     p = pop3
     pw = pop_user(p)
