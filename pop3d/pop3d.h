@@ -2,10 +2,13 @@
  * pop3d.h: the roles of pop3d and what they hand each other.
  *
  *   parent     pop3d/parent.c   root: config, listeners, the keyholder,
- *                               accepts and forks one monitor per client
+ *                               accepts and forks one monitor per client,
+ *                               keeps the connection budgets (admission.h)
  *   keyholder  common/keyholder.c  the TLS private key (fork + exec -K)
  *   monitor    pop3d/monitor.c  root, per connection: ban check, forks the
- *                               net child, asks authd, becomes the mail role
+ *                               net child, asks authd, keeps the login grace
+ *                               time and the failure limit, reports the
+ *                               login to the parent, becomes the mail role
  *   net        pop3d/net.c      TLS and the AUTHORIZATION state; after the
  *                               login, relays bytes to the mail role
  *   mail       pop3d/mail.c     chrooted to the user's Maildir as the mail
