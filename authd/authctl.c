@@ -301,9 +301,11 @@ ctl_alias_warn(struct ctl *c, MDB_txn *txn, const char *name)
 int
 ctl_begin(struct ctl *c, int write, MDB_txn **txn)
 {
-	if (db_begin(&c->db, write, txn) == -1) {
-		ctl_err("database: cannot start a %s transaction",
-		    write ? "write" : "read");
+	int rc;
+
+	if ((rc = db_begin(&c->db, write, txn)) != 0) {
+		ctl_err("database: cannot start a %s transaction: %s",
+		    write ? "write" : "read", mdb_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -340,6 +342,7 @@ ctl_finish(struct ctl *c, MDB_txn *txn, const char *who, const char *reason)
 	struct audit_event ev = { "authctl", "-", who, "-", "admin", reason,
 	    "-" };
 	char line[2048];
+	int rc;
 
 	if (audit_append(&c->db, txn, now_us(), &ev, line,
 	    sizeof(line)) == -1) {
@@ -348,8 +351,9 @@ ctl_finish(struct ctl *c, MDB_txn *txn, const char *who, const char *reason)
 		    "was changed");
 		return -1;
 	}
-	if (db_commit(txn) == -1) {
-		ctl_err("database: commit failed; nothing was changed");
+	if ((rc = db_commit(txn)) != 0) {
+		ctl_err("database: commit failed (%s); nothing was changed",
+		    mdb_strerror(rc));
 		return -1;
 	}
 	ctl_log_auth(line);

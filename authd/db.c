@@ -69,23 +69,13 @@ db_begin(struct db *db, int write, MDB_txn **txn)
 		mdb_env_set_mapsize(db->env, 0);
 		rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, txn);
 	}
-	if (rc != 0) {
-		log_warnx("db_begin: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int
 db_commit(MDB_txn *txn)
 {
-	int rc;
-
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		log_warnx("db_commit: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return mdb_txn_commit(txn);
 }
 
 void

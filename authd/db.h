@@ -103,9 +103,10 @@ void	db_close(struct db *db);
 
 /*
  * db_begin: start a transaction (write non-zero: read-write).  db_commit
- * commits (and so fsyncs; LMDB runs with full sync).  Both return 0 or
- * -1 after log_warnx; on commit failure the transaction is gone.
- * db_abort never fails.
+ * commits (and so fsyncs; LMDB runs with full sync).  Both return 0, or
+ * LMDB's error code (mdb_strerror names it) without logging, so that
+ * the caller can say what failed once; on commit failure the transaction
+ * is gone.  db_abort never fails.
  */
 int	db_begin(struct db *db, int write, MDB_txn **txn);
 int	db_commit(MDB_txn *txn);

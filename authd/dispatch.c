@@ -14,6 +14,7 @@
 #include "authd/server.h"
 #include "common/authproto.h"
 #include "common/log.h"
+#include "common/mailpath.h"
 #include "common/util.h"
 
 struct dispatch_type {
@@ -72,17 +73,17 @@ static void
 dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
 {
 	struct auth_login_ans a;
-	const char *at;
 
 	memset(&a, 0, sizeof(a));
 	a.id = l->id;
 	a.status = status;
-	if (status == AUTH_OK && (at = strchr(l->user, '@')) != NULL) {
+	if (status == AUTH_OK) {
 		str_copy(a.user, l->user, sizeof(a.user));
-		if (snprintf(a.maildir, sizeof(a.maildir), "%s/%s/%.*s",
-		    dispatch_cfg->mail_dir, at + 1, (int)(at - l->user),
-		    l->user) >= (int)sizeof(a.maildir))
-			a.status = AUTH_FAIL_TEMP;
+		/* login_judge refuses a user without one. */
+		if (mailpath_dir(dispatch_cfg->mail_dir, l->user, a.maildir,
+		    sizeof(a.maildir), NULL, 0) == -1)
+			fatalx("dispatch_login_answer: no mail directory for "
+			    "a successful login");
 	}
 	if (authproto_login_ans_encode(f, &a) == -1)
 		fatalx("dispatch_login_answer: cannot encode");

@@ -13,6 +13,7 @@
 #include "authd/split.h"
 #include "authd/totp.h"
 #include "common/log.h"
+#include "common/mailpath.h"
 #include "common/netaddr.h"
 #include "common/util.h"
 
@@ -395,8 +396,16 @@ static const char *
 login_success(struct login *l, struct db *db, MDB_txn *txn,
     const struct config *cfg, const struct user_rec *u)
 {
+	static char why[MAILPATH_WHY_MAX + 40];
+	char dir[AUTH_PATH_MAX], no[MAILPATH_WHY_MAX];
 	struct apppass_rec rec;
 
+	/* An old record may name a directory outside the mail root. */
+	if (mailpath_dir(cfg->mail_dir, l->user, dir, sizeof(dir), no,
+	    sizeof(no)) == -1) {
+		snprintf(why, sizeof(why), "no usable mail directory: %s", no);
+		return why;
+	}
 	if (l->decided) {
 		if (db_apppass_get(db, txn, l->user, l->label, &rec) != 0)
 			return "app password changed during login";

@@ -91,11 +91,28 @@ server_peer_of(uid_t uid)
 	return 0;
 }
 
+/* server_fault: a write that failed; said once per burst of failures,
+ * until a commit succeeds again. */
+static void
+server_fault(const char *what, int rc)
+{
+	if (server_failed_rounds++ == 0)
+		log_warnx("server: cannot %s the database (%s): audit records "
+		    "and counters are lost, and every login is answered with "
+		    "a temporary failure until it works again", what,
+		    mdb_strerror(rc));
+}
+
 MDB_txn *
 server_txn(void)
 {
-	if (server_wtxn == NULL && db_begin(server_db, 1, &server_wtxn) == -1)
+	int rc;
+
+	if (server_wtxn == NULL &&
+	    (rc = db_begin(server_db, 1, &server_wtxn)) != 0) {
 		server_wtxn = NULL;
+		server_fault("write to", rc);
+	}
 	return server_wtxn;
 }
 
@@ -215,23 +232,24 @@ server_release(int ok)
 static void
 server_commit(void)
 {
-	int i, ok = 1;
+	int i, rc, ok = 1;
 
 	if (server_wtxn != NULL) {
-		ok = db_commit(server_wtxn) == 0;
+		if ((rc = db_commit(server_wtxn)) != 0) {
+			server_fault("commit to", rc);
+			ok = 0;
+		} else if (server_failed_rounds > 0 && server_nlines > 0) {
+			/* A round with records in it: one that wrote, unlike
+			 * a round that only read. */
+			log_warnx("server: the database takes writes again "
+			    "after %ld failures", server_failed_rounds);
+			server_failed_rounds = 0;
+		}
 		server_wtxn = NULL;
 	}
-	if (ok) {
+	if (ok)
 		for (i = 0; i < server_nlines; i++)
 			log_auth("%s", server_lines[i]);
-		if (server_failed_rounds > 0)
-			log_warnx("server: the database takes writes again "
-			    "after %ld failed commits", server_failed_rounds);
-		server_failed_rounds = 0;
-	} else if (server_failed_rounds++ == 0)
-		log_warnx("server: cannot commit to the database: audit "
-		    "records and counters are lost, and every login is "
-		    "answered with a temporary failure until it works again");
 	server_nlines = 0;
 	server_release(ok);
 }
@@ -381,7 +399,10 @@ server_reap(void)
 			continue;
 		explicit_bzero(c, sizeof(*c));
 		free(c);
-		server_conns[i--] = server_conns[--server_nconns];
+		/* Keep the order of arrival: clients are read in it. */
+		memmove(&server_conns[i], &server_conns[i + 1],
+		    (size_t)(--server_nconns - i) * sizeof(server_conns[0]));
+		i--;
 	}
 }
 
