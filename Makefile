@@ -62,7 +62,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
 	    $(O)/tests/unit/test_mailpath \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
-	    $(O)/tests/unit/test_admission \
+	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
 	    $(O)/tests/unit/test_pop3
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
@@ -81,6 +81,9 @@ $(O)/pop3d/pop3d: $(call obj,$(POP3D_ROLES) $(POP3D_SRC) $(COMMON_SRC))
 # test_pop3 also needs the pop3d protocol engines.
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
