@@ -204,6 +204,9 @@ def test_keyholder_is_sandboxed(pop3):
     p = pop3
     kh = keyholder_pid(p)
     assert os.path.realpath("/proc/%d/exe" % kh) == os.path.realpath(POP3D)
+    # The listener is up before the keyholder has started (slowly, in a
+    # sanitizer build): wait until it is in its sandbox.
+    assert wait_until(lambda: status(kh)["Seccomp"] == "2"), status(kh)
     assert_sandboxed(kh, "_postern-key", os.path.join(p.dir, "empty"),
                      "keyholder")
     # The parent itself stays root and unsandboxed (it binds, forks,

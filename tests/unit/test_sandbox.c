@@ -142,6 +142,7 @@ case_mprotect_exec(void)
 	_exit(0);
 }
 
+#ifndef TEST_SANITIZER
 /* The flag filter: no shared mapping (sanitizer builds relax it). */
 static void
 case_mmap_shared(void)
@@ -164,6 +165,7 @@ case_madvise(void)
 	(void)madvise(page, sizeof(page), MADV_WILLNEED);
 	_exit(0);
 }
+#endif
 
 static void
 case_open(void)
