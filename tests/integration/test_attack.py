@@ -191,10 +191,13 @@ def test_parallel_logins_to_one_pair_judge_at_most_five(stopped_postern):
 def test_parallel_logins_from_many_addresses_judge_at_most_ten(
         stopped_postern, naddr):
     """naddr addresses x 16 connections each guess alice's password at
-    once (16 per address stays under the ban), then the right password
-    from another unknown address: at most 10 judged from addresses that
-    never logged in, the right password refused as "account locked", and
-    the owner's known address still gets in."""
+    once (16 per address stays under the ban): at most 10 judged from
+    addresses that never logged in, at most 5 per address, then the right
+    password from another unknown address is refused as "account locked",
+    and the owner's known address still gets in.  (The right password is
+    sent after the burst: inside it, authd serves addresses round-robin,
+    so a new address is not queued behind the attackers and its turn
+    comes early, before the limit.)"""
     p = stopped_postern
     slow_hash(p)
     p.start()
@@ -204,10 +207,11 @@ def test_parallel_logins_from_many_addresses_judge_at_most_ten(
     attempts = [(ALICE, "guess-%d-%d" % (a, k), "127.6.%d.1" % (a + 1),
                  "atk-b-%02d-%02d" % (a, k))
                 for k in range(16) for a in range(naddr)]
-    attempts.append((ALICE, pw, "127.6.100.1", "atk-b-right"))
     answers = burst(p, attempts)
+    assert one(p, ALICE, pw, "127.6.100.1", "atk-b-right") == "fail"
     recs = [r for r in records(p, "atk-b-") if r["address"] != office]
-    got = check_one_record_each(recs, attempts)
+    got = check_one_record_each(recs, attempts + [(ALICE, pw, "127.6.100.1",
+                                                   "atk-b-right")])
     j = [r for r in recs if judged(r)]
     assert len(j) <= 10, ("%d passwords judged from unknown addresses"
                           % len(j), summary(recs))
@@ -215,8 +219,7 @@ def test_parallel_logins_from_many_addresses_judge_at_most_ten(
         per = [r for r in j if r["address"] == "127.6.%d.1" % (a + 1)]
         assert len(per) <= 5, (a, summary(recs))
     right = got["atk-b-right"]
-    assert answers[-1] == "fail" and right["result"] == "fail", \
-        (answers[-1], right)
+    assert right["result"] == "fail", right
     assert "account locked" in right["reason"], right
     assert set(answers) == {"fail"}, summary(recs)
     assert one(p, ALICE, pw, office, "atk-b-office2") == "ok"
