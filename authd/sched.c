@@ -99,18 +99,21 @@ sched_waiting(const char *key)
 }
 
 /* sched_blocked: a login of the same pair, or of the same account from an
- * unknown address when l is from one, is running. */
+ * unknown address when l is from one, is running and will be judged.
+ * Logins decided before hashing (a lock, a disabled account) judge
+ * nothing and block nobody: a locked pair's backlog drains in parallel. */
 static int
 sched_blocked(const struct login *l)
 {
 	const struct login *r;
 	int i;
 
-	if (!l->user_exists)
+	if (!l->user_exists || l->decided)
 		return 0;
 	for (i = 0; i < sched_nrun; i++) {
 		r = sched_run[i];
-		if (!r->user_exists || strcmp(r->user, l->user) != 0)
+		if (!r->user_exists || r->decided ||
+		    strcmp(r->user, l->user) != 0)
 			continue;
 		if (strcmp(r->key, l->key) == 0 || (!l->known && !r->known))
 			return 1;

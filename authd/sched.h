@@ -19,6 +19,9 @@
  * then sees any lock it set.  So the number of passwords judged for a
  * pair, or for an account from unknown addresses, never exceeds the
  * lockout limits, however many connections and addresses try at once.
+ * A login whose verdict is known before hashing (l->decided: a lock, a
+ * disabled account) judges no password, so it neither waits for others
+ * nor makes others wait.
  */
 #ifndef POSTERN_SCHED_H
 #define POSTERN_SCHED_H

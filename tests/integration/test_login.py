@@ -252,3 +252,28 @@ def test_audit_text_output_lists_reason(postern):
     out = p.authctl("audit", "--failed").stdout
     assert "wrong password" in out and "192.0.2.30" in out, out
     assert "user add" not in out, out
+
+
+def test_old_record_with_unsafe_name_gets_no_mail_directory(postern):
+    """A user record written before authctl checked names (planted here
+    through LMDB) logs in with the right password only to a temporary
+    failure: authd hands out no directory outside the mail root."""
+    import lmdb
+    p = postern
+    pw = p.add_user(ALICE)
+    p.stop()
+    env = lmdb.open(os.path.join(p.dir, "state", "auth"), max_dbs=16,
+                    map_size=1 << 30)
+    with env.begin(db=env.open_db(b"users"), write=True) as txn:
+        rec = txn.get(ALICE.encode())
+        for name in (b"..@example.test", b"a/b@example.test"):
+            txn.put(name, rec)
+    env.close()
+    p.start()
+    c = p.client()
+    for name in ("..@example.test", "a/b@example.test"):
+        st, u, maildir = c.login(name, pw, address="192.0.2.10")
+        rec = last_login(p)
+        assert (st, u, maildir) == ("tempfail", "", ""), (st, rec)
+        assert rec["reason"].startswith("no usable mail directory: "), rec
+    assert_login(p, c, ALICE, pw, "ok", "password")
