@@ -83,6 +83,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "[--failed] [--follow] [--json] | --verify [--syslog file]" },
 	{ "report", NULL, ctl_report, NULL, 1, "report" },
 	{ "backup", NULL, ctl_backup, ctl_backup_prep, 1, "backup dir" },
+	{ "restore", NULL, ctl_restore, ctl_restore_prep, 0, "restore dir" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -594,9 +595,12 @@ ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 	}
 	if (cmd->ro && ctl_db_present(c, dir) == -1)
 		return CTL_ERR;
-	if (privsep_is_dev())
-		return ctl_mkdirs(dir, &created) == -1 ? CTL_ERR : CTL_OK;
-	return ctl_db_root(c, cmd, argc, argv, dir);
+	if (!privsep_is_dev())
+		return ctl_db_root(c, cmd, argc, argv, dir);
+	if (ctl_mkdirs(dir, &created) == -1)
+		return CTL_ERR;
+	return cmd->prep == NULL ? CTL_OK :
+	    cmd->prep(c, argc, argv, getuid(), getgid());
 }
 
 /* ctl_lookup: the command named by the first one or two words. */

@@ -189,18 +189,38 @@ int	ctl_unlock(struct ctl *, int, char **);
 int	ctl_ban(struct ctl *, int, char **);
 int	ctl_unban(struct ctl *, int, char **);
 int	ctl_bans(struct ctl *, int, char **);
-int	ctl_backup(struct ctl *, int, char **);
+
 /*
- * ctl_backup_prep: runs before the privilege drop (as root, with uid and
- * gid the auth user's).  Creates the backup directory and hands it to the
- * auth user, or checks that an existing one is empty (it is never
- * chowned), keeps it open for ctl_backup, then forks: the child returns
- * CTL_OK and goes on to drop privileges and copy; the parent stays root,
- * waits, and when the child fails removes what it left (the copy, and the
- * directory if created here), then exits with the child's status.
- * Returns CTL_OK in the child, or CTL_USAGE or CTL_ERR after a message.
+ * authctl_backup.c: "backup dir" and "restore dir".  ctl_backup_prep runs
+ * before the privilege drop (as root, with uid and gid the auth user's):
+ * it creates dir (mode 0700, root's; an existing one must be empty and
+ * root's, and loses group and other access), makes auth/ for the auth
+ * user and mail/ for the mail user, copies the mail store into mail/ in
+ * a child that drops to the mail user (store_copy_root, live), then
+ * forks: the child returns CTL_OK and goes on to drop privileges and run
+ * ctl_backup, which writes auth/data.mdb (compacted, fsynced, renamed
+ * into place last) and the audit record; the parent stays root, waits,
+ * and when a step fails removes what the run wrote, then exits with the
+ * child's status.
+ *
+ * ctl_restore_prep (root, before the drop, after <state>/auth was made
+ * for the auth user): checks that dir is a complete backup, that
+ * <state>/auth holds no database and that none of the backup's mailboxes
+ * exists in the mail directory (made for the mail user when missing);
+ * copies the mail in a child that drops to the mail user, then the
+ * database into <state>/auth for the auth user, and forks like
+ * ctl_backup_prep; ctl_restore opens the restored database, appends the
+ * audit record and says how many users came back.  A failed restore
+ * removes the database and mailboxes it wrote.
+ *
+ * The prep functions return CTL_OK in the child only, or CTL_USAGE or
+ * CTL_ERR after a message; in development mode they run as the invoking
+ * user, with the same steps.
  */
+int	ctl_backup(struct ctl *, int, char **);
 int	ctl_backup_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_restore(struct ctl *, int, char **);
+int	ctl_restore_prep(struct ctl *, int, char **, uid_t, gid_t);
 
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
