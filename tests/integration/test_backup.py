@@ -1,4 +1,4 @@
-"""authctl backup: a consistent copy of authd's LMDB environment taken
+"""authctl backup: a consistent copy of authd's LMDB environment (in auth/) taken
 while authd serves logins, usable as a state directory of its own."""
 import json
 import os
@@ -77,11 +77,12 @@ def test_backup_under_load(postern):
     for good, st in h.results:
         assert st == ("ok" if good else "fail")
 
-    assert os.path.exists(os.path.join(bk, "data.mdb"))
-    r = subprocess.run(["mdb_stat", bk], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    r = subprocess.run(["mdb_stat", "-a", bk], capture_output=True,
+    assert os.path.exists(os.path.join(bk, "auth", "data.mdb"))
+    r = subprocess.run(["mdb_stat", bk + "/auth"], capture_output=True,
                        text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(["mdb_stat", "-a", bk + "/auth"],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     for name in SUBDBS:
         assert "Status of %s\n" % name in r.stdout, name
@@ -89,7 +90,7 @@ def test_backup_under_load(postern):
     # the copy is a working state directory
     state2 = os.path.join(postern.dir, "state2")
     os.mkdir(state2)
-    os.rename(bk, os.path.join(state2, "auth"))
+    os.rename(os.path.join(bk, "auth"), os.path.join(state2, "auth"))
     conf2 = second_config(postern, state2)
     assert ctl(conf2, "user", "list").stdout == users
     assert ctl(conf2, "alias", "list").stdout.strip() == \
@@ -112,16 +113,16 @@ def test_backup_into_existing_database_refused(postern):
     postern.add_user(ALICE)
     bk = os.path.join(postern.dir, "bk")
     postern.authctl("backup", bk)
-    with open(os.path.join(bk, "data.mdb"), "rb") as f:
+    with open(os.path.join(bk, "auth", "data.mdb"), "rb") as f:
         before = f.read()
     n = len(postern.authctl("audit").stdout.splitlines())
     postern.add_user("bob@example.test")
     r = postern.authctl("backup", bk, check=False)
     assert r.returncode == 1
     assert bk in r.stderr and "not empty" in r.stderr
-    assert "already holds a database" in r.stderr
+    assert "already holds a backup" in r.stderr
     assert "backup written" not in r.stdout
-    with open(os.path.join(bk, "data.mdb"), "rb") as f:
+    with open(os.path.join(bk, "auth", "data.mdb"), "rb") as f:
         assert f.read() == before, "the old backup was overwritten"
     # the refused backup is not audited as done
     reasons = [r["reason"] for r in audit(postern)]
@@ -132,12 +133,9 @@ def test_backup_into_existing_database_refused(postern):
 def test_backup_into_empty_existing_dir(postern):
     postern.add_user(ALICE)
     bk = os.path.join(postern.dir, "empty-bk")
-    os.mkdir(bk)
-    if IS_ROOT:     # the admin gives the directory to the auth user
-        pw = pwd.getpwnam("_postern-auth")
-        os.chown(bk, pw.pw_uid, pw.pw_gid)
+    os.mkdir(bk, 0o700)
     postern.authctl("backup", bk)
-    r = subprocess.run(["mdb_stat", "-a", bk], capture_output=True,
+    r = subprocess.run(["mdb_stat", "-a", bk + "/auth"], capture_output=True,
                        text=True)
     assert r.returncode == 0 and "Status of users" in r.stdout
 
@@ -181,33 +179,47 @@ def test_backup_existing_dir_with_a_file_refused(postern):
     assert len(_authctl_records(postern)) == n
 
 
-def test_backup_new_dir_belongs_to_auth_user(postern):
+def test_backup_new_dir_belongs_to_root(postern):
     postern.add_user(ALICE)
     bk = os.path.join(postern.dir, "new")
     postern.authctl("backup", bk)
     uid, gid, mode = _owner(bk)
-    assert mode & 0o777 == 0o700
+    assert mode & 0o777 == 0o700 and uid == os.getuid()
+    assert sorted(os.listdir(bk)) == ["auth", "mail"]
+    assert os.listdir(bk + "/auth") == ["data.mdb"]
     if IS_ROOT:
-        assert uid == pwd.getpwnam("_postern-auth").pw_uid
-    assert os.listdir(bk) == ["data.mdb"]
-    r = subprocess.run(["mdb_stat", bk], capture_output=True, text=True)
+        assert _owner(bk + "/auth")[0] == \
+            pwd.getpwnam("_postern-auth").pw_uid
+        assert _owner(bk + "/mail")[0] == \
+            pwd.getpwnam("_postern-mail").pw_uid
+    r = subprocess.run(["mdb_stat", bk + "/auth"], capture_output=True,
+                       text=True)
     assert r.returncode == 0, r.stderr
 
 
-def test_backup_existing_root_dir_the_auth_user_cannot_write(postern):
-    if not IS_ROOT:
-        pytest.skip("needs root: the auth user differs from the caller")
+def test_backup_existing_open_dir_is_made_private(postern):
     postern.add_user(ALICE)
     bk = os.path.join(postern.dir, "rootdir")
     os.mkdir(bk, 0o755)
-    before = _owner(bk)
+    r = postern.authctl("backup", bk)
+    assert r.stderr == "authctl: %s: mode 0755 changed to 0700: a backup " \
+        "holds password hashes and mail\n" % bk
+    assert _owner(bk)[2] & 0o777 == 0o700
+
+
+def test_backup_existing_dir_of_another_user_refused(postern):
+    if not IS_ROOT:
+        pytest.skip("needs root: another user's directory")
+    postern.add_user(ALICE)
+    bk = os.path.join(postern.dir, "authdir")
+    os.mkdir(bk, 0o700)
+    pw = pwd.getpwnam("_postern-auth")
+    os.chown(bk, pw.pw_uid, pw.pw_gid)
     r = postern.authctl("backup", bk, check=False)
     assert r.returncode == 1
-    assert bk + ": the auth user _postern-auth cannot write into it" \
-        in r.stderr
-    assert "give a new path" in r.stderr
-    assert " .:" not in r.stderr and "./" not in r.stderr
-    assert _owner(bk) == before and os.listdir(bk) == []
+    assert "%s: owned by uid %d; a backup directory must be root's" % (
+        bk, pw.pw_uid) in r.stderr
+    assert os.listdir(bk) == []
 
 
 def test_backup_without_database_creates_nothing(stopped_postern):
