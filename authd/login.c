@@ -43,6 +43,10 @@ login_now(void)
 	return now_us() / 1000000;
 }
 
+static void login_verdict(struct login_verdict *, uint32_t,
+    enum login_count, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static void
 login_verdict(struct login_verdict *v, uint32_t status,
     enum login_count count, const char *fmt, ...)
