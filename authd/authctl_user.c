@@ -182,6 +182,33 @@ out:
 	return rc;
 }
 
+/* user_gen_password: a random password of PW_GEN_LETTERS letters into
+ * gen (SECRET_TEXT_MAX bytes) and its hash into hash. */
+static int
+user_gen_password(struct ctl *c, const char *user, char *gen,
+    char hash[DB_HASH_MAX])
+{
+	if (secret_generate(gen, SECRET_TEXT_MAX, PW_GEN_LETTERS) == -1 ||
+	    password_hash((const uint8_t *)gen, strlen(gen),
+	    c->cfg.auth_scrypt_cost, hash) == -1) {
+		ctl_err("%s: cannot generate the password", user);
+		return -1;
+	}
+	return 0;
+}
+
+/* user_gen_show: print a generated password once, alone on stdout, after
+ * the commit that made it true; nothing when gen is "". */
+static void
+user_gen_show(const char *user, const char *gen)
+{
+	if (gen[0] == '\0')
+		return;
+	fprintf(stderr, "authctl: generated password for %s (shown once):\n",
+	    user);
+	printf("%s\n", gen);
+}
+
 /* user_rec_new: a fresh record: enabled, services, times now, strength
  * unknown, no 2FA, any network. */
 static void
@@ -269,15 +296,9 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 		return CTL_ERR;
 	user_rec_new(&rec, c->cfg.default_services, c->now);
 	gen[0] = '\0';
-	if (!opts[0].set && !opts[1].set) {
-		if (secret_generate(gen, sizeof(gen), PW_GEN_LETTERS) == -1 ||
-		    password_hash((const uint8_t *)gen, strlen(gen),
-		    c->cfg.auth_scrypt_cost, rec.hash) == -1) {
-			ctl_err("%s: cannot generate the password", user);
-			goto fail;
-		}
-	} else if (user_new_password(c, user, opts[1].set, rec.hash,
-	    &strength) == -1)
+	if ((!opts[0].set && !opts[1].set ? user_gen_password(c, user, gen,
+	    rec.hash) : user_new_password(c, user, opts[1].set, rec.hash,
+	    &strength)) == -1)
 		goto fail;
 	rec.pw_strength = strength;
 	if (ctl_begin(c, 1, &txn) == -1)
@@ -289,11 +310,7 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_finish(c, txn, user, "user add") == -1)
 		goto fail;
-	if (gen[0] != '\0') {
-		fprintf(stderr, "authctl: generated password for %s (shown "
-		    "once):\n", user);
-		printf("%s\n", gen);
-	}
+	user_gen_show(user, gen);
 	explicit_bzero(gen, sizeof(gen));
 	explicit_bzero(&rec, sizeof(rec));
 	return CTL_OK;
@@ -478,9 +495,9 @@ user_set_pw(struct ctl *c, const char *user, struct user_rec *rec, void *arg)
 int
 ctl_user_passwd(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_opt opts[] = { { "--password-stdin", 0, 0, NULL },
-	    { NULL, 0, 0, NULL } };
-	char user[AUTH_USER_MAX];
+	struct ctl_opt opts[] = { { "--password", 0, 0, NULL },
+	    { "--password-stdin", 0, 0, NULL }, { NULL, 0, 0, NULL } };
+	char user[AUTH_USER_MAX], gen[SECRET_TEXT_MAX];
 	struct user_rec rec;
 	struct user_pw p;
 	MDB_txn *txn;
@@ -488,15 +505,25 @@ ctl_user_passwd(struct ctl *c, int argc, char **argv)
 
 	if ((rc = user_one(c, argc, argv, opts, user, 0)) != CTL_OK)
 		return rc;
+	if (opts[0].set && opts[1].set)
+		return ctl_usage_why(c, "--password and --password-stdin "
+		    "exclude each other");
 	if (ctl_begin(c, 0, &txn) == -1)
 		return CTL_ERR;
 	rc = ctl_user_load(c, txn, user, &rec);
 	db_abort(txn);
 	explicit_bzero(&rec, sizeof(rec));
-	if (rc == -1 || user_new_password(c, user, opts[0].set, p.hash,
-	    &p.strength) == -1)
-		return CTL_ERR;
-	rc = user_update(c, user, "password changed", user_set_pw, &p);
+	gen[0] = '\0';
+	p.strength = PW_GEN_STRENGTH;
+	if (rc == -1 || (!opts[0].set && !opts[1].set ?
+	    user_gen_password(c, user, gen, p.hash) :
+	    user_new_password(c, user, opts[1].set, p.hash,
+	    &p.strength)) == -1)
+		rc = CTL_ERR;
+	else if ((rc = user_update(c, user, "password changed", user_set_pw,
+	    &p)) == CTL_OK)
+		user_gen_show(user, gen);
+	explicit_bzero(gen, sizeof(gen));
 	explicit_bzero(&p, sizeof(p));
 	return rc;
 }
