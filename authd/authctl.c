@@ -50,9 +50,10 @@ struct ctl_cmd {
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "user", "add", ctl_user_add, NULL, 0,
+	{ "user", "add", ctl_user_add, ctl_user_add_prep, 0,
 	    "user add user [--password | --password-stdin]" },
-	{ "user", "del", ctl_user_del, NULL, 0, "user del user" },
+	{ "user", "del", ctl_user_del, ctl_user_del_prep, 0,
+	    "user del user [--purge]" },
 	{ "user", "list", ctl_user_list, NULL, 1, "user list" },
 	{ "user", "show", ctl_user_show, NULL, 1, "user show user" },
 	{ "user", "passwd", ctl_user_passwd, NULL, 0,

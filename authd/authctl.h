@@ -171,6 +171,10 @@ int	ctl_user_rec(const char *key, const void *val, size_t len,
 /* authctl_user.c */
 int	ctl_user_add(struct ctl *, int, char **);
 int	ctl_user_del(struct ctl *, int, char **);
+/* ctl_user_add_prep, ctl_user_del_prep: as root, before the drop: check
+ * the arguments and start the mailbox helper (authctl_mailbox.h). */
+int	ctl_user_add_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_user_del_prep(struct ctl *, int, char **, uid_t, gid_t);
 int	ctl_user_list(struct ctl *, int, char **);
 int	ctl_user_show(struct ctl *, int, char **);
 int	ctl_user_passwd(struct ctl *, int, char **);
