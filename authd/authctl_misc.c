@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,6 +624,9 @@ ctl_bans(struct ctl *c, int argc, char **argv)
  * parents (an operator's /root/backup is out of the auth user's reach).
  */
 static int misc_backup_fd = -1;
+/* Its absolute path, for the audit record; also taken as root, since the
+ * auth user may not resolve it. */
+static char misc_backup_abs[PATH_MAX];
 
 /* misc_backup_empty: 0 when the directory open at dfd holds nothing. */
 static int
@@ -733,6 +737,8 @@ ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 		return ctl_usage_why(c, "missing the backup directory");
 	if ((dfd = misc_backup_open(pos[0], &created)) == -1)
 		return CTL_ERR;
+	if (realpath(pos[0], misc_backup_abs) == NULL)
+		misc_backup_abs[0] = '\0';
 	if (created && fchown(dfd, uid, gid) == -1) {
 		ctl_err("%s: chown: %s", ctl_vis(pos[0]), strerror(errno));
 		misc_backup_undo(dfd, pos[0], created);
@@ -810,7 +816,16 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 	if ((dfd = misc_backup_fd) == -1 &&
 	    (dfd = misc_backup_open(pos[0], &created)) == -1)
 		return CTL_ERR;
-	ctl_reason(reason, sizeof(reason), "backup to %s", pos[0]);
+	if (misc_backup_abs[0] == '\0' &&
+	    realpath(pos[0], misc_backup_abs) == NULL) {
+		ctl_err("%s: cannot resolve the path: %s", ctl_vis(pos[0]),
+		    strerror(errno));
+		if (created)
+			(void)rmdir(pos[0]);
+		close(dfd);
+		return CTL_ERR;
+	}
+	ctl_reason(reason, sizeof(reason), "backup to %s", misc_backup_abs);
 	if (misc_backup_copy(c, dfd, pos[0]) == -1) {
 		if (created)
 			(void)rmdir(pos[0]);
