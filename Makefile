@@ -50,6 +50,7 @@ AUTHD_SRC  = authd/authd.c authd/server.c authd/dispatch.c authd/worker.c \
 AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
+	      authd/authctl_mailbox.c \
 	      common/store_copy.c
 
 POP3D_ROLES = pop3d/parent.c pop3d/monitor.c pop3d/net.c pop3d/mail.c

@@ -18,6 +18,13 @@
  * field is cut at AUDIT_FIELD_MAX bytes.  The syslog copy quotes every
  * field and replaces '"' and '\\' too, so a user name cannot forge the
  * fields that follow it.
+ *
+ * Records of service "authctl" (result "admin") use mech for who ran
+ * authctl: the login name behind sudo, the name of the uid, or "uid:N".
+ * No field was added, so the line still has nine fields and every record
+ * written before keeps its hash; older admin records hold "-" there.
+ * Their user field names the user or alias acted on, their address field
+ * the client address acted on (ban, unban), "-" when there is none.
  */
 #ifndef POSTERN_AUDIT_H
 #define POSTERN_AUDIT_H
@@ -32,7 +39,8 @@
 
 struct audit_event {
 	const char	*service;	/* "imap", "pop3", "smtp", "authctl" */
-	const char	*mech;		/* "plain", "login", "user", "-" */
+	const char	*mech;		/* "plain", "login", "user", "-";
+					 * for "authctl": who ran it */
 	const char	*user;
 	const char	*address;
 	const char	*result;	/* "ok", "fail", "tempfail", "admin" */

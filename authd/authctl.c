@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "common/mailpath.h"
 #include "common/privsep.h"
 #include "common/util.h"
+#include "common/version.h"
 
 typedef int (*ctl_prep_fn)(struct ctl *, int, char **, uid_t, gid_t);
 
@@ -48,23 +50,27 @@ struct ctl_cmd {
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "user", "add", ctl_user_add, NULL, 0,
+	{ "user", "add", ctl_user_add, ctl_user_add_prep, 0,
 	    "user add user [--password | --password-stdin]" },
-	{ "user", "del", ctl_user_del, NULL, 0, "user del user" },
+	{ "user", "del", ctl_user_del, ctl_user_del_prep, 0,
+	    "user del user [--purge]" },
 	{ "user", "list", ctl_user_list, NULL, 1, "user list" },
 	{ "user", "show", ctl_user_show, NULL, 1, "user show user" },
 	{ "user", "passwd", ctl_user_passwd, NULL, 0,
-	    "user passwd user [--password-stdin]" },
+	    "user passwd user [--password | --password-stdin]" },
 	{ "user", "enable", ctl_user_enable, NULL, 0, "user enable user" },
 	{ "user", "disable", ctl_user_disable, NULL, 0, "user disable user" },
 	{ "user", "services", ctl_user_services, NULL, 0,
 	    "user services user imap,pop3,smtp" },
 	{ "user", "networks", ctl_user_networks, NULL, 0,
 	    "user networks user cidr ... | any" },
-	{ "totp", "enable", ctl_totp_enable, NULL, 0, "totp enable user" },
+	{ "totp", "enable", ctl_totp_enable, NULL, 0,
+	    "totp enable user [--force] [--qr-invert]" },
 	{ "totp", "confirm", ctl_totp_confirm, NULL, 0,
 	    "totp confirm user code" },
 	{ "totp", "disable", ctl_totp_disable, NULL, 0, "totp disable user" },
+	{ "totp", "recovery", ctl_totp_recovery, NULL, 0,
+	    "totp recovery user" },
 	{ "apppass", "add", ctl_apppass_add, NULL, 0,
 	    "apppass add user label [--services list]" },
 	{ "apppass", "list", ctl_apppass_list, NULL, 1, "apppass list user" },
@@ -87,12 +93,19 @@ static const struct ctl_cmd ctl_cmds[] = {
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
+static const struct option ctl_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static void
 ctl_usage_all(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: authctl [-h] [-f file] command [argument ...]\n"
+	fprintf(out, "usage: authctl [-h] [-f file] [--help] [--version] "
+	    "command [argument ...]\n"
 	    "commands:\n");
 	for (i = 0; i < CTL_NCMDS; i++)
 		fprintf(out, "\t%s\n", ctl_cmds[i].usage);
@@ -338,10 +351,17 @@ ctl_log_auth(const char *line)
 }
 
 int
-ctl_finish(struct ctl *c, MDB_txn *txn, const char *who, const char *reason)
+ctl_finish(struct ctl *c, MDB_txn *txn, const char *user, const char *reason)
 {
-	struct audit_event ev = { "authctl", "-", who, "-", "admin", reason,
-	    "-" };
+	return ctl_finish_at(c, txn, user, "-", reason);
+}
+
+int
+ctl_finish_at(struct ctl *c, MDB_txn *txn, const char *user,
+    const char *address, const char *reason)
+{
+	struct audit_event ev = { "authctl", c->who, user, address, "admin",
+	    reason, "-" };
 	char line[2048];
 	int rc;
 
@@ -603,6 +623,43 @@ ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 	    cmd->prep(c, argc, argv, getuid(), getgid());
 }
 
+/* ctl_wants_help: 1 when a command's options hold "--help". */
+static int
+ctl_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * ctl_who: who runs authctl, for the audit record, taken before the
+ * privilege drop: the login name behind sudo (SUDO_USER, when root runs
+ * us), else the name of the real uid, else "uid:N".  SUDO_USER is only a
+ * claim of the environment, which root controls anyway; audit_append
+ * cleans it like every other field.
+ */
+static void
+ctl_who(char *who, size_t len)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw;
+	uid_t uid = getuid();
+
+	if (uid == 0 && sudo != NULL && sudo[0] != '\0' &&
+	    strlen(sudo) < len) {
+		snprintf(who, len, "%s", sudo);
+		return;
+	}
+	if ((pw = getpwuid(uid)) != NULL && strlen(pw->pw_name) < len)
+		snprintf(who, len, "%s", pw->pw_name);
+	else
+		snprintf(who, len, "uid:%lu", (unsigned long)uid);
+}
+
 /* ctl_lookup: the command named by the first one or two words. */
 static const struct ctl_cmd *
 ctl_lookup(int argc, char **argv, int *nwords)
@@ -649,13 +706,17 @@ main(int argc, char *argv[])
 	c.cfgpath = CONFIG_PATH_DEFAULT;
 	log_init("authctl", 1, 0);
 	umask(077);
-	while ((ch = getopt(argc, argv, "+f:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+f:h", ctl_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			c.cfgpath = optarg;
 			break;
 		case 'h':
 			ctl_usage_all(stdout);
+			return CTL_OK;
+		case 'V':
+			fputs(VERSION_LINE("authctl"), stdout);
 			return CTL_OK;
 		default:
 			ctl_usage_all(stderr);
@@ -671,6 +732,11 @@ main(int argc, char *argv[])
 	if ((cmd = ctl_lookup(argc, argv, &nw)) == NULL)
 		return CTL_USAGE;
 	c.usage = cmd->usage;
+	if (ctl_wants_help(argc - nw, argv + nw)) {
+		printf("usage: authctl %s\n", c.usage);
+		return CTL_OK;
+	}
+	ctl_who(c.who, sizeof(c.who));
 	if (config_load(&c.cfg, c.cfgpath) == -1)
 		return CTL_ERR;
 	c.now = now_us() / 1000000;

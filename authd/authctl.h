@@ -38,6 +38,7 @@ struct ctl {
 	const char	*usage;		/* of the running command */
 	struct db	 db;
 	int64_t		 now;		/* seconds, taken once at start */
+	char		 who[64];	/* who runs authctl (ctl_finish) */
 };
 
 /* A command: ctl and the arguments after the command words. */
@@ -121,14 +122,19 @@ int	ctl_list(struct ctl *c, int argc, char **argv, MDB_dbi dbi,
 /*
  * ctl_begin: start a transaction (write non-zero: read-write); 0 or -1
  * after an error line.  ctl_finish: in the write transaction txn, append
- * the audit record (service "authctl", result "admin", the given user or
- * address and reason), commit, and log the audit line; txn is gone
- * afterwards either way.  Returns 0, or -1 after an error line, in which
- * case nothing was written.
+ * the audit record (service "authctl", mech c->who: who ran authctl,
+ * result "admin", the given user and reason, address "-"), commit, and
+ * log the audit line; txn is gone afterwards either way.  Returns 0, or
+ * -1 after an error line, in which case nothing was written.
+ * ctl_finish_at is ctl_finish with the address field set: a command about
+ * a client address (ban, unban) puts it there, and user "-", so that
+ * "audit --address" finds it.
  */
 int	ctl_begin(struct ctl *c, int write, MDB_txn **txn);
 int	ctl_finish(struct ctl *c, MDB_txn *txn, const char *user,
 	    const char *reason);
+int	ctl_finish_at(struct ctl *c, MDB_txn *txn, const char *user,
+	    const char *address, const char *reason);
 
 /* ctl_reason: format an audit reason into buf (len bytes), ending it in
  * "..." when it had to be cut. */
@@ -165,6 +171,10 @@ int	ctl_user_rec(const char *key, const void *val, size_t len,
 /* authctl_user.c */
 int	ctl_user_add(struct ctl *, int, char **);
 int	ctl_user_del(struct ctl *, int, char **);
+/* ctl_user_add_prep, ctl_user_del_prep: as root, before the drop: check
+ * the arguments and start the mailbox helper (authctl_mailbox.h). */
+int	ctl_user_add_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_user_del_prep(struct ctl *, int, char **, uid_t, gid_t);
 int	ctl_user_list(struct ctl *, int, char **);
 int	ctl_user_show(struct ctl *, int, char **);
 int	ctl_user_passwd(struct ctl *, int, char **);
@@ -177,6 +187,7 @@ int	ctl_user_networks(struct ctl *, int, char **);
 int	ctl_totp_enable(struct ctl *, int, char **);
 int	ctl_totp_confirm(struct ctl *, int, char **);
 int	ctl_totp_disable(struct ctl *, int, char **);
+int	ctl_totp_recovery(struct ctl *, int, char **);
 
 /* authctl_misc.c */
 int	ctl_apppass_add(struct ctl *, int, char **);

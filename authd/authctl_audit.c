@@ -224,6 +224,41 @@ ctl_audit_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 	return ctl_verify_open(o[AO_SYSLOG].val) == -1 ? CTL_ERR : CTL_OK;
 }
 
+/*
+ * audit_user_arg: the value of --user, lowercased into out (AUTH_USER_MAX
+ * bytes).  Failed logins record the names clients made up ("admin"), so
+ * a name without '@' is allowed; but a value that no record can hold
+ * (empty, too long, blanks or control characters) or an address that is
+ * not one is an error, not a search that finds nothing.
+ */
+static int
+audit_user_arg(const char *arg, char *out)
+{
+	size_t i;
+
+	if (arg[0] == '\0' || str_copy(out, arg, AUTH_USER_MAX) == -1) {
+		ctl_err("--user %s: %s", ctl_vis(arg), arg[0] == '\0' ?
+		    "empty user name" : "user name too long (at most 255 "
+		    "bytes)");
+		return -1;
+	}
+	str_lower(out);
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] <= ' ' || out[i] > '~') {
+			ctl_err("--user %s: not a user name: blank, control or "
+			    "non-ASCII character at byte %zu", ctl_vis(arg),
+			    i + 1);
+			return -1;
+		}
+	if (strchr(out, '@') != NULL && !user_name_valid(out)) {
+		ctl_err("--user %s: not a valid address (local@domain, one "
+		    "'@', local part at most 64 characters, domain at most "
+		    "253)", ctl_vis(arg));
+		return -1;
+	}
+	return 0;
+}
+
 int
 ctl_audit(struct ctl *c, int argc, char **argv)
 {
@@ -247,15 +282,18 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		    NULL);
 	}
 	memset(&f, 0, sizeof(f));
-	if (o[AO_USER].set) {	/* any name: failed logins use made-up ones */
-		str_copy(user, o[AO_USER].val, sizeof(user));
-		str_lower(user);
+	if (o[AO_USER].set) {
+		if (audit_user_arg(o[AO_USER].val, user) == -1)
+			return CTL_ERR;
 		f.user = user;
 	}
 	if (o[AO_ADDRESS].set) {
 		if (netaddr_normalize(o[AO_ADDRESS].val, addr,
-		    sizeof(addr)) == -1)
-			str_copy(addr, o[AO_ADDRESS].val, sizeof(addr));
+		    sizeof(addr)) == -1) {
+			ctl_err("--address %s: not a numeric IPv4 or IPv6 "
+			    "address", ctl_vis(o[AO_ADDRESS].val));
+			return CTL_ERR;
+		}
 		f.address = addr;
 	}
 	if (o[AO_SINCE].set && audit_since(c, o[AO_SINCE].val, &since) == -1)

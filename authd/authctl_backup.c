@@ -55,6 +55,9 @@ struct bk_ids {
  * backup's auth/ (backup) or the backup directory's database (restore),
  * held open across the privilege drop. */
 static int bk_auth_fd = -1;
+/* The backup directory's absolute path, resolved as root in the prep
+ * step (the auth user may not search its parents), for the audit. */
+static char bk_abs[PATH_MAX];
 
 static const int bk_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 #define BK_NSIGS	(sizeof(bk_sigs) / sizeof(bk_sigs[0]))
@@ -426,6 +429,8 @@ ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 	if (bk_ids(c, ROLE_MAIL, &mail) == -1 ||
 	    (dfd = bk_open(pos[0], &created)) == -1)
 		return CTL_ERR;
+	if (realpath(pos[0], bk_abs) == NULL)
+		str_copy(bk_abs, pos[0], sizeof(bk_abs));
 	rc = bk_backup_mail(c, dfd, pos[0], &auth, &mail);
 	if (rc == CTL_OK && (pid = bk_fork()) == 0) {
 		(void)close(dfd);
@@ -482,7 +487,7 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 		return ctl_usage(c);
 	if (bk_auth_fd == -1)
 		fatalx("backup: the backup directory was not prepared");
-	ctl_reason(reason, sizeof(reason), "backup to %s", pos[0]);
+	ctl_reason(reason, sizeof(reason), "backup to %s", bk_abs);
 	if (bk_db_backup(c, bk_auth_fd, pos[0]) == -1 ||
 	    ctl_begin(c, 1, &txn) == -1 ||
 	    ctl_finish(c, txn, "-", reason) == -1)
@@ -740,6 +745,8 @@ ctl_restore_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 		auth.uid = (uid_t)-1;
 	r.dir = pos[0];
 	r.mailroot = c->cfg.mail_dir;
+	if (realpath(pos[0], bk_abs) == NULL)
+		str_copy(bk_abs, pos[0], sizeof(bk_abs));
 	if (bk_ids(c, ROLE_MAIL, &mail) == -1 || bk_restore_open(&r) == -1 ||
 	    bk_restore_target(c, &r, &mail) == -1) {
 		bk_restore_close(&r);
@@ -779,7 +786,7 @@ ctl_restore(struct ctl *c, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1 || n != 1)
 		return ctl_usage(c);
-	ctl_reason(reason, sizeof(reason), "restore from %s", pos[0]);
+	ctl_reason(reason, sizeof(reason), "restore from %s", bk_abs);
 	if (ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
 	if (db_each(&c->db, txn, c->db.users, NULL, 0, bk_count_user,

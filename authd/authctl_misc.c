@@ -544,7 +544,7 @@ ctl_ban(struct ctl *c, int argc, char **argv)
 		db_abort(txn);
 		return CTL_ERR;
 	}
-	if (ctl_finish(c, txn, addr, reason) == -1)
+	if (ctl_finish_at(c, txn, "-", addr, reason) == -1)
 		return CTL_ERR;
 	ctl_time(c->now + secs, until, sizeof(until));
 	misc_ban_v6_note(addr);
@@ -576,7 +576,8 @@ ctl_unban(struct ctl *c, int argc, char **argv)
 		db_abort(txn);
 		return CTL_ERR;
 	}
-	return ctl_finish(c, txn, addr, "unban") == -1 ? CTL_ERR : CTL_OK;
+	return ctl_finish_at(c, txn, "-", addr, "unban") == -1 ? CTL_ERR :
+	    CTL_OK;
 }
 
 static int

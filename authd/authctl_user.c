@@ -3,7 +3,10 @@
  * passwd, enable, disable, services, networks; and reading a new password
  * from the terminal (without echo) or from standard input.
  *
- * Runs in authctl, after the drop to the auth user.  Passwords are
+ * Runs in authctl, after the drop to the auth user, except the preps of
+ * add and del, which run as root before it to start the mailbox helper
+ * (authctl_mailbox.h): a new user starts with an empty mailbox, and a
+ * deleted user's mail is set aside or purged.  Passwords are
  * untrusted text from the operator: they are judged by pwpolicy_check,
  * hashed with scrypt before the write transaction starts (hashing takes
  * a while and LMDB has one writer), never logged, and wiped as soon as the
@@ -21,6 +24,7 @@
 
 #include "authd/audit.h"
 #include "authd/authctl.h"
+#include "authd/authctl_mailbox.h"
 #include "authd/password.h"
 #include "authd/pwpolicy.h"
 #include "common/config.h"
@@ -182,6 +186,33 @@ out:
 	return rc;
 }
 
+/* user_gen_password: a random password of PW_GEN_LETTERS letters into
+ * gen (SECRET_TEXT_MAX bytes) and its hash into hash. */
+static int
+user_gen_password(struct ctl *c, const char *user, char *gen,
+    char hash[DB_HASH_MAX])
+{
+	if (secret_generate(gen, SECRET_TEXT_MAX, PW_GEN_LETTERS) == -1 ||
+	    password_hash((const uint8_t *)gen, strlen(gen),
+	    c->cfg.auth_scrypt_cost, hash) == -1) {
+		ctl_err("%s: cannot generate the password", user);
+		return -1;
+	}
+	return 0;
+}
+
+/* user_gen_show: print a generated password once, alone on stdout, after
+ * the commit that made it true; nothing when gen is "". */
+static void
+user_gen_show(const char *user, const char *gen)
+{
+	if (gen[0] == '\0')
+		return;
+	fprintf(stderr, "authctl: generated password for %s (shown once):\n",
+	    user);
+	printf("%s\n", gen);
+}
+
 /* user_rec_new: a fresh record: enabled, services, times now, strength
  * unknown, no 2FA, any network. */
 static void
@@ -250,16 +281,74 @@ user_add_check(struct ctl *c, const char *user)
 	return rc;
 }
 
+/* user_add_opts: the options of "user add", for the command and its
+ * preparation alike. */
+static void
+user_add_opts(struct ctl_opt o[3])
+{
+	static const struct ctl_opt tmpl[3] = { { "--password", 0, 0, NULL },
+	    { "--password-stdin", 0, 0, NULL }, { NULL, 0, 0, NULL } };
+
+	memcpy(o, tmpl, sizeof(tmpl));
+}
+
+int
+ctl_user_add_prep(struct ctl *c, int argc, char **argv, uid_t uid,
+    gid_t gid)
+{
+	struct ctl_opt opts[3];
+	char user[AUTH_USER_MAX];
+	int rc;
+
+	user_add_opts(opts);
+	if ((rc = user_one(c, argc, argv, opts, user, 1)) != CTL_OK)
+		return rc;
+	return ctl_mailbox_fork(c, user);
+}
+
+/* user_add_commit: in txn, set aside an old mailbox of the same name, add
+ * the record and finish; an old mailbox goes back if that fails. */
+static int
+user_add_commit(struct ctl *c, MDB_txn *txn, const char *user,
+    const struct user_rec *rec)
+{
+	char aside[CONFIG_PATH_MAX + 512], reason[AUDIT_FIELD_MAX];
+	int moved = 0;
+
+	if (user_absent(c, txn, user) == -1 ||
+	    (moved = ctl_mailbox_aside(c, user, aside, sizeof(aside))) == -1 ||
+	    db_user_put(&c->db, txn, user, rec) == -1) {
+		db_abort(txn);
+		if (moved == 1)
+			(void)ctl_mailbox_restore(c);
+		return -1;
+	}
+	ctl_reason(reason, sizeof(reason), "user add%s%s", moved ?
+	    "; old mailbox set aside as " : "", aside);
+	if (ctl_finish(c, txn, user, reason) == -1) {
+		if (moved)
+			(void)ctl_mailbox_restore(c);
+		return -1;
+	}
+	if (moved) {
+		ctl_mailbox_keep(c);
+		ctl_err("%s: a mailbox of an earlier user of that name was "
+		    "set aside as %s; the new user starts with an empty one",
+		    user, aside);
+	}
+	return 0;
+}
+
 int
 ctl_user_add(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_opt opts[] = { { "--password", 0, 0, NULL },
-	    { "--password-stdin", 0, 0, NULL }, { NULL, 0, 0, NULL } };
+	struct ctl_opt opts[3];
 	char user[AUTH_USER_MAX], gen[SECRET_TEXT_MAX];
 	struct user_rec rec;
 	MDB_txn *txn;
 	int rc, strength = PW_GEN_STRENGTH;
 
+	user_add_opts(opts);
 	if ((rc = user_one(c, argc, argv, opts, user, 1)) != CTL_OK)
 		return rc;
 	if (opts[0].set && opts[1].set)
@@ -269,31 +358,15 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 		return CTL_ERR;
 	user_rec_new(&rec, c->cfg.default_services, c->now);
 	gen[0] = '\0';
-	if (!opts[0].set && !opts[1].set) {
-		if (secret_generate(gen, sizeof(gen), PW_GEN_LETTERS) == -1 ||
-		    password_hash((const uint8_t *)gen, strlen(gen),
-		    c->cfg.auth_scrypt_cost, rec.hash) == -1) {
-			ctl_err("%s: cannot generate the password", user);
-			goto fail;
-		}
-	} else if (user_new_password(c, user, opts[1].set, rec.hash,
-	    &strength) == -1)
+	if ((!opts[0].set && !opts[1].set ? user_gen_password(c, user, gen,
+	    rec.hash) : user_new_password(c, user, opts[1].set, rec.hash,
+	    &strength)) == -1)
 		goto fail;
 	rec.pw_strength = strength;
-	if (ctl_begin(c, 1, &txn) == -1)
+	if (ctl_begin(c, 1, &txn) == -1 ||
+	    user_add_commit(c, txn, user, &rec) == -1)
 		goto fail;
-	if (user_absent(c, txn, user) == -1 ||
-	    db_user_put(&c->db, txn, user, &rec) == -1) {
-		db_abort(txn);
-		goto fail;
-	}
-	if (ctl_finish(c, txn, user, "user add") == -1)
-		goto fail;
-	if (gen[0] != '\0') {
-		fprintf(stderr, "authctl: generated password for %s (shown "
-		    "once):\n", user);
-		printf("%s\n", gen);
-	}
+	user_gen_show(user, gen);
 	explicit_bzero(gen, sizeof(gen));
 	explicit_bzero(&rec, sizeof(rec));
 	return CTL_OK;
@@ -304,25 +377,75 @@ fail:
 }
 
 int
-ctl_user_del(struct ctl *c, int argc, char **argv)
+ctl_user_del_prep(struct ctl *c, int argc, char **argv, uid_t uid,
+    gid_t gid)
 {
+	struct ctl_opt opts[] = { { "--purge", 0, 0, NULL },
+	    { NULL, 0, 0, NULL } };
 	char user[AUTH_USER_MAX];
-	struct user_rec rec;
-	MDB_txn *txn;
 	int rc;
 
-	if ((rc = user_one(c, argc, argv, NULL, user, 0)) != CTL_OK)
+	if ((rc = user_one(c, argc, argv, opts, user, 0)) != CTL_OK)
 		return rc;
+	return ctl_mailbox_fork(c, user);
+}
+
+/* user_del_done: after the commit, purge or keep the set-aside mailbox
+ * and say what became of it. */
+static int
+user_del_done(struct ctl *c, const char *user, int moved, int purge,
+    const char *aside)
+{
+	if (!moved) {
+		printf("%s deleted; there was no mailbox\n", user);
+		return CTL_OK;
+	}
+	if (!purge) {
+		ctl_mailbox_keep(c);
+		printf("%s deleted; mailbox set aside as %s\n", user, aside);
+		return CTL_OK;
+	}
+	if (ctl_mailbox_purge(c) == -1)
+		return CTL_ERR;
+	printf("%s deleted; mailbox removed\n", user);
+	return CTL_OK;
+}
+
+int
+ctl_user_del(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_opt opts[] = { { "--purge", 0, 0, NULL },
+	    { NULL, 0, 0, NULL } };
+	char user[AUTH_USER_MAX], aside[CONFIG_PATH_MAX + 512];
+	char reason[AUDIT_FIELD_MAX];
+	struct user_rec rec;
+	MDB_txn *txn;
+	int moved = 0, purge, rc;
+
+	if ((rc = user_one(c, argc, argv, opts, user, 0)) != CTL_OK)
+		return rc;
+	purge = opts[0].set;
 	if (ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
-	if (ctl_user_load(c, txn, user, &rec) == -1 ||
-	    db_user_del(&c->db, txn, user) != 0) {
+	rc = ctl_user_load(c, txn, user, &rec);
+	explicit_bzero(&rec, sizeof(rec));
+	if (rc == -1 || (moved = ctl_mailbox_aside(c, user, aside,
+	    sizeof(aside))) == -1 || db_user_del(&c->db, txn, user) != 0) {
 		db_abort(txn);
+		if (rc != -1 && moved == 1)
+			(void)ctl_mailbox_restore(c);
 		return CTL_ERR;
 	}
-	explicit_bzero(&rec, sizeof(rec));
 	ctl_alias_warn(c, txn, user);
-	return ctl_finish(c, txn, user, "user del") == -1 ? CTL_ERR : CTL_OK;
+	ctl_reason(reason, sizeof(reason), "user del; %s%s", !moved ?
+	    "no mailbox" : purge ? "mailbox removed, was " :
+	    "mailbox set aside as ", aside);
+	if (ctl_finish(c, txn, user, reason) == -1) {
+		if (moved)
+			(void)ctl_mailbox_restore(c);
+		return CTL_ERR;
+	}
+	return user_del_done(c, user, moved, purge, aside);
 }
 
 static const char *
@@ -478,9 +601,9 @@ user_set_pw(struct ctl *c, const char *user, struct user_rec *rec, void *arg)
 int
 ctl_user_passwd(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_opt opts[] = { { "--password-stdin", 0, 0, NULL },
-	    { NULL, 0, 0, NULL } };
-	char user[AUTH_USER_MAX];
+	struct ctl_opt opts[] = { { "--password", 0, 0, NULL },
+	    { "--password-stdin", 0, 0, NULL }, { NULL, 0, 0, NULL } };
+	char user[AUTH_USER_MAX], gen[SECRET_TEXT_MAX];
 	struct user_rec rec;
 	struct user_pw p;
 	MDB_txn *txn;
@@ -488,15 +611,25 @@ ctl_user_passwd(struct ctl *c, int argc, char **argv)
 
 	if ((rc = user_one(c, argc, argv, opts, user, 0)) != CTL_OK)
 		return rc;
+	if (opts[0].set && opts[1].set)
+		return ctl_usage_why(c, "--password and --password-stdin "
+		    "exclude each other");
 	if (ctl_begin(c, 0, &txn) == -1)
 		return CTL_ERR;
 	rc = ctl_user_load(c, txn, user, &rec);
 	db_abort(txn);
 	explicit_bzero(&rec, sizeof(rec));
-	if (rc == -1 || user_new_password(c, user, opts[0].set, p.hash,
-	    &p.strength) == -1)
-		return CTL_ERR;
-	rc = user_update(c, user, "password changed", user_set_pw, &p);
+	gen[0] = '\0';
+	p.strength = PW_GEN_STRENGTH;
+	if (rc == -1 || (!opts[0].set && !opts[1].set ?
+	    user_gen_password(c, user, gen, p.hash) :
+	    user_new_password(c, user, opts[1].set, p.hash,
+	    &p.strength)) == -1)
+		rc = CTL_ERR;
+	else if ((rc = user_update(c, user, "password changed", user_set_pw,
+	    &p)) == CTL_OK)
+		user_gen_show(user, gen);
+	explicit_bzero(gen, sizeof(gen));
 	explicit_bzero(&p, sizeof(p));
 	return rc;
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <signal.h>
 #include <pwd.h>
@@ -33,15 +34,24 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/privsep.h"
+#include "common/version.h"
 
 static struct config	authd_cfg;
 static struct db	authd_db;
 
+static const struct option authd_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* authd_usage: on stdout with status 0 for --help, else on stderr. */
 static void __attribute__((noreturn))
-authd_usage(void)
+authd_usage(int status)
 {
-	fprintf(stderr, "usage: authd [-dnv] [-f file]\n");
-	exit(2);
+	fprintf(status ? stderr : stdout, "usage: authd [-dnv] [-f file] "
+	    "[--help] [--version]\n");
+	exit(status);
 }
 
 /*
@@ -212,17 +222,20 @@ main(int argc, char *argv[])
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1, sockgid = (gid_t)-1;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:nv", authd_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd': debug = 1; break;
 		case 'f': conf = optarg; break;
 		case 'n': check = 1; break;
 		case 'v': verbose = 1; break;
-		default: authd_usage();
+		case 'h': authd_usage(0);
+		case 'V': fputs(VERSION_LINE("authd"), stdout); exit(0);
+		default: authd_usage(2);
 		}
 	}
 	if (optind != argc)
-		authd_usage();
+		authd_usage(2);
 	daemon_close_inherited(STDERR_FILENO);
 	log_init("authd", 1, verbose);
 	sigemptyset(&set);

@@ -9,29 +9,32 @@
 
 #include "authd/qr.h"
 
-#define QR_QUIET	2	/* modules of quiet zone around the symbol */
+#define QR_QUIET	4	/* modules of quiet zone (ISO/IEC 18004) */
 
 #define QR_UPPER	"\xe2\x96\x80"	/* U+2580 upper half block */
 #define QR_LOWER	"\xe2\x96\x84"	/* U+2584 lower half block */
 #define QR_FULL		"\xe2\x96\x88"	/* U+2588 full block */
 
+#define QR_SGR_ON	"\033[30;47m"	/* black text, white background */
+#define QR_SGR_OFF	"\033[0m"
+
 /*
- * Is module (x, y) light?  Coordinates include the quiet zone, which is
- * light; rows past the bottom edge are not drawn and count as dark (the
- * terminal background).
+ * qr_drawn: is module (x, y) drawn as a block?  Coordinates include the
+ * quiet zone, which is light.  The row below the last one (the picture
+ * has an odd number of rows) is never drawn: it is the background.
  */
 static int
-qr_light(const QRcode *qr, int x, int y)
+qr_drawn(const QRcode *qr, int x, int y, int flags)
 {
-	int w = qr->width;
+	int w = qr->width, dark;
 
 	if (y >= w + 2 * QR_QUIET)
 		return 0;
 	x -= QR_QUIET;
 	y -= QR_QUIET;
-	if (x < 0 || y < 0 || x >= w || y >= w)
-		return 1;
-	return (qr->data[y * w + x] & 1) == 0;
+	dark = x >= 0 && y >= 0 && x < w && y < w &&
+	    (qr->data[y * w + x] & 1) != 0;
+	return (flags & QR_INVERT) ? !dark : dark;
 }
 
 static const char *
@@ -47,7 +50,7 @@ qr_cell(int top, int bottom)
 }
 
 int
-qr_print(FILE *out, const char *text)
+qr_print(FILE *out, const char *text, int flags)
 {
 	QRcode *qr;
 	int x, y, size;
@@ -57,10 +60,12 @@ qr_print(FILE *out, const char *text)
 		return -1;
 	size = qr->width + 2 * QR_QUIET;
 	for (y = 0; y < size; y += 2) {
+		if (flags & QR_ANSI)
+			fputs(QR_SGR_ON, out);
 		for (x = 0; x < size; x++)
-			fputs(qr_cell(qr_light(qr, x, y),
-			    qr_light(qr, x, y + 1)), out);
-		fputc('\n', out);
+			fputs(qr_cell(qr_drawn(qr, x, y, flags),
+			    qr_drawn(qr, x, y + 1, flags)), out);
+		fputs((flags & QR_ANSI) ? QR_SGR_OFF "\n" : "\n", out);
 	}
 	QRcode_free(qr);
 	if (fflush(out) == EOF || ferror(out))

@@ -64,6 +64,8 @@ static int cf_hostname(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_int(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_issuer(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_listen(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_lockout_account(struct cf_ctx *, const struct cf_keyword *,
@@ -151,6 +153,7 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "state", cf_path, FIELD(state_dir), 0, 0, 1, 0, "DIR" },
 	{ "tls certificate", cf_path, FIELD(tls_cert), 0, 0, 1, 0, "FILE" },
 	{ "tls key", cf_path, FIELD(tls_key), 0, 0, 1, 0, "FILE" },
+	{ "totp issuer", cf_issuer, FIELD(totp_issuer), 0, 0, 1, 0, "NAME" },
 	{ "totp trust", cf_duration, FIELD(totp_trust),
 	    0, 365LL * DAY, 1, 0, "DURATION" },
 	{ "totp window", cf_int, FIELD(totp_window), 0, 10, 1, 0, "N" },
@@ -304,6 +307,29 @@ cf_hostname(struct cf_ctx *ctx, const struct cf_keyword *kw,
 		return -1;
 	}
 	return str_copy(cf_field(ctx, kw), name, kw->size);
+}
+
+/* cf_issuer: the name authenticator apps show next to a code: printable
+ * ASCII, blanks allowed, no ':' (it separates issuer and account in the
+ * otpauth:// label). */
+static int
+cf_issuer(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	const char *s = a[0].s;
+	char show[64];
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < ' ' || s[i] > '~' || s[i] == ':')
+			break;
+	if (i == 0 || s[i] != '\0' || i >= kw->size) {
+		cf_error(&ctx->err, "\"%s\" needs a name of 1 to %zu printable "
+		    "ASCII characters without ':', got \"%s\"", kw->path,
+		    kw->size - 1, cf_show(s, show, sizeof(show)));
+		return -1;
+	}
+	return str_copy(cf_field(ctx, kw), s, kw->size);
 }
 
 static int

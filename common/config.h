@@ -61,6 +61,8 @@
  *                     after this long without a successful login)
  *   ban after N within DURATION for DURATION max DURATION
  *                                                  20 10m 1h 7d
+ *   totp issuer NAME                      "" (the hostname; "postern"
+ *                     when that is "localhost")
  *   totp trust DURATION                   30d
  *   totp window N                         1 (steps accepted each side)
  *   audit retention DURATION              180d
@@ -160,6 +162,7 @@ struct config {
 
 	int64_t	totp_trust;
 	int	totp_window;
+	char	totp_issuer[64];	/* "": the hostname */
 	int64_t	audit_retention;
 	int64_t	apppass_unused;
 };

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -41,6 +42,7 @@
 #include "common/privsep.h"
 #include "common/tls.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "pop3d/pop3d.h"
 
 static struct config	 cfg;
@@ -65,11 +67,19 @@ static struct config_listen listeners[CONFIG_MAX_LISTEN];
 static int		 lfds[CONFIG_MAX_LISTEN];
 static int		 nlisten;
 
+static const struct option parent_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* parent_usage: on stdout with status 0 for --help, else on stderr. */
 static void __attribute__((noreturn))
-parent_usage(void)
+parent_usage(int status)
 {
-	fprintf(stderr, "usage: pop3d [-dnv] [-f file]\n");
-	exit(2);
+	fprintf(status ? stderr : stdout, "usage: pop3d [-dnv] [-f file] "
+	    "[--help] [--version]\n");
+	exit(status);
 }
 
 static void
@@ -595,18 +605,21 @@ main(int argc, char *argv[])
 	char self[4096];
 	ssize_t n;
 
-	while ((ch = getopt(argc, argv, "df:Knv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:Knv", parent_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd': debug = 1; break;
 		case 'f': conf_path = optarg; break;
 		case 'K': role_key = 1; break;
 		case 'n': check = 1; break;
 		case 'v': verbose = 1; break;
-		default: parent_usage();
+		case 'h': parent_usage(0);
+		case 'V': fputs(VERSION_LINE("pop3d"), stdout); exit(0);
+		default: parent_usage(2);
 		}
 	}
 	if (optind != argc)
-		parent_usage();
+		parent_usage(2);
 	/* The keyholder role (-K) gets its control channel as 3. */
 	daemon_close_inherited(role_key ? 3 : STDERR_FILENO);
 	log_init("pop3d", 1, verbose);

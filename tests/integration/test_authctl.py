@@ -618,7 +618,8 @@ def test_every_admin_action_is_audited(postern):
     recs = [r for r in audit(postern) if r["service"] == "authctl"]
     assert [r["reason"] for r in recs] == [
         "user add", "user disabled", "user enabled", "services imap,smtp",
-        "alias add " + ALICE, "alias del", "ban 1h", "unban", "user del"]
+        "alias add " + ALICE, "alias del", "ban 1h", "unban",
+        "user del; no mailbox"]
     assert all(r["result"] == "admin" for r in recs)
     assert postern.authctl("audit", "--verify").returncode == 0
 
