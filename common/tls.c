@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -399,6 +400,144 @@ uint16_t
 tls_suite(struct tls_conn *t)
 {
 	return t->sc.eng.session.cipher_suite;
+}
+
+const char *
+tls_suite_name(uint16_t suite)
+{
+	switch (suite) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+		return "ECDHE-ECDSA-AES128-GCM-SHA256";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+		return "ECDHE-ECDSA-AES256-GCM-SHA384";
+	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:
+		return "ECDHE-ECDSA-CHACHA20-POLY1305";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:
+		return "ECDHE-RSA-AES128-GCM-SHA256";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:
+		return "ECDHE-RSA-AES256-GCM-SHA384";
+	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+		return "ECDHE-RSA-CHACHA20-POLY1305";
+	}
+	return "an unknown cipher suite";
+}
+
+/* BearSSL's error codes (bearssl_ssl.h), in words for the log. */
+static const struct {
+	int		 code;
+	const char	*text;
+} tls_errors[] = {
+	{ BR_ERR_BAD_PARAM, "internal error: bad parameter" },
+	{ BR_ERR_BAD_STATE, "internal error: bad engine state" },
+	{ BR_ERR_UNSUPPORTED_VERSION, "the client offers no TLS 1.2 "
+	    "(only older versions, which are refused)" },
+	{ BR_ERR_BAD_VERSION, "the client sent a record with a wrong "
+	    "protocol version (not TLS, or garbage)" },
+	{ BR_ERR_BAD_LENGTH, "the client sent a record with a wrong length "
+	    "(not TLS, or garbage)" },
+	{ BR_ERR_TOO_LARGE, "the client sent a record that is too large" },
+	{ BR_ERR_BAD_MAC, "a record from the client failed its integrity "
+	    "check" },
+	{ BR_ERR_NO_RANDOM, "no randomness to seed the TLS engine" },
+	{ BR_ERR_UNKNOWN_TYPE, "the client sent a record of an unknown type "
+	    "(not TLS, or garbage)" },
+	{ BR_ERR_UNEXPECTED, "the client sent a message out of order" },
+	{ BR_ERR_BAD_CCS, "the client sent a malformed ChangeCipherSpec" },
+	{ BR_ERR_BAD_ALERT, "the client sent a malformed alert" },
+	{ BR_ERR_BAD_HANDSHAKE, "the client sent a malformed handshake "
+	    "message" },
+	{ BR_ERR_OVERSIZED_ID, "the client sent an oversized session id" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "no cipher suite in common with the "
+	    "client (ECDHE with AES-GCM or ChaCha20-Poly1305 required)" },
+	{ BR_ERR_BAD_COMPRESSION, "the client asked for compression" },
+	{ BR_ERR_BAD_FRAGLEN, "the client asked for a bad fragment length" },
+	{ BR_ERR_BAD_SECRENEG, "the client failed secure renegotiation" },
+	{ BR_ERR_EXTRA_EXTENSION, "the client sent an extension twice or "
+	    "unasked" },
+	{ BR_ERR_BAD_SNI, "the client sent a malformed server name (SNI)" },
+	{ BR_ERR_BAD_HELLO_DONE, "a malformed ServerHelloDone" },
+	{ BR_ERR_LIMIT_EXCEEDED, "the client exceeded a handshake limit" },
+	{ BR_ERR_BAD_FINISHED, "the client's Finished message did not "
+	    "verify" },
+	{ BR_ERR_RESUME_MISMATCH, "the client resumed a session with other "
+	    "parameters" },
+	{ BR_ERR_INVALID_ALGORITHM, "no signature algorithm in common with "
+	    "the client, or the keyholder did not sign" },
+	{ BR_ERR_BAD_SIGNATURE, "a signature did not verify" },
+	{ BR_ERR_WRONG_KEY_USAGE, "the certificate's key usage forbids this "
+	    "key exchange" },
+	{ BR_ERR_NO_CLIENT_AUTH, "no client certificate" },
+	{ BR_ERR_IO, "the connection was closed or reset without a TLS "
+	    "close_notify" },
+};
+
+/* TLS alerts (RFC 5246 section 7.2), in words. */
+static const struct {
+	int		 code;
+	const char	*text;
+} tls_alerts[] = {
+	{ BR_ALERT_UNEXPECTED_MESSAGE, "unexpected message" },
+	{ BR_ALERT_BAD_RECORD_MAC, "bad record MAC" },
+	{ BR_ALERT_RECORD_OVERFLOW, "record overflow" },
+	{ BR_ALERT_HANDSHAKE_FAILURE, "handshake failure: no acceptable "
+	    "parameters" },
+	{ BR_ALERT_BAD_CERTIFICATE, "bad certificate" },
+	{ BR_ALERT_UNSUPPORTED_CERTIFICATE, "unsupported certificate" },
+	{ BR_ALERT_CERTIFICATE_REVOKED, "certificate revoked" },
+	{ BR_ALERT_CERTIFICATE_EXPIRED, "certificate expired" },
+	{ BR_ALERT_CERTIFICATE_UNKNOWN, "certificate not accepted" },
+	{ BR_ALERT_ILLEGAL_PARAMETER, "illegal parameter" },
+	{ BR_ALERT_UNKNOWN_CA, "unknown certificate authority: the client "
+	    "does not trust our certificate" },
+	{ BR_ALERT_ACCESS_DENIED, "access denied" },
+	{ BR_ALERT_DECODE_ERROR, "decode error" },
+	{ BR_ALERT_DECRYPT_ERROR, "decrypt error" },
+	{ BR_ALERT_PROTOCOL_VERSION, "protocol version not supported" },
+	{ BR_ALERT_INSUFFICIENT_SECURITY, "insufficient security" },
+	{ BR_ALERT_INTERNAL_ERROR, "internal error" },
+	{ BR_ALERT_USER_CANCELED, "user canceled" },
+	{ BR_ALERT_NO_RENEGOTIATION, "no renegotiation" },
+	{ BR_ALERT_UNSUPPORTED_EXTENSION, "unsupported extension" },
+	{ BR_ALERT_NO_APPLICATION_PROTOCOL, "no application protocol" },
+};
+
+static const char *
+tls_alert_text(int alert)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tls_alerts) / sizeof(tls_alerts[0]); i++)
+		if (tls_alerts[i].code == alert)
+			return tls_alerts[i].text;
+	return NULL;
+}
+
+const char *
+tls_strerror(int err, char *buf, size_t len)
+{
+	const char *text;
+	size_t i;
+
+	if (err >= BR_ERR_SEND_FATAL_ALERT) {
+		text = tls_alert_text(err - BR_ERR_SEND_FATAL_ALERT);
+		snprintf(buf, len, "we sent the client the fatal alert %d "
+		    "(%s)", err - BR_ERR_SEND_FATAL_ALERT,
+		    text ? text : "unknown");
+		return buf;
+	}
+	if (err >= BR_ERR_RECV_FATAL_ALERT) {
+		text = tls_alert_text(err - BR_ERR_RECV_FATAL_ALERT);
+		snprintf(buf, len, "the client sent the fatal alert %d (%s)",
+		    err - BR_ERR_RECV_FATAL_ALERT, text ? text : "unknown");
+		return buf;
+	}
+	for (i = 0; i < sizeof(tls_errors) / sizeof(tls_errors[0]); i++)
+		if (tls_errors[i].code == err) {
+			snprintf(buf, len, "%s", tls_errors[i].text);
+			return buf;
+		}
+	snprintf(buf, len, "BearSSL error %d", err);
+	return buf;
 }
 
 void

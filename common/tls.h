@@ -135,4 +135,17 @@ int	tls_error(struct tls_conn *t);
 unsigned tls_version(struct tls_conn *t);
 uint16_t tls_suite(struct tls_conn *t);
 
+/* tls_suite_name: the OpenSSL-style name of one of our cipher suites
+ * ("ECDHE-ECDSA-AES128-GCM-SHA256"); a static string. */
+const char *tls_suite_name(uint16_t suite);
+
+/*
+ * tls_strerror: tls_error's code in words for the administrator's log
+ * ("the client offers no TLS 1.2 ...", "the client sent the fatal alert
+ * 48 (unknown certificate authority ...)"), written into buf (len bytes,
+ * truncated to fit) and returned.  Never NULL; an unknown code is named
+ * by its number.
+ */
+const char *tls_strerror(int err, char *buf, size_t len);
+
 #endif

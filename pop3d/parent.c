@@ -61,6 +61,16 @@ static struct parent_chan {
 static size_t		 nchans;
 static struct pollfd	*pfds;
 
+/* Every live monitor, for the line that reports an abnormal end: the
+ * parent names the session as its monitor's log lines do. */
+static struct parent_conn {
+	pid_t	pid;
+	int	mail;			/* logged in: it became the mail role */
+	char	address[64];
+	char	session[24];
+} *conns;
+static size_t		 nconns;
+
 static struct config_listen listeners[CONFIG_MAX_LISTEN];
 static int		 lfds[CONFIG_MAX_LISTEN];
 static int		 nlisten;
@@ -254,6 +264,9 @@ parent_session(size_t i, const char *user)
 	    MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)f.len)
 		log_warn("pop3d: answering monitor %ld", (long)chans[i].pid);
 	if (v == ADMIT_OK) {
+		for (k = 0; k < nconns; k++)
+			if (conns[k].pid == chans[i].pid)
+				conns[k].mail = 1;
 		parent_chan_drop(i);
 		return;
 	}
@@ -306,9 +319,20 @@ parent_reap(void)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == keyholder)
-			fatalx("pop3d: the keyholder died; shutting down");
+		if (pid == keyholder) {
+			log_child_status("keyholder", (long)pid, NULL, NULL,
+			    status);
+			fatalx("the keyholder ended; shutting down");
+		}
 		admission_remove(&adm, pid);
+		for (i = 0; i < nconns; i++)
+			if (conns[i].pid == pid) {
+				log_child_status(conns[i].mail ? "mail" :
+				    "monitor", (long)pid, conns[i].address,
+				    conns[i].session, status);
+				conns[i] = conns[--nconns];
+				break;
+			}
 		for (i = 0; i < nchans; i++)
 			if (chans[i].pid == pid) {
 				parent_chan_drop(i);
@@ -366,6 +390,19 @@ parent_random(void)
 	return r;
 }
 
+/* parent_session_id: the id that names the session in every log line
+ * and in authd's audit record of its login. */
+static void
+parent_session_id(struct pop3_client *cl)
+{
+	uint8_t r[8];
+	int i;
+
+	random_bytes(r, sizeof(r));
+	for (i = 0; i < 8; i++)
+		snprintf(cl->session + 2 * i, 3, "%02x", r[i]);
+}
+
 static void
 parent_accept(int lfd, unsigned port)
 {
@@ -409,6 +446,7 @@ parent_accept(int lfd, unsigned port)
 		return;
 	}
 	cl.parentfd = ch[1];
+	parent_session_id(&cl);
 	if ((pid = fork()) == -1) {
 		log_warn("pop3d: fork");
 		close(ch[0]);
@@ -421,6 +459,13 @@ parent_accept(int lfd, unsigned port)
 	} else {
 		chans[nchans].pid = pid;
 		chans[nchans++].fd = ch[0];
+		conns[nconns].pid = pid;
+		conns[nconns].mail = 0;
+		str_copy(conns[nconns].address, cl.address,
+		    sizeof(conns[nconns].address));
+		str_copy(conns[nconns].session, cl.session,
+		    sizeof(conns[nconns].session));
+		nconns++;
 	}
 	close(ch[1]);
 	close(cl.fd);
@@ -556,8 +601,9 @@ parent_admission(void)
 	if (admission_init(&adm, &lim) == -1)
 		fatal("pop3d: connection limits");
 	chans = calloc(adm.maxslots, sizeof(*chans));
+	conns = calloc(adm.maxslots, sizeof(*conns));
 	pfds = calloc(adm.maxslots + CONFIG_MAX_LISTEN + 1, sizeof(*pfds));
-	if (chans == NULL || pfds == NULL)
+	if (chans == NULL || conns == NULL || pfds == NULL)
 		fatal("pop3d: calloc");
 }
 

@@ -47,6 +47,9 @@ struct session {
 	size_t			 outlen;
 };
 
+/* What the last session did, for the log line that ends it. */
+static struct session_stats session_counts;
+
 /* Where a message copy is: RETR (lines < 0) or TOP (lines >= 0). */
 struct session_xfer {
 	int		bol;		/* at the start of a line */
@@ -284,8 +287,12 @@ session_send(struct session *ss, uint32_t num, long long maxlines)
 	else
 		session_ok(ss, "+OK top of message %u follows\r\n", num);
 	rc = session_copy(ss, mfd, maxlines);
+	if (rc == 0 && maxlines < 0) {
+		session_counts.retrieved++;
+		session_counts.bytes += m->size;
+	}
 	if (close(mfd) == -1)
-		log_warn("session_send: close");
+		log_warn("cannot close message uid %u", m->uid);
 	return rc;
 }
 
@@ -361,6 +368,7 @@ session_dele(struct session *ss, const struct pop3_cmd *c)
 	if ((i = session_msg(ss, c->num[0])) == -1)
 		return 0;
 	ss->deleted[i] = 1;
+	session_counts.marked++;
 	session_ok(ss, "+OK message %u deleted\r\n", c->num[0]);
 	return 0;
 }
@@ -379,6 +387,7 @@ session_rset(struct session *ss, const struct pop3_cmd *c)
 	size_t n;
 
 	memset(ss->deleted, 0, ss->nmsgs);
+	session_counts.marked = 0;
 	n = session_totals(ss, &octets);
 	session_ok(ss, "+OK maildrop has %zu messages (%llu octets)\r\n", n,
 	    octets);
@@ -424,6 +433,7 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 	} else {
 		session_printf(ss, "+OK postern POP3 server signing off "
 		    "(%zu message%s deleted)\r\n", n, n == 1 ? "" : "s");
+		session_counts.deleted = n;
 		ss->result = 0;
 	}
 	free(uids);
@@ -561,6 +571,7 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 		log_warn("session_run: calloc");
 		return -1;
 	}
+	memset(&session_counts, 0, sizeof(session_counts));
 	ss->fd = fd;
 	ss->store = s;
 	ss->lockfd = lockfd;
@@ -579,4 +590,10 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 	free(ss->deleted);
 	free(ss);
 	return rc;
+}
+
+void
+session_stats_get(struct session_stats *st)
+{
+	*st = session_counts;
 }
