@@ -41,6 +41,8 @@ struct tls_conn {
 	int			 keyfd;
 	int			 done;
 	int			 dead;		/* socket error or EOF */
+	int			 heard;		/* the client sent a byte */
+	unsigned char		 first;		/* and this was the first */
 	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -280,6 +282,9 @@ tls_recvrec(struct tls_conn *t)
 		return 0;
 	if (n <= 0)
 		return -1;
+	if (!t->heard)
+		t->first = buf[0];
+	t->heard = 1;
 	/* May run the handshake, and do_sign with its bounded wait. */
 	br_ssl_engine_recvrec_ack(&t->sc.eng, (size_t)n);
 	return 1;
@@ -390,6 +395,28 @@ tls_error(struct tls_conn *t)
 	return e;
 }
 
+const char *
+tls_why(struct tls_conn *t, char *buf, size_t len)
+{
+	/* A TLS record starts with its type, a handshake (22) first; an
+	 * SSL 2.0-style ClientHello with its high bit set. */
+	if (t->heard && !t->done && t->first != 22 && !(t->first & 0x80)) {
+		snprintf(buf, len, "the client does not speak TLS (its first "
+		    "byte is 0x%02x%s%c%s)", t->first,
+		    t->first >= 0x20 && t->first < 0x7f ? ", '" : "",
+		    t->first >= 0x20 && t->first < 0x7f ? t->first : ' ',
+		    t->first >= 0x20 && t->first < 0x7f ? "'" : "");
+		return buf;
+	}
+	return tls_strerror(tls_error(t), buf, len);
+}
+
+int
+tls_heard(struct tls_conn *t)
+{
+	return t->heard;
+}
+
 unsigned
 tls_version(struct tls_conn *t)
 {
@@ -447,8 +474,9 @@ static const struct {
 	{ BR_ERR_BAD_HANDSHAKE, "the client sent a malformed handshake "
 	    "message" },
 	{ BR_ERR_OVERSIZED_ID, "the client sent an oversized session id" },
-	{ BR_ERR_BAD_CIPHER_SUITE, "no cipher suite in common with the "
-	    "client (ECDHE with AES-GCM or ChaCha20-Poly1305 required)" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "no cipher suite or signature algorithm "
+	    "in common with the client (ECDHE with AES-GCM or "
+	    "ChaCha20-Poly1305 required)" },
 	{ BR_ERR_BAD_COMPRESSION, "the client asked for compression" },
 	{ BR_ERR_BAD_FRAGLEN, "the client asked for a bad fragment length" },
 	{ BR_ERR_BAD_SECRENEG, "the client failed secure renegotiation" },
@@ -518,6 +546,11 @@ tls_strerror(int err, char *buf, size_t len)
 	const char *text;
 	size_t i;
 
+	/* The two refusals a real client meets, said as what they mean. */
+	if (err == BR_ERR_SEND_FATAL_ALERT + BR_ALERT_PROTOCOL_VERSION)
+		err = BR_ERR_UNSUPPORTED_VERSION;
+	if (err == BR_ERR_SEND_FATAL_ALERT + BR_ALERT_HANDSHAKE_FAILURE)
+		err = BR_ERR_BAD_CIPHER_SUITE;
 	if (err >= BR_ERR_SEND_FATAL_ALERT) {
 		text = tls_alert_text(err - BR_ERR_SEND_FATAL_ALERT);
 		snprintf(buf, len, "we sent the client the fatal alert %d "

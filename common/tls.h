@@ -131,6 +131,15 @@ void	tls_close(struct tls_conn *t);
 /* tls_error: BearSSL's error code (0: none, or a clean close). */
 int	tls_error(struct tls_conn *t);
 
+/* tls_why: as tls_strerror of tls_error(t), but a client whose first byte
+ * cannot start a TLS record is said not to speak TLS at all (a plaintext
+ * client on the implicit-TLS port, a scanner). */
+const char *tls_why(struct tls_conn *t, char *buf, size_t len);
+
+/* tls_heard: non-zero once the client sent a byte (a connection closed
+ * before that is a port probe, not a failed handshake). */
+int	tls_heard(struct tls_conn *t);
+
 /* tls_version, tls_suite: what was negotiated, for the log. */
 unsigned tls_version(struct tls_conn *t);
 uint16_t tls_suite(struct tls_conn *t);

@@ -356,8 +356,10 @@ net_tls_end(struct tls_conn *t)
 
 	if (err == 0)
 		return;
-	tls_strerror(err, why, sizeof(why));
-	if (!tls_handshake_done(t))
+	tls_why(t, why, sizeof(why));
+	if (!tls_heard(t))
+		log_info("closed by the client before TLS began");
+	else if (!tls_handshake_done(t))
 		log_info("TLS handshake failed: %s", why);
 	else if (err != BR_ERR_IO)
 		log_warnx("TLS failed: %s", why);
