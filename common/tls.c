@@ -201,14 +201,14 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 	struct tls_conn *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		log_warn("tls_conn_new: calloc");
+		log_warn("out of memory for a TLS connection");
 		return NULL;
 	}
 	t->fd = fd;
 	t->keyfd = keyfd;
 	t->chain = chain;
 	if (tls_certs(t, chain) == -1) {
-		log_warnx("tls_conn_new: no usable certificate chain");
+		log_warnx("no usable certificate chain");
 		free(t);
 		return NULL;
 	}
@@ -218,7 +218,7 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
 	explicit_bzero(seed, sizeof(seed));
 	if (!br_ssl_server_reset(&t->sc)) {
-		log_warnx("tls_conn_new: engine reset failed (error %d)",
+		log_warnx("cannot start the TLS engine (BearSSL error %d)",
 		    br_ssl_engine_last_error(&t->sc.eng));
 		tls_conn_free(t);
 		return NULL;
@@ -351,7 +351,7 @@ tls_read_wipe(struct tls_conn *t, size_t n)
 
 	if ((p = br_ssl_engine_recvapp_buf(&t->sc.eng, &len)) == NULL ||
 	    n > len)
-		fatalx("tls_read_wipe: %zu bytes are not there to consume", n);
+		fatalx("internal error: %zu bytes are not there to wipe", n);
 	explicit_bzero(p, n);
 	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
 }
@@ -577,6 +577,6 @@ void
 tls_drop_signer(struct tls_conn *t)
 {
 	if (t->keyfd != -1 && close(t->keyfd) == -1)
-		log_warn("tls_drop_signer: close");
+		log_warn("cannot close the keyholder channel");
 	t->keyfd = -1;
 }

@@ -70,7 +70,7 @@ session_flush(struct session *ss)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			log_warn("session_flush: send");
+			log_warn("cannot send to the net process");
 			ss->ioerr = 1;
 			break;
 		}
@@ -109,7 +109,7 @@ session_printf(struct session *ss, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("session_printf: reply too long");
+		fatalx("internal error: reply too long");
 	session_put(ss, buf, (size_t)n);
 }
 
@@ -136,7 +136,7 @@ session_err(struct session *ss, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("session_err: reply too long");
+		fatalx("internal error: error reply too long");
 	session_printf(ss, "-ERR %s\r\n", buf);
 }
 
@@ -235,7 +235,7 @@ session_copy(struct session *ss, int mfd, long long maxlines)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			log_warn("session_copy: read");
+			log_warn("cannot read a message file");
 			return -1;
 		}
 		if (r == 0) {
@@ -277,7 +277,7 @@ session_send(struct session *ss, uint32_t num, long long maxlines)
 			    "session", num);
 			return 0;
 		}
-		log_warn("session_send: message uid %u", m->uid);
+		log_warn("cannot open message uid %u", m->uid);
 		session_err(ss, "[SYS/TEMP] cannot read message %u", num);
 		return 0;
 	}
@@ -416,7 +416,7 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 
 	ss->done = 1;
 	if ((uids = calloc(ss->nmsgs + 1, sizeof(*uids))) == NULL) {
-		log_warn("session_quit: calloc");
+		log_warn("out of memory at QUIT; nothing deleted");
 		session_printf(ss, "-ERR [SYS/TEMP] some deleted messages "
 		    "not removed\r\n");
 		ss->result = -1;
@@ -426,7 +426,7 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 		if (ss->deleted[i])
 			uids[n++] = ss->msgs[i].uid;
 	if (n > 0 && store_expunge(ss->store, SESSION_FOLDER, uids, n) == -1) {
-		log_warnx("session_quit: expunge of %zu messages failed", n);
+		log_warnx("removing %zu deleted messages failed", n);
 		session_printf(ss, "-ERR [SYS/TEMP] some deleted messages "
 		    "not removed\r\n");
 		ss->result = -1;
@@ -472,7 +472,7 @@ session_command(struct session *ss, const char *line, size_t len)
 		return 0;
 	}
 	if (c.verb < 0 || c.verb >= POP3_NVERBS || session_cmds[c.verb] == NULL)
-		fatalx("session_command: no action for %s",
+		fatalx("internal error: no action for %s",
 		    pop3_verb_name(c.verb));
 	return session_cmds[c.verb](ss, &c);
 }
@@ -514,7 +514,7 @@ session_loop(struct session *ss)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			log_warn("session_loop: read");
+			log_warn("cannot read from the net process");
 			return -1;
 		}
 		if (r == 0) {
@@ -537,7 +537,7 @@ session_open(struct session *ss)
 	    store_list(ss->store, SESSION_FOLDER, &all, &ss->nmsgs) == -1)
 		return -1;
 	if ((ss->msgs = calloc(ss->nmsgs + 1, sizeof(*ss->msgs))) == NULL) {
-		log_warn("session_open: calloc");
+		log_warn("out of memory opening the maildrop");
 		free(all);
 		return -1;
 	}
@@ -548,12 +548,12 @@ session_open(struct session *ss)
 	free(all);
 	store_trim(ss->store);
 	if (ss->nmsgs > POP3_NUM_MAX) {
-		log_warnx("session_open: %zu messages; serving the first %u",
+		log_warnx("%zu messages in the maildrop; serving the first %u",
 		    ss->nmsgs, POP3_NUM_MAX);
 		ss->nmsgs = POP3_NUM_MAX;
 	}
 	if ((ss->deleted = calloc(ss->nmsgs + 1, 1)) == NULL) {
-		log_warn("session_open: calloc");
+		log_warn("out of memory opening the maildrop");
 		return -1;
 	}
 	return 0;
@@ -568,7 +568,7 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 	int rc;
 
 	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
-		log_warn("session_run: calloc");
+		log_warn("out of memory for the session");
 		return -1;
 	}
 	memset(&session_counts, 0, sizeof(session_counts));

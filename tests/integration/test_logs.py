@@ -189,9 +189,10 @@ def test_mail_killed_by_its_sandbox_is_logged_by_the_parent(pop3):
 # --- the sources ---------------------------------------------------------------
 
 LOG_CALL = re.compile(r'\b(log_warnx?|log_info|fatalx?)\(\s*"((?:[^"\\]|\\.)*)"')
-FUNC_PREFIX = re.compile(r"^%?[a-z0-9]+_[a-z0-9_]+: ")
+FUNC_PREFIX = re.compile(r"^%?[a-z0-9]+_[a-z0-9_]+(: |$)")
 ROLE_PREFIX = re.compile(r"^(pop3d|authd|authctl|imapd|smtpd|monitor|net|"
-                         r"mail|keyholder|parent|session): ")
+                         r"mail|keyholder|parent|session|server|daemon|"
+                         r"authc|store|audit): ")
 
 
 def test_no_function_names_or_role_prefixes_in_log_messages():
