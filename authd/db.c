@@ -44,7 +44,8 @@ db_open(struct db *db, const char *dir)
 		goto fail;
 	return 0;
 fail:
-	log_warnx("cannot open the credential database %s: %s", dir, mdb_strerror(rc));
+	log_warnx("cannot open the credential database %s: %s", dir,
+	    mdb_strerror(rc));
 	if (db->env != NULL)
 		mdb_env_close(db->env);
 	db->env = NULL;
@@ -100,8 +101,8 @@ db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t keylen,
 		return -1;
 	}
 	if (v.mv_size != size) {
-		log_warnx("credential database: corrupt record: %zu bytes, expected %zu",
-		    v.mv_size, size);
+		log_warnx("credential database: corrupt record: %zu bytes, "
+		    "expected %zu", v.mv_size, size);
 		return -1;
 	}
 	memcpy(out, v.mv_data, size);

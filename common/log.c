@@ -86,7 +86,8 @@ log_child_status(const char *role, long pid, const char *address,
 		sig = WTERMSIG(status);
 		log_warnx("%s killed by %s (%s)%s%s", who, log_signal_name(sig),
 		    strsignal(sig), sig == SIGSYS ? ": its sandbox refused a "
-		    "system call" : "", WCOREDUMP(status) ? "; core dumped" : "");
+		    "system call" : "",
+		    WCOREDUMP(status) ? "; core dumped" : "");
 		return 1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {

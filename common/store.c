@@ -771,7 +771,8 @@ store_expunge_files(struct store *s, const char *key, int ffd, int curfd,
 			if (errno == ENOENT)
 				miss[nmiss++] = uids[i];
 			else {
-				log_warn("cannot remove a deleted message file");
+				log_warn("cannot remove a deleted message "
+				    "file");
 				rc = -1;
 			}
 		}

@@ -109,8 +109,8 @@ monitor_admit(struct pop3_client *cl, const char *user)
 	    frame_read(cl->parentfd, &f) == -1 ||
 	    f.type != MSG_MONITOR_SESSION || frame_get_u32(&f, &v) == -1 ||
 	    frame_end(&f) == -1) {
-		log_warnx("%s: the parent did not answer whether the session may "
-		    "start", user);
+		log_warnx("%s: the parent did not answer whether the "
+		    "session may start", user);
 		return ADMIT_INVALID;
 	}
 	return (int)v;

@@ -241,7 +241,8 @@ int
 preauth_login_result(struct preauth *p, uint32_t status)
 {
 	if (p->wait != PREAUTH_W_RESULT)
-		fatalx("internal error: a login result with no login outstanding");
+		fatalx("internal error: a login result with no login "
+		    "outstanding");
 	preauth_forget(p);
 	if (status == AUTH_OK) {
 		p->wait = PREAUTH_W_DONE;
