@@ -144,7 +144,7 @@ audit_append(struct db *db, MDB_txn *txn, int64_t now,
 	if (now <= last)
 		now = last + 1;
 	if (audit_put(db, txn, now, prev, ev, hex) == -1) {
-		log_warnx("audit_append: cannot write the audit record");
+		log_warnx("cannot write the audit record");
 		return -1;
 	}
 	audit_quote(f[0], ev->service);
@@ -254,7 +254,7 @@ audit_each(struct db *db, MDB_txn *txn, int64_t since,
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (rc == 0) {
 		if (audit_parse(&k, &v, rec) == -1) {
-			log_warnx("audit: malformed record at key %lld",
+			log_warnx("malformed record at key %lld",
 			    (long long)audit_key_time(&k));
 			r = -1;
 			break;

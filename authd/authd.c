@@ -68,27 +68,27 @@ authd_listen(const struct config *cfg, gid_t gid)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(cfg->auth_socket) >= sizeof(sun.sun_path))
-		fatalx("authd: socket path too long: %s", cfg->auth_socket);
+		fatalx("socket path too long: %s", cfg->auth_socket);
 	strcpy(sun.sun_path, cfg->auth_socket);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("authd: socket");
+		fatal("cannot make the authd socket");
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		fatalx("authd: another authd is already serving %s",
+		fatalx("another authd is already serving %s",
 		    cfg->auth_socket);
 	close(fd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
-		fatal("authd: socket");
+		fatal("cannot make the authd socket");
 	if (unlink(cfg->auth_socket) == -1 && errno != ENOENT)
-		fatal("authd: unlink %s", cfg->auth_socket);
+		fatal("unlink %s", cfg->auth_socket);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("authd: bind %s", cfg->auth_socket);
+		fatal("bind %s", cfg->auth_socket);
 	if (gid != (gid_t)-1 && chown(cfg->auth_socket, 0, gid) == -1)
-		fatal("authd: chown %s", cfg->auth_socket);
+		fatal("chown %s", cfg->auth_socket);
 	if (chmod(cfg->auth_socket, 0660) == -1)
-		fatal("authd: chmod %s", cfg->auth_socket);
+		fatal("chmod %s", cfg->auth_socket);
 	if (listen(fd, 128) == -1)
-		fatal("authd: listen");
+		fatal("cannot listen on the authd socket");
 	return fd;
 }
 
@@ -168,9 +168,9 @@ authd_own(const char *dir, const char *name, uid_t uid, gid_t gid)
 
 	if (snprintf(path, sizeof(path), "%s%s", dir, name) >=
 	    (int)sizeof(path))
-		fatalx("authd: state path too long");
+		fatalx("state path too long");
 	if (chown(path, uid, gid) == -1)
-		fatal("authd: chown %s", path);
+		fatal("chown %s", path);
 }
 
 /* authd_open_db: open <state>/auth, creating it for the auth user (uid
@@ -180,11 +180,11 @@ authd_open_db(const struct config *cfg, char *dir, size_t len, uid_t uid,
     gid_t gid)
 {
 	if (snprintf(dir, len, "%s/auth", cfg->state_dir) >= (int)len)
-		fatalx("authd: state path too long");
+		fatalx("state path too long");
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		fatal("authd: mkdir %s", dir);
+		fatal("mkdir %s", dir);
 	if (db_open(&authd_db, dir) == -1)
-		fatalx("authd: cannot open the credential database in %s", dir);
+		fatalx("cannot open the credential database in %s", dir);
 	if (uid != (uid_t)-1) {
 		authd_own(dir, "", uid, gid);
 		authd_own(dir, "/data.mdb", uid, gid);
@@ -249,7 +249,7 @@ main(int argc, char *argv[])
 		exit(0);
 	}
 	if (privsep_is_dev() && !debug)
-		fatalx("authd: not root: run as root, or with -d for "
+		fatalx("not root: run as root, or with -d for "
 		    "development mode");
 	if (!privsep_is_dev() &&
 	    (privsep_user(authd_cfg.users[ROLE_AUTH], &uid, &gid) == -1 ||
@@ -279,7 +279,7 @@ main(int argc, char *argv[])
 	if (ready != -1)
 		daemon_ready(ready);
 	authd_sandbox();
-	log_info("authd: serving %s with %d verification threads",
+	log_info("serving %s with %d verification threads",
 	    authd_cfg.auth_socket, threads);
 	server_run(lfd, wfd, &authd_db, &authd_cfg);
 	db_close(&authd_db);

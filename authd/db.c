@@ -44,7 +44,8 @@ db_open(struct db *db, const char *dir)
 		goto fail;
 	return 0;
 fail:
-	log_warnx("db_open: %s: %s", dir, mdb_strerror(rc));
+	log_warnx("cannot open the credential database %s: %s", dir,
+	    mdb_strerror(rc));
 	if (db->env != NULL)
 		mdb_env_close(db->env);
 	db->env = NULL;
@@ -96,12 +97,12 @@ db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t keylen,
 	if (rc == MDB_NOTFOUND)
 		return 1;
 	if (rc != 0) {
-		log_warnx("db_get: %s", mdb_strerror(rc));
+		log_warnx("credential database read: %s", mdb_strerror(rc));
 		return -1;
 	}
 	if (v.mv_size != size) {
-		log_warnx("db_get: corrupt record: %zu bytes, expected %zu",
-		    v.mv_size, size);
+		log_warnx("credential database: corrupt record: %zu bytes, "
+		    "expected %zu", v.mv_size, size);
 		return -1;
 	}
 	memcpy(out, v.mv_data, size);
@@ -116,7 +117,7 @@ db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t keylen,
 	int rc;
 
 	if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0) {
-		log_warnx("db_put: %s", mdb_strerror(rc));
+		log_warnx("credential database write: %s", mdb_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -132,7 +133,7 @@ db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t keylen)
 	if (rc == MDB_NOTFOUND)
 		return 1;
 	if (rc != 0) {
-		log_warnx("db_del: %s", mdb_strerror(rc));
+		log_warnx("credential database delete: %s", mdb_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -157,7 +158,7 @@ db_user_get(struct db *db, MDB_txn *txn, const char *user,
 		return -1;
 	rc = db_get(txn, db->users, user, (size_t)n, out, sizeof(*out));
 	if (rc == 0 && out->version != USER_REC_VERSION) {
-		log_warnx("db_user_get: %s: unknown record version %u", user,
+		log_warnx("user %s: unknown record version %u", user,
 		    out->version);
 		return -1;
 	}
@@ -200,7 +201,7 @@ db_del_prefix(struct db *db, MDB_txn *txn, MDB_dbi dbi, const void *prefix,
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		return n;
 fail:
-	log_warnx("db_del_prefix: %s", mdb_strerror(rc));
+	log_warnx("credential database delete: %s", mdb_strerror(rc));
 	return -1;
 }
 
@@ -290,7 +291,7 @@ db_alias_get(struct db *db, MDB_txn *txn, const char *alias, char *targets,
 		return 1;
 	if (rc != 0 || v.mv_size >= len || v.mv_size >= DB_ALIAS_MAX ||
 	    memchr(v.mv_data, '\0', v.mv_size) != NULL) {
-		log_warnx("db_alias_get: %s: %s", alias,
+		log_warnx("alias %s: %s", alias,
 		    rc ? mdb_strerror(rc) : "corrupt record");
 		return -1;
 	}
@@ -407,7 +408,7 @@ db_each(struct db *db, MDB_txn *txn, MDB_dbi dbi, const void *prefix,
 	int rc, r = 0;
 
 	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0) {
-		log_warnx("db_each: %s", mdb_strerror(rc));
+		log_warnx("credential database scan: %s", mdb_strerror(rc));
 		return -1;
 	}
 	rc = mdb_cursor_get(c, &k, &v, prefixlen ? MDB_SET_RANGE : MDB_FIRST);
@@ -423,7 +424,7 @@ db_each(struct db *db, MDB_txn *txn, MDB_dbi dbi, const void *prefix,
 	if (r == -1)
 		return -1;
 	if (rc != 0 && rc != MDB_NOTFOUND) {
-		log_warnx("db_each: %s", mdb_strerror(rc));
+		log_warnx("credential database scan: %s", mdb_strerror(rc));
 		return -1;
 	}
 	return 0;

@@ -57,13 +57,13 @@ dispatch_request(struct conn *c, struct frame *f)
 		if (dispatch_types[i].type != f->type)
 			continue;
 		if (!(dispatch_types[i].peers & server_conn_peer(c))) {
-			log_warnx("server: a %s request from a peer that may "
+			log_warnx("a %s request from a peer that may "
 			    "not send one", dispatch_types[i].name);
 			return -1;
 		}
 		return dispatch_types[i].handler(c, f);
 	}
-	log_warnx("server: unknown message type %u", f->type);
+	log_warnx("unknown message type %u", f->type);
 	return -1;
 }
 
@@ -82,11 +82,11 @@ dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
 		/* login_judge refuses a user without one. */
 		if (mailpath_dir(dispatch_cfg->mail_dir, l->user, a.maildir,
 		    sizeof(a.maildir), NULL, 0) == -1)
-			fatalx("dispatch_login_answer: no mail directory for "
+			fatalx("internal error: no mail directory for "
 			    "a successful login");
 	}
 	if (authproto_login_ans_encode(f, &a) == -1)
-		fatalx("dispatch_login_answer: cannot encode");
+		fatalx("internal error: cannot encode a login answer");
 }
 
 /* dispatch_count: the counters a verdict changes; -1 on error. */
@@ -186,7 +186,7 @@ dispatch_login(struct conn *c, struct frame *f)
 		return -1;
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
-		fatal("dispatch_login: calloc");
+		fatal("out of memory for a login");
 	l->job.owner = l;
 	l->conn = c;
 	l->arrived = mono_ms();
@@ -267,7 +267,7 @@ dispatch_bancheck(struct conn *c, struct frame *f)
 	a.id = r.id;
 	a.status = lookup_banned(dispatch_db, server_txn(), r.address);
 	if (authproto_status_ans_encode(&out, MSG_AUTH_BANCHECK, &a) == -1)
-		fatalx("dispatch_bancheck: cannot encode");
+		fatalx("internal error: cannot encode a ban check answer");
 	server_answer(c, &out, NULL, 0);
 	return 0;
 }
@@ -285,7 +285,7 @@ dispatch_rcpt(struct conn *c, struct frame *f)
 	a.id = r.id;
 	lookup_rcpt(dispatch_db, server_txn(), dispatch_cfg, r.address, &a);
 	if (authproto_rcpt_ans_encode(&out, &a) == -1)
-		fatalx("dispatch_rcpt: cannot encode");
+		fatalx("internal error: cannot encode a recipient answer");
 	server_answer(c, &out, NULL, 0);
 	return 0;
 }

@@ -187,7 +187,7 @@ login_candidate(struct login *l, int kind, const uint8_t *pw, size_t len)
 	for (i = 0; i < WORKER_CANDIDATES && l->kind[i] != KIND_NONE; i++)
 		;
 	if (i == WORKER_CANDIDATES)
-		fatalx("login_candidate: no free slot");
+		fatalx("internal error: no free candidate slot");
 	l->kind[i] = kind;
 	memcpy(l->job.cand[i].pw, pw, len);
 	l->job.cand[i].len = len;
@@ -360,7 +360,7 @@ login_second(struct login *l, const struct config *cfg,
 
 	switch (l->kind[l->job.matched]) {
 	case KIND_NONE:
-		fatalx("login_second: a filler candidate matched");
+		fatalx("internal error: a filler candidate matched");
 	case KIND_PASSWORD:
 		*how = "password";
 		return u->totp_state == TOTP_ACTIVE ? "2FA code missing" : NULL;
@@ -390,7 +390,7 @@ login_second(struct login *l, const struct config *cfg,
 		*how = "password and recovery code";
 		return NULL;
 	}
-	fatalx("login_second: unknown candidate kind %d",
+	fatalx("internal error: unknown candidate kind %d",
 	    l->kind[l->job.matched]);
 }
 

@@ -172,7 +172,7 @@ pwpolicy_only_names(const struct pwpolicy_names *n, const char *pw)
 	int r = PWPOLICY_OK;
 
 	if ((reach = calloc(len + 1, 1)) == NULL)
-		fatal("pwpolicy_only_names: calloc");
+		fatal("out of memory checking a password");
 	reach[0] = PW_REACH_FILLER;
 	for (i = 0; i < len; i++)
 		if (reach[i] != 0)

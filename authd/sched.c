@@ -31,7 +31,7 @@ sched_init(int threads)
 	sched_cap = threads > 1 ? threads - 1 : 1;
 	sched_maxrun = threads;
 	if ((sched_run = calloc((size_t)threads, sizeof(*sched_run))) == NULL)
-		fatal("sched_init: calloc");
+		fatal("out of memory for the login scheduler");
 }
 
 static struct sched_queue *
@@ -185,11 +185,11 @@ sched_done(struct login *l)
 	int i;
 
 	if (q == NULL || q->running <= 0)
-		fatalx("sched_done: login was not running");
+		fatalx("internal error: a login finished that was not running");
 	for (i = 0; i < sched_nrun && sched_run[i] != l; i++)
 		;
 	if (i == sched_nrun)
-		fatalx("sched_done: login was not running");
+		fatalx("internal error: a login finished that was not running");
 	sched_run[i] = sched_run[--sched_nrun];
 	q->running--;
 	l->queue = NULL;

@@ -97,7 +97,7 @@ static void
 server_fault(const char *what, int rc)
 {
 	if (server_failed_rounds++ == 0)
-		log_warnx("server: cannot %s the database (%s): audit records "
+		log_warnx("cannot %s the database (%s): audit records "
 		    "and counters are lost, and every login is answered with "
 		    "a temporary failure until it works again", what,
 		    mdb_strerror(rc));
@@ -144,7 +144,7 @@ server_queue_out(struct conn *c, const uint8_t *p, size_t len)
 	if (c->dead)
 		return;
 	if (len > SERVER_OUT_MAX - c->outlen) {
-		log_warnx("server: client does not read its answers; "
+		log_warnx("client does not read its answers; "
 		    "closing it");
 		c->dead = 1;
 		return;
@@ -161,7 +161,7 @@ server_answer(struct conn *c, const struct frame *f, const struct frame *alt,
 	size_t altlen = alt != NULL ? alt->len : 0;
 
 	if ((a = malloc(sizeof(*a) + f->len + altlen)) == NULL)
-		fatal("server_answer: malloc");
+		fatal("out of memory for an answer");
 	a->next = NULL;
 	a->conn = c;
 	a->due = due_ms;
@@ -222,7 +222,7 @@ server_release(int ok)
 		}
 		a->altlen = 0;
 		if (server_ndue == SERVER_MAX_ANSWERS)
-			fatalx("server_release: more answers than requests");
+			fatalx("internal error: more answers than requests");
 		server_due_push(a);
 	}
 	server_staged = NULL;
@@ -241,7 +241,7 @@ server_commit(void)
 		} else if (server_failed_rounds > 0 && server_nlines > 0) {
 			/* A round with records in it: one that wrote, unlike
 			 * a round that only read. */
-			log_warnx("server: the database takes writes again "
+			log_warnx("the database takes writes again "
 			    "after %ld failures", server_failed_rounds);
 			server_failed_rounds = 0;
 		}
@@ -292,14 +292,14 @@ server_accept(int lfd)
 	    SOCK_CLOEXEC)) != -1) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 		    &len) == -1 || (peer = server_peer_of(cred.uid)) == 0) {
-			log_warnx("server: refusing client uid %d pid %d",
+			log_warnx("refusing client uid %d pid %d",
 			    (int)cred.uid, (int)cred.pid);
 			close(fd);
 			continue;
 		}
 		if (server_nconns == SERVER_MAX_CONNS ||
 		    (c = calloc(1, sizeof(*c))) == NULL) {
-			log_warnx("server: too many clients");
+			log_warnx("too many clients");
 			close(fd);
 			continue;
 		}
@@ -308,7 +308,7 @@ server_accept(int lfd)
 		server_conns[server_nconns++] = c;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		log_warn("server: accept");
+		log_warn("cannot accept a client");
 }
 
 /* server_request: hand one complete frame of c to dispatch. */
@@ -319,7 +319,7 @@ server_request(struct conn *c, const uint8_t *buf, size_t len)
 	int rc;
 
 	if (c->pending >= SERVER_MAX_PENDING) {
-		log_warnx("server: client has too many requests in flight");
+		log_warnx("client has too many requests in flight");
 		return -1;
 	}
 	if (frame_parse(&f, buf, len) == -1)
@@ -347,7 +347,7 @@ server_read(struct conn *c)
 	c->inlen += (size_t)n;
 	while ((flen = frame_complete(c->in, c->inlen)) > 0) {
 		if (server_request(c, c->in, (size_t)flen) == -1) {
-			log_warnx("server: malformed request; "
+			log_warnx("malformed request; "
 			    "closing client");
 			c->dead = 1;
 			break;
@@ -356,7 +356,7 @@ server_read(struct conn *c)
 		c->inlen -= (size_t)flen;
 	}
 	if (flen == -1) {
-		log_warnx("server: bad frame length; closing client");
+		log_warnx("bad frame length; closing client");
 		c->dead = 1;
 	}
 	explicit_bzero(c->in + c->inlen, sizeof(c->in) - c->inlen);
@@ -417,7 +417,7 @@ server_prune(void)
 	n = audit_prune(server_db, txn,
 	    now_us() - server_cfg->audit_retention * 1000000);
 	if (n > 0)
-		log_info("server: pruned %ld audit records older than the "
+		log_info("pruned %ld audit records older than the "
 		    "retention time", n);
 }
 
@@ -450,7 +450,7 @@ server_poll(int lfd, int wfd, int64_t next_prune)
 	n = server_nconns;
 	if (poll(pfd, (nfds_t)n + 2, server_timeout(next_prune)) == -1) {
 		if (errno != EINTR)
-			fatal("server_poll: poll");
+			fatal("poll");
 		return;
 	}
 	if (pfd[1].revents & POLLIN)
@@ -505,5 +505,5 @@ server_run(int lfd, int wfd, struct db *db, const struct config *cfg)
 		server_reap();
 	}
 	server_commit();
-	log_info("server: exiting on signal");
+	log_info("exiting on signal");
 }

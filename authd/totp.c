@@ -26,7 +26,7 @@ totp_hash(enum totp_alg alg)
 	case TOTP_SHA512:
 		return &br_sha512_vtable;
 	}
-	fatalx("totp_hash: bad algorithm %d", (int)alg);
+	fatalx("internal error: TOTP algorithm %d", (int)alg);
 }
 
 uint32_t
@@ -41,7 +41,7 @@ totp_hotp(enum totp_alg alg, const uint8_t *key, size_t keylen,
 	int i;
 
 	if (digits < 6 || digits > 8)
-		fatalx("totp_hotp: bad digit count %d", digits);
+		fatalx("internal error: TOTP digit count %d", digits);
 	for (i = 7; i >= 0; i--) {
 		msg[i] = (uint8_t)counter;
 		counter >>= 8;

@@ -68,11 +68,11 @@ worker_start(int n)
 	int i;
 
 	if (pipe2(worker_pipe, O_NONBLOCK | O_CLOEXEC) == -1)
-		fatal("worker_start: pipe2");
+		fatal("cannot make the worker pipe");
 	worker_free = n;
 	for (i = 0; i < n; i++)
 		if ((errno = pthread_create(&t, NULL, worker_main, NULL)) != 0)
-			fatal("worker_start: pthread_create");
+			fatal("cannot start a verification thread");
 	return worker_pipe[0];
 }
 
@@ -81,7 +81,7 @@ worker_submit(struct worker_job *job)
 {
 	pthread_mutex_lock(&worker_mtx);
 	if (worker_free <= 0)
-		fatalx("worker_submit: no idle worker");
+		fatalx("internal error: no idle verification thread");
 	worker_free--;
 	job->next = worker_todo;
 	worker_todo = job;

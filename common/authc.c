@@ -23,15 +23,15 @@ authc_connect(const char *path)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (str_copy(sun.sun_path, path, sizeof(sun.sun_path)) == -1) {
-		log_warnx("authc_connect: socket path too long: %s", path);
+		log_warnx("authd socket path too long: %s", path);
 		return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		log_warn("authc_connect: socket");
+		log_warn("cannot make a socket to reach authd");
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("authc_connect: %s", path);
+		log_warn("cannot reach authd at %s", path);
 		close(fd);
 		return -1;
 	}
@@ -53,7 +53,7 @@ authc_wait(int fd)
 		if (n == -1 && errno != EINTR)
 			return -1;
 	}
-	log_warnx("authc: authd did not answer within %d ms",
+	log_warnx("authd did not answer within %d ms",
 	    AUTHC_TIMEOUT_MS);
 	return -1;
 }
@@ -67,11 +67,11 @@ authc_call(int fd, struct frame *f, uint8_t type)
 	rc = frame_write(fd, f);
 	frame_wipe(f);
 	if (rc == -1 || authc_wait(fd) == -1 || frame_read(fd, f) == -1) {
-		log_warnx("authc: authd connection failed");
+		log_warnx("authd connection failed");
 		return -1;
 	}
 	if (f->type != type) {
-		log_warnx("authc: unexpected answer type %u", f->type);
+		log_warnx("unexpected answer type %u", f->type);
 		return -1;
 	}
 	return 0;
@@ -87,7 +87,7 @@ authc_login(int fd, struct auth_login_req *req, struct auth_login_ans *ans)
 	req->id = authc_next_id++;
 	if (authproto_login_req_encode(&f, req) == -1) {
 		frame_wipe(&f);
-		log_warnx("authc_login: request too large");
+		log_warnx("login request too large for authd");
 		return -1;
 	}
 	if (authc_call(fd, &f, MSG_AUTH_LOGIN) == -1 ||

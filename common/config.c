@@ -686,8 +686,8 @@ cf_table_check(void)
 
 	for (i = 1; i < CF_NKEYWORDS; i++)
 		if (strcmp(cf_keywords[i - 1].path, cf_keywords[i].path) >= 0)
-			fatalx("%s: keyword table not sorted at \"%s\"",
-			    __func__, cf_keywords[i].path);
+			fatalx("internal error: keyword table not sorted at "
+			    "\"%s\"", cf_keywords[i].path);
 }
 
 /* cf_join: the first k words joined by blanks, or -1 if unfit. */

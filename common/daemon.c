@@ -20,19 +20,20 @@ daemon_close_inherited(int keep)
 	int fd, null;
 
 	if (keep < STDERR_FILENO)
-		fatalx("daemon_close_inherited: would close stdio");
+		fatalx("internal error: closing inherited descriptors would "
+		    "close stdio");
 	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 			continue;
 		/* The lowest free descriptor: fd itself. */
 		if ((null = open("/dev/null", O_RDWR)) == -1)
-			fatal("daemon: /dev/null");
+			fatal("cannot open /dev/null");
 		if (null != fd)
-			fatalx("daemon: /dev/null opened as %d, not %d", null,
+			fatalx("/dev/null opened as %d, not %d", null,
 			    fd);
 	}
 	if (close_range((unsigned)keep + 1, ~0U, 0) == -1)
-		fatal("daemon: closing inherited descriptors");
+		fatal("closing inherited descriptors");
 }
 
 /*
@@ -50,10 +51,10 @@ daemon_detach(void)
 	size_t have = 0;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
-		fatal("daemon: pipe");
+		fatal("cannot make the readiness pipe");
 	switch (fork()) {
 	case -1:
-		fatal("daemon: fork");
+		fatal("cannot fork to detach");
 	case 0:
 		break;
 	default:
@@ -72,12 +73,12 @@ daemon_detach(void)
 	}
 	close(p[0]);
 	if (setsid() == -1)
-		fatal("daemon: setsid");
+		fatal("cannot start a new session");
 	if ((daemon_null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
 	    dup2(daemon_null, STDIN_FILENO) == -1 ||
 	    dup2(daemon_null, STDOUT_FILENO) == -1 ||
 	    dup2(p[1], STDERR_FILENO) == -1)
-		fatal("daemon: redirecting stdio");
+		fatal("redirecting stdio");
 	return p[1];
 }
 
@@ -87,9 +88,9 @@ daemon_ready(int fd)
 {
 	log_set_target(0);
 	if (write(fd, "\001ready", 6) != 6)
-		log_warn("daemon: cannot report readiness");
+		log_warn("cannot report readiness");
 	if (dup2(daemon_null, STDERR_FILENO) == -1)
-		log_warn("daemon: dup2");
+		log_warn("dup2");
 	close(daemon_null);
 	close(fd);
 }
@@ -102,10 +103,10 @@ daemon_pidfile(const char *dir, const char *name)
 
 	if (snprintf(path, sizeof(path), "%s/%s.pid", dir, name) >=
 	    (int)sizeof(path))
-		fatalx("daemon_pidfile: path too long");
+		fatalx("pid file path too long");
 	if ((f = fopen(path, "w")) == NULL)
-		fatal("daemon_pidfile: %s", path);
+		fatal("pid file %s", path);
 	fprintf(f, "%d\n", (int)getpid());
 	if (fclose(f) == EOF)
-		fatal("daemon_pidfile: %s", path);
+		fatal("pid file %s", path);
 }

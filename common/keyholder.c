@@ -113,18 +113,18 @@ kh_setup(int ctlfd)
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (signal(sigs[i], SIG_DFL) == SIG_ERR)
-			fatal("kh_setup: signal");
+			fatal("cannot set the keyholder's signal handlers");
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
-		fatal("kh_setup: sigprocmask");
+		fatal("cannot set the keyholder's signal mask");
 	if (ctlfd <= STDERR_FILENO)
-		fatalx("kh_setup: control channel on a standard descriptor");
+		fatalx("control channel on a standard descriptor");
 	if (ctlfd != KH_CTLFD) {
 		if (dup2(ctlfd, KH_CTLFD) == -1)
-			fatal("kh_setup: dup2");
+			fatal("cannot move the control channel");
 	}
 	if (close_range(KH_CTLFD + 1, ~0U, 0) == -1)
-		fatal("kh_setup: close_range");
+		fatal("cannot close inherited descriptors");
 }
 
 static int
@@ -209,7 +209,7 @@ kh_sign_req(struct kh_chan *c, const uint8_t *buf, size_t len)
 
 	if (keyholder_sign_parse(&kh_req, buf, len, &id, &hash,
 	    &hashlen) == -1) {
-		log_warnx("kh_sign_req: malformed sign request; closing the "
+		log_warnx("malformed sign request; closing the "
 		    "channel");
 		return -1;
 	}
@@ -243,7 +243,7 @@ static void
 kh_chan_close(size_t i)
 {
 	if (close(kh_chans[i].fd) == -1)
-		log_warn("keyholder: close");
+		log_warn("cannot close a sign channel");
 	kh_chans[i] = kh_chans[--kh_nchans];
 	kh_forget_old();
 }
@@ -282,7 +282,7 @@ kh_chan_read(struct kh_chan *c)
 		c->len -= (size_t)flen;
 	}
 	if (flen == -1 || c->len == sizeof(c->buf)) {
-		log_warnx("kh_chan_read: oversized sign request; closing the "
+		log_warnx("oversized sign request; closing the "
 		    "channel");
 		return -1;
 	}
@@ -298,7 +298,7 @@ kh_read_file(int fd, char *err, size_t errlen, size_t *len)
 
 	rc = tls_pem_read(fd, kh_pem, sizeof(kh_pem), len, err, errlen);
 	if (close(fd) == -1)
-		log_warn("keyholder: close");
+		log_warn("cannot close a sign channel");
 	return rc;
 }
 
@@ -318,7 +318,7 @@ kh_load(int keyfd, int certfd, char *err, size_t errlen)
 	explicit_bzero(kh_pem, len);
 	if (rc == -1) {
 		if (close(certfd) == -1)
-			log_warn("keyholder: close");
+			log_warn("cannot close a sign channel");
 		return -1;
 	}
 	if (kh_read_file(certfd, err, errlen, &len) == -1 ||
@@ -338,7 +338,8 @@ kh_take_fd(void)
 	int fd;
 
 	if (kh_nfds == 0)
-		fatalx("kh_take_fd: control message without its descriptor");
+		fatalx("control message from the parent without its "
+		    "descriptor");
 	fd = kh_fds[0];
 	memmove(kh_fds, kh_fds + 1, --kh_nfds * sizeof(kh_fds[0]));
 	return fd;
@@ -355,12 +356,12 @@ kh_ctl_load(int ctlfd)
 	err[0] = '\0';
 	rc = kh_load(keyfd, certfd, err, sizeof(err));
 	if (rc == -1)
-		log_warnx("kh_ctl_load: key not loaded: %s", err);
+		log_warnx("key not loaded: %s", err);
 	frame_init(&kh_ans, MSG_KEY_LOAD);
 	frame_add_u32(&kh_ans, rc == -1);
 	frame_add_str(&kh_ans, rc == -1 ? err : "");
 	if (frame_finish(&kh_ans) == -1 || kh_send(ctlfd, &kh_ans, 0) == -1)
-		fatalx("kh_ctl_load: cannot answer the parent");
+		fatalx("cannot answer the parent");
 }
 
 static void
@@ -369,10 +370,10 @@ kh_ctl_channel(void)
 	int fd = kh_take_fd();
 
 	if (kh_nchans == KEYHOLDER_MAX_CHANNELS) {
-		log_warnx("kh_ctl_channel: %d sign channels in use; refusing one",
+		log_warnx("%d sign channels in use; refusing one",
 		    KEYHOLDER_MAX_CHANNELS);
 		if (close(fd) == -1)
-			log_warn("keyholder: close");
+			log_warn("cannot close a sign channel");
 		return;
 	}
 	kh_chans[kh_nchans].fd = fd;
@@ -385,7 +386,7 @@ static void
 kh_ctl_frame(int ctlfd, const uint8_t *buf, size_t len)
 {
 	if (frame_parse(&kh_req, buf, len) == -1 || frame_end(&kh_req) == -1)
-		fatalx("kh_ctl_frame: malformed control message");
+		fatalx("malformed control message from the parent");
 	switch (kh_req.type) {
 	case MSG_KEY_LOAD:
 		kh_ctl_load(ctlfd);
@@ -394,7 +395,7 @@ kh_ctl_frame(int ctlfd, const uint8_t *buf, size_t len)
 		kh_ctl_channel();
 		break;
 	default:
-		fatalx("kh_ctl_frame: unexpected control message %d",
+		fatalx("unexpected control message %d from the parent",
 		    kh_req.type);
 	}
 }
@@ -408,17 +409,17 @@ kh_ctl_fds(struct msghdr *msg)
 	int fd;
 
 	if (msg->msg_flags & MSG_CTRUNC)
-		fatalx("kh_ctl_fds: too many descriptors from the parent");
+		fatalx("too many descriptors from the parent");
 	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET ||
 		    cm->cmsg_type != SCM_RIGHTS)
-			fatalx("kh_ctl_fds: unexpected control data");
+			fatalx("unexpected control data from the parent");
 		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
 			    sizeof(fd));
 			if (kh_nfds == KH_FDS_MAX)
-				fatalx("kh_ctl_fds: too many descriptors");
+				fatalx("too many descriptors held");
 			kh_fds[kh_nfds++] = fd;
 		}
 	}
@@ -446,7 +447,7 @@ kh_ctl_read(int ctlfd)
 	if ((n = recvmsg(ctlfd, &msg, 0)) == -1) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		fatal("kh_ctl_read: recvmsg");
+		fatal("cannot read the control channel");
 	}
 	if (n == 0)
 		kh_exit(0);
@@ -458,7 +459,7 @@ kh_ctl_read(int ctlfd)
 		kh_ctllen -= (size_t)flen;
 	}
 	if (flen == -1)
-		fatalx("kh_ctl_read: malformed control frame");
+		fatalx("malformed control frame from the parent");
 }
 
 static void kh_loop(int) __attribute__((noreturn));
@@ -479,7 +480,7 @@ kh_loop(int ctlfd)
 		if (poll(kh_pfd, n + 1, -1) == -1) {
 			if (errno == EINTR)
 				continue;
-			fatal("kh_loop: poll");
+			fatal("keyholder poll");
 		}
 		/* Backwards: kh_chan_close moves the last channel into i. */
 		for (i = n; i-- > 0; )
@@ -602,18 +603,18 @@ keyholder_channel(int ctlfd)
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("keyholder_channel: socketpair");
+		log_warn("cannot make a sign channel");
 		return -1;
 	}
 	frame_init(&f, MSG_KEY_CHANNEL);
 	if (frame_finish(&f) == -1 || kh_send_fds(ctlfd, &f, &sv[1], 1) == -1) {
-		log_warn("keyholder_channel: send");
+		log_warn("cannot hand a sign channel to the keyholder");
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		return -1;
 	}
 	if (close(sv[1]) == -1)
-		log_warn("keyholder_channel: close");
+		log_warn("cannot close a sign channel");
 	return sv[0];
 }
 
@@ -630,18 +631,18 @@ keyholder_sign(int fd, int hash_id, const unsigned char *hash,
 	frame_add_u32(&f, (uint32_t)hash_id);
 	frame_add_bytes(&f, hash, hashlen);
 	if (frame_finish(&f) == -1 || kh_send(fd, &f, 0) == -1) {
-		log_warn("keyholder_sign: send");
+		log_warn("cannot send a sign request to the keyholder");
 		return 0;
 	}
 	if (kh_read_frame(fd, &f, TLS_SIGN_TIMEOUT_MS) == -1 ||
 	    f.type != MSG_KEY_SIGN || frame_get_u32(&f, &status) == -1 ||
 	    frame_get_bytes(&f, &p, &len) == -1 || frame_end(&f) == -1) {
-		log_warnx("keyholder_sign: no valid answer within %d ms",
+		log_warnx("the keyholder gave no valid signature within %d ms",
 		    TLS_SIGN_TIMEOUT_MS);
 		return 0;
 	}
 	if (status != 0 || len == 0 || len > siglen) {
-		log_warnx("keyholder_sign: signature refused");
+		log_warnx("the keyholder refused to sign");
 		return 0;
 	}
 	memcpy(sig, p, len);

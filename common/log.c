@@ -2,9 +2,11 @@
  * log.c: syslog or stderr logging, shared by every process (see log.h).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 
 static const char *log_progname = "postern";
 static const char *log_role;
+static char log_session[128];	/* "address session id: " or "" */
 static int log_to_stderr = 1;
 static int log_verbose;
 
@@ -23,7 +26,7 @@ log_init(const char *progname, int to_stderr, int verbose)
 	log_to_stderr = to_stderr;
 	log_verbose = verbose;
 	if (!to_stderr)
-		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 void
@@ -32,7 +35,7 @@ log_reopen(void)
 	if (log_to_stderr)
 		return;
 	closelog();
-	openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 void
@@ -45,6 +48,53 @@ void
 log_set_role(const char *role)
 {
 	log_role = role;
+}
+
+void
+log_set_session(const char *address, const char *session)
+{
+	snprintf(log_session, sizeof(log_session), "%s session %s: ", address,
+	    session);
+}
+
+const char *
+log_signal_name(int sig)
+{
+	static char buf[32];
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev == NULL)
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	else
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	return buf;
+}
+
+int
+log_child_status(const char *role, long pid, const char *address,
+    const char *session, int status)
+{
+	char who[160];
+	int sig;
+
+	if (address != NULL && session != NULL)
+		snprintf(who, sizeof(who), "%s process %ld of %s session %s",
+		    role, pid, address, session);
+	else
+		snprintf(who, sizeof(who), "%s process %ld", role, pid);
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		log_warnx("%s killed by %s (%s)%s%s", who, log_signal_name(sig),
+		    strsignal(sig), sig == SIGSYS ? ": its sandbox refused a "
+		    "system call" : "",
+		    WCOREDUMP(status) ? "; core dumped" : "");
+		return 1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		log_warnx("%s exited with status %d", who, WEXITSTATUS(status));
+		return 1;
+	}
+	return 0;
 }
 
 static void log_vemit(int, const char *, va_list, int)
@@ -64,16 +114,16 @@ log_vemit(int pri, const char *fmt, va_list ap, int with_errno)
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	if (log_to_stderr) {
 		if (log_role)
-			fprintf(stderr, "%s[%d] %s: %s\n", log_progname,
-			    (int)getpid(), log_role, msg);
+			fprintf(stderr, "%s[%d] %s: %s%s\n", log_progname,
+			    (int)getpid(), log_role, log_session, msg);
 		else
-			fprintf(stderr, "%s[%d]: %s\n", log_progname,
-			    (int)getpid(), msg);
+			fprintf(stderr, "%s[%d]: %s%s\n", log_progname,
+			    (int)getpid(), log_session, msg);
 		fflush(stderr);
 	} else if (log_role)
-		syslog(pri, "%s: %s", log_role, msg);
+		syslog(pri, "%s: %s%s", log_role, log_session, msg);
 	else
-		syslog(pri, "%s", msg);
+		syslog(pri, "%s%s", log_session, msg);
 	errno = saved;
 }
 

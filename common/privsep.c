@@ -66,10 +66,10 @@ privsep_user(const char *name, uid_t *uid, gid_t *gid)
 	if ((pw = getpwnam(name)) == NULL) {
 		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
 		    errno != EBADF && errno != EPERM) {
-			log_warn("privsep_user: getpwnam \"%s\"", name);
+			log_warn("cannot look up the user \"%s\"", name);
 			return -1;
 		}
-		log_warnx("privsep_user: privsep user \"%s\" does not exist; "
+		log_warnx("privsep user \"%s\" does not exist; "
 		    "create it with: useradd --system --no-create-home "
 		    "--home-dir /nonexistent --shell /usr/sbin/nologin %s",
 		    name, name);
@@ -89,10 +89,10 @@ privsep_group(const char *name, gid_t *gid)
 	if ((gr = getgrnam(name)) == NULL) {
 		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
 		    errno != EBADF && errno != EPERM) {
-			log_warn("privsep_group: getgrnam \"%s\"", name);
+			log_warn("cannot look up the group \"%s\"", name);
 			return -1;
 		}
-		log_warnx("privsep_group: privsep group \"%s\" does not "
+		log_warnx("privsep group \"%s\" does not "
 		    "exist; create it with: groupadd --system %s", name, name);
 		return -1;
 	}
@@ -107,46 +107,48 @@ privsep_drop(const char *chroot_dir, uid_t uid, gid_t gid)
 	gid_t rgid, egid, sgid;
 
 	if (geteuid() != 0)
-		fatalx("privsep_drop: not running as root");
+		fatalx("cannot drop privileges: not running as root");
 	if (uid == 0 || gid == 0)
-		fatalx("privsep_drop: refusing to drop to uid %u gid %u",
+		fatalx("refusing to drop privileges to uid %u gid %u",
 		    (unsigned)uid, (unsigned)gid);
 
 	if (chroot_dir != NULL) {
 		if (chroot_dir[0] != '/')
-			fatalx("privsep_drop: chroot \"%s\": not an absolute "
+			fatalx("chroot directory \"%s\" is not an absolute "
 			    "path", chroot_dir);
 		if (chroot(chroot_dir) == -1)
-			fatal("privsep_drop: chroot \"%s\"", chroot_dir);
+			fatal("cannot chroot to \"%s\"", chroot_dir);
 		if (chdir("/") == -1)
-			fatal("privsep_drop: chdir /");
+			fatal("cannot chdir to / in the chroot");
 	}
 
 	if (setgroups(1, &gid) == -1)
-		fatal("privsep_drop: setgroups %u", (unsigned)gid);
+		fatal("cannot set the groups to %u", (unsigned)gid);
 	if (setresgid(gid, gid, gid) == -1)
-		fatal("privsep_drop: setresgid %u", (unsigned)gid);
+		fatal("cannot set the group id to %u", (unsigned)gid);
 	if (setresuid(uid, uid, uid) == -1)
-		fatal("privsep_drop: setresuid %u", (unsigned)uid);
+		fatal("cannot set the user id to %u", (unsigned)uid);
 
 	if (getresgid(&rgid, &egid, &sgid) == -1)
-		fatal("privsep_drop: getresgid");
+		fatal("cannot read back the group ids");
 	if (rgid != gid || egid != gid || sgid != gid)
-		fatalx("privsep_drop: gids are %u/%u/%u, wanted %u",
+		fatalx("group ids are %u/%u/%u after the drop, wanted %u",
 		    (unsigned)rgid, (unsigned)egid, (unsigned)sgid,
 		    (unsigned)gid);
 	if (getresuid(&ruid, &euid, &suid) == -1)
-		fatal("privsep_drop: getresuid");
+		fatal("cannot read back the user ids");
 	if (ruid != uid || euid != uid || suid != uid)
-		fatalx("privsep_drop: uids are %u/%u/%u, wanted %u",
+		fatalx("user ids are %u/%u/%u after the drop, wanted %u",
 		    (unsigned)ruid, (unsigned)euid, (unsigned)suid,
 		    (unsigned)uid);
 
 	/* The drop must be irreversible, not merely done. */
 	if (setgid(0) != -1)
-		fatalx("privsep_drop: setgid(0) succeeded after the drop");
+		fatalx("privileges could be regained after the drop "
+		    "(setgid 0 succeeded)");
 	if (setuid(0) != -1)
-		fatalx("privsep_drop: setuid(0) succeeded after the drop");
+		fatalx("privileges could be regained after the drop "
+		    "(setuid 0 succeeded)");
 }
 
 int
@@ -169,12 +171,12 @@ sandbox_rlimit(int resource, const char *name, rlim_t value)
 	struct rlimit rl;
 
 	if (getrlimit(resource, &rl) == -1)
-		fatal("sandbox_limits: getrlimit %s", name);
+		fatal("cannot read the resource limit %s", name);
 	if (rl.rlim_max != RLIM_INFINITY && value > rl.rlim_max)
 		value = rl.rlim_max;
 	rl.rlim_cur = rl.rlim_max = value;
 	if (setrlimit(resource, &rl) == -1)
-		fatal("sandbox_limits: setrlimit %s %llu", name,
+		fatal("cannot set the resource limit %s to %llu", name,
 		    (unsigned long long)value);
 }
 
@@ -182,13 +184,13 @@ void
 sandbox_limits(rlim_t nofile, rlim_t nproc)
 {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		fatal("sandbox_limits: prctl PR_SET_DUMPABLE");
+		fatal("cannot make the process non-dumpable");
 	sandbox_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0);
 	sandbox_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile);
 	if (nproc != 0)
 		sandbox_rlimit(RLIMIT_NPROC, "RLIMIT_NPROC", nproc);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		fatal("sandbox_limits: prctl PR_SET_NO_NEW_PRIVS");
+		fatal("cannot set no_new_privs");
 }
 
 static int
@@ -214,12 +216,12 @@ sandbox_add(scmp_filter_ctx ctx, uint32_t action, int sc, unsigned ncmp,
 	int rc;
 
 	if (sc == __NR_SCMP_ERROR)
-		fatalx("sandbox_seccomp: unknown syscall in allow-list");
+		fatalx("sandbox: unknown system call in the allow-list");
 	if (ncmp > 2)
-		fatalx("sandbox_seccomp: syscall %d: %u comparisons", sc, ncmp);
+		fatalx("sandbox: system call %d has %u comparisons", sc, ncmp);
 	if ((rc = seccomp_rule_add_array(ctx, action, sc, ncmp, cmp)) < 0) {
 		errno = -rc;
-		fatal("sandbox_seccomp: rule for syscall %d", sc);
+		fatal("sandbox: cannot add the rule for system call %d", sc);
 	}
 }
 
@@ -267,12 +269,12 @@ sandbox_seccomp(const struct sandbox_rule *rules, size_t n, int kill_default)
 	ctx = seccomp_init(kill_default ? SCMP_ACT_KILL_PROCESS :
 	    SCMP_ACT_ERRNO(EPERM));
 	if (ctx == NULL)
-		fatalx("sandbox_seccomp: seccomp_init failed");
+		fatalx("sandbox: cannot create the seccomp filter");
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS)) < 0 ||
 	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
 		errno = -rc;
-		fatal("sandbox_seccomp: seccomp_attr_set");
+		fatal("sandbox: cannot set a seccomp filter attribute");
 	}
 
 	for (i = 0; i < n; i++)
@@ -295,7 +297,7 @@ sandbox_seccomp(const struct sandbox_rule *rules, size_t n, int kill_default)
 	if ((rc = seccomp_load(ctx)) != 0) {
 		seccomp_release(ctx);
 		errno = rc < 0 ? -rc : ESRCH;
-		fatal("sandbox_seccomp: seccomp_load");
+		fatal("sandbox: cannot load the seccomp filter");
 	}
 	seccomp_release(ctx);
 }

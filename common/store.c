@@ -212,7 +212,7 @@ store_sync_uidstate(struct store_sync *sy, int found)
 		if (sy->ifo_found) {
 			sy->uids.uidvalidity = sy->ifo.uidvalidity;
 			sy->uids.uidnext = sy->ifo.uidnext;
-			log_warnx("store_sync: %s: postern-uids rebuilt from "
+			log_warnx("folder %s: postern-uids rebuilt from "
 			    "the index", sy->folder);
 			return;
 		}
@@ -225,7 +225,7 @@ store_sync_uidstate(struct store_sync *sy, int found)
 	if (!sy->ifo_found)
 		return;
 	if (sy->ifo.uidvalidity != sy->uids.uidvalidity) {
-		log_warnx("store_sync: %s: UIDVALIDITY differs from the "
+		log_warnx("folder %s: UIDVALIDITY differs from the "
 		    "index; reindexing", sy->folder);
 		sy->im_valid = 0;
 	} else if (sy->ifo.uidnext > sy->uids.uidnext) {
@@ -330,10 +330,10 @@ store_sync_usable(struct store_sync *sy, struct maildir_ent *e)
 		 * a delivery agent that left a file unreadable, say. */
 		maildir_name_vis(name, vis, sizeof(vis));
 		if (errno == EINVAL)
-			log_warnx("store: folder %s: %s/%s: not a regular "
+			log_warnx("folder %s: %s/%s: not a regular "
 			    "file; left alone", sy->folder, sub, vis);
 		else if (errno != ENOENT)
-			log_warn("store: folder %s: %s/%s: left out",
+			log_warn("folder %s: %s/%s: left out",
 			    sy->folder, sub, vis);
 		return 0;
 	}
@@ -342,15 +342,16 @@ store_sync_usable(struct store_sync *sy, struct maildir_ent *e)
 	maildir_name_vis(name, vis, sizeof(vis));
 	if (maildir_salvage(dfd, name, buf, sizeof(buf)) == -1) {
 		if (errno != ENOENT)
-			log_warn("store: folder %s: %s/%s: name too long to "
+			log_warn("folder %s: %s/%s: name too long to "
 			    "take a UID, and renaming it failed", sy->folder,
 			    sub, vis);
 		return 0;
 	}
-	log_warnx("store: folder %s: %s/%s: name too long to take a UID; "
+	log_warnx("folder %s: %s/%s: name too long to take a UID; "
 	    "renamed to %s/%s", sy->folder, sub, vis, sub, buf);
 	if (maildir_list_rename(&sy->list, e, buf) == -1)
-		fatal("store_sync_usable");
+		fatal("folder %s: cannot rename a file to take a UID",
+		    sy->folder);
 	return 1;
 }
 
@@ -364,7 +365,7 @@ store_sync_assign(struct store_sync *sy, struct maildir_ent ***vp,
 	size_t i, n = 0;
 
 	if ((v = calloc(sy->list.n + 1, sizeof(*v))) == NULL) {
-		log_warn("store_sync_assign");
+		log_warn("out of memory assigning UIDs");
 		return -1;
 	}
 	for (i = 0; i < sy->list.n; i++) {
@@ -378,7 +379,7 @@ store_sync_assign(struct store_sync *sy, struct maildir_ent ***vp,
 	}
 	qsort_r(v, n, sizeof(*v), store_ent_cmp_arrival, &sy->list);
 	if ((uint64_t)sy->uids.uidnext + n > (uint64_t)MAILDIR_UID_MAX + 1) {
-		log_warnx("store_sync: %s: out of UIDs", sy->folder);
+		log_warnx("folder %s: out of UIDs", sy->folder);
 		free(v);
 		return -1;
 	}
@@ -410,12 +411,13 @@ store_sync_move_one(struct store_sync *sy, struct maildir_ent *e)
 	if (renameat2(e->in_new ? sy->newfd : sy->curfd, name, sy->curfd,
 	    buf, RENAME_NOREPLACE) == -1) {
 		if (errno != ENOENT)
-			log_warn("store_sync: %s: rename", sy->folder);
+			log_warn("folder %s: cannot rename a message file",
+			    sy->folder);
 		return -1;
 	}
 	e->flags = mn.flags;
 	if (maildir_list_rename(&sy->list, e, buf) == -1)
-		fatal("store_sync_move_one");
+		fatal("cannot rename a message file");
 	return 0;
 }
 
@@ -440,7 +442,7 @@ store_sync_move(struct store_sync *sy, struct maildir_ent **v, size_t n)
 	}
 	if ((moved > 0 && fsync(sy->curfd) == -1) ||
 	    (fromnew > 0 && fsync(sy->newfd) == -1)) {
-		log_warn("store_sync: %s: fsync", sy->folder);
+		log_warn("folder %s: cannot fsync", sy->folder);
 		return -1;
 	}
 	return 0;
@@ -510,7 +512,7 @@ store_sync_index(struct store_sync *sy, struct store_folder *info)
 	del = calloc(sy->nim + 1, sizeof(*del));
 	put = calloc(sy->list.n + 1, sizeof(*put));
 	if (del == NULL || put == NULL) {
-		log_warn("store_sync_index");
+		log_warn("out of memory updating the mail index");
 		free(del);
 		free(put);
 		return -1;
@@ -554,7 +556,7 @@ store_sync_folder(struct store_sync *sy, struct store_folder *info)
 	    sy->folder) == -1)
 		return -1;
 	if (sy->list.skipped > 0)
-		log_warnx("store: folder %s: %zu files left out: more than %d "
+		log_warnx("folder %s: %zu files left out: more than %d "
 		    "messages, or more than %d unusable names at once",
 		    sy->folder, sy->list.skipped, MAILDIR_MSGS_MAX,
 		    MAILDIR_BAD_MAX);
@@ -581,7 +583,7 @@ store_sync_run(struct store *s, const char *key, struct store_folder *info)
 	if ((sy.ffd = store_folder_fd(s, key)) == -1 ||
 	    (sy.curfd = maildir_subdir_open(sy.ffd, "cur")) == -1 ||
 	    (sy.newfd = maildir_subdir_open(sy.ffd, "new")) == -1)
-		log_warn("store_sync: %s", key);
+		log_warn("folder %s: cannot open cur/ or new/", key);
 	else if ((sy.lockfd = maildir_lock(sy.ffd)) != -1)
 		rc = store_sync_folder(&sy, info);
 	maildir_unlock(sy.lockfd);
@@ -740,7 +742,7 @@ store_unlink_stale(int ffd, int curfd, const uint32_t *miss, size_t n)
 			continue;
 		if (unlinkat(curfd, maildir_list_name(&l, e), 0) == -1 &&
 		    errno != ENOENT) {
-			log_warn("store_expunge: unlink");
+			log_warn("cannot remove a deleted message file");
 			rc = -1;
 		}
 	}
@@ -758,7 +760,7 @@ store_expunge_files(struct store *s, const char *key, int ffd, int curfd,
 	int rc = 0;
 
 	if ((miss = calloc(n + 1, sizeof(*miss))) == NULL) {
-		log_warn("store_expunge");
+		log_warn("out of memory removing messages");
 		return -1;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -769,7 +771,8 @@ store_expunge_files(struct store *s, const char *key, int ffd, int curfd,
 			if (errno == ENOENT)
 				miss[nmiss++] = uids[i];
 			else {
-				log_warn("store_expunge: unlink");
+				log_warn("cannot remove a deleted message "
+				    "file");
 				rc = -1;
 			}
 		}
@@ -779,7 +782,7 @@ store_expunge_files(struct store *s, const char *key, int ffd, int curfd,
 		rc = store_unlink_stale(ffd, curfd, miss, nmiss);
 	free(miss);
 	if (rc == 0 && n > 0 && fsync(curfd) == -1) {
-		log_warn("store_expunge: fsync");
+		log_warn("cannot fsync the folder after removing messages");
 		rc = -1;
 	}
 	return rc;
@@ -812,7 +815,7 @@ store_expunge(struct store *s, const char *folder, const uint32_t *uids,
 	if (store_key("store_expunge", folder, key, sizeof(key)) == -1)
 		return -1;
 	if (store_cur_open(s, key, &ffd, &curfd) == -1) {
-		log_warn("store_expunge: %s", key);
+		log_warn("folder %s: cannot remove messages", key);
 		return -1;
 	}
 	if ((lockfd = maildir_lock(ffd)) != -1 &&
@@ -881,7 +884,7 @@ store_set_flags(struct store *s, const char *folder, uint32_t uid,
 		return -1;
 	flags &= STORE_ALLFLAGS;
 	if (store_cur_open(s, key, &ffd, &curfd) == -1) {
-		log_warn("store_set_flags: %s", key);
+		log_warn("folder %s: cannot set flags", key);
 		return -1;
 	}
 	if ((lockfd = maildir_lock(ffd)) == -1)
@@ -892,7 +895,7 @@ store_set_flags(struct store *s, const char *folder, uint32_t uid,
 		goto done;
 	if (rc != 0 || store_flags_rename(ffd, curfd, &m, flags) == -1) {
 		if (errno != ENOENT)
-			log_warn("store_set_flags: %s", key);
+			log_warn("folder %s: cannot set flags", key);
 		rc = -1;
 		goto done;
 	}
@@ -930,6 +933,6 @@ store_folder_create(struct store *s, const char *folder)
 	if (rc == 0 && fsync(s->dirfd) == -1)
 		rc = -1;
 	if (rc == -1)
-		log_warn("store_folder_create: %s", key);
+		log_warn("cannot create the folder %s", key);
 	return rc;
 }

@@ -187,7 +187,7 @@ idx_guard_wait(struct store_index *idx)
 		rc = errno;
 	(void)close(fd);
 	if (rc == MDB_CORRUPTED)
-		log_warnx("store_index: an earlier check of the index died");
+		log_warnx("an earlier check of the mail index died");
 	return rc;
 }
 
@@ -294,10 +294,10 @@ idx_move_aside(struct store_index *idx)
 		    IDX_DIR, t) : snprintf(name, sizeof(name),
 		    "%s.corrupt-%lld.%d", IDX_DIR, t, i);
 		if (n < 0 || (size_t)n >= sizeof(name))
-			fatalx("idx_move_aside: snprintf");
+			fatalx("internal error: index name too long");
 		if (renameat2(idx->dirfd, IDX_DIR, idx->dirfd, name,
 		    RENAME_NOREPLACE) == 0) {
-			log_warnx("store_index: moved the index aside to %s",
+			log_warnx("moved the mail index aside to %s",
 			    name);
 			return fsync(idx->dirfd);
 		}
@@ -306,7 +306,7 @@ idx_move_aside(struct store_index *idx)
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			break;
 	}
-	log_warn("store_index: cannot move %s aside", IDX_DIR);
+	log_warn("cannot move the mail index %s aside", IDX_DIR);
 	return -1;
 }
 
@@ -317,13 +317,13 @@ store_index_open(struct store_index **ip, int dirfd, const char *path)
 	int n, rc;
 
 	if ((idx = calloc(1, sizeof(*idx))) == NULL) {
-		log_warn("store_index_open");
+		log_warn("out of memory opening the mail index");
 		return -1;
 	}
 	idx->dirfd = dirfd;
 	n = snprintf(idx->path, sizeof(idx->path), "%s/%s", path, IDX_DIR);
 	if (n < 0 || (size_t)n >= sizeof(idx->path)) {
-		log_warnx("store_index_open: path too long");
+		log_warnx("mail index path too long");
 		free(idx);
 		return -1;
 	}

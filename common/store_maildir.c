@@ -449,17 +449,17 @@ maildir_salvage_one(int dirfd, const char *sub, const char *name,
 
 	maildir_name_vis(name, vis, sizeof(vis));
 	if (maildir_salvage(dirfd, name, buf, len) == 0) {
-		log_warnx("store: folder %s: %s/%s: a name the store cannot "
+		log_warnx("folder %s: %s/%s: a name the store cannot "
 		    "use; renamed to %s/%s", folder, sub, vis, sub, buf);
 		return 1;
 	}
 	if (errno == ENOENT)
 		return 0;	/* removed meanwhile: nothing to show */
 	if (errno == EINVAL)
-		log_warnx("store: folder %s: %s/%s: not a regular file; "
+		log_warnx("folder %s: %s/%s: not a regular file; "
 		    "left alone", folder, sub, vis);
 	else
-		log_warn("store: folder %s: %s/%s: a name the store cannot "
+		log_warn("folder %s: %s/%s: a name the store cannot "
 		    "use, and renaming it failed", folder, sub, vis);
 	return 0;
 }
@@ -477,7 +477,7 @@ maildir_list_salvage(struct maildir_list *l, int folderfd, const char *sub,
 	if (l->nbad == 0)
 		return 0;
 	if ((fd = maildir_subdir_open(folderfd, sub)) == -1) {
-		log_warn("store: folder %s: %s", folder, sub);
+		log_warn("folder %s: %s", folder, sub);
 		return -1;
 	}
 	for (i = 0, name = l->bad; i < l->nbad && rc == 0; i++,
@@ -486,7 +486,7 @@ maildir_list_salvage(struct maildir_list *l, int folderfd, const char *sub,
 		    sizeof(buf)) && maildir_name_parse(buf, &mn) == 0 &&
 		    l->n < MAILDIR_MSGS_MAX &&
 		    (rc = maildir_list_add(l, buf, &mn, in_new)) == -1)
-			log_warn("store: folder %s", folder);
+			log_warn("folder %s", folder);
 	(void)close(fd);
 	l->nbad = l->badlen = 0;
 	return rc;
@@ -501,11 +501,11 @@ maildir_list_read(struct maildir_list *l, int folderfd, const char *sub,
 	int fd, save;
 
 	if ((fd = maildir_subdir_open(folderfd, sub)) == -1) {
-		log_warn("maildir_list_read: %s", sub);
+		log_warn("cannot list %s", sub);
 		return -1;
 	}
 	if ((dir = fdopendir(fd)) == NULL) {
-		log_warn("maildir_list_read: fdopendir %s", sub);
+		log_warn("cannot read the directory %s", sub);
 		(void)close(fd);
 		return -1;
 	}
@@ -520,7 +520,7 @@ maildir_list_read(struct maildir_list *l, int folderfd, const char *sub,
 	(void)closedir(dir);
 	if (save != 0) {
 		errno = save;
-		log_warn("maildir_list_read: %s", sub);
+		log_warn("cannot list %s", sub);
 		return -1;
 	}
 	return 0;
@@ -673,7 +673,7 @@ maildir_uids_read(int folderfd, struct maildir_uids *u)
 	if (fd == -1 && errno == ENOENT)
 		return 1;
 	if (fd == -1) {
-		log_warn("maildir_uids_read: %s", MAILDIR_UIDS);
+		log_warn("cannot read %s", MAILDIR_UIDS);
 		return errno == ELOOP ? 1 : -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
@@ -688,7 +688,7 @@ maildir_uids_read(int folderfd, struct maildir_uids *u)
 		if (maildir_uids_parse(buf, u) == 0)
 			return 0;
 	}
-	log_warnx("maildir_uids_read: %s unreadable or malformed",
+	log_warnx("%s unreadable or malformed",
 	    MAILDIR_UIDS);
 	return 1;
 }
@@ -719,7 +719,7 @@ maildir_uids_write(int folderfd, const struct maildir_uids *u)
 	n = snprintf(buf, sizeof(buf), "v1 %" PRIu32 " %" PRIu32 "\n",
 	    u->uidvalidity, u->uidnext);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("maildir_uids_write: snprintf");
+		fatalx("internal error: UID file contents too long");
 	fd = openat(folderfd, MAILDIR_UIDS_TMP, O_WRONLY | O_CREAT |
 	    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
@@ -734,7 +734,7 @@ maildir_uids_write(int folderfd, const struct maildir_uids *u)
 		goto fail;
 	return 0;
 fail:
-	log_warn("maildir_uids_write: %s", MAILDIR_UIDS);
+	log_warn("cannot write %s", MAILDIR_UIDS);
 	return -1;
 }
 
@@ -746,13 +746,13 @@ maildir_lock(int folderfd)
 	fd = openat(folderfd, MAILDIR_UIDS_LOCK, O_RDWR | O_CREAT |
 	    O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd == -1) {
-		log_warn("maildir_lock: %s", MAILDIR_UIDS_LOCK);
+		log_warn("cannot open the lock file %s", MAILDIR_UIDS_LOCK);
 		return -1;
 	}
 	while (flock(fd, LOCK_EX) == -1) {
 		if (errno == EINTR)
 			continue;
-		log_warn("maildir_lock: flock");
+		log_warn("cannot lock the folder");
 		(void)close(fd);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@ struct tls_conn {
 	int			 keyfd;
 	int			 done;
 	int			 dead;		/* socket error or EOF */
+	int			 heard;		/* the client sent a byte */
+	unsigned char		 first;		/* and this was the first */
 	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -198,14 +201,14 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 	struct tls_conn *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		log_warn("tls_conn_new: calloc");
+		log_warn("out of memory for a TLS connection");
 		return NULL;
 	}
 	t->fd = fd;
 	t->keyfd = keyfd;
 	t->chain = chain;
 	if (tls_certs(t, chain) == -1) {
-		log_warnx("tls_conn_new: no usable certificate chain");
+		log_warnx("no usable certificate chain");
 		free(t);
 		return NULL;
 	}
@@ -215,7 +218,7 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
 	explicit_bzero(seed, sizeof(seed));
 	if (!br_ssl_server_reset(&t->sc)) {
-		log_warnx("tls_conn_new: engine reset failed (error %d)",
+		log_warnx("cannot start the TLS engine (BearSSL error %d)",
 		    br_ssl_engine_last_error(&t->sc.eng));
 		tls_conn_free(t);
 		return NULL;
@@ -279,6 +282,9 @@ tls_recvrec(struct tls_conn *t)
 		return 0;
 	if (n <= 0)
 		return -1;
+	if (!t->heard)
+		t->first = buf[0];
+	t->heard = 1;
 	/* May run the handshake, and do_sign with its bounded wait. */
 	br_ssl_engine_recvrec_ack(&t->sc.eng, (size_t)n);
 	return 1;
@@ -345,7 +351,7 @@ tls_read_wipe(struct tls_conn *t, size_t n)
 
 	if ((p = br_ssl_engine_recvapp_buf(&t->sc.eng, &len)) == NULL ||
 	    n > len)
-		fatalx("tls_read_wipe: %zu bytes are not there to consume", n);
+		fatalx("internal error: %zu bytes are not there to wipe", n);
 	explicit_bzero(p, n);
 	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
 }
@@ -389,6 +395,28 @@ tls_error(struct tls_conn *t)
 	return e;
 }
 
+const char *
+tls_why(struct tls_conn *t, char *buf, size_t len)
+{
+	/* A TLS record starts with its type, a handshake (22) first; an
+	 * SSL 2.0-style ClientHello with its high bit set. */
+	if (t->heard && !t->done && t->first != 22 && !(t->first & 0x80)) {
+		snprintf(buf, len, "the client does not speak TLS (its first "
+		    "byte is 0x%02x%s%c%s)", t->first,
+		    t->first >= 0x20 && t->first < 0x7f ? ", '" : "",
+		    t->first >= 0x20 && t->first < 0x7f ? t->first : ' ',
+		    t->first >= 0x20 && t->first < 0x7f ? "'" : "");
+		return buf;
+	}
+	return tls_strerror(tls_error(t), buf, len);
+}
+
+int
+tls_heard(struct tls_conn *t)
+{
+	return t->heard;
+}
+
 unsigned
 tls_version(struct tls_conn *t)
 {
@@ -401,10 +429,154 @@ tls_suite(struct tls_conn *t)
 	return t->sc.eng.session.cipher_suite;
 }
 
+const char *
+tls_suite_name(uint16_t suite)
+{
+	switch (suite) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:
+		return "ECDHE-ECDSA-AES128-GCM-SHA256";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:
+		return "ECDHE-ECDSA-AES256-GCM-SHA384";
+	case BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:
+		return "ECDHE-ECDSA-CHACHA20-POLY1305";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:
+		return "ECDHE-RSA-AES128-GCM-SHA256";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:
+		return "ECDHE-RSA-AES256-GCM-SHA384";
+	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+		return "ECDHE-RSA-CHACHA20-POLY1305";
+	}
+	return "an unknown cipher suite";
+}
+
+/* BearSSL's error codes (bearssl_ssl.h), in words for the log. */
+static const struct {
+	int		 code;
+	const char	*text;
+} tls_errors[] = {
+	{ BR_ERR_BAD_PARAM, "internal error: bad parameter" },
+	{ BR_ERR_BAD_STATE, "internal error: bad engine state" },
+	{ BR_ERR_UNSUPPORTED_VERSION, "the client offers no TLS 1.2 "
+	    "(only older versions, which are refused)" },
+	{ BR_ERR_BAD_VERSION, "the client sent a record with a wrong "
+	    "protocol version (not TLS, or garbage)" },
+	{ BR_ERR_BAD_LENGTH, "the client sent a record with a wrong length "
+	    "(not TLS, or garbage)" },
+	{ BR_ERR_TOO_LARGE, "the client sent a record that is too large" },
+	{ BR_ERR_BAD_MAC, "a record from the client failed its integrity "
+	    "check" },
+	{ BR_ERR_NO_RANDOM, "no randomness to seed the TLS engine" },
+	{ BR_ERR_UNKNOWN_TYPE, "the client sent a record of an unknown type "
+	    "(not TLS, or garbage)" },
+	{ BR_ERR_UNEXPECTED, "the client sent a message out of order" },
+	{ BR_ERR_BAD_CCS, "the client sent a malformed ChangeCipherSpec" },
+	{ BR_ERR_BAD_ALERT, "the client sent a malformed alert" },
+	{ BR_ERR_BAD_HANDSHAKE, "the client sent a malformed handshake "
+	    "message" },
+	{ BR_ERR_OVERSIZED_ID, "the client sent an oversized session id" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "no cipher suite or signature algorithm "
+	    "in common with the client (ECDHE with AES-GCM or "
+	    "ChaCha20-Poly1305 required)" },
+	{ BR_ERR_BAD_COMPRESSION, "the client asked for compression" },
+	{ BR_ERR_BAD_FRAGLEN, "the client asked for a bad fragment length" },
+	{ BR_ERR_BAD_SECRENEG, "the client failed secure renegotiation" },
+	{ BR_ERR_EXTRA_EXTENSION, "the client sent an extension twice or "
+	    "unasked" },
+	{ BR_ERR_BAD_SNI, "the client sent a malformed server name (SNI)" },
+	{ BR_ERR_BAD_HELLO_DONE, "a malformed ServerHelloDone" },
+	{ BR_ERR_LIMIT_EXCEEDED, "the client exceeded a handshake limit" },
+	{ BR_ERR_BAD_FINISHED, "the client's Finished message did not "
+	    "verify" },
+	{ BR_ERR_RESUME_MISMATCH, "the client resumed a session with other "
+	    "parameters" },
+	{ BR_ERR_INVALID_ALGORITHM, "no signature algorithm in common with "
+	    "the client, or the keyholder did not sign" },
+	{ BR_ERR_BAD_SIGNATURE, "a signature did not verify" },
+	{ BR_ERR_WRONG_KEY_USAGE, "the certificate's key usage forbids this "
+	    "key exchange" },
+	{ BR_ERR_NO_CLIENT_AUTH, "no client certificate" },
+	{ BR_ERR_IO, "the connection was closed or reset without a TLS "
+	    "close_notify" },
+};
+
+/* TLS alerts (RFC 5246 section 7.2), in words. */
+static const struct {
+	int		 code;
+	const char	*text;
+} tls_alerts[] = {
+	{ BR_ALERT_UNEXPECTED_MESSAGE, "unexpected message" },
+	{ BR_ALERT_BAD_RECORD_MAC, "bad record MAC" },
+	{ BR_ALERT_RECORD_OVERFLOW, "record overflow" },
+	{ BR_ALERT_HANDSHAKE_FAILURE, "handshake failure: no acceptable "
+	    "parameters" },
+	{ BR_ALERT_BAD_CERTIFICATE, "bad certificate" },
+	{ BR_ALERT_UNSUPPORTED_CERTIFICATE, "unsupported certificate" },
+	{ BR_ALERT_CERTIFICATE_REVOKED, "certificate revoked" },
+	{ BR_ALERT_CERTIFICATE_EXPIRED, "certificate expired" },
+	{ BR_ALERT_CERTIFICATE_UNKNOWN, "certificate not accepted" },
+	{ BR_ALERT_ILLEGAL_PARAMETER, "illegal parameter" },
+	{ BR_ALERT_UNKNOWN_CA, "unknown certificate authority: the client "
+	    "does not trust our certificate" },
+	{ BR_ALERT_ACCESS_DENIED, "access denied" },
+	{ BR_ALERT_DECODE_ERROR, "decode error" },
+	{ BR_ALERT_DECRYPT_ERROR, "decrypt error" },
+	{ BR_ALERT_PROTOCOL_VERSION, "protocol version not supported" },
+	{ BR_ALERT_INSUFFICIENT_SECURITY, "insufficient security" },
+	{ BR_ALERT_INTERNAL_ERROR, "internal error" },
+	{ BR_ALERT_USER_CANCELED, "user canceled" },
+	{ BR_ALERT_NO_RENEGOTIATION, "no renegotiation" },
+	{ BR_ALERT_UNSUPPORTED_EXTENSION, "unsupported extension" },
+	{ BR_ALERT_NO_APPLICATION_PROTOCOL, "no application protocol" },
+};
+
+static const char *
+tls_alert_text(int alert)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tls_alerts) / sizeof(tls_alerts[0]); i++)
+		if (tls_alerts[i].code == alert)
+			return tls_alerts[i].text;
+	return NULL;
+}
+
+const char *
+tls_strerror(int err, char *buf, size_t len)
+{
+	const char *text;
+	size_t i;
+
+	/* The two refusals a real client meets, said as what they mean. */
+	if (err == BR_ERR_SEND_FATAL_ALERT + BR_ALERT_PROTOCOL_VERSION)
+		err = BR_ERR_UNSUPPORTED_VERSION;
+	if (err == BR_ERR_SEND_FATAL_ALERT + BR_ALERT_HANDSHAKE_FAILURE)
+		err = BR_ERR_BAD_CIPHER_SUITE;
+	if (err >= BR_ERR_SEND_FATAL_ALERT) {
+		text = tls_alert_text(err - BR_ERR_SEND_FATAL_ALERT);
+		snprintf(buf, len, "we sent the client the fatal alert %d "
+		    "(%s)", err - BR_ERR_SEND_FATAL_ALERT,
+		    text ? text : "unknown");
+		return buf;
+	}
+	if (err >= BR_ERR_RECV_FATAL_ALERT) {
+		text = tls_alert_text(err - BR_ERR_RECV_FATAL_ALERT);
+		snprintf(buf, len, "the client sent the fatal alert %d (%s)",
+		    err - BR_ERR_RECV_FATAL_ALERT, text ? text : "unknown");
+		return buf;
+	}
+	for (i = 0; i < sizeof(tls_errors) / sizeof(tls_errors[0]); i++)
+		if (tls_errors[i].code == err) {
+			snprintf(buf, len, "%s", tls_errors[i].text);
+			return buf;
+		}
+	snprintf(buf, len, "BearSSL error %d", err);
+	return buf;
+}
+
 void
 tls_drop_signer(struct tls_conn *t)
 {
 	if (t->keyfd != -1 && close(t->keyfd) == -1)
-		log_warn("tls_drop_signer: close");
+		log_warn("cannot close the keyholder channel");
 	t->keyfd = -1;
 }

@@ -131,8 +131,30 @@ void	tls_close(struct tls_conn *t);
 /* tls_error: BearSSL's error code (0: none, or a clean close). */
 int	tls_error(struct tls_conn *t);
 
+/* tls_why: as tls_strerror of tls_error(t), but a client whose first byte
+ * cannot start a TLS record is said not to speak TLS at all (a plaintext
+ * client on the implicit-TLS port, a scanner). */
+const char *tls_why(struct tls_conn *t, char *buf, size_t len);
+
+/* tls_heard: non-zero once the client sent a byte (a connection closed
+ * before that is a port probe, not a failed handshake). */
+int	tls_heard(struct tls_conn *t);
+
 /* tls_version, tls_suite: what was negotiated, for the log. */
 unsigned tls_version(struct tls_conn *t);
 uint16_t tls_suite(struct tls_conn *t);
+
+/* tls_suite_name: the OpenSSL-style name of one of our cipher suites
+ * ("ECDHE-ECDSA-AES128-GCM-SHA256"); a static string. */
+const char *tls_suite_name(uint16_t suite);
+
+/*
+ * tls_strerror: tls_error's code in words for the administrator's log
+ * ("the client offers no TLS 1.2 ...", "the client sent the fatal alert
+ * 48 (unknown certificate authority ...)"), written into buf (len bytes,
+ * truncated to fit) and returned.  Never NULL; an unknown code is named
+ * by its number.
+ */
+const char *tls_strerror(int err, char *buf, size_t len);
 
 #endif

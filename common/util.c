@@ -50,7 +50,7 @@ random_bytes(void *buf, size_t n)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			fatal("random_bytes: getrandom");
+			fatal("cannot read random bytes");
 		p += r;
 		n -= (size_t)r;
 	}
@@ -62,7 +62,7 @@ now_us(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		fatal("now_us: clock_gettime");
+		fatal("cannot read the clock");
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -72,7 +72,7 @@ mono_ms(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("mono_ms: clock_gettime");
+		fatal("cannot read the monotonic clock");
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 

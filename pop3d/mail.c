@@ -44,7 +44,7 @@ mail_mkdirs(const struct config *cfg, const struct pop3_ids *ids,
 
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf) ||
 	    strncmp(buf, cfg->mail_dir, base) != 0 || buf[base] != '/')
-		fatalx("mail: mail dir %s is not below %s", path,
+		fatalx("mail directory %s is not below %s", path,
 		    cfg->mail_dir);
 	for (p = buf + base + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
@@ -53,9 +53,9 @@ mail_mkdirs(const struct config *cfg, const struct pop3_ids *ids,
 		if (mkdir(buf, 0700) == 0) {
 			if (ids->mail_uid != (uid_t)-1 &&
 			    chown(buf, ids->mail_uid, ids->mail_gid) == -1)
-				fatal("mail: chown %s", buf);
+				fatal("cannot give %s to the mail user", buf);
 		} else if (errno != EEXIST)
-			fatal("mail: mkdir %s", buf);
+			fatal("cannot create the mail directory %s", buf);
 		if (p == buf + strlen(path))
 			break;
 		*p = '/';
@@ -134,7 +134,7 @@ mail_sandbox(const struct pop3_ids *ids, const char *maildir)
 
 	if (ids->mail_uid == (uid_t)-1) {
 		if (chdir(maildir) == -1)
-			fatal("mail: chdir %s", maildir);
+			fatal("cannot enter the mail directory %s", maildir);
 	} else
 		privsep_drop(maildir, ids->mail_uid, ids->mail_gid);
 	sandbox_limits(64, 0);
@@ -150,7 +150,7 @@ mail_lock(void)
 
 	if ((fd = open(MAIL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600)) == -1) {
-		log_warn("mail: %s", MAIL_LOCK);
+		log_warn("cannot open the maildrop lock %s", MAIL_LOCK);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -166,7 +166,21 @@ mail_say(int fd, const char *line)
 	size_t n = strlen(line);
 
 	if (write(fd, line, n) != (ssize_t)n)
-		log_warn("mail: write");
+		log_warn("cannot write to the net process");
+}
+
+/* mail_summary: the session's last line: what it did, how it ended. */
+static void
+mail_summary(const char *user, int rc)
+{
+	struct session_stats st;
+
+	session_stats_get(&st);
+	log_info("%s %s: retrieved %lu message%s (%llu bytes), deleted %lu%s",
+	    user, rc == 0 ? "logged out with QUIT" : rc == 1 ?
+	    "disconnected without QUIT" : "session ended by an error",
+	    st.retrieved, st.retrieved == 1 ? "" : "s", st.bytes, st.deleted,
+	    st.marked > st.deleted ? " (marked deletions not applied)" : "");
 }
 
 void
@@ -181,23 +195,23 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 	mail_mkdirs(cfg, ids, maildir);
 	mail_sandbox(ids, maildir);
 	if ((lockfd = mail_lock()) == -1) {
+		log_info("%s: maildrop in use by another session", user);
 		mail_say(fd, "-ERR [IN-USE] maildrop already locked by "
 		    "another session\r\n");
 		_exit(0);
 	}
 	if (store_open(&s, ".", err, sizeof(err)) == -1) {
-		log_warnx("mail: %s: %s", user, err);
+		log_warnx("%s: cannot open the mailbox: %s", user, err);
 		mail_say(fd, "-ERR [SYS/TEMP] mailbox unavailable\r\n");
 		_exit(1);
 	}
-	log_info("%s: logged in", user);
+	log_info("%s logged in", user);
 	rc = session_run(fd, s, cfg, lockfd);
-	log_info("%s: %s", user, rc == 0 ? "logged out (QUIT)" : rc == 1 ?
-	    "connection ended without QUIT; nothing deleted" :
-	    "session ended by an error");
 	store_close(s);
 	close(fd);
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)
 		;
+	log_child_status("net", (long)net, NULL, NULL, status);
+	mail_summary(user, rc);
 	_exit(0);
 }

@@ -52,7 +52,7 @@ monitor_login(const struct config *cfg, struct pop3_client *cl,
 	    frame_get_str(f, req.user, sizeof(req.user)) == -1 ||
 	    frame_get_bytes(f, &p, &n) == -1 || n > sizeof(req.secret) ||
 	    frame_end(f) == -1)
-		fatalx("monitor: malformed login message from the net child");
+		fatalx("malformed login message from the net child");
 	memcpy(req.secret, p, n);
 	req.secretlen = n;
 	frame_wipe(f);
@@ -78,7 +78,7 @@ monitor_answer(int fd, uint32_t status)
 	frame_init(&f, MSG_NET_LOGIN);
 	frame_add_u32(&f, status);
 	if (frame_finish(&f) == -1 || frame_write(fd, &f) == -1)
-		fatal("monitor: writing to the net child");
+		fatal("cannot answer the net child");
 }
 
 /* monitor_banned: ask authd before the handshake; fail open when authd
@@ -109,7 +109,8 @@ monitor_admit(struct pop3_client *cl, const char *user)
 	    frame_read(cl->parentfd, &f) == -1 ||
 	    f.type != MSG_MONITOR_SESSION || frame_get_u32(&f, &v) == -1 ||
 	    frame_end(&f) == -1) {
-		log_warnx("monitor: the parent did not answer for %s", user);
+		log_warnx("%s: the parent did not answer whether the "
+		    "session may start", user);
 		return ADMIT_INVALID;
 	}
 	return (int)v;
@@ -133,7 +134,7 @@ monitor_wait(int fd, int64_t deadline)
 		if (rc > 0)
 			return 1;
 		if (rc == -1 && errno != EINTR)
-			fatal("monitor: poll");
+			fatal("poll for the net child");
 	}
 }
 
@@ -163,17 +164,6 @@ monitor_net(const struct config *cfg, const struct pop3_ids *ids,
 	net_main(cfg, ids, chain, cl, fd);
 }
 
-static void
-monitor_session_id(struct pop3_client *cl)
-{
-	uint8_t r[8];
-	int i;
-
-	random_bytes(r, sizeof(r));
-	for (i = 0; i < 8; i++)
-		snprintf(cl->session + 2 * i, 3, "%02x", r[i]);
-}
-
 void
 monitor_main(const struct config *cfg, const struct pop3_ids *ids,
     const struct tls_chain *chain, struct pop3_client *cl)
@@ -187,15 +177,16 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 
 	deadline = mono_ms() + cfg->login_grace * 1000;
 	log_set_role("monitor");
-	monitor_session_id(cl);
+	log_set_session(cl->address, cl->session);
+	log_info("connection to port %u", cl->port);
 	if (monitor_banned(cfg, cl->address)) {
-		log_info("monitor: %s is banned; closing", cl->address);
+		log_info("address banned; closing");
 		_exit(0);
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
-		fatal("monitor: socketpair");
+		fatal("cannot make the net child's socket pair");
 	if ((net = fork()) == -1)
-		fatal("monitor: fork");
+		fatal("cannot fork the net child");
 	if (net == 0) {
 		close(sp[0]);
 		monitor_net(cfg, ids, chain, cl, sp[1], self);
@@ -205,19 +196,18 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 	close(cl->keyfd);
 	for (;;) {
 		if (!monitor_wait(sp[0], deadline)) {
-			log_info("monitor: %s: login grace time over; closing",
-			    cl->address);
+			log_info("login grace time over; closing");
 			monitor_end(net);
 		}
 		if (frame_read(sp[0], &f) == -1)
 			break;
 		if (f.type != MSG_NET_LOGIN)
-			fatalx("monitor: unexpected message %u from the net "
-			    "child", f.type);
+			fatalx("unexpected message %u from the net child",
+			    f.type);
 		if (failures >= PREAUTH_MAX_FAILURES) {
 			frame_wipe(&f);
-			log_warnx("monitor: %s: the net child asked for a login "
-			    "after %d failures; closing", cl->address, failures);
+			log_warnx("the net child asked for a login after %d "
+			    "failures; closing", failures);
 			monitor_end(net);
 		}
 		st = monitor_login(cfg, cl, &f, &ans);
@@ -232,5 +222,8 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 	frame_wipe(&f);
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)
 		;
+	log_child_status("net", (long)net, NULL, NULL, status);
+	log_info("disconnected before login (%d failed login%s)", failures,
+	    failures == 1 ? "" : "s");
 	_exit(0);
 }

@@ -140,11 +140,11 @@ net_login(struct net *n)
 	pfd.events = POLLIN;
 	while (poll(&pfd, 1, -1) == -1)
 		if (errno != EINTR)
-			fatal("net: poll");
+			fatal("poll for the monitor's answer");
 	if (frame_read(n->monfd, &f) == -1 || f.type != MSG_NET_LOGIN ||
 	    frame_get_u32(&f, &status) == -1 || frame_end(&f) == -1 ||
 	    status > AUTH_FAIL_PERM)
-		fatalx("net: bad answer from the monitor");
+		fatalx("malformed login answer from the monitor");
 	return status;
 }
 
@@ -319,6 +319,8 @@ net_run(struct net *n, int idle_ms)
 
 	for (;;) {
 		if (!greeted && tls_handshake_done(n->tls)) {
+			log_info("TLS 1.2 handshake done, %s",
+			    tls_suite_name(tls_suite(n->tls)));
 			tls_drop_signer(n->tls);
 			preauth_init(&n->pa);
 			if (net_send(n, n->pa.out, n->pa.outlen) == -1)
@@ -343,6 +345,28 @@ net_run(struct net *n, int idle_ms)
 	}
 }
 
+/* net_tls_end: how TLS ended, in one line when it failed: a handshake
+ * that failed for any reason, or an error after it other than a client
+ * that went away without close_notify (most do). */
+static void
+net_tls_end(struct tls_conn *t)
+{
+	char why[160];
+	int err = tls_error(t);
+
+	if (err == 0)
+		return;
+	tls_why(t, why, sizeof(why));
+	if (!tls_heard(t))
+		log_info("closed by the client before TLS began");
+	else if (!tls_handshake_done(t))
+		log_info("TLS handshake failed: %s", why);
+	else if (err != BR_ERR_IO)
+		log_warnx("TLS failed: %s", why);
+	else
+		log_debug("TLS: %s", why);
+}
+
 void
 net_main(const struct config *cfg, const struct pop3_ids *ids,
     const struct tls_chain *chain, struct pop3_client *cl, int monfd)
@@ -352,7 +376,7 @@ net_main(const struct config *cfg, const struct pop3_ids *ids,
 	log_set_role("net");
 	if (fcntl(cl->fd, F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(monfd, F_SETFL, O_NONBLOCK) == -1)
-		fatal("net: fcntl");
+		fatal("cannot make the sockets non-blocking");
 	net_sandbox(cfg, ids);
 	memset(&n, 0, sizeof(n));
 	n.clientfd = cl->fd;
@@ -360,9 +384,7 @@ net_main(const struct config *cfg, const struct pop3_ids *ids,
 	if ((n.tls = tls_conn_new(cl->fd, chain, cl->keyfd)) == NULL)
 		_exit(1);
 	net_run(&n, (int)(cfg->pop3_idle_timeout * 1000));
-	if (tls_error(n.tls) != 0)
-		log_debug("net: %s: TLS error %d", cl->address,
-		    tls_error(n.tls));
+	net_tls_end(n.tls);
 	tls_conn_free(n.tls);
 	explicit_bzero(&n, sizeof(n));
 	_exit(0);

@@ -63,6 +63,16 @@ static struct parent_chan {
 static size_t		 nchans;
 static struct pollfd	*pfds;
 
+/* Every live monitor, for the line that reports an abnormal end: the
+ * parent names the session as its monitor's log lines do. */
+static struct parent_conn {
+	pid_t	pid;
+	int	mail;			/* logged in: it became the mail role */
+	char	address[64];
+	char	session[24];
+} *conns;
+static size_t		 nconns;
+
 static struct config_listen listeners[CONFIG_MAX_LISTEN];
 static int		 lfds[CONFIG_MAX_LISTEN];
 static int		 nlisten;
@@ -104,12 +114,12 @@ parent_open_secret(const char *path)
 	/* A symbolic link is fine (certbot's live/ directory): the mode that
 	 * counts is the file's, checked below. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("pop3d: %s", path);
+		log_warn("cannot open the private key %s", path);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & 077) != 0) {
-		log_warnx("pop3d: %s: the private key must be a regular file "
+		log_warnx("%s: the private key must be a regular file "
 		    "readable by its owner only (chmod 600)", path);
 		close(fd);
 		return -1;
@@ -127,13 +137,13 @@ parent_load(void)
 	int keyfd, certfd, rc;
 
 	if (tls_chain_load(cfg.tls_cert, &fresh, err, sizeof(err)) == -1) {
-		log_warnx("pop3d: certificate: %s", err);
+		log_warnx("certificate: %s", err);
 		return -1;
 	}
 	if ((keyfd = parent_open_secret(cfg.tls_key)) == -1)
 		return -1;
 	if ((certfd = open(cfg.tls_cert, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("pop3d: %s", cfg.tls_cert);
+		log_warn("cannot open the certificate %s", cfg.tls_cert);
 		close(keyfd);
 		return -1;
 	}
@@ -141,7 +151,7 @@ parent_load(void)
 	close(keyfd);
 	close(certfd);
 	if (rc == -1) {
-		log_warnx("pop3d: %s: %s", cfg.tls_key, err);
+		log_warnx("%s: %s", cfg.tls_key, err);
 		return -1;
 	}
 	chain = fresh;
@@ -179,19 +189,19 @@ parent_keyholder(const char *self, int debug)
 	int sp[2], null;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
-		fatal("pop3d: socketpair");
+		fatal("cannot make a socket pair");
 	if ((keyholder = fork()) == -1)
-		fatal("pop3d: fork");
+		fatal("cannot fork");
 	if (keyholder == 0) {
 		if (dup2(sp[1], 3) == -1)
-			fatal("keyholder: dup2");
+			fatal("cannot hand the keyholder its channel");
 		/* Detached, stderr is the pipe the starting process reads until
 		 * the daemon is ready: the keyholder must not hold it open. */
 		if (!debug && (null = open("/dev/null", O_WRONLY)) != -1 &&
 		    dup2(null, STDERR_FILENO) == -1)
-			fatal("keyholder: dup2");
+			fatal("cannot hand the keyholder its channel");
 		execv(self, argv);
-		fatal("keyholder: exec %s", self);
+		fatal("cannot start the keyholder %s", self);
 	}
 	close(sp[1]);
 	keyctl = sp[0];
@@ -221,15 +231,15 @@ parent_bind(const struct config_listen *l)
 	}
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) == -1)
-		fatal("pop3d: socket");
+		fatal("cannot make a listening socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 	    sizeof(on)) == -1))
-		fatal("pop3d: setsockopt");
+		fatal("cannot set listening socket options");
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
-		fatal("pop3d: bind %s port %u", l->address, l->port);
+		fatal("cannot listen on %s port %u", l->address, l->port);
 	if (listen(fd, 128) == -1)
-		fatal("pop3d: listen");
+		fatal("cannot listen");
 	return fd;
 }
 
@@ -262,15 +272,18 @@ parent_session(size_t i, const char *user)
 	frame_add_u32(&f, (uint32_t)v);
 	if (frame_finish(&f) == -1 || send(chans[i].fd, f.buf, f.len,
 	    MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)f.len)
-		log_warn("pop3d: answering monitor %ld", (long)chans[i].pid);
+		log_warn("cannot answer monitor %ld", (long)chans[i].pid);
 	if (v == ADMIT_OK) {
+		for (k = 0; k < nconns; k++)
+			if (conns[k].pid == chans[i].pid)
+				conns[k].mail = 1;
 		parent_chan_drop(i);
 		return;
 	}
 	for (k = 0; k < adm.nslots; k++)
 		if (adm.slots[k].id == chans[i].pid)
 			address = adm.slots[k].address;
-	log_info("pop3d: %s from %s: session refused: %s", user, address,
+	log_info("%s from %s: session refused: %s", user, address,
 	    admission_verdict(v));
 }
 
@@ -299,7 +312,7 @@ parent_chan_read(size_t i)
 	    f.type != MSG_MONITOR_SESSION ||
 	    frame_get_str(&f, user, sizeof(user)) == -1 ||
 	    frame_end(&f) == -1) {
-		log_warnx("pop3d: malformed message from monitor %ld; "
+		log_warnx("malformed message from monitor %ld; "
 		    "killing it", (long)chans[i].pid);
 		kill(chans[i].pid, SIGKILL);
 		parent_chan_drop(i);
@@ -316,9 +329,20 @@ parent_reap(void)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == keyholder)
-			fatalx("pop3d: the keyholder died; shutting down");
+		if (pid == keyholder) {
+			log_child_status("keyholder", (long)pid, NULL, NULL,
+			    status);
+			fatalx("the keyholder ended; shutting down");
+		}
 		admission_remove(&adm, pid);
+		for (i = 0; i < nconns; i++)
+			if (conns[i].pid == pid) {
+				log_child_status(conns[i].mail ? "mail" :
+				    "monitor", (long)pid, conns[i].address,
+				    conns[i].session, status);
+				conns[i] = conns[--nconns];
+				break;
+			}
 		for (i = 0; i < nchans; i++)
 			if (chans[i].pid == pid) {
 				parent_chan_drop(i);
@@ -376,6 +400,19 @@ parent_random(void)
 	return r;
 }
 
+/* parent_session_id: the id that names the session in every log line
+ * and in authd's audit record of its login. */
+static void
+parent_session_id(struct pop3_client *cl)
+{
+	uint8_t r[8];
+	int i;
+
+	random_bytes(r, sizeof(r));
+	for (i = 0; i < 8; i++)
+		snprintf(cl->session + 2 * i, 3, "%02x", r[i]);
+}
+
 static void
 parent_accept(int lfd, unsigned port)
 {
@@ -390,25 +427,25 @@ parent_accept(int lfd, unsigned port)
 	    SOCK_CLOEXEC)) == -1) {
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
-			log_warn("pop3d: accept");
+			log_warn("cannot accept a connection");
 		return;
 	}
 	/* Responses are whole TLS records flushed on purpose: Nagle would
 	 * hold the handshake's last flight for the client's delayed ACK. */
 	if (setsockopt(cl.fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one)) == -1)
-		log_warn("pop3d: TCP_NODELAY");
+		log_warn("cannot set TCP_NODELAY");
 	parent_address(&ss, cl.address, sizeof(cl.address));
 	cl.port = port;
 	v = admission_check(&adm, cl.address, parent_now(), parent_random());
 	if (v != ADMIT_OK) {
-		log_info("pop3d: %s refused: %s", cl.address,
+		log_info("%s refused: %s", cl.address,
 		    admission_verdict(v));
 		close(cl.fd);
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) == -1) {
-		log_warn("pop3d: socketpair");
+		log_warn("cannot make a socket pair");
 		close(cl.fd);
 		return;
 	}
@@ -419,18 +456,26 @@ parent_accept(int lfd, unsigned port)
 		return;
 	}
 	cl.parentfd = ch[1];
+	parent_session_id(&cl);
 	if ((pid = fork()) == -1) {
-		log_warn("pop3d: fork");
+		log_warn("cannot fork");
 		close(ch[0]);
 	} else if (pid == 0) {
 		close(ch[0]);
 		parent_child_setup();
 		monitor_main(&cfg, &ids, &chain, &cl);
 	} else if (admission_add(&adm, pid, cl.address, parent_now()) == -1) {
-		fatalx("pop3d: admission table out of step");
+		fatalx("admission table out of step");
 	} else {
 		chans[nchans].pid = pid;
 		chans[nchans++].fd = ch[0];
+		conns[nconns].pid = pid;
+		conns[nconns].mail = 0;
+		str_copy(conns[nconns].address, cl.address,
+		    sizeof(conns[nconns].address));
+		str_copy(conns[nconns].session, cl.session,
+		    sizeof(conns[nconns].session));
+		nconns++;
 	}
 	close(ch[1]);
 	close(cl.fd);
@@ -443,7 +488,7 @@ parent_signals(void)
 	struct sigaction sa;
 
 	if (pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		fatal("pop3d: pipe");
+		fatal("cannot make the signal pipe");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = parent_signal;
 	sa.sa_flags = SA_RESTART;
@@ -475,9 +520,9 @@ parent_on_signal(void)
 		parent_reap();
 	if (hup) {
 		if (parent_load() == 0)
-			log_info("pop3d: certificate and key reloaded");
+			log_info("certificate and key reloaded");
 		else
-			log_warnx("pop3d: reload failed; keeping the old "
+			log_warnx("reload failed; keeping the old "
 			    "certificate and key");
 	}
 	return 0;
@@ -514,7 +559,7 @@ parent_loop(void)
 		if (parent_poll() == -1) {
 			if (errno == EINTR)
 				continue;
-			fatal("pop3d: poll");
+			fatal("poll");
 		}
 		/* Backwards: dropping chans[i] moves one already seen. */
 		for (i = nc; i-- > 0;)
@@ -529,7 +574,7 @@ parent_loop(void)
 	for (i = 0; i < adm.nslots; i++)
 		kill((pid_t)adm.slots[i].id, SIGTERM);
 	close(keyctl);
-	log_info("pop3d: exiting");
+	log_info("exiting");
 }
 
 /* parent_ids: look up the privsep users (not in development mode). */
@@ -564,11 +609,12 @@ parent_admission(void)
 	lim.per_user = (unsigned)cfg.session_per_user;
 	lim.known_ttl = cfg.lockout_known;
 	if (admission_init(&adm, &lim) == -1)
-		fatal("pop3d: connection limits");
+		fatal("cannot set up the connection limits");
 	chans = calloc(adm.maxslots, sizeof(*chans));
+	conns = calloc(adm.maxslots, sizeof(*conns));
 	pfds = calloc(adm.maxslots + CONFIG_MAX_LISTEN + 1, sizeof(*pfds));
-	if (chans == NULL || pfds == NULL)
-		fatal("pop3d: calloc");
+	if (chans == NULL || conns == NULL || pfds == NULL)
+		fatal("out of memory for the connection tables");
 }
 
 static void
@@ -590,11 +636,11 @@ parent_start(const char *self, int debug)
 	parent_signals();
 	parent_keyholder(self, debug);
 	if (parent_load() == -1)
-		fatalx("pop3d: cannot load the TLS certificate and key");
+		fatalx("cannot load the TLS certificate and key");
 	if (ready != -1)
 		daemon_ready(ready);
 	for (i = 0; i < nlisten; i++)
-		log_info("pop3d: listening on %s port %u",
+		log_info("listening on %s port %u",
 		    listeners[i].address, listeners[i].port);
 }
 
@@ -628,7 +674,7 @@ main(int argc, char *argv[])
 	if (check)
 		exit(parent_check());
 	if (!role_key && privsep_is_dev() && !debug)
-		fatalx("pop3d: not root: run as root, or with -d for "
+		fatalx("not root: run as root, or with -d for "
 		    "development mode");
 	parent_ids();
 	if (role_key) {
@@ -640,7 +686,7 @@ main(int argc, char *argv[])
 	if (privsep_is_dev())
 		privsep_dev_warning("pop3d");
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
-		fatal("pop3d: readlink /proc/self/exe");
+		fatal("cannot find this program's path (/proc/self/exe)");
 	self[n] = '\0';
 	parent_start(self, debug);
 	parent_loop();

@@ -20,7 +20,7 @@ preauth_set(struct preauth *p, const char *text, int action)
 	size_t n = strlen(text);
 
 	if (n >= sizeof(p->out))
-		fatalx("preauth_set: reply too long");
+		fatalx("internal error: reply too long");
 	memcpy(p->out, text, n + 1);
 	p->outlen = n;
 	if (action == PREAUTH_QUIT) {
@@ -49,7 +49,7 @@ preauth_err(struct preauth *p, const char *reason)
 		    PREAUTH_QUIT);
 	n = snprintf(buf, sizeof(buf), "-ERR %s\r\n", reason);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("preauth_err: reply too long");
+		fatalx("internal error: error reply too long");
 	return preauth_set(p, buf, PREAUTH_REPLY);
 }
 
@@ -202,7 +202,7 @@ preauth_command(struct preauth *p, const char *line, size_t len)
 	case POP3_AUTH:
 		return preauth_auth(p, &c);
 	default:
-		fatalx("preauth_command: verb %d in AUTHORIZATION", c.verb);
+		fatalx("internal error: verb %d in AUTHORIZATION", c.verb);
 	}
 }
 
@@ -222,7 +222,7 @@ preauth_line(struct preauth *p, const char *line, size_t len)
 			return preauth_err(p, "authentication cancelled");
 		return preauth_plain(p, line, len);
 	default:
-		fatalx("preauth_line: called in wait state %d", p->wait);
+		fatalx("internal error: a line in wait state %d", p->wait);
 	}
 }
 
@@ -231,7 +231,7 @@ preauth_toolong(struct preauth *p)
 {
 	if (p->wait != PREAUTH_W_COMMAND && p->wait != PREAUTH_W_PASS &&
 	    p->wait != PREAUTH_W_SASL)
-		fatalx("preauth_toolong: called in wait state %d", p->wait);
+		fatalx("internal error: a long line in wait state %d", p->wait);
 	preauth_forget(p);
 	p->wait = PREAUTH_W_COMMAND;
 	return preauth_err(p, "line too long");
@@ -241,7 +241,8 @@ int
 preauth_login_result(struct preauth *p, uint32_t status)
 {
 	if (p->wait != PREAUTH_W_RESULT)
-		fatalx("preauth_login_result: no login outstanding");
+		fatalx("internal error: a login result with no login "
+		    "outstanding");
 	preauth_forget(p);
 	if (status == AUTH_OK) {
 		p->wait = PREAUTH_W_DONE;

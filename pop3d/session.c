@@ -47,6 +47,9 @@ struct session {
 	size_t			 outlen;
 };
 
+/* What the last session did, for the log line that ends it. */
+static struct session_stats session_counts;
+
 /* Where a message copy is: RETR (lines < 0) or TOP (lines >= 0). */
 struct session_xfer {
 	int		bol;		/* at the start of a line */
@@ -67,7 +70,7 @@ session_flush(struct session *ss)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			log_warn("session_flush: send");
+			log_warn("cannot send to the net process");
 			ss->ioerr = 1;
 			break;
 		}
@@ -106,7 +109,7 @@ session_printf(struct session *ss, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("session_printf: reply too long");
+		fatalx("internal error: reply too long");
 	session_put(ss, buf, (size_t)n);
 }
 
@@ -133,7 +136,7 @@ session_err(struct session *ss, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("session_err: reply too long");
+		fatalx("internal error: error reply too long");
 	session_printf(ss, "-ERR %s\r\n", buf);
 }
 
@@ -232,7 +235,7 @@ session_copy(struct session *ss, int mfd, long long maxlines)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			log_warn("session_copy: read");
+			log_warn("cannot read a message file");
 			return -1;
 		}
 		if (r == 0) {
@@ -274,7 +277,7 @@ session_send(struct session *ss, uint32_t num, long long maxlines)
 			    "session", num);
 			return 0;
 		}
-		log_warn("session_send: message uid %u", m->uid);
+		log_warn("cannot open message uid %u", m->uid);
 		session_err(ss, "[SYS/TEMP] cannot read message %u", num);
 		return 0;
 	}
@@ -284,8 +287,12 @@ session_send(struct session *ss, uint32_t num, long long maxlines)
 	else
 		session_ok(ss, "+OK top of message %u follows\r\n", num);
 	rc = session_copy(ss, mfd, maxlines);
+	if (rc == 0 && maxlines < 0) {
+		session_counts.retrieved++;
+		session_counts.bytes += m->size;
+	}
 	if (close(mfd) == -1)
-		log_warn("session_send: close");
+		log_warn("cannot close message uid %u", m->uid);
 	return rc;
 }
 
@@ -361,6 +368,7 @@ session_dele(struct session *ss, const struct pop3_cmd *c)
 	if ((i = session_msg(ss, c->num[0])) == -1)
 		return 0;
 	ss->deleted[i] = 1;
+	session_counts.marked++;
 	session_ok(ss, "+OK message %u deleted\r\n", c->num[0]);
 	return 0;
 }
@@ -379,6 +387,7 @@ session_rset(struct session *ss, const struct pop3_cmd *c)
 	size_t n;
 
 	memset(ss->deleted, 0, ss->nmsgs);
+	session_counts.marked = 0;
 	n = session_totals(ss, &octets);
 	session_ok(ss, "+OK maildrop has %zu messages (%llu octets)\r\n", n,
 	    octets);
@@ -407,7 +416,7 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 
 	ss->done = 1;
 	if ((uids = calloc(ss->nmsgs + 1, sizeof(*uids))) == NULL) {
-		log_warn("session_quit: calloc");
+		log_warn("out of memory at QUIT; nothing deleted");
 		session_printf(ss, "-ERR [SYS/TEMP] some deleted messages "
 		    "not removed\r\n");
 		ss->result = -1;
@@ -417,13 +426,14 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 		if (ss->deleted[i])
 			uids[n++] = ss->msgs[i].uid;
 	if (n > 0 && store_expunge(ss->store, SESSION_FOLDER, uids, n) == -1) {
-		log_warnx("session_quit: expunge of %zu messages failed", n);
+		log_warnx("removing %zu deleted messages failed", n);
 		session_printf(ss, "-ERR [SYS/TEMP] some deleted messages "
 		    "not removed\r\n");
 		ss->result = -1;
 	} else {
 		session_printf(ss, "+OK postern POP3 server signing off "
 		    "(%zu message%s deleted)\r\n", n, n == 1 ? "" : "s");
+		session_counts.deleted = n;
 		ss->result = 0;
 	}
 	free(uids);
@@ -462,7 +472,7 @@ session_command(struct session *ss, const char *line, size_t len)
 		return 0;
 	}
 	if (c.verb < 0 || c.verb >= POP3_NVERBS || session_cmds[c.verb] == NULL)
-		fatalx("session_command: no action for %s",
+		fatalx("internal error: no action for %s",
 		    pop3_verb_name(c.verb));
 	return session_cmds[c.verb](ss, &c);
 }
@@ -504,7 +514,7 @@ session_loop(struct session *ss)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			log_warn("session_loop: read");
+			log_warn("cannot read from the net process");
 			return -1;
 		}
 		if (r == 0) {
@@ -527,7 +537,7 @@ session_open(struct session *ss)
 	    store_list(ss->store, SESSION_FOLDER, &all, &ss->nmsgs) == -1)
 		return -1;
 	if ((ss->msgs = calloc(ss->nmsgs + 1, sizeof(*ss->msgs))) == NULL) {
-		log_warn("session_open: calloc");
+		log_warn("out of memory opening the maildrop");
 		free(all);
 		return -1;
 	}
@@ -538,12 +548,12 @@ session_open(struct session *ss)
 	free(all);
 	store_trim(ss->store);
 	if (ss->nmsgs > POP3_NUM_MAX) {
-		log_warnx("session_open: %zu messages; serving the first %u",
+		log_warnx("%zu messages in the maildrop; serving the first %u",
 		    ss->nmsgs, POP3_NUM_MAX);
 		ss->nmsgs = POP3_NUM_MAX;
 	}
 	if ((ss->deleted = calloc(ss->nmsgs + 1, 1)) == NULL) {
-		log_warn("session_open: calloc");
+		log_warn("out of memory opening the maildrop");
 		return -1;
 	}
 	return 0;
@@ -558,9 +568,10 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 	int rc;
 
 	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
-		log_warn("session_run: calloc");
+		log_warn("out of memory for the session");
 		return -1;
 	}
+	memset(&session_counts, 0, sizeof(session_counts));
 	ss->fd = fd;
 	ss->store = s;
 	ss->lockfd = lockfd;
@@ -579,4 +590,10 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 	free(ss->deleted);
 	free(ss);
 	return rc;
+}
+
+void
+session_stats_get(struct session_stats *st)
+{
+	*st = session_counts;
 }

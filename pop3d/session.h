@@ -43,4 +43,16 @@
 int	session_run(int fd, struct store *s, const struct config *cfg,
 	    int lockfd);
 
+/* What a session did, for the line that ends it in the log. */
+struct session_stats {
+	unsigned long		retrieved;	/* RETR sent whole */
+	unsigned long long	bytes;		/* their sizes (CRLF octets) */
+	unsigned long		marked;		/* DELE not undone by RSET */
+	unsigned long		deleted;	/* removed at QUIT */
+};
+
+/* session_stats_get: the counts of the session session_run ran last (all
+ * zero before the first). */
+void	session_stats_get(struct session_stats *st);
+
 #endif

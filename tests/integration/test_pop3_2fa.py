@@ -109,8 +109,8 @@ def test_twenty_unknown_user_failures_ban_the_address(pop3):
     # A TLS client gets no handshake, even with the right password.
     with pytest.raises((ssl.SSLError, OSError, poplib.error_proto)):
         login(p, ALICE, pw)
-    assert "monitor: 127.0.0.1 is banned; closing" in p.pop3_log(), \
-        p.pop3_log()
+    assert re.search(r"monitor: 127\.0\.0\.1 session [0-9a-f]{16}: address "
+                     r"banned; closing", p.pop3_log()), p.pop3_log()
     # pop3d and everyone else are fine.
     assert p.pop3.poll() is None
     assert login(p, ALICE, pw, source=OTHER).startswith(b"+OK")

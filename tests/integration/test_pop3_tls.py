@@ -252,7 +252,7 @@ def test_sighup_reload_new_cert_old_connection_lives(pop3, second_cert):
     os.rename(key + ".new", key)
     sighup(p, "failed")
     log = p.pop3_log()
-    assert "pop3d: %s: malformed private key" % key in log, log
+    assert "]: %s: malformed private key" % key in log, log
     assert handshake(p, tls_context())[2] == second
     c = connect(p)
     c.user(ALICE)

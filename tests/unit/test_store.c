@@ -716,11 +716,11 @@ test_salvage(void)
 		    "logged by name");
 	}
 	if (!CHECK_TRUE(strstr(log, "test_store[") != NULL &&
-	    strstr(log, "store: folder INBOX: cur/ctl\\001name:2,FS: a name "
+	    strstr(log, "]: folder INBOX: cur/ctl\\001name:2,FS: a name "
 	    "the store cannot use; renamed to cur/") != NULL,
 	    "the warning says folder, file and new name"))
 		printf("# log:\n%s", log);
-	CHECK_TRUE(strstr(log, "store: folder INBOX: cur/li\\001nk:2,S: not a "
+	CHECK_TRUE(strstr(log, "]: folder INBOX: cur/li\\001nk:2,S: not a "
 	    "regular file; left alone") != NULL, "a symlink is named, not "
 	    "followed");
 	free(m);
