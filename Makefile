@@ -42,7 +42,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
-	     common/mailpath.c
+	     common/mailpath.c common/preflight.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/server.c authd/dispatch.c authd/worker.c \
