@@ -409,6 +409,7 @@ parent_child_setup(void)
 
 	size_t k;
 
+	daemon_child();
 	for (i = 0; i < nlisten; i++)
 		close(lfds[i]);
 	for (k = 0; k < nchans; k++)
