@@ -6,8 +6,11 @@
 #   make fuzz       run each libFuzzer target for a bounded time
 #   make bench      run the benchmarks in tests/bench/
 #   make install    install under $(DESTDIR)$(PREFIX), the sample configuration
-#                   under $(DESTDIR)$(SYSCONFDIR)/postern and the systemd unit
-#                   in $(DESTDIR)$(SYSTEMDDIR)
+#                   under $(DESTDIR)$(SYSCONFDIR)/postern and the systemd units
+#                   in $(DESTDIR)$(UNITDIR) ($(PREFIX)/lib/systemd/system,
+#                   where systemd looks for local units; UNITDIR=... to change)
+#   make uninstall  remove what install installed, except the configuration
+#                   and the state, mail and spool directories
 #
 # O= selects the object directory, so an instrumented build can sit next to
 # the normal one: make O=build/asan SAN=1 builds build/asan/authd/authd.
@@ -18,7 +21,7 @@ PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
-SYSTEMDDIR ?= /lib/systemd/system
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 PYTHON  ?= /usr/bin/python3
 
 WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
@@ -42,10 +45,10 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
-	     common/mailpath.c
+	     common/mailpath.c common/preflight.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
-AUTHD_SRC  = authd/authd.c authd/server.c authd/dispatch.c authd/worker.c \
+AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c authd/dispatch.c authd/worker.c \
 	     authd/login.c authd/split.c authd/lookup.c authd/sched.c
 AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
@@ -165,7 +168,7 @@ install: all
 	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 man/authd.8 man/authctl.8 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(SYSTEMDDIR) \
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(PREFIX)/share/postern
 	install -m 0755 etc/mkusers.sh $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
 	test -e $(DESTDIR)$(SYSCONFDIR)/postern/postern.conf || \
@@ -173,10 +176,22 @@ install: all
 	for u in $(UNITS); do \
 	    sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
 	        -e 's|/etc/postern|$(SYSCONFDIR)/postern|g' \
-	        etc/$$u > $(DESTDIR)$(SYSTEMDDIR)/$$u.tmp && \
-	    chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$u.tmp && \
-	    mv $(DESTDIR)$(SYSTEMDDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDDIR)/$$u || exit 1; \
+	        etc/$$u > $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	    mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
+
+# The configuration and the state, mail and spool directories are the
+# office's: uninstall leaves them.
+uninstall:
+	for p in $(notdir $(PROGS)); do rm -f $(DESTDIR)$(SBINDIR)/$$p; done
+	rm -f $(DESTDIR)$(MANDIR)/man5/postern.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man7/postern.7 \
+	    $(DESTDIR)$(MANDIR)/man8/authd.8 $(DESTDIR)$(MANDIR)/man8/authctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8/pop3d.8 \
+	    $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
+	-rmdir $(DESTDIR)$(PREFIX)/share/postern
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANPAGES)
@@ -186,4 +201,4 @@ clean:
 	find . -name '*.o' -delete -o -name '*.d' -delete
 	rm -f $(PROGS) $(TESTPROGS) $(TOOLS)
 
-.PHONY: all deps deps-build unit check fuzz fuzzers bench run install lint-man clean
+.PHONY: all deps deps-build unit check fuzz fuzzers bench run install uninstall lint-man clean

@@ -1,13 +1,15 @@
 /*
- * authd.c: authd's entry point and its one role function.
+ * authd.c: authd's entry point and its server role.
  *
  * authd starts as root (or, in development mode, as the invoking user),
- * reads the configuration, detaches unless -d (writing <runtime>/authd.pid;
- * the LMDB environment is opened after that fork, never across it), opens
- * the environment in <state>/auth, binds <runtime>/authd.sock, then
- * chroots to <state>/auth, drops to the auth user and enters its seccomp
- * sandbox before it reads a single request.  It trusts the configuration
- * file and nothing that arrives on the socket.
+ * reads and checks the configuration, detaches unless -d (writing
+ * <runtime>/authd.pid), binds <runtime>/authd.sock and forks: the parent
+ * (parent.c) stays root outside the chroot to reload the policy on SIGHUP
+ * and remove the socket at the end; the server opens the environment in
+ * <state>/auth (after the fork, never across it), chroots there, drops
+ * to the auth user and enters its seccomp sandbox before it reads a
+ * single request.  It trusts the configuration file and nothing that
+ * arrives on the socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,12 +29,15 @@
 
 #include "authd/db.h"
 #include "authd/dispatch.h"
+#include "authd/parent.h"
+#include "authd/reload.h"
 #include "authd/sched.h"
 #include "authd/server.h"
 #include "authd/worker.h"
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/preflight.h"
 #include "common/privsep.h"
 #include "common/version.h"
 
@@ -211,14 +216,83 @@ authd_peers(const struct config *cfg, uid_t self)
 	server_peers(self, queue);
 }
 
+/* authd_preflight: what start-up would reject, for -n and at start: the
+ * auth user and the socket's group, the state and runtime directories. */
+static int
+authd_preflight(const char *conf)
+{
+	static const enum config_role roles[] = { ROLE_AUTH };
+	int rv = 0;
+
+	if (preflight_users(&authd_cfg, conf, roles, 1, 1) == -1)
+		rv = -1;
+	if (preflight_dir(conf, "state", authd_cfg.state_dir) == -1)
+		rv = -1;
+	if (preflight_dir(conf, "runtime", authd_cfg.runtime_dir) == -1)
+		rv = -1;
+	return rv;
+}
+
+/*
+ * authd_serve: the server process, forked by the parent with the bound
+ * socket lfd and its channel ctl: open the database (after the fork,
+ * never across it), chroot and drop, start the verification threads,
+ * report readiness, enter the sandbox and serve.
+ */
+static void __attribute__((noreturn))
+authd_serve(int lfd, int ctl, uid_t uid, gid_t gid)
+{
+	char dir[CONFIG_PATH_MAX + 8];
+	struct sigaction sa;
+	int threads, wfd;
+
+	/* SIGHUP is the parent's: a reload arrives as a message. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	authd_peers(&authd_cfg, uid);
+	authd_open_db(&authd_cfg, dir, sizeof(dir),
+	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
+	dispatch_init(&authd_db, &authd_cfg);
+	if (!privsep_is_dev())
+		privsep_drop(dir, uid, gid);
+	threads = authd_cfg.auth_workers > 0 ? authd_cfg.auth_workers :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	sched_init(threads);
+	wfd = worker_start(threads);
+	reload_ready(ctl);
+	daemon_child();
+	authd_sandbox();
+	log_info("serving %s with %d verification threads",
+	    authd_cfg.auth_socket, threads);
+	server_run(lfd, wfd, ctl, &authd_db, &authd_cfg);
+	db_close(&authd_db);
+	/* _exit: the sandbox has no room for exit-time work (LeakSanitizer's
+	 * ptrace in instrumented builds); everything is committed and closed. */
+	_exit(0);
+}
+
+/* authd_check: -n: the file, then what start-up checks. */
+static int
+authd_check(const char *conf)
+{
+	if (authd_preflight(conf) == -1)
+		return 1;
+	printf("authd will serve %s\n", authd_cfg.auth_socket);
+	printf("%s: configuration OK\n", conf);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *conf = CONFIG_PATH_DEFAULT;
-	int ch, debug = 0, check = 0, verbose = 0, lfd, wfd, threads;
+	int ch, debug = 0, check = 0, verbose = 0, lfd, ctl[2];
 	int ready = -1;
-	char dir[CONFIG_PATH_MAX + 8];
 	sigset_t set;
+	pid_t pid;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1, sockgid = (gid_t)-1;
 
@@ -238,19 +312,23 @@ main(int argc, char *argv[])
 		authd_usage(2);
 	daemon_close_inherited(STDERR_FILENO);
 	log_init("authd", 1, verbose);
+	/* The parent takes these with a signalfd (parent.c); the server
+	 * unblocks SIGTERM and SIGINT in server_run. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (config_load(&authd_cfg, conf) == -1)
 		exit(1);
-	if (check) {
-		printf("%s: configuration OK\n", conf);
-		exit(0);
-	}
+	if (check)
+		exit(authd_check(conf));
 	if (privsep_is_dev() && !debug)
 		fatalx("not root: run as root, or with -d for "
 		    "development mode");
+	if (authd_preflight(conf) == -1)
+		exit(1);
 	if (!privsep_is_dev() &&
 	    (privsep_user(authd_cfg.users[ROLE_AUTH], &uid, &gid) == -1 ||
 	    privsep_group(authd_cfg.group, &sockgid) == -1))
@@ -263,27 +341,18 @@ main(int argc, char *argv[])
 	}
 	if (privsep_is_dev())
 		privsep_dev_warning("authd");
-	authd_peers(&authd_cfg, uid);
-	authd_open_db(&authd_cfg, dir, sizeof(dir),
-	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
 	lfd = authd_listen(&authd_cfg, sockgid);
-	dispatch_init(&authd_db, &authd_cfg);
-	if (!privsep_is_dev())
-		privsep_drop(dir, uid, gid);
-	threads = authd_cfg.auth_workers > 0 ? authd_cfg.auth_workers :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (threads < 1)
-		threads = 1;
-	sched_init(threads);
-	wfd = worker_start(threads);
-	if (ready != -1)
-		daemon_ready(ready);
-	authd_sandbox();
-	log_info("serving %s with %d verification threads",
-	    authd_cfg.auth_socket, threads);
-	server_run(lfd, wfd, &authd_db, &authd_cfg);
-	db_close(&authd_db);
-	/* _exit: the sandbox has no room for exit-time work (LeakSanitizer's
-	 * ptrace in instrumented builds); everything is committed and closed. */
-	_exit(0);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1)
+		fatal("cannot make the channel to the server process");
+	if ((pid = fork()) == -1)
+		fatal("cannot start the server process");
+	if (pid == 0) {
+		close(ctl[0]);
+		if (ready != -1)
+			close(ready);	/* the parent reports readiness */
+		authd_serve(lfd, ctl[1], uid, gid);
+	}
+	close(lfd);
+	close(ctl[1]);
+	exit(parent_run(pid, ctl[0], ready, &authd_cfg, conf));
 }

@@ -15,6 +15,7 @@
 
 #include "authd/audit.h"
 #include "authd/dispatch.h"
+#include "authd/reload.h"
 #include "authd/server.h"
 #include "authd/worker.h"
 #include "common/log.h"
@@ -54,7 +55,7 @@ static struct answer	*server_staged, **server_staged_tail = &server_staged;
 static struct answer	*server_due[SERVER_MAX_ANSWERS];
 static int		 server_ndue;
 static struct db	*server_db;
-static const struct config *server_cfg;
+static struct config	*server_cfg;
 static MDB_txn		*server_wtxn;
 static char		 server_lines[SERVER_AUDIT_BATCH][1024];
 static int		 server_nlines;
@@ -432,9 +433,9 @@ server_timeout(int64_t next_prune)
 }
 
 static void
-server_poll(int lfd, int wfd, int64_t next_prune)
+server_poll(int lfd, int wfd, int ctl, int64_t next_prune)
 {
-	static struct pollfd pfd[SERVER_MAX_CONNS + 2];
+	static struct pollfd pfd[SERVER_MAX_CONNS + 3];
 	int i, n;
 
 	pfd[0].fd = lfd;
@@ -448,11 +449,17 @@ server_poll(int lfd, int wfd, int64_t next_prune)
 		pfd[i + 2].revents = 0;
 	}
 	n = server_nconns;
-	if (poll(pfd, (nfds_t)n + 2, server_timeout(next_prune)) == -1) {
+	pfd[n + 2].fd = ctl;
+	pfd[n + 2].events = POLLIN;
+	pfd[n + 2].revents = 0;
+	if (poll(pfd, (nfds_t)n + 3, server_timeout(next_prune)) == -1) {
 		if (errno != EINTR)
 			fatal("poll");
 		return;
 	}
+	/* A policy applies between rounds: no login is half judged. */
+	if (pfd[n + 2].revents && reload_recv(ctl, server_cfg) == 0)
+		server_quit = 1;
 	if (pfd[1].revents & POLLIN)
 		dispatch_verified(worker_done());
 	/* Writable clients are flushed by server_run, after the commit. */
@@ -483,7 +490,7 @@ server_signals(void)
 }
 
 void
-server_run(int lfd, int wfd, struct db *db, const struct config *cfg)
+server_run(int lfd, int wfd, int ctl, struct db *db, struct config *cfg)
 {
 	int64_t next_prune = 0;
 	int i;
@@ -492,7 +499,7 @@ server_run(int lfd, int wfd, struct db *db, const struct config *cfg)
 	server_cfg = cfg;
 	server_signals();
 	while (!server_quit) {
-		server_poll(lfd, wfd, next_prune);
+		server_poll(lfd, wfd, ctl, next_prune);
 		if (mono_ms() >= next_prune) {
 			server_prune();
 			next_prune = mono_ms() + SERVER_PRUNE_MS;

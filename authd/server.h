@@ -43,9 +43,11 @@ enum server_peer {
 void	server_peers(uid_t self, uid_t queue);
 
 /* server_run: serve listen_fd until SIGTERM or SIGINT, which the caller
- * blocked before binding and server_run unblocks once it handles them. */
-void	server_run(int listen_fd, int worker_fd, struct db *db,
-	    const struct config *cfg);
+ * blocked before binding and server_run unblocks once it handles them,
+ * or until the parent's channel ctl closes.  A policy the parent sends on
+ * ctl (reload.h) is applied to cfg between rounds. */
+void	server_run(int listen_fd, int worker_fd, int ctl, struct db *db,
+	    struct config *cfg);
 
 /* server_txn: the round's write transaction, begun on first use; NULL
  * (logged by db_begin) if LMDB refuses. */

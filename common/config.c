@@ -974,7 +974,7 @@ config_parse_buffer(struct config *cfg, const char *name, const char *buf,
 }
 
 static int
-cf_read_fd(int fd, const char *path, char **bufp, size_t *lenp)
+cf_read_fd(int fd, struct cf_err *err, char **bufp, size_t *lenp)
 {
 	char *buf;
 	size_t len = 0;
@@ -982,7 +982,7 @@ cf_read_fd(int fd, const char *path, char **bufp, size_t *lenp)
 
 	/* One byte more than allowed tells a file that is too big. */
 	if ((buf = malloc(CF_FILE_MAX + 1)) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		cf_error(err, "%s", strerror(errno));
 		return -1;
 	}
 	while (len <= CF_FILE_MAX) {
@@ -990,7 +990,7 @@ cf_read_fd(int fd, const char *path, char **bufp, size_t *lenp)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			cf_error(err, "%s", strerror(errno));
 			free(buf);
 			return -1;
 		}
@@ -999,8 +999,7 @@ cf_read_fd(int fd, const char *path, char **bufp, size_t *lenp)
 		len += (size_t)r;
 	}
 	if (len > CF_FILE_MAX) {
-		fprintf(stderr, "%s: larger than %d bytes\n", path,
-		    CF_FILE_MAX);
+		cf_error(err, "larger than %d bytes", CF_FILE_MAX);
 		free(buf);
 		return -1;
 	}
@@ -1015,26 +1014,26 @@ cf_read_fd(int fd, const char *path, char **bufp, size_t *lenp)
  * before fstat refuses it.
  */
 static int
-cf_read_file(const char *path, char **bufp, size_t *lenp)
+cf_read_file(struct cf_err *err, char **bufp, size_t *lenp)
 {
 	struct stat st;
 	int fd, rv = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	if ((fd = open(err->name, O_RDONLY | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC)) == -1) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		cf_error(err, "%s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1)
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		cf_error(err, "%s", strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		fprintf(stderr, "%s: not a regular file\n", path);
+		cf_error(err, "not a regular file");
 	else if (st.st_mode & S_IWOTH)
-		fprintf(stderr, "%s: writable by others\n", path);
+		cf_error(err, "writable by others");
 	else
-		rv = cf_read_fd(fd, path, bufp, lenp);
+		rv = cf_read_fd(fd, err, bufp, lenp);
 	if (close(fd) == -1 && rv == 0) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		cf_error(err, "%s", strerror(errno));
 		free(*bufp);
 		rv = -1;
 	}
@@ -1044,13 +1043,27 @@ cf_read_file(const char *path, char **bufp, size_t *lenp)
 int
 config_load(struct config *cfg, const char *path)
 {
+	return config_load_err(cfg, path, NULL, 0);
+}
+
+int
+config_load_err(struct config *cfg, const char *path, char *errbuf,
+    size_t errlen)
+{
+	struct cf_err err;
 	char *buf;
 	size_t len;
 	int rv;
 
-	if (cf_read_file(path, &buf, &len) == -1)
+	memset(&err, 0, sizeof(err));
+	err.name = path;
+	err.errbuf = errbuf;
+	err.errlen = errlen;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (cf_read_file(&err, &buf, &len) == -1)
 		return -1;
-	rv = config_parse_buffer(cfg, path, buf, len, NULL, 0);
+	rv = config_parse_buffer(cfg, path, buf, len, errbuf, errlen);
 	free(buf);
 	return rv;
 }
@@ -1070,20 +1083,10 @@ int
 config_listeners(const struct config *cfg, enum listen_service svc,
     struct config_listen *out, int max)
 {
-	static const uint16_t ports[] = { 25, 465, 993, 995 };
-	static const char *any[] = { "0.0.0.0", "::" };
 	int i, n = 0;
 
 	for (i = 0; i < cfg->nlisten && n < max; i++)
 		if (cfg->listen[i].service == svc)
 			out[n++] = cfg->listen[i];
-	if (n > 0)
-		return n;
-	for (i = 0; i < 2 && i < max; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		out[i].service = svc;
-		snprintf(out[i].address, sizeof(out[i].address), "%s", any[i]);
-		out[i].port = ports[svc];
-	}
-	return i;
+	return n;
 }

@@ -27,8 +27,10 @@
  *   tls certificate FILE                  "/etc/postern/cert.pem"
  *   tls key FILE                          "/etc/postern/key.pem"
  *   listen SERVICE on ADDRESS [port N]    SERVICE: smtp submissions imaps pop3s
- *                     (repeatable; defaults: smtp 25, submissions 465,
- *                     imaps 993, pop3s 995 on 0.0.0.0 and ::)
+ *                     (repeatable; default port: smtp 25,
+ *                     submissions 465, imaps 993, pop3s 995; no default
+ *                     address: a service no statement names listens
+ *                     nowhere)
  *   smtp require tls yes|no               no
  *   smtp max message size SIZE            25M
  *   smtp max recipients N                 100
@@ -118,7 +120,7 @@ struct config {
 	char	tls_cert[CONFIG_PATH_MAX];
 	char	tls_key[CONFIG_PATH_MAX];
 	struct config_listen listen[CONFIG_MAX_LISTEN];
-	int	nlisten;		/* 0: the defaults apply */
+	int	nlisten;
 
 	int	smtp_require_tls;
 	uint64_t smtp_max_message_size;
@@ -192,6 +194,15 @@ void config_defaults(struct config *cfg);
 int config_load(struct config *cfg, const char *path);
 
 /*
+ * config_load_err: as config_load, with errors where config_parse_buffer
+ * puts them: errbuf NULL, every line to stderr; otherwise only the first
+ * error, in errbuf (a daemon reloading on SIGHUP, whose stderr is
+ * /dev/null, logs it).
+ */
+int config_load_err(struct config *cfg, const char *path, char *errbuf,
+    size_t errlen);
+
+/*
  * config_parse_buffer: as config_load, on a buffer of len bytes (which need
  * not be NUL-terminated; buf may be NULL when len is 0); name is used in
  * error messages (NULL: "(config)").  Where errors go, one rule: errbuf
@@ -223,10 +234,11 @@ int config_parse_duration(const char *s, int64_t *seconds);
 int config_is_local_domain(const struct config *cfg, const char *domain);
 
 /*
- * config_listeners: the listeners of one service: its listen statements,
- * or, when no statement names that service, the defaults (0.0.0.0 and ::
- * on the service's standard port).  Fills out (max entries) and returns
- * how many.
+ * config_listeners: the listeners of one service, its listen statements
+ * and nothing else: there is no default address, so a daemon never opens
+ * a port the administrator did not name.  Fills out (max entries) and
+ * returns how many; 0 when no statement names svc (the daemon then
+ * refuses to start and names the statement to add).
  */
 int	config_listeners(const struct config *cfg, enum listen_service svc,
 	    struct config_listen *out, int max);

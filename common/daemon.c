@@ -1,18 +1,23 @@
 /*
- * daemon.c: a clean descriptor table at start and detaching with a
- * readiness handshake (see daemon.h).  Runs in each daemon's parent (and
+ * daemon.c: a clean descriptor table at start, detaching with a
+ * readiness handshake, and the pid file (see daemon.h).  Runs in each daemon's parent (and
  * in its exec'd roles) at start-up, before anything is opened.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/daemon.h"
 #include "common/log.h"
 
 static int daemon_null = -1;	/* /dev/null, opened before the chroot */
+static char daemon_pid_path[4096];
+static pid_t daemon_pid_owner = -1;
+static int daemon_pid_fd = -1;	/* holds the lock */
 
 void
 daemon_close_inherited(int keep)
@@ -92,21 +97,64 @@ daemon_ready(int fd)
 	if (dup2(daemon_null, STDERR_FILENO) == -1)
 		log_warn("dup2");
 	close(daemon_null);
+	daemon_null = -1;
 	close(fd);
+}
+
+void
+daemon_child(void)
+{
+	if (daemon_pid_fd != -1)
+		close(daemon_pid_fd);
+	daemon_pid_fd = -1;
+	if (daemon_null == -1)
+		return;
+	log_set_target(0);
+	if (dup2(daemon_null, STDERR_FILENO) == -1)
+		fatal("cannot point standard error at /dev/null");
+	close(daemon_null);
+	daemon_null = -1;
+}
+
+/* daemon_pidfile_remove: at exit, in the process that wrote it only (a
+ * forked child that calls exit must leave it). */
+static void
+daemon_pidfile_remove(void)
+{
+	if (getpid() == daemon_pid_owner)
+		(void)unlink(daemon_pid_path);
 }
 
 void
 daemon_pidfile(const char *dir, const char *name)
 {
-	char path[4096];
-	FILE *f;
+	char buf[32];
+	ssize_t n;
+	int fd, len;
 
-	if (snprintf(path, sizeof(path), "%s/%s.pid", dir, name) >=
-	    (int)sizeof(path))
-		fatalx("pid file path too long");
-	if ((f = fopen(path, "w")) == NULL)
-		fatal("pid file %s", path);
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) == EOF)
-		fatal("pid file %s", path);
+	if (snprintf(daemon_pid_path, sizeof(daemon_pid_path), "%s/%s.pid",
+	    dir, name) >= (int)sizeof(daemon_pid_path))
+		fatalx("%s/%s.pid: path too long", dir, name);
+	/* No O_TRUNC: the file may be a running instance's. */
+	if ((fd = open(daemon_pid_path, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1)
+		fatal("pid file %s", daemon_pid_path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			fatal("pid file %s: lock", daemon_pid_path);
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fatalx("another %s is already running (pid %s, pid file %s)",
+		    name, buf[0] ? buf : "unknown", daemon_pid_path);
+	}
+	/* The lock stays held, by this descriptor, for the daemon's life. */
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, buf, (size_t)len, 0) != len || fsync(fd) == -1)
+		fatal("pid file %s: write", daemon_pid_path);
+	daemon_pid_owner = getpid();
+	daemon_pid_fd = fd;
+	if (atexit(daemon_pidfile_remove) != 0)
+		fatalx("pid file %s: atexit", daemon_pid_path);
 }

@@ -37,7 +37,26 @@ int	daemon_detach(void);
  * start-up worked, put stderr on /dev/null. */
 void	daemon_ready(int handle);
 
-/* daemon_pidfile: write getpid() to dir/name.pid.  Fatal on failure. */
+/*
+ * daemon_child: in every process forked from the daemon's parent, first
+ * thing: close the pid file's descriptor (the parent's keeps the lock; a
+ * child that drops privileges must not be able to write the file a
+ * service manager reads a pid to kill from).  Forked after daemon_detach
+ * but before daemon_ready, it also logs to syslog from then on and puts
+ * stderr on /dev/null, so the waiting process sees the pipe's end; call
+ * it there only once the child has nothing more to report on stderr.
+ */
+void	daemon_child(void);
+
+/*
+ * daemon_pidfile: take dir/name.pid for this process: create or open it,
+ * lock it (flock, held by an open descriptor for the process's life) and
+ * write getpid().  When another instance holds the lock, exit 1 with
+ * "another NAME is already running (pid N, ...)" and leave the file as it
+ * is.  At exit (exit(3) or fatal, not _exit) the file is removed, by the
+ * process that wrote it only: a failed start removes it, a forked child
+ * never does.  Fatal on any other failure.
+ */
 void	daemon_pidfile(const char *dir, const char *name);
 
 #endif

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/admission.h"
@@ -39,6 +40,7 @@
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/netmsg.h"
+#include "common/preflight.h"
 #include "common/privsep.h"
 #include "common/tls.h"
 #include "common/util.h"
@@ -76,6 +78,9 @@ static size_t		 nconns;
 static struct config_listen listeners[CONFIG_MAX_LISTEN];
 static int		 lfds[CONFIG_MAX_LISTEN];
 static int		 nlisten;
+static int64_t		 cert_next_check;	/* mono_ms() */
+
+#define PARENT_CERT_CHECK_MS	(24 * 3600 * 1000)
 
 static const struct option parent_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -140,6 +145,8 @@ parent_load(void)
 		log_warnx("certificate: %s", err);
 		return -1;
 	}
+	if (preflight_cert(&fresh, cfg.tls_cert, (int64_t)time(NULL)) == -1)
+		return -1;
 	if ((keyfd = parent_open_secret(cfg.tls_key)) == -1)
 		return -1;
 	if ((certfd = open(cfg.tls_cert, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -155,26 +162,86 @@ parent_load(void)
 		return -1;
 	}
 	chain = fresh;
+	cert_next_check = mono_ms() + PARENT_CERT_CHECK_MS;
 	return 0;
 }
 
-/* parent_check: -n: the configuration, and the TLS files as far as the
- * parent may look at them (the chain; the key file's type and mode — only
- * the keyholder reads the key, so whether it matches shows at start). */
+/* parent_cert_daily: once a day, say again that the certificate served
+ * expires soon or has expired, until a reload replaces it. */
+static void
+parent_cert_daily(void)
+{
+	if (mono_ms() < cert_next_check)
+		return;
+	cert_next_check = mono_ms() + PARENT_CERT_CHECK_MS;
+	(void)preflight_cert(&chain, cfg.tls_cert, (int64_t)time(NULL));
+}
+
+/* parent_listeners: the pop3s listen statements; none is an error: pop3d
+ * listens only where the administrator said. */
+static int
+parent_listeners(void)
+{
+	nlisten = config_listeners(&cfg, LISTEN_POP3S, listeners,
+	    CONFIG_MAX_LISTEN);
+	if (nlisten > 0)
+		return 0;
+	log_warnx("%s: no \"listen pop3s\" statement: pop3d listens only "
+	    "where one says; add one, such as \"listen pop3s on 127.0.0.1\" "
+	    "(port 995 unless \"port N\" follows), or one for 0.0.0.0 and "
+	    "one for :: for every interface", conf_path);
+	return -1;
+}
+
+/* parent_preflight: what start-up would reject, for -n and at start:
+ * listeners, the roles' users, the runtime and mail directories. */
+static int
+parent_preflight(void)
+{
+	static const enum config_role roles[] = {
+		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER
+	};
+	int rv = 0;
+
+	if (parent_listeners() == -1)
+		rv = -1;
+	if (preflight_users(&cfg, conf_path, roles,
+	    (int)(sizeof(roles) / sizeof(roles[0])), 0) == -1)
+		rv = -1;
+	if (preflight_dir(conf_path, "runtime", cfg.runtime_dir) == -1)
+		rv = -1;
+	if (preflight_dir(conf_path, "mail", cfg.mail_dir) == -1)
+		rv = -1;
+	return rv;
+}
+
+/* parent_check: -n: what start-up checks, and the TLS files as far as
+ * the parent may look at them (the chain and its validity; the key file's
+ * type and mode — only the keyholder reads the key, so whether it matches
+ * shows at start).  Prints where pop3d will listen. */
 static int
 parent_check(void)
 {
 	static struct tls_chain c;
 	char err[256];
-	int fd;
+	int fd, i, rv;
 
+	rv = parent_preflight();
 	if (tls_chain_load(cfg.tls_cert, &c, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s: certificate: %s\n", conf_path, err);
-		return 1;
-	}
+		log_warnx("%s: certificate: %s", conf_path, err);
+		rv = -1;
+	} else if (preflight_cert(&c, cfg.tls_cert,
+	    (int64_t)time(NULL)) == -1)
+		rv = -1;
 	if ((fd = parent_open_secret(cfg.tls_key)) == -1)
+		rv = -1;
+	else
+		close(fd);
+	if (rv == -1)
 		return 1;
-	close(fd);
+	for (i = 0; i < nlisten; i++)
+		printf("pop3d will listen on %s port %u\n",
+		    listeners[i].address, listeners[i].port);
 	printf("%s: configuration OK\n", conf_path);
 	return 0;
 }
@@ -376,6 +443,7 @@ parent_child_setup(void)
 
 	size_t k;
 
+	daemon_child();
 	for (i = 0; i < nlisten; i++)
 		close(lfds[i]);
 	for (k = 0; k < nchans; k++)
@@ -534,6 +602,7 @@ static int
 parent_poll(void)
 {
 	size_t i, n = 0;
+	int64_t wait;
 
 	for (i = 0; i < (size_t)nlisten; i++) {
 		pfds[n].fd = lfds[i];
@@ -545,7 +614,9 @@ parent_poll(void)
 		pfds[n].fd = chans[i].fd;
 		pfds[n++].events = POLLIN;
 	}
-	return poll(pfds, (nfds_t)n, -1);
+	wait = cert_next_check - mono_ms();
+	wait = wait < 0 ? 0 : wait > INT32_MAX ? INT32_MAX : wait;
+	return poll(pfds, (nfds_t)n, (int)wait);
 }
 
 static void
@@ -561,6 +632,7 @@ parent_loop(void)
 				continue;
 			fatal("poll");
 		}
+		parent_cert_daily();
 		/* Backwards: dropping chans[i] moves one already seen. */
 		for (i = nc; i-- > 0;)
 			if (pfds[nlisten + 1 + i].revents)
@@ -622,8 +694,6 @@ parent_start(const char *self, int debug)
 {
 	int i, ready = -1;
 
-	nlisten = config_listeners(&cfg, LISTEN_POP3S, listeners,
-	    CONFIG_MAX_LISTEN);
 	for (i = 0; i < nlisten; i++)
 		lfds[i] = parent_bind(&listeners[i]);
 	if (!debug) {
@@ -676,6 +746,8 @@ main(int argc, char *argv[])
 	if (!role_key && privsep_is_dev() && !debug)
 		fatalx("not root: run as root, or with -d for "
 		    "development mode");
+	if (!role_key && parent_preflight() == -1)
+		exit(1);
 	parent_ids();
 	if (role_key) {
 		log_init("pop3d", debug, verbose);

@@ -25,7 +25,10 @@ def write(tmp_path, text, name="postern.conf", mode=0o644):
 
 def good_text(tmp_path):
     """The fixtures' base config without its TLS and listen lines, which
-    the tests below give themselves."""
+    the tests below give themselves; the directories authd -n checks
+    exist."""
+    for sub in ("state", "run"):
+        os.makedirs(os.path.join(str(tmp_path), sub), exist_ok=True)
     text = BASE_CONFIG.format(d=str(tmp_path), pop3_port=10995)
     return "".join(l for l in text.splitlines(True)
                    if not l.startswith(("tls ", "listen ")))
@@ -50,21 +53,24 @@ tls certificate "/etc/ssl/postern cert.pem"
 """)
     r = check(path)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "%s: configuration OK" % path
+    assert r.stdout.splitlines()[-1] == "%s: configuration OK" % path
     assert r.stderr == ""
 
 
 def test_minimal_and_no_final_newline(tmp_path):
-    path = write(tmp_path, "domain example.test")
+    path = write(tmp_path, good_text(tmp_path) + "domain example.net")
     r = check(path)
     assert r.returncode == 0 and "configuration OK" in r.stdout
 
 
 def test_shipped_example_config():
+    """The file parses; -n then checks the default directories, which
+    this machine need not have: only those may be reported."""
     path = os.path.join(REPO, "etc", "postern.conf")
     r = check(path)
-    assert r.returncode == 0, r.stderr
-    assert "configuration OK" in r.stdout
+    for line in r.stderr.splitlines():
+        assert "No such file or directory (create it" in line, r.stderr
+    assert r.returncode == 0 or r.stderr, r
 
 
 BAD = [

@@ -46,16 +46,21 @@ def test_detaches_writes_pid_file_and_serves(stopped_postern):
         c = AuthClient(p.sock)
         assert c.bancheck("192.0.2.1") == "ok"
         c.close()
-        # A second authd on the same socket refuses, and the first one
-        # keeps serving.
+        # A second authd refuses, leaves the pid file alone, and the
+        # first one keeps serving.
         r2 = start_detached(p)
         assert r2.returncode == 1
-        assert "another authd is already serving" in r2.stderr, r2.stderr
+        assert "another authd is already running (pid %d" % pid \
+            in r2.stderr, r2.stderr
+        assert pid_of(p) == pid, "the second authd rewrote the pid file"
         c = AuthClient(p.sock)
         assert c.bancheck("192.0.2.1") == "ok"
         c.close()
     finally:
         stop_pid(pid)
+    # A clean exit removes the pid file and the socket.
+    assert not os.path.exists(os.path.join(p.dir, "run", "authd.pid"))
+    assert not os.path.exists(p.sock)
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="without -d authd must run as root")
@@ -68,8 +73,25 @@ def test_start_up_error_reaches_the_terminal(stopped_postern):
                              'state "/nonexistent/postern-state"'))
     r = start_detached(p)
     assert r.returncode == 1
-    assert "/nonexistent/postern-state/auth" in r.stderr, r.stderr
+    assert "state /nonexistent/postern-state: No such file or directory" \
+        in r.stderr, r.stderr
     assert not os.path.exists(p.sock), "a failed start left a socket"
+    assert not os.path.exists(os.path.join(p.dir, "run", "authd.pid"))
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="without -d authd must run as root")
+def test_failed_server_start_removes_what_it_created(stopped_postern):
+    """The server process fails after the socket and the pid file exist
+    (the database directory is a file): both are removed, the error
+    reaches the terminal."""
+    p = stopped_postern
+    with open(os.path.join(p.dir, "state", "auth"), "w") as f:
+        f.write("not a directory\n")
+    r = start_detached(p)
+    assert r.returncode == 1
+    assert "%s/state/auth" % p.dir in r.stderr, r.stderr
+    assert not os.path.exists(p.sock), "a failed start left a socket"
+    assert not os.path.exists(os.path.join(p.dir, "run", "authd.pid"))
 
 
 def test_stale_socket_is_replaced(stopped_postern):

@@ -31,6 +31,15 @@ def status(pid):
         return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
 
 
+def server_pid(p):
+    """authd's server process: the one child of the parent (which stays
+    root outside the chroot to reload and clean up)."""
+    with open("/proc/%d/task/%d/children" % (p.proc.pid, p.proc.pid)) as f:
+        kids = f.read().split()
+    assert len(kids) == 1, kids
+    return int(kids[0])
+
+
 def auth_ids():
     pw = pwd.getpwnam("_postern-auth")
     return pw.pw_uid, pw.pw_gid
@@ -48,7 +57,7 @@ def wait_for_log(p, text, timeout=10):
 def test_runs_as_the_auth_user(postern):
     p = postern
     uid, gid = auth_ids()
-    st = status(p.proc.pid)
+    st = status(server_pid(p))
     assert st["Uid"].split() == [str(uid)] * 4, st["Uid"]
     assert st["Gid"].split() == [str(gid)] * 4, st["Gid"]
     assert st["Groups"].split() in ([], [str(gid)]), st["Groups"]
@@ -56,13 +65,13 @@ def test_runs_as_the_auth_user(postern):
 
 
 def test_sandboxed(postern):
-    st = status(postern.proc.pid)
+    st = status(server_pid(postern))
     assert st["Seccomp"] == "2", st["Seccomp"]
     assert st["NoNewPrivs"] == "1", st["NoNewPrivs"]
 
 
 def test_threads_are_sandboxed_too(postern):
-    pid = postern.proc.pid
+    pid = server_pid(postern)
     tids = os.listdir("/proc/%d/task" % pid)
     assert len(tids) >= 2, tids       # verification threads
     for t in tids:
@@ -73,9 +82,10 @@ def test_threads_are_sandboxed_too(postern):
 
 def test_chrooted_to_the_auth_state(postern):
     p = postern
-    root = os.readlink("/proc/%d/root" % p.proc.pid)
+    pid = server_pid(p)
+    root = os.readlink("/proc/%d/root" % pid)
     assert root == os.path.realpath(os.path.join(p.dir, "state", "auth"))
-    assert os.readlink("/proc/%d/cwd" % p.proc.pid) == root
+    assert os.readlink("/proc/%d/cwd" % pid) == root
 
 
 def test_socket_permissions(postern):

@@ -608,6 +608,32 @@ test_load(void)
 	CHECK_INT_EQ(with_stderr(path, out, sizeof(out)), -1, "missing file");
 	snprintf(want, sizeof(want), "%s: No such file or directory\n", path);
 	CHECK_STR_EQ(out, want, "missing file message");
+	CHECK_INT_EQ(config_load_err(&cfg, path, out, sizeof(out)), -1,
+	    "missing file, error in a buffer");
+	want[strlen(want) - 1] = '\0';
+	CHECK_STR_EQ(out, want, "missing file message in the buffer");
+}
+
+/* A service no listen statement names listens nowhere: no default
+ * address on every interface. */
+static void
+test_listeners(void)
+{
+	const char *text = "listen imaps on 127.0.0.1 port 10993\n"
+	    "listen pop3s on ::1\n";
+	struct config_listen l[CONFIG_MAX_LISTEN];
+
+	CHECK_INT_EQ(config_parse_buffer(&cfg, NULL, text, strlen(text),
+	    NULL, 0), 0, "listeners parse");
+	CHECK_INT_EQ(config_listeners(&cfg, LISTEN_SMTP, l, CONFIG_MAX_LISTEN),
+	    0, "smtp: no statement, no listener");
+	CHECK_INT_EQ(config_listeners(&cfg, LISTEN_POP3S, l,
+	    CONFIG_MAX_LISTEN), 1, "pop3s: its statement only");
+	CHECK_STR_EQ(l[0].address, "::1", "pop3s address");
+	CHECK_INT_EQ(l[0].port, 995, "pop3s default port");
+	config_defaults(&cfg);
+	CHECK_INT_EQ(config_listeners(&cfg, LISTEN_IMAPS, l,
+	    CONFIG_MAX_LISTEN), 0, "defaults: no listener at all");
 }
 
 int
@@ -625,5 +651,6 @@ main(void)
 	test_errors_names();
 	test_errors_compound();
 	test_load();
+	test_listeners();
 	return check_done();
 }
