@@ -78,6 +78,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "ban", NULL, ctl_ban, NULL, 0, "ban address [duration] [--force]" },
 	{ "unban", NULL, ctl_unban, NULL, 0, "unban address" },
 	{ "bans", NULL, ctl_bans, NULL, 1, "bans" },
+	{ "who", NULL, ctl_who, NULL, 1, "who [user]" },
+	{ "kick", NULL, ctl_kick, NULL, 1, "kick user | session" },
 	{ "audit", NULL, ctl_audit, ctl_audit_prep, 1,
 	    "audit [--user user] [--address address] [--since time] "
 	    "[--failed] [--follow] [--json] | --verify [--syslog file]" },
@@ -643,6 +645,7 @@ main(int argc, char *argv[])
 	int ch, nw, rc;
 
 	c.cfgpath = CONFIG_PATH_DEFAULT;
+	c.uid = getuid();
 	log_init("authctl", 1, 0);
 	umask(077);
 	while ((ch = getopt(argc, argv, "+f:h")) != -1) {

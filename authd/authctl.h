@@ -38,6 +38,7 @@ struct ctl {
 	const char	*usage;		/* of the running command */
 	struct db	 db;
 	int64_t		 now;		/* seconds, taken once at start */
+	uid_t		 uid;		/* who started authctl: audit records */
 };
 
 /* A command: ctl and the arguments after the command words. */
@@ -201,6 +202,20 @@ int	ctl_backup(struct ctl *, int, char **);
  * Returns CTL_OK in the child, or CTL_USAGE or CTL_ERR after a message.
  */
 int	ctl_backup_prep(struct ctl *, int, char **, uid_t, gid_t);
+
+/*
+ * authctl_session.c.  ctl_sessions_end: after a committed change to
+ * user's credentials or state, ask authd to end the user's live
+ * sessions (reason: what changed, for its audit record) and say how many
+ * ended.  Returns CTL_OK, also when authd is not running (then no
+ * session is live; a note says so), or CTL_ERR when authd could not be
+ * asked (the message says the change was saved).  ctl_sessions_show:
+ * user's live sessions as lines of "user show".
+ */
+int	ctl_sessions_end(struct ctl *c, const char *user, const char *reason);
+void	ctl_sessions_show(struct ctl *c, const char *user);
+int	ctl_who(struct ctl *, int, char **);
+int	ctl_kick(struct ctl *, int, char **);
 
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
