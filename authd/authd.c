@@ -45,12 +45,14 @@ authd_usage(void)
 }
 
 /*
- * authd_listen: bind the socket, mode 0660, group cfg->group (as root).
+ * authd_listen: bind the socket, mode 0660, group cfg->group (as root),
+ * owned by the auth user uid so that authctl, which drops to that user,
+ * may connect (and list and end sessions as authd's own user).
  * A socket file that still answers belongs to a running authd: refuse to
  * take it over.  One that refuses connections is stale and replaced.
  */
 static int
-authd_listen(const struct config *cfg, gid_t gid)
+authd_listen(const struct config *cfg, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sun;
 	int fd;
@@ -73,7 +75,7 @@ authd_listen(const struct config *cfg, gid_t gid)
 		fatal("authd: unlink %s", cfg->auth_socket);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		fatal("authd: bind %s", cfg->auth_socket);
-	if (gid != (gid_t)-1 && chown(cfg->auth_socket, 0, gid) == -1)
+	if (gid != (gid_t)-1 && chown(cfg->auth_socket, uid, gid) == -1)
 		fatal("authd: chown %s", cfg->auth_socket);
 	if (chmod(cfg->auth_socket, 0660) == -1)
 		fatal("authd: chmod %s", cfg->auth_socket);
@@ -253,7 +255,7 @@ main(int argc, char *argv[])
 	authd_peers(&authd_cfg, uid);
 	authd_open_db(&authd_cfg, dir, sizeof(dir),
 	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
-	lfd = authd_listen(&authd_cfg, sockgid);
+	lfd = authd_listen(&authd_cfg, uid, sockgid);
 	dispatch_init(&authd_db, &authd_cfg);
 	if (!privsep_is_dev())
 		privsep_drop(dir, uid, gid);
