@@ -204,3 +204,23 @@ def test_unusable_mailbox_is_sys_temp_and_named(pop3, fault):
     assert "session not opened" in rec["reason"] and path in \
         rec["reason"], rec
     assert who(p) == []
+
+
+def test_only_authctl_lists_and_ends_sessions(pop3):
+    """Root peers (the monitors) may open sessions but neither list nor
+    end them; a session report without a session closes the client."""
+    p = pop3
+    pw = pop_user(p)
+    c = login(p, pw)
+    from authclient import frame
+    for data in (frame(7, 1, "", 0, "root", 1),
+                 frame(8, 1, ALICE, "", "kicked", "root", 1),
+                 frame(5, 1, 0, "")):
+        a = p.client()
+        a.s.sendall(data)
+        a.s.settimeout(10)
+        assert a.s.recv(100) == b"", data
+        a.close()
+    assert_alive(c)
+    assert [r[1] for r in who(p)] == [ALICE]
+    c.quit()
