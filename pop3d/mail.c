@@ -132,7 +132,7 @@ mail_sandbox(const struct pop3_ids *ids, const char *maildir)
 		SANDBOX_ALLOW(write),
 		SANDBOX_ALLOW(sendto),
 		SANDBOX_ALLOW(close),
-		SANDBOX_ALLOW(poll),		/* session_run's idle wait */
+		SANDBOX_ALLOW(poll),		/* the client, and authd's word */
 		SANDBOX_ALLOW(ppoll),
 		/* the Maildir: open, look at, list and move message files */
 		SANDBOX_ALLOW(openat),
