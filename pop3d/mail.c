@@ -283,6 +283,7 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 		snprintf(why, sizeof(why), "%s: %s", maildir, err);
 		mail_refuse(fd, afd, user, why, temp);
 	}
+	log_info("%s: logged in", user);
 	ctl.lockfd = lockfd;
 	ctl.endfd = afd;
 	ctl.ready = mail_ready;
