@@ -48,12 +48,13 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/mailpath.c common/preflight.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
-AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c authd/dispatch.c authd/worker.c \
-	     authd/login.c authd/split.c authd/lookup.c authd/sched.c
+AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
+	     authd/dispatch.c authd/worker.c authd/login.c authd/split.c \
+	     authd/lookup.c authd/sched.c authd/live.c
 AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
-	      authd/authctl_mailbox.c \
+	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      common/store_copy.c
 
 POP3D_ROLES = pop3d/parent.c pop3d/monitor.c pop3d/net.c pop3d/mail.c

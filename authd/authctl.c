@@ -84,6 +84,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "ban", NULL, ctl_ban, NULL, 0, "ban address [duration] [--force]" },
 	{ "unban", NULL, ctl_unban, NULL, 0, "unban address" },
 	{ "bans", NULL, ctl_bans, NULL, 1, "bans" },
+	{ "who", NULL, ctl_who, NULL, 1, "who [user]" },
+	{ "kick", NULL, ctl_kick, NULL, 1, "kick user | session" },
 	{ "audit", NULL, ctl_audit, ctl_audit_prep, 1,
 	    "audit [--user user] [--address address] [--since time] "
 	    "[--failed] [--follow] [--json] | --verify [--syslog file]" },
@@ -636,14 +638,14 @@ ctl_wants_help(int argc, char **argv)
 }
 
 /*
- * ctl_who: who runs authctl, for the audit record, taken before the
+ * ctl_operator: who runs authctl, for the audit record, taken before the
  * privilege drop: the login name behind sudo (SUDO_USER, when root runs
  * us), else the name of the real uid, else "uid:N".  SUDO_USER is only a
  * claim of the environment, which root controls anyway; audit_append
  * cleans it like every other field.
  */
 static void
-ctl_who(char *who, size_t len)
+ctl_operator(char *who, size_t len)
 {
 	const char *sudo = getenv("SUDO_USER");
 	struct passwd *pw;
@@ -736,7 +738,7 @@ main(int argc, char *argv[])
 		printf("usage: authctl %s\n", c.usage);
 		return CTL_OK;
 	}
-	ctl_who(c.who, sizeof(c.who));
+	ctl_operator(c.who, sizeof(c.who));
 	if (config_load(&c.cfg, c.cfgpath) == -1)
 		return CTL_ERR;
 	c.now = now_us() / 1000000;

@@ -233,6 +233,20 @@ int	ctl_backup_prep(struct ctl *, int, char **, uid_t, gid_t);
 int	ctl_restore(struct ctl *, int, char **);
 int	ctl_restore_prep(struct ctl *, int, char **, uid_t, gid_t);
 
+/*
+ * authctl_session.c.  ctl_sessions_end: after a committed change to
+ * user's credentials or state, ask authd to end the user's live
+ * sessions (reason: what changed, for its audit record) and say how many
+ * ended.  Returns CTL_OK, also when authd is not running (then no
+ * session is live; a note says so), or CTL_ERR when authd could not be
+ * asked (the message says the change was saved).  ctl_sessions_show:
+ * user's live sessions as lines of "user show".
+ */
+int	ctl_sessions_end(struct ctl *c, const char *user, const char *reason);
+void	ctl_sessions_show(struct ctl *c, const char *user);
+int	ctl_who(struct ctl *, int, char **);
+int	ctl_kick(struct ctl *, int, char **);
+
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
 /* ctl_audit_prep: before the privilege drop, open the --syslog file of

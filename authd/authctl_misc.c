@@ -187,7 +187,9 @@ ctl_apppass_revoke(struct ctl *c, int argc, char **argv)
 		db_abort(txn);
 		return CTL_ERR;
 	}
-	return ctl_finish(c, txn, user, reason) == -1 ? CTL_ERR : CTL_OK;
+	if (ctl_finish(c, txn, user, reason) == -1)
+		return CTL_ERR;
+	return ctl_sessions_end(c, user, reason);
 }
 
 /* misc_list_has: 1 when the comma-separated list holds item. */

@@ -187,6 +187,8 @@ ctl_totp_enable(struct ctl *c, int argc, char **argv)
 	if (rc == CTL_OK && totp_show(c, user, tn.secret, opts[1].set) == -1)
 		rc = CTL_ERR;
 	explicit_bzero(&tn, sizeof(tn));
+	if (rc == CTL_OK)
+		rc = ctl_sessions_end(c, user, "totp enabled");
 	return rc;
 }
 
@@ -288,7 +290,10 @@ ctl_totp_disable(struct ctl *c, int argc, char **argv)
 
 	if ((rc = totp_user(c, argc, argv, user, NULL)) != CTL_OK)
 		return rc;
-	return totp_update(c, user, "totp disabled", totp_set_none, NULL);
+	if ((rc = totp_update(c, user, "totp disabled", totp_set_none,
+	    NULL)) != CTL_OK)
+		return rc;
+	return ctl_sessions_end(c, user, "totp disabled");
 }
 
 static int

@@ -445,7 +445,11 @@ ctl_user_del(struct ctl *c, int argc, char **argv)
 			(void)ctl_mailbox_restore(c);
 		return CTL_ERR;
 	}
-	return user_del_done(c, user, moved, purge, aside);
+	/* The sessions end before a purge removes what they read. */
+	rc = ctl_sessions_end(c, user, "user deleted");
+	if (user_del_done(c, user, moved, purge, aside) != CTL_OK)
+		return CTL_ERR;
+	return rc;
 }
 
 static const char *
@@ -529,6 +533,50 @@ user_show_print(struct ctl *c, const char *user, const struct user_rec *rec,
 	}
 }
 
+struct user_locks {
+	struct ctl	*c;
+	size_t		 prefix;	/* strlen(user) + 1 */
+	int		 n;
+};
+
+/* user_lock_one: one fail_pair record "user\0address" of the user. */
+static int
+user_lock_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct user_locks *ul = arg;
+	struct counter_rec rec;
+	char address[AUTH_ADDR_MAX], t[CTL_TIME_MAX];
+
+	if (v->mv_size != sizeof(rec) || ctl_key_str((const char *)
+	    k->mv_data + ul->prefix, k->mv_size - ul->prefix, address,
+	    sizeof(address)) == -1) {
+		ctl_err("fail_pair: malformed record");
+		return -1;
+	}
+	memcpy(&rec, v->mv_data, sizeof(rec));
+	if (rec.locked_until <= ul->c->now)
+		return 0;
+	ctl_time(rec.locked_until, t, sizeof(t));
+	printf("locked: %s until %s (%u failures; authctl unlock)\n", address,
+	    t, rec.count);
+	ul->n++;
+	return 0;
+}
+
+/* user_show_locks: the addresses user is locked out from now. */
+static int
+user_show_locks(struct ctl *c, MDB_txn *txn, const char *user)
+{
+	struct user_locks ul = { c, strlen(user) + 1, 0 };
+
+	if (db_each(&c->db, txn, c->db.fail_pair, user, ul.prefix,
+	    user_lock_one, &ul) == -1)
+		return -1;
+	if (ul.n == 0)
+		printf("locked: none\n");
+	return 0;
+}
+
 int
 ctl_user_show(struct ctl *c, int argc, char **argv)
 {
@@ -550,9 +598,13 @@ ctl_user_show(struct ctl *c, int argc, char **argv)
 		db_abort(txn);
 		return CTL_ERR;
 	}
-	db_abort(txn);
 	user_show_print(c, user, &rec, napp, rc == 0 ? &fail : NULL);
 	explicit_bzero(&rec, sizeof(rec));
+	rc = user_show_locks(c, txn, user);
+	db_abort(txn);
+	if (rc == -1)
+		return CTL_ERR;
+	ctl_sessions_show(c, user);
 	return CTL_OK;
 }
 
@@ -631,6 +683,8 @@ ctl_user_passwd(struct ctl *c, int argc, char **argv)
 		user_gen_show(user, gen);
 	explicit_bzero(gen, sizeof(gen));
 	explicit_bzero(&p, sizeof(p));
+	if (rc == CTL_OK)
+		rc = ctl_sessions_end(c, user, "password changed");
 	return rc;
 }
 
@@ -664,7 +718,10 @@ ctl_user_disable(struct ctl *c, int argc, char **argv)
 
 	if ((rc = user_one(c, argc, argv, NULL, user, 0)) != CTL_OK)
 		return rc;
-	return user_update(c, user, "user disabled", user_set_flag, user);
+	if ((rc = user_update(c, user, "user disabled", user_set_flag,
+	    user)) != CTL_OK)
+		return rc;
+	return ctl_sessions_end(c, user, "user disabled");
 }
 
 static int

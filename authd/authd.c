@@ -60,12 +60,14 @@ authd_usage(int status)
 }
 
 /*
- * authd_listen: bind the socket, mode 0660, group cfg->group (as root).
+ * authd_listen: bind the socket, mode 0660, group cfg->group (as root),
+ * owned by the auth user uid so that authctl, which drops to that user,
+ * may connect (and list and end sessions as authd's own user).
  * A socket file that still answers belongs to a running authd: refuse to
  * take it over.  One that refuses connections is stale and replaced.
  */
 static int
-authd_listen(const struct config *cfg, gid_t gid)
+authd_listen(const struct config *cfg, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sun;
 	int fd;
@@ -88,7 +90,7 @@ authd_listen(const struct config *cfg, gid_t gid)
 		fatal("unlink %s", cfg->auth_socket);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		fatal("bind %s", cfg->auth_socket);
-	if (gid != (gid_t)-1 && chown(cfg->auth_socket, 0, gid) == -1)
+	if (gid != (gid_t)-1 && chown(cfg->auth_socket, uid, gid) == -1)
 		fatal("chown %s", cfg->auth_socket);
 	if (chmod(cfg->auth_socket, 0660) == -1)
 		fatal("chmod %s", cfg->auth_socket);
@@ -341,7 +343,7 @@ main(int argc, char *argv[])
 	}
 	if (privsep_is_dev())
 		privsep_dev_warning("authd");
-	lfd = authd_listen(&authd_cfg, sockgid);
+	lfd = authd_listen(&authd_cfg, uid, sockgid);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1)
 		fatal("cannot make the channel to the server process");
 	if ((pid = fork()) == -1)

@@ -2,11 +2,13 @@
  * dispatch.c: authd's request table and the life of a login (see
  * dispatch.h).  Runs in the main thread.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "authd/dispatch.h"
+#include "authd/live.h"
 #include "authd/login.h"
 #include "authd/lookup.h"
 #include "authd/policy.h"
@@ -27,9 +29,19 @@ struct dispatch_type {
 static int	dispatch_login(struct conn *, struct frame *);
 static int	dispatch_bancheck(struct conn *, struct frame *);
 static int	dispatch_rcpt(struct conn *, struct frame *);
+static int	dispatch_open(struct conn *, struct frame *);
+static int	dispatch_who(struct conn *, struct frame *);
+static int	dispatch_kick(struct conn *, struct frame *);
 
 static const struct dispatch_type dispatch_types[] = {
 	{ MSG_AUTH_LOGIN, "login", dispatch_login, PEER_MONITOR | PEER_SELF },
+	/* Sessions are the monitors' (root even after they drop to the mail
+	 * uid, since the connection was made before); listing and ending
+	 * them is authctl's. */
+	{ MSG_AUTH_SESSION, "session login", dispatch_login, PEER_MONITOR },
+	{ MSG_AUTH_OPEN, "session report", dispatch_open, PEER_MONITOR },
+	{ MSG_AUTH_WHO, "session list", dispatch_who, PEER_SELF },
+	{ MSG_AUTH_KICK, "session end", dispatch_kick, PEER_SELF },
 	{ MSG_AUTH_BANCHECK, "ban check", dispatch_bancheck,
 	    PEER_MONITOR | PEER_SELF },
 	{ MSG_AUTH_RCPT, "recipient lookup", dispatch_rcpt,
@@ -85,7 +97,7 @@ dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
 			fatalx("internal error: no mail directory for "
 			    "a successful login");
 	}
-	if (authproto_login_ans_encode(f, &a) == -1)
+	if (authproto_login_ans_encode(f, &a, l->opens) == -1)
 		fatalx("internal error: cannot encode a login answer");
 }
 
@@ -104,6 +116,67 @@ dispatch_count(struct login *l, MDB_txn *txn, struct login_verdict *v,
 	return policy_fail(dispatch_db, txn, dispatch_cfg, l->user,
 	    v->count == LOGIN_COUNT_ALL && l->user_exists, l->key, now,
 	    banned);
+}
+
+static const char *
+dispatch_result(uint32_t status)
+{
+	return status == AUTH_OK ? "ok" : status == AUTH_FAIL_TEMP ?
+	    "tempfail" : "fail";
+}
+
+/* dispatch_unopened: the record of e's login, whose session never
+ * opened, and why not (printf-style). */
+static void __attribute__((format(printf, 2, 3)))
+dispatch_unopened(const struct live *e, const char *fmt, ...)
+{
+	char why[AUTH_REASON_MAX], reason[sizeof(e->login_reason) +
+	    AUTH_REASON_MAX + 32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(reason, sizeof(reason), "%s; session not opened: %s",
+	    e->login_reason, why);
+	/* Nothing waits for this record: a failure is server_fault's. */
+	(void)server_audit(e->service, e->mech, e->user, e->address,
+	    "tempfail", reason, e->session);
+}
+
+/*
+ * dispatch_record: the audit record of l's verdict.  A session login
+ * that succeeded waits for its session instead (MSG_AUTH_OPEN): the
+ * record is written then, and says whether the session opened.
+ */
+static int
+dispatch_record(struct login *l, const struct login_verdict *v,
+    const char *why)
+{
+	struct live *e;
+
+	if (!l->opens)
+		return server_audit(l->service, l->mech, l->user, l->address,
+		    dispatch_result(v->status), why, l->session);
+	if ((e = live_find(l->conn)) == NULL || e->state != LIVE_CLAIMED)
+		fatalx("internal error: a session login without its entry");
+	str_copy(e->session, l->session, sizeof(e->session));
+	str_copy(e->user, l->user, sizeof(e->user));
+	str_copy(e->service, l->service, sizeof(e->service));
+	str_copy(e->mech, l->mech, sizeof(e->mech));
+	str_copy(e->address, l->address, sizeof(e->address));
+	str_copy(e->login_reason, why, sizeof(e->login_reason));
+	if (v->status == AUTH_OK && !server_conn_closed(l->conn)) {
+		e->state = LIVE_PENDING;
+		return 0;
+	}
+	if (v->status == AUTH_OK)
+		dispatch_unopened(e, "the daemon left before the answer");
+	live_drop(e);
+	if (v->status == AUTH_OK)
+		return 0;
+	return server_audit(l->service, l->mech, l->user, l->address,
+	    dispatch_result(v->status), why, l->session);
 }
 
 /*
@@ -125,9 +198,7 @@ dispatch_verdict(struct login *l, struct login_verdict *v)
 	}
 	snprintf(why, sizeof(why), banned ? "%s; address banned for %llds" :
 	    "%s", v->reason, (long long)banned);
-	if (server_audit(l->service, l->mech, l->user, l->address,
-	    v->status == AUTH_OK ? "ok" : v->status == AUTH_FAIL_TEMP ?
-	    "tempfail" : "fail", why, l->session) == -1)
+	if (dispatch_record(l, v, why) == -1)
 		v->status = AUTH_FAIL_TEMP;
 	if (v->status != AUTH_OK)
 		due = l->arrived + dispatch_cfg->auth_failure_delay;
@@ -185,8 +256,14 @@ dispatch_login(struct conn *c, struct frame *f)
 		explicit_bzero(&r, sizeof(r));
 		return -1;
 	}
+	if (r.opens && live_claim(c) == NULL) {
+		explicit_bzero(&r, sizeof(r));
+		log_warnx("a second session login on one connection");
+		return -1;
+	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		fatal("out of memory for a login");
+	l->opens = r.opens;
 	l->job.owner = l;
 	l->conn = c;
 	l->arrived = mono_ms();
@@ -286,6 +363,157 @@ dispatch_rcpt(struct conn *c, struct frame *f)
 	lookup_rcpt(dispatch_db, server_txn(), dispatch_cfg, r.address, &a);
 	if (authproto_rcpt_ans_encode(&out, &a) == -1)
 		fatalx("internal error: cannot encode a recipient answer");
+	server_answer(c, &out, NULL, 0);
+	return 0;
+}
+
+void
+dispatch_closed(struct conn *c)
+{
+	struct live *e;
+
+	/* A login still in flight keeps its entry until its verdict. */
+	if ((e = live_find(c)) == NULL || e->state == LIVE_CLAIMED)
+		return;
+	if (e->state == LIVE_PENDING)
+		dispatch_unopened(e, "the daemon closed its connection to "
+		    "authd first");
+	live_drop(e);
+}
+
+static int
+dispatch_open(struct conn *c, struct frame *f)
+{
+	struct auth_open_req r;
+	struct auth_status_ans a;
+	struct frame out, alt;
+	struct live *e;
+
+	if (authproto_open_req_decode(f, &r) == -1)
+		return -1;
+	if ((e = live_find(c)) == NULL || e->state != LIVE_PENDING) {
+		log_warnx("a session report without a session");
+		return -1;
+	}
+	a.id = r.id;
+	a.status = AUTH_FAIL_TEMP;
+	if (r.status != AUTH_OK)
+		dispatch_unopened(e, "%s", r.reason);
+	else if (e->ended)
+		dispatch_unopened(e, "ended before it opened: %s",
+		    e->end_reason);
+	else if (server_audit(e->service, e->mech, e->user, e->address, "ok",
+	    e->login_reason, e->session) == 0) {
+		e->state = LIVE_OPEN;
+		e->since = now_us() / 1000000;
+		a.status = AUTH_OK;
+	}
+	if (a.status != AUTH_OK)
+		live_drop(e);
+	if (authproto_status_ans_encode(&out, MSG_AUTH_OPEN, &a) == -1)
+		fatalx("internal error: cannot encode a session answer");
+	a.status = AUTH_FAIL_TEMP;
+	if (authproto_status_ans_encode(&alt, MSG_AUTH_OPEN, &a) == -1)
+		fatalx("internal error: cannot encode a session answer");
+	server_answer(c, &out, &alt, 0);
+	return 0;
+}
+
+static int
+dispatch_who(struct conn *c, struct frame *f)
+{
+	static struct auth_who_ans a;
+	struct auth_who_req r;
+	struct auth_who_entry *w;
+	struct frame out;
+	struct live *e;
+	char reason[AUTH_REASON_MAX];
+
+	if (authproto_who_req_decode(f, &r) == -1)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.id = r.id;
+	for (e = live_next(NULL, 0); e != NULL; e = live_next(e, 0)) {
+		if (r.user[0] != '\0' && strcmp(r.user, e->user) != 0)
+			continue;
+		if (a.total++ < r.offset || a.count == AUTH_WHO_MAX)
+			continue;
+		w = &a.s[a.count++];
+		str_copy(w->session, e->session, sizeof(w->session));
+		str_copy(w->user, e->user, sizeof(w->user));
+		str_copy(w->service, e->service, sizeof(w->service));
+		str_copy(w->address, e->address, sizeof(w->address));
+		w->since = (uint64_t)e->since;
+	}
+	if ((r.flags & AUTH_FLAG_AUDIT) && r.offset == 0) {
+		snprintf(reason, sizeof(reason), "who: %u live session%s, by %s",
+		    a.total, a.total == 1 ? "" : "s", r.by);
+		(void)server_audit("authctl", "-", r.user[0] ? r.user : "-",
+		    "-", "admin", reason, "-");
+	}
+	if (authproto_who_ans_encode(&out, &a) == -1)
+		fatalx("internal error: cannot encode the session list");
+	server_answer(c, &out, NULL, 0);
+	return 0;
+}
+
+/* dispatch_end: end e: tell its connection, audit, forget it.  One that
+ * has not opened yet is marked, and refused when it reports. */
+static void
+dispatch_end(struct live *e, const struct auth_kick_req *r)
+{
+	struct auth_end end;
+	struct frame out;
+	char reason[AUTH_REASON_MAX + AUTH_BY_MAX + 64];
+
+	if (e->state == LIVE_PENDING) {
+		e->ended = 1;
+		snprintf(e->end_reason, sizeof(e->end_reason), "%s, by %s",
+		    r->reason, r->by);
+		return;
+	}
+	memset(&end, 0, sizeof(end));
+	str_copy(end.reason, r->reason, sizeof(end.reason));
+	if (authproto_end_encode(&out, &end) == -1)
+		fatalx("internal error: cannot encode a session end");
+	server_send(e->conn, &out);
+	snprintf(reason, sizeof(reason), "ended the %s session: %s, by %s",
+	    e->service, r->reason, r->by);
+	(void)server_audit("authctl", "-", e->user, e->address, "admin",
+	    reason, e->session);
+	live_drop(e);
+}
+
+static int
+dispatch_kick(struct conn *c, struct frame *f)
+{
+	struct auth_kick_req r;
+	struct auth_kick_ans a;
+	struct frame out;
+	struct live *e;
+	char reason[AUTH_REASON_MAX + AUTH_BY_MAX + 64];
+
+	if (authproto_kick_req_decode(f, &r) == -1 ||
+	    (r.user[0] == '\0' && r.session[0] == '\0'))
+		return -1;
+	a.id = r.id;
+	a.count = 0;
+	for (e = live_next(NULL, 1); e != NULL; e = live_next(e, 1)) {
+		if ((r.user[0] != '\0' && strcmp(r.user, e->user) != 0) ||
+		    (r.session[0] != '\0' &&
+		    strcmp(r.session, e->session) != 0) || e->ended)
+			continue;
+		dispatch_end(e, &r);
+		a.count++;
+	}
+	if (a.count == 0 && (r.flags & AUTH_FLAG_AUDIT)) {
+		snprintf(reason, sizeof(reason), "kick: no live session to "
+		    "end: %s, by %s", r.reason, r.by);
+		(void)server_audit("authctl", "-", r.user[0] ? r.user : "-",
+		    "-", "admin", reason, r.session[0] ? r.session : "-");
+	}
+	if (authproto_kick_ans_encode(&out, &a) == -1)
+		fatalx("internal error: cannot encode a kick answer");
 	server_answer(c, &out, NULL, 0);
 	return 0;
 }

@@ -7,8 +7,9 @@
  *
  * Runs in authd's main thread; server.c calls in, and dispatch.c uses
  * login.c (verdicts), lookup.c (ban checks, recipients), policy.c
- * (counting), sched.c and worker.c (hashing), and server.c's answer and
- * audit calls.  Timing rule: every refusal is answered at the same fixed
+ * (counting), sched.c and worker.c (hashing), live.c (the live mail
+ * sessions: their login records, open, end, who and kick), and server.c's
+ * answer and audit calls.  Timing rule: every refusal is answered at the same fixed
  * time after its request arrived ("auth failure delay"), whatever the
  * reason; a success is answered as soon as it is committed.
  */
@@ -29,6 +30,10 @@ void	dispatch_init(struct db *db, const struct config *cfg);
  * frame is malformed, of an unknown type, or not allowed from c's peer
  * role (the caller closes c; nothing was answered). */
 int	dispatch_request(struct conn *c, struct frame *f);
+
+/* dispatch_closed: c has hung up or was dropped: a session it announced
+ * is forgotten, and one that never opened is audited as such. */
+void	dispatch_closed(struct conn *c);
 
 /* dispatch_schedule: hand waiting logins to idle verification threads. */
 void	dispatch_schedule(void);

@@ -76,6 +76,7 @@ struct login {
 	struct login		*qnext;		/* sched.c */
 	struct sched_queue	*queue;		/* sched.c */
 	void			*conn;		/* dispatch.c */
+	int			 opens;		/* dispatch.c: a session login */
 	int64_t			 arrived;	/* dispatch.c: mono_ms */
 };
 

@@ -31,6 +31,7 @@
 struct conn {
 	int	 fd;
 	int	 dead;
+	int	 gone;		/* dispatch_closed was told */
 	int	 pending;
 	unsigned peer;
 	uint8_t	 in[FRAME_MAX];
@@ -173,6 +174,14 @@ server_answer(struct conn *c, const struct frame *f, const struct frame *alt,
 		memcpy(a->buf + f->len, alt->buf, altlen);
 	*server_staged_tail = a;
 	server_staged_tail = &a->next;
+}
+
+void
+server_send(struct conn *c, const struct frame *f)
+{
+	/* Counted as a request in flight, so that c outlives it. */
+	c->pending++;
+	server_answer(c, f, NULL, 0);
 }
 
 /* server_due_push, server_due_pop: the heap of released answers. */
@@ -381,6 +390,20 @@ server_flush(struct conn *c)
 	c->outlen -= (size_t)n;
 }
 
+/* server_closed: tell dispatch of the clients gone since the last round,
+ * so that what it writes about them joins this round's commit. */
+static void
+server_closed(void)
+{
+	int i;
+
+	for (i = 0; i < server_nconns; i++)
+		if (server_conns[i]->dead && !server_conns[i]->gone) {
+			server_conns[i]->gone = 1;
+			dispatch_closed(server_conns[i]);
+		}
+}
+
 /* server_reap: close dead clients; free them once nothing refers to them. */
 static void
 server_reap(void)
@@ -396,7 +419,7 @@ server_reap(void)
 			close(c->fd);
 			c->fd = -1;
 		}
-		if (c->pending > 0)
+		if (c->pending > 0 || !c->gone)
 			continue;
 		explicit_bzero(c, sizeof(*c));
 		free(c);
@@ -426,7 +449,13 @@ static int
 server_timeout(int64_t next_prune)
 {
 	int64_t now = mono_ms(), t = next_prune - now;
+	int i;
 
+	/* A client that died after the last poll: no wait before dispatch
+	 * hears of it. */
+	for (i = 0; i < server_nconns; i++)
+		if (server_conns[i]->dead && !server_conns[i]->gone)
+			return 0;
 	if (server_ndue > 0 && server_due[0]->due - now < t)
 		t = server_due[0]->due - now;
 	return t < 0 ? 0 : (int)t;
@@ -500,6 +529,7 @@ server_run(int lfd, int wfd, int ctl, struct db *db, struct config *cfg)
 	server_signals();
 	while (!server_quit) {
 		server_poll(lfd, wfd, ctl, next_prune);
+		server_closed();
 		if (mono_ms() >= next_prune) {
 			server_prune();
 			next_prune = mono_ms() + SERVER_PRUNE_MS;

@@ -71,6 +71,10 @@ int	server_audit(const char *service, const char *mech, const char *user,
 void	server_answer(struct conn *c, const struct frame *f,
 	    const struct frame *alt, int64_t due_ms);
 
+/* server_send: an unsolicited message to c (a session's end), sent like
+ * an answer: after the round's commit, at once. */
+void	server_send(struct conn *c, const struct frame *f);
+
 /* server_conn_closed: non-zero when c has hung up or was dropped. */
 int	server_conn_closed(const struct conn *c);
 

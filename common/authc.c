@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -90,7 +91,8 @@ authc_login(int fd, struct auth_login_req *req, struct auth_login_ans *ans)
 		log_warnx("login request too large for authd");
 		return -1;
 	}
-	if (authc_call(fd, &f, MSG_AUTH_LOGIN) == -1 ||
+	if (authc_call(fd, &f, req->opens ? MSG_AUTH_SESSION :
+	    MSG_AUTH_LOGIN) == -1 ||
 	    authproto_login_ans_decode(&f, ans) == -1 || ans->id != req->id) {
 		memset(ans, 0, sizeof(*ans));
 		ans->status = AUTH_FAIL_TEMP;
@@ -117,4 +119,77 @@ authc_banned(int fd, const char *address)
 	if (a.status == AUTH_FAIL_PERM)
 		return -1;
 	return a.status == AUTH_FAIL_TEMP;
+}
+
+int
+authc_open(int fd, const char *reason)
+{
+	struct auth_open_req r;
+	struct auth_status_ans a;
+	struct frame f;
+
+	memset(&r, 0, sizeof(r));
+	r.id = authc_next_id++;
+	r.status = reason == NULL ? AUTH_OK : AUTH_FAIL_TEMP;
+	if (reason != NULL)
+		snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	if (authproto_open_req_encode(&f, &r) == -1)
+		fatalx("internal error: cannot encode a session report");
+	if (authc_call(fd, &f, MSG_AUTH_OPEN) == -1 ||
+	    authproto_status_ans_decode(&f, &a) == -1 || a.id != r.id) {
+		log_warnx("authd did not confirm the session");
+		return -1;
+	}
+	return reason == NULL && a.status == AUTH_OK ? 0 : -1;
+}
+
+int
+authc_end_read(int fd, char *reason, size_t len)
+{
+	struct auth_end e;
+	struct frame f;
+
+	if (frame_read(fd, &f) == -1) {
+		snprintf(reason, len, "authd closed its connection");
+		return -1;
+	}
+	if (f.type != MSG_AUTH_END || authproto_end_decode(&f, &e) == -1) {
+		snprintf(reason, len, "unexpected message %u from authd",
+		    f.type);
+		return -1;
+	}
+	snprintf(reason, len, "%s", e.reason);
+	return 0;
+}
+
+int
+authc_who(int fd, struct auth_who_req *req, struct auth_who_ans *ans)
+{
+	struct frame f;
+
+	req->id = authc_next_id++;
+	if (authproto_who_req_encode(&f, req) == -1)
+		return -1;
+	if (authc_call(fd, &f, MSG_AUTH_WHO) == -1 ||
+	    authproto_who_ans_decode(&f, ans) == -1 || ans->id != req->id) {
+		log_warnx("authd sent a malformed list of sessions");
+		return -1;
+	}
+	return 0;
+}
+
+int
+authc_kick(int fd, struct auth_kick_req *req, struct auth_kick_ans *ans)
+{
+	struct frame f;
+
+	req->id = authc_next_id++;
+	if (authproto_kick_req_encode(&f, req) == -1)
+		return -1;
+	if (authc_call(fd, &f, MSG_AUTH_KICK) == -1 ||
+	    authproto_kick_ans_decode(&f, ans) == -1 || ans->id != req->id) {
+		log_warnx("authd did not say which sessions it ended");
+		return -1;
+	}
+	return 0;
 }

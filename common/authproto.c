@@ -9,7 +9,7 @@
 int
 authproto_login_req_encode(struct frame *f, const struct auth_login_req *r)
 {
-	frame_init(f, MSG_AUTH_LOGIN);
+	frame_init(f, r->opens ? MSG_AUTH_SESSION : MSG_AUTH_LOGIN);
 	frame_add_u32(f, r->id);
 	frame_add_str(f, r->service);
 	frame_add_str(f, r->mech);
@@ -27,6 +27,7 @@ authproto_login_req_decode(struct frame *f, struct auth_login_req *r)
 	const uint8_t *p;
 	size_t n;
 
+	r->opens = f->type == MSG_AUTH_SESSION;
 	if (frame_get_u32(f, &r->id) == -1 ||
 	    frame_get_str(f, r->service, sizeof(r->service)) == -1 ||
 	    frame_get_str(f, r->mech, sizeof(r->mech)) == -1 ||
@@ -44,9 +45,10 @@ authproto_login_req_decode(struct frame *f, struct auth_login_req *r)
 }
 
 int
-authproto_login_ans_encode(struct frame *f, const struct auth_login_ans *a)
+authproto_login_ans_encode(struct frame *f, const struct auth_login_ans *a,
+    int opens)
 {
-	frame_init(f, MSG_AUTH_LOGIN);
+	frame_init(f, opens ? MSG_AUTH_SESSION : MSG_AUTH_LOGIN);
 	frame_add_u32(f, a->id);
 	frame_add_u32(f, a->status);
 	frame_add_str(f, a->user);
@@ -135,4 +137,162 @@ authproto_rcpt_ans_decode(struct frame *f, struct auth_rcpt_ans *a)
 		if (frame_get_str(f, a->users[i], sizeof(a->users[i])) == -1)
 			return -1;
 	return frame_end(f);
+}
+
+int
+authproto_open_req_encode(struct frame *f, const struct auth_open_req *r)
+{
+	frame_init(f, MSG_AUTH_OPEN);
+	frame_add_u32(f, r->id);
+	frame_add_u32(f, r->status);
+	frame_add_str(f, r->reason);
+	return frame_finish(f);
+}
+
+int
+authproto_open_req_decode(struct frame *f, struct auth_open_req *r)
+{
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_u32(f, &r->status) == -1 ||
+	    (r->status != AUTH_OK && r->status != AUTH_FAIL_TEMP) ||
+	    frame_get_str(f, r->reason, sizeof(r->reason)) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_end_encode(struct frame *f, const struct auth_end *e)
+{
+	frame_init(f, MSG_AUTH_END);
+	frame_add_u32(f, e->id);
+	frame_add_str(f, e->reason);
+	return frame_finish(f);
+}
+
+int
+authproto_end_decode(struct frame *f, struct auth_end *e)
+{
+	if (frame_get_u32(f, &e->id) == -1 ||
+	    frame_get_str(f, e->reason, sizeof(e->reason)) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_who_req_encode(struct frame *f, const struct auth_who_req *r)
+{
+	frame_init(f, MSG_AUTH_WHO);
+	frame_add_u32(f, r->id);
+	frame_add_str(f, r->user);
+	frame_add_u32(f, r->offset);
+	frame_add_str(f, r->by);
+	frame_add_u32(f, r->flags);
+	return frame_finish(f);
+}
+
+int
+authproto_who_req_decode(struct frame *f, struct auth_who_req *r)
+{
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_str(f, r->user, sizeof(r->user)) == -1 ||
+	    frame_get_u32(f, &r->offset) == -1 ||
+	    frame_get_str(f, r->by, sizeof(r->by)) == -1 ||
+	    frame_get_u32(f, &r->flags) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_who_ans_encode(struct frame *f, const struct auth_who_ans *a)
+{
+	const struct auth_who_entry *e;
+	uint32_t i;
+
+	if (a->count > AUTH_WHO_MAX || a->count > a->total)
+		return -1;
+	frame_init(f, MSG_AUTH_WHO);
+	frame_add_u32(f, a->id);
+	frame_add_u32(f, a->total);
+	frame_add_u32(f, a->count);
+	for (i = 0; i < a->count; i++) {
+		e = &a->s[i];
+		frame_add_str(f, e->session);
+		frame_add_str(f, e->user);
+		frame_add_str(f, e->service);
+		frame_add_str(f, e->address);
+		frame_add_u64(f, e->since);
+	}
+	return frame_finish(f);
+}
+
+int
+authproto_who_ans_decode(struct frame *f, struct auth_who_ans *a)
+{
+	struct auth_who_entry *e;
+	uint32_t i;
+
+	if (frame_get_u32(f, &a->id) == -1 ||
+	    frame_get_u32(f, &a->total) == -1 ||
+	    frame_get_u32(f, &a->count) == -1 || a->count > AUTH_WHO_MAX ||
+	    a->count > a->total)
+		return -1;
+	for (i = 0; i < a->count; i++) {
+		e = &a->s[i];
+		if (frame_get_str(f, e->session, sizeof(e->session)) == -1 ||
+		    frame_get_str(f, e->user, sizeof(e->user)) == -1 ||
+		    frame_get_str(f, e->service, sizeof(e->service)) == -1 ||
+		    frame_get_str(f, e->address, sizeof(e->address)) == -1 ||
+		    frame_get_u64(f, &e->since) == -1)
+			return -1;
+	}
+	return frame_end(f);
+}
+
+int
+authproto_kick_req_encode(struct frame *f, const struct auth_kick_req *r)
+{
+	frame_init(f, MSG_AUTH_KICK);
+	frame_add_u32(f, r->id);
+	frame_add_str(f, r->user);
+	frame_add_str(f, r->session);
+	frame_add_str(f, r->reason);
+	frame_add_str(f, r->by);
+	frame_add_u32(f, r->flags);
+	return frame_finish(f);
+}
+
+int
+authproto_kick_req_decode(struct frame *f, struct auth_kick_req *r)
+{
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_str(f, r->user, sizeof(r->user)) == -1 ||
+	    frame_get_str(f, r->session, sizeof(r->session)) == -1 ||
+	    frame_get_str(f, r->reason, sizeof(r->reason)) == -1 ||
+	    frame_get_str(f, r->by, sizeof(r->by)) == -1 ||
+	    frame_get_u32(f, &r->flags) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_kick_ans_encode(struct frame *f, const struct auth_kick_ans *a)
+{
+	frame_init(f, MSG_AUTH_KICK);
+	frame_add_u32(f, a->id);
+	frame_add_u32(f, a->count);
+	return frame_finish(f);
+}
+
+int
+authproto_kick_ans_decode(struct frame *f, struct auth_kick_ans *a)
+{
+	if (frame_get_u32(f, &a->id) == -1 ||
+	    frame_get_u32(f, &a->count) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
 }

@@ -14,6 +14,35 @@
  *   MSG_AUTH_BANCHECK  req: id, address          ans: id, status
  *   MSG_AUTH_RCPT      req: id, address          ans: id, status, count,
  *                                                     count user names
+ *   MSG_AUTH_SESSION   as MSG_AUTH_LOGIN, for a login that opens a mail
+ *                      session on this connection (see below)
+ *   MSG_AUTH_OPEN      req: id, status, reason   ans: id, status
+ *   MSG_AUTH_END       authd -> client, unsolicited: id (0), reason
+ *   MSG_AUTH_WHO       req: id, user ("" all), offset, by, flags
+ *                      ans: id, total, count, count times: session, user,
+ *                           service, address, since (u64, seconds)
+ *   MSG_AUTH_KICK      req: id, user, session (either may be ""), reason,
+ *                           by, flags
+ *                      ans: id, count (sessions ended)
+ *
+ * Live sessions.  A monitor that will serve mail logs in with
+ * MSG_AUTH_SESSION and keeps the connection for the life of the session.
+ * On AUTH_OK the login's audit record is held back: the monitor then
+ * says with MSG_AUTH_OPEN whether the session opened (status AUTH_OK) or
+ * could not be (AUTH_FAIL_TEMP, reason in words: "mailbox unusable:
+ * ..."), and the record says so (result "ok", or "tempfail" with the
+ * reason).  A connection that closes first is recorded as a session that
+ * never opened.  The session may serve only after authd answered AUTH_OK
+ * to its MSG_AUTH_OPEN: that answer leaves after the record's commit.
+ * From then on authd may send MSG_AUTH_END at any time: the session MUST
+ * end at once; so MUST it when the connection closes, since a session
+ * authd does not know of could not be ended by the administrator.  One
+ * session per connection; any other order closes the connection.
+ * MSG_AUTH_WHO and MSG_AUTH_KICK come from authctl (authd's own user):
+ * WHO lists the open sessions (of one user), at most AUTH_WHO_MAX from
+ * offset on; KICK ends those of a user or the one with a session id.
+ * Flags: AUTH_FLAG_AUDIT asks for an audit record even when the request
+ * found no session (an explicit "authctl who" or "kick").
  *
  * status: AUTH_OK; AUTH_FAIL_TEMP (try again later: locked, banned, busy);
  * AUTH_FAIL_PERM (wrong credentials, no such user, not allowed).  For
@@ -32,7 +61,14 @@ enum auth_msg {
 	MSG_AUTH_LOGIN = 1,
 	MSG_AUTH_BANCHECK = 2,
 	MSG_AUTH_RCPT = 3,
+	MSG_AUTH_SESSION = 4,
+	MSG_AUTH_OPEN = 5,
+	MSG_AUTH_END = 6,
+	MSG_AUTH_WHO = 7,
+	MSG_AUTH_KICK = 8,
 };
+
+#define AUTH_FLAG_AUDIT		0x01	/* WHO, KICK */
 
 enum auth_status {
 	AUTH_OK = 0,
@@ -48,9 +84,13 @@ enum auth_status {
 #define AUTH_SESSION_MAX	64
 #define AUTH_PATH_MAX		1024
 #define AUTH_RCPT_MAX		32	/* users one recipient may expand to */
+#define AUTH_REASON_MAX		256	/* OPEN, END, KICK: words for the log */
+#define AUTH_BY_MAX		64	/* KICK: who asked */
+#define AUTH_WHO_MAX		8	/* sessions in one WHO answer (frame) */
 
 struct auth_login_req {
 	uint32_t id;
+	uint32_t opens;		/* sent as MSG_AUTH_SESSION: opens a session */
 	char	service[AUTH_SERVICE_MAX];
 	char	mech[AUTH_MECH_MAX];
 	char	user[AUTH_USER_MAX];
@@ -80,35 +120,101 @@ struct auth_rcpt_ans {
 	char	users[AUTH_RCPT_MAX][AUTH_USER_MAX];
 };
 
-struct auth_status_ans {		/* BANCHECK */
+struct auth_status_ans {		/* BANCHECK, OPEN */
 	uint32_t id;
 	uint32_t status;
+};
+
+struct auth_open_req {
+	uint32_t id;
+	uint32_t status;	/* AUTH_OK: opened; AUTH_FAIL_TEMP: not */
+	char	reason[AUTH_REASON_MAX];	/* "" when opened */
+};
+
+struct auth_end {
+	uint32_t id;		/* 0: nobody asked */
+	char	reason[AUTH_REASON_MAX];
+};
+
+struct auth_who_req {
+	uint32_t id;
+	uint32_t offset;
+	uint32_t flags;
+	char	user[AUTH_USER_MAX];
+	char	by[AUTH_BY_MAX];
+};
+
+struct auth_who_entry {
+	char	session[AUTH_SESSION_MAX];
+	char	user[AUTH_USER_MAX];
+	char	service[AUTH_SERVICE_MAX];
+	char	address[AUTH_ADDR_MAX];
+	uint64_t since;		/* seconds since the epoch */
+};
+
+struct auth_who_ans {
+	uint32_t id;
+	uint32_t total;		/* sessions that match, all pages */
+	uint32_t count;		/* in this answer, at most AUTH_WHO_MAX */
+	struct auth_who_entry s[AUTH_WHO_MAX];
+};
+
+struct auth_kick_req {
+	uint32_t id;
+	uint32_t flags;
+	char	user[AUTH_USER_MAX];
+	char	session[AUTH_SESSION_MAX];
+	char	reason[AUTH_REASON_MAX];
+	char	by[AUTH_BY_MAX];
+};
+
+struct auth_kick_ans {
+	uint32_t id;
+	uint32_t count;
 };
 
 /*
  * Encoders build a finished frame in f.  They return 0, or -1 when a field
  * is too long for the frame.  The login request holds the secret: callers
- * MUST frame_wipe(f) after sending it.
+ * MUST frame_wipe(f) after sending it.  A login request or answer is of
+ * type MSG_AUTH_SESSION when opens (r->opens, or the argument) is
+ * non-zero, else MSG_AUTH_LOGIN.
  */
 int	authproto_login_req_encode(struct frame *f, const struct auth_login_req *r);
-int	authproto_login_ans_encode(struct frame *f, const struct auth_login_ans *a);
+int	authproto_login_ans_encode(struct frame *f, const struct auth_login_ans *a,
+	    int opens);
 int	authproto_addr_req_encode(struct frame *f, uint8_t type,
 	    const struct auth_addr_req *r);
 int	authproto_status_ans_encode(struct frame *f, uint8_t type,
 	    const struct auth_status_ans *a);
 int	authproto_rcpt_ans_encode(struct frame *f, const struct auth_rcpt_ans *a);
+int	authproto_open_req_encode(struct frame *f, const struct auth_open_req *r);
+int	authproto_end_encode(struct frame *f, const struct auth_end *e);
+int	authproto_who_req_encode(struct frame *f, const struct auth_who_req *r);
+int	authproto_who_ans_encode(struct frame *f, const struct auth_who_ans *a);
+int	authproto_kick_req_encode(struct frame *f, const struct auth_kick_req *r);
+int	authproto_kick_ans_encode(struct frame *f, const struct auth_kick_ans *a);
 
 /*
  * Decoders read a parsed frame (frame_parse / frame_read) whose type the
  * caller has checked.  They return 0, or -1 for any missing, oversized or
  * trailing field and for an unknown status; out is then undefined.  The
  * login request decoder copies the secret into r: callers MUST
- * explicit_bzero(r, sizeof(*r)) when done.
+ * explicit_bzero(r, sizeof(*r)) when done; it sets r->opens from the
+ * frame's type.  The status of an OPEN request must be AUTH_OK or
+ * AUTH_FAIL_TEMP; a WHO answer must not hold more than its total or
+ * AUTH_WHO_MAX entries.
  */
 int	authproto_login_req_decode(struct frame *f, struct auth_login_req *r);
 int	authproto_login_ans_decode(struct frame *f, struct auth_login_ans *a);
 int	authproto_addr_req_decode(struct frame *f, struct auth_addr_req *r);
 int	authproto_status_ans_decode(struct frame *f, struct auth_status_ans *a);
 int	authproto_rcpt_ans_decode(struct frame *f, struct auth_rcpt_ans *a);
+int	authproto_open_req_decode(struct frame *f, struct auth_open_req *r);
+int	authproto_end_decode(struct frame *f, struct auth_end *e);
+int	authproto_who_req_decode(struct frame *f, struct auth_who_req *r);
+int	authproto_who_ans_decode(struct frame *f, struct auth_who_ans *a);
+int	authproto_kick_req_decode(struct frame *f, struct auth_kick_req *r);
+int	authproto_kick_ans_decode(struct frame *f, struct auth_kick_ans *a);
 
 #endif

@@ -12,7 +12,8 @@
  * counts the same way), so a compromised child cannot replay guesses for
  * the life of the connection.  After a successful login it asks the
  * parent whether the session budget has room (MSG_MONITOR_SESSION), then
- * becomes the mail role (mail.c).  It trusts authd's answers and the
+ * becomes the mail role (mail.c), which keeps the login's connection to
+ * authd so that authd can end the session (authc.h).  It trusts authd's answers and the
  * parent's, and nothing its net child sends: a malformed message from
  * the child ends the connection.
  */
@@ -37,16 +38,18 @@
 #include "pop3d/preauth.h"
 
 /* monitor_login: one MSG_NET_LOGIN from the net child; returns the
- * status, and the canonical user and mail dir on success. */
+ * status, and the canonical user and mail dir on success.  The login
+ * opens a session: on success *afd is the connection to authd that the
+ * session keeps (authc.h); else it is closed and -1. */
 static uint32_t
 monitor_login(const struct config *cfg, struct pop3_client *cl,
-    struct frame *f, struct auth_login_ans *ans)
+    struct frame *f, struct auth_login_ans *ans, int *afd)
 {
 	static struct auth_login_req req;
 	const uint8_t *p;
 	size_t n;
-	int afd;
 
+	*afd = -1;
 	memset(&req, 0, sizeof(req));
 	if (frame_get_str(f, req.mech, sizeof(req.mech)) == -1 ||
 	    frame_get_str(f, req.user, sizeof(req.user)) == -1 ||
@@ -60,11 +63,13 @@ monitor_login(const struct config *cfg, struct pop3_client *cl,
 	str_copy(req.address, cl->address, sizeof(req.address));
 	str_copy(req.session, cl->session, sizeof(req.session));
 	req.port = cl->port;
-	if ((afd = authc_connect(cfg->auth_socket)) == -1) {
+	req.opens = 1;
+	if ((*afd = authc_connect(cfg->auth_socket)) == -1)
 		ans->status = AUTH_FAIL_TEMP;
-	} else {
-		authc_login(afd, &req, ans);
-		close(afd);
+	else if (authc_login(*afd, &req, ans) == -1 ||
+	    ans->status != AUTH_OK) {
+		close(*afd);
+		*afd = -1;
 	}
 	explicit_bzero(&req, sizeof(req));
 	return ans->status;
@@ -170,7 +175,7 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 {
 	static struct frame f;
 	struct auth_login_ans ans;
-	int sp[2], status, failures = 0;
+	int sp[2], status, failures = 0, afd, admit = ADMIT_INVALID;
 	int64_t deadline;
 	uint32_t st;
 	pid_t net, self = getpid();
@@ -210,11 +215,19 @@ monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 			    "failures; closing", failures);
 			monitor_end(net);
 		}
-		st = monitor_login(cfg, cl, &f, &ans);
-		if (st == AUTH_OK && monitor_admit(cl, ans.user) == ADMIT_OK) {
+		st = monitor_login(cfg, cl, &f, &ans, &afd);
+		if (st == AUTH_OK &&
+		    (admit = monitor_admit(cl, ans.user)) == ADMIT_OK) {
 			close(cl->parentfd);
 			monitor_answer(sp[0], AUTH_OK);
-			mail_main(cfg, ids, sp[0], ans.user, ans.maildir, net);
+			mail_main(cfg, ids, sp[0], ans.user, ans.maildir, net,
+			    afd);
+		}
+		if (st == AUTH_OK) {
+			(void)authc_open(afd, admit == ADMIT_INVALID ?
+			    "the daemon could not ask for room" :
+			    "the session limits are reached");
+			close(afd);
 		}
 		failures++;
 		monitor_answer(sp[0], st == AUTH_OK ? AUTH_FAIL_TEMP : st);

@@ -12,7 +12,9 @@
  *   net        pop3d/net.c      TLS and the AUTHORIZATION state; after the
  *                               login, relays bytes to the mail role
  *   mail       pop3d/mail.c     chrooted to the user's Maildir as the mail
- *                               uid: the TRANSACTION and UPDATE states
+ *                               uid: the TRANSACTION and UPDATE states;
+ *                               keeps the login's connection to authd,
+ *                               which ends the session when it says so
  *
  * Each role has one entry function and one sandbox function, in its file.
  */
@@ -48,8 +50,11 @@ void	monitor_main(const struct config *cfg, const struct pop3_ids *ids,
 void	net_main(const struct config *cfg, const struct pop3_ids *ids,
 	    const struct tls_chain *chain, struct pop3_client *cl, int monfd)
 	    __attribute__((noreturn));
+/* mail_main: afd is the connection to authd of the session login that
+ * succeeded (authc.h): the session opens only once authd has recorded
+ * it, and ends when authd says so or goes away. */
 void	mail_main(const struct config *cfg, const struct pop3_ids *ids,
-	    int fd, const char *user, const char *maildir, pid_t net)
+	    int fd, const char *user, const char *maildir, pid_t net, int afd)
 	    __attribute__((noreturn));
 
 #endif

@@ -6,6 +6,7 @@
  * through fixed buffers, never read whole into memory.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ struct session {
 	int			 done;		/* stop reading */
 	int			 result;	/* session_run's, once done */
 	int			 lockfd;	/* the maildrop lock, or -1 */
+	int			 endfd;		/* session_ctl's, or -1 */
+	int			 ended;		/* endfd spoke: stop at once */
 	struct pop3_line	 in;
 	char			 out[SESSION_OUT_MAX];
 	size_t			 outlen;
@@ -58,6 +61,37 @@ struct session_xfer {
 	long long	maxlines;
 };
 
+/*
+ * session_wait: wait until fd has events, or endfd speaks (then
+ * ss->ended is set and -1 returned).  A session that cannot send because
+ * its client reads slowly can still be ended at once.
+ */
+static int
+session_wait(struct session *ss, short events)
+{
+	struct pollfd pfd[2];
+
+	pfd[0].fd = ss->fd;
+	pfd[0].events = events;
+	pfd[1].fd = ss->endfd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	for (;;) {
+		if (poll(pfd, ss->endfd == -1 ? 1 : 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("cannot wait for the client");
+			ss->ioerr = 1;
+			return -1;
+		}
+		if (pfd[1].revents != 0) {
+			ss->ended = 1;
+			return -1;
+		}
+		return 0;
+	}
+}
+
 static int
 session_flush(struct session *ss)
 {
@@ -65,6 +99,10 @@ session_flush(struct session *ss)
 	ssize_t n;
 
 	while (off < ss->outlen && !ss->ioerr) {
+		if (session_wait(ss, POLLOUT) == -1) {
+			ss->ioerr = 1;
+			break;
+		}
 		n = send(ss->fd, ss->out + off, ss->outlen - off,
 		    MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
@@ -510,6 +548,8 @@ session_loop(struct session *ss)
 			return -1;
 		if (ss->done)
 			return ss->result;
+		if (session_wait(ss, POLLIN) == -1)
+			return -1;
 		r = read(ss->fd, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -518,7 +558,7 @@ session_loop(struct session *ss)
 			return -1;
 		}
 		if (r == 0) {
-			log_debug("session_loop: client gone without QUIT");
+			log_debug("client gone without QUIT");
 			return 1;
 		}
 		if (session_input(ss, buf, (size_t)r) == -1)
@@ -559,8 +599,21 @@ session_open(struct session *ss)
 	return 0;
 }
 
+/* session_ended: endfd spoke between two commands: say so if the
+ * client can take it at once, never in the middle of a reply. */
+static void
+session_ended(struct session *ss)
+{
+	static const char bye[] = "-ERR session ended by the server\r\n";
+
+	if (!ss->ioerr)
+		(void)send(ss->fd, bye, sizeof(bye) - 1, MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+}
+
 int
-session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
+session_run(int fd, struct store *s, const struct config *cfg,
+    const struct session_ctl *ctl)
 {
 	struct session *ss;
 	unsigned long long octets;
@@ -574,9 +627,11 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 	memset(&session_counts, 0, sizeof(session_counts));
 	ss->fd = fd;
 	ss->store = s;
-	ss->lockfd = lockfd;
+	ss->lockfd = ctl->lockfd;
+	ss->endfd = ctl->endfd;
 	pop3_line_init(&ss->in, POP3_LINE_MAX);
-	if (session_open(ss) == -1) {
+	if (session_open(ss) == -1 ||
+	    (ctl->ready != NULL && ctl->ready(ctl->arg) == -1)) {
 		session_printf(ss, "-ERR [SYS/TEMP] unable to open maildrop\r\n");
 		session_flush(ss);
 		rc = -1;
@@ -585,6 +640,10 @@ session_run(int fd, struct store *s, const struct config *cfg, int lockfd)
 		session_ok(ss, "+OK maildrop has %zu messages (%llu octets)\r\n",
 		    n, octets);
 		rc = session_loop(ss);
+		if (ss->ended) {
+			session_ended(ss);
+			rc = 2;
+		}
 	}
 	free(ss->msgs);
 	free(ss->deleted);

@@ -17,15 +17,36 @@
 #include "common/store.h"
 
 /*
+ * What ties a session to the world outside it; the caller fills it.
+ *   lockfd  the descriptor holding the maildrop lock, or -1: QUIT closes
+ *           it once the update is on disk, before replying, so the client
+ *           may log in again at once.
+ *   endfd   a descriptor that becomes readable (or hangs up) when the
+ *           session must end at once (authd's connection), or -1.
+ *           Watched whenever the session waits: for the client's next
+ *           command and while a reply cannot be sent.  session_run does
+ *           not read it.
+ *   ready   called once the maildrop is loaded, before the greeting;
+ *           returning -1 refuses the session with "-ERR [SYS/TEMP]".
+ *           NULL: none.  arg is passed to it.
+ */
+struct session_ctl {
+	int	  lockfd;
+	int	  endfd;
+	int	(*ready)(void *arg);
+	void	 *arg;
+};
+
+/*
  * session_run: the whole post-login dialogue on fd (blocking stream
  * socket, owned by the caller, not closed here).  The caller has taken
  * the maildrop lock and sent nothing yet: session_run does store_sync and
- * store_list of "INBOX" and then sends the greeting itself, "+OK maildrop
- * has N messages (M octets)", or "-ERR [SYS/TEMP] unable to open
- * maildrop" when the store fails.  Doing it here means the count in the
- * greeting is the one the session then serves.  New mail arriving during
- * the session is not seen until the next one (RFC 1939 keeps message
- * numbers fixed for a session).
+ * store_list of "INBOX", asks ctl->ready, and then sends the greeting
+ * itself, "+OK maildrop has N messages (M octets)", or "-ERR [SYS/TEMP]
+ * unable to open maildrop" when the store fails or ready refuses.  Doing
+ * it here means the count in the greeting is the one the session then
+ * serves.  New mail arriving during the session is not seen until the
+ * next one (RFC 1939 keeps message numbers fixed for a session).
  *
  * Deletions (DELE) are only marks until QUIT; then store_expunge removes
  * them and "+OK" is sent only after it returned success.  EOF, an I/O
@@ -34,14 +55,15 @@
  *
  * Returns 0 after QUIT with every marked message durably removed; 1 when
  * the client went away or was dropped for too many errors (nothing
- * deleted); -1 on a store or I/O failure, logged (after a failed expunge
- * some marked messages may be gone; the client was told "-ERR").
- * lockfd, if not -1, is the descriptor holding the maildrop lock: QUIT
- * closes it once the update is on disk, before replying, so the client
- * may log in again at once.
+ * deleted); 2 when ctl->endfd ended it (nothing deleted; between two
+ * commands the client was told "-ERR session ended by the server", in
+ * the middle of a reply it was only cut off); -1 when the maildrop could
+ * not be opened or ready refused (ready was then not called or returned
+ * -1), or on a store or I/O failure, logged (after a failed expunge some
+ * marked messages may be gone; the client was told "-ERR").
  */
 int	session_run(int fd, struct store *s, const struct config *cfg,
-	    int lockfd);
+	    const struct session_ctl *ctl);
 
 /* What a session did, for the line that ends it in the log. */
 struct session_stats {

@@ -17,6 +17,12 @@ fuzz_one(const uint8_t *buf, size_t len)
 	static struct auth_login_req lr;
 	static struct auth_login_ans la;
 	static struct auth_rcpt_ans ra;
+	static struct auth_who_ans wa;
+	static struct auth_kick_req kr;
+	struct auth_open_req orq;
+	struct auth_end end;
+	struct auth_who_req wr;
+	struct auth_kick_ans ka;
 	struct auth_addr_req ar;
 	struct auth_status_ans sa;
 	struct frame copy;
@@ -33,6 +39,18 @@ fuzz_one(const uint8_t *buf, size_t len)
 	authproto_status_ans_decode(&copy, &sa);
 	copy = f;
 	authproto_rcpt_ans_decode(&copy, &ra);
+	copy = f;
+	authproto_open_req_decode(&copy, &orq);
+	copy = f;
+	authproto_end_decode(&copy, &end);
+	copy = f;
+	authproto_who_req_decode(&copy, &wr);
+	copy = f;
+	authproto_who_ans_decode(&copy, &wa);
+	copy = f;
+	authproto_kick_req_decode(&copy, &kr);
+	copy = f;
+	authproto_kick_ans_decode(&copy, &ka);
 }
 
 int

@@ -348,7 +348,8 @@ def fds(pid):
 def test_session_processes_inherit_no_parent_descriptor(pop3):
     """The net and mail processes hold only their own sockets: not the
     listening socket, the keyholder control channel or the signal pipe
-    of the parent (parent_child_setup), and no authd connection."""
+    of the parent (parent_child_setup); the net process no authd
+    connection, the mail process only its session's."""
     p = pop3
     pw = pop_user(p)
     parent = {t for t in fds(p.pop3.pid).values()
@@ -374,7 +375,9 @@ def test_session_processes_inherit_no_parent_descriptor(pop3):
     c.user(ALICE)
     assert c.pass_(pw).startswith(b"+OK")
     check(net, "net after login", 2)
-    check(mon, "mail", 1)
+    # mail: net, and the login's authd connection, which ends the
+    # session when authd says so.
+    check(mon, "mail", 2)
     c.quit()
 
 

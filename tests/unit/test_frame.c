@@ -96,11 +96,62 @@ test_overflow(void)
 	CHECK_INT_EQ(frame_finish(&f), -1, "an add that does not fit fails");
 }
 
+/* The session messages: a login that opens a session keeps its type; a
+ * WHO answer of AUTH_WHO_MAX entries of the largest size fits one frame,
+ * and the decoders refuse what authd or a client must not send. */
+static void
+test_sessions(void)
+{
+	static struct auth_who_ans wa, wb;
+	static struct auth_login_req lr, lo;
+	struct auth_open_req orq, oo;
+	struct frame f, g;
+	int i;
+
+	memset(&lr, 0, sizeof(lr));
+	lr.opens = 1;
+	CHECK_INT_EQ(authproto_login_req_encode(&f, &lr), 0,
+	    "session login encodes");
+	CHECK_INT_EQ(f.buf[FRAME_HDR], MSG_AUTH_SESSION,
+	    "a session login is MSG_AUTH_SESSION");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_login_req_decode(&g, &lo), 0,
+	    "session login decodes");
+	CHECK_INT_EQ(lo.opens, 1, "opens survives as the type");
+
+	memset(&wa, 0, sizeof(wa));
+	wa.total = wa.count = AUTH_WHO_MAX;
+	for (i = 0; i < AUTH_WHO_MAX; i++) {
+		memset(wa.s[i].session, 's', AUTH_SESSION_MAX - 1);
+		memset(wa.s[i].user, 'u', AUTH_USER_MAX - 1);
+		memset(wa.s[i].service, 'v', AUTH_SERVICE_MAX - 1);
+		memset(wa.s[i].address, 'a', AUTH_ADDR_MAX - 1);
+		wa.s[i].since = 1700000000 + (uint64_t)i;
+	}
+	CHECK_INT_EQ(authproto_who_ans_encode(&f, &wa), 0,
+	    "a full WHO answer fits one frame");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_who_ans_decode(&g, &wb), 0, "and decodes");
+	CHECK_INT_EQ((long)wb.s[AUTH_WHO_MAX - 1].since, 1700000007L,
+	    "the last entry survives");
+	wa.total = 1;
+	CHECK_INT_EQ(authproto_who_ans_encode(&f, &wa), -1,
+	    "more entries than the total refused");
+
+	memset(&orq, 0, sizeof(orq));
+	orq.status = AUTH_FAIL_PERM;
+	authproto_open_req_encode(&f, &orq);
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_open_req_decode(&g, &oo), -1,
+	    "a session report is opened or temporarily not");
+}
+
 int
 main(void)
 {
 	test_roundtrip();
 	test_malformed();
 	test_overflow();
+	test_sessions();
 	return check_done();
 }

@@ -599,6 +599,7 @@ check_cmd(struct client *c, const char *line, int multi, const char *want,
 static void
 session_child(int fd)
 {
+	struct session_ctl ctl = { -1, -1, NULL, NULL };
 	struct store *s;
 	char err[256];
 	int rc;
@@ -607,7 +608,7 @@ session_child(int fd)
 		printf("# store_open: %s\n", err);
 		_exit(3);
 	}
-	rc = session_run(fd, s, NULL, -1);
+	rc = session_run(fd, s, NULL, &ctl);
 	store_close(s);
 	_exit(rc == -1 ? 2 : rc);
 }
