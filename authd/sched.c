@@ -98,22 +98,23 @@ sched_waiting(const char *key)
 	return q == NULL ? 0 : q->queued + q->running;
 }
 
-/* sched_blocked: a login of the same pair, or of the same account from an
- * unknown address when l is from one, is running and will be judged.
- * Logins decided before hashing (a lock, a disabled account) judge
- * nothing and block nobody: a locked pair's backlog drains in parallel. */
+/*
+ * sched_blocked: a login for the same user name from the same address
+ * key, or from an unknown address when l is from one, is running.  The
+ * rule looks at names only, never at whether the account exists, is
+ * locked or was decided before hashing: logins for a made-up name queue
+ * exactly as those for a real one, so the answer times under concurrency
+ * do not tell them apart.
+ */
 static int
 sched_blocked(const struct login *l)
 {
 	const struct login *r;
 	int i;
 
-	if (!l->user_exists || l->decided)
-		return 0;
 	for (i = 0; i < sched_nrun; i++) {
 		r = sched_run[i];
-		if (!r->user_exists || r->decided ||
-		    strcmp(r->user, l->user) != 0)
+		if (strcmp(r->user, l->user) != 0)
 			continue;
 		if (strcmp(r->key, l->key) == 0 || (!l->known && !r->known))
 			return 1;

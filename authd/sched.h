@@ -12,16 +12,16 @@
  * an attack spread over many addresses makes new addresses wait, not the
  * office's own users.
  *
- * Serialisation: of the logins of an account that exists, at most one
- * per (user, address key) runs at a time, and at most one from all the
- * addresses the user never logged in from.  The next one starts only
- * after the previous one's verdict has been counted, and login_recheck
- * then sees any lock it set.  So the number of passwords judged for a
- * pair, or for an account from unknown addresses, never exceeds the
- * lockout limits, however many connections and addresses try at once.
- * A login whose verdict is known before hashing (l->decided: a lock, a
- * disabled account) judges no password, so it neither waits for others
- * nor makes others wait.
+ * Serialisation: of the logins for one user name, at most one per
+ * address key runs at a time, and at most one from all the addresses the
+ * user never logged in from.  The next one starts only after the previous
+ * one's verdict has been counted, and login_recheck then sees any lock it
+ * set.  So the number of passwords judged for a pair, or for an account
+ * from unknown addresses, never exceeds the lockout limits, however many
+ * connections and addresses try at once.  The rule applies to every name
+ * alike, whether the account exists, is disabled or locked: otherwise
+ * parallel guesses for a made-up name would be answered sooner than for
+ * a real one, and the answer times would enumerate accounts.
  */
 #ifndef POSTERN_SCHED_H
 #define POSTERN_SCHED_H
