@@ -32,6 +32,7 @@ static int	dispatch_rcpt(struct conn *, struct frame *);
 static int	dispatch_open(struct conn *, struct frame *);
 static int	dispatch_who(struct conn *, struct frame *);
 static int	dispatch_kick(struct conn *, struct frame *);
+static int	dispatch_known(struct conn *, struct frame *);
 
 static const struct dispatch_type dispatch_types[] = {
 	{ MSG_AUTH_LOGIN, "login", dispatch_login, PEER_MONITOR | PEER_SELF },
@@ -43,6 +44,9 @@ static const struct dispatch_type dispatch_types[] = {
 	{ MSG_AUTH_WHO, "session list", dispatch_who, PEER_SELF },
 	{ MSG_AUTH_KICK, "session end", dispatch_kick, PEER_SELF },
 	{ MSG_AUTH_BANCHECK, "ban check", dispatch_bancheck,
+	    PEER_MONITOR | PEER_SELF },
+	/* The daemons' parents seed their connection budgets with it. */
+	{ MSG_AUTH_KNOWN, "known addresses", dispatch_known,
 	    PEER_MONITOR | PEER_SELF },
 	{ MSG_AUTH_RCPT, "recipient lookup", dispatch_rcpt,
 	    PEER_MONITOR | PEER_SELF | PEER_QUEUE },
@@ -514,6 +518,26 @@ dispatch_kick(struct conn *c, struct frame *f)
 	}
 	if (authproto_kick_ans_encode(&out, &a) == -1)
 		fatalx("internal error: cannot encode a kick answer");
+	server_answer(c, &out, NULL, 0);
+	return 0;
+}
+
+static int
+dispatch_known(struct conn *c, struct frame *f)
+{
+	static struct auth_known_ans a;
+	struct auth_known_req r;
+	struct frame out;
+
+	if (authproto_known_req_decode(f, &r) == -1)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.id = r.id;
+	if (lookup_known(dispatch_db, server_txn(), dispatch_cfg, r.offset,
+	    &a) == -1)
+		log_warnx("cannot list the known addresses");
+	if (authproto_known_ans_encode(&out, &a) == -1)
+		fatalx("internal error: cannot encode the known addresses");
 	server_answer(c, &out, NULL, 0);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * lookup.c: ban checks and recipient expansion (see lookup.h).  Runs in
  * authd's main thread; reads only.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "authd/lookup.h"
@@ -85,4 +86,80 @@ lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	if (user_name_valid(recipient))
 		lookup_rcpt_expand(&r, recipient, 0);
 	a->status = a->count > 0 ? AUTH_OK : AUTH_FAIL_PERM;
+}
+
+struct lookup_hosts {
+	struct auth_known_entry	*h;
+	size_t			 n;
+	int64_t			 now, ttl;
+};
+
+/* lookup_host: one record of known (user\0key -> int64 time). */
+static int
+lookup_host(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct lookup_hosts *l = arg;
+	const char *key = memchr(k->mv_data, '\0', k->mv_size);
+	size_t i, len;
+	int64_t t;
+
+	if (key == NULL || v->mv_size != sizeof(t))
+		return 0;
+	key++;
+	len = k->mv_size - (size_t)(key - (const char *)k->mv_data);
+	memcpy(&t, v->mv_data, sizeof(t));
+	if (len == 0 || len >= AUTH_ADDR_MAX || l->now - t >= l->ttl ||
+	    t > l->now)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (strncmp(l->h[i].host, key, len) == 0 &&
+		    l->h[i].host[len] == '\0')
+			break;
+	if (i == l->n) {
+		if (l->n == LOOKUP_KNOWN_HOSTS)
+			return 0;
+		memcpy(l->h[i].host, key, len);
+		l->h[i].host[len] = '\0';
+		l->h[i].age = UINT64_MAX;
+		l->n++;
+	}
+	if ((uint64_t)(l->now - t) < l->h[i].age)
+		l->h[i].age = (uint64_t)(l->now - t);
+	return 0;
+}
+
+static int
+lookup_host_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct auth_known_entry *)a)->age;
+	uint64_t y = ((const struct auth_known_entry *)b)->age;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+lookup_known(struct db *db, MDB_txn *txn, const struct config *cfg,
+    uint32_t offset, struct auth_known_ans *a)
+{
+	struct lookup_hosts l;
+	size_t i;
+
+	a->total = a->count = 0;
+	if (txn == NULL)
+		return -1;
+	l.now = now_us() / 1000000;
+	l.ttl = cfg->lockout_known;
+	l.n = 0;
+	if ((l.h = calloc(LOOKUP_KNOWN_HOSTS, sizeof(*l.h))) == NULL)
+		return -1;
+	if (db_each(db, txn, db->known, NULL, 0, lookup_host, &l) == -1) {
+		free(l.h);
+		return -1;
+	}
+	qsort(l.h, l.n, sizeof(*l.h), lookup_host_cmp);
+	a->total = (uint32_t)l.n;
+	for (i = offset; i < l.n && a->count < AUTH_KNOWN_MAX; i++)
+		a->h[a->count++] = l.h[i];
+	free(l.h);
+	return 0;
 }

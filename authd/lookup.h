@@ -28,4 +28,15 @@ uint32_t lookup_banned(struct db *db, MDB_txn *txn, const char *address);
 void	lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	    char *recipient, struct auth_rcpt_ans *a);
 
+/*
+ * lookup_known: one page (from offset) of the addresses some user logged
+ * in from within lockout known, most recent first, with the age of the
+ * last login from each, into a (whose id the caller sets); at most
+ * LOOKUP_KNOWN_HOSTS addresses in all.  Returns 0, or -1 on a database
+ * error (a is then empty).
+ */
+#define LOOKUP_KNOWN_HOSTS	4096
+int	lookup_known(struct db *db, MDB_txn *txn, const struct config *cfg,
+	    uint32_t offset, struct auth_known_ans *a);
+
 #endif

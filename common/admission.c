@@ -106,6 +106,26 @@ admission_host_learn(struct admission *a, const char *host, int64_t now)
 	k->last = now;
 }
 
+void
+admission_known(struct admission *a, const char *host, int64_t last)
+{
+	char addr[NETADDR_STRLEN], network[NETADDR_STRLEN];
+	char key[NETADDR_STRLEN];
+	size_t n = strlen(host);
+
+	/* "prefix/64" stands for its /64; its first address has its keys. */
+	if (n > 3 && strcmp(host + n - 3, "/64") == 0) {
+		if (n - 3 >= sizeof(addr))
+			return;
+		memcpy(addr, host, n - 3);
+		addr[n - 3] = '\0';
+	} else if (str_copy(addr, host, sizeof(addr)) == -1)
+		return;
+	if (admission_keys(addr, network, key) == -1)
+		return;
+	admission_host_learn(a, key, last);
+}
+
 /* admission_drop: MaxStartups' early drop; n unknown connections open,
  * startups <= n < full. */
 static int

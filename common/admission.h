@@ -136,6 +136,15 @@ int	admission_add(struct admission *a, long id, const char *address,
 int	admission_login(struct admission *a, long id, const char *user,
 	    int64_t now);
 
+/*
+ * admission_known: remember host (an IPv4 address, or an IPv6 /64 as
+ * "prefix/64", as authd keys them) as known from time last: how the
+ * daemons learn, at start and on reload, the addresses authd remembers,
+ * so a restart does not forget the office.  A host that is not in one of
+ * those forms is ignored.
+ */
+void	admission_known(struct admission *a, const char *host, int64_t last);
+
 /* admission_remove: free id's slot, whichever budget holds it; an id not
  * in the table is ignored. */
 void	admission_remove(struct admission *a, long id);

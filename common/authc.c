@@ -193,3 +193,19 @@ authc_kick(int fd, struct auth_kick_req *req, struct auth_kick_ans *ans)
 	}
 	return 0;
 }
+
+int
+authc_known(int fd, struct auth_known_req *req, struct auth_known_ans *ans)
+{
+	struct frame f;
+
+	req->id = authc_next_id++;
+	if (authproto_known_req_encode(&f, req) == -1)
+		return -1;
+	if (authc_call(fd, &f, MSG_AUTH_KNOWN) == -1 ||
+	    authproto_known_ans_decode(&f, ans) == -1 || ans->id != req->id) {
+		log_warnx("authd sent a malformed list of known addresses");
+		return -1;
+	}
+	return 0;
+}

@@ -64,4 +64,12 @@ int	authc_who(int fd, struct auth_who_req *req, struct auth_who_ans *ans);
 int	authc_kick(int fd, struct auth_kick_req *req,
 	    struct auth_kick_ans *ans);
 
+/*
+ * authc_known: one page of the addresses users logged in from (req->id
+ * set here) into ans.  Returns 0, or -1 when authd did not answer
+ * properly (logged).
+ */
+int	authc_known(int fd, struct auth_known_req *req,
+	    struct auth_known_ans *ans);
+
 #endif

@@ -252,6 +252,59 @@ authproto_who_ans_decode(struct frame *f, struct auth_who_ans *a)
 }
 
 int
+authproto_known_req_encode(struct frame *f, const struct auth_known_req *r)
+{
+	frame_init(f, MSG_AUTH_KNOWN);
+	frame_add_u32(f, r->id);
+	frame_add_u32(f, r->offset);
+	return frame_finish(f);
+}
+
+int
+authproto_known_req_decode(struct frame *f, struct auth_known_req *r)
+{
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_u32(f, &r->offset) == -1 || frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_known_ans_encode(struct frame *f, const struct auth_known_ans *a)
+{
+	uint32_t i;
+
+	if (a->count > AUTH_KNOWN_MAX || a->count > a->total)
+		return -1;
+	frame_init(f, MSG_AUTH_KNOWN);
+	frame_add_u32(f, a->id);
+	frame_add_u32(f, a->total);
+	frame_add_u32(f, a->count);
+	for (i = 0; i < a->count; i++) {
+		frame_add_str(f, a->h[i].host);
+		frame_add_u64(f, a->h[i].age);
+	}
+	return frame_finish(f);
+}
+
+int
+authproto_known_ans_decode(struct frame *f, struct auth_known_ans *a)
+{
+	uint32_t i;
+
+	if (frame_get_u32(f, &a->id) == -1 ||
+	    frame_get_u32(f, &a->total) == -1 ||
+	    frame_get_u32(f, &a->count) == -1 || a->count > AUTH_KNOWN_MAX ||
+	    a->count > a->total)
+		return -1;
+	for (i = 0; i < a->count; i++)
+		if (frame_get_str(f, a->h[i].host, sizeof(a->h[i].host)) == -1 ||
+		    frame_get_u64(f, &a->h[i].age) == -1)
+			return -1;
+	return frame_end(f);
+}
+
+int
 authproto_kick_req_encode(struct frame *f, const struct auth_kick_req *r)
 {
 	frame_init(f, MSG_AUTH_KICK);

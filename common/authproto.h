@@ -24,6 +24,9 @@
  *   MSG_AUTH_KICK      req: id, user, session (either may be ""), reason,
  *                           by, flags
  *                      ans: id, count (sessions ended)
+ *   MSG_AUTH_KNOWN     req: id, offset
+ *                      ans: id, total, count, count times: host, age
+ *                           (u64, seconds since the last login from it)
  *
  * Live sessions.  A monitor that will serve mail logs in with
  * MSG_AUTH_SESSION and keeps the connection for the life of the session.
@@ -66,6 +69,7 @@ enum auth_msg {
 	MSG_AUTH_END = 6,
 	MSG_AUTH_WHO = 7,
 	MSG_AUTH_KICK = 8,
+	MSG_AUTH_KNOWN = 9,
 };
 
 #define AUTH_FLAG_AUDIT		0x01	/* WHO, KICK */
@@ -87,6 +91,7 @@ enum auth_status {
 #define AUTH_REASON_MAX		256	/* OPEN, END, KICK: words for the log */
 #define AUTH_BY_MAX		64	/* KICK: who asked */
 #define AUTH_WHO_MAX		8	/* sessions in one WHO answer (frame) */
+#define AUTH_KNOWN_MAX		48	/* hosts in one KNOWN answer (frame) */
 
 struct auth_login_req {
 	uint32_t id;
@@ -159,6 +164,27 @@ struct auth_who_ans {
 	struct auth_who_entry s[AUTH_WHO_MAX];
 };
 
+/* KNOWN: the addresses (IPv4, or an IPv6 /64 as "prefix/64") some user
+ * logged in from within lockout known, and how long ago the last login
+ * from each was, one page of AUTH_KNOWN_MAX from offset; for the
+ * daemons' connection budgets (common/admission.h). */
+struct auth_known_req {
+	uint32_t id;
+	uint32_t offset;
+};
+
+struct auth_known_entry {
+	char	 host[AUTH_ADDR_MAX];
+	uint64_t age;			/* seconds since the last login */
+};
+
+struct auth_known_ans {
+	uint32_t id;
+	uint32_t total;
+	uint32_t count;		/* in this answer, at most AUTH_KNOWN_MAX */
+	struct auth_known_entry h[AUTH_KNOWN_MAX];
+};
+
 struct auth_kick_req {
 	uint32_t id;
 	uint32_t flags;
@@ -212,6 +238,12 @@ int	authproto_status_ans_decode(struct frame *f, struct auth_status_ans *a);
 int	authproto_rcpt_ans_decode(struct frame *f, struct auth_rcpt_ans *a);
 int	authproto_open_req_decode(struct frame *f, struct auth_open_req *r);
 int	authproto_end_decode(struct frame *f, struct auth_end *e);
+int	authproto_known_req_encode(struct frame *f,
+	    const struct auth_known_req *r);
+int	authproto_known_ans_encode(struct frame *f,
+	    const struct auth_known_ans *a);
+int	authproto_known_req_decode(struct frame *f, struct auth_known_req *r);
+int	authproto_known_ans_decode(struct frame *f, struct auth_known_ans *a);
 int	authproto_who_req_decode(struct frame *f, struct auth_who_req *r);
 int	authproto_who_ans_decode(struct frame *f, struct auth_who_ans *a);
 int	authproto_kick_req_decode(struct frame *f, struct auth_kick_req *r);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "common/admission.h"
+#include "common/authc.h"
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/frame.h"
@@ -317,6 +318,39 @@ parent_now(void)
 	return mono_ms() / 1000;
 }
 
+/*
+ * parent_known: learn from authd the addresses users logged in from, so
+ * that the budget of connections not logged in keeps its pool for the
+ * office across a restart.  Without authd, the parent learns them anew
+ * from the logins it sees.
+ */
+static void
+parent_known(void)
+{
+	static struct auth_known_ans a;
+	struct auth_known_req r;
+	uint32_t i, n = 0;
+	int fd;
+
+	if ((fd = authc_connect(cfg.auth_socket)) == -1) {
+		log_warnx("authd cannot be asked for the addresses users log "
+		    "in from; they count as known again after their next "
+		    "login");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	do {
+		r.offset = n;
+		if (authc_known(fd, &r, &a) == -1)
+			break;
+		for (i = 0; i < a.count && n < ADMISSION_KNOWN_MAX; i++, n++)
+			admission_known(&adm, a.h[i].host,
+			    parent_now() - (int64_t)a.h[i].age);
+	} while (a.count > 0 && n < a.total && n < ADMISSION_KNOWN_MAX);
+	(void)close(fd);
+	log_info("%u address%s known to log in", n, n == 1 ? "" : "es");
+}
+
 static void
 parent_chan_drop(size_t i)
 {
@@ -587,6 +621,7 @@ parent_on_signal(void)
 	if (chld)
 		parent_reap();
 	if (hup) {
+		parent_known();
 		if (parent_load() == 0)
 			log_info("certificate and key reloaded");
 		else
@@ -703,6 +738,7 @@ parent_start(const char *self, int debug)
 		daemon_pidfile(cfg.runtime_dir, "pop3d");
 	}
 	parent_admission();
+	parent_known();
 	parent_signals();
 	parent_keyholder(self, debug);
 	if (parent_load() == -1)

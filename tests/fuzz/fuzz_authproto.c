@@ -19,6 +19,8 @@ fuzz_one(const uint8_t *buf, size_t len)
 	static struct auth_rcpt_ans ra;
 	static struct auth_who_ans wa;
 	static struct auth_kick_req kr;
+	static struct auth_known_ans na;
+	struct auth_known_req nr;
 	struct auth_open_req orq;
 	struct auth_end end;
 	struct auth_who_req wr;
@@ -51,6 +53,10 @@ fuzz_one(const uint8_t *buf, size_t len)
 	authproto_kick_req_decode(&copy, &kr);
 	copy = f;
 	authproto_kick_ans_decode(&copy, &ka);
+	copy = f;
+	authproto_known_req_decode(&copy, &nr);
+	copy = f;
+	authproto_known_ans_decode(&copy, &na);
 }
 
 int

@@ -387,3 +387,30 @@ def test_compromised_net_cannot_replay_logins(stopped_postern):
     assert len(records_for(p, user)) == 3, records_for(p, user)
     assert "asked for a login after 3 failures" in p.pop3_log()
     stop(p)
+
+
+def test_known_owner_survives_a_restart_under_flood(stopped_postern):
+    """The owner logged in before; pop3d restarts (a reboot, an upgrade)
+    and 32 networks x 16 idle connections fill every slot for addresses
+    not known: the owner still gets in, because the parent learns from
+    authd at start which addresses users log in from (an outside review
+    kept the owner out indefinitely when only pop3d's memory knew)."""
+    p = start(stopped_postern)
+    pw = pop_user(p)
+    owner_login(p, pw)
+    stop(p)
+    p.start_pop3d()
+    assert "1 address known to log in" in p.pop3_log()
+    flood = []
+    try:
+        for i in range(16):
+            for a in range(32):
+                flood.append(idle(p, "127.80.%d.1" % a))
+        held, _ = settle(flood)
+        assert len(held) >= 128, "the attack holds too few slots: %d" % \
+            len(held)
+        took = owner_login(p, pw)
+        assert took < 5, "the owner waited %.1f s" % took
+    finally:
+        close_all(flood)
+    stop(p)

@@ -146,6 +146,33 @@ test_sessions(void)
 	    "a session report is opened or temporarily not");
 }
 
+/* A full KNOWN answer, each host as long as a numeric address may be,
+ * fits one frame and survives the trip. */
+static void
+test_known(void)
+{
+	static struct auth_known_ans a, b;
+	struct frame f, g;
+	uint32_t i;
+
+	memset(&a, 0, sizeof(a));
+	a.total = 100;
+	a.count = AUTH_KNOWN_MAX;
+	for (i = 0; i < AUTH_KNOWN_MAX; i++) {
+		memset(a.h[i].host, 'h', AUTH_ADDR_MAX - 1);
+		a.h[i].age = i * 60;
+	}
+	CHECK_INT_EQ(authproto_known_ans_encode(&f, &a), 0,
+	    "a full KNOWN answer fits one frame");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_known_ans_decode(&g, &b), 0, "and decodes");
+	CHECK_INT_EQ((long)b.h[AUTH_KNOWN_MAX - 1].age,
+	    (long)(AUTH_KNOWN_MAX - 1) * 60, "the last entry survives");
+	a.count = AUTH_KNOWN_MAX + 1;
+	CHECK_INT_EQ(authproto_known_ans_encode(&f, &a), -1,
+	    "more hosts than a page refused");
+}
+
 int
 main(void)
 {
@@ -153,5 +180,6 @@ main(void)
 	test_malformed();
 	test_overflow();
 	test_sessions();
+	test_known();
 	return check_done();
 }
