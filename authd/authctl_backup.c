@@ -752,8 +752,8 @@ ctl_restore_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 		bk_restore_close(&r);
 		return CTL_ERR;
 	}
-	m = (struct bk_mail){ r.mfd, r.rootfd, r.bmail, c->cfg.mail_dir, 0,
-	    "restored" };
+	m = (struct bk_mail){ r.mfd, r.rootfd, r.bmail, c->cfg.mail_dir,
+	    STORE_COPY_RESTORE, "restored" };
 	rc = bk_mail_run(&m, &mail);
 	if (rc == CTL_OK && bk_db_restore(&r, &auth) == -1)
 		rc = CTL_ERR;

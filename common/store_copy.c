@@ -546,6 +546,30 @@ copy_extras(struct copy_ctx *cx, int sfd, const char *spath, int dfd,
 	return rc;
 }
 
+/* copy_uids_gap: raise the restored folder's UIDNEXT (STORE_COPY_RESTORE).
+ * A folder without postern-uids gets one when first opened, above every
+ * U= it holds, which is the same rule. */
+static int
+copy_uids_gap(int dfd, const char *dpath)
+{
+	struct maildir_uids u;
+	int lock, rc;
+
+	if ((rc = maildir_uids_read(dfd, &u)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (u.uidnext > UINT32_MAX - STORE_COPY_UID_GAP) {
+		log_warnx("%s: UIDNEXT %u leaves no room for the gap after a "
+		    "restore; left as it is", dpath, u.uidnext);
+		return 0;
+	}
+	u.uidnext += STORE_COPY_UID_GAP;
+	if ((lock = maildir_lock(dfd)) == -1)
+		return -1;
+	rc = maildir_uids_write(dfd, &u);
+	maildir_unlock(lock);
+	return rc;
+}
+
 /* copy_uids: postern-uids, read now that every message is copied, so
  * its UIDNEXT is above each UID copied (it grows before a file gets one). */
 static int
@@ -560,7 +584,10 @@ copy_uids(struct copy_ctx *cx, int sfd, const char *spath, int dfd,
 	rc = copy_file(cx, sfd, spath, dtmp, dfd, dpath, "postern-uids",
 	    &bytes);
 	(void)close(dtmp);
-	return rc == -1 ? -1 : 0;
+	if (rc == -1)
+		return -1;
+	return (cx->flags & STORE_COPY_RESTORE) ? copy_uids_gap(dfd, dpath) :
+	    0;
 }
 
 /* copy_folder_body: the folder open at sfd into the new directory dfd. */

@@ -34,6 +34,16 @@
  * in gone.  Without the flag a file that vanishes is an error.
  */
 #define STORE_COPY_LIVE		0x01
+/*
+ * STORE_COPY_RESTORE: the copy is a restore.  Each folder's UIDNEXT is
+ * raised by STORE_COPY_UID_GAP (UIDVALIDITY and every copied UID stay):
+ * the old server may have given out UIDs after the backup was taken, and
+ * a message without one yet (still in new/ then) or delivered after the
+ * restore must not get a number a client already saw for another
+ * message.  IMAP and POP3 allow gaps; they cost nothing.
+ */
+#define STORE_COPY_RESTORE	0x02
+#define STORE_COPY_UID_GAP	(1U << 20)
 
 struct store_copy_stats {
 	uint64_t	mailboxes;

@@ -169,8 +169,11 @@ def test_backup_while_delivering_and_deleting_then_restore(postern):
                                     "data.mdb")).st_uid == AUTH_UID
         got = os.stat(os.path.join(md, ".Archive", "cur", archived))
         assert got.st_mtime == 1700000000 and got.st_uid == MAIL_UID
+        # UIDVALIDITY kept; UIDNEXT past a gap, so the restored server
+        # never hands out a UID the old one may have given out after the
+        # backup
         with open(os.path.join(md, ".Archive", "postern-uids")) as f:
-            assert f.read() == "v1 42 8\n"
+            assert f.read() == "v1 42 %d\n" % (8 + (1 << 20))
         q.start()
         q.start_pop3d()
         after = pop_all(q, BOB, pw_bob)
@@ -193,8 +196,10 @@ def test_backup_while_delivering_and_deleting_then_restore(postern):
             if inbk[m]:     # had a UID: the same one, the live one
                 assert (validity, uid) == (int(u.split(".")[0]), inbk[m])
                 assert (client.uidl.get(u) or before[u][0]) == m, u
-            else:           # delivered, not yet seen: a new UID
-                assert uid >= uidnext, (u, uidnext)
+            else:           # delivered, not yet seen: a new UID, past
+                # the gap, so none the old server gave out since
+                assert uid >= uidnext + (1 << 20), (u, uidnext)
+                assert u not in client.uidl or client.uidl[u] == m, u
         # every message that had a UID before the backup and was not
         # deleted before it ended is there, with the same UIDL
         back = {m: u for u, (m, _) in after.items()}
