@@ -631,23 +631,6 @@ bk_restore_undo(struct bk_restore *r)
 	    ctl_vis(r->dir));
 }
 
-static int
-bk_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* bk_db_restore: the backup's database into <state>/auth/data.mdb for
  * the auth user (tmp, fsync, rename, fsync), as root: the backup is
  * root's and the auth user could not read it. */
@@ -675,7 +658,7 @@ bk_db_restore(struct bk_restore *r, const struct bk_ids *auth)
 		goto out;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (bk_write_all(out, buf, (size_t)n) == -1) {
+		if (write_all(out, buf, (size_t)n) == -1) {
 			ctl_err("%s: write: %s", dst, strerror(errno));
 			goto out;
 		}

@@ -21,6 +21,7 @@
 #include "common/store.h"
 #include "common/store_copy.h"
 #include "common/store_maildir.h"
+#include "common/util.h"
 
 #define COPY_IOBUF	65536
 
@@ -178,7 +179,7 @@ copy_data(int in, int out, const char *spath, const char *dpath,
     uint64_t *bytes)
 {
 	char buf[COPY_IOBUF];
-	ssize_t r, w, off;
+	ssize_t r;
 
 	for (;;) {
 		if ((r = read(in, buf, sizeof(buf))) == -1) {
@@ -189,16 +190,10 @@ copy_data(int in, int out, const char *spath, const char *dpath,
 		}
 		if (r == 0)
 			return 0;
-		for (off = 0; off < r; off += w)
-			if ((w = write(out, buf + off, (size_t)(r - off))) ==
-			    -1) {
-				if (errno == EINTR) {
-					w = 0;
-					continue;
-				}
-				log_warn("%s: write", dpath);
-				return -1;
-			}
+		if (write_all(out, buf, (size_t)r) == -1) {
+			log_warn("%s: write", dpath);
+			return -1;
+		}
 		*bytes += (uint64_t)r;
 	}
 }

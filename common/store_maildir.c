@@ -693,23 +693,6 @@ maildir_uids_read(int folderfd, struct maildir_uids *u)
 	return 1;
 }
 
-static int
-maildir_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 maildir_uids_write(int folderfd, const struct maildir_uids *u)
 {
@@ -724,7 +707,7 @@ maildir_uids_write(int folderfd, const struct maildir_uids *u)
 	    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto fail;
-	if (maildir_write_all(fd, buf, (size_t)n) == -1 || fsync(fd) == -1) {
+	if (write_all(fd, buf, (size_t)n) == -1 || fsync(fd) == -1) {
 		(void)close(fd);
 		goto fail;
 	}
@@ -796,12 +779,12 @@ maildir_write_lf(int fd, const char *p, size_t len)
 			continue;
 		buf[n++] = p[i];
 		if (n == sizeof(buf)) {
-			if (maildir_write_all(fd, buf, n) == -1)
+			if (write_all(fd, buf, n) == -1)
 				return -1;
 			n = 0;
 		}
 	}
-	return maildir_write_all(fd, buf, n);
+	return write_all(fd, buf, n);
 }
 
 static int

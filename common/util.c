@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/authproto.h"
 #include "common/log.h"
@@ -104,4 +105,22 @@ user_name_valid(const char *s)
 		if (*p <= ' ' || *p > '~')
 			return 0;
 	return 1;
+}
+
+int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, c, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		len -= (size_t)w;
+	}
+	return 0;
 }

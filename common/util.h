@@ -27,6 +27,10 @@ int64_t	now_us(void);
 /* mono_ms: CLOCK_MONOTONIC in milliseconds, for timers. */
 int64_t	mono_ms(void);
 
+/* write_all: write the len bytes at p to fd, again after a short write
+ * or EINTR.  Returns 0, or -1 with errno from write(2). */
+int	write_all(int fd, const void *p, size_t len);
+
 /* str_lower: ASCII-lowercase s in place. */
 void	str_lower(char *s);
 
