@@ -2,33 +2,20 @@
  * policy.c: lockout and ban decisions on authd's counters (see policy.h).
  * Runs in authd and authctl, inside the caller's transaction.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "authd/policy.h"
 #include "common/authproto.h"
+#include "common/netaddr.h"
 
-/*
- * policy_addr_key: the key under which an address is counted and banned:
- * an IPv4 address itself, an IPv6 address its /64, because one IPv6
- * client holds a whole /64 and would otherwise walk around any ban.
- */
+/* policy_addr_key: netaddr_client_key; what is no address (authctl's
+ * records of old) stays as given. */
 const char *
 policy_addr_key(const char *address, char key[AUTH_ADDR_MAX])
 {
-	struct in6_addr a;
-	char text[INET6_ADDRSTRLEN];
-
-	if (inet_pton(AF_INET6, address, &a) != 1) {
+	if (netaddr_client_key(address, key, AUTH_ADDR_MAX) == -1)
 		snprintf(key, AUTH_ADDR_MAX, "%s", address);
-		return key;
-	}
-	memset(a.s6_addr + 8, 0, 8);
-	if (inet_ntop(AF_INET6, &a, text, sizeof(text)) == NULL)
-		snprintf(key, AUTH_ADDR_MAX, "%s", address);
-	else
-		snprintf(key, AUTH_ADDR_MAX, "%s/64", text);
 	return key;
 }
 

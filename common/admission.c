@@ -14,8 +14,8 @@
 
 #define ADMISSION_LIMIT_MAX	10000	/* as CONFIG_LIMIT_MAX */
 
-/* admission_keys: the network (/24, /64) and host (IPv4 address, IPv6
- * /64) keys of a numeric address; -1 when it is not one. */
+/* admission_keys: the network (/24, /64) and host (netaddr_client_key)
+ * keys of a numeric address; -1 when it is not one. */
 static int
 admission_keys(const char *address, char *network, char *host)
 {
@@ -28,9 +28,7 @@ admission_keys(const char *address, char *network, char *host)
 	    netmask_parse(cidr, &m) == -1)
 		return -1;
 	netmask_format(&m, network, NETADDR_STRLEN);
-	if (v6)
-		return str_copy(host, network, NETADDR_STRLEN);
-	return str_copy(host, address, NETADDR_STRLEN);
+	return netaddr_client_key(address, host, NETADDR_STRLEN);
 }
 
 static int
@@ -109,21 +107,10 @@ admission_host_learn(struct admission *a, const char *host, int64_t now)
 void
 admission_known(struct admission *a, const char *host, int64_t last)
 {
-	char addr[NETADDR_STRLEN], network[NETADDR_STRLEN];
 	char key[NETADDR_STRLEN];
-	size_t n = strlen(host);
 
-	/* "prefix/64" stands for its /64; its first address has its keys. */
-	if (n > 3 && strcmp(host + n - 3, "/64") == 0) {
-		if (n - 3 >= sizeof(addr))
-			return;
-		memcpy(addr, host, n - 3);
-		addr[n - 3] = '\0';
-	} else if (str_copy(addr, host, sizeof(addr)) == -1)
-		return;
-	if (admission_keys(addr, network, key) == -1)
-		return;
-	admission_host_learn(a, key, last);
+	if (netaddr_client_key(host, key, sizeof(key)) == 0)
+		admission_host_learn(a, key, last);
 }
 
 /* admission_drop: MaxStartups' early drop; n unknown connections open,

@@ -137,8 +137,9 @@ int	admission_login(struct admission *a, long id, const char *user,
 	    int64_t now);
 
 /*
- * admission_known: remember host (an IPv4 address, or an IPv6 /64 as
- * "prefix/64", as authd keys them) as known from time last: how the
+ * admission_known: remember host (an address, or a key of
+ * netaddr_client_key, which authd's known addresses are) as known from
+ * time last: how the
  * daemons learn, at start and on reload, the addresses authd remembers,
  * so a restart does not forget the office.  A host that is not in one of
  * those forms is ignored.

@@ -132,6 +132,39 @@ netmask_parse(const char *cidr, struct netmask *m)
 }
 
 int
+netaddr_client_key(const char *in, char *out, size_t outlen)
+{
+	char addr[NETADDR_STRLEN], cidr[NETADDR_STRLEN + 8];
+	const char *slash = strchr(in, '/');
+	struct netmask m;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	if (slash == NULL) {
+		if (netaddr_normalize(in, addr, sizeof(addr)) == -1)
+			return -1;
+		if (strchr(addr, ':') == NULL)
+			goto done;
+		if (snprintf(cidr, sizeof(cidr), "%s/64", addr) >=
+		    (int)sizeof(cidr))
+			return -1;
+		in = cidr;
+	} else if (strcmp(slash, "/64") != 0)
+		return -1;
+	if (netmask_parse(in, &m) == -1 || m.family != 6 || m.prefix != 64)
+		return -1;
+	netmask_format(&m, addr, sizeof(addr));
+done:
+	if (addr[0] == '\0' || (size_t)snprintf(out, outlen, "%s", addr) >=
+	    outlen) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
 netmask_contains(const struct netmask *m, const char *addr)
 {
 	uint8_t a[16], family;

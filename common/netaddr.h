@@ -32,6 +32,16 @@ struct netmask {
 int	netaddr_normalize(const char *in, char *out, size_t outlen);
 
 /*
+ * netaddr_client_key: the key one client is counted under everywhere
+ * (authd's counters, locks, known addresses, trust windows and bans; the
+ * daemons' connection budgets): an IPv4 address itself, an IPv6 address
+ * its /64 as "prefix/64", because one IPv6 client holds a whole /64.  A
+ * key maps to itself.  Writes into out (outlen bytes); returns 0, or -1
+ * when in is neither a numeric address nor such a key (out then "").
+ */
+int	netaddr_client_key(const char *in, char *out, size_t outlen);
+
+/*
  * netmask_parse: parse "10.0.0.0/8", "2001:db8::/32", or a bare address
  * (meaning /32 or /128) into *m.  The prefix is decimal digits only, without
  * sign, blanks or leading zeros, and at most 32 (IPv4) or 128 (IPv6).  Host

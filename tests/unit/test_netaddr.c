@@ -147,11 +147,46 @@ test_contains(void)
 	}
 }
 
+/* The key a client is counted under, and that a key maps to itself. */
+static void
+test_client_key(void)
+{
+	static const struct {
+		const char *in, *key;
+	} ok[] = {
+		{ "192.0.2.7", "192.0.2.7" },
+		{ "::ffff:192.0.2.7", "192.0.2.7" },
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:DB8:1:2::beef", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2::/64", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2::9/64", "2001:db8:1:2::/64" },
+		{ "::1", "::/64" },
+	};
+	static const char *bad[] = { "", "example.org", "192.0.2.7/24",
+	    "192.0.2.0/64", "2001:db8::/48", "2001:db8::/64x", "1.2.3" };
+	char key[NETADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_INT_EQ(netaddr_client_key(ok[i].in, key, sizeof(key)), 0,
+		    ok[i].in);
+		CHECK_STR_EQ(key, ok[i].key, ok[i].in);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT_EQ(netaddr_client_key(bad[i], key, sizeof(key)), -1,
+		    bad[i]);
+		CHECK_STR_EQ(key, "", "nothing written");
+	}
+	CHECK_INT_EQ(netaddr_client_key("2001:db8::1", key, 8), -1,
+	    "a key that does not fit");
+}
+
 int
 main(void)
 {
 	test_normalize();
 	test_parse();
 	test_contains();
+	test_client_key();
 	return check_done();
 }
