@@ -412,26 +412,44 @@ bk_backup_mail(struct ctl *c, int dfd, const char *dir,
 	return rc;
 }
 
-int
-ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
+/* bk_dir_arg: the one argument of backup and restore, and its absolute
+ * path for the audit record (resolved as root; the auth user may not
+ * search its parents).  CTL_OK, or the usage's status. */
+static int
+bk_dir_arg(struct ctl *c, int argc, char **argv, char **dir)
 {
-	struct bk_ids auth = { uid, gid }, mail;
 	char *pos[1];
-	int n, dfd, created, rc;
-	pid_t pid;
+	int n;
 
 	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1)
 		return ctl_usage(c);
 	if (n != 1)
 		return ctl_usage_why(c, "missing the backup directory");
+	*dir = pos[0];
+	if (realpath(pos[0], bk_abs) == NULL)
+		str_copy(bk_abs, pos[0], sizeof(bk_abs));
+	return CTL_OK;
+}
+
+int
+ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
+{
+	struct bk_ids auth = { uid, gid }, mail;
+	char *dir;
+	int dfd, created, rc;
+	pid_t pid;
+
+	if ((rc = bk_dir_arg(c, argc, argv, &dir)) != CTL_OK)
+		return rc;
 	if (privsep_is_dev())
 		auth.uid = (uid_t)-1;
 	if (bk_ids(c, ROLE_MAIL, &mail) == -1 ||
-	    (dfd = bk_open(pos[0], &created)) == -1)
+	    (dfd = bk_open(dir, &created)) == -1)
 		return CTL_ERR;
-	if (realpath(pos[0], bk_abs) == NULL)
-		str_copy(bk_abs, pos[0], sizeof(bk_abs));
-	rc = bk_backup_mail(c, dfd, pos[0], &auth, &mail);
+	/* Resolved again: the directory may only exist now. */
+	if (realpath(dir, bk_abs) == NULL)
+		str_copy(bk_abs, dir, sizeof(bk_abs));
+	rc = bk_backup_mail(c, dfd, dir, &auth, &mail);
 	if (rc == CTL_OK && (pid = bk_fork()) == 0) {
 		(void)close(dfd);
 		return CTL_OK;	/* on to the drop and ctl_backup */
@@ -439,7 +457,7 @@ ctl_backup_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 	if (rc == CTL_OK)
 		rc = pid == -1 ? CTL_ERR : bk_wait(pid, "backup");
 	if (rc != CTL_OK)
-		bk_backup_undo(dfd, pos[0], created);
+		bk_backup_undo(dfd, dir, created);
 	exit(rc);
 }
 
@@ -716,20 +734,16 @@ ctl_restore_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 	struct bk_restore r = { NULL, -1, -1, -1, -1, "", -1, NULL, "" };
 	struct bk_ids auth = { uid, gid }, mail;
 	struct bk_mail m;
-	char *pos[1];
-	int n, rc;
+	char *dir;
+	int rc;
 	pid_t pid;
 
-	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1)
-		return ctl_usage(c);
-	if (n != 1)
-		return ctl_usage_why(c, "missing the backup directory");
+	if ((rc = bk_dir_arg(c, argc, argv, &dir)) != CTL_OK)
+		return rc;
+	r.dir = dir;
 	if (privsep_is_dev())
 		auth.uid = (uid_t)-1;
-	r.dir = pos[0];
 	r.mailroot = c->cfg.mail_dir;
-	if (realpath(pos[0], bk_abs) == NULL)
-		str_copy(bk_abs, pos[0], sizeof(bk_abs));
 	if (bk_ids(c, ROLE_MAIL, &mail) == -1 || bk_restore_open(&r) == -1 ||
 	    bk_restore_target(c, &r, &mail) == -1) {
 		bk_restore_close(&r);

@@ -12,6 +12,7 @@
  * is, because authd must compute codes from it; recovery codes only as
  * SHA-256 digests); all copies in memory are wiped before returning.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,23 @@ totp_codes_new(const char *user, struct user_rec *rec, struct totp_new *tn)
 	return 0;
 }
 
+/* totp_print_codes: the heading (printf-style) on stderr, then the new
+ * recovery codes alone on stdout, one a line. */
+static void __attribute__((format(printf, 2, 3)))
+totp_print_codes(const struct totp_new *tn, const char *fmt, ...)
+{
+	va_list ap;
+	int i;
+
+	fprintf(stderr, "authctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ":\n");
+	for (i = 0; i < DB_RECOVERY_CODES; i++)
+		printf("%s\n", tn->codes[i]);
+}
+
 static int
 totp_set_active(struct ctl *c, const char *user, struct user_rec *rec,
     struct totp_new *tn)
@@ -245,7 +263,7 @@ ctl_totp_confirm(struct ctl *c, int argc, char **argv)
 {
 	char user[AUTH_USER_MAX], *code;
 	struct totp_new tn;
-	int i, rc;
+	int rc;
 
 	if ((rc = totp_user(c, argc, argv, user, &code)) != CTL_OK)
 		return rc;
@@ -257,12 +275,9 @@ ctl_totp_confirm(struct ctl *c, int argc, char **argv)
 	memset(&tn, 0, sizeof(tn));
 	memcpy(tn.codes[0], code, 7);
 	rc = totp_update(c, user, "totp confirmed", totp_set_active, &tn);
-	if (rc == CTL_OK) {
-		fprintf(stderr, "authctl: 2FA is active for %s; recovery "
-		    "codes (each works once, shown once):\n", user);
-		for (i = 0; i < DB_RECOVERY_CODES; i++)
-			printf("%s\n", tn.codes[i]);
-	}
+	if (rc == CTL_OK)
+		totp_print_codes(&tn, "2FA is active for %s; recovery codes "
+		    "(each works once, shown once)", user);
 	explicit_bzero(&tn, sizeof(tn));
 	return rc;
 }
@@ -314,7 +329,7 @@ ctl_totp_recovery(struct ctl *c, int argc, char **argv)
 {
 	char user[AUTH_USER_MAX];
 	struct totp_new tn;
-	int i, rc;
+	int rc;
 
 	if ((rc = totp_user(c, argc, argv, user, NULL)) != CTL_OK)
 		return rc;
@@ -322,12 +337,9 @@ ctl_totp_recovery(struct ctl *c, int argc, char **argv)
 	tn.keep_trust = 1;
 	rc = totp_update(c, user, "totp recovery codes replaced",
 	    totp_set_codes, &tn);
-	if (rc == CTL_OK) {
-		fprintf(stderr, "authctl: new recovery codes for %s (each works "
-		    "once, shown once; the old ones no longer work):\n", user);
-		for (i = 0; i < DB_RECOVERY_CODES; i++)
-			printf("%s\n", tn.codes[i]);
-	}
+	if (rc == CTL_OK)
+		totp_print_codes(&tn, "new recovery codes for %s (each works "
+		    "once, shown once; the old ones no longer work)", user);
 	explicit_bzero(&tn, sizeof(tn));
 	return rc;
 }

@@ -301,8 +301,7 @@ dispatch_schedule(void)
 		} else if ((txn = server_txn()) == NULL) {
 			v.status = AUTH_FAIL_TEMP;
 			str_copy(v.reason, "database error", sizeof(v.reason));
-		} else if (login_recheck(l, dispatch_db, txn, dispatch_cfg,
-		    &v) == 1) {
+		} else if (login_recheck(l, dispatch_db, txn, &v) == 1) {
 			worker_submit(&l->job);
 			continue;
 		}

@@ -323,13 +323,12 @@ login_admit(struct login *l, struct db *db, MDB_txn *txn,
 
 int
 login_recheck(struct login *l, struct db *db, MDB_txn *txn,
-    const struct config *cfg, struct login_verdict *v)
+    struct login_verdict *v)
 {
 	const char *why;
 	int64_t until;
 	int rc;
 
-	(void)cfg;
 	if ((rc = policy_banned(db, txn, l->key, login_now(), &until)) != 0) {
 		login_verdict(v, AUTH_FAIL_TEMP, LOGIN_COUNT_NONE, "%s",
 		    rc == 1 ? "address banned" : "database error");

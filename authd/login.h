@@ -100,7 +100,7 @@ int	login_admit(struct login *l, struct db *db, MDB_txn *txn,
  * run: 0 (with *v) when its address is banned now; otherwise 1, with
  * l->decided set when the pair or account is locked now. */
 int	login_recheck(struct login *l, struct db *db, MDB_txn *txn,
-	    const struct config *cfg, struct login_verdict *v);
+	    struct login_verdict *v);
 
 /* login_judge: the verdict once l's hash is done (l->job.matched).  On
  * success it has used up the code and opened the trust window in txn. */
