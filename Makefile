@@ -12,11 +12,13 @@
 #   make uninstall  remove what install installed, except the configuration
 #                   and the state, mail and spool directories
 #
-# O= selects the object directory, so an instrumented build can sit next to
-# the normal one: make O=build/asan SAN=1 builds build/asan/authd/authd.
+# Objects and programs go to a build directory, so the source folders hold
+# only sources: build/authd/authd, build/pop3d/pop3d, ...  O= selects it,
+# so an instrumented build can sit next to the normal one:
+# make O=build/asan SAN=1 builds build/asan/authd/authd.
 
 CC      ?= cc
-O       ?= .
+O       ?= build
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
@@ -107,7 +109,10 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+ALL_SRC = $(COMMON_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
+	  $(POP3D_ROLES) $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
+	  tests/tools/tls_echo.c
+-include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
 .SECONDEXPANSION:
@@ -199,7 +204,5 @@ lint-man:
 
 clean:
 	rm -rf build
-	find . -name '*.o' -delete -o -name '*.d' -delete
-	rm -f $(PROGS) $(TESTPROGS) $(TOOLS)
 
 .PHONY: all deps deps-build unit check fuzz fuzzers bench run install uninstall lint-man clean

@@ -13,9 +13,9 @@ set -eu
 root=$(pwd)
 run=$root/run
 conf=run/postern.conf
-authctl=authd/authctl
-authd=authd/authd
-pop3d=pop3d/pop3d
+authctl=build/authd/authctl
+authd=build/authd/authd
+pop3d=build/pop3d/pop3d
 demo=demo@example.test
 
 for p in "$authd" "$authctl" "$pop3d"; do

@@ -106,7 +106,7 @@ fi
 
 stage "integration tests"
 if [ "$built" -eq 1 ]; then
-	integration "$root"
+	integration "$root/build"
 else
 	fail_one "integration tests: not run, the build failed"
 fi

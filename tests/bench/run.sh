@@ -7,7 +7,7 @@
 # per benchmark: its name and exit status.  The exit status is non-zero
 # when any benchmark failed.
 #
-# pop3 also needs tests/tools/tls_echo (built by `make unit`) for its
+# pop3 also needs build/tests/tools/tls_echo (built by `make unit`) for its
 # bound: it is built here when missing.  pop3 installs Dovecot with
 # apt-get when it is missing and it runs as root, and skips itself (exit
 # 0) when it cannot.
@@ -17,9 +17,9 @@ dir=tests/bench
 status=0
 summary=""
 
-if [ ! -x tests/tools/tls_echo ]; then
+if [ ! -x build/tests/tools/tls_echo ]; then
 	echo "==> building tests/tools/tls_echo for the pop3 bench"
-	make -s tests/tools/tls_echo ||
+	make -s build/tests/tools/tls_echo ||
 	    echo "tests/tools/tls_echo: build failed; pop3 runs without its bound"
 fi
 

@@ -4,7 +4,7 @@ client from tests/lib.
 
 POSTERN_BUILD names the build root that holds authd/authd and
 authd/authctl (the normal tree or the ASan one); it defaults to the
-repository.  As root, authd runs with full privilege separation (it drops
+repository's build/ directory.  As root, authd runs with full privilege separation (it drops
 to _postern-auth, which etc/mkusers.sh creates); otherwise in development
 mode.  Time travel uses libfaketime with an offset given at (re)start, so
 lockouts and bans expire without waiting; state survives in LMDB.
@@ -27,7 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 from authclient import AuthClient  # noqa: E402
 
-BUILD = os.environ.get("POSTERN_BUILD", REPO)
+BUILD = os.environ.get("POSTERN_BUILD", os.path.join(REPO, "build"))
 AUTHD = os.path.join(BUILD, "authd", "authd")
 AUTHCTL = os.path.join(BUILD, "authd", "authctl")
 POP3D = os.path.join(BUILD, "pop3d", "pop3d")
