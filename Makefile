@@ -47,7 +47,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
-	     common/mailpath.c common/preflight.c
+	     common/mailpath.c common/preflight.c common/msg.c common/rolemsg.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
@@ -59,7 +59,8 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      common/store_copy.c
 
-POP3D_ROLES = pop3d/parent.c pop3d/monitor.c pop3d/net.c pop3d/mail.c
+SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
+	      common/skel_mail.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
 LIBS_POP3D  = -llmdb -lbearssl -lseccomp
 
@@ -83,7 +84,7 @@ $(O)/authd/authd: $(call obj,$(AUTHD_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 $(O)/authd/authctl: $(call obj,$(AUTHCTL_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHCTL)
 
-$(O)/pop3d/pop3d: $(call obj,$(POP3D_ROLES) $(POP3D_SRC) $(COMMON_SRC))
+$(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_POP3D)
 
 # test_pop3 also needs the pop3d protocol engines.
@@ -110,7 +111,7 @@ $(O)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 ALL_SRC = $(COMMON_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
-	  $(POP3D_ROLES) $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
+	  $(SKEL_SRC) pop3d/pop3d.c $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
@@ -122,9 +123,9 @@ ALL_SRC = $(COMMON_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 FUZZCC    = clang
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I.
 FUZZ_config    = common/config.c common/config_lex.c common/log.c common/util.c
-FUZZ_authproto = common/frame.c common/authproto.c
+FUZZ_authproto = common/frame.c common/authproto.c common/util.c common/log.c
 FUZZ_pop3      = pop3d/parse.c pop3d/preauth.c common/sasl.c common/base64.c \
-		 common/log.c common/util.c
+		 common/log.c common/util.c common/rolemsg.c common/frame.c
 FUZZ_split     = authd/split.c
 FUZZ_pem       = common/tls_pem.c
 FUZZLIBS_pem   = -lbearssl

@@ -89,14 +89,14 @@ reload_recv(int fd, struct config *cfg)
 	uint64_t v;
 	int i;
 
-	if (frame_read(fd, &f) == -1) {
+	if (frame_read(fd, &f, FRAME_FOREVER) == -1) {
 		if (errno == ECONNRESET)
 			return 0;
 		fatal("reading from the parent process");
 	}
 	if (f.type != MSG_AUTHD_POLICY)
-		fatalx("unexpected message %u from the parent process",
-		    f.type);
+		fatalx("unexpected message %s from the parent process",
+		    msg_name(f.type));
 	for (i = 0; i < RELOAD_NTIMES; i++) {
 		if (frame_get_u64(&f, &v) == -1 || v > INT64_MAX)
 			fatalx("malformed policy from the parent process");
@@ -129,10 +129,10 @@ reload_wait_ready(int fd)
 {
 	struct frame f;
 
-	if (frame_read(fd, &f) == -1)
+	if (frame_read(fd, &f, FRAME_FOREVER) == -1)
 		return -1;
 	if (f.type != MSG_AUTHD_READY || frame_end(&f) == -1)
-		fatalx("unexpected message %u from the server process",
-		    f.type);
+		fatalx("unexpected message %s from the server process",
+		    msg_name(f.type));
 	return 0;
 }

@@ -23,11 +23,8 @@
 #define POSTERN_AUTHD_RELOAD_H
 
 #include "common/config.h"
+#include "common/msg.h"
 
-enum authd_msg {
-	MSG_AUTHD_READY = 32,
-	MSG_AUTHD_POLICY,
-};
 
 /* What a reload changes, for the log line and authd.8. */
 #define RELOAD_WHAT	"auth failure delay, lockout, ban, totp trust, " \

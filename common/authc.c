@@ -2,7 +2,6 @@
  * authc.c: blocking authd client for monitors (see authc.h).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,26 +38,6 @@ authc_connect(const char *path)
 	return fd;
 }
 
-/* authc_wait: wait until fd is readable, at most AUTHC_TIMEOUT_MS. */
-static int
-authc_wait(int fd)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	int64_t deadline = mono_ms() + AUTHC_TIMEOUT_MS, left;
-	int n;
-
-	while ((left = deadline - mono_ms()) > 0) {
-		n = poll(&pfd, 1, (int)left);
-		if (n == 1)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return -1;
-	}
-	log_warnx("authd did not answer within %d ms",
-	    AUTHC_TIMEOUT_MS);
-	return -1;
-}
-
 /* authc_call: send f, read the answer of the same type into f. */
 static int
 authc_call(int fd, struct frame *f, uint8_t type)
@@ -67,12 +46,20 @@ authc_call(int fd, struct frame *f, uint8_t type)
 
 	rc = frame_write(fd, f);
 	frame_wipe(f);
-	if (rc == -1 || authc_wait(fd) == -1 || frame_read(fd, f) == -1) {
+	if (rc == 0)
+		rc = frame_read(fd, f, mono_ms() + AUTHC_TIMEOUT_MS);
+	if (rc == -1 && errno == ETIMEDOUT) {
+		log_warnx("authd did not answer within %d ms",
+		    AUTHC_TIMEOUT_MS);
+		return -1;
+	}
+	if (rc == -1) {
 		log_warnx("authd connection failed");
 		return -1;
 	}
 	if (f->type != type) {
-		log_warnx("unexpected answer type %u", f->type);
+		log_warnx("unexpected answer %s from authd",
+		    msg_name(f->type));
 		return -1;
 	}
 	return 0;
@@ -149,13 +136,13 @@ authc_end_read(int fd, char *reason, size_t len)
 	struct auth_end e;
 	struct frame f;
 
-	if (frame_read(fd, &f) == -1) {
+	if (frame_read(fd, &f, FRAME_FOREVER) == -1) {
 		snprintf(reason, len, "authd closed its connection");
 		return -1;
 	}
 	if (f.type != MSG_AUTH_END || authproto_end_decode(&f, &e) == -1) {
-		snprintf(reason, len, "unexpected message %u from authd",
-		    f.type);
+		snprintf(reason, len, "unexpected message %s from authd",
+		    msg_name(f.type));
 		return -1;
 	}
 	snprintf(reason, len, "%s", e.reason);

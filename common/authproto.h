@@ -59,18 +59,8 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "common/msg.h"
 
-enum auth_msg {
-	MSG_AUTH_LOGIN = 1,
-	MSG_AUTH_BANCHECK = 2,
-	MSG_AUTH_RCPT = 3,
-	MSG_AUTH_SESSION = 4,
-	MSG_AUTH_OPEN = 5,
-	MSG_AUTH_END = 6,
-	MSG_AUTH_WHO = 7,
-	MSG_AUTH_KICK = 8,
-	MSG_AUTH_KNOWN = 9,
-};
 
 #define AUTH_FLAG_AUDIT		0x01	/* WHO, KICK */
 

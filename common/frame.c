@@ -2,10 +2,12 @@
  * frame.c: length-prefixed typed frames for UNIX sockets (see frame.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/frame.h"
+#include "common/util.h"
 
 void
 frame_init(struct frame *f, uint8_t type)
@@ -193,15 +195,42 @@ frame_write(int fd, const struct frame *f)
 	return 0;
 }
 
+/* frame_read_wait: poll fd for reading until deadline; 0 when readable
+ * (or hung up: the read says which), -1 with errno ETIMEDOUT or poll's. */
 static int
-frame_read_exact(int fd, uint8_t *p, size_t len)
+frame_read_wait(int fd, int64_t deadline)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int64_t left;
+	int n;
+
+	for (;;) {
+		left = deadline == FRAME_FOREVER ? -1 : deadline - mono_ms();
+		if (deadline != FRAME_FOREVER && left < 0)
+			left = 0;
+		n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n == 0 && left == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+frame_read_exact(int fd, uint8_t *p, size_t len, int64_t deadline)
 {
 	size_t off = 0;
 	ssize_t n;
 
 	while (off < len) {
+		if (frame_read_wait(fd, deadline) == -1)
+			return -1;
 		n = read(fd, p + off, len - off);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == 0)
 			errno = ECONNRESET;
@@ -213,18 +242,19 @@ frame_read_exact(int fd, uint8_t *p, size_t len)
 }
 
 int
-frame_read(int fd, struct frame *f)
+frame_read(int fd, struct frame *f, int64_t deadline)
 {
 	long total;
 
-	if (frame_read_exact(fd, f->buf, FRAME_HDR) == -1)
+	if (frame_read_exact(fd, f->buf, FRAME_HDR, deadline) == -1)
 		return -1;
 	total = frame_complete(f->buf, FRAME_MAX);
 	if (total <= 0) {
 		errno = EPROTO;
 		return -1;
 	}
-	if (frame_read_exact(fd, f->buf + FRAME_HDR, total - FRAME_HDR) == -1)
+	if (frame_read_exact(fd, f->buf + FRAME_HDR, total - FRAME_HDR,
+	    deadline) == -1)
 		return -1;
 	f->len = (size_t)total;
 	f->pos = FRAME_HDR + 1;

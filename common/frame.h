@@ -65,12 +65,19 @@ int	frame_end(const struct frame *f);
 void	frame_wipe(struct frame *f);
 
 /*
- * Blocking helpers for clients and tools (never in an event loop):
- * frame_write writes the finished frame fully, frame_read reads exactly one
- * frame.  Both return 0, or -1 with errno set (EPROTO for a bad frame,
- * ECONNRESET for end of file).
+ * Blocking helpers for clients, tools and roles that wait for one answer
+ * (never in an event loop): frame_write writes the finished frame fully;
+ * frame_read reads exactly one frame, all of it by deadline (mono_ms() of
+ * util.h; FRAME_FOREVER: no limit).  The one frame reader of postern: a
+ * peer that sends part of a frame and stops cannot hold the reader past
+ * its deadline.  A deadline already past still takes what is there now
+ * (a non-blocking read of a frame written with one write).  Both return
+ * 0, or -1 with errno set (EPROTO for a bad frame, ECONNRESET for end of
+ * file, ETIMEDOUT when the deadline passed).
  */
+#define FRAME_FOREVER	((int64_t)-1)
+
 int	frame_write(int fd, const struct frame *f);
-int	frame_read(int fd, struct frame *f);
+int	frame_read(int fd, struct frame *f, int64_t deadline);
 
 #endif

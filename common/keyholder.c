@@ -506,43 +506,6 @@ keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
 
 /* ---- parent and net side -------------------------------------------------- */
 
-/* kh_read_frame: one frame from fd into f within timeout_ms; 0 or -1. */
-static int
-kh_read_frame(int fd, struct frame *f, int timeout_ms)
-{
-	uint8_t buf[FRAME_MAX];
-	int64_t deadline = mono_ms() + timeout_ms;
-	struct pollfd pfd;
-	size_t have = 0, want = FRAME_HDR;
-	ssize_t n;
-	long flen;
-	int left;
-
-	while (have < want) {
-		if ((left = (int)(deadline - mono_ms())) <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((n = poll(&pfd, 1, left)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		if ((n = read(fd, buf + have, want - have)) == -1 &&
-		    (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return -1;
-		have += (size_t)n;
-		if (have == FRAME_HDR) {
-			if ((flen = frame_complete(buf, FRAME_HDR)) == -1)
-				return -1;
-			want = (size_t)(buf[0] << 24 | buf[1] << 16 |
-			    buf[2] << 8 | buf[3]) + FRAME_HDR;
-		}
-	}
-	return frame_parse(f, buf, have);
-}
-
 static int
 kh_send_fds(int ctlfd, const struct frame *f, const int *fds, size_t nfds)
 {
@@ -587,7 +550,7 @@ keyholder_load(int ctlfd, int keyfd, int certfd, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "keyholder_load: send: %s", strerror(errno));
 		return -1;
 	}
-	if (kh_read_frame(ctlfd, &f, KH_LOAD_TIMEOUT_MS) == -1 ||
+	if (frame_read(ctlfd, &f, mono_ms() + KH_LOAD_TIMEOUT_MS) == -1 ||
 	    f.type != MSG_KEY_LOAD || frame_get_u32(&f, &status) == -1 ||
 	    frame_get_str(&f, err, errlen) == -1 || frame_end(&f) == -1) {
 		(void)snprintf(err, errlen, "keyholder_load: no answer from the keyholder");
@@ -634,7 +597,7 @@ keyholder_sign(int fd, int hash_id, const unsigned char *hash,
 		log_warn("cannot send a sign request to the keyholder");
 		return 0;
 	}
-	if (kh_read_frame(fd, &f, TLS_SIGN_TIMEOUT_MS) == -1 ||
+	if (frame_read(fd, &f, mono_ms() + TLS_SIGN_TIMEOUT_MS) == -1 ||
 	    f.type != MSG_KEY_SIGN || frame_get_u32(&f, &status) == -1 ||
 	    frame_get_bytes(&f, &p, &len) == -1 || frame_end(&f) == -1) {
 		log_warnx("the keyholder gave no valid signature within %d ms",

@@ -45,12 +45,8 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "common/msg.h"
 
-enum keyholder_msg {
-	MSG_KEY_LOAD = 32,
-	MSG_KEY_CHANNEL = 33,
-	MSG_KEY_SIGN = 34,
-};
 
 #define KEYHOLDER_MAX_CHANNELS	1024
 #define KEYHOLDER_REQ_MAX	128	/* a sign request's frame: u32 + hash */

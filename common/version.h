@@ -2,7 +2,7 @@
  * version.h: the one version string of postern, which every program
  * prints for --version.
  *
- * Compiled into authd, authctl and pop3d (and later smtpd and imapd);
+ * Compiled into every program;
  * trusts nothing and reads nothing.  Change it here, in one place, when a
  * release is cut.
  */

@@ -68,16 +68,14 @@ preauth_failed(struct preauth *p, const char *reason)
 static void
 preauth_forget(struct preauth *p)
 {
-	explicit_bzero(p->mech, sizeof(p->mech));
-	explicit_bzero(p->user, sizeof(p->user));
-	explicit_bzero(p->secret, sizeof(p->secret));
-	p->secretlen = 0;
+	rolemsg_login_wipe(&p->cred);
 }
 
 void
 preauth_init(struct preauth *p)
 {
 	memset(p, 0, sizeof(*p));
+	pop3_line_init(&p->in, POP3_AUTH_LINE_MAX);
 	p->wait = PREAUTH_W_COMMAND;
 	preauth_set(p, "+OK postern POP3 server ready\r\n", PREAUTH_REPLY);
 }
@@ -107,8 +105,8 @@ preauth_user(struct preauth *p, const struct pop3_cmd *c)
 {
 	if (!preauth_name_ok(c->arg, c->arglen))
 		return preauth_err(p, "user name too long");
-	memcpy(p->user, c->arg, c->arglen);
-	p->user[c->arglen] = '\0';
+	memcpy(p->cred.user, c->arg, c->arglen);
+	p->cred.user[c->arglen] = '\0';
 	p->wait = PREAUTH_W_PASS;
 	return preauth_ok(p, "+OK send PASS\r\n");
 }
@@ -116,13 +114,13 @@ preauth_user(struct preauth *p, const struct pop3_cmd *c)
 static int
 preauth_pass(struct preauth *p, const struct pop3_cmd *c)
 {
-	if (c->arglen > sizeof(p->secret)) {
+	if (c->arglen > sizeof(p->cred.secret)) {
 		preauth_forget(p);
 		return preauth_err(p, "password too long");
 	}
-	memcpy(p->secret, c->arg, c->arglen);
-	p->secretlen = c->arglen;
-	str_copy(p->mech, "user", sizeof(p->mech));
+	memcpy(p->cred.secret, c->arg, c->arglen);
+	p->cred.secretlen = c->arglen;
+	str_copy(p->cred.mech, "user", sizeof(p->cred.mech));
 	p->wait = PREAUTH_W_RESULT;
 	return PREAUTH_LOGIN;
 }
@@ -134,16 +132,16 @@ preauth_plain(struct preauth *p, const char *b64, size_t len)
 	char authzid[AUTH_USER_MAX];
 	int rc;
 
-	rc = sasl_plain_decode(b64, len, authzid, sizeof(authzid), p->user,
-	    sizeof(p->user), p->secret, sizeof(p->secret), &p->secretlen);
+	rc = sasl_plain_decode(b64, len, authzid, sizeof(authzid), p->cred.user,
+	    sizeof(p->cred.user), p->cred.secret, sizeof(p->cred.secret), &p->cred.secretlen);
 	explicit_bzero(authzid, sizeof(authzid));
-	if (rc != 0 || !preauth_name_ok(p->user, strlen(p->user))) {
+	if (rc != 0 || !preauth_name_ok(p->cred.user, strlen(p->cred.user))) {
 		preauth_forget(p);
 		return preauth_failed(p, rc == SASL_OTHER_USER ?
 		    "authorization identity must be empty or the user's own" :
 		    "malformed SASL PLAIN response");
 	}
-	str_copy(p->mech, "plain", sizeof(p->mech));
+	str_copy(p->cred.mech, "plain", sizeof(p->cred.mech));
 	p->wait = PREAUTH_W_RESULT;
 	return PREAUTH_LOGIN;
 }
@@ -254,4 +252,33 @@ preauth_login_result(struct preauth *p, uint32_t status)
 	if (status == AUTH_FAIL_PERM)
 		return preauth_failed(p, "[AUTH] Authentication failed");
 	return preauth_failed(p, "[SYS/TEMP] Try again later");
+}
+
+size_t
+preauth_feed(struct preauth *p, const unsigned char *in, size_t len,
+    int *action)
+{
+	size_t used;
+
+	switch (pop3_line_feed(&p->in, (const char *)in, len, &used)) {
+	case POP3_LINE_OK:
+		*action = preauth_line(p, p->in.buf, p->in.len);
+		pop3_line_wipe(&p->in);
+		break;
+	case POP3_LINE_LONG:
+		*action = preauth_toolong(p);
+		break;
+	default:
+		*action = PREAUTH_MORE;
+		break;
+	}
+	return used;
+}
+
+const char *
+preauth_output(struct preauth *p, size_t *len)
+{
+	*len = p->outlen;
+	p->outlen = 0;
+	return p->out;
 }

@@ -8,31 +8,30 @@
  * asks the monitor (and so authd) and reports the verdict back.  The
  * engine never tells the client why a login failed.
  *
- * Use:
+ * It is pop3d's pre-auth engine of the daemon skeleton (common/skel.h):
+ * the net role pumps decrypted bytes into preauth_feed, which cuts them
+ * into lines (at most POP3_AUTH_LINE_MAX octets; a longer one gets
+ * "-ERR line too long") and answers each:
  *
- *	preauth_init(&p);			send p.out (the greeting)
- *	for each line from the client (pop3_line_feed, max POP3_AUTH_LINE_MAX):
- *		switch (preauth_line(&p, line, len)) {
- *		case PREAUTH_REPLY:	send p.out; go on
- *		case PREAUTH_QUIT:	send p.out; close the connection
- *		case PREAUTH_LOGIN:	ask the monitor with p.mech, p.user,
- *					p.secret/p.secretlen; then
- *					a = preauth_login_result(&p, status);
- *					PREAUTH_REPLY or PREAUTH_QUIT as above,
- *					PREAUTH_AUTHED: p.out is empty; start
- *					relaying to the mail process, which
- *					greets the client
- *		}
- *	a line over the limit (POP3_LINE_LONG): preauth_toolong(&p), then
- *	as for PREAUTH_REPLY / PREAUTH_QUIT.
+ *	preauth_init(&p);		send the output (the greeting)
+ *	used = preauth_feed(&p, in, len, &action);
+ *		PREAUTH_MORE:	a partial line was taken: feed more
+ *		PREAUTH_REPLY:	send preauth_output; go on
+ *		PREAUTH_QUIT:	send preauth_output; close the connection
+ *		PREAUTH_LOGIN:	ask the monitor with p.cred; then
+ *				a = preauth_login_result(&p, status);
+ *				PREAUTH_REPLY or PREAUTH_QUIT as above,
+ *				PREAUTH_AUTHED: nothing to send; start
+ *				relaying to the mail process, which
+ *				greets the client
  *
- * Pipelining (RFC 2449 section 6.6): after PREAUTH_LOGIN the caller MUST
- * NOT feed more lines until preauth_login_result has been called; bytes
- * the client sent after the login line stay buffered and go, on
- * PREAUTH_AUTHED, to the mail process, otherwise to preauth_line.
- * The caller MUST call preauth_wipe when it drops the engine, and
- * pop3_line_wipe on its line buffer after each line (it may hold a
- * password).
+ * Pipelining (RFC 2449 section 6.6): preauth_feed takes at most one line;
+ * after PREAUTH_LOGIN the caller MUST NOT feed more until
+ * preauth_login_result has been called; bytes the client sent after the
+ * login line stay unused and go, on PREAUTH_AUTHED, to the mail process.
+ * The caller MUST call preauth_wipe when it drops the engine; the engine
+ * wipes each line after use (it may hold a password), and the caller
+ * wipes the bytes it fed.
  */
 #ifndef POP3D_PREAUTH_H
 #define POP3D_PREAUTH_H
@@ -41,15 +40,20 @@
 #include <stdint.h>
 
 #include "common/authproto.h"
+#include "common/rolemsg.h"
+#include "common/skel.h"
+#include "pop3d/parse.h"
 
 #define PREAUTH_MAX_FAILURES	3
 #define PREAUTH_OUT_MAX		512	/* the longest reply is CAPA */
 
 enum preauth_action {
-	PREAUTH_REPLY = 1,	/* send p->out, read the next line */
-	PREAUTH_LOGIN,		/* verify the credentials in p */
-	PREAUTH_QUIT,		/* send p->out, then close */
-	PREAUTH_AUTHED,		/* logged in: hand over to the mail process */
+	PREAUTH_MORE = SKEL_MORE,	/* no complete line yet */
+	PREAUTH_REPLY = SKEL_REPLY,	/* send the output, go on */
+	PREAUTH_LOGIN = SKEL_LOGIN,	/* verify the credentials in p */
+	PREAUTH_QUIT = SKEL_QUIT,	/* send the output, then close */
+	PREAUTH_AUTHED = SKEL_AUTHED,	/* logged in: hand over to the mail
+					 * process */
 };
 
 enum preauth_wait {
@@ -66,11 +70,11 @@ struct preauth {
 	int	errors;		/* consecutive -ERR replies */
 	int	close;		/* set with PREAUTH_QUIT: send out, then close */
 
-	/* Valid from PREAUTH_LOGIN until preauth_login_result. */
-	char	mech[AUTH_MECH_MAX];	/* "user" (USER/PASS) or "plain" */
-	char	user[AUTH_USER_MAX];	/* NUL-terminated */
-	uint8_t	secret[AUTH_SECRET_MAX];	/* not NUL-terminated */
-	size_t	secretlen;
+	/* Valid from PREAUTH_LOGIN until preauth_login_result: mech is
+	 * "user" (USER/PASS) or "plain"; no handover. */
+	struct role_login cred;
+
+	struct pop3_line in;		/* the line being read */
 
 	char	out[PREAUTH_OUT_MAX];	/* complete CRLF-terminated reply */
 	size_t	outlen;
@@ -106,6 +110,15 @@ int	preauth_toolong(struct preauth *p);
  * without an outstanding login: fatalx.
  */
 int	preauth_login_result(struct preauth *p, uint32_t status);
+
+/* preauth_feed: take bytes of client input (at most one line's);
+ * returns how many were used and sets *action (PREAUTH_MORE when they
+ * ended no line). */
+size_t	preauth_feed(struct preauth *p, const unsigned char *in, size_t len,
+	    int *action);
+
+/* preauth_output: the reply to send (*len octets, 0 for none), taken. */
+const char *preauth_output(struct preauth *p, size_t *len);
 
 /* preauth_wipe: explicit_bzero the whole engine. */
 void	preauth_wipe(struct preauth *p);

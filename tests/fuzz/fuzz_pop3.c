@@ -1,8 +1,9 @@
 /*
  * fuzz_pop3.c: libFuzzer target for the code in pop3d that reads a
  * client's bytes before and after login: the command parser in both
- * states, the SASL PLAIN decoder, the line splitter and the
- * AUTHORIZATION engine fed the whole input as a byte stream.  Login
+ * states, the SASL PLAIN decoder, the line splitter, and the
+ * AUTHORIZATION engine fed the whole input as a byte stream through
+ * preauth_feed, as the net role feeds it.  Login
  * verdicts are taken from the input too, so every path of the engine is
  * reachable.  Checks the engine's output invariants and aborts on a
  * violation.
@@ -53,35 +54,44 @@ fuzz_parse(const uint8_t *data, size_t size)
 static void
 fuzz_check(const struct preauth *p, int a)
 {
-	if (p->outlen != strlen(p->out))
+	if (p->outlen != 0 && p->outlen != strlen(p->out))
 		abort();
 	if ((a == PREAUTH_REPLY || a == PREAUTH_QUIT) && (p->outlen < 3 ||
 	    memcmp(p->out + p->outlen - 2, "\r\n", 2) != 0))
 		abort();
-	if (a == PREAUTH_LOGIN && (p->user[0] == '\0' ||
-	    p->secretlen == 0 || (strcmp(p->mech, "user") != 0 &&
-	    strcmp(p->mech, "plain") != 0)))
+	if (a == PREAUTH_LOGIN && (p->cred.user[0] == '\0' ||
+	    p->cred.secretlen == 0 || (strcmp(p->cred.mech, "user") != 0 &&
+	    strcmp(p->cred.mech, "plain") != 0)))
 		abort();
 }
 
-/* fuzz_engine: one line to the engine, a verdict from the input when it
- * asks for one; restart after it is done. */
+/* fuzz_engine: the input to the engine as the net role feeds it, a
+ * verdict from the next input byte when it asks for one; restart after
+ * it is done. */
 static void
-fuzz_engine(struct preauth *p, const char *line, size_t len, int toolong,
-    uint8_t verdict)
+fuzz_engine(struct preauth *p, const uint8_t *in, size_t left)
 {
+	size_t used;
 	int a;
 
-	a = toolong ? preauth_toolong(p) : preauth_line(p, line, len);
-	fuzz_check(p, a);
-	if (a == PREAUTH_LOGIN) {
-		a = preauth_login_result(p, verdict % 4);
-		fuzz_check(p, a);
-		if (p->secretlen != 0)
+	preauth_init(p);
+	while (left > 0) {
+		used = preauth_feed(p, in, left, &a);
+		if (used > left || (used == 0 && a == PREAUTH_MORE))
 			abort();
+		in += used;
+		left -= used;
+		fuzz_check(p, a);
+		if (a == PREAUTH_LOGIN) {
+			a = preauth_login_result(p, left > 0 ? in[0] % 4 : 0);
+			fuzz_check(p, a);
+			if (p->cred.secretlen != 0)
+				abort();
+		}
+		(void)preauth_output(p, &used);
+		if (a == PREAUTH_QUIT || a == PREAUTH_AUTHED)
+			preauth_init(p);
 	}
-	if (a == PREAUTH_QUIT || a == PREAUTH_AUTHED)
-		preauth_init(p);
 }
 
 int
@@ -94,7 +104,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int st;
 
 	fuzz_parse(data, size);
-	preauth_init(&p);
 	pop3_line_init(&lb, POP3_AUTH_LINE_MAX);
 	while (left > 0) {
 		st = pop3_line_feed(&lb, in, left, &used);
@@ -102,14 +111,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		in += used;
 		left -= used;
-		if (st == POP3_LINE_MORE)
-			continue;
 		if (st == POP3_LINE_OK)
 			fuzz_parse((const uint8_t *)lb.buf, lb.len);
-		fuzz_engine(&p, lb.buf, lb.len, st == POP3_LINE_LONG,
-		    left > 0 ? (uint8_t)in[0] : 0);
 		pop3_line_wipe(&lb);
 	}
+	fuzz_engine(&p, data, size);
 	preauth_wipe(&p);
 	return 0;
 }

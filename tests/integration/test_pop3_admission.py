@@ -343,7 +343,7 @@ def field(b):
 
 def login_frame(user, secret):
     body = bytes([MSG_NET_LOGIN]) + field(b"user") + field(user.encode()) \
-        + field(secret)
+        + field(secret) + field(b"")    # no handover (common/rolemsg.h)
     return struct.pack(">I", len(body)) + body
 
 

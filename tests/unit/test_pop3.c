@@ -370,15 +370,15 @@ test_preauth_user(void)
 	CHECK_INT_EQ(pa(&p, "USER alice@example.test"), PREAUTH_REPLY, "USER");
 	CHECK_STR_EQ(p.out, "+OK send PASS\r\n", "USER reply");
 	CHECK_INT_EQ(pa(&p, "PASS  my secret"), PREAUTH_LOGIN, "PASS");
-	CHECK_STR_EQ(p.mech, "user", "mech user");
-	CHECK_STR_EQ(p.user, "alice@example.test", "user");
-	CHECK_TRUE(p.secretlen == 10 && memcmp(p.secret, " my secret", 10) == 0,
+	CHECK_STR_EQ(p.cred.mech, "user", "mech user");
+	CHECK_STR_EQ(p.cred.user, "alice@example.test", "user");
+	CHECK_TRUE(p.cred.secretlen == 10 && memcmp(p.cred.secret, " my secret", 10) == 0,
 	    "secret verbatim");
 	CHECK_INT_EQ(preauth_login_result(&p, AUTH_FAIL_PERM), PREAUTH_REPLY,
 	    "failure reply");
 	CHECK_STR_EQ(p.out, "-ERR [AUTH] Authentication failed\r\n",
 	    "perm failure text");
-	CHECK_TRUE(p.secretlen == 0 && p.secret[0] == 0 && p.user[0] == '\0',
+	CHECK_TRUE(p.cred.secretlen == 0 && p.cred.secret[0] == 0 && p.cred.user[0] == '\0',
 	    "secret wiped");
 	CHECK_INT_EQ(pa(&p, "USER bob@example.test"), PREAUTH_REPLY, "USER 2");
 	CHECK_INT_EQ(pa(&p, "CAPA"), PREAUTH_REPLY, "CAPA in between");
@@ -399,7 +399,7 @@ test_preauth_user(void)
 	CHECK_INT_EQ(preauth_login_result(&p, AUTH_OK), PREAUTH_AUTHED,
 	    "success");
 	CHECK_INT_EQ(p.outlen, 0, "no reply on success");
-	CHECK_INT_EQ(p.secretlen, 0, "secret wiped after success");
+	CHECK_INT_EQ(p.cred.secretlen, 0, "secret wiped after success");
 	preauth_wipe(&p);
 }
 
@@ -417,9 +417,9 @@ test_preauth_plain(void)
 	    "unknown mech text");
 	CHECK_INT_EQ(pa(&p, "AUTH PLAIN AGFsaWNlAHB3"), PREAUTH_LOGIN,
 	    "initial response");
-	CHECK_STR_EQ(p.mech, "plain", "mech plain");
-	CHECK_STR_EQ(p.user, "alice", "PLAIN user");
-	CHECK_TRUE(p.secretlen == 2 && memcmp(p.secret, "pw", 2) == 0,
+	CHECK_STR_EQ(p.cred.mech, "plain", "mech plain");
+	CHECK_STR_EQ(p.cred.user, "alice", "PLAIN user");
+	CHECK_TRUE(p.cred.secretlen == 2 && memcmp(p.cred.secret, "pw", 2) == 0,
 	    "PLAIN secret");
 	CHECK_INT_EQ(preauth_login_result(&p, AUTH_FAIL_PERM), PREAUTH_REPLY,
 	    "failure 1");
@@ -434,8 +434,8 @@ test_preauth_plain(void)
 	base64_encode((uint8_t *)msg, sizeof(msg), b64, sizeof(b64));
 	CHECK_TRUE(strlen(b64) > 255, "long continuation line");
 	CHECK_INT_EQ(pa(&p, b64), PREAUTH_LOGIN, "continuation response");
-	CHECK_INT_EQ(strlen(p.user), 199, "long user");
-	CHECK_INT_EQ(p.secretlen, 499, "long secret");
+	CHECK_INT_EQ(strlen(p.cred.user), 199, "long user");
+	CHECK_INT_EQ(p.cred.secretlen, 499, "long secret");
 	CHECK_INT_EQ(preauth_login_result(&p, AUTH_OK), PREAUTH_AUTHED,
 	    "success via continuation");
 	preauth_wipe(&p);

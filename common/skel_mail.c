@@ -1,17 +1,18 @@
 /*
- * mail.c: pop3d's mail role, which the monitor becomes after a login.
+ * skel_mail.c: a network daemon's mail role, which the monitor becomes
+ * after a login (skel.h).
  *
  * Starts as root with the canonical user and mail directory authd
  * returned and the login's connection to authd; creates the Maildir if
  * this is the user's first login and checks that the mail uid can use
  * it, then chroots into it, drops to the mail uid and enters its sandbox
- * before it reads a byte from the net process.  It takes the exclusive
- * maildrop lock of RFC 1939 (a second session gets [IN-USE]; any other
- * fault [SYS/TEMP], logged with the user and the path), tells authd
- * whether the session opened, and runs the TRANSACTION and UPDATE states
- * (session.c) over the plaintext socket to the net process, whose bytes
- * it treats as hostile client input, until the client leaves or authd
- * ends the session (MSG_AUTH_END, or its connection closes).
+ * before it reads a byte from the net process.  It opens the store (a
+ * fault is logged with the user and the path, and the client gets the
+ * daemon's refusal), then runs the daemon's session engine over the
+ * plaintext socket to the net process, whose bytes it treats as hostile
+ * client input, until the client leaves or authd ends the session
+ * (MSG_AUTH_END, or its connection closes).  authd hears whether the
+ * session opened, through the ready hook or the refusal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +30,7 @@
 #include "common/log.h"
 #include "common/privsep.h"
 #include "common/store.h"
-#include "pop3d/pop3d.h"
-#include "pop3d/session.h"
-
-#define MAIL_LOCK	"postern-pop3.lock"
+#include "common/skel.h"
 
 /*
  * mail_mkdirs: create path and its missing parents below cfg->mail_dir,
@@ -42,7 +40,7 @@
  * reason in why.
  */
 static int
-mail_mkdirs(const struct config *cfg, const struct pop3_ids *ids,
+mail_mkdirs(const struct config *cfg, const struct skel_ids *ids,
     const char *path, char *why, size_t whylen)
 {
 	char buf[CONFIG_PATH_MAX + 512];
@@ -89,7 +87,7 @@ mail_mkdirs(const struct config *cfg, const struct pop3_ids *ids,
  * read, write and enter.  0, or -1 with the reason in why.
  */
 static int
-mail_usable(const struct pop3_ids *ids, const char *maildir, char *why,
+mail_usable(const struct skel_ids *ids, const char *maildir, char *why,
     size_t whylen)
 {
 	uid_t owner = ids->mail_uid != (uid_t)-1 ? ids->mail_uid : geteuid();
@@ -125,9 +123,10 @@ mail_usable(const struct pop3_ids *ids, const char *maildir, char *why,
  * no executable memory.  Each entry says why it is there.
  */
 static void
-mail_sandbox(const struct pop3_ids *ids, const char *maildir)
+mail_sandbox(const struct skel_daemon *d, const struct skel_ids *ids,
+    const char *maildir)
 {
-	const struct sandbox_rule allow[] = {
+	static const struct sandbox_rule allow[] = {
 		/* the net role's socket, message files, syslog */
 		SANDBOX_ALLOW(read),
 		SANDBOX_ALLOW(write),
@@ -144,11 +143,11 @@ mail_sandbox(const struct pop3_ids *ids, const char *maildir)
 		SANDBOX_ALLOW(renameat),	/* new/ to cur/, renames */
 		SANDBOX_ALLOW(renameat2),
 		SANDBOX_ALLOW(linkat),		/* the index check's marker */
-		SANDBOX_ALLOW(unlinkat),	/* DELE applied at QUIT */
+		SANDBOX_ALLOW(unlinkat),	/* expunged messages */
 		SANDBOX_ALLOW(mkdirat),		/* a missing cur/, new/, tmp/ */
 		SANDBOX_ALLOW(mkdir),
 		SANDBOX_ALLOW(fsync),		/* nothing acknowledged early */
-		SANDBOX_ALLOW(flock),		/* the maildrop and uid locks */
+		SANDBOX_ALLOW(flock),		/* the folders' uid locks */
 		/* the LMDB index: page I/O, its commit, its lock file's
 		 * record locks and mutexes, growing its files, and the
 		 * checks it makes when it opens (file system, kernel) */
@@ -188,133 +187,114 @@ mail_sandbox(const struct pop3_ids *ids, const char *maildir)
 		SANDBOX_ALLOW(exit_group),
 	};
 
+	struct sandbox_rule all[sizeof(allow) / sizeof(allow[0]) +
+	    SKEL_MAIL_EXTRA_MAX];
+	size_t n = sizeof(allow) / sizeof(allow[0]);
+
+	if (d->mail_nextra > SKEL_MAIL_EXTRA_MAX)
+		fatalx("too many extra system calls for the mail role");
+	memcpy(all, allow, sizeof(allow));
+	if (d->mail_nextra > 0)
+		memcpy(all + n, d->mail_extra,
+		    d->mail_nextra * sizeof(*d->mail_extra));
 	if (ids->mail_uid == (uid_t)-1) {
 		if (chdir(maildir) == -1)
 			fatal("cannot enter the mail directory %s", maildir);
 	} else
 		privsep_drop(maildir, ids->mail_uid, ids->mail_gid);
 	sandbox_limits(64, 0);
-	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
-}
-
-/* mail_lock: the exclusive maildrop lock: its descriptor; -1 when the
- * maildrop is in use; -2 when the lock file cannot be opened (why). */
-static int
-mail_lock(const char *maildir, char *why, size_t whylen)
-{
-	int fd;
-
-	if ((fd = open(MAIL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) == -1) {
-		snprintf(why, whylen, "%s/%s: %s", maildir, MAIL_LOCK,
-		    strerror(errno));
-		return -2;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-mail_say(int fd, const char *line)
-{
-	size_t n = strlen(line);
-
-	if (write(fd, line, n) != (ssize_t)n)
-		log_warn("cannot write to the net process");
-}
-
-/* mail_summary: the session's last line: what it did, how it ended. */
-static void
-mail_summary(const char *user, int rc, const char *ended)
-{
-	struct session_stats st;
-
-	session_stats_get(&st);
-	log_info("%s %s: retrieved %lu message%s (%llu bytes), deleted %lu%s",
-	    user, rc == 0 ? "logged out with QUIT" : rc == 1 ?
-	    "disconnected without QUIT" : rc == 2 ? ended :
-	    "session ended by an error",
-	    st.retrieved, st.retrieved == 1 ? "" : "s", st.bytes, st.deleted,
-	    st.marked > st.deleted ? " (marked deletions not applied)" : "");
+	sandbox_seccomp(all, n + d->mail_nextra, 1);
 }
 
 /*
- * mail_refuse: the session does not open: log why (with user and path),
+ * mail_refused: the session does not open: log why (with user and path),
  * tell authd (so the login's audit record says so), then the client with
- * line, and end.
+ * line (n bytes), and end.
  */
 static void __attribute__((noreturn))
-mail_refuse(int fd, int afd, const char *user, const char *why,
-    const char *line)
+mail_refused(int fd, int afd, const char *user, const char *why,
+    const char *line, size_t n)
 {
 	log_warnx("%s: session not opened: %s", user, why);
 	(void)authc_open(afd, why);
-	mail_say(fd, line);
+	if (write(fd, line, n) != (ssize_t)n)
+		log_warn("cannot write to the net process");
 	_exit(1);
 }
 
-/* What session_run's ready hook needs, and what it did. */
-struct mail_hook {
-	int	afd;
-	int	asked;		/* authd was told (and the answer taken) */
-};
-
-/* mail_ready: the hook: authd records the session before the client
- * hears that it opened. */
-static int
-mail_ready(void *arg)
+/* mail_refuse: refused before the session engine ran: the client hears
+ * it in the daemon's words. */
+static void __attribute__((noreturn))
+mail_refuse(const struct skel_daemon *d, int fd, int afd, const char *user,
+    const struct role_login *l, const char *why)
 {
-	struct mail_hook *h = arg;
+	char line[512];
+	size_t n;
 
-	h->asked = 1;
-	return authc_open(h->afd, NULL);
+	n = d->refuse(l->handover, l->handoverlen, line, sizeof(line));
+	mail_refused(fd, afd, user, why, line, n > sizeof(line) ? 0 : n);
+}
+
+/* mail_refuse_line: the session engine's refusal (skel_mail.refuse). */
+static void __attribute__((noreturn))
+mail_refuse_line(struct skel_mail *m, const char *why, const char *line)
+{
+	mail_refused(m->fd, m->endfd, m->user, why, line, strlen(line));
+}
+
+/* mail_ready: the session engine's hook: authd records the session
+ * before the client hears that it opened. */
+static int
+mail_ready(struct skel_mail *m)
+{
+	m->readied = 1;
+	return authc_open(m->endfd, NULL);
 }
 
 void
-mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
-    const char *user, const char *maildir, pid_t net, int afd)
+skel_mail_main(const struct skel_daemon *d, const struct config *cfg,
+    const struct skel_ids *ids, int fd, const char *user,
+    const char *maildir, pid_t net, int afd, const struct role_login *l)
 {
-	static const char temp[] = "-ERR [SYS/TEMP] mailbox unavailable\r\n";
-	struct session_ctl ctl;
+	struct skel_mail m;
 	struct store *s;
 	char why[CONFIG_PATH_MAX + 600], err[256], reason[AUTH_REASON_MAX];
-	struct mail_hook hook = { afd, 0 };
-	int status, lockfd, rc;
+	int status, rc;
 
 	log_set_role("mail");
 	if (mail_mkdirs(cfg, ids, maildir, why, sizeof(why)) == -1 ||
 	    mail_usable(ids, maildir, why, sizeof(why)) == -1)
-		mail_refuse(fd, afd, user, why, temp);
-	mail_sandbox(ids, maildir);
-	if ((lockfd = mail_lock(maildir, why, sizeof(why))) == -2)
-		mail_refuse(fd, afd, user, why, temp);
-	if (lockfd == -1)
-		mail_refuse(fd, afd, user, "the maildrop is locked by another "
-		    "session", "-ERR [IN-USE] maildrop already locked by "
-		    "another session\r\n");
+		mail_refuse(d, fd, afd, user, l, why);
+	mail_sandbox(d, ids, maildir);
 	if (store_open(&s, ".", err, sizeof(err)) == -1) {
 		snprintf(why, sizeof(why), "%s: %s", maildir, err);
-		mail_refuse(fd, afd, user, why, temp);
+		mail_refuse(d, fd, afd, user, l, why);
 	}
 	log_info("%s logged in", user);
-	ctl.lockfd = lockfd;
-	ctl.endfd = afd;
-	ctl.ready = mail_ready;
-	ctl.arg = &hook;
-	rc = session_run(fd, s, cfg, &ctl);
-	if (!hook.asked) {
-		/* The maildrop could not be read: nothing opened. */
-		snprintf(why, sizeof(why), "%s: cannot read the maildrop",
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	m.fd = fd;
+	m.endfd = afd;
+	m.user = user;
+	m.maildir = maildir;
+	m.store = s;
+	m.handover = l->handover;
+	m.handoverlen = l->handoverlen;
+	m.ready = mail_ready;
+	m.refuse = mail_refuse_line;
+	why[0] = '\0';
+	rc = d->session(&m);
+	if (!m.readied) {
+		/* The mailbox could not be read: nothing opened. */
+		snprintf(why, sizeof(why), "%s: cannot read the mailbox",
 		    maildir);
 		(void)authc_open(afd, why);
 	}
-	if (rc == 2 && authc_end_read(afd, reason, sizeof(reason)) == 0)
+	if (rc == SKEL_END_AUTHD &&
+	    authc_end_read(afd, reason, sizeof(reason)) == 0)
 		snprintf(why, sizeof(why), "session ended by authd (%s)",
 		    reason);
-	else if (rc == 2)
+	else if (rc == SKEL_END_AUTHD)
 		snprintf(why, sizeof(why), "session ended (%s)", reason);
 	store_close(s);
 	close(fd);
@@ -322,6 +302,6 @@ mail_main(const struct config *cfg, const struct pop3_ids *ids, int fd,
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)
 		;
 	log_child_status("net", (long)net, NULL, NULL, status);
-	mail_summary(user, rc, why);
+	d->summary(user, rc, why);
 	_exit(0);
 }

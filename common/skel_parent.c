@@ -1,9 +1,9 @@
 /*
- * parent.c: pop3d's entry point and parent role.
+ * skel_parent.c: a network daemon's entry point and parent role (skel.h).
  *
  * Runs as root for the daemon's life (or as the invoking user in
  * development mode).  It reads the configuration and the certificate
- * chain, binds the pop3s listeners, starts the keyholder by fork + exec
+ * chain, binds the daemon's listeners, starts the keyholder by fork + exec
  * (handing it the key file as a descriptor it never reads itself),
  * accepts connections and forks one monitor for each.  Each connection
  * holds a slot of the unauthenticated budget until its monitor reports a
@@ -40,16 +40,17 @@
 #include "common/keyholder.h"
 #include "common/log.h"
 #include "common/netaddr.h"
-#include "common/netmsg.h"
+#include "common/rolemsg.h"
 #include "common/preflight.h"
 #include "common/privsep.h"
+#include "common/skel.h"
 #include "common/tls.h"
 #include "common/util.h"
 #include "common/version.h"
-#include "pop3d/pop3d.h"
 
+static const struct skel_daemon *dmn;
 static struct config	 cfg;
-static struct pop3_ids	 ids;
+static struct skel_ids	 ids;
 static struct tls_chain	 chain;
 static int		 keyctl = -1;
 static pid_t		 keyholder;
@@ -93,8 +94,8 @@ static const struct option parent_longopts[] = {
 static void __attribute__((noreturn))
 parent_usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: pop3d [-dnv] [-f file] "
-	    "[--help] [--version]\n");
+	fprintf(status ? stderr : stdout, "usage: %s [-dnv] [-f file] "
+	    "[--help] [--version]\n", dmn->name);
 	exit(status);
 }
 
@@ -178,19 +179,20 @@ parent_cert_daily(void)
 	(void)preflight_cert(&chain, cfg.tls_cert, (int64_t)time(NULL));
 }
 
-/* parent_listeners: the pop3s listen statements; none is an error: pop3d
- * listens only where the administrator said. */
+/* parent_listeners: the daemon's listen statements; none is an error:
+ * a daemon listens only where the administrator said. */
 static int
 parent_listeners(void)
 {
-	nlisten = config_listeners(&cfg, LISTEN_POP3S, listeners,
+	nlisten = config_listeners(&cfg, dmn->listen, listeners,
 	    CONFIG_MAX_LISTEN);
 	if (nlisten > 0)
 		return 0;
-	log_warnx("%s: no \"listen pop3s\" statement: pop3d listens only "
-	    "where one says; add one, such as \"listen pop3s on 127.0.0.1\" "
-	    "(port 995 unless \"port N\" follows), or one for 0.0.0.0 and "
-	    "one for :: for every interface", conf_path);
+	log_warnx("%s: no \"listen %s\" statement: %s listens only "
+	    "where one says; add one, such as \"listen %s on 127.0.0.1\" "
+	    "(port %u unless \"port N\" follows), or one for 0.0.0.0 and "
+	    "one for :: for every interface", conf_path, dmn->listen_word,
+	    dmn->name, dmn->listen_word, dmn->port);
 	return -1;
 }
 
@@ -219,7 +221,7 @@ parent_preflight(void)
 /* parent_check: -n: what start-up checks, and the TLS files as far as
  * the parent may look at them (the chain and its validity; the key file's
  * type and mode — only the keyholder reads the key, so whether it matches
- * shows at start).  Prints where pop3d will listen. */
+ * shows at start).  Prints where the daemon will listen. */
 static int
 parent_check(void)
 {
@@ -241,7 +243,7 @@ parent_check(void)
 	if (rv == -1)
 		return 1;
 	for (i = 0; i < nlisten; i++)
-		printf("pop3d will listen on %s port %u\n",
+		printf("%s will listen on %s port %u\n", dmn->name,
 		    listeners[i].address, listeners[i].port);
 	printf("%s: configuration OK\n", conf_path);
 	return 0;
@@ -252,7 +254,7 @@ parent_check(void)
 static void
 parent_keyholder(const char *self, int debug)
 {
-	char *argv[] = { "pop3d", "-K", "-f", (char *)conf_path,
+	char *argv[] = { (char *)dmn->name, "-K", "-f", (char *)conf_path,
 	    debug ? "-d" : NULL, NULL };
 	int sp[2], null;
 
@@ -369,9 +371,8 @@ parent_session(size_t i, const char *user)
 	int v;
 
 	v = admission_login(&adm, chans[i].pid, user, parent_now());
-	frame_init(&f, MSG_MONITOR_SESSION);
-	frame_add_u32(&f, (uint32_t)v);
-	if (frame_finish(&f) == -1 || send(chans[i].fd, f.buf, f.len,
+	if (rolemsg_verdict_encode(&f, (uint32_t)v) == -1 ||
+	    send(chans[i].fd, f.buf, f.len,
 	    MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)f.len)
 		log_warn("cannot answer monitor %ld", (long)chans[i].pid);
 	if (v == ADMIT_OK) {
@@ -390,29 +391,23 @@ parent_session(size_t i, const char *user)
 
 /*
  * parent_chan_read: a monitor wrote.  It writes one small frame with one
- * write, so one non-blocking read holds all of it; anything else is a
- * broken monitor, which is killed rather than waited for.
+ * write, so what is there now holds all of it (a read with a deadline
+ * already past); anything else is a broken monitor, which is killed
+ * rather than waited for.  End of file: the monitor ended first.
  */
 static void
 parent_chan_read(size_t i)
 {
 	static struct frame f;
 	char user[AUTH_USER_MAX];
-	uint8_t buf[FRAME_MAX];
-	ssize_t n;
+	int rc;
 
-	n = recv(chans[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
+	rc = frame_read(chans[i].fd, &f, mono_ms());
+	if (rc == -1 && errno == ECONNRESET) {
 		parent_chan_drop(i);
 		return;
 	}
-	if (frame_complete(buf, (size_t)n) != n ||
-	    frame_parse(&f, buf, (size_t)n) == -1 ||
-	    f.type != MSG_MONITOR_SESSION ||
-	    frame_get_str(&f, user, sizeof(user)) == -1 ||
-	    frame_end(&f) == -1) {
+	if (rc == -1 || rolemsg_session_decode(&f, user, sizeof(user)) == -1) {
 		log_warnx("malformed message from monitor %ld; "
 		    "killing it", (long)chans[i].pid);
 		kill(chans[i].pid, SIGKILL);
@@ -505,7 +500,7 @@ parent_random(void)
 /* parent_session_id: the id that names the session in every log line
  * and in authd's audit record of its login. */
 static void
-parent_session_id(struct pop3_client *cl)
+parent_session_id(struct skel_client *cl)
 {
 	uint8_t r[8];
 	int i;
@@ -520,7 +515,7 @@ parent_accept(int lfd, unsigned port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	struct pop3_client cl;
+	struct skel_client cl;
 	int one = 1, v, ch[2];
 	pid_t pid;
 
@@ -565,7 +560,7 @@ parent_accept(int lfd, unsigned port)
 	} else if (pid == 0) {
 		close(ch[0]);
 		parent_child_setup();
-		monitor_main(&cfg, &ids, &chain, &cl);
+		skel_monitor_main(dmn, &cfg, &ids, &chain, &cl);
 	} else if (admission_add(&adm, pid, cl.address, parent_now()) == -1) {
 		fatalx("admission table out of step");
 	} else {
@@ -732,10 +727,10 @@ parent_start(const char *self, int debug)
 	for (i = 0; i < nlisten; i++)
 		lfds[i] = parent_bind(&listeners[i]);
 	if (!debug) {
-		log_init("pop3d", 0, 0);
+		log_init(dmn->name, 0, 0);
 		log_set_target(1);
 		ready = daemon_detach();
-		daemon_pidfile(cfg.runtime_dir, "pop3d");
+		daemon_pidfile(cfg.runtime_dir, dmn->name);
 	}
 	parent_admission();
 	parent_known();
@@ -751,12 +746,13 @@ parent_start(const char *self, int debug)
 }
 
 int
-main(int argc, char *argv[])
+skel_main(const struct skel_daemon *d, int argc, char *argv[])
 {
 	int ch, debug = 0, check = 0, verbose = 0, role_key = 0;
 	char self[4096];
 	ssize_t n;
 
+	dmn = d;
 	while ((ch = getopt_long(argc, argv, "df:Knv", parent_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -766,7 +762,9 @@ main(int argc, char *argv[])
 		case 'n': check = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': parent_usage(0);
-		case 'V': fputs(VERSION_LINE("pop3d"), stdout); exit(0);
+		case 'V':
+			printf("%s (postern) %s\n", d->name, POSTERN_VERSION);
+			exit(0);
 		default: parent_usage(2);
 		}
 	}
@@ -774,7 +772,7 @@ main(int argc, char *argv[])
 		parent_usage(2);
 	/* The keyholder role (-K) gets its control channel as 3. */
 	daemon_close_inherited(role_key ? 3 : STDERR_FILENO);
-	log_init("pop3d", 1, verbose);
+	log_init(d->name, 1, verbose);
 	if (config_load(&cfg, conf_path) == -1)
 		exit(1);
 	if (check)
@@ -786,13 +784,13 @@ main(int argc, char *argv[])
 		exit(1);
 	parent_ids();
 	if (role_key) {
-		log_init("pop3d", debug, verbose);
+		log_init(d->name, debug, verbose);
 		log_set_role("keyholder");
 		keyholder_main(3, cfg.empty_dir, (int)ids.key_uid,
 		    (int)ids.key_gid);
 	}
 	if (privsep_is_dev())
-		privsep_dev_warning("pop3d");
+		privsep_dev_warning(d->name);
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		fatal("cannot find this program's path (/proc/self/exe)");
 	self[n] = '\0';

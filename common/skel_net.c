@@ -1,14 +1,15 @@
 /*
- * net.c: pop3d's net role: TLS and the AUTHORIZATION state.
+ * skel_net.c: a network daemon's net role: TLS and the pre-auth engine
+ * (skel.h).
  *
  * Forked by the monitor for one client; before it reads a byte it chroots
  * to the empty directory, drops to the net uid and enters its sandbox.  It
  * never sees the private key (the keyholder signs) and never talks to
- * authd: credentials go to the monitor, which answers with a status.
- * After a successful login it only relays bytes between the TLS session
- * and the mail role.  Everything the client sends is hostile: lines are
- * bounded, and the idle timeout of RFC 1939 (pop3 idle timeout) applies
- * before and after the login.
+ * authd: credentials go to the monitor, which answers with a status.  It
+ * pumps decrypted bytes into the daemon's pre-auth engine, which owns the
+ * framing; after a successful login it only relays bytes between the TLS
+ * session and the mail role.  Everything the client sends is hostile; the
+ * daemon's idle timeouts apply before and after the login.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,26 +23,20 @@
 #include "common/authproto.h"
 #include "common/frame.h"
 #include "common/log.h"
-#include "common/netmsg.h"
 #include "common/privsep.h"
+#include "common/rolemsg.h"
+#include "common/skel.h"
 #include "common/tls.h"
-#include "pop3d/pop3d.h"
-#include "pop3d/parse.h"
-#include "pop3d/preauth.h"
-
-#define NET_LINE_MAX	(POP3_AUTH_LINE_MAX + 2)
 
 struct net {
+	const struct skel_preauth *pa;
+	void		*state;		/* the engine's */
 	struct tls_conn	*tls;
 	int		 clientfd;
 	int		 monfd;
 	int		 relay;		/* logged in: relay to the mail role */
-	int		 closing;	/* QUIT or error: flush, then close */
+	int		 closing;	/* quit or error: flush, then close */
 	int		 close_sent;	/* close_notify queued */
-	struct preauth	 pa;
-	char		 line[NET_LINE_MAX];
-	size_t		 linelen;
-	int		 overlong;	/* discarding the rest of a long line */
 };
 
 /*
@@ -51,7 +46,7 @@ struct net {
  * map a file or make memory executable.  Each entry says why it is there.
  */
 static void
-net_sandbox(const struct config *cfg, const struct pop3_ids *ids)
+net_sandbox(const struct config *cfg, const struct skel_ids *ids)
 {
 	const struct sandbox_rule allow[] = {
 		/* the client's TLS bytes (recvfrom, sendto: tls.c uses recv
@@ -121,83 +116,51 @@ static uint32_t
 net_login(struct net *n)
 {
 	static struct frame f;
-	struct pollfd pfd;
 	uint32_t status;
+	int rc;
 
-	frame_init(&f, MSG_NET_LOGIN);
-	frame_add_str(&f, n->pa.mech);
-	frame_add_str(&f, n->pa.user);
-	frame_add_bytes(&f, n->pa.secret, n->pa.secretlen);
-	explicit_bzero(n->pa.secret, sizeof(n->pa.secret));
-	n->pa.secretlen = 0;
-	if (frame_finish(&f) == -1 || frame_write(n->monfd, &f) == -1) {
-		frame_wipe(&f);
-		return AUTH_FAIL_TEMP;
-	}
+	rc = rolemsg_login_encode(&f, n->pa->login(n->state));
+	if (rc == 0)
+		rc = frame_write(n->monfd, &f);
 	frame_wipe(&f);
+	if (rc == -1)
+		return AUTH_FAIL_TEMP;
 	/* The monitor answers as a whole frame once authd has decided. */
-	pfd.fd = n->monfd;
-	pfd.events = POLLIN;
-	while (poll(&pfd, 1, -1) == -1)
-		if (errno != EINTR)
-			fatal("poll for the monitor's answer");
-	if (frame_read(n->monfd, &f) == -1 || f.type != MSG_NET_LOGIN ||
-	    frame_get_u32(&f, &status) == -1 || frame_end(&f) == -1 ||
-	    status > AUTH_FAIL_PERM)
+	if (frame_read(n->monfd, &f, FRAME_FOREVER) == -1 ||
+	    rolemsg_status_decode(&f, &status) == -1)
 		fatalx("malformed login answer from the monitor");
 	return status;
 }
 
-/* net_reply: act on what the engine said. */
+/* net_output: send what the engine has to say. */
 static void
-net_reply(struct net *n, int action)
+net_output(struct net *n)
 {
-	uint32_t status;
+	const char *out;
+	size_t len;
 
-	if (action == PREAUTH_LOGIN) {
-		status = net_login(n);
-		action = preauth_login_result(&n->pa, status);
-	}
-	if (action == PREAUTH_AUTHED) {
+	out = n->pa->output(n->state, &len);
+	if (len > 0 && net_send(n, out, len) == -1)
+		n->closing = 1;
+}
+
+/* net_act: act on what the engine said. */
+static void
+net_act(struct net *n, int action)
+{
+	if (action == SKEL_LOGIN)
+		action = n->pa->login_result(n->state, net_login(n));
+	if (action == SKEL_AUTHED) {
 		n->relay = 1;
 		return;
 	}
-	if (n->pa.outlen > 0 && net_send(n, n->pa.out, n->pa.outlen) == -1)
+	net_output(n);
+	if (action == SKEL_QUIT)
 		n->closing = 1;
-	n->pa.outlen = 0;
-	if (action == PREAUTH_QUIT)
-		n->closing = 1;
-}
-
-/* net_take: add len bytes to the line; complete: they end it (the LF
- * was seen).  A line longer than NET_LINE_MAX is answered and dropped. */
-static void
-net_take(struct net *n, const unsigned char *p, size_t len, int complete)
-{
-	if (!n->overlong && len > sizeof(n->line) - n->linelen) {
-		n->overlong = 1;
-		n->linelen = 0;
-	}
-	if (!n->overlong) {
-		memcpy(n->line + n->linelen, p, len);
-		n->linelen += len;
-	}
-	if (!complete)
-		return;
-	if (n->overlong)
-		net_reply(n, preauth_toolong(&n->pa));
-	else {
-		if (n->linelen > 0 && n->line[n->linelen - 1] == '\r')
-			n->linelen--;
-		net_reply(n, preauth_line(&n->pa, n->line, n->linelen));
-	}
-	explicit_bzero(n->line, sizeof(n->line));
-	n->linelen = 0;
-	n->overlong = 0;
 }
 
 /* net_can_reply: room for a whole reply in the TLS send buffer.  A
- * pipelining client's next line waits in the receive buffer until the
+ * pipelining client's next command waits in the receive buffer until the
  * answer to the previous one has gone out. */
 static int
 net_can_reply(struct net *n)
@@ -205,33 +168,33 @@ net_can_reply(struct net *n)
 	size_t room;
 
 	return tls_write_buf(n->tls, &room) != NULL &&
-	    room >= PREAUTH_OUT_MAX;
+	    room >= n->pa->out_max;
 }
 
 /*
- * net_preauth: split the decrypted bytes into lines.  Bytes after the
- * line that logged in belong to the mail role (pipelining): they stay in
- * the TLS buffer and are relayed from there.  Any line before the login
- * may hold a credential (PASS, AUTH PLAIN, a mistyped command), so each
- * is wiped from the TLS buffer as it is consumed.
+ * net_preauth: pump decrypted bytes into the engine.  Bytes after the
+ * command that logged in belong to the mail role (pipelining): the engine
+ * leaves them unused, in the TLS buffer, and they are relayed from
+ * there.  Any byte before the login may be part of a credential, so what
+ * the engine used is wiped from the TLS buffer.
  */
 static void
 net_preauth(struct net *n)
 {
 	unsigned char *buf;
-	size_t len, i;
+	size_t len, used;
+	int action;
 
 	while (!n->relay && !n->closing && net_can_reply(n) &&
 	    (buf = tls_read_buf(n->tls, &len)) != NULL) {
-		for (i = 0; i < len && buf[i] != '\n'; i++)
-			;
-		if (i == len) {
-			net_take(n, buf, len, 0);
-			tls_read_wipe(n->tls, len);
-			continue;
-		}
-		net_take(n, buf, i, 1);
-		tls_read_wipe(n->tls, i + 1);
+		used = n->pa->feed(n->state, buf, len, &action);
+		if (used > len)
+			fatalx("the pre-auth engine used more than it got");
+		tls_read_wipe(n->tls, used);
+		if (action != SKEL_MORE)
+			net_act(n, action);
+		else if (used == 0)
+			break;
 	}
 }
 
@@ -313,7 +276,7 @@ net_poll(struct net *n, int timeout_ms)
 }
 
 static void
-net_run(struct net *n, int idle_ms)
+net_run(struct net *n, int idle_pre_ms, int idle_ms)
 {
 	int greeted = 0;
 
@@ -322,10 +285,8 @@ net_run(struct net *n, int idle_ms)
 			log_info("TLS 1.2 handshake done, %s",
 			    tls_suite_name(tls_suite(n->tls)));
 			tls_drop_signer(n->tls);
-			preauth_init(&n->pa);
-			if (net_send(n, n->pa.out, n->pa.outlen) == -1)
-				return;
-			n->pa.outlen = 0;
+			n->pa->init(n->state);
+			net_output(n);
 			greeted = 1;
 		}
 		if (greeted && !n->relay && !n->closing)
@@ -340,7 +301,7 @@ net_run(struct net *n, int idle_ms)
 		 * not worth waiting for. */
 		if (n->close_sent && !(tls_events(n->tls) & POLLOUT))
 			return;
-		if (net_poll(n, idle_ms) == -1)
+		if (net_poll(n, n->relay ? idle_ms : idle_pre_ms) == -1)
 			return;
 	}
 }
@@ -368,8 +329,9 @@ net_tls_end(struct tls_conn *t)
 }
 
 void
-net_main(const struct config *cfg, const struct pop3_ids *ids,
-    const struct tls_chain *chain, struct pop3_client *cl, int monfd)
+skel_net_main(const struct skel_daemon *d, const struct config *cfg,
+    const struct skel_ids *ids, const struct tls_chain *chain,
+    struct skel_client *cl, int monfd)
 {
 	static struct net n;
 
@@ -377,15 +339,22 @@ net_main(const struct config *cfg, const struct pop3_ids *ids,
 	if (fcntl(cl->fd, F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(monfd, F_SETFL, O_NONBLOCK) == -1)
 		fatal("cannot make the sockets non-blocking");
-	net_sandbox(cfg, ids);
 	memset(&n, 0, sizeof(n));
+	n.pa = d->preauth;
+	if ((n.state = calloc(1, n.pa->state_size)) == NULL)
+		fatal("out of memory for the pre-auth engine");
+	net_sandbox(cfg, ids);
 	n.clientfd = cl->fd;
 	n.monfd = monfd;
 	if ((n.tls = tls_conn_new(cl->fd, chain, cl->keyfd)) == NULL)
 		_exit(1);
-	net_run(&n, (int)(cfg->pop3_idle_timeout * 1000));
+	net_run(&n, (int)(d->idle_preauth(cfg) * 1000),
+	    (int)(d->idle_session(cfg) * 1000));
 	net_tls_end(n.tls);
 	tls_conn_free(n.tls);
+	n.pa->wipe(n.state);
+	explicit_bzero(n.state, n.pa->state_size);
+	free(n.state);
 	explicit_bzero(&n, sizeof(n));
 	_exit(0);
 }

@@ -1,0 +1,86 @@
+/*
+ * msg.h: every message type that crosses a process boundary in postern,
+ * and the process graph: which role sends it to which.
+ *
+ * One registry, so numbers never collide and a log line can name a
+ * message.  Frames are as in frame.h; each message's fields are in the
+ * header of the code that builds and decodes it (authproto.h for authd's
+ * protocol, keyholder.h for the keyholder's, rolemsg.h for a daemon's own
+ * roles, authd/reload.h inside authd).  Numbers are part of the authd
+ * protocol (1..15) and otherwise private to one build: every process of
+ * a daemon is the same binary.
+ *
+ * The process graph, as OpenSMTPD's setup_peers lines list it:
+ *
+ *   from                 to                 messages
+ *   monitor, parent,     authd server       AUTH_LOGIN AUTH_BANCHECK
+ *   authctl, smtpd                          AUTH_RCPT AUTH_SESSION
+ *                                           AUTH_OPEN AUTH_KNOWN
+ *   authctl              authd server       AUTH_WHO AUTH_KICK
+ *   authd server         mail               AUTH_END
+ *   net                  monitor            NET_LOGIN
+ *   monitor              parent             MONITOR_SESSION
+ *   parent               keyholder          KEY_LOAD KEY_CHANNEL
+ *   net                  keyholder          KEY_SIGN
+ *   authd parent         authd server       AUTHD_READY AUTHD_POLICY
+ *
+ * (each request is answered with a message of the same type, back along
+ * the same edge).  msg_graph[] holds these edges, so a receiver can say
+ * which edge a stray message belongs to, and test_frame checks the table.
+ */
+#ifndef POSTERN_MSG_H
+#define POSTERN_MSG_H
+
+#include <stddef.h>
+
+enum msg_type {
+	MSG_AUTH_LOGIN = 1,
+	MSG_AUTH_BANCHECK = 2,
+	MSG_AUTH_RCPT = 3,
+	MSG_AUTH_SESSION = 4,
+	MSG_AUTH_OPEN = 5,
+	MSG_AUTH_END = 6,
+	MSG_AUTH_WHO = 7,
+	MSG_AUTH_KICK = 8,
+	MSG_AUTH_KNOWN = 9,
+
+	MSG_NET_LOGIN = 16,
+	MSG_MONITOR_SESSION = 17,
+
+	MSG_KEY_LOAD = 32,
+	MSG_KEY_CHANNEL = 33,
+	MSG_KEY_SIGN = 34,
+
+	MSG_AUTHD_READY = 48,
+	MSG_AUTHD_POLICY = 49,
+};
+
+/* The roles of the graph (a process may play one or, like pop3d's
+ * monitor, which becomes its mail role, two in turn). */
+enum msg_role {
+	PROC_AUTHD_PARENT, PROC_AUTHD_SERVER, PROC_AUTHCTL, PROC_PARENT,
+	PROC_MONITOR, PROC_NET, PROC_MAIL, PROC_KEYHOLDER, PROC_SMTPD,
+	PROC_COUNT
+};
+
+struct msg_edge {
+	enum msg_type	type;
+	enum msg_role	from;		/* the requester */
+	enum msg_role	to;		/* answers go back the same way */
+};
+
+extern const struct msg_edge	msg_graph[];
+extern const size_t		msg_graph_len;
+
+/* msg_name: "AUTH_LOGIN" etc.; "unknown" for a type not in the
+ * registry (never NULL). */
+const char	*msg_name(int type);
+
+/* msg_role_name: "monitor" etc.; "unknown" outside the enum. */
+const char	*msg_role_name(int role);
+
+/* msg_allowed: 1 when from may send type to to (or answer it along the
+ * edge), else 0. */
+int		 msg_allowed(int type, int from, int to);
+
+#endif
