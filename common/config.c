@@ -109,8 +109,16 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "empty", cf_path, FIELD(empty_dir), 0, 0, 1, 0, "DIR" },
 	{ "group", cf_account, FIELD(group), 0, 0, 1, 0, "NAME" },
 	{ "hostname", cf_hostname, FIELD(hostname), 0, 0, 1, 0, "NAME" },
+	{ "imap append limit", cf_size, FIELD(imap_append_limit),
+	    (int64_t)KILO, 2 * (int64_t)GIGA, 1, 0, "SIZE" },
 	{ "imap idle timeout", cf_duration, FIELD(imap_idle_timeout),
-	    MINUTE, DAY, 1, 0, "DURATION" },
+	    30 * MINUTE, DAY, 1, 0, "DURATION" },
+	{ "imap login timeout", cf_duration, FIELD(imap_login_timeout),
+	    10, HOUR, 1, 0, "DURATION" },
+	{ "imap max line", cf_size, FIELD(imap_max_line),
+	    (int64_t)KILO, (int64_t)MEGA, 1, 0, "SIZE" },
+	{ "imap max mailboxes", cf_int, FIELD(imap_max_mailboxes),
+	    10, 100000, 1, 0, "N" },
 	{ "listen", cf_listen, 0, 0, 0, 0, -1, 1,
 	    "SERVICE on ADDRESS [port N]" },
 	{ "lockout account", cf_lockout_account, 0, 0, 0, 0, 3, 0,
@@ -887,6 +895,10 @@ cf_defaults_limits(struct config *cfg)
 	cfg->queue_retry = 15 * MINUTE;
 	cfg->relay_tls_verify = 0;
 	cfg->imap_idle_timeout = 30 * MINUTE;
+	cfg->imap_login_timeout = MINUTE;
+	cfg->imap_append_limit = 50 * MEGA;
+	cfg->imap_max_line = 64 * KILO;
+	cfg->imap_max_mailboxes = 1000;
 	cfg->pop3_idle_timeout = 10 * MINUTE;
 	cfg->login_grace = 30;
 	cfg->login_per_address = 16;

@@ -128,7 +128,11 @@ struct config {
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;
 	int	relay_tls_verify;
-	int64_t	imap_idle_timeout;
+	int64_t	imap_idle_timeout;	/* after the login (RFC 3501: >= 30m) */
+	int64_t	imap_login_timeout;	/* idle before the login */
+	uint64_t imap_append_limit;	/* APPENDLIMIT: a literal's size */
+	uint64_t imap_max_line;		/* a command without its literals */
+	int	imap_max_mailboxes;	/* folders per user */
 	int64_t	pop3_idle_timeout;
 
 	int64_t	login_grace;		/* seconds */

@@ -31,6 +31,7 @@ BUILD = os.environ.get("POSTERN_BUILD", os.path.join(REPO, "build"))
 AUTHD = os.path.join(BUILD, "authd", "authd")
 AUTHCTL = os.path.join(BUILD, "authd", "authctl")
 POP3D = os.path.join(BUILD, "pop3d", "pop3d")
+IMAPD = os.path.join(BUILD, "imapd", "imapd")
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 IS_ROOT = os.geteuid() == 0
 
@@ -51,7 +52,17 @@ auth failure delay 0s
 tls certificate "{d}/cert.pem"
 tls key "{d}/key.pem"
 listen pop3s on 127.0.0.1 port {pop3_port}
+listen imaps on 127.0.0.1 port {imap_port}
 """
+
+
+def read_log(path):
+    """The text of a log file, or "" when there is none."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def free_port():
@@ -112,6 +123,7 @@ class Postern:
             os.makedirs(os.path.join(self.dir, sub))
         self.conf = os.path.join(self.dir, "postern.conf")
         self.pop3_port = free_port()
+        self.imap_port = free_port()
         make_cert(self.dir)
         self.write_config(extra)
         self.sock = os.path.join(self.dir, "run", "authd.sock")
@@ -119,12 +131,14 @@ class Postern:
         self.proc = None
         self.pop3 = None
         self.pop3_logfile = os.path.join(self.dir, "pop3d.log")
+        self.imap = None
+        self.imap_logfile = os.path.join(self.dir, "imapd.log")
         self.offset = None
 
     def write_config(self, extra=""):
         with open(self.conf, "w") as f:
-            f.write(BASE_CONFIG.format(d=self.dir, pop3_port=self.pop3_port)
-                    + extra)
+            f.write(BASE_CONFIG.format(d=self.dir, pop3_port=self.pop3_port,
+                                       imap_port=self.imap_port) + extra)
 
     def env(self, offset=None):
         env = dict(os.environ)
@@ -176,37 +190,58 @@ class Postern:
                 time.sleep(0.05)
         raise AssertionError("authd did not come up: " + self.log())
 
+    def _start_daemon(self, prog, port, logfile, pass_fds):
+        log = open(logfile, "a")
+        proc = subprocess.Popen([prog, "-d", "-f", self.conf],
+                                stdout=log, stderr=log, env=self.env(),
+                                pass_fds=pass_fds)
+        log.close()
+        wait_port(port, proc, os.path.basename(prog),
+                  lambda: read_log(logfile))
+        return proc
+
+    @staticmethod
+    def _stop_daemon(proc):
+        """Stops a daemon by its PID; returns its exit status."""
+        if proc is None:
+            return 0
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return proc.returncode
+
     def start_pop3d(self, pass_fds=()):
         """Starts pop3d (foreground, -d) on 127.0.0.1:pop3_port;
         pass_fds: descriptors it inherits besides stdio."""
-        log = open(self.pop3_logfile, "a")
-        self.pop3 = subprocess.Popen([POP3D, "-d", "-f", self.conf],
-                                     stdout=log, stderr=log, env=self.env(),
-                                     pass_fds=pass_fds)
-        log.close()
-        wait_port(self.pop3_port, self.pop3, "pop3d", self.pop3_log)
+        self.pop3 = self._start_daemon(POP3D, self.pop3_port,
+                                       self.pop3_logfile, pass_fds)
         return self
 
     def stop_pop3d(self):
         """Stops pop3d by its PID; returns its exit status."""
-        if self.pop3 is None:
-            return 0
-        if self.pop3.poll() is None:
-            self.pop3.send_signal(signal.SIGTERM)
-            try:
-                self.pop3.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.pop3.kill()
-                self.pop3.wait()
-        rc, self.pop3 = self.pop3.returncode, None
+        rc, self.pop3 = self._stop_daemon(self.pop3), None
         return rc
 
     def pop3_log(self):
-        try:
-            with open(self.pop3_logfile) as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_log(self.pop3_logfile)
+
+    def start_imapd(self, pass_fds=()):
+        """Starts imapd (foreground, -d) on 127.0.0.1:imap_port."""
+        self.imap = self._start_daemon(IMAPD, self.imap_port,
+                                       self.imap_logfile, pass_fds)
+        return self
+
+    def stop_imapd(self):
+        """Stops imapd by its PID; returns its exit status."""
+        rc, self.imap = self._stop_daemon(self.imap), None
+        return rc
+
+    def imap_log(self):
+        return read_log(self.imap_logfile)
 
     def maildir(self, user):
         local, domain = user.split("@")
@@ -241,6 +276,7 @@ class Postern:
 
     def cleanup(self):
         self.stop_pop3d()
+        self.stop_imapd()
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -64,6 +64,11 @@ test_defaults(void)
 	CHECK_INT_EQ(cfg.queue_retry, 15 * 60, "default queue retry");
 	CHECK_INT_EQ(cfg.relay_tls_verify, 0, "default relay tls");
 	CHECK_INT_EQ(cfg.imap_idle_timeout, 30 * 60, "default imap idle");
+	CHECK_INT_EQ(cfg.imap_login_timeout, 60, "default imap login timeout");
+	CHECK_INT_EQ(cfg.imap_append_limit, 50 * 1024 * 1024,
+	    "default imap append limit");
+	CHECK_INT_EQ(cfg.imap_max_line, 64 * 1024, "default imap max line");
+	CHECK_INT_EQ(cfg.imap_max_mailboxes, 1000, "default imap mailboxes");
 	CHECK_INT_EQ(cfg.pop3_idle_timeout, 10 * 60, "default pop3 idle");
 	CHECK_INT_EQ(cfg.login_grace, 30, "default login grace");
 	CHECK_INT_EQ(cfg.login_per_address, 16, "default login per address");
@@ -139,6 +144,10 @@ static const char full[] =
     "queue retry 30m\n"
     "relay tls verify\n"
     "imap idle timeout 1h\n"
+    "imap login timeout 2m\n"
+    "imap append limit 20M\n"
+    "imap max line 128K\n"
+    "imap max mailboxes 500\n"
     "pop3 idle timeout 5m\n"
     "login grace 1m\n"
     "login limit 4 per address 20 per network\n"
@@ -216,6 +225,11 @@ test_full_values(void)
 	CHECK_INT_EQ(cfg.queue_retry, 1800, "queue retry");
 	CHECK_INT_EQ(cfg.relay_tls_verify, 1, "relay tls verify");
 	CHECK_INT_EQ(cfg.imap_idle_timeout, 3600, "imap idle");
+	CHECK_INT_EQ(cfg.imap_login_timeout, 120, "imap login timeout");
+	CHECK_INT_EQ(cfg.imap_append_limit, 20 * 1024 * 1024,
+	    "imap append limit");
+	CHECK_INT_EQ(cfg.imap_max_line, 128 * 1024, "imap max line");
+	CHECK_INT_EQ(cfg.imap_max_mailboxes, 500, "imap max mailboxes");
 	CHECK_INT_EQ(cfg.pop3_idle_timeout, 300, "pop3 idle");
 	CHECK_INT_EQ(cfg.login_grace, 60, "login grace");
 	CHECK_INT_EQ(cfg.login_per_address, 4, "login per address");
@@ -337,6 +351,9 @@ test_size(void)
 	expect_error("smtp max message size 18014398509481984K\n",
 	    "t.conf:1: \"smtp max message size\" needs a size from 1K to 2G, "
 	    "got \"18014398509481984K\"", "size overflow");
+	expect_error("imap max line 2M\n",
+	    "t.conf:1: \"imap max line\" needs a size from 1K to 1M, "
+	    "got \"2M\"", "imap max line above range");
 }
 
 static void
@@ -430,6 +447,9 @@ test_errors_statements(void)
 	expect_error("queue retry 10x\n",
 	    "t.conf:1: \"queue retry\" needs a duration from 1m to 1d, "
 	    "got \"10x\"", "bad duration");
+	expect_error("imap idle timeout 10m\n",
+	    "t.conf:1: \"imap idle timeout\" needs a duration from 30m to "
+	    "1d, got \"10m\"", "imap idle below RFC 3501's 30 minutes");
 	expect_error("hostname\n",
 	    "t.conf:1: wrong number of arguments to \"hostname\" "
 	    "(usage: hostname NAME)", "missing argument");
