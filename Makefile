@@ -48,6 +48,11 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/mailpath.c common/preflight.c common/msg.c common/rolemsg.c
+# The MIME parser and what it needs: imapd now, smtpd later.
+MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
+	     common/mime.c common/mime_field.c common/mime_envelope.c \
+	     common/mime_body.c common/mime_section.c common/mime_decode.c \
+	     common/mime_search.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
@@ -74,6 +79,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
 	    $(O)/tests/unit/test_pop3
+TESTPROGS += $(O)/tests/unit/test_mime
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
@@ -94,7 +100,7 @@ $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC))
+$(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
@@ -110,7 +116,7 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-ALL_SRC = $(COMMON_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
+ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) pop3d/pop3d.c $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
@@ -132,8 +138,10 @@ FUZZLIBS_pem   = -lbearssl
 FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
+FUZZ_mime      = $(MIME_SRC)
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
 	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder
+FUZZERS += build/fuzz/fuzz_mime
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
