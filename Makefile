@@ -72,14 +72,9 @@ LIBS_POP3D  = -llmdb -lbearssl -lseccomp
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
 PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d
-TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
-	    $(O)/tests/unit/test_config $(O)/tests/unit/test_frame \
-	    $(O)/tests/unit/test_mailpath \
-	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
-	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
-	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
-	    $(O)/tests/unit/test_pop3
-TESTPROGS += $(O)/tests/unit/test_mime
+# Every tests/unit/test_*.c is a unit test, every tests/fuzz/fuzz_*.c a fuzz
+# target (its sources in FUZZ_<name>).
+TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
@@ -139,9 +134,7 @@ FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
 FUZZ_mime      = $(MIME_SRC)
-FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
-	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder
-FUZZERS += build/fuzz/fuzz_mime
+FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
