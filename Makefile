@@ -47,7 +47,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
-	     common/mailpath.c common/preflight.c
+	     common/mailpath.c common/preflight.c common/mutf7.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
@@ -72,7 +72,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
 	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
-	    $(O)/tests/unit/test_pop3
+	    $(O)/tests/unit/test_pop3 $(O)/tests/unit/test_mutf7
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
