@@ -47,6 +47,9 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
+	     common/store_index_env.c common/store_sync.c common/store_folder.c \
+	     common/store_subs.c common/store_flags.c common/store_append.c \
+	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
