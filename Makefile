@@ -47,7 +47,11 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
-	     common/mailpath.c common/preflight.c common/msg.c common/rolemsg.c
+	     common/store_index_env.c common/store_sync.c common/store_folder.c \
+	     common/store_subs.c common/store_flags.c common/store_append.c \
+	     common/store_move.c common/store_modseq.c common/store_quota.c \
+	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
+	     common/rolemsg.c
 # The MIME parser and what it needs: imapd now, smtpd later.
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \

@@ -43,9 +43,15 @@
 
 struct store;
 
+/* Keywords (user flags): at most 26 per folder, bit i of a message's
+ * keywords is the folder's keyword i (store_imap.h). */
+#define STORE_KEYWORDS_MAX	26
+#define STORE_KEYWORDS_ALL	((1U << STORE_KEYWORDS_MAX) - 1)
+
 struct store_msg {
 	uint32_t	uid;
 	uint32_t	flags;
+	uint32_t	keywords;	/* bit i: the folder's keyword i */
 	uint64_t	size;		/* with CRLF line ends (W=) */
 	int64_t		internal_date;	/* seconds: the file's mtime */
 	uint64_t	modseq;
@@ -146,15 +152,6 @@ int	store_expunge(struct store *s, const char *folder,
  */
 int	store_set_flags(struct store *s, const char *folder, uint32_t uid,
 	    uint32_t flags);
-
-/*
- * store_folder_create: create the Maildir++ folder ".<folder>" with cur/
- * new/ tmp/ and an empty maildirfolder file, durably.  Folder names are
- * 1..STORE_FOLDER_MAX-2 bytes of printable ASCII without '/', not
- * starting with '.' or ' ', not ending with '.', without "..".  Returns 0,
- * or -1 with errno (EEXIST when it exists, EINVAL for a bad name).
- */
-int	store_folder_create(struct store *s, const char *folder);
 
 /*
  * store_deliver: durably add a message of len bytes (LF or CRLF line ends;

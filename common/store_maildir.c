@@ -45,27 +45,36 @@ static const struct {
 #define MAILDIR_NLETTERS (sizeof(maildir_letters) / sizeof(maildir_letters[0]))
 
 void
-maildir_flags_string(uint32_t flags, char *buf)
+maildir_flags_string(uint32_t flags, uint32_t keywords, char *buf)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < MAILDIR_NLETTERS; i++)
 		if (flags & maildir_letters[i].flag)
 			buf[n++] = maildir_letters[i].letter;
+	for (i = 0; i < STORE_KEYWORDS_MAX; i++)
+		if (keywords & (1U << i))
+			buf[n++] = (char)('a' + i);
 	buf[n] = '\0';
 }
 
-static uint32_t
-maildir_flags_parse(const char *s)
+/* maildir_flags_parse: capitals are flags, small letters keywords
+ * (Dovecot's convention); other characters are ignored. */
+static void
+maildir_flags_parse(const char *s, uint32_t *flags, uint32_t *keywords)
 {
-	uint32_t flags = 0;
 	size_t i;
 
-	for (; *s != '\0'; s++)
+	*flags = *keywords = 0;
+	for (; *s != '\0'; s++) {
+		if (*s >= 'a' && *s <= 'z') {
+			*keywords |= 1U << (*s - 'a');
+			continue;
+		}
 		for (i = 0; i < MAILDIR_NLETTERS; i++)
 			if (*s == maildir_letters[i].letter)
-				flags |= maildir_letters[i].flag;
-	return flags;
+				*flags |= maildir_letters[i].flag;
+	}
 }
 
 /* maildir_num: the decimal number in s[0..len), without sign or excess. */
@@ -147,7 +156,8 @@ maildir_name_parse(const char *name, struct maildir_name *mn)
 			return -1;
 		if (colon[1] == '2' && colon[2] == ',') {
 			mn->has_info = 1;
-			mn->flags = maildir_flags_parse(colon + 3);
+			maildir_flags_parse(colon + 3, &mn->flags,
+			    &mn->keywords);
 		}
 		end = colon;
 	} else
@@ -170,7 +180,8 @@ maildir_name_parse(const char *name, struct maildir_name *mn)
 int
 maildir_name_build(const struct maildir_name *mn, char *buf, size_t len)
 {
-	char s[32] = "", w[32] = "", u[16] = "", fl[8] = "", info[16] = "";
+	char s[32] = "", w[32] = "", u[16] = "", fl[MAILDIR_FLAGS_MAX];
+	char info[MAILDIR_FLAGS_MAX + 4] = "";
 	int n;
 
 	if (mn->has_size)
@@ -180,7 +191,7 @@ maildir_name_build(const struct maildir_name *mn, char *buf, size_t len)
 	if (mn->uid != 0)
 		(void)snprintf(u, sizeof(u), ",U=%" PRIu32, mn->uid);
 	if (mn->has_info) {
-		maildir_flags_string(mn->flags, fl);
+		maildir_flags_string(mn->flags, mn->keywords, fl);
 		(void)snprintf(info, sizeof(info), ":2,%s", fl);
 	}
 	n = snprintf(buf, len, "%s%s%s%s%s", mn->base, s, w, u, info);
@@ -262,6 +273,7 @@ maildir_list_add(struct maildir_list *l, const char *name,
 	l->nlen += len + 1;
 	e->uid = in_new ? 0 : mn->uid;
 	e->flags = mn->flags;
+	e->keywords = mn->keywords;
 	e->size = mn->size;
 	e->wsize = mn->wsize;
 	e->sized = mn->has_size && mn->has_wsize;
@@ -374,7 +386,7 @@ maildir_salvage_flags(const char *name, struct maildir_name *mn)
 		if ((*p < 'A' || *p > 'Z') && (*p < 'a' || *p > 'z'))
 			return;
 	mn->has_info = 1;
-	mn->flags = maildir_flags_parse(colon + 3);
+	maildir_flags_parse(colon + 3, &mn->flags, &mn->keywords);
 }
 
 /* maildir_hostname: the host name with '/', ':', ',' and anything not
@@ -400,9 +412,7 @@ maildir_hostname(char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-/* maildir_unique_base: "<secs>.M<usecs>P<pid>R<random>.<host>", the
- * unique part of a name, as delivery makes it. */
-static int
+int
 maildir_unique_base(char *base, size_t len)
 {
 	char host[MAILDIR_HOST_MAX * 4 + 1];

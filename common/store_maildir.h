@@ -30,6 +30,7 @@ struct maildir_name {
 	uint64_t	wsize;		/* W=, when has_wsize */
 	uint32_t	uid;		/* U=, 0 when absent or invalid */
 	uint32_t	flags;		/* STORE_* from ":2,<letters>" */
+	uint32_t	keywords;	/* bit i: letter 'a'+i (Dovecot) */
 	int		has_size;
 	int		has_wsize;
 	int		has_info;	/* ":2," present, or to build */
@@ -40,7 +41,8 @@ struct maildir_name {
  * ',', at most one ':'.  -1 otherwise (the caller salvages the file). */
 int	maildir_name_parse(const char *name, struct maildir_name *mn);
 
-/* maildir_name_build: base[,S=][,W=][,U=][:2,<flags sorted>] into buf.
+/* maildir_name_build: base[,S=][,W=][,U=][:2,<flags><keywords>] into buf,
+ * the flags' capitals then the keywords' small letters, each sorted. 
  * Returns 0, or -1 when it would not fit in len or STORE_NAME_MAX. */
 int	maildir_name_build(const struct maildir_name *mn, char *buf,
 	    size_t len);
@@ -50,14 +52,17 @@ int	maildir_name_build(const struct maildir_name *mn, char *buf,
 int	maildir_name_cmp(const char *a, const char *b);
 
 /* maildir_flags_string: the Maildir letters of flags, sorted (DFRST),
- * NUL-terminated; buf holds at least 6 bytes. */
-void	maildir_flags_string(uint32_t flags, char *buf);
+ * then those of keywords (a..z, Dovecot's), NUL-terminated; buf holds
+ * at least MAILDIR_FLAGS_MAX bytes. */
+#define MAILDIR_FLAGS_MAX	32
+void	maildir_flags_string(uint32_t flags, uint32_t keywords, char *buf);
 
 /* One file found in cur/ or new/; the name lives in the list's arena. */
 struct maildir_ent {
 	size_t		off;		/* of the name in maildir_list.names */
 	uint32_t	uid;		/* from U=; 0: needs one */
 	uint32_t	flags;
+	uint32_t	keywords;
 	uint64_t	size;		/* S= */
 	uint64_t	wsize;		/* W= */
 	int64_t		mtime;
@@ -116,6 +121,11 @@ int	maildir_list_salvage(struct maildir_list *l, int folderfd,
  * is never followed), or the error of fstatat or renameat2.
  */
 int	maildir_salvage(int dirfd, const char *name, char *buf, size_t len);
+
+/* maildir_unique_base: "<secs>.M<usecs>P<pid>R<random>.<host>", the
+ * unique part of a name, as delivery makes it.  0, or -1 when it does
+ * not fit len. */
+int	maildir_unique_base(char *base, size_t len);
 
 /* maildir_name_vis: name for a log line: bytes outside printable ASCII
  * and '\\' as \ooo; cut with "..." to fit len (at least 4). */

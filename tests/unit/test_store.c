@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "common/store.h"
+#include "common/store_folder.h"
 #include "tests/unit/check.h"
 
 static char	topdir[256];
@@ -260,12 +261,17 @@ has_corrupt_copy(void)
  * crash_on_pages: garble the pages after LMDB's two meta pages (with
  * fill, or a pattern when it is negative), where
  * LMDB trusts page numbers and may die of SIGBUS rather than return
- * MDB_CORRUPTED; a child opens the store, which may crash it, and the
- * next open must notice and rebuild.
+ * MDB_CORRUPTED; a child opens the store, syncs and lists INBOX as a
+ * session does, which may crash it, and the next open must notice (a
+ * process died with the index open: the index is checked, with faults
+ * caught) and rebuild.
  */
 static int
 crash_on_pages(int fill)
 {
+	struct store *s;
+	struct store_msg *m;
+	size_t n;
 	unsigned char junk[8192];
 	size_t i;
 	pid_t pid;
@@ -287,7 +293,11 @@ crash_on_pages(int fill)
 	if (pid == 0) {
 		if ((fd = open("/dev/null", O_WRONLY)) != -1)
 			(void)dup2(fd, 2);
-		store_close(open_sync(NULL));
+		/* a session: open, sync and list, as pop3d does */
+		if ((s = open_sync(NULL)) != NULL &&
+		    store_list(s, "INBOX", &m, &n) == 0)
+			free(m);
+		store_close(s);
 		_exit(0);
 	}
 	if (waitpid(pid, &st, 0) != pid)
@@ -602,8 +612,8 @@ test_hostile(void)
 	CHECK_INT_EQ(store_sync(s, "../etc", &info), -1, "bad folder name");
 	CHECK_INT_EQ(store_sync(s, ".hidden", &info), -1, "dot folder name");
 	CHECK_INT_EQ(store_sync(s, "NoSuch", &info), -1, "missing folder");
-	CHECK_INT_EQ(store_folder_create(s, "Sent"), 0, "create Sent");
-	CHECK_INT_EQ(store_folder_create(s, "Sent"), -1, "exists");
+	CHECK_INT_EQ(store_folder_create(s, "Sent", 0), 0, "create Sent");
+	CHECK_INT_EQ(store_folder_create(s, "Sent", 0), -1, "exists");
 	CHECK_INT_EQ(store_sync(s, "Sent", &info), 0, "sync Sent");
 	CHECK_INT_EQ(info.exists, 0, "Sent empty");
 	CHECK_INT_EQ(store_sync(s, "inbox", &info), 0, "inbox any case");
