@@ -72,10 +72,18 @@ SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
 LIBS_POP3D  = -llmdb -lbearssl -lseccomp
+IMAPD_SRC   = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
+	      imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c \
+	      imapd/listmatch.c imapd/capa.c imapd/preauth.c \
+	      imapd/session.c imapd/view.c imapd/cmd_state.c \
+	      imapd/cmd_folder.c imapd/cmd_message.c imapd/fetch.c \
+	      imapd/search.c
+LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
-PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d
+PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
+	$(O)/imapd/imapd
 # Every tests/unit/test_*.c is a unit test, every tests/fuzz/fuzz_*.c a fuzz
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
@@ -91,6 +99,9 @@ $(O)/authd/authctl: $(call obj,$(AUTHCTL_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 
 $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_POP3D)
+
+$(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
 
 # test_pop3 also needs the pop3d protocol engines.
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
@@ -116,7 +127,8 @@ $(O)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
-	  $(SKEL_SRC) pop3d/pop3d.c $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
+	  $(SKEL_SRC) pop3d/pop3d.c $(POP3D_SRC) imapd/imapd.c $(IMAPD_SRC) \
+	  $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 

@@ -15,6 +15,7 @@ import pwd
 import re
 import shutil
 import socket
+import ssl
 import signal
 import subprocess
 import sys
@@ -308,6 +309,38 @@ def stopped_postern():
 
 
 # --- helpers shared by the test files -----------------------------------------
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def deliver(p, user, text, name=None):
+    """Drop one message into user's Maildir new/ (LF line ends)."""
+    md = p.maildir(user)
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, sub), exist_ok=True)
+    deliver.n = getattr(deliver, "n", 0) + 1
+    name = name or "%d.M%dP%d.test" % (time.time(), deliver.n, os.getpid())
+    tmp = os.path.join(md, "tmp", name)
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, os.path.join(md, "new", name))
+    if IS_ROOT:
+        pw = pwd.getpwnam("_postern-mail")
+        for root, dirs, files in os.walk(os.path.join(p.dir, "mail")):
+            for x in dirs + files:
+                os.chown(os.path.join(root, x), pw.pw_uid, pw.pw_gid)
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+        os.chown(os.path.join(p.dir, "mail"), 0, 0)
+
+
+def message(i, body="hello"):
+    return ("From: sender@example.org\nTo: alice@example.test\n"
+            "Subject: message %d\n\n%s %d\n" % (i, body, i))
+
 
 def audit(p, *args):
     """All audit records (authctl audit --json ARGS), oldest first."""

@@ -5,51 +5,18 @@ Messages are put into the Maildir's new/ as any Maildir delivery agent
 does (smtpd does not exist yet); pop3d picks them up."""
 import os
 import poplib
-import pwd
 import shutil
 import socket
-import ssl
 import subprocess
 import time
 
 import pytest
 
 import conftest
-from conftest import ALICE, IS_ROOT, audit, last_login
+from conftest import ALICE, IS_ROOT, audit, deliver, last_login, message, \
+    tls_context  # noqa: F401 (other test files import them from here)
 
 BOB = "bob@example.test"
-
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def deliver(p, user, text, name=None):
-    """Drop one message into user's Maildir new/ (LF line ends)."""
-    md = p.maildir(user)
-    for sub in ("cur", "new", "tmp"):
-        os.makedirs(os.path.join(md, sub), exist_ok=True)
-    deliver.n = getattr(deliver, "n", 0) + 1
-    name = name or "%d.M%dP%d.test" % (time.time(), deliver.n, os.getpid())
-    tmp = os.path.join(md, "tmp", name)
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, os.path.join(md, "new", name))
-    if IS_ROOT:
-        pw = pwd.getpwnam("_postern-mail")
-        for root, dirs, files in os.walk(os.path.join(p.dir, "mail")):
-            for x in dirs + files:
-                os.chown(os.path.join(root, x), pw.pw_uid, pw.pw_gid)
-            os.chown(root, pw.pw_uid, pw.pw_gid)
-        os.chown(os.path.join(p.dir, "mail"), 0, 0)
-
-
-def message(i, body="hello"):
-    return ("From: sender@example.org\nTo: alice@example.test\n"
-            "Subject: message %d\n\n%s %d\n" % (i, body, i))
 
 
 def pop_user(p, user=ALICE):
