@@ -72,16 +72,20 @@ def wait_until(cond, timeout=15):
     return cond()
 
 
-def keyholder_pid(p):
-    ks = [k for k in children(p.pop3.pid) if "-K" in cmdline(k)]
+def keyholder_pid(p, parent=None):
+    """The keyholder of pop3d (or of the daemon whose pid is parent)."""
+    ks = [k for k in children(parent or p.pop3.pid) if "-K" in cmdline(k)]
     assert len(ks) == 1, ks
     return ks[0]
 
 
-def session_pids(p):
-    """(monitor or mail pid, net pid) of the one open session."""
+def session_pids(p, parent=None):
+    """(monitor or mail pid, net pid) of the one open session of pop3d
+    (or of the daemon whose pid is parent)."""
+    parent = parent or p.pop3.pid
+
     def one():
-        mons = [k for k in children(p.pop3.pid) if alive(k) and
+        mons = [k for k in children(parent) if alive(k) and
                 "-K" not in cmdline(k)]
         if len(mons) != 1:
             return None
@@ -89,7 +93,7 @@ def session_pids(p):
         return (mons[0], nets[0]) if len(nets) == 1 else None
     assert wait_until(lambda: one() is not None), \
         "not exactly one monitor with one net child: %s" % \
-        [(k, children(k)) for k in children(p.pop3.pid)]
+        [(k, children(k)) for k in children(parent)]
     return one()
 
 
