@@ -75,7 +75,8 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
 	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
-	    $(O)/tests/unit/test_pop3 $(O)/tests/unit/test_mutf7
+	    $(O)/tests/unit/test_pop3 $(O)/tests/unit/test_mutf7 \
+	    $(O)/tests/unit/test_store_imap
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
@@ -99,6 +100,13 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+# The store's growth benchmark, run by hand (make bench-store).
+$(O)/tests/bench/store_growth: $(O)/tests/bench/store_growth.o $(call obj,$(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_POP3D)
+
+bench-store: $(O)/tests/bench/store_growth
+	$(O)/tests/bench/store_growth
+
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -114,7 +122,7 @@ $(O)/%.o: %.c
 
 ALL_SRC = $(COMMON_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(POP3D_ROLES) $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c
+	  tests/tools/tls_echo.c tests/bench/store_growth.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -208,4 +216,4 @@ lint-man:
 clean:
 	rm -rf build
 
-.PHONY: all deps deps-build unit check fuzz fuzzers bench run install uninstall lint-man clean
+.PHONY: all deps deps-build unit check fuzz fuzzers bench bench-store run install uninstall lint-man clean

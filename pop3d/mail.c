@@ -180,6 +180,9 @@ mail_sandbox(const struct pop3_ids *ids, const char *maildir)
 		SANDBOX_ALLOW(gettimeofday),
 		SANDBOX_ALLOW(getpid),
 		SANDBOX_ALLOW(wait4),		/* reaping the net child */
+		/* the index check after a process died with the index
+		 * open catches SIGSEGV and SIGBUS for its walk */
+		SANDBOX_ALLOW(rt_sigaction),
 		/* returning from a signal handler and restarting the call
 		 * it interrupted (a stop signal, a debugger) */
 		SANDBOX_ALLOW(rt_sigreturn),
