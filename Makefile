@@ -113,6 +113,13 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+# The store's growth benchmark, run by hand (make bench-store).
+$(O)/tests/bench/store_growth: $(O)/tests/bench/store_growth.o $(call obj,$(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_POP3D)
+
+bench-store: $(O)/tests/bench/store_growth
+	$(O)/tests/bench/store_growth
+
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -223,4 +230,4 @@ lint-man:
 clean:
 	rm -rf build
 
-.PHONY: all deps deps-build unit check fuzz fuzzers bench run install uninstall lint-man clean
+.PHONY: all deps deps-build unit check fuzz fuzzers bench bench-store run install uninstall lint-man clean

@@ -179,6 +179,9 @@ mail_sandbox(const struct skel_daemon *d, const struct skel_ids *ids,
 		SANDBOX_ALLOW(gettimeofday),
 		SANDBOX_ALLOW(getpid),
 		SANDBOX_ALLOW(wait4),		/* reaping the net child */
+		/* the index check after a process died with the index
+		 * open catches SIGSEGV and SIGBUS for its walk */
+		SANDBOX_ALLOW(rt_sigaction),
 		/* returning from a signal handler and restarting the call
 		 * it interrupted (a stop signal, a debugger) */
 		SANDBOX_ALLOW(rt_sigreturn),

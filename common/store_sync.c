@@ -422,6 +422,17 @@ sync_record(struct store_sync *sy, struct store_index_folder *f,
 	    sy->new_mtime : 0;
 }
 
+/* sync_same: a record that needs no write. */
+static int
+sync_same(const struct store_index_folder *a,
+    const struct store_index_folder *b)
+{
+	return a->uidvalidity == b->uidvalidity && a->uidnext == b->uidnext &&
+	    a->count == b->count && a->bytes == b->bytes &&
+	    a->highestmodseq == b->highestmodseq && a->floor == b->floor &&
+	    a->cur_mtime == b->cur_mtime && a->new_mtime == b->new_mtime;
+}
+
 static int
 sync_index_full(struct store_sync *sy)
 {
@@ -456,7 +467,8 @@ sync_index_full(struct store_sync *sy)
 			f.bytes += sy->list.ent[i].wsize;
 		}
 	sync_record(sy, &f, hms, ndel + nput > 0 || !sy->im_valid);
-	rc = store_index_update(sy->s->idx, sy->folder, &f, del, ndel,
+	rc = ndel + nput == 0 && sy->im_valid && sync_same(&f, &sy->ifo) ? 0 :
+	    store_index_update(sy->s->idx, sy->folder, &f, del, ndel,
 	    f.highestmodseq, put, nput);
 	free(del);
 	free(put);
@@ -538,7 +550,8 @@ sync_quick(struct store_sync *sy)
 	}
 	free(v);
 	sync_record(sy, &f, sy->ifo.highestmodseq, nput > 0);
-	rc = store_index_update(sy->s->idx, sy->folder, &f, NULL, 0, 0, put,
+	rc = nput == 0 && sync_same(&f, &sy->ifo) ? 0 :
+	    store_index_update(sy->s->idx, sy->folder, &f, NULL, 0, 0, put,
 	    nput);
 	free(put);
 	if (rc == 0)
