@@ -16,9 +16,10 @@ conf=run/postern.conf
 authctl=build/authd/authctl
 authd=build/authd/authd
 pop3d=build/pop3d/pop3d
+imapd=build/imapd/imapd
 demo=demo@example.test
 
-for p in "$authd" "$authctl" "$pop3d"; do
+for p in "$authd" "$authctl" "$pop3d" "$imapd"; do
 	if [ ! -x "$p" ]; then
 		echo "run.sh: $p is missing; run make first" >&2
 		exit 1
@@ -48,6 +49,9 @@ tls certificate "$run/cert.pem"
 tls key "$run/key.pem"
 listen pop3s on 127.0.0.1 port 10995
 CONF
+fi
+if ! grep -q '^listen imaps' "$conf"; then
+	echo "listen imaps on 127.0.0.1 port 10993" >>"$conf"
 fi
 if [ ! -e "$run/key.pem" ]; then
 	# A self-signed certificate for localhost, ECDSA P-256.
@@ -102,9 +106,14 @@ fi
 
 echo "run.sh: to add a user:"
 echo "    $authctl -f $conf user add alice@example.test"
-echo "run.sh: to read the demo mailbox over POP3 (TLS, self-signed):"
+echo "run.sh: to list the demo mailbox's folders over IMAP (TLS, self-signed),"
+echo "run.sh: and to read its first message:"
+echo "    curl -k -u $demo:${pw:-PASSWORD} imaps://127.0.0.1:10993/"
+echo "    curl -k -u $demo:${pw:-PASSWORD} 'imaps://127.0.0.1:10993/INBOX;UID=1'"
+echo "run.sh: to read it over POP3:"
 echo "    curl -k -u $demo:${pw:-PASSWORD} pop3s://127.0.0.1:10995/"
-echo "run.sh: starting authd and pop3d in the foreground; Ctrl-C stops them"
+echo "run.sh: starting authd, imapd and pop3d in the foreground; Ctrl-C"
+echo "run.sh: stops them"
 
 pids=
 stop() {
@@ -123,5 +132,7 @@ while [ ! -S "$run/runtime/authd.sock" ] && [ $n -lt 50 ]; do
 	n=$((n + 1))
 done
 "$pop3d" -d -f "$conf" &
+pids="$pids $!"
+"$imapd" -d -f "$conf" &
 pids="$pids $!"
 wait
