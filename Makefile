@@ -157,6 +157,10 @@ FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
 FUZZ_mime      = $(MIME_SRC)
+FUZZ_imappre   = imapd/preauth.c imapd/reader.c imapd/parse.c imapd/parse_lex.c \
+		 imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c \
+		 common/sasl.c common/base64.c common/log.c common/util.c \
+		 common/rolemsg.c common/frame.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
