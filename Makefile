@@ -74,7 +74,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_netaddr $(O)/tests/unit/test_sandbox \
 	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
-	    $(O)/tests/unit/test_pop3
+	    $(O)/tests/unit/test_pop3 $(O)/tests/unit/test_db
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
