@@ -64,6 +64,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "user services user imap,pop3,smtp" },
 	{ "user", "networks", ctl_user_networks, NULL, 0,
 	    "user networks user cidr ... | any" },
+	{ "user", "quota", ctl_user_quota, NULL, 0,
+	    "user quota user size | none | default" },
 	{ "totp", "enable", ctl_totp_enable, NULL, 0,
 	    "totp enable user [--force] [--qr-invert]" },
 	{ "totp", "confirm", ctl_totp_confirm, NULL, 0,

@@ -183,6 +183,15 @@ int	ctl_user_disable(struct ctl *, int, char **);
 int	ctl_user_services(struct ctl *, int, char **);
 int	ctl_user_networks(struct ctl *, int, char **);
 
+/*
+ * authctl_quota.c.  ctl_user_quota: "user quota user size|none|default".
+ * ctl_quota_show: user's quota as a line of "user show" ("quota: 2G",
+ * "quota: none", "quota: 2G (default)" when it follows the default) read
+ * in txn; 0, or -1 after an error line.
+ */
+int	ctl_user_quota(struct ctl *, int, char **);
+int	ctl_quota_show(struct ctl *c, MDB_txn *txn, const char *user);
+
 /* authctl_totp.c */
 int	ctl_totp_enable(struct ctl *, int, char **);
 int	ctl_totp_confirm(struct ctl *, int, char **);

@@ -600,7 +600,8 @@ ctl_user_show(struct ctl *c, int argc, char **argv)
 	}
 	user_show_print(c, user, &rec, napp, rc == 0 ? &fail : NULL);
 	explicit_bzero(&rec, sizeof(rec));
-	rc = user_show_locks(c, txn, user);
+	rc = ctl_quota_show(c, txn, user) == -1 ? -1 :
+	    user_show_locks(c, txn, user);
 	db_abort(txn);
 	if (rc == -1)
 		return CTL_ERR;

@@ -10,17 +10,17 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define DB_NDBI	10
+#define DB_NDBI	11
 
 int
 db_open(struct db *db, const char *dir)
 {
 	static const char *names[DB_NDBI] = { "users", "apppass", "aliases",
 	    "fail_pair", "fail_user", "fail_addr", "bans", "known", "trust",
-	    "audit" };
+	    "audit", "quota" };
 	MDB_dbi *dbis[DB_NDBI] = { &db->users, &db->apppass, &db->aliases,
 	    &db->fail_pair, &db->fail_user, &db->fail_addr, &db->bans,
-	    &db->known, &db->trust, &db->audit };
+	    &db->known, &db->trust, &db->audit, &db->quota };
 	MDB_txn *txn;
 	int rc, dead, i;
 
@@ -219,7 +219,8 @@ db_user_del(struct db *db, MDB_txn *txn, const char *user)
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		if (db_del_prefix(db, txn, pairs[i], user, (size_t)n + 1) == -1)
 			return -1;
-	if (db_del(txn, db->fail_user, user, (size_t)n) == -1)
+	if (db_del(txn, db->fail_user, user, (size_t)n) == -1 ||
+	    db_del(txn, db->quota, user, (size_t)n) == -1)
 		return -1;
 	return 0;
 }
@@ -273,6 +274,55 @@ db_apppass_del(struct db *db, MDB_txn *txn, const char *user,
 	if ((n = db_pair_key(key, user, label)) == -1)
 		return -1;
 	return db_del(txn, db->apppass, key, (size_t)n);
+}
+
+int
+db_quota_get(struct db *db, MDB_txn *txn, const char *user, uint64_t *out)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_get(txn, db->quota, user, (size_t)n, out, sizeof(*out));
+}
+
+int
+db_quota_put(struct db *db, MDB_txn *txn, const char *user, uint64_t bytes)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_put(txn, db->quota, user, (size_t)n, &bytes, sizeof(bytes));
+}
+
+int
+db_quota_del(struct db *db, MDB_txn *txn, const char *user)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_del(txn, db->quota, user, (size_t)n);
+}
+
+int
+db_quota_effective(struct db *db, MDB_txn *txn, const char *user,
+    uint64_t dflt, uint64_t *out)
+{
+	uint64_t q;
+
+	*out = 0;
+	switch (db_quota_get(db, txn, user, &q)) {
+	case 0:
+		*out = q;
+		return 0;
+	case 1:
+		*out = dflt;
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 int

@@ -21,6 +21,13 @@
  *   known      user\0address -> int64 last successful login (seconds)
  *   trust      user\0address -> int64 end of the 2FA trust window
  *   audit      8-byte big-endian microseconds -> audit record (audit.h)
+ *   quota      user -> uint64 bytes (native byte order): the user's own
+ *              mailbox quota, 0 meaning no limit for this user whatever
+ *              the default; no record: the user follows "default quota"
+ *              of postern.conf(5).  A separate database, so that struct
+ *              user_rec and the databases written before it keep their
+ *              layout; db_open creates it in an environment that lacks
+ *              it.
  */
 #ifndef POSTERN_DB_H
 #define POSTERN_DB_H
@@ -90,7 +97,7 @@ struct ban_rec {
 struct db {
 	MDB_env	*env;
 	MDB_dbi	 users, apppass, aliases, fail_pair, fail_user, fail_addr,
-		 bans, known, trust, audit;
+		 bans, known, trust, audit, quota;
 };
 
 /*
@@ -124,7 +131,7 @@ int	db_user_get(struct db *db, MDB_txn *txn, const char *user,
 int	db_user_put(struct db *db, MDB_txn *txn, const char *user,
 	    const struct user_rec *rec);
 /* db_user_del: the user and everything keyed by it (app passwords,
- * counters, known and trusted addresses). */
+ * counters, known and trusted addresses, quota). */
 int	db_user_del(struct db *db, MDB_txn *txn, const char *user);
 
 int	db_apppass_get(struct db *db, MDB_txn *txn, const char *user,
@@ -133,6 +140,24 @@ int	db_apppass_put(struct db *db, MDB_txn *txn, const char *user,
 	    const char *label, const struct apppass_rec *rec);
 int	db_apppass_del(struct db *db, MDB_txn *txn, const char *user,
 	    const char *label);
+
+/*
+ * Quotas (bytes; 0: no limit).  db_quota_get: the user's own quota, 0
+ * when found, 1 when the user has none (follows the default), -1 on an
+ * error.  db_quota_put sets it (0 included: unlimited whatever the
+ * default); db_quota_del makes the user follow the default again (1 when
+ * it did already).  db_quota_effective: the quota that applies, the
+ * user's own or else dflt ("default quota"), in *out; 0, or -1 on an
+ * error (*out then 0, which MUST not be taken for "no limit").  None of
+ * them checks that the user exists.
+ */
+int	db_quota_get(struct db *db, MDB_txn *txn, const char *user,
+	    uint64_t *out);
+int	db_quota_put(struct db *db, MDB_txn *txn, const char *user,
+	    uint64_t bytes);
+int	db_quota_del(struct db *db, MDB_txn *txn, const char *user);
+int	db_quota_effective(struct db *db, MDB_txn *txn, const char *user,
+	    uint64_t dflt, uint64_t *out);
 
 int	db_alias_get(struct db *db, MDB_txn *txn, const char *alias,
 	    char *targets, size_t len);

@@ -84,7 +84,7 @@ dispatch_request(struct conn *c, struct frame *f)
 }
 
 /* dispatch_login_answer: the answer frame of l with status and, on
- * success, the canonical user and the mail directory. */
+ * success, the canonical user, the mail directory and the quota. */
 static void
 dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
 {
@@ -100,6 +100,7 @@ dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
 		    sizeof(a.maildir), NULL, 0) == -1)
 			fatalx("internal error: no mail directory for "
 			    "a successful login");
+		a.quota = l->quota;
 	}
 	if (authproto_login_ans_encode(f, &a, l->opens) == -1)
 		fatalx("internal error: cannot encode a login answer");

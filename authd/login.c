@@ -393,8 +393,8 @@ login_second(struct login *l, const struct config *cfg,
 	    l->kind[l->job.matched]);
 }
 
-/* login_success: use up the code and open the trust window; NULL, or the
- * reason the login cannot succeed after all. */
+/* login_success: read the quota, use up the code and open the trust
+ * window; NULL, or the reason the login cannot succeed after all. */
 static const char *
 login_success(struct login *l, struct db *db, MDB_txn *txn,
     const struct config *cfg, const struct user_rec *u)
@@ -409,6 +409,9 @@ login_success(struct login *l, struct db *db, MDB_txn *txn,
 		snprintf(why, sizeof(why), "no usable mail directory: %s", no);
 		return why;
 	}
+	if (db_quota_effective(db, txn, l->user, cfg->default_quota,
+	    &l->quota) == -1)
+		return "database error reading the quota";
 	if (l->decided) {
 		if (db_apppass_get(db, txn, l->user, l->label, &rec) != 0)
 			return "app password changed during login";

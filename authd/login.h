@@ -53,7 +53,7 @@ struct login_verdict {
 };
 
 /* One login between its request and its answer.  The fields up to
- * session are login.c's; the rest belong to the named module. */
+ * quota are login.c's; the rest belong to the named module. */
 struct login {
 	struct worker_job	 job;		/* job.owner points here */
 	uint32_t		 id;
@@ -73,6 +73,7 @@ struct login {
 	char			 address[AUTH_ADDR_MAX];	/* as given */
 	char			 key[AUTH_ADDR_MAX];	/* policy_addr_key */
 	char			 session[AUTH_SESSION_MAX];
+	uint64_t		 quota;		/* effective, once judged ok */
 	struct login		*qnext;		/* sched.c */
 	struct sched_queue	*queue;		/* sched.c */
 	void			*conn;		/* dispatch.c */
@@ -103,7 +104,10 @@ int	login_recheck(struct login *l, struct db *db, MDB_txn *txn,
 	    struct login_verdict *v);
 
 /* login_judge: the verdict once l's hash is done (l->job.matched).  On
- * success it has used up the code and opened the trust window in txn. */
+ * success it has used up the code, opened the trust window in txn and
+ * set l->quota to the user's effective quota (db_quota_effective with
+ * cfg's default quota); a quota it cannot read fails the login for now,
+ * since 0 would mean no limit. */
 void	login_judge(struct login *l, struct db *db, MDB_txn *txn,
 	    const struct config *cfg, struct login_verdict *v);
 

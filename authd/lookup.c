@@ -30,18 +30,29 @@ struct lookup_rcpt {
 	const struct config	*cfg;
 	struct auth_rcpt_ans	*ans;
 	int			 steps;
+	int			 fault;		/* a quota could not be read */
 };
 
+/* lookup_rcpt_add: name, a local user (local non-zero) or an outside
+ * address, with its quota. */
 static void
-lookup_rcpt_add(struct lookup_rcpt *r, const char *name)
+lookup_rcpt_add(struct lookup_rcpt *r, const char *name, int local)
 {
+	struct auth_rcpt_ans *a = r->ans;
 	uint32_t i;
 
-	for (i = 0; i < r->ans->count; i++)
-		if (strcmp(r->ans->users[i], name) == 0)
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->users[i], name) == 0)
 			return;
-	if (r->ans->count < AUTH_RCPT_MAX)
-		str_copy(r->ans->users[r->ans->count++], name, AUTH_USER_MAX);
+	if (a->count == AUTH_RCPT_MAX)
+		return;
+	a->quotas[a->count] = 0;
+	if (local && db_quota_effective(r->db, r->txn, name,
+	    r->cfg->default_quota, &a->quotas[a->count]) == -1) {
+		r->fault = 1;
+		return;
+	}
+	str_copy(a->users[a->count++], name, AUTH_USER_MAX);
 }
 
 static void
@@ -55,12 +66,12 @@ lookup_rcpt_expand(struct lookup_rcpt *r, const char *name, int depth)
 		return;
 	if (!config_is_local_domain(r->cfg, at + 1)) {
 		if (depth > 0)
-			lookup_rcpt_add(r, name);
+			lookup_rcpt_add(r, name, 0);
 		return;
 	}
 	if (db_user_get(r->db, r->txn, name, &u) == 0) {
 		if (!(u.flags & USER_DISABLED))
-			lookup_rcpt_add(r, name);
+			lookup_rcpt_add(r, name, 1);
 		explicit_bzero(&u, sizeof(u));
 		return;
 	}
@@ -75,7 +86,7 @@ void
 lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
     char *recipient, struct auth_rcpt_ans *a)
 {
-	struct lookup_rcpt r = { db, txn, cfg, a, 0 };
+	struct lookup_rcpt r = { db, txn, cfg, a, 0, 0 };
 
 	a->count = 0;
 	if (txn == NULL) {
@@ -85,6 +96,11 @@ lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	str_lower(recipient);
 	if (user_name_valid(recipient))
 		lookup_rcpt_expand(&r, recipient, 0);
+	if (r.fault) {
+		a->count = 0;
+		a->status = AUTH_FAIL_TEMP;
+		return;
+	}
 	a->status = a->count > 0 ? AUTH_OK : AUTH_FAIL_PERM;
 }
 

@@ -21,9 +21,12 @@ uint32_t lookup_banned(struct db *db, MDB_txn *txn, const char *address);
 /*
  * lookup_rcpt: fill a (whose id the caller sets) with the users and
  * external addresses that recipient reaches through aliases (at most 8
- * deep and 64 lookups in all; disabled users are left out).  status is
- * AUTH_OK when it reaches anyone, else AUTH_FAIL_PERM; AUTH_FAIL_TEMP when
- * txn is NULL.  recipient is lowercased in place.
+ * deep and 64 lookups in all; disabled users are left out), each user
+ * with its effective quota (cfg's default quota unless it has its own)
+ * and each external address with 0.  status is AUTH_OK when it reaches
+ * anyone, else AUTH_FAIL_PERM; AUTH_FAIL_TEMP, with no one, when txn is
+ * NULL or a quota could not be read (0 would mean no limit).  recipient
+ * is lowercased in place.
  */
 void	lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	    char *recipient, struct auth_rcpt_ans *a);

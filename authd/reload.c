@@ -72,6 +72,7 @@ reload_send(int fd, const struct config *fresh)
 		frame_add_u64(&f, (uint64_t)*times[i]);
 	for (i = 0; i < RELOAD_NINTS; i++)
 		frame_add_u64(&f, (uint64_t)*ints[i]);
+	frame_add_u64(&f, fresh->default_quota);
 	if (frame_finish(&f) == -1 || frame_write(fd, &f) == -1) {
 		log_warn("sending the new policy to the server process");
 		return -1;
@@ -107,7 +108,11 @@ reload_recv(int fd, struct config *cfg)
 			fatalx("malformed policy from the parent process");
 		*ints[i] = (int)v;
 	}
-	if (frame_end(&f) == -1)
+	if (frame_get_u64(&f, &fresh.default_quota) == -1 ||
+	    (fresh.default_quota != 0 &&
+	    (fresh.default_quota < CONFIG_QUOTA_MIN ||
+	    fresh.default_quota > CONFIG_QUOTA_MAX)) ||
+	    frame_end(&f) == -1)
 		fatalx("malformed policy from the parent process");
 	*cfg = fresh;
 	log_info("reloaded %s", RELOAD_WHAT);

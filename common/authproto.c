@@ -53,6 +53,7 @@ authproto_login_ans_encode(struct frame *f, const struct auth_login_ans *a,
 	frame_add_u32(f, a->status);
 	frame_add_str(f, a->user);
 	frame_add_str(f, a->maildir);
+	frame_add_u64(f, a->quota);
 	return frame_finish(f);
 }
 
@@ -63,6 +64,7 @@ authproto_login_ans_decode(struct frame *f, struct auth_login_ans *a)
 	    frame_get_u32(f, &a->status) == -1 || a->status > AUTH_FAIL_PERM ||
 	    frame_get_str(f, a->user, sizeof(a->user)) == -1 ||
 	    frame_get_str(f, a->maildir, sizeof(a->maildir)) == -1 ||
+	    frame_get_u64(f, &a->quota) == -1 ||
 	    frame_end(f) == -1)
 		return -1;
 	return 0;
@@ -119,8 +121,10 @@ authproto_rcpt_ans_encode(struct frame *f, const struct auth_rcpt_ans *a)
 	frame_add_u32(f, a->id);
 	frame_add_u32(f, a->status);
 	frame_add_u32(f, a->count);
-	for (i = 0; i < a->count; i++)
+	for (i = 0; i < a->count; i++) {
 		frame_add_str(f, a->users[i]);
+		frame_add_u64(f, a->quotas[i]);
+	}
 	return frame_finish(f);
 }
 
@@ -134,7 +138,8 @@ authproto_rcpt_ans_decode(struct frame *f, struct auth_rcpt_ans *a)
 	    frame_get_u32(f, &a->count) == -1 || a->count > AUTH_RCPT_MAX)
 		return -1;
 	for (i = 0; i < a->count; i++)
-		if (frame_get_str(f, a->users[i], sizeof(a->users[i])) == -1)
+		if (frame_get_str(f, a->users[i], sizeof(a->users[i])) == -1 ||
+		    frame_get_u64(f, &a->quotas[i]) == -1)
 			return -1;
 	return frame_end(f);
 }

@@ -10,10 +10,12 @@
  *
  *   MSG_AUTH_LOGIN     req: id, service, mechanism, user, secret (bytes),
  *                           address, local port, session
- *                      ans: id, status, canonical user, mail dir
+ *                      ans: id, status, canonical user, mail dir,
+ *                           quota (u64)
  *   MSG_AUTH_BANCHECK  req: id, address          ans: id, status
  *   MSG_AUTH_RCPT      req: id, address          ans: id, status, count,
- *                                                     count user names
+ *                                                     count times: user
+ *                                                     name, quota (u64)
  *   MSG_AUTH_SESSION   as MSG_AUTH_LOGIN, for a login that opens a mail
  *                      session on this connection (see below)
  *   MSG_AUTH_OPEN      req: id, status, reason   ans: id, status
@@ -46,6 +48,12 @@
  * offset on; KICK ends those of a user or the one with a session id.
  * Flags: AUTH_FLAG_AUDIT asks for an audit record even when the request
  * found no session (an explicit "authctl who" or "kick").
+ *
+ * Quotas.  A quota is the user's mailbox quota in bytes, 0 for no limit:
+ * the user's own (authctl user quota), else postern.conf's "default
+ * quota", as authd knew it when it answered.  A failed login answers 0;
+ * so does a recipient that is an address outside the local domains (an
+ * alias may forward there), to which no quota of ours applies.
  *
  * status: AUTH_OK; AUTH_FAIL_TEMP (try again later: locked, banned, busy);
  * AUTH_FAIL_PERM (wrong credentials, no such user, not allowed).  For
@@ -101,6 +109,7 @@ struct auth_login_ans {
 	uint32_t status;
 	char	user[AUTH_USER_MAX];
 	char	maildir[AUTH_PATH_MAX];
+	uint64_t quota;		/* bytes, 0: no limit (and on failure) */
 };
 
 struct auth_addr_req {			/* BANCHECK and RCPT */
@@ -113,6 +122,7 @@ struct auth_rcpt_ans {
 	uint32_t status;
 	uint32_t count;
 	char	users[AUTH_RCPT_MAX][AUTH_USER_MAX];
+	uint64_t quotas[AUTH_RCPT_MAX];	/* of users[i]; bytes, 0: no limit */
 };
 
 struct auth_status_ans {		/* BANCHECK, OPEN */

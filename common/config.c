@@ -78,6 +78,8 @@ static int cf_login_startups(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_path(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_quota(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_services(struct cf_ctx *, const struct cf_keyword *,
@@ -103,6 +105,8 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "auth workers", cf_int, FIELD(auth_workers), 0, 256, 1, 0, "N" },
 	{ "ban after", cf_ban, 0, 0, 0, 0, 7, 0,
 	    "N within DURATION for DURATION max DURATION" },
+	{ "default quota", cf_quota, FIELD(default_quota), 0, 0, 1, 0,
+	    "SIZE|none" },
 	{ "default services", cf_services, FIELD(default_services),
 	    0, 0, 1, 0, "LIST" },
 	{ "domain", cf_domain, 0, 0, 0, 0, 1, 1, "NAME" },
@@ -241,6 +245,23 @@ cf_size(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	    (uint64_t)kw->max, &v) == -1)
 		return -1;
 	*(uint64_t *)cf_field(ctx, kw) = v;
+	return 0;
+}
+
+static int
+cf_quota(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64], lo[32], hi[32];
+
+	if (config_parse_quota(a[0].s, cf_field(ctx, kw)) == -1) {
+		cf_error(&ctx->err, "\"%s\" needs none or a size from %s to "
+		    "%s, got \"%s\"", kw->path,
+		    config_quota_string(CONFIG_QUOTA_MIN, lo, sizeof(lo)),
+		    config_quota_string(CONFIG_QUOTA_MAX, hi, sizeof(hi)),
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
 	return 0;
 }
 
@@ -913,6 +934,7 @@ cf_defaults_limits(struct config *cfg)
 	cfg->auth_scrypt_cost = 14;
 	cfg->auth_failure_delay = 1000;
 	cfg->default_services = SERVICE_IMAP | SERVICE_SMTP;
+	cfg->default_quota = 0;
 	cfg->password_min_length = 12;
 	cfg->password_min_guesses = 8;
 	cfg->password_max_age = 365LL * DAY;

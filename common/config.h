@@ -52,6 +52,9 @@
  *   auth workers N                        0 (= number of online CPUs)
  *   auth scrypt cost N                    14 (log2 of scrypt's N; r=8, p=1)
  *   auth failure delay DURATION           1s
+ *   default quota SIZE|none               none (the mail a user without a
+ *                     quota of their own may keep, CONFIG_QUOTA_MIN to
+ *                     CONFIG_QUOTA_MAX; 0 is none too)
  *   default services LIST                 imap,smtp  (LIST: comma separated
  *                     subset of imap,pop3,smtp)
  *   password min length N                 12
@@ -82,6 +85,11 @@
 #define CONFIG_NAME_MAX		256	/* host and domain names */
 #define CONFIG_PATH_MAX		1024
 #define CONFIG_LIMIT_MAX	10000	/* connection and session limits */
+/* A mailbox quota, in bytes, when there is one: 1K to 1024G.  A larger
+ * mailbox than a terabyte is no quota worth the name in a small office;
+ * "none" says so. */
+#define CONFIG_QUOTA_MIN	UINT64_C(1024)
+#define CONFIG_QUOTA_MAX	(UINT64_C(1024) << 30)
 
 /* Service bits, shared with authd's user records. */
 #define SERVICE_IMAP	0x01
@@ -149,6 +157,7 @@ struct config {
 	int	auth_scrypt_cost;	/* log2 N, 10..20 */
 	int64_t	auth_failure_delay;	/* milliseconds (the file gives seconds) */
 	unsigned default_services;	/* SERVICE_* bits */
+	uint64_t default_quota;		/* bytes; 0: no limit */
 
 	int	password_min_length;
 	int	password_min_guesses;	/* log10 */
@@ -230,6 +239,22 @@ void config_services_string(unsigned services, char *buf, size_t len);
 
 /* config_parse_duration: "30s" "15m" "1h" "30d" "2w" or bare seconds. */
 int config_parse_duration(const char *s, int64_t *seconds);
+
+/*
+ * config_parse_quota: a mailbox quota as postern.conf(5) ("default
+ * quota") and authctl ("user quota") take it: "none", or a size (N, NK,
+ * NM, NG; powers of 1024, the letter in either case) that is 0 (no limit
+ * too) or from CONFIG_QUOTA_MIN to CONFIG_QUOTA_MAX.  Returns 0 with the
+ * bytes in *bytes (0: no limit), or -1 (*bytes unspecified).
+ */
+int config_parse_quota(const char *s, uint64_t *bytes);
+
+/*
+ * config_quota_string: the inverse, into buf (len bytes; 32 is enough):
+ * "none" for 0, else the size in the largest unit that divides it
+ * ("2G", "1536K", "1000").  Returns buf.
+ */
+const char *config_quota_string(uint64_t bytes, char *buf, size_t len);
 
 /*
  * config_is_local_domain: non-zero when domain (case-insensitive) is one of

@@ -329,6 +329,29 @@ cf_fmt_size(uint64_t v, char *buf, size_t len)
 }
 
 int
+config_parse_quota(const char *s, uint64_t *bytes)
+{
+	if (strcmp(s, "none") == 0) {
+		*bytes = 0;
+		return 0;
+	}
+	if (cf_parse_size(s, bytes) == -1)
+		return -1;
+	return *bytes == 0 || (*bytes >= CONFIG_QUOTA_MIN &&
+	    *bytes <= CONFIG_QUOTA_MAX) ? 0 : -1;
+}
+
+const char *
+config_quota_string(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes == 0) {
+		(void)snprintf(buf, len, "none");
+		return buf;
+	}
+	return cf_fmt_size(bytes, buf, len);
+}
+
+int
 cf_get_int(struct cf_err *err, const char *what, const char *s,
     int64_t min, int64_t max, int64_t *out)
 {

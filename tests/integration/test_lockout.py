@@ -333,7 +333,7 @@ def test_flood_does_not_starve_other_addresses(postern):
     assert rec["reason"] == "password", rec
     got = {}
     for _ in ids:
-        rid, status, _, _ = attacker.read_login()
+        rid, status, _, _, _ = attacker.read_login()
         got[rid] = status
     assert sorted(got) == ids
     assert all(s != 0 for s in got.values()), got     # none succeeded

@@ -166,7 +166,7 @@ def test_many_clients_at_once(postern):
     ids = [c.send_login(ALICE, pw, address="198.51.100.%d" % (i + 1))
            for i, c in enumerate(clients)]
     for c, rid in zip(clients, ids):
-        r, status, user, _ = c.read_login()
+        r, status, user, _, _ = c.read_login()
         assert (r, STATUS[status], user) == (rid, "ok", ALICE)
 
 
@@ -264,7 +264,7 @@ def test_frame_split_across_writes(postern):
     data = login_frame(5, ALICE, pw, address="192.0.2.8")
     for i in range(len(data)):
         c.send_raw(data[i:i + 1])
-    rid, status, user, maildir = c.read_login()
+    rid, status, user, maildir, _ = c.read_login()
     assert (rid, STATUS[status], user) == (5, "ok", ALICE)
 
 

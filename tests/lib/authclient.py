@@ -2,8 +2,10 @@
 
 Used by the integration tests and benchmarks to drive authd directly,
 before and besides the network daemons.  Frames: a 4-byte big-endian
-payload length, one type byte, then fields (u32 big-endian; strings and
-bytes as a 2-byte big-endian length and the bytes).
+payload length, one type byte, then fields (u32 and u64 big-endian;
+strings and bytes as a 2-byte big-endian length and the bytes).  A
+login answer ends in the user's quota and a recipient answer gives one
+after each user (u64 bytes, 0 for no limit).
 """
 import socket
 import struct
@@ -34,6 +36,15 @@ class Reader:
         v = struct.unpack_from(">I", self.p, self.i)[0]
         self.i += 4
         return v
+
+    def u64(self):
+        v = struct.unpack_from(">Q", self.p, self.i)[0]
+        self.i += 8
+        return v
+
+    def end(self):
+        """Asserts that every byte of the frame was read."""
+        assert self.i == len(self.p), "trailing bytes in the answer"
 
     def str(self):
         n = struct.unpack_from(">H", self.p, self.i)[0]
@@ -82,15 +93,22 @@ class AuthClient:
         return i
 
     def read_login(self):
+        """Returns (id, status, canonical user, mail dir, quota)."""
         r = Reader(self.read_frame())
-        return r.u32(), r.u32(), r.str(), r.str()
+        a = r.u32(), r.u32(), r.str(), r.str(), r.u64()
+        r.end()
+        return a
+
+    def login_answer(self, user, secret, **kw):
+        """Returns (status name, canonical user, mail dir, quota)."""
+        i = self.send_login(user, secret, **kw)
+        rid, status, u, maildir, quota = self.read_login()
+        assert rid == i
+        return STATUS[status], u, maildir, quota
 
     def login(self, user, secret, **kw):
         """Returns (status name, canonical user, mail dir)."""
-        i = self.send_login(user, secret, **kw)
-        rid, status, u, maildir = self.read_login()
-        assert rid == i
-        return STATUS[status], u, maildir
+        return self.login_answer(user, secret, **kw)[:3]
 
     def bancheck(self, address):
         i = self._id()
@@ -99,10 +117,18 @@ class AuthClient:
         assert r.u32() == i
         return STATUS[r.u32()]
 
-    def rcpt(self, address):
+    def rcpt_quotas(self, address):
+        """Returns (status name, [(user, quota), ...])."""
         i = self._id()
         self.s.sendall(frame(MSG_RCPT, i, address))
         r = Reader(self.read_frame())
         assert r.u32() == i
         status = r.u32()
-        return STATUS[status], [r.str() for _ in range(r.u32())]
+        users = [(r.str(), r.u64()) for _ in range(r.u32())]
+        r.end()
+        return STATUS[status], users
+
+    def rcpt(self, address):
+        """Returns (status name, [user, ...])."""
+        status, users = self.rcpt_quotas(address)
+        return status, [u for u, _ in users]

@@ -84,6 +84,7 @@ test_defaults(void)
 	CHECK_INT_EQ(cfg.auth_failure_delay, 1000, "default failure delay");
 	CHECK_INT_EQ(cfg.default_services, SERVICE_IMAP | SERVICE_SMTP,
 	    "default services");
+	CHECK_INT_EQ(cfg.default_quota, 0, "default quota: none");
 	CHECK_INT_EQ(cfg.password_min_length, 12, "default min length");
 	CHECK_INT_EQ(cfg.password_min_guesses, 8, "default min guesses");
 	CHECK_INT_EQ(cfg.password_max_age, 365 * 86400, "default max age");
@@ -158,6 +159,7 @@ static const char full[] =
     "auth scrypt cost 16\n"
     "auth failure delay 2s\n"
     "default services imap,pop3,smtp\n"
+    "default quota 2G\n"
     "password min length 14\n"
     "password min guesses 10\n"
     "password max age 180d\n"
@@ -243,6 +245,7 @@ test_full_values(void)
 	CHECK_INT_EQ(cfg.auth_scrypt_cost, 16, "scrypt cost");
 	CHECK_INT_EQ(cfg.auth_failure_delay, 2000, "failure delay in ms");
 	CHECK_INT_EQ(cfg.default_services, SERVICE_ALL, "default services");
+	CHECK_INT_EQ(cfg.default_quota, 2LL << 30, "default quota 2G");
 	CHECK_INT_EQ(cfg.password_min_length, 14, "min length");
 	CHECK_INT_EQ(cfg.password_min_guesses, 10, "min guesses");
 	CHECK_INT_EQ(cfg.password_max_age, 180 * 86400, "max age");
@@ -354,6 +357,76 @@ test_size(void)
 	expect_error("imap max line 2M\n",
 	    "t.conf:1: \"imap max line\" needs a size from 1K to 1M, "
 	    "got \"2M\"", "imap max line above range");
+}
+
+/* "default quota": none or 0 is no limit, else 1K to 1024G; the
+ * parser and printer authctl shares with it. */
+static void
+test_quota(void)
+{
+	char buf[32];
+	uint64_t q;
+
+	CHECK_INT_EQ(parse("default quota 500M\n"), 0, "quota 500M");
+	CHECK_INT_EQ(cfg.default_quota, 500LL << 20, "500M in bytes");
+	CHECK_INT_EQ(parse("default quota 1k\n"), 0, "quota at the minimum");
+	CHECK_INT_EQ(cfg.default_quota, 1024, "1k in bytes");
+	CHECK_INT_EQ(parse("default quota 1024G\n"), 0, "quota at the maximum");
+	CHECK_INT_EQ(cfg.default_quota, 1LL << 40, "1024G in bytes");
+	CHECK_INT_EQ(parse("default quota 3G\ndefault services imap\n"), 0,
+	    "quota beside default services");
+	CHECK_INT_EQ(cfg.default_quota, 3LL << 30, "3G");
+	CHECK_INT_EQ(parse("default quota none\n"), 0, "quota none");
+	CHECK_INT_EQ(cfg.default_quota, 0, "none is 0");
+	CHECK_INT_EQ(parse("default quota 0\n"), 0, "quota 0");
+	CHECK_INT_EQ(cfg.default_quota, 0, "0 is no limit");
+	expect_error("default quota 512\n",
+	    "t.conf:1: \"default quota\" needs none or a size from 1K to "
+	    "1024G, got \"512\"", "quota below the minimum");
+	expect_error("default quota 1025G\n",
+	    "t.conf:1: \"default quota\" needs none or a size from 1K to "
+	    "1024G, got \"1025G\"", "quota above the maximum");
+	expect_error("\ndefault quota 2T\n",
+	    "t.conf:2: \"default quota\" needs none or a size from 1K to "
+	    "1024G, got \"2T\"", "quota with an unknown unit");
+	expect_error("default quota -1\n",
+	    "t.conf:1: \"default quota\" needs none or a size from 1K to "
+	    "1024G, got \"-1\"", "negative quota");
+	expect_error("default quota None\n",
+	    "t.conf:1: \"default quota\" needs none or a size from 1K to "
+	    "1024G, got \"None\"", "none is lower case");
+	expect_error("default quota 18014398509481984K\n",
+	    "t.conf:1: \"default quota\" needs none or a size from 1K to "
+	    "1024G, got \"18014398509481984K\"", "quota overflow");
+	expect_error("default quota\n",
+	    "t.conf:1: wrong number of arguments to \"default quota\" "
+	    "(usage: default quota SIZE|none)", "quota missing");
+	expect_error("default quota 1G 2G\n",
+	    "t.conf:1: wrong number of arguments to \"default quota\" "
+	    "(usage: default quota SIZE|none)", "two quotas");
+	expect_error("default quota 1G\ndefault quota 2G\n",
+	    "t.conf:2: \"default quota\" already given on line 1",
+	    "quota given twice");
+	expect_error("default quotas 1G\n",
+	    "t.conf:1: unknown statement \"default quotas\"",
+	    "misspelt statement");
+
+	CHECK_INT_EQ(config_parse_quota("2g", &q), 0, "parse 2g");
+	CHECK_INT_EQ(q, 2LL << 30, "2g in bytes");
+	CHECK_INT_EQ(config_parse_quota("", &q), -1, "empty refused");
+	CHECK_INT_EQ(config_parse_quota("default", &q), -1,
+	    "default is authctl's word, not a size");
+	CHECK_INT_EQ(config_parse_quota("1.5G", &q), -1, "no fractions");
+	CHECK_STR_EQ(config_quota_string(0, buf, sizeof(buf)), "none",
+	    "0 prints as none");
+	CHECK_STR_EQ(config_quota_string(2ULL << 30, buf, sizeof(buf)), "2G",
+	    "2G prints as 2G");
+	CHECK_STR_EQ(config_quota_string(500ULL << 20, buf, sizeof(buf)),
+	    "500M", "500M prints as 500M");
+	CHECK_STR_EQ(config_quota_string(1536 * 1024, buf, sizeof(buf)),
+	    "1536K", "the largest unit that divides");
+	CHECK_STR_EQ(config_quota_string(1000, buf, sizeof(buf)), "1000",
+	    "bare bytes");
 }
 
 static void
@@ -665,6 +738,7 @@ main(void)
 	test_quoted();
 	test_duration();
 	test_size();
+	test_quota();
 	test_services();
 	test_errors_lexical();
 	test_errors_statements();

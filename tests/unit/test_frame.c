@@ -173,6 +173,85 @@ test_known(void)
 	    "more hosts than a page refused");
 }
 
+/* The quota of a login answer and of each recipient survives the trip,
+ * a 64-bit value whole; an answer without it (the layout before quotas)
+ * is refused, not read as "no limit". */
+static void
+test_quota(void)
+{
+	static struct auth_login_ans la, lb;
+	static struct auth_rcpt_ans ra, rb;
+	struct frame f, g;
+
+	memset(&la, 0, sizeof(la));
+	la.id = 3;
+	la.status = AUTH_OK;
+	strcpy(la.user, "alice@example.test");
+	strcpy(la.maildir, "/var/mail/postern/example.test/alice");
+	la.quota = (UINT64_C(1) << 40) + 7;
+	CHECK_INT_EQ(authproto_login_ans_encode(&f, &la, 1), 0,
+	    "login answer encodes");
+	CHECK_INT_EQ(f.buf[FRAME_HDR], MSG_AUTH_SESSION,
+	    "a session login answer is MSG_AUTH_SESSION");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_login_ans_decode(&g, &lb), 0,
+	    "login answer decodes");
+	CHECK_STR_EQ(lb.maildir, la.maildir, "mail dir survives");
+	CHECK_TRUE(lb.quota == la.quota, "all 64 bits of the quota survive");
+
+	frame_init(&f, MSG_AUTH_LOGIN);
+	frame_add_u32(&f, 3);
+	frame_add_u32(&f, AUTH_OK);
+	frame_add_str(&f, "alice@example.test");
+	frame_add_str(&f, "/m");
+	frame_finish(&f);
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_login_ans_decode(&g, &lb), -1,
+	    "a login answer without its quota refused");
+	frame_init(&f, MSG_AUTH_LOGIN);
+	frame_add_u32(&f, 3);
+	frame_add_u32(&f, AUTH_OK);
+	frame_add_str(&f, "alice@example.test");
+	frame_add_str(&f, "/m");
+	frame_add_u32(&f, 5);
+	frame_finish(&f);
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_login_ans_decode(&g, &lb), -1,
+	    "a quota cut to 32 bits refused");
+
+	memset(&ra, 0, sizeof(ra));
+	ra.id = 9;
+	ra.count = 3;
+	strcpy(ra.users[0], "a@example.test");
+	ra.quotas[0] = UINT64_C(2) << 30;
+	strcpy(ra.users[1], "b@example.test");
+	ra.quotas[1] = 0;
+	strcpy(ra.users[2], "c@elsewhere.example");
+	ra.quotas[2] = 0;
+	CHECK_INT_EQ(authproto_rcpt_ans_encode(&f, &ra), 0,
+	    "recipient answer encodes");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_rcpt_ans_decode(&g, &rb), 0,
+	    "recipient answer decodes");
+	CHECK_INT_EQ(rb.count, 3, "count survives");
+	CHECK_STR_EQ(rb.users[1], "b@example.test", "second user survives");
+	CHECK_TRUE(rb.quotas[0] == UINT64_C(2) << 30, "first quota survives");
+	CHECK_TRUE(rb.quotas[1] == 0 && rb.quotas[2] == 0,
+	    "no limit survives");
+
+	frame_init(&f, MSG_AUTH_RCPT);
+	frame_add_u32(&f, 9);
+	frame_add_u32(&f, AUTH_OK);
+	frame_add_u32(&f, 2);
+	frame_add_str(&f, "a@example.test");
+	frame_add_u64(&f, 1024);
+	frame_add_str(&f, "b@example.test");
+	frame_finish(&f);
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(authproto_rcpt_ans_decode(&g, &rb), -1,
+	    "a recipient without its quota refused");
+}
+
 int
 main(void)
 {
@@ -181,5 +260,6 @@ main(void)
 	test_overflow();
 	test_sessions();
 	test_known();
+	test_quota();
 	return check_done();
 }
