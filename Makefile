@@ -62,6 +62,7 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 POP3D_ROLES = pop3d/parent.c pop3d/monitor.c pop3d/net.c pop3d/mail.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
 LIBS_POP3D  = -llmdb -lbearssl -lseccomp
+IMAPD_SRC   = imapd/reader.c imapd/parse.c imapd/parse_lex.c imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c imapd/listmatch.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -73,6 +74,7 @@ TESTPROGS = $(O)/tests/unit/test_totp $(O)/tests/unit/test_base32 \
 	    $(O)/tests/unit/test_admission $(O)/tests/unit/test_split \
 	    $(O)/tests/unit/test_tls $(O)/tests/unit/test_store \
 	    $(O)/tests/unit/test_pop3
+TESTPROGS += $(O)/tests/unit/test_imap_parse
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
 
 all: $(PROGS)
@@ -89,6 +91,9 @@ $(O)/pop3d/pop3d: $(call obj,$(POP3D_ROLES) $(POP3D_SRC) $(COMMON_SRC))
 # test_pop3 also needs the pop3d protocol engines.
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(IMAPD_SRC) common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -112,6 +117,7 @@ $(O)/%.o: %.c
 ALL_SRC = $(COMMON_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(POP3D_ROLES) $(POP3D_SRC) $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
+ALL_SRC += $(IMAPD_SRC)
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -131,12 +137,15 @@ FUZZLIBS_pem   = -lbearssl
 FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
+FUZZ_imap      = $(IMAPD_SRC) common/log.c
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
 	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $^ $(FUZZLIBS_$*)
+
+FUZZERS += build/fuzz/fuzz_imap
 
 fuzzers: $(FUZZERS)
 

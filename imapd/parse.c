@@ -144,14 +144,15 @@ imap_args_auth(struct imap_lex *p, struct imap_cmd *c)
 	size_t i, pad = 0;
 
 	if (imap_sp(p) == -1 || imap_lex_atom(p, &c->u.auth.mech.p,
-	    &c->u.auth.mech.len) == -1)
+	    &c->u.auth.mech.len, "expected a mechanism") == -1)
 		return -1;
 	c->u.auth.mech.kind = IMAP_STR_ATOM;
 	c->u.auth.mech.size = c->u.auth.mech.len;
 	if (!imap_lex_accept(p, ' '))
 		return 0;
-	if (imap_lex_atom(p, &ir->p, &ir->len) == -1)
-		return imap_lex_fail(p, "expected an initial response");
+	if (imap_lex_atom(p, &ir->p, &ir->len,
+	    "expected an initial response") == -1)
+		return -1;
 	ir->kind = IMAP_STR_ATOM;
 	ir->size = ir->len;
 	if (ir->len == 1 && ir->p[0] == '=')
@@ -211,8 +212,9 @@ imap_args_enable(struct imap_lex *p, struct imap_cmd *c)
 		if (c->u.enable.n == IMAP_ENABLE_MAX)
 			return imap_lex_limit(p, "too many capabilities");
 		cap = &c->u.enable.cap[c->u.enable.n];
-		if (imap_lex_atom(p, &cap->p, &cap->len) == -1)
-			return imap_lex_fail(p, "expected a capability");
+		if (imap_lex_atom(p, &cap->p, &cap->len,
+		    "expected a capability") == -1)
+			return -1;
 		cap->kind = IMAP_STR_ATOM;
 		cap->size = cap->len;
 		c->u.enable.n++;
@@ -324,7 +326,8 @@ imap_args_create(struct imap_lex *p, struct imap_cmd *c)
 	if (!imap_lex_accept(p, ')')) {
 		do {
 			if (imap_lex_char(p, '\\', "expected a use attribute")
-			    == -1 || imap_lex_atom(p, &s, &n) == -1)
+			    == -1 || imap_lex_atom(p, &s, &n,
+			    "expected a use attribute") == -1)
 				return -1;
 			for (i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
 				if (imap_lex_is(s, n, uses[i].name))
@@ -351,24 +354,24 @@ imap_list_select(struct imap_lex *p, struct imap_cmd *c)
 {
 	uint32_t *sel = &c->u.list.select;
 
-	if (imap_lex_accept(p, ')'))
-		return 0;
-	do {
-		if (imap_lex_keyword(p, "SUBSCRIBED"))
-			*sel |= IMAP_LS_SUBSCRIBED;
-		else if (imap_lex_keyword(p, "REMOTE"))
-			*sel |= IMAP_LS_REMOTE;
-		else if (imap_lex_keyword(p, "RECURSIVEMATCH"))
-			*sel |= IMAP_LS_RECURSIVEMATCH;
-		else if (imap_lex_keyword(p, "SPECIAL-USE"))
-			*sel |= IMAP_LS_SPECIALUSE;
-		else
-			return imap_lex_fail(p, "unknown LIST selection "
-			    "option");
-	} while (imap_lex_accept(p, ' '));
-	if (imap_lex_char(p, ')', "expected \")\" after selection options")
-	    == -1)
-		return -1;
+	if (!imap_lex_accept(p, ')')) {
+		do {
+			if (imap_lex_keyword(p, "SUBSCRIBED"))
+				*sel |= IMAP_LS_SUBSCRIBED;
+			else if (imap_lex_keyword(p, "REMOTE"))
+				*sel |= IMAP_LS_REMOTE;
+			else if (imap_lex_keyword(p, "RECURSIVEMATCH"))
+				*sel |= IMAP_LS_RECURSIVEMATCH;
+			else if (imap_lex_keyword(p, "SPECIAL-USE"))
+				*sel |= IMAP_LS_SPECIALUSE;
+			else
+				return imap_lex_fail(p, "unknown LIST selection "
+				    "option");
+		} while (imap_lex_accept(p, ' '));
+		if (imap_lex_char(p, ')', "expected \")\" after selection "
+		    "options") == -1)
+			return -1;
+	}
 	/* RFC 5258 section 3: RECURSIVEMATCH only with another option. */
 	if (*sel == IMAP_LS_RECURSIVEMATCH ||
 	    *sel == (IMAP_LS_RECURSIVEMATCH | IMAP_LS_REMOTE))
@@ -522,8 +525,9 @@ imap_args_setquota(struct imap_lex *p, struct imap_cmd *c)
 		if (n == IMAP_QUOTA_RES_MAX)
 			return imap_lex_limit(p, "too many quota resources");
 		r = &c->u.quota.res[n];
-		if (imap_lex_atom(p, &r->p, &r->len) == -1)
-			return imap_lex_fail(p, "expected a resource name");
+		if (imap_lex_atom(p, &r->p, &r->len,
+		    "expected a resource name") == -1)
+			return -1;
 		r->kind = IMAP_STR_ATOM;
 		r->size = r->len;
 		if (imap_lex_char(p, ' ', "resource needs a limit") == -1 ||
@@ -598,8 +602,8 @@ imap_args_store(struct imap_lex *p, struct imap_cmd *c)
 		c->u.store.op = '+';
 	else if (imap_lex_accept(p, '-'))
 		c->u.store.op = '-';
-	if (imap_lex_atom(p, &s, &n) == -1)
-		return imap_lex_fail(p, "expected FLAGS");
+	if (imap_lex_atom(p, &s, &n, "expected FLAGS") == -1)
+		return -1;
 	if (imap_lex_is(s, n, "FLAGS.SILENT"))
 		c->u.store.silent = 1;
 	else if (!imap_lex_is(s, n, "FLAGS")) {
@@ -644,13 +648,14 @@ imap_parse_verb(struct imap_lex *p, struct imap_cmd *c, int state,
 	const char *s;
 	size_t n;
 
-	if (imap_lex_atom(p, &s, &n) == -1)
-		return imap_lex_fail(p, "expected a command");
+	if (imap_lex_atom(p, &s, &n, "expected a command") == -1)
+		return -1;
 	if (imap_lex_is(s, n, "UID")) {
 		c->uid = 1;
 		if (imap_lex_char(p, ' ', "expected a command after UID") ==
-		    -1 || imap_lex_atom(p, &s, &n) == -1)
-			return imap_lex_fail(p, "expected a command after UID");
+		    -1 || imap_lex_atom(p, &s, &n,
+		    "expected a command after UID") == -1)
+			return -1;
 	}
 	if ((d = imap_cmd_lookup(s, n)) == NULL || (c->uid && !d->uid_ok)) {
 		p->pos -= n;
