@@ -58,7 +58,7 @@ static const struct imap_cmddef imap_cmds[] = {
 	{ "COPY", IMAP_COPY, S, 1, imap_args_copy },
 	{ "CREATE", IMAP_CREATE, A | S, 0, imap_args_create },
 	{ "DELETE", IMAP_DELETE, A | S, 0, imap_args_mailbox },
-	{ "ENABLE", IMAP_ENABLE, A | S, 0, imap_args_enable },
+	{ "ENABLE", IMAP_ENABLE, A, 0, imap_args_enable },
 	{ "EXAMINE", IMAP_EXAMINE, A | S, 0, imap_args_select },
 	{ "EXPUNGE", IMAP_EXPUNGE, S, 1, imap_args_expunge },
 	{ "FETCH", IMAP_FETCH, S, 1, imap_args_fetch },
@@ -254,20 +254,21 @@ imap_select_qresync(struct imap_lex *p, struct imap_cmd *c)
 	    imap_lex_char(p, ' ', "QRESYNC needs a mod-sequence") == -1 ||
 	    imap_lex_number64(p, &c->u.select.modseq, 1) == -1)
 		return -1;
-	if (imap_lex_accept(p, ' ') && imap_lex_peek(p) != '(') {
+	if (!imap_lex_accept(p, ' '))
+		return imap_lex_char(p, ')', "expected \")\" after QRESYNC");
+	if (imap_lex_peek(p) != '(') {
 		if (imap_lex_seqset(p, &c->u.select.known_uids, 1, 1) == -1)
 			return -1;
 		if (!imap_lex_accept(p, ' '))
-			return imap_lex_char(p, ')', "expected \")\"");
+			return imap_lex_char(p, ')',
+			    "expected \")\" after QRESYNC");
 	}
-	if (imap_lex_accept(p, '(')) {
-		if (imap_lex_seqset(p, &c->u.select.match_seq, 1, 1) == -1 ||
-		    imap_lex_char(p, ' ', "expected SP in seq-match-data") ==
-		    -1 ||
-		    imap_lex_seqset(p, &c->u.select.match_uid, 1, 1) == -1 ||
-		    imap_lex_char(p, ')', "expected \")\"") == -1)
-			return -1;
-	}
+	if (imap_lex_char(p, '(', "expected \"(\" before seq-match-data") ==
+	    -1 || imap_lex_seqset(p, &c->u.select.match_seq, 1, 1) == -1 ||
+	    imap_lex_char(p, ' ', "expected SP in seq-match-data") == -1 ||
+	    imap_lex_seqset(p, &c->u.select.match_uid, 1, 1) == -1 ||
+	    imap_lex_char(p, ')', "expected \")\" after seq-match-data") == -1)
+		return -1;
 	return imap_lex_char(p, ')', "expected \")\" after QRESYNC");
 }
 
@@ -670,6 +671,9 @@ imap_parse_verb(struct imap_lex *p, struct imap_cmd *c, int state,
 			return imap_lex_fail(p, "not logged in");
 		if (d->states == N)
 			return imap_lex_fail(p, "already logged in");
+		if (state == IMAP_S_SELECTED)
+			return imap_lex_fail(p, "not valid with a mailbox "
+			    "selected");
 		return imap_lex_fail(p, "no mailbox selected");
 	}
 	if (d->args != NULL && d->args(p, c) == -1)
@@ -681,15 +685,20 @@ imap_parse_verb(struct imap_lex *p, struct imap_cmd *c, int state,
 	return 0;
 }
 
-/* imap_parse_error: "<VERB>: <why> at octet N (near "...")" into c->err.
- * The quoted text stops before any literal and is left out for LOGIN and
- * AUTHENTICATE, whose errors may sit next to a password. */
+/*
+ * imap_parse_error: "<VERB>: <why> at octet N (near "...")" into c->err.
+ * The quoted text is one token at most (a mistyped verb, not the line
+ * after it), stops before any literal, and is left out for LOGIN and
+ * AUTHENTICATE, whose errors may sit next to a password: reasons go to
+ * logs.
+ */
 static void
 imap_parse_error(const struct imap_lex *p, struct imap_cmd *c,
     const struct imap_cmddef *d)
 {
 	char near[24];
 	size_t i, n, stop = p->len;
+	unsigned char ch;
 	int rc;
 
 	for (i = 0; i < p->nlits; i++)
@@ -698,8 +707,9 @@ imap_parse_error(const struct imap_lex *p, struct imap_cmd *c,
 			break;
 		}
 	for (n = 0; n < 16 && p->errat + n < stop; n++) {
-		unsigned char ch = (unsigned char)p->buf[p->errat + n];
-
+		ch = (unsigned char)p->buf[p->errat + n];
+		if (ch == ' ' && n > 0)
+			break;
 		near[n] = ch >= 0x20 && ch < 0x7f && ch != '"' &&
 		    ch != '\\' ? (char)ch : '?';
 	}

@@ -27,9 +27,11 @@ imap_lex_init(struct imap_lex *p, const char *buf, size_t len,
 	for (i = 0; i < nlits; i++) {
 		if (lits[i].off < prev || lits[i].off > len ||
 		    lits[i].len > len - lits[i].off) {
-			/* Not the reader's records: parse no literal. */
+			/* Not the reader's records: parse nothing. */
 			p->nlits = 0;
-			break;
+			p->end = 0;
+			p->err = "internal error: bad literal records";
+			return;
 		}
 		prev = lits[i].off + lits[i].len;
 	}
