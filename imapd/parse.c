@@ -178,7 +178,9 @@ imap_args_id(struct imap_lex *p, struct imap_cmd *c)
 {
 	uint16_t n = 0;
 
-	if (imap_sp(p) == -1 || imap_lex_keyword(p, "NIL"))
+	if (imap_sp(p) == -1)
+		return -1;
+	if (imap_lex_keyword(p, "NIL"))
 		return 0;
 	if (imap_lex_char(p, '(', "expected \"(\" or NIL") == -1)
 		return -1;
