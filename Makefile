@@ -73,9 +73,10 @@ SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
 LIBS_POP3D  = -llmdb -lbearssl -lseccomp
-IMAPD_SRC   = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
+IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
 	      imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c \
-	      imapd/listmatch.c imapd/capa.c imapd/preauth.c \
+	      imapd/listmatch.c
+IMAPD_SRC   = $(IMAP_PARSE_SRC) imapd/capa.c imapd/preauth.c \
 	      imapd/session.c imapd/view.c imapd/cmd_state.c \
 	      imapd/cmd_folder.c imapd/cmd_message.c imapd/fetch.c \
 	      imapd/search.c
@@ -107,6 +108,9 @@ $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) 
 # test_pop3 also needs the pop3d protocol engines.
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(IMAP_PARSE_SRC) common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -158,15 +162,16 @@ FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
 FUZZ_mime      = $(MIME_SRC)
-FUZZ_imappre   = imapd/preauth.c imapd/reader.c imapd/parse.c imapd/parse_lex.c \
-		 imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c \
-		 common/sasl.c common/base64.c common/log.c common/util.c \
+FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
+FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c common/log.c common/util.c \
 		 common/rolemsg.c common/frame.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $^ $(FUZZLIBS_$*)
+
+FUZZERS += build/fuzz/fuzz_imap
 
 fuzzers: $(FUZZERS)
 

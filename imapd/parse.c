@@ -58,7 +58,7 @@ static const struct imap_cmddef imap_cmds[] = {
 	{ "COPY", IMAP_COPY, S, 1, imap_args_copy },
 	{ "CREATE", IMAP_CREATE, A | S, 0, imap_args_create },
 	{ "DELETE", IMAP_DELETE, A | S, 0, imap_args_mailbox },
-	{ "ENABLE", IMAP_ENABLE, A | S, 0, imap_args_enable },
+	{ "ENABLE", IMAP_ENABLE, A, 0, imap_args_enable },
 	{ "EXAMINE", IMAP_EXAMINE, A | S, 0, imap_args_select },
 	{ "EXPUNGE", IMAP_EXPUNGE, S, 1, imap_args_expunge },
 	{ "FETCH", IMAP_FETCH, S, 1, imap_args_fetch },
@@ -144,14 +144,15 @@ imap_args_auth(struct imap_lex *p, struct imap_cmd *c)
 	size_t i, pad = 0;
 
 	if (imap_sp(p) == -1 || imap_lex_atom(p, &c->u.auth.mech.p,
-	    &c->u.auth.mech.len) == -1)
+	    &c->u.auth.mech.len, "expected a mechanism") == -1)
 		return -1;
 	c->u.auth.mech.kind = IMAP_STR_ATOM;
 	c->u.auth.mech.size = c->u.auth.mech.len;
 	if (!imap_lex_accept(p, ' '))
 		return 0;
-	if (imap_lex_atom(p, &ir->p, &ir->len) == -1)
-		return imap_lex_fail(p, "expected an initial response");
+	if (imap_lex_atom(p, &ir->p, &ir->len,
+	    "expected an initial response") == -1)
+		return -1;
 	ir->kind = IMAP_STR_ATOM;
 	ir->size = ir->len;
 	if (ir->len == 1 && ir->p[0] == '=')
@@ -177,7 +178,9 @@ imap_args_id(struct imap_lex *p, struct imap_cmd *c)
 {
 	uint16_t n = 0;
 
-	if (imap_sp(p) == -1 || imap_lex_keyword(p, "NIL"))
+	if (imap_sp(p) == -1)
+		return -1;
+	if (imap_lex_keyword(p, "NIL"))
 		return 0;
 	if (imap_lex_char(p, '(', "expected \"(\" or NIL") == -1)
 		return -1;
@@ -211,8 +214,9 @@ imap_args_enable(struct imap_lex *p, struct imap_cmd *c)
 		if (c->u.enable.n == IMAP_ENABLE_MAX)
 			return imap_lex_limit(p, "too many capabilities");
 		cap = &c->u.enable.cap[c->u.enable.n];
-		if (imap_lex_atom(p, &cap->p, &cap->len) == -1)
-			return imap_lex_fail(p, "expected a capability");
+		if (imap_lex_atom(p, &cap->p, &cap->len,
+		    "expected a capability") == -1)
+			return -1;
 		cap->kind = IMAP_STR_ATOM;
 		cap->size = cap->len;
 		c->u.enable.n++;
@@ -252,20 +256,21 @@ imap_select_qresync(struct imap_lex *p, struct imap_cmd *c)
 	    imap_lex_char(p, ' ', "QRESYNC needs a mod-sequence") == -1 ||
 	    imap_lex_number64(p, &c->u.select.modseq, 1) == -1)
 		return -1;
-	if (imap_lex_accept(p, ' ') && imap_lex_peek(p) != '(') {
+	if (!imap_lex_accept(p, ' '))
+		return imap_lex_char(p, ')', "expected \")\" after QRESYNC");
+	if (imap_lex_peek(p) != '(') {
 		if (imap_lex_seqset(p, &c->u.select.known_uids, 1, 1) == -1)
 			return -1;
 		if (!imap_lex_accept(p, ' '))
-			return imap_lex_char(p, ')', "expected \")\"");
+			return imap_lex_char(p, ')',
+			    "expected \")\" after QRESYNC");
 	}
-	if (imap_lex_accept(p, '(')) {
-		if (imap_lex_seqset(p, &c->u.select.match_seq, 1, 1) == -1 ||
-		    imap_lex_char(p, ' ', "expected SP in seq-match-data") ==
-		    -1 ||
-		    imap_lex_seqset(p, &c->u.select.match_uid, 1, 1) == -1 ||
-		    imap_lex_char(p, ')', "expected \")\"") == -1)
-			return -1;
-	}
+	if (imap_lex_char(p, '(', "expected \"(\" before seq-match-data") ==
+	    -1 || imap_lex_seqset(p, &c->u.select.match_seq, 1, 1) == -1 ||
+	    imap_lex_char(p, ' ', "expected SP in seq-match-data") == -1 ||
+	    imap_lex_seqset(p, &c->u.select.match_uid, 1, 1) == -1 ||
+	    imap_lex_char(p, ')', "expected \")\" after seq-match-data") == -1)
+		return -1;
 	return imap_lex_char(p, ')', "expected \")\" after QRESYNC");
 }
 
@@ -324,7 +329,8 @@ imap_args_create(struct imap_lex *p, struct imap_cmd *c)
 	if (!imap_lex_accept(p, ')')) {
 		do {
 			if (imap_lex_char(p, '\\', "expected a use attribute")
-			    == -1 || imap_lex_atom(p, &s, &n) == -1)
+			    == -1 || imap_lex_atom(p, &s, &n,
+			    "expected a use attribute") == -1)
 				return -1;
 			for (i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
 				if (imap_lex_is(s, n, uses[i].name))
@@ -351,24 +357,24 @@ imap_list_select(struct imap_lex *p, struct imap_cmd *c)
 {
 	uint32_t *sel = &c->u.list.select;
 
-	if (imap_lex_accept(p, ')'))
-		return 0;
-	do {
-		if (imap_lex_keyword(p, "SUBSCRIBED"))
-			*sel |= IMAP_LS_SUBSCRIBED;
-		else if (imap_lex_keyword(p, "REMOTE"))
-			*sel |= IMAP_LS_REMOTE;
-		else if (imap_lex_keyword(p, "RECURSIVEMATCH"))
-			*sel |= IMAP_LS_RECURSIVEMATCH;
-		else if (imap_lex_keyword(p, "SPECIAL-USE"))
-			*sel |= IMAP_LS_SPECIALUSE;
-		else
-			return imap_lex_fail(p, "unknown LIST selection "
-			    "option");
-	} while (imap_lex_accept(p, ' '));
-	if (imap_lex_char(p, ')', "expected \")\" after selection options")
-	    == -1)
-		return -1;
+	if (!imap_lex_accept(p, ')')) {
+		do {
+			if (imap_lex_keyword(p, "SUBSCRIBED"))
+				*sel |= IMAP_LS_SUBSCRIBED;
+			else if (imap_lex_keyword(p, "REMOTE"))
+				*sel |= IMAP_LS_REMOTE;
+			else if (imap_lex_keyword(p, "RECURSIVEMATCH"))
+				*sel |= IMAP_LS_RECURSIVEMATCH;
+			else if (imap_lex_keyword(p, "SPECIAL-USE"))
+				*sel |= IMAP_LS_SPECIALUSE;
+			else
+				return imap_lex_fail(p, "unknown LIST selection "
+				    "option");
+		} while (imap_lex_accept(p, ' '));
+		if (imap_lex_char(p, ')', "expected \")\" after selection "
+		    "options") == -1)
+			return -1;
+	}
 	/* RFC 5258 section 3: RECURSIVEMATCH only with another option. */
 	if (*sel == IMAP_LS_RECURSIVEMATCH ||
 	    *sel == (IMAP_LS_RECURSIVEMATCH | IMAP_LS_REMOTE))
@@ -522,8 +528,9 @@ imap_args_setquota(struct imap_lex *p, struct imap_cmd *c)
 		if (n == IMAP_QUOTA_RES_MAX)
 			return imap_lex_limit(p, "too many quota resources");
 		r = &c->u.quota.res[n];
-		if (imap_lex_atom(p, &r->p, &r->len) == -1)
-			return imap_lex_fail(p, "expected a resource name");
+		if (imap_lex_atom(p, &r->p, &r->len,
+		    "expected a resource name") == -1)
+			return -1;
 		r->kind = IMAP_STR_ATOM;
 		r->size = r->len;
 		if (imap_lex_char(p, ' ', "resource needs a limit") == -1 ||
@@ -598,8 +605,8 @@ imap_args_store(struct imap_lex *p, struct imap_cmd *c)
 		c->u.store.op = '+';
 	else if (imap_lex_accept(p, '-'))
 		c->u.store.op = '-';
-	if (imap_lex_atom(p, &s, &n) == -1)
-		return imap_lex_fail(p, "expected FLAGS");
+	if (imap_lex_atom(p, &s, &n, "expected FLAGS") == -1)
+		return -1;
 	if (imap_lex_is(s, n, "FLAGS.SILENT"))
 		c->u.store.silent = 1;
 	else if (!imap_lex_is(s, n, "FLAGS")) {
@@ -644,13 +651,14 @@ imap_parse_verb(struct imap_lex *p, struct imap_cmd *c, int state,
 	const char *s;
 	size_t n;
 
-	if (imap_lex_atom(p, &s, &n) == -1)
-		return imap_lex_fail(p, "expected a command");
+	if (imap_lex_atom(p, &s, &n, "expected a command") == -1)
+		return -1;
 	if (imap_lex_is(s, n, "UID")) {
 		c->uid = 1;
 		if (imap_lex_char(p, ' ', "expected a command after UID") ==
-		    -1 || imap_lex_atom(p, &s, &n) == -1)
-			return imap_lex_fail(p, "expected a command after UID");
+		    -1 || imap_lex_atom(p, &s, &n,
+		    "expected a command after UID") == -1)
+			return -1;
 	}
 	if ((d = imap_cmd_lookup(s, n)) == NULL || (c->uid && !d->uid_ok)) {
 		p->pos -= n;
@@ -665,6 +673,9 @@ imap_parse_verb(struct imap_lex *p, struct imap_cmd *c, int state,
 			return imap_lex_fail(p, "not logged in");
 		if (d->states == N)
 			return imap_lex_fail(p, "already logged in");
+		if (state == IMAP_S_SELECTED)
+			return imap_lex_fail(p, "not valid with a mailbox "
+			    "selected");
 		return imap_lex_fail(p, "no mailbox selected");
 	}
 	if (d->args != NULL && d->args(p, c) == -1)
@@ -676,15 +687,20 @@ imap_parse_verb(struct imap_lex *p, struct imap_cmd *c, int state,
 	return 0;
 }
 
-/* imap_parse_error: "<VERB>: <why> at octet N (near "...")" into c->err.
- * The quoted text stops before any literal and is left out for LOGIN and
- * AUTHENTICATE, whose errors may sit next to a password. */
+/*
+ * imap_parse_error: "<VERB>: <why> at octet N (near "...")" into c->err.
+ * The quoted text is one token at most (a mistyped verb, not the line
+ * after it), stops before any literal, and is left out for LOGIN and
+ * AUTHENTICATE, whose errors may sit next to a password: reasons go to
+ * logs.
+ */
 static void
 imap_parse_error(const struct imap_lex *p, struct imap_cmd *c,
     const struct imap_cmddef *d)
 {
 	char near[24];
 	size_t i, n, stop = p->len;
+	unsigned char ch;
 	int rc;
 
 	for (i = 0; i < p->nlits; i++)
@@ -693,8 +709,9 @@ imap_parse_error(const struct imap_lex *p, struct imap_cmd *c,
 			break;
 		}
 	for (n = 0; n < 16 && p->errat + n < stop; n++) {
-		unsigned char ch = (unsigned char)p->buf[p->errat + n];
-
+		ch = (unsigned char)p->buf[p->errat + n];
+		if (ch == ' ' && n > 0)
+			break;
 		near[n] = ch >= 0x20 && ch < 0x7f && ch != '"' &&
 		    ch != '\\' ? (char)ch : '?';
 	}

@@ -14,10 +14,12 @@
  * allocation, no I/O: the result is a fixed-size structure whose strings
  * point into the caller's command buffer.
  *
- * Errors are precise: "FETCH: unknown fetch attribute at octet 12
- * (near \"BODYX[\")"; text quoted from the client is cut short and its
- * octets outside printable ASCII are replaced by '?', so the reason can
- * go into a "BAD" reply as it is.
+ * Errors are precise: "FETCH: unknown fetch item at octet 10 (near
+ * \"BODYX\")"; text quoted from the client is one token of at most 16
+ * octets, never from a literal nor from LOGIN or AUTHENTICATE, and its
+ * octets outside printable ASCII (and quotes and backslashes) are
+ * replaced by '?', so the reason can go into a "BAD" reply and a log
+ * line as it is.
  */
 #ifndef IMAPD_PARSE_H
 #define IMAPD_PARSE_H
@@ -392,10 +394,11 @@ struct imap_cmd {
  * long as it does.  Never reads outside buf.
  *
  * The command table allows: CAPABILITY NOOP LOGOUT ID in every state;
- * LOGIN AUTHENTICATE only before login; ENABLE (RFC 5161: authenticated
- * state), SELECT EXAMINE CREATE DELETE RENAME SUBSCRIBE UNSUBSCRIBE LIST
- * LSUB NAMESPACE STATUS APPEND IDLE GETQUOTA GETQUOTAROOT SETQUOTA after
- * login; CHECK CLOSE UNSELECT EXPUNGE SEARCH FETCH STORE COPY MOVE (and
+ * LOGIN AUTHENTICATE only before login; ENABLE only in the authenticated
+ * state (RFC 5161 section 3.1, RFC 9051 6.3.1: not with a mailbox
+ * selected, and not before login); SELECT EXAMINE CREATE DELETE RENAME
+ * SUBSCRIBE UNSUBSCRIBE LIST LSUB NAMESPACE STATUS APPEND IDLE GETQUOTA
+ * GETQUOTAROOT SETQUOTA after login; CHECK CLOSE UNSELECT EXPUNGE SEARCH FETCH STORE COPY MOVE (and
  * UID EXPUNGE/SEARCH/FETCH/STORE/COPY/MOVE) with a mailbox selected.
  * SEARCH CHARSET other than UTF-8 and US-ASCII: IMAP_PARSE_NO with
  * BADCHARSET.  CREATE with an unknown USE attribute: IMAP_PARSE_NO with

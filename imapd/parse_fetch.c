@@ -160,10 +160,11 @@ imap_fetch_section(struct imap_lex *p, struct imap_cmd *c,
 	}
 	if (imap_lex_char(p, ']', "expected \"]\" after section") == -1)
 		return -1;
-	if (!imap_lex_accept(p, '<'))
+	if (imap_lex_peek(p) != '<')
 		return 0;
 	if (!partial_ok)
 		return imap_lex_fail(p, "partial not allowed here");
+	p->pos++;
 	a->partial = 1;
 	if (imap_lex_number(p, &a->origin, 0) == -1 ||
 	    imap_lex_char(p, '.', "bad partial") == -1 ||

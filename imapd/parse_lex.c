@@ -27,9 +27,11 @@ imap_lex_init(struct imap_lex *p, const char *buf, size_t len,
 	for (i = 0; i < nlits; i++) {
 		if (lits[i].off < prev || lits[i].off > len ||
 		    lits[i].len > len - lits[i].off) {
-			/* Not the reader's records: parse no literal. */
+			/* Not the reader's records: parse nothing. */
 			p->nlits = 0;
-			break;
+			p->end = 0;
+			p->err = "internal error: bad literal records";
+			return;
 		}
 		prev = lits[i].off + lits[i].len;
 	}
@@ -114,11 +116,12 @@ imap_lex_run(struct imap_lex *p, int (*ok)(int))
 }
 
 int
-imap_lex_atom(struct imap_lex *p, const char **s, size_t *n)
+imap_lex_atom(struct imap_lex *p, const char **s, size_t *n,
+    const char *what)
 {
 	*s = p->buf + p->pos;
 	if ((*n = imap_lex_run(p, imap_lex_atom_char)) == 0)
-		return imap_lex_fail(p, "expected an atom");
+		return imap_lex_fail(p, what);
 	return 0;
 }
 
@@ -335,8 +338,10 @@ imap_lex_number64(struct imap_lex *p, uint64_t *v, int nz)
 	}
 	if (digits == 0)
 		return imap_lex_fail(p, "expected a number");
-	if (nz && n == 0)
+	if (nz && n == 0) {
+		p->pos -= (size_t)digits;
 		return imap_lex_fail(p, "number must not be zero");
+	}
 	*v = n;
 	return 0;
 }
@@ -371,7 +376,8 @@ imap_lex_seqnum(struct imap_lex *p, int nostar, int *star)
 		return 0;
 	}
 	if (imap_lex_peek(p) == '0')
-		return imap_lex_fail(p, "message number must not be zero");
+		return imap_lex_fail(p, "message number must be non-zero, "
+		    "without leading zeros");
 	return imap_lex_number(p, &v, 1);
 }
 
@@ -396,7 +402,7 @@ imap_lex_seqset(struct imap_lex *p, struct imap_seqset *set, int nostar,
 		if (imap_lex_seqnum(p, nostar, &star) == -1 ||
 		    (imap_lex_accept(p, ':') &&
 		    imap_lex_seqnum(p, nostar, &star) == -1))
-			return imap_lex_fail(p, "bad sequence set");
+			return -1;
 		set->nranges++;
 	} while (imap_lex_accept(p, ','));
 	set->star = (uint8_t)star;
@@ -574,7 +580,7 @@ imap_lex_flag(struct imap_lex *p, struct imap_flags *f)
 	size_t n, i;
 
 	if (imap_lex_accept(p, '\\')) {
-		if (imap_lex_atom(p, &s, &n) == -1)
+		if (imap_lex_atom(p, &s, &n, "expected a flag") == -1)
 			return -1;
 		for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
 			if (imap_lex_is(s, n, sys[i].name)) {
@@ -587,8 +593,8 @@ imap_lex_flag(struct imap_lex *p, struct imap_flags *f)
 	}
 	if (f->nkw == IMAP_FLAGS_MAX)
 		return imap_lex_limit(p, "too many flags");
-	if (imap_lex_atom(p, &s, &n) == -1)
-		return imap_lex_fail(p, "expected a flag");
+	if (imap_lex_atom(p, &s, &n, "expected a flag") == -1)
+		return -1;
 	kw = &f->kw[f->nkw++];
 	memset(kw, 0, sizeof(*kw));
 	kw->kind = IMAP_STR_ATOM;
@@ -642,8 +648,8 @@ imap_lex_status_atts(struct imap_lex *p, uint32_t *items)
 	if (imap_lex_char(p, '(', "expected \"(\" before status items") == -1)
 		return -1;
 	do {
-		if (imap_lex_atom(p, &s, &n) == -1)
-			return imap_lex_fail(p, "expected a status item");
+		if (imap_lex_atom(p, &s, &n, "expected a status item") == -1)
+			return -1;
 		for (i = 0; i < sizeof(atts) / sizeof(atts[0]); i++)
 			if (imap_lex_is(s, n, atts[i].name))
 				break;

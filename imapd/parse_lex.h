@@ -59,8 +59,10 @@ int	imap_lex_char(struct imap_lex *p, int c, const char *what);
 /* imap_lex_accept: consume c if it is next; 1 if it was, else 0. */
 int	imap_lex_accept(struct imap_lex *p, int c);
 
-/* imap_lex_word: 1*ATOM-CHAR (RFC 9051 atom) as s/n. */
-int	imap_lex_atom(struct imap_lex *p, const char **s, size_t *n);
+/* imap_lex_atom: 1*ATOM-CHAR (RFC 9051 atom) as s/n; what is the error
+ * when there is none ("expected a flag"). */
+int	imap_lex_atom(struct imap_lex *p, const char **s, size_t *n,
+	    const char *what);
 
 /* imap_lex_keyword: an atom equal (case-insensitively) to word: 1, and
  * consumed; else 0 and nothing consumed. */

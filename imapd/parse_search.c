@@ -154,8 +154,8 @@ imap_search_args(struct imap_lex *p, struct imap_cmd *c, int16_t idx,
 			return -1;
 		return imap_lex_astring(p, &n->s2);
 	case SARG_KEYWORD:
-		if (imap_lex_atom(p, &s, &len) == -1)
-			return imap_lex_fail(p, "expected a flag keyword");
+		if (imap_lex_atom(p, &s, &len, "expected a flag keyword") == -1)
+			return -1;
 		n->s1.kind = IMAP_STR_ATOM;
 		n->s1.p = s;
 		n->s1.len = n->s1.size = len;
@@ -182,8 +182,8 @@ imap_search_named(struct imap_lex *p, struct imap_cmd *c, int16_t *idx)
 	const char *s;
 	size_t n, i, at = p->pos;
 
-	if (imap_lex_atom(p, &s, &n) == -1)
-		return imap_lex_fail(p, "expected a search key");
+	if (imap_lex_atom(p, &s, &n, "expected a search key") == -1)
+		return -1;
 	for (i = 0; i < NSKEYS; i++)
 		if (imap_lex_is(s, n, imap_skeys[i].name))
 			break;
@@ -278,8 +278,9 @@ imap_search_charset(struct imap_lex *p, struct imap_cmd *c)
 		if (imap_lex_string(p, cs, 0) == -1)
 			return -1;
 	} else {
-		if (imap_lex_atom(p, &cs->p, &cs->len) == -1)
-			return imap_lex_fail(p, "expected a charset");
+		if (imap_lex_atom(p, &cs->p, &cs->len,
+		    "expected a charset") == -1)
+			return -1;
 		cs->kind = IMAP_STR_ATOM;
 		cs->size = cs->len;
 	}
