@@ -188,11 +188,12 @@ void	skel_monitor_main(const struct skel_daemon *d,
 void	skel_net_main(const struct skel_daemon *d, const struct config *cfg,
 	    const struct skel_ids *ids, const struct tls_chain *chain,
 	    struct skel_client *cl, int monfd) __attribute__((noreturn));
-/* skel_mail_main: afd is the connection to authd of the session login
- * that succeeded (authc.h); l holds the handover. */
+/* skel_mail_main: ans is authd's answer to the session login that
+ * succeeded (the canonical user, the mail directory, the quota) and afd
+ * its connection (authc.h); l holds the handover. */
 void	skel_mail_main(const struct skel_daemon *d, const struct config *cfg,
-	    const struct skel_ids *ids, int fd, const char *user,
-	    const char *maildir, pid_t net, int afd,
+	    const struct skel_ids *ids, int fd,
+	    const struct auth_login_ans *ans, pid_t net, int afd,
 	    const struct role_login *l) __attribute__((noreturn));
 
 #endif

@@ -31,6 +31,7 @@
 #include "common/privsep.h"
 #include "common/store.h"
 #include "common/skel.h"
+#include "common/store_imap.h"
 
 /*
  * mail_mkdirs: create path and its missing parents below cfg->mail_dir,
@@ -254,11 +255,26 @@ mail_ready(struct skel_mail *m)
 	return authc_open(m->endfd, NULL);
 }
 
+/* mail_quota: the store enforces the quota authd gave (kept in the
+ * Maildir, so it changes only when authd's does). */
+static void
+mail_quota(struct store *s, const char *user, uint64_t quota)
+{
+	struct store_quota q;
+
+	if (store_quota_get(s, &q) == 0 && q.limit == quota)
+		return;
+	if (store_quota_set(s, quota) == -1)
+		log_warnx("%s: the quota could not be recorded in the "
+		    "mailbox", user);
+}
+
 void
 skel_mail_main(const struct skel_daemon *d, const struct config *cfg,
-    const struct skel_ids *ids, int fd, const char *user,
-    const char *maildir, pid_t net, int afd, const struct role_login *l)
+    const struct skel_ids *ids, int fd, const struct auth_login_ans *ans,
+    pid_t net, int afd, const struct role_login *l)
 {
+	const char *user = ans->user, *maildir = ans->maildir;
 	struct skel_mail m;
 	struct store *s;
 	char why[CONFIG_PATH_MAX + 600], err[256], reason[AUTH_REASON_MAX];
@@ -273,6 +289,7 @@ skel_mail_main(const struct skel_daemon *d, const struct config *cfg,
 		snprintf(why, sizeof(why), "%s: %s", maildir, err);
 		mail_refuse(d, fd, afd, user, l, why);
 	}
+	mail_quota(s, user, ans->quota);
 	log_info("%s logged in", user);
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;

@@ -206,8 +206,8 @@ skel_monitor_main(const struct skel_daemon *d, const struct config *cfg,
 		    (admit = monitor_admit(cl, ans.user)) == ADMIT_OK) {
 			close(cl->parentfd);
 			monitor_answer(sp[0], AUTH_OK);
-			skel_mail_main(d, cfg, ids, sp[0], ans.user,
-			    ans.maildir, net, afd, &l);
+			skel_mail_main(d, cfg, ids, sp[0], &ans, net, afd,
+			    &l);
 		}
 		if (st == AUTH_OK) {
 			(void)authc_open(afd, admit == ADMIT_INVALID ?

@@ -203,3 +203,20 @@ def test_enable_namespace_id_unselect(imap):
     s.sendall(b"a5 UNSELECT\r\na6 UNSELECT\r\n")
     out = lines_until(s, b"a6")
     assert b"a5 OK" in out and b"a6 BAD" in out
+
+
+def test_quota_from_authd_reaches_the_mailbox(imap):
+    """authd's answer carries the user's quota; the mail role records it
+    in the Maildir, where the store enforces it, and follows changes."""
+    import os
+    p = imap
+    pw = imap_user(p)
+    p.authctl("user", "quota", ALICE, "2M")
+    login(p, pw).logout()
+    path = os.path.join(p.maildir(ALICE), "postern-quota")
+    with open(path) as f:
+        assert f.read() == "v1 %d\n" % (2 * 1024 * 1024)
+    p.authctl("user", "quota", ALICE, "none")
+    login(p, pw).logout()
+    with open(path) as f:
+        assert f.read() == "v1 0\n"
