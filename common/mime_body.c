@@ -328,8 +328,10 @@ mime_body_part(const struct mime_msg *m, uint32_t i, int extended,
 		    c = m->parts[c].next)
 			mime_body_part(m, c, extended, sb, tmp, scratch);
 		if (p->child == MIME_NONE)
-			strbuf_adds(sb, "(\"text\" \"plain\" (\"charset\" "
-			    "\"us-ascii\") NIL NIL \"7bit\" 0 0)");
+			strbuf_adds(sb, extended ? "(\"text\" \"plain\" "
+			    "(\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 "
+			    "NIL NIL NIL NIL)" : "(\"text\" \"plain\" "
+			    "(\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)");
 		mime_multipart_tail(m, p, extended, sb, tmp, scratch);
 		strbuf_addc(sb, ')');
 		return;
