@@ -191,37 +191,42 @@ mime_header_end(struct mime_parser *pr, struct mime_pos at)
 	mime_classify(pr, at);
 }
 
-/* Close every open part deeper than level at e. */
+/*
+ * Close every open part deeper than level at e.  When e lies before the
+ * start of the innermost part's header or body (the line end before a
+ * boundary that is also the empty line ending a header, or the line end
+ * of the boundary line just before), every part closes at that start
+ * instead, so that children stay inside their parents.
+ */
 static void
 mime_close_to(struct mime_parser *pr, int level, struct mime_pos e)
 {
 	struct mime_open *o;
 	struct mime_part *p;
-	struct mime_pos at;
 
+	if (pr->top <= level)
+		return;
+	o = &pr->open[pr->top];
+	p = &pr->m->parts[o->part];
+	if (o->state == MIME_IN_HEADER && e.off < p->hdr.off) {
+		e.off = p->hdr.off;
+		e.wire = p->hdr.wire_off;
+		e.lines = o->hdr_lines;
+	} else if (o->state == MIME_IN_BODY && e.off < p->body.off) {
+		e.off = p->body.off;
+		e.wire = p->body.wire_off;
+		e.lines = o->body_lines;
+	}
 	while (pr->top > level) {
 		o = &pr->open[pr->top];
 		p = &pr->m->parts[o->part];
-		at = e;
-		if (at.off < p->hdr.off) {
-			at.off = p->hdr.off;
-			at.wire = p->hdr.wire_off;
-			at.lines = o->hdr_lines;
-		}
 		if (o->state == MIME_IN_HEADER) {
-			mime_header_end(pr, at);
+			mime_header_end(pr, e);
 			continue;
 		}
-		if (at.off < p->body.off) {
-			p->hdr.len = at.off - p->hdr.off;
-			p->hdr.wire_len = at.wire - p->hdr.wire_off;
-			p->body.off = at.off;
-			p->body.wire_off = at.wire;
-			o->body_lines = at.lines;
-		}
-		p->body.len = at.off - p->body.off;
-		p->body.wire_len = at.wire - p->body.wire_off;
-		p->lines = at.lines - o->body_lines;
+		p->body.len = e.off - p->body.off;
+		p->body.wire_len = e.wire - p->body.wire_off;
+		p->lines = e.lines - o->body_lines;
 		if (o->active)
 			pr->nactive--;
 		pr->top--;

@@ -140,9 +140,15 @@ struct mime_word {
 	const char	*end;		/* after "?=" */
 };
 
-/* An encoded word starting at p ("=?"), within [p, end)? */
+/*
+ * An encoded word starting at p ("=?"), within [p, end)?  noterm[0..1]
+ * is the span the last failed search for "?=" covered: no "?=" starts
+ * in it, so a later search that starts inside resumes at its end, and
+ * the whole value is read at most twice however many "=?" it holds.
+ */
 static int
-mime_word_parse(const char *p, const char *end, struct mime_word *w)
+mime_word_parse(const char *p, const char *end, struct mime_word *w,
+    const char *noterm[2])
 {
 	const char *q, *lim = end - p > MIME_WORD_MAX ? p + MIME_WORD_MAX :
 	    end;
@@ -161,11 +167,15 @@ mime_word_parse(const char *p, const char *end, struct mime_word *w)
 	else
 		return 0;
 	w->text = q + 3;
-	for (q = w->text; q + 1 < lim; q++)
+	q = w->text >= noterm[0] && w->text < noterm[1] ? noterm[1] : w->text;
+	for (; q + 1 < lim; q++)
 		if (q[0] == '?' && q[1] == '=')
 			break;
-	if (q + 1 >= lim)
+	if (q + 1 >= lim) {
+		noterm[0] = w->text;
+		noterm[1] = lim - 1;
 		return 0;
+	}
 	w->text_len = (size_t)(q - w->text);
 	w->end = q + 2;
 	return 1;
@@ -202,7 +212,7 @@ mime_word_decode(const struct mime_word *w, unsigned char *out)
 void
 mime_header_decode_sink(const char *p, size_t len, struct charset_sink *sink)
 {
-	const char *end = p + len, *ws = NULL, *s;
+	const char *end = p + len, *ws = NULL, *s, *noterm[2] = { p, p };
 	struct charset_dec text, word;
 	struct mime_word w;
 	unsigned char buf[MIME_WORD_MAX];
@@ -232,7 +242,7 @@ mime_header_decode_sink(const char *p, size_t len, struct charset_sink *sink)
 			p++;
 			continue;
 		}
-		if (*p == '=' && mime_word_parse(p, end, &w)) {
+		if (*p == '=' && mime_word_parse(p, end, &w, noterm)) {
 			id = charset_find(w.charset, w.charset_len);
 			if (!in_word || id != word.id) {
 				charset_dec_flush(&word, sink);
