@@ -112,67 +112,78 @@ mime_boundary_set(struct mime_parser *pr, struct mime_open *o,
 	return 0;
 }
 
-/* Decide what the top part is from its header; may open its child. */
+/* The top part is message/rfc822 (or global): open its child. */
 static void
-mime_classify(struct mime_parser *pr, struct mime_pos at)
+mime_open_message(struct mime_parser *pr, struct mime_pos at)
 {
-	struct mime_open *o = &pr->open[pr->top];
-	struct mime_part *p = &pr->m->parts[o->part], *parent;
-	struct mime_field f;
-	struct mime_ctype ct;
-	uint32_t self = o->part;
-	int msg, room;
+	uint32_t self = pr->open[pr->top].part;
 
-	parent = p->parent != MIME_NONE ? &pr->m->parts[p->parent] : NULL;
-	room = p->depth < MIME_DEPTH_MAX;
-	if (!mime_field_find(pr->m->buf + p->hdr.off, p->hdr.len,
-	    "content-type", &f)) {
-		if (parent != NULL && parent->kind == MIME_MULTIPART &&
-		    (parent->flags & MIME_F_DIGEST)) {
-			p->flags |= MIME_F_DEFAULT_MSG;
-			msg = 1;
-			goto message;
-		}
-		p->flags |= MIME_F_TEXT;
-		return;
-	}
-	if (mime_ctype_parse(f.value, f.value_len, 1, &ct) == -1) {
-		p->flags |= MIME_F_TEXT;
-		return;
-	}
-	if (mime_token_eq(ct.type, ct.type_len, "text")) {
-		p->flags |= MIME_F_TEXT;
-		return;
-	}
-	if (mime_token_eq(ct.type, ct.type_len, "multipart")) {
-		if (!room || mime_boundary_set(pr, o, &ct) == -1) {
-			p->kind = MIME_OPAQUE;
-			pr->m->limited |= !room;
-			return;
-		}
-		p->kind = MIME_MULTIPART;
-		if (mime_token_eq(ct.subtype, ct.subtype_len, "digest"))
-			p->flags |= MIME_F_DIGEST;
-		return;
-	}
-	msg = mime_token_eq(ct.type, ct.type_len, "message") &&
-	    (mime_token_eq(ct.subtype, ct.subtype_len, "rfc822") ||
-	    mime_token_eq(ct.subtype, ct.subtype_len, "global"));
-	if (!msg)
-		return;
-	if (mime_field_find(pr->m->buf + p->hdr.off, p->hdr.len,
-	    "content-transfer-encoding", &f) &&
-	    mime_cte_parse(f.value, f.value_len) != MIME_CTE_IDENTITY) {
-		p->kind = MIME_OPAQUE;
-		return;
-	}
-message:
-	if (!room || mime_part_new(pr, self, at) == MIME_NONE) {
+	if (pr->m->parts[self].depth >= MIME_DEPTH_MAX ||
+	    mime_part_new(pr, self, at) == MIME_NONE) {
 		pr->m->parts[self].kind = MIME_OPAQUE;
 		pr->m->limited = 1;
 		return;
 	}
 	pr->m->parts[self].kind = MIME_MESSAGE;
+}
+
+/* The top part is a multipart: make its boundary active. */
+static void
+mime_open_multipart(struct mime_parser *pr, const struct mime_ctype *ct)
+{
+	struct mime_open *o = &pr->open[pr->top];
+	struct mime_part *p = &pr->m->parts[o->part];
+
+	if (p->depth >= MIME_DEPTH_MAX) {
+		p->kind = MIME_OPAQUE;
+		pr->m->limited = 1;
+	} else if (mime_boundary_set(pr, o, ct) == -1)
+		p->kind = MIME_OPAQUE;
+	else {
+		p->kind = MIME_MULTIPART;
+		if (mime_token_eq(ct->subtype, ct->subtype_len, "digest"))
+			p->flags |= MIME_F_DIGEST;
+	}
+}
+
+/* Decide what the top part is from its header; may open its child. */
+static void
+mime_classify(struct mime_parser *pr, struct mime_pos at)
+{
+	struct mime_part *p = &pr->m->parts[pr->open[pr->top].part], *parent;
+	const char *hdr = pr->m->buf + p->hdr.off;
+	struct mime_field f;
+	struct mime_ctype ct;
+
+	parent = p->parent != MIME_NONE ? &pr->m->parts[p->parent] : NULL;
+	if (!mime_field_find(hdr, p->hdr.len, "content-type", &f)) {
+		if (parent != NULL && parent->kind == MIME_MULTIPART &&
+		    (parent->flags & MIME_F_DIGEST)) {
+			p->flags |= MIME_F_DEFAULT_MSG;
+			mime_open_message(pr, at);
+		} else
+			p->flags |= MIME_F_TEXT;
+		return;
+	}
+	if (mime_ctype_parse(f.value, f.value_len, 1, &ct) == -1 ||
+	    mime_token_eq(ct.type, ct.type_len, "text")) {
+		p->flags |= MIME_F_TEXT;
+		return;
+	}
+	if (mime_token_eq(ct.type, ct.type_len, "multipart")) {
+		mime_open_multipart(pr, &ct);
+		return;
+	}
+	if (!mime_token_eq(ct.type, ct.type_len, "message") ||
+	    (!mime_token_eq(ct.subtype, ct.subtype_len, "rfc822") &&
+	    !mime_token_eq(ct.subtype, ct.subtype_len, "global")))
+		return;
+	/* An encoded message cannot be parsed in place. */
+	if (mime_field_find(hdr, p->hdr.len, "content-transfer-encoding", &f)
+	    && mime_cte_parse(f.value, f.value_len) != MIME_CTE_IDENTITY)
+		p->kind = MIME_OPAQUE;
+	else
+		mime_open_message(pr, at);
 }
 
 /* The top part's header ends at at (after its empty line, if any). */
