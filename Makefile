@@ -48,7 +48,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/mailpath.c common/preflight.c
-COMMON_SRC += common/strbuf.c common/charset.c common/charset_tables.c common/mime.c common/mime_field.c common/mime_envelope.c common/mime_body.c common/mime_section.c common/mime_decode.c common/mime_search.c
+COMMON_SRC += common/strbuf.c common/charset.c common/charset_tables.c common/mime.c common/mime_field.c common/mime_envelope.c common/mime_body.c common/mime_section.c common/mime_decode.c common/mime_search.c common/mime_filename.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
@@ -133,7 +133,7 @@ FUZZLIBS_pem   = -lbearssl
 FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
-FUZZ_mime      = common/strbuf.c common/charset.c common/charset_tables.c common/mime.c common/mime_field.c common/mime_envelope.c common/mime_body.c common/mime_section.c common/mime_decode.c common/mime_search.c
+FUZZ_mime      = common/strbuf.c common/charset.c common/charset_tables.c common/mime.c common/mime_field.c common/mime_envelope.c common/mime_body.c common/mime_section.c common/mime_decode.c common/mime_search.c common/mime_filename.c
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
 	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder
 FUZZERS += build/fuzz/fuzz_mime

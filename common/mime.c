@@ -33,7 +33,7 @@ struct mime_open {
 	size_t		hdr_lines;	/* lines at the header's start */
 	size_t		body_lines;	/* lines at the body's start */
 	size_t		blen;
-	char		bnd[MIME_BOUNDARY_MAX];
+	char		bnd[MIME_BOUNDARY_MAX + 1];
 };
 
 struct mime_parser {

@@ -160,6 +160,19 @@ int	mime_envelope_write(const struct mime_msg *m, uint32_t msg_part,
 int	mime_body_write(const struct mime_msg *m, uint32_t i, int extended,
 	    struct strbuf *sb);
 
+/*
+ * mime_part_filename: append the file name of part i to sb as UTF-8: the
+ * filename parameter of Content-Disposition, else the name parameter of
+ * Content-Type.  RFC 2231 sections are joined in order (up to the first
+ * missing one) and an extended value is decoded from its charset;
+ * extended or sectioned forms win over a plain one; a plain value may
+ * hold RFC 2047 encoded words (not allowed, but common) and they are
+ * decoded.  Returns 1, 0 when the part names no file, or -1 when sb is in
+ * error.
+ */
+int	mime_part_filename(const struct mime_msg *m, uint32_t i,
+	    struct strbuf *sb);
+
 /* ---- Sections (RFC 3501 section 6.4.5, FETCH BODY[...]) ---- */
 
 enum mime_section_what {

@@ -120,6 +120,11 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 		fuzz_section(&m, (const char *)buf, (size_t)(nl -
 		    (const char *)buf), &a, &b);
 	fuzz_search(&m, buf, len);
+	for (i = 0; i < m.nparts; i++) {
+		strbuf_reset(&a);
+		if (mime_part_filename(&m, i, &a) == -1)
+			abort();
+	}
 	strbuf_reset(&a);
 	mime_header_decode((const char *)buf, len < 4096 ? len : 4096, &a);
 	strbuf_free(&a);

@@ -710,6 +710,17 @@ test_limits(void)
 	CHECK_STR_EQ(sect(&m, "1000", 0, SIZE_MAX), "", "beyond the bound");
 	mime_free(&m);
 
+	for (i = MIME_BOUNDARY_MAX; i <= MIME_BOUNDARY_MAX + 1; i++) {
+		strbuf_reset(&sb);
+		strbuf_printf(&sb, "Content-Type: multipart/mixed; boundary="
+		    "%0*d\n\n--%0*d\n\nA\n--%0*d--\n", i, 7, i, 7, i, 7);
+		mime_parse(&m, sb.buf, sb.len);
+		CHECK_INT_EQ(m.parts[0].kind, i == MIME_BOUNDARY_MAX ?
+		    MIME_MULTIPART : MIME_OPAQUE, i == MIME_BOUNDARY_MAX ?
+		    "longest boundary" : "boundary too long: opaque");
+		mime_free(&m);
+	}
+
 	strbuf_reset(&sb);
 	mime_corpus_nested_messages(&sb, 50);
 	mime_parse(&m, sb.buf, sb.len);
@@ -1019,6 +1030,51 @@ test_fold(void)
 	    "needle too long");
 }
 
+static const struct {
+	const char *hdr, *want;
+} filenames[] = {
+	{ "Content-Disposition: attachment; filename*0*=utf-8''caf%C3%A9;\n"
+	    " filename*1=\" menu.pdf\"", "caf\xc3\xa9 menu.pdf" },
+	{ "Content-Disposition: attachment;\n filename*=iso-8859-1'en'"
+	    "%E9t%E9.txt", "\xc3\xa9t\xc3\xa9.txt" },
+	{ "Content-Type: application/pdf; name=\"=?utf-8?q?r=C3=A9sum=C3=A9"
+	    "?=.pdf\"", "r\xc3\xa9sum\xc3\xa9.pdf" },
+	{ "Content-Disposition: inline; filename=plain.txt; "
+	    "filename*=utf-8''%E2%82%AC.txt", "\xe2\x82\xac.txt" },
+	{ "Content-Disposition: inline; filename=\"a\\\"b\"\n"
+	    "Content-Type: text/plain; name=other", "a\"b" },
+	{ "Content-Type: text/plain; name*1=b; name*0=a; name*3=d", "ab" },
+	{ "Content-Disposition: attachment; filename*=%ZZ%41", "%ZZA" },
+};
+
+static void
+test_filenames(void)
+{
+	struct mime_msg m;
+	struct strbuf msg;
+	size_t i;
+
+	strbuf_init(&msg, 4096);
+	for (i = 0; i < sizeof(filenames) / sizeof(filenames[0]); i++) {
+		strbuf_reset(&msg);
+		strbuf_printf(&msg, "%s\n\nbody\n", filenames[i].hdr);
+		mime_parse(&m, msg.buf, msg.len);
+		strbuf_reset(&out);
+		CHECK_INT_EQ(mime_part_filename(&m, 0, &out), 1,
+		    filenames[i].want);
+		CHECK_STR_EQ(strbuf_str(&out), filenames[i].want,
+		    "RFC 2231 / 2047 file name");
+		mime_free(&m);
+	}
+	mime_parse(&m, msg2, sizeof(msg2) - 1);
+	strbuf_reset(&out);
+	CHECK_INT_EQ(mime_part_filename(&m, 1, &out), 0, "no file name");
+	CHECK_INT_EQ(mime_part_filename(&m, 5, &out), 1, "fwd.eml found");
+	CHECK_STR_EQ(strbuf_str(&out), "fwd.eml", "fwd.eml");
+	mime_free(&m);
+	strbuf_free(&msg);
+}
+
 /* ---- search ---- */
 
 static int
@@ -1074,6 +1130,10 @@ test_search(void)
 	CHECK_INT_EQ(search(&m, 2, NULL, "nowhere"), 0, "TEXT: no");
 	CHECK_INT_EQ(search(&m, 1, NULL, "na\xc3\xafveplain"), 0,
 	    "no match across parts");
+	CHECK_INT_EQ(search(&m, 0, NULL, "b.exampleTo"), 0,
+	    "no match across header fields");
+	CHECK_INT_EQ(search(&m, 0, NULL, "to: \"doe"), 1,
+	    "any header: name and raw value");
 	mime_free(&m);
 	mime_parse(&m, m4, sizeof(m4) - 1);
 	CHECK_INT_EQ(search(&m, 0, "subject", "\xd0\xbf\xd1\x80\xd0\xb8\xd0"
@@ -1104,6 +1164,7 @@ main(void)
 	test_encoded_words();
 	test_transfer_decoding();
 	test_charsets();
+	test_filenames();
 	test_fold();
 	test_search();
 	strbuf_free(&out);
