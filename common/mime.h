@@ -126,9 +126,10 @@ uint32_t mime_message_root(const struct mime_msg *m, uint32_t i);
 /*
  * ---- Rendering (IMAP syntax, RFC 3501 section 7.4.2 and RFC 9051) ----
  *
- * Each appends to sb and returns 0, or -1 when sb is in error (its cap).
- * The result is what follows "ENVELOPE " or "BODYSTRUCTURE " in a FETCH
- * response, and is meant to be cached.
+ * Each appends to sb and returns 0, or -1 when sb is in error (its cap)
+ * or the part index is not below m->nparts.  The result is what follows
+ * "ENVELOPE " or "BODYSTRUCTURE " in a FETCH response, and is meant to
+ * be cached.
  *
  * mime_envelope_write: the ENVELOPE of the message whose header is part
  * msg_part's (0 for the message; the child of a MIME_MESSAGE part for an
