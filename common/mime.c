@@ -268,7 +268,10 @@ mime_boundary_match(const struct mime_parser *pr, const char *s,
 
 	for (i = pr->top; i >= 0; i--) {
 		o = &pr->open[i];
+		/* First and last bytes before memcmp: most lines that
+		 * start with "--" fail there. */
 		if (!o->active || len < 2 + o->blen ||
+		    s[2] != o->bnd[0] || s[1 + o->blen] != o->bnd[o->blen - 1] ||
 		    memcmp(s + 2, o->bnd, o->blen) != 0)
 			continue;
 		rest = s + 2 + o->blen;

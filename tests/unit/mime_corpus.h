@@ -166,6 +166,35 @@ mime_corpus_dashes(struct strbuf *sb, int lines)
 		strbuf_adds(sb, "--boundary-000-xxxxxxxxxxxxxxxxxxxxxxxy\n");
 }
 
+/* Structured fields built to make scanners back up: encoded words that
+ * never end, 100,000 parameters, 1,000 RFC 2231 sections, unclosed
+ * comments and quotes, a field list of nested groups. */
+static inline void
+mime_corpus_fields(struct strbuf *sb)
+{
+	int i;
+
+	strbuf_adds(sb, "Subject: ");
+	for (i = 0; i < 150000; i++)
+		strbuf_adds(sb, "=?a?q?x");
+	strbuf_adds(sb, "\nContent-Type: text/plain");
+	for (i = 0; i < 100000; i++)
+		strbuf_printf(sb, "; p%d=v", i);
+	strbuf_adds(sb, "\nContent-Disposition: attachment");
+	for (i = 999; i >= 0; i--)
+		strbuf_printf(sb, "; filename*%d*=%%41", i);
+	strbuf_adds(sb, "\nTo: ");
+	for (i = 0; i < 100000; i++)
+		strbuf_adds(sb, "g:(");
+	strbuf_adds(sb, "\nCc: ");
+	for (i = 0; i < 100000; i++)
+		strbuf_adds(sb, "\"a\\");
+	strbuf_adds(sb, "\nContent-Language: ");
+	for (i = 0; i < 100000; i++)
+		strbuf_adds(sb, "en, ");
+	strbuf_adds(sb, "\n\nbody\n");
+}
+
 /* Header only (no empty line, no body); and nothing at all. */
 static inline void
 mime_corpus_header_only(struct strbuf *sb)
@@ -206,6 +235,7 @@ static const struct mime_corpus_case mime_corpus[] = {
 	{ "no colon, 8-bit headers", mime_corpus_no_colon },
 	{ "prefix boundaries", mime_corpus_prefix },
 	{ "100,000 dash lines under 31 boundaries", mime_corpus_dashes_100k },
+	{ "structured field abuse", mime_corpus_fields },
 	{ "header only", mime_corpus_header_only },
 	{ "empty message", mime_corpus_empty },
 };
