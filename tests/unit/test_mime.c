@@ -392,8 +392,9 @@ test_sections(void)
 	struct mime_section sec;
 	struct mime_range r;
 	struct strbuf crlf, a;
-	char desc[96];
-	size_t i, s, c;
+	struct mime_wire w;
+	char desc[96], chunk[3];
+	size_t i, s, c, n;
 	int ok;
 
 	strbuf_init(&crlf, 1 << 16);
@@ -432,6 +433,16 @@ test_sections(void)
 			    strcmp(sect(&mc, "", s, c), strbuf_str(&a)) == 0;
 		}
 	CHECK_TRUE(ok, "every BODY[]<start.count> equals the CRLF bytes");
+	for (c = 1; c <= 3; c++) {
+		r.off = 0;
+		r.len = m.len;
+		mime_wire_open(&w, m.buf, &r, 0);
+		strbuf_reset(&a);
+		while ((n = mime_wire_read(&w, chunk, c)) > 0)
+			strbuf_add(&a, chunk, n);
+		snprintf(desc, sizeof(desc), "wire cursor, %zu byte reads", c);
+		CHECK_STR_EQ(strbuf_str(&a), crlf.buf, desc);
+	}
 	mime_section_parse("3", 1, &sec);
 	CHECK_INT_EQ(mime_section_locate(&m, &sec, &r), 1, "locate: plain");
 	CHECK_INT_EQ(r.wire_len, 47, "locate: wire length of part 3");
