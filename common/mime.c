@@ -383,6 +383,23 @@ mime_free(struct mime_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+size_t
+mime_header_size(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+
+	while (p < end) {
+		if (*p == '\n')
+			return (size_t)(p + 1 - buf);
+		if (*p == '\r' && (p + 1 == end || p[1] == '\n'))
+			return p + 1 == end ? len : (size_t)(p + 2 - buf);
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return len;
+}
+
 uint32_t
 mime_message_root(const struct mime_msg *m, uint32_t i)
 {

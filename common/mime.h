@@ -117,6 +117,15 @@ int	mime_parse(struct mime_msg *m, const char *buf, size_t len);
 /* mime_free: release m's part table (not the message). */
 void	mime_free(struct mime_msg *m);
 
+/*
+ * mime_header_size: the length of the message header at buf (len bytes
+ * available), up to and including the empty line that ends it; len when
+ * no empty line is found.  For callers that want the ENVELOPE only: parse
+ * that prefix and the root's header is the whole header, as in a full
+ * parse.  Reads each line once (memchr).
+ */
+size_t	mime_header_size(const char *buf, size_t len);
+
 /* mime_message_root: the part holding the encapsulated message of part
  * i: its child when i is a MIME_MESSAGE part, 0 for i == 0, else
  * MIME_NONE.  That part's header is what ENVELOPE, HEADER and TEXT of i

@@ -5,7 +5,8 @@
  * by the input) whole and in pieces, decode and search.  Besides memory
  * safety it checks the contracts: the renderings follow the RFC 3501
  * grammar, BODY[] is RFC822.SIZE octets, a partial fetch is the slice of
- * the whole, parts nest inside their parents.
+ * the whole, parts nest inside their parents, the header alone gives the
+ * same ENVELOPE.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,24 @@ fuzz_section(const struct mime_msg *m, const char *spec, size_t len,
 		abort();
 }
 
+/* The header alone gives the same ENVELOPE as the whole message. */
+static void
+fuzz_header_only(const struct mime_msg *m, struct strbuf *a, struct strbuf *b)
+{
+	struct mime_msg h;
+
+	if (mime_parse(&h, m->buf, mime_header_size(m->buf, m->len)) == -1)
+		return;
+	strbuf_reset(a);
+	strbuf_reset(b);
+	if (mime_envelope_write(m, 0, a) == -1 ||
+	    mime_envelope_write(&h, 0, b) == -1 || a->len != b->len ||
+	    memcmp(a->buf, b->buf, a->len) != 0 ||
+	    h.parts[0].hdr.len != m->parts[0].hdr.len)
+		abort();
+	mime_free(&h);
+}
+
 static void
 fuzz_search(const struct mime_msg *m, const uint8_t *buf, size_t len)
 {
@@ -106,6 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 		    !imap_grammar_envelope(a.buf, a.len))
 			abort();
 	}
+	fuzz_header_only(&m, &a, &b);
 	for (k = 0; k < 2; k++) {
 		strbuf_reset(&a);
 		if (mime_body_write(&m, 0, (int)k, &a) == -1 ||

@@ -679,6 +679,16 @@ test_envelope_edges(void)
 	CHECK_STR_EQ(env(&m, 0), "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
 	    "empty message: all NIL");
 	mime_free(&m);
+	CHECK_INT_EQ(mime_header_size(msg1, sizeof(msg1) - 1), 263,
+	    "header size, LF");
+	CHECK_INT_EQ(mime_header_size("a: b\r\n\r\nx", 9), 8,
+	    "header size, CRLF");
+	CHECK_INT_EQ(mime_header_size("\nx", 2), 1, "empty header");
+	CHECK_INT_EQ(mime_header_size("a: b\nc: d", 10), 10, "no body");
+	CHECK_INT_EQ(mime_header_size("a: b\n\r", 6), 6, "CR at the end");
+	mime_parse(&m, msg1, mime_header_size(msg1, sizeof(msg1) - 1));
+	CHECK_STR_EQ(env(&m, 0), msg1_env, "ENVELOPE from the header alone");
+	mime_free(&m);
 }
 
 /* ---- bounds ---- */
