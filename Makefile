@@ -56,7 +56,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
 	     common/mime_body.c common/mime_section.c common/mime_decode.c \
-	     common/mime_search.c
+	     common/mime_search.c common/mime_filename.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
