@@ -171,7 +171,6 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $^ $(FUZZLIBS_$*)
 
-FUZZERS += build/fuzz/fuzz_imap
 
 fuzzers: $(FUZZERS)
 
