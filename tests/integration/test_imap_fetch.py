@@ -355,3 +355,150 @@ def test_rfc822_items_and_seen(imap):
     # the flag is in the file name: it is durable
     names = os.listdir(os.path.join(p.maildir(ALICE), "cur"))
     assert sum(1 for n in names if n.endswith(":2,S")) == 3, names
+
+
+def highestmodseq(out):
+    return int(re.search(rb"HIGHESTMODSEQ (\d+)", out).group(1))
+
+
+def set_flags_on_disk(p, uid, letters):
+    """Another agent changes a message's flags: rename its file."""
+    cur = os.path.join(p.maildir(ALICE), "cur")
+    for n in os.listdir(cur):
+        if re.search(r",U=%d[,:]" % uid, n):
+            os.rename(os.path.join(cur, n),
+                      os.path.join(cur, n.split(":2,")[0] + ":2," + letters))
+            return
+    raise AssertionError("no file for UID %d" % uid)
+
+
+def test_changedsince_and_vanished(imap):
+    p = imap
+    pw = imap_user(p)
+    for i in range(5):
+        put(p, SIMPLE)
+    s = session(p, pw, select=None, enable=b"QRESYNC")
+    t, out = cmd(s, b"SELECT INBOX")
+    m0 = highestmodseq(out)
+    t, out = cmd(s, b"FETCH 2 (BODY[TEXT])")
+    mod2 = int(re.search(rb"MODSEQ \((\d+)\)", out).group(1))
+    assert mod2 > m0
+    # QRESYNC is on: the implicit FLAGS comes with UID and MODSEQ
+    assert out.startswith(b"* 2 FETCH (UID 2 BODY[TEXT] {20}\r\n"), out
+    assert b"\r\n FLAGS (\\Seen) MODSEQ (%d))\r\n" % mod2 in out, out
+    t, out = cmd(s, b"FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % m0)
+    assert out == (b"* 2 FETCH (FLAGS (\\Seen) MODSEQ (%d))\r\n" % mod2 +
+                   t + b" OK FETCH completed\r\n"), out
+    t, out = cmd(s, b"UID FETCH 1:* (UID) (CHANGEDSINCE %d)" % mod2)
+    assert out == t + b" OK UID FETCH completed\r\n", out
+    t, out = cmd(s, b"FETCH 1:5 (MODSEQ)")
+    mods = [int(x) for x in re.findall(rb"MODSEQ \((\d+)\)", out)]
+    assert len(mods) == 5 and mods[1] == mod2 and max(mods) == mod2, out
+    # 3 and 4 go (\Deleted set by another agent, then EXPUNGE here)
+    set_flags_on_disk(p, 3, "T")
+    set_flags_on_disk(p, 4, "T")
+    t, out = cmd(s, b"NOOP")
+    t, out = cmd(s, b"EXPUNGE")
+    assert b"* VANISHED 3,4" in out or b"* VANISHED 3:4" in out, out
+    t, out = cmd(s, b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % m0)
+    lines = out.split(b"\r\n")
+    assert lines[0] == b"* VANISHED (EARLIER) 3:4", out
+    assert lines[1].startswith(b"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ ("), \
+        out
+    assert b"UID 1 " not in out and b"UID 5 " not in out
+    t, out = cmd(s, b"UID FETCH 4:5 (FLAGS) (CHANGEDSINCE %d VANISHED)" % m0)
+    assert out.startswith(b"* VANISHED (EARLIER) 4\r\n"), out
+    t, out = cmd(s, b"UID FETCH 1:2 (FLAGS) (CHANGEDSINCE %d VANISHED)" % m0)
+    assert b"VANISHED" not in out, out
+    # VANISHED needs UID FETCH, and QRESYNC enabled
+    t, out = cmd(s, b"FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)")
+    assert tagged(out, t).startswith(t + b" BAD"), out
+    plain = session(p, pw)
+    t, out = cmd(plain, b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)")
+    assert tagged(out, t).startswith(t + b" BAD"), out
+    # CHANGEDSINCE turns CONDSTORE on: FLAGS then comes with MODSEQ
+    t, out = cmd(plain, b"FETCH 1 (FLAGS) (CHANGEDSINCE 1)")
+    assert b"MODSEQ (" in out
+    t, out = cmd(plain, b"FETCH 1 (FLAGS)")
+    assert re.match(rb"\* 1 FETCH \(FLAGS \(\) MODSEQ \(\d+\)\)\r\n", out), \
+        out
+
+
+def test_uid_fetch_macros_and_sets(imap):
+    p = imap
+    pw = imap_user(p)
+    for i in range(3):
+        put(p, SIMPLE)
+    s = session(p, pw)
+    n = len(wire(SIMPLE))
+    t, out = cmd(s, b"UID FETCH 2:* FLAGS")
+    assert out == (b"* 2 FETCH (UID 2 FLAGS ())\r\n"
+                   b"* 3 FETCH (UID 3 FLAGS ())\r\n" + t +
+                   b" OK UID FETCH completed\r\n"), out
+    t, out = cmd(s, b"FETCH 3 FAST")
+    assert out.startswith(b"* 3 FETCH (FLAGS () INTERNALDATE " + DATE_TEXT +
+                          b" RFC822.SIZE %d)\r\n" % n), out
+    t, out = cmd(s, b"FETCH 3 ALL")
+    assert out.startswith(b"* 3 FETCH (FLAGS () INTERNALDATE " + DATE_TEXT +
+                          b" RFC822.SIZE %d ENVELOPE (" % n), out
+    t, out = cmd(s, b"FETCH 3 FULL")
+    assert b' BODY ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 20 2' \
+        b'))\r\n' in out, out
+    t, out = cmd(s, b"UID FETCH 7:9 (FLAGS)")
+    assert out == t + b" OK UID FETCH completed\r\n", out
+    t, out = cmd(s, b"FETCH 4 (FLAGS)")
+    assert tagged(out, t).startswith(t + b" BAD"), out
+    t, out = cmd(s, b"FETCH 1 (BINARY[1])")
+    assert tagged(out, t).startswith(t + b" BAD"), out
+    t, out = cmd(s, b"CAPABILITY")
+    assert b" BINARY" not in out
+
+
+def test_cached_structure_is_not_parsed_again(imap):
+    """The second FETCH of ENVELOPE/BODYSTRUCTURE/BODY answers from the
+    cache: changing the file in place (which nothing legitimate does)
+    shows it."""
+    p = imap
+    pw = imap_user(p)
+    put(p, SIMPLE)
+    s = session(p, pw)
+    t, first = cmd(s, b"FETCH 1 (ENVELOPE BODYSTRUCTURE)")
+    cur = os.path.join(p.maildir(ALICE), "cur")
+    path = os.path.join(cur, os.listdir(cur)[0])
+    with open(path, "r+") as f:
+        text = f.read().replace("Subject: simple", "Subject: CHANGE")
+        f.seek(0)
+        f.write(text)
+    t, second = cmd(s, b"FETCH 1 (ENVELOPE BODYSTRUCTURE)")
+    assert second.split(b"\r\n")[0] == first.split(b"\r\n")[0], \
+        (first, second)
+    assert b'"simple"' in second
+    t, out = cmd(s, b"FETCH 1 (BODY)")
+    assert out.startswith(b'* 1 FETCH (BODY ("text" "plain" ("charset" '
+                          b'"us-ascii") NIL NIL "7bit" 20 2))'), out
+    t, out = cmd(s, b"FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert b"Subject: CHANGE" in out      # sections read the file
+
+
+def test_message_expunged_by_another_agent(imap):
+    """RFC 2180 4.1: the view still shows a message whose file is gone:
+    what the view knows is sent, the rest left out, EXPUNGEISSUED."""
+    p = imap
+    pw = imap_user(p)
+    put(p, SIMPLE)
+    put(p, SIMPLE)
+    s = session(p, pw)
+    cur = os.path.join(p.maildir(ALICE), "cur")
+    for n in os.listdir(cur):
+        if ",U=1" in n:
+            os.unlink(os.path.join(cur, n))
+    t, out = cmd(s, b"FETCH 1 (BODY.PEEK[])")
+    assert out == t + b" NO [EXPUNGEISSUED] Some of the requested messages " \
+        b"no longer exist\r\n", out
+    t, out = cmd(s, b"FETCH 1:2 (FLAGS BODY.PEEK[TEXT])")
+    text = wire(SIMPLE.split("\n\n", 1)[1])
+    assert out.startswith(b"* 1 FETCH (FLAGS ())\r\n* 2 FETCH (FLAGS () "
+                          b"BODY[TEXT] {%d}\r\n" % len(text) + text), out
+    assert tagged(out, t).startswith(t + b" OK [EXPUNGEISSUED]"), out
+    t, out = cmd(s, b"UID FETCH 1 (RFC822.SIZE)")
+    assert tagged(out, t).startswith(t + b" ") and b"EXPUNGE" in out
