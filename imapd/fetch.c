@@ -12,7 +12,9 @@
  * its first string and "BODYSTRUCTURE NUL BODY" in its second; only a
  * cache miss or a section reads the file.  BODY[] and its partials are
  * streamed from the file in chunks (each bare LF sent as CRLF), never
- * held; sections need the message parsed in memory, at most
+ * held (from the file even when the message is in memory: only the
+ * store's W= counts the line end it adds to a file that lacks a final
+ * one); sections need the message parsed in memory, at most
  * fetch_parse_max octets; header sections of the message itself read
  * the file only up to the end of its header.
  *
@@ -597,6 +599,8 @@ fetch_wire(const char *in, size_t n, char *out, int *cr)
 /*
  * fetch_put_file: wire octets [origin, origin + size) of the message,
  * read from its file a chunk at a time; the literal's size was sent.
+ * The wire form ends with a line end even when the file does not, as
+ * the store counts W= (POP3 needs it).
  */
 static void
 fetch_put_file(struct fetch *f, uint64_t origin, uint64_t size)
@@ -606,19 +610,28 @@ fetch_put_file(struct fetch *f, uint64_t origin, uint64_t size)
 	off_t off = 0;
 	ssize_t r;
 	size_t n;
-	int cr = 0;
+	int cr = 0, last = '\n';
 
 	while (sent < size && !f->s->ioerr && !f->s->ended) {
 		r = pread(f->fd, in, sizeof(in), off);
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r == -1)
+		if (r == -1) {
 			log_warn("%s: folder %s: cannot read message %u",
 			    f->s->m->user, f->s->view->folder, f->ent.uid);
-		if (r <= 0)
 			break;
-		off += r;
-		n = fetch_wire(in, (size_t)r, out, &cr);
+		}
+		if (r == 0 && last == '\n')
+			break;
+		if (r == 0) {
+			memcpy(out, "\r\n", 2);
+			n = 2;
+			last = '\n';
+		} else {
+			n = fetch_wire(in, (size_t)r, out, &cr);
+			last = in[r - 1];
+			off += r;
+		}
 		lo = origin + sent > pos ? origin + sent : pos;
 		hi = origin + size < pos + n ? origin + size : pos + n;
 		if (lo < hi) {
@@ -665,23 +678,15 @@ fetch_window(const struct imap_fetch_att *at, uint64_t total)
 	    at->count;
 }
 
-/* fetch_put_whole: BODY[] or RFC822: the whole message, sized by its
- * index entry (as RFC822.SIZE), from memory when it is parsed. */
+/* fetch_put_whole: BODY[] or RFC822: the whole message from its file,
+ * sized by its index entry (as RFC822.SIZE). */
 static void
 fetch_put_whole(struct fetch *f, const struct imap_fetch_att *at)
 {
 	uint64_t size = fetch_window(at, f->ent.size);
-	struct mime_range r;
 
 	imap_printf(f->s, "{%llu}\r\n", (unsigned long long)size);
-	if (f->parsed != NEED_PARSE) {
-		fetch_put_file(f, at->partial ? at->origin : 0, size);
-		return;
-	}
-	memset(&r, 0, sizeof(r));
-	r.len = f->len;
-	r.wire_len = f->mm.wire_len;
-	fetch_put_range(f, &r, at->partial ? at->origin : 0, size);
+	fetch_put_file(f, at->partial ? at->origin : 0, size);
 }
 
 /* fetch_put_section: item a, a section of the parsed message. */

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import ALICE, IS_ROOT, deliver
+from conftest import ALICE, deliver
 from test_imap import imap, imap_user, connect, login, raw, lines_until  # noqa: F401,E501
 
 DATE = 1764478800          # 2025-11-30 05:00:00 UTC
@@ -25,20 +25,25 @@ DATE_TEXT = b'"30-Nov-2025 05:00:00 +0000"'
 
 
 def wire(text):
-    """The wire form of a message text: CRLF kept, bare LF as CRLF."""
+    """The wire form of a message text: CRLF kept, bare LF as CRLF, and
+    a line end at the end when the text lacks one (store.h: W=)."""
     if isinstance(text, str):
         text = text.encode()
-    return text.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    w = text.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return w + b"\r\n" if text and not text.endswith(b"\n") else w
 
 
 def put(p, text, mtime=DATE):
-    """Deliver text (str or bytes) into new/ with the given mtime."""
-    if isinstance(text, bytes):
-        text = text.decode("latin-1")
+    """Deliver text (str or bytes, written as they are) into new/ with
+    the given mtime, as a delivery agent would."""
+    if isinstance(text, str):
+        text = text.encode()
     put.n = getattr(put, "n", 0) + 1
     name = "%d.M%dP%d.fetchtest" % (time.time(), put.n, os.getpid())
-    deliver(p, ALICE, text, name=name)
+    deliver(p, ALICE, "", name=name)     # the Maildir, owners, new/name
     path = os.path.join(p.maildir(ALICE), "new", name)
+    with open(path, "wb") as f:
+        f.write(text)
     os.utime(path, (mtime, mtime))
     return name
 
@@ -502,3 +507,127 @@ def test_message_expunged_by_another_agent(imap):
     assert tagged(out, t).startswith(t + b" OK [EXPUNGEISSUED]"), out
     t, out = cmd(s, b"UID FETCH 1 (RFC822.SIZE)")
     assert tagged(out, t).startswith(t + b" ") and b"EXPUNGE" in out
+
+
+def broken_corpus():
+    """Broken and hostile messages, as bytes."""
+    deep = b"".join(b"Content-Type: multipart/mixed; boundary=d%d\n\n--d%d\n"
+                    % (i, i) for i in range(40)) + b"\ninnermost\n"
+    nested = b"".join(b"Content-Type: message/rfc822\n\n" for _ in range(40))
+    return [
+        # truncated multipart: never closed, cut in the middle of a line
+        b"Subject: truncated\nContent-Type: multipart/mixed; boundary=x\n\n"
+        b"--x\nContent-Type: text/plain\n\nabc\n--x\nContent-Type: text/h",
+        # multipart without a boundary parameter
+        b"Subject: no boundary\nContent-Type: multipart/mixed\n\n--x\n"
+        b"\nbody\n--x--\n",
+        # a header line of 1 MB
+        b"Subject: long\nX-Long: " + b"a" * (1 << 20) + b"\n\nbody\n",
+        # NUL bytes in the header and the body, 8-bit bytes
+        b"Subject: nul\x00here\nFrom: \xff\xfe <x@y>\n\nbo\x00dy\n",
+        # nesting deeper than the parser goes
+        b"Subject: deep\n" + deep,
+        b"Subject: nested\n" + nested + b"Subject: bottom\n\nend\n",
+        # no body, no header, nothing at all, bare CRs, no final LF
+        b"Subject: header only",
+        b"\nbody without header\n",
+        b"",
+        b"Subject: cr\r\rX: y\r\n\r\nbody\rmore\r\n",
+        # boundary parameter 300 octets long, and one equal to its parent's
+        b"Content-Type: multipart/mixed; boundary=" + b"b" * 300 +
+        b"\n\n--" + b"b" * 300 + b"\n\nx\n",
+        b"Content-Type: multipart/mixed; boundary=s\n\n--s\n"
+        b"Content-Type: multipart/mixed; boundary=s\n\n--s\n\ny\n--s--\n",
+        # broken encodings and a malformed address list
+        b"From: <<<@@@>>>, \"unterminated\nTo: ,,,;;;:\n"
+        b"Content-Type: text/plain; charset=\"x; name*0*=''%ZZ\n"
+        b"Content-Transfer-Encoding: base64\n\n!!!===\n",
+    ]
+
+
+ALL_ITEMS = (b"FLAGS UID INTERNALDATE RFC822.SIZE ENVELOPE BODY "
+             b"BODYSTRUCTURE BODY.PEEK[] BODY.PEEK[HEADER] BODY.PEEK[TEXT] "
+             b"BODY.PEEK[1] BODY.PEEK[1.MIME] BODY.PEEK[1.1.1.1] "
+             b"BODY.PEEK[2.HEADER] BODY.PEEK[2.TEXT] BODY.PEEK[1]<2.3> "
+             b"BODY.PEEK[HEADER.FIELDS (Subject X-Long)] "
+             b"BODY.PEEK[HEADER.FIELDS.NOT (Subject)] RFC822.HEADER MODSEQ")
+
+
+def test_broken_messages_get_answers(imap):
+    p = imap
+    pw = imap_user(p)
+    corpus = broken_corpus()
+    for text in corpus:
+        put(p, text)
+    s = session(p, pw)
+    for seq, text in enumerate(corpus, 1):
+        for items in (ALL_ITEMS, b"RFC822 RFC822.TEXT BODY[]<5.10>"):
+            t, out = cmd(s, b"FETCH %d (%s)" % (seq, items))
+            assert tagged(out, t) == t + b" OK FETCH completed", (seq, out)
+            assert out.count(b"* %d FETCH (" % seq) == 1, (seq, out[:300])
+        t, out = cmd(s, b"FETCH %d (RFC822.SIZE BODY.PEEK[])" % seq)
+        w = wire(text)
+        assert b"RFC822.SIZE %d " % len(w) in out, (seq, out[:200])
+        assert literal_after(out, b"BODY[]") == w, seq
+    # and a second time, from the cache
+    t, out = cmd(s, b"FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)")
+    assert tagged(out, t) == t + b" OK FETCH completed"
+    assert out.count(b" FETCH (") == len(corpus)
+
+
+def mail_process(p):
+    """The pid of the session's mail process: a child of the parent with
+    the parent's command line (a fork) that has a child (its net)."""
+    parent = p.imap.pid
+    want = open("/proc/%d/cmdline" % parent, "rb").read()
+    for pid in open("/proc/%d/task/%d/children" % (parent, parent)).read(
+            ).split():
+        if open("/proc/%s/cmdline" % pid, "rb").read() != want:
+            continue
+        kids = open("/proc/%s/task/%s/children" % (pid, pid)).read().split()
+        if kids:
+            return int(pid)
+    return None
+
+
+def vm_hwm_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def test_20mb_message_streams_with_bounded_memory(imap):
+    p = imap
+    pw = imap_user(p)
+    line = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"         b"ABCDEFGHIJK\n"
+    big = (b"From: ann@example.org\nSubject: big\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/mixed; boundary=zz\n\n--zz\n"
+           b"Content-Type: text/plain\n\nsee below\n--zz\n"
+           b"Content-Type: application/octet-stream\n"
+           b"Content-Transfer-Encoding: base64\n\n" +
+           line * (20 * 1024 * 1024 // len(line)) + b"--zz--\n")
+    put(p, big)
+    w = wire(big)
+    s = session(p, pw)
+    pid = mail_process(p)
+    assert pid is not None
+    before = vm_hwm_kb(pid)
+    t, out = cmd(s, b"FETCH 1 (RFC822.SIZE BODY.PEEK[])")
+    assert b"RFC822.SIZE %d " % len(w) in out[:200]
+    got = literal_after(out, b"BODY[]")
+    assert len(got) == len(w)
+    assert hashlib.sha256(got).digest() == hashlib.sha256(w).digest()
+    t, out = cmd(s, b"FETCH 1 (BODY.PEEK[]<10000000.1000>)")
+    assert literal_after(out, b"BODY[]<10000000>") == w[10000000:10001000]
+    grown = vm_hwm_kb(pid) - before
+    assert grown < 4 * 1024, "the mail process grew by %d kB" % grown
+    # sections parse the message in memory (bounded by the append limit)
+    t, out = cmd(s, b"FETCH 1 (BODYSTRUCTURE BODY.PEEK[1] BODY.PEEK[2]<7.5>)")
+    assert tagged(out, t) == t + b" OK FETCH completed"
+    assert literal_after(out, b"BODY[1]") == b"see below"
+    assert literal_after(out, b"BODY[2]<7>") == b"HIJKL"
+    nlines = 20 * 1024 * 1024 // len(line)
+    # no line count: it is not a text part
+    assert b'"base64" %d NIL' % (nlines * (len(line) + 1) - 2) \
+        in out, out[:600].decode()
