@@ -74,31 +74,31 @@ def cmd(s, line, tag=b"t"):
 def read_answer(s, tag):
     """Read until the tagged line, honouring literals (which may hold
     anything, a tagged line included)."""
-    buf = b""
+    buf = bytearray()
     pos = 0
-    while True:
-        while True:
-            nl = buf.find(b"\r\n", pos)
-            if nl == -1:
-                break
-            line = buf[pos:nl]
-            m = re.search(rb"~?\{(\d+)\}$", line)
-            if m:
-                n = int(m.group(1))
-                while len(buf) < nl + 2 + n:
-                    chunk = s.recv(1 << 20)
-                    if not chunk:
-                        raise AssertionError("closed in a literal")
-                    buf += chunk
-                pos = nl + 2 + n
-                continue
-            if line.startswith(tag + b" "):
-                return buf
-            pos = nl + 2
+
+    def more():
         chunk = s.recv(1 << 20)
         if not chunk:
             raise AssertionError("connection closed; got %r" % buf[-2000:])
-        buf += chunk
+        buf.extend(chunk)
+
+    while True:
+        nl = buf.find(b"\r\n", pos)
+        if nl == -1:
+            more()
+            continue
+        line = bytes(buf[pos:nl])
+        m = re.search(rb"~?\{(\d+)\}$", line[-32:])
+        if m:
+            end = nl + 2 + int(m.group(1))
+            while len(buf) < end:
+                more()
+            pos = end
+            continue
+        if line.startswith(tag + b" "):
+            return bytes(buf)
+        pos = nl + 2
 
 
 def tagged(out, tag):
