@@ -885,8 +885,10 @@ fetch_uids_flush(struct fetch *f, struct fetch_uids *u)
 {
 	if (!u->pending)
 		return;
-	imap_printf(f->s, u->first == u->last ? "%s%u" : "%s%u:%u",
-	    u->written++ ? "," : "* VANISHED (EARLIER) ", u->first, u->last);
+	imap_printf(f->s, "%s%u", u->written++ ? "," :
+	    "* VANISHED (EARLIER) ", u->first);
+	if (u->last != u->first)
+		imap_printf(f->s, ":%u", u->last);
 	u->pending = 0;
 }
 
