@@ -1,9 +1,9 @@
 /*
  * fetch.c: FETCH and UID FETCH (RFC 3501 / RFC 9051 section 6.4.5) with
- * CHANGEDSINCE and VANISHED (RFC 7162 3.1.4, 3.2.6).  Runs in imapd's
- * mail process; the request comes from the parser (trusted for its
- * syntax only), the message files are hostile bytes, the index and the
- * view are trusted.
+ * BINARY (RFC 3516), CHANGEDSINCE and VANISHED (RFC 7162 3.1.4, 3.2.6).
+ * Runs in imapd's mail process; the request comes from the parser
+ * (trusted for its syntax only), the message files are hostile bytes,
+ * the index and the view are trusted.
  *
  * Cost per message, cheapest first: FLAGS, UID and MODSEQ come from the
  * view; RFC822.SIZE and INTERNALDATE from the index entry (one listing
@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +43,8 @@
 #include "imapd/view.h"
 
 #define FETCH_CHUNK	 65536		/* file reads and wire copies */
-#define FETCH_LIST_MIN	 16		/* fewer: index lookups one by one */
+#define FETCH_LIST_MIN	 16		/* fewer, or under 1/8 of the folder:
+					 * index lookups one by one */
 #define FETCH_LIST_MAX	 200000		/* larger folders: lookups too */
 #define FETCH_RENDER_MAX (4U << 20)	/* ENVELOPE or BODYSTRUCTURE */
 #define FETCH_SEEN_BATCH 1024		/* \Seen set this many at a time */
@@ -59,7 +61,7 @@
 
 /* How a message was answered. */
 enum fetch_result {
-	FETCH_SENT, FETCH_NOTHING, FETCH_GONE, FETCH_TOOBIG, FETCH_FAILED
+	FETCH_SENT, FETCH_GONE, FETCH_TOOBIG, FETCH_UNKNOWN_CTE, FETCH_FAILED
 };
 
 struct fetch {
@@ -100,7 +102,7 @@ struct fetch {
 	int64_t			 start;		/* of the command, ns */
 	int64_t			 cache_ns;	/* spent writing the cache */
 
-	unsigned long		 nsent, ngone, ntoobig, nfailed;
+	unsigned long		 nsent, ngone, ntoobig, nunknown, nfailed;
 };
 
 static const char *const fetch_months[12] = {
@@ -209,6 +211,36 @@ fetch_prepare_section(struct fetch *f, size_t a)
 		f->need |= NEED_ENTRY | NEED_PARSE;
 }
 
+/* fetch_prepare_binary: BINARY[...], BINARY.PEEK[...] and
+ * BINARY.SIZE[...] of item a (RFC 3516): part numbers only. */
+static void
+fetch_prepare_binary(struct fetch *f, size_t a)
+{
+	const struct imap_fetch_att *at = &f->c->u.fetch.atts[a];
+	struct mime_section *sec = &f->sec[a];
+	struct strbuf *label = &f->label[a];
+	size_t k;
+
+	sec->nparts = at->nparts;
+	for (k = 0; k < at->nparts; k++)
+		sec->part[k] = at->part[k];
+	strbuf_adds(label, at->kind == IMAP_FA_BINARY ? "BINARY[" :
+	    "BINARY.SIZE[");
+	for (k = 0; k < at->nparts; k++)
+		strbuf_printf(label, "%s%u", k ? "." : "", at->part[k]);
+	strbuf_addc(label, ']');
+	if (at->partial)
+		strbuf_printf(label, "<%u>", at->origin);
+	if (at->kind == IMAP_FA_BINARY && !at->peek)
+		f->sets_seen = 1;
+	if (at->nparts > 0)
+		f->need |= NEED_ENTRY | NEED_PARSE;
+	else if (at->kind == IMAP_FA_BINARY)
+		f->need |= NEED_ENTRY | NEED_STREAM;
+	else
+		f->need |= NEED_ENTRY;
+}
+
 /* fetch_prepare: labels, sections and needs of every item; 0, or -1
  * after a tagged BAD. */
 static int
@@ -264,8 +296,8 @@ fetch_prepare(struct fetch *f)
 			break;
 		case IMAP_FA_BINARY:
 		case IMAP_FA_BINARY_SIZE:
-			imap_bad(f->s, NULL, "BINARY is not supported");
-			return -1;
+			fetch_prepare_binary(f, a);
+			break;
 		default:
 			break;
 		}
@@ -333,6 +365,145 @@ fetch_set_seen(struct fetch *f, const uint32_t *idx, size_t n)
 	}
 	free(uids);
 	free(out);
+}
+
+/* ---- BINARY (RFC 3516) ------------------------------------------------ */
+
+#define FETCH_CTE_UNKNOWN	(-1)
+
+/* fetch_cte_word: the token the value [p, end) starts with, blanks and
+ * line ends skipped: the encoding's name. */
+static void
+fetch_cte_word(const char *p, const char *end, const char **w, size_t *n)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	*w = p;
+	while (p < end && *p != ' ' && *p != '\t' && *p != '\r' &&
+	    *p != '\n' && *p != ';' && *p != '(')
+		p++;
+	*n = (size_t)(p - *w);
+}
+
+/*
+ * fetch_cte: the Content-Transfer-Encoding named in the header block
+ * [p, p + len): enum mime_cte, or FETCH_CTE_UNKNOWN for a name RFC 2045
+ * does not define (RFC 3516 4.3: the fetch fails with UNKNOWN-CTE).
+ * Absent or empty: identity.
+ */
+static int
+fetch_cte(const char *p, size_t len)
+{
+	static const char name[] = "content-transfer-encoding:";
+	const char *end = p + len, *line, *nl, *v, *w;
+	size_t n;
+
+	for (line = p; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - line) < sizeof(name) - 1 ||
+		    strncasecmp(line, name, sizeof(name) - 1) != 0)
+			continue;
+		v = line + sizeof(name) - 1;
+		/* the value runs on over continuation lines */
+		while (nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t'))
+			if ((nl = memchr(nl + 1, '\n',
+			    (size_t)(end - nl - 1))) == NULL)
+				nl = end - 1;
+		fetch_cte_word(v, nl, &w, &n);
+		if (n == 0)
+			return mime_cte_parse(v, (size_t)(nl - v));
+		if ((n == 4 && (strncasecmp(w, "7bit", 4) == 0 ||
+		    strncasecmp(w, "8bit", 4) == 0)) ||
+		    (n == 6 && strncasecmp(w, "binary", 6) == 0))
+			return MIME_CTE_IDENTITY;
+		if (n == 6 && strncasecmp(w, "base64", 6) == 0)
+			return MIME_CTE_BASE64;
+		if (n == 16 && strncasecmp(w, "quoted-printable", 16) == 0)
+			return MIME_CTE_QP;
+		return FETCH_CTE_UNKNOWN;
+	}
+	return MIME_CTE_IDENTITY;
+}
+
+/* fetch_binary_cte: the encoding of the part BINARY item a names, and
+ * its body (a part that does not exist: identity, empty). */
+static int
+fetch_binary_cte(struct fetch *f, size_t a, struct mime_range *body)
+{
+	struct mime_section sec = f->sec[a];
+	struct mime_range hdr;
+
+	sec.what = MIME_SEC_ALL;
+	(void)mime_section_locate(&f->mm, &sec, body);
+	sec.what = MIME_SEC_MIME;
+	(void)mime_section_locate(&f->mm, &sec, &hdr);
+	return fetch_cte(f->buf + hdr.off, hdr.len);
+}
+
+/* fetch_binary_known: every BINARY item of a part can be decoded. */
+static int
+fetch_binary_known(struct fetch *f)
+{
+	const struct imap_fetch_att *at;
+	struct mime_range body;
+	size_t a;
+
+	for (a = 0; a < f->c->u.fetch.natts; a++) {
+		at = &f->c->u.fetch.atts[a];
+		if ((at->kind == IMAP_FA_BINARY ||
+		    at->kind == IMAP_FA_BINARY_SIZE) && at->nparts > 0 &&
+		    fetch_binary_cte(f, a, &body) == FETCH_CTE_UNKNOWN)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * fetch_binary_decode: the decoded content of item a's part into out
+ * (base64 from the file's bytes; quoted-printable from the wire form,
+ * whose CRLF are its hard line breaks).  Identity parts are not copied:
+ * *body is their range and out stays empty.  Returns the encoding, or
+ * -1 when memory ran out.
+ */
+static int
+fetch_binary_decode(struct fetch *f, size_t a, struct mime_range *body,
+    struct strbuf *out)
+{
+	struct mime_decoder d;
+	struct strbuf wire;
+	unsigned char chunk[4096];
+	size_t n;
+	int cte;
+
+	if ((cte = fetch_binary_cte(f, a, body)) == MIME_CTE_IDENTITY ||
+	    cte == FETCH_CTE_UNKNOWN)
+		return cte;
+	strbuf_init(&wire, 2 * body->len + 2);
+	if (cte == MIME_CTE_QP) {
+		if (mime_wire_append(&wire, f->buf, body, 0, SIZE_MAX) == -1) {
+			strbuf_free(&wire);
+			return -1;
+		}
+		mime_decoder_init(&d, MIME_CTE_QP, strbuf_str(&wire), wire.len);
+	} else
+		mime_decoder_init(&d, MIME_CTE_BASE64, f->buf + body->off,
+		    body->len);
+	strbuf_init(out, 2 * body->len + 2);
+	while ((n = mime_decoder_read(&d, chunk, sizeof(chunk))) > 0)
+		if (strbuf_add(out, chunk, n) == -1)
+			break;
+	strbuf_free(&wire);
+	return out->error ? -1 : cte;
+}
+
+/* fetch_has_nul: a literal8 is needed for these octets. */
+static int
+fetch_has_nul(const char *p, size_t n)
+{
+	return n > 0 && memchr(p, '\0', n) != NULL;
 }
 
 /* ---- reading a message ------------------------------------------------- */
@@ -558,6 +729,8 @@ fetch_load(struct fetch *f, uint32_t i)
 		rc = fetch_parse(f, !(need & NEED_PARSE));
 		if (rc != FETCH_SENT)
 			return rc;
+		if ((need & NEED_PARSE) && !fetch_binary_known(f))
+			return FETCH_UNKNOWN_CTE;
 	}
 	return render ? fetch_render(f) : FETCH_SENT;
 }
@@ -752,6 +925,43 @@ fetch_put_section(struct fetch *f, size_t a, const struct imap_fetch_att *at)
 	return 0;
 }
 
+/* fetch_put_binary: BINARY[part]<partial> or BINARY.SIZE[part] of the
+ * parsed message; 0 or -1. */
+static int
+fetch_put_binary(struct fetch *f, size_t a, const struct imap_fetch_att *at)
+{
+	struct mime_range body;
+	struct strbuf out;
+	uint64_t size, origin = at->partial ? at->origin : 0;
+	int cte, nul;
+
+	memset(&out, 0, sizeof(out));
+	if ((cte = fetch_binary_decode(f, a, &body, &out)) == -1 ||
+	    cte == FETCH_CTE_UNKNOWN) {
+		strbuf_free(&out);
+		return -1;
+	}
+	size = cte == MIME_CTE_IDENTITY ? body.wire_len : out.len;
+	if (at->kind == IMAP_FA_BINARY_SIZE) {
+		imap_printf(f->s, "%llu", (unsigned long long)size);
+		strbuf_free(&out);
+		return 0;
+	}
+	size = fetch_window(at, size);
+	if (cte == MIME_CTE_IDENTITY)
+		nul = fetch_has_nul(f->buf + body.off, body.len);
+	else
+		nul = fetch_has_nul(strbuf_str(&out) + origin, (size_t)size);
+	imap_printf(f->s, "%s{%llu}\r\n", nul ? "~" : "",
+	    (unsigned long long)size);
+	if (cte == MIME_CTE_IDENTITY)
+		fetch_put_range(f, &body, (size_t)origin, size);
+	else
+		imap_put(f->s, strbuf_str(&out) + origin, (size_t)size);
+	strbuf_free(&out);
+	return 0;
+}
+
 /* fetch_put_date: INTERNALDATE "dd-Mon-yyyy hh:mm:ss +0000". */
 static void
 fetch_put_date(struct fetch *f)
@@ -821,6 +1031,12 @@ fetch_put_item(struct fetch *f, uint32_t i, size_t a)
 	}
 	imap_put_sb(s, &f->label[a]);
 	imap_put(s, " ", 1);
+	if (at->kind == IMAP_FA_BINARY_SIZE && at->nparts == 0) {
+		imap_printf(s, "%llu", (unsigned long long)f->ent.size);
+		return 0;
+	}
+	if (at->kind != IMAP_FA_SECTION && at->nparts > 0)
+		return fetch_put_binary(f, a, at);
 	if (at->nparts == 0 && at->text == IMAP_SEC_ALL) {
 		fetch_put_whole(f, at);
 		return 0;
@@ -902,6 +1118,8 @@ fetch_one(struct fetch *f, uint32_t i)
 		f->ngone++;
 	else if (rc == FETCH_TOOBIG)
 		f->ntoobig++;
+	else if (rc == FETCH_UNKNOWN_CTE)
+		f->nunknown++;
 	else
 		f->nfailed++;
 	fetch_unload(f);
@@ -1027,14 +1245,15 @@ fetch_changed(struct fetch *f, uint32_t *idx, size_t *n)
 /* ---- the command ------------------------------------------------------- */
 
 /* fetch_list: the folder's index entries in one go, when the request
- * needs them for many messages (a lookup each is dearer). */
+ * needs them for many of its messages (a lookup each is dearer then);
+ * about 300 octets a message, hence the bound on the folder's size. */
 static void
 fetch_list(struct fetch *f, size_t n)
 {
 	const struct imap_view *v = f->s->view;
 
 	if (!(f->need & NEED_ENTRY) || n < FETCH_LIST_MIN ||
-	    v->n > FETCH_LIST_MAX)
+	    n < v->n / 8 || v->n > FETCH_LIST_MAX)
 		return;
 	if (store_list(f->s->store, v->folder, &f->list, &f->nlist) == -1) {
 		f->list = NULL;
@@ -1064,6 +1283,9 @@ fetch_done(struct fetch *f)
 
 	if (f->nfailed > 0)
 		imap_no(f->s, "SERVERBUG", "Some messages could not be read");
+	else if (f->nunknown > 0)
+		imap_no(f->s, "UNKNOWN-CTE", "A part's Content-Transfer-"
+		    "Encoding cannot be decoded");
 	else if (f->ntoobig > 0)
 		imap_no(f->s, "LIMIT", "Some messages are too large to show");
 	else if (f->ngone > 0 && f->nsent == 0)

@@ -453,10 +453,6 @@ def test_uid_fetch_macros_and_sets(imap):
     assert out == t + b" OK UID FETCH completed\r\n", out
     t, out = cmd(s, b"FETCH 4 (FLAGS)")
     assert tagged(out, t).startswith(t + b" BAD"), out
-    t, out = cmd(s, b"FETCH 1 (BINARY[1])")
-    assert tagged(out, t).startswith(t + b" BAD"), out
-    t, out = cmd(s, b"CAPABILITY")
-    assert b" BINARY" not in out
 
 
 def test_cached_structure_is_not_parsed_again(imap):
@@ -631,3 +627,42 @@ def test_20mb_message_streams_with_bounded_memory(imap):
     # no line count: it is not a text part
     assert b'"base64" %d NIL' % (nlines * (len(line) + 1) - 2) \
         in out, out[:600].decode()
+
+
+def test_binary(imap):
+    """BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516, in IMAP4rev2)."""
+    p = imap
+    pw = imap_user(p)
+    qp = ("Subject: qp\nContent-Type: text/plain; charset=iso-8859-1\n"
+          "Content-Transfer-Encoding: Quoted-Printable\n\n"
+          "caf=E9 soft=\nbreak\nline2\n")
+    unknown = ("Subject: uu\nContent-Transfer-Encoding: x-uuencode\n\n"
+               "begin 644 x\n")
+    put(p, MIXED)
+    put(p, qp)
+    put(p, unknown)
+    s = session(p, pw)
+    t, out = cmd(s, b"FETCH 1 (BINARY.SIZE[2] BINARY.PEEK[2] BINARY.PEEK[1] "
+                    b"BINARY.PEEK[2]<4.3> BINARY.SIZE[1] BINARY.SIZE[9])")
+    pdf = b"%PDF-1.4\n\x00\x00\x00"
+    assert out.startswith(b"* 1 FETCH (BINARY.SIZE[2] 12 BINARY[2] ~{12}\r\n"
+                          + pdf + b" BINARY[1] {14}\r\nsee attached\r\n "
+                          b"BINARY[2]<4> {3}\r\n-1. BINARY.SIZE[1] 14 "
+                          b"BINARY.SIZE[9] 0)\r\n"), out
+    assert tagged(out, t) == t + b" OK FETCH completed"
+    t, out = cmd(s, b"FETCH 2 (BINARY.PEEK[1] BINARY.SIZE[1])")
+    dec = b"caf\xe9 softbreak\r\nline2\r\n"
+    assert out.startswith(b"* 2 FETCH (BINARY[1] {%d}\r\n" % len(dec) + dec +
+                          b" BINARY.SIZE[1] %d)\r\n" % len(dec)), out
+    w = wire(qp)
+    t, out = cmd(s, b"FETCH 2 (BINARY.PEEK[] BINARY.SIZE[])")
+    assert out.startswith(b"* 2 FETCH (BINARY[] {%d}\r\n" % len(w) + w +
+                          b" BINARY.SIZE[] %d)\r\n" % len(w)), out
+    t, out = cmd(s, b"FETCH 1:3 (FLAGS)")
+    assert b"\\Seen" not in out
+    t, out = cmd(s, b"FETCH 3 (BINARY.PEEK[1])")
+    assert tagged(out, t).startswith(t + b" NO [UNKNOWN-CTE]"), out
+    assert b"BINARY[1]" not in out
+    t, out = cmd(s, b"FETCH 2 (BINARY[1])")
+    assert out.endswith(b" FLAGS (\\Seen))\r\n" + t +
+                        b" OK FETCH completed\r\n"), out
