@@ -369,7 +369,7 @@ fetch_set_seen(struct fetch *f, const uint32_t *idx, size_t n)
 
 /* ---- BINARY (RFC 3516) ------------------------------------------------ */
 
-#define FETCH_CTE_UNKNOWN	(-1)
+#define FETCH_CTE_UNKNOWN	(-2)
 
 /* fetch_cte_word: the token the value [p, end) starts with, blanks and
  * line ends skipped: the encoding's name. */
@@ -396,25 +396,27 @@ static int
 fetch_cte(const char *p, size_t len)
 {
 	static const char name[] = "content-transfer-encoding:";
-	const char *end = p + len, *line, *nl, *v, *w;
-	size_t n;
+	const char *nl, *w;
+	size_t at = 0, eol, v, n;
 
-	for (line = p; line < end; line = nl + 1) {
-		nl = memchr(line, '\n', (size_t)(end - line));
-		if (nl == NULL)
-			nl = end;
-		if ((size_t)(nl - line) < sizeof(name) - 1 ||
-		    strncasecmp(line, name, sizeof(name) - 1) != 0)
+	while (at < len) {
+		nl = memchr(p + at, '\n', len - at);
+		eol = nl != NULL ? (size_t)(nl - p) : len;
+		if (eol - at < sizeof(name) - 1 ||
+		    strncasecmp(p + at, name, sizeof(name) - 1) != 0) {
+			at = eol + 1;
 			continue;
-		v = line + sizeof(name) - 1;
+		}
+		v = at + sizeof(name) - 1;
 		/* the value runs on over continuation lines */
-		while (nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t'))
-			if ((nl = memchr(nl + 1, '\n',
-			    (size_t)(end - nl - 1))) == NULL)
-				nl = end - 1;
-		fetch_cte_word(v, nl, &w, &n);
+		while (eol + 1 < len && (p[eol + 1] == ' ' ||
+		    p[eol + 1] == '\t')) {
+			nl = memchr(p + eol + 1, '\n', len - eol - 1);
+			eol = nl != NULL ? (size_t)(nl - p) : len;
+		}
+		fetch_cte_word(p + v, p + eol, &w, &n);
 		if (n == 0)
-			return mime_cte_parse(v, (size_t)(nl - v));
+			return mime_cte_parse(p + v, eol - v);
 		if ((n == 4 && (strncasecmp(w, "7bit", 4) == 0 ||
 		    strncasecmp(w, "8bit", 4) == 0)) ||
 		    (n == 6 && strncasecmp(w, "binary", 6) == 0))
@@ -677,7 +679,7 @@ fetch_render(struct fetch *f)
 	    mime_body_write(&f->mm, 0, 1, &bs) == -1 ||
 	    strbuf_addc(&bs, '\0') == -1 ||
 	    mime_body_write(&f->mm, 0, 0, &bs) == -1 ||
-	    (f->env = strdup(strbuf_str(&env))) == NULL ||
+	    (f->env = malloc(env.len + 1)) == NULL ||
 	    (f->bs = malloc(bs.len + 1)) == NULL) {
 		log_warnx("%s: folder %s: message %u: its structure is too "
 		    "large to show", f->s->m->user, f->s->view->folder,
@@ -686,6 +688,9 @@ fetch_render(struct fetch *f)
 		strbuf_free(&bs);
 		return FETCH_TOOBIG;
 	}
+	/* Rendered strings hold no NUL (strbuf.h sends it as 0x80), so
+	 * the one added above is the first. */
+	memcpy(f->env, strbuf_str(&env), env.len + 1);
 	memcpy(f->bs, bs.buf, bs.len + 1);
 	f->envlen = env.len;
 	f->bslen = strlen(f->bs);
@@ -764,6 +769,8 @@ fetch_pad(struct fetch *f, uint64_t n)
 	char blanks[256];
 	size_t k;
 
+	if (f->s->ioerr || f->s->ended)
+		return;
 	if (n > 0 && !f->warned) {
 		log_warnx("%s: folder %s: message %u is shorter than its "
 		    "index entry says; sent padded", f->s->m->user,
@@ -947,7 +954,8 @@ fetch_put_binary(struct fetch *f, size_t a, const struct imap_fetch_att *at)
 		strbuf_free(&out);
 		return 0;
 	}
-	size = fetch_window(at, size);
+	if ((size = fetch_window(at, size)) == 0)
+		origin = 0;
 	if (cte == MIME_CTE_IDENTITY)
 		nul = fetch_has_nul(f->buf + body.off, body.len);
 	else
