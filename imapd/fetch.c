@@ -785,6 +785,23 @@ fetch_pad(struct fetch *f, uint64_t n)
 	}
 }
 
+/* fetch_nul_mask: NUL octets of message text become 0x80 before they
+ * go into a literal, which cannot carry NUL (RFC 9051 CHAR8; the size
+ * stays, as strbuf.h does for strings); BINARY sends them in literal8. */
+static void
+fetch_nul_mask(char *p, size_t n)
+{
+	char *q, *end;
+
+	if (n == 0)
+		return;
+	end = p + n;
+	while (p < end && (q = memchr(p, '\0', (size_t)(end - p))) != NULL) {
+		*q = (char)0x80;
+		p = q + 1;
+	}
+}
+
 /* fetch_wire: the wire form of in (every LF not after a CR becomes
  * CRLF) into out (room for 2 * n); *cr: the byte before was a CR. */
 static size_t
@@ -851,6 +868,7 @@ fetch_put_file(struct fetch *f, uint64_t origin, uint64_t size)
 		lo = origin + sent > pos ? origin + sent : pos;
 		hi = origin + size < pos + n ? origin + size : pos + n;
 		if (lo < hi) {
+			fetch_nul_mask(out + (lo - pos), (size_t)(hi - lo));
 			imap_put(f->s, out + (lo - pos), (size_t)(hi - lo));
 			sent += hi - lo;
 		}
@@ -860,10 +878,10 @@ fetch_put_file(struct fetch *f, uint64_t origin, uint64_t size)
 }
 
 /* fetch_put_range: wire octets of file range r of the message in memory
- * from skip on, size of them. */
+ * from skip on, size of them; NUL kept only for a literal8. */
 static void
 fetch_put_range(struct fetch *f, const struct mime_range *r, size_t skip,
-    uint64_t size)
+    uint64_t size, int literal8)
 {
 	static char out[FETCH_CHUNK];
 	struct mime_wire w;
@@ -875,6 +893,8 @@ fetch_put_range(struct fetch *f, const struct mime_range *r, size_t skip,
 		    (size_t)size : sizeof(out));
 		if (n == 0)
 			break;
+		if (!literal8)
+			fetch_nul_mask(out, n);
 		imap_put(f->s, out, n);
 		size -= n;
 	}
@@ -917,7 +937,7 @@ fetch_put_section(struct fetch *f, size_t a, const struct imap_fetch_att *at)
 	if (mime_section_locate(&f->mm, sec, &r)) {
 		size = fetch_window(at, r.wire_len);
 		imap_printf(f->s, "{%llu}\r\n", (unsigned long long)size);
-		fetch_put_range(f, &r, at->partial ? at->origin : 0, size);
+		fetch_put_range(f, &r, at->partial ? at->origin : 0, size, 0);
 		return 0;
 	}
 	strbuf_init(&sb, 2 * f->len + 4);
@@ -927,6 +947,7 @@ fetch_put_section(struct fetch *f, size_t a, const struct imap_fetch_att *at)
 		return -1;
 	}
 	imap_printf(f->s, "{%zu}\r\n", sb.len);
+	fetch_nul_mask(sb.buf, sb.len);
 	imap_put_sb(f->s, &sb);
 	strbuf_free(&sb);
 	return 0;
@@ -963,7 +984,7 @@ fetch_put_binary(struct fetch *f, size_t a, const struct imap_fetch_att *at)
 	imap_printf(f->s, "%s{%llu}\r\n", nul ? "~" : "",
 	    (unsigned long long)size);
 	if (cte == MIME_CTE_IDENTITY)
-		fetch_put_range(f, &body, (size_t)origin, size);
+		fetch_put_range(f, &body, (size_t)origin, size, nul);
 	else
 		imap_put(f->s, strbuf_str(&out) + origin, (size_t)size);
 	strbuf_free(&out);
