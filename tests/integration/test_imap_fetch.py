@@ -570,7 +570,7 @@ def test_broken_messages_get_answers(imap):
     # the NUL message: BODY[TEXT] masks, BINARY sends a literal8
     seq = 1 + next(i for i, m in enumerate(corpus) if b"nul\x00" in m)
     t, out = cmd(s, b"FETCH %d (BODY.PEEK[TEXT] BINARY.PEEK[1])" % seq)
-    assert out.startswith(b"* %d FETCH (BODY[TEXT] {6}\r\nbo\x80dy\r\n "
+    assert out.startswith(b"* %d FETCH (BODY[TEXT] {7}\r\nbo\x80dy\r\n "
                           b"BINARY[1] ~{7}\r\nbo\x00dy\r\n)" % seq), out
     # and a second time, from the cache
     t, out = cmd(s, b"FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)")
