@@ -81,7 +81,7 @@ struct fetch {
 
 	/* the index entries of the folder, when listed in one go */
 	struct store_msg	*list;
-	size_t			 nlist, at;
+	size_t			 nlist;
 
 	/* view indexes whose \Seen this command set (FLAGS goes along) */
 	uint8_t			*seen_now;
@@ -515,12 +515,21 @@ fetch_has_nul(const char *p, size_t n)
 static int
 fetch_entry(struct fetch *f, uint32_t uid)
 {
+	size_t lo = 0, hi = f->nlist, mid;
+
+	/* A binary search: "$" names messages in the order SEARCH found
+	 * them, not by UID. */
 	if (f->list != NULL) {
-		while (f->at < f->nlist && f->list[f->at].uid < uid)
-			f->at++;
-		if (f->at == f->nlist || f->list[f->at].uid != uid)
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (f->list[mid].uid < uid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == f->nlist || f->list[lo].uid != uid)
 			return 1;
-		f->ent = f->list[f->at];
+		f->ent = f->list[lo];
 		return 0;
 	}
 	if (store_msg_get(f->s->store, f->s->view->folder, uid, &f->ent) == 0)

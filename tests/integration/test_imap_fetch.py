@@ -267,6 +267,14 @@ def test_header_fields_and_partials(imap):
             b"To: alice@example.test\r\nSubject: simple\r\n\r\n")
     assert out.startswith(b"* 1 FETCH (BODY[HEADER.FIELDS (FROM to Subject)]"
                           b" {%d}\r\n" % len(want) + want + b")\r\n"), out
+    # names that are not atoms are echoed quoted; a literal name as atom
+    t, out = cmd(s, b'FETCH 1 (BODY.PEEK[HEADER.FIELDS ("X]Y" SUBJECT)])')
+    assert literal_after(out, b'BODY[HEADER.FIELDS ("X]Y" SUBJECT)]') == \
+        b"Subject: simple\r\n\r\n", out
+    s.sendall(b"lit FETCH 1 (BODY.PEEK[HEADER.FIELDS ({2+}\r\nTo)])\r\n")
+    out = read_answer(s, b"lit")
+    assert literal_after(out, b"BODY[HEADER.FIELDS (To)]") == \
+        b"To: alice@example.test\r\n\r\n", out
     t, out = cmd(s, b"FETCH 1 (BODY.PEEK[HEADER.FIELDS.NOT (From To Date)])")
     want = b"Subject: simple\r\nMessage-ID: <s1@example.org>\r\n\r\n"
     assert literal_after(out, b"BODY[HEADER.FIELDS.NOT (From To Date)]") \
