@@ -681,3 +681,24 @@ def test_binary(imap):
     t, out = cmd(s, b"FETCH 2 (BINARY[1])")
     assert out.endswith(b" FLAGS (\\Seen))\r\n" + t +
                         b" OK FETCH completed\r\n"), out
+
+
+def test_sizes_and_dates_listed_or_looked_up(imap):
+    """Many messages (the index listed in one go) and a few (one lookup
+    each) give the same RFC822.SIZE and INTERNALDATE."""
+    p = imap
+    pw = imap_user(p)
+    texts = [SIMPLE + "x" * i + "\n" for i in range(40)]
+    for i, text in enumerate(texts):
+        put(p, text, mtime=DATE + 86400 * i)
+    s = session(p, pw)
+    t, many = cmd(s, b"FETCH 1:* (RFC822.SIZE INTERNALDATE)")
+    for i, text in enumerate(texts):
+        day = time.strftime("%d-%b-%Y", time.gmtime(DATE + 86400 * i))
+        line = b'* %d FETCH (RFC822.SIZE %d INTERNALDATE "%s 05:00:00 ' \
+            b'+0000")' % (i + 1, len(wire(text)), day.encode())
+        assert line in many, (line, many[:300])
+        t, one = cmd(s, b"FETCH %d (RFC822.SIZE INTERNALDATE)" % (i + 1))
+        assert one.split(b"\r\n")[0] == line
+    t, out = cmd(s, b"UID FETCH 40,2,17 (RFC822.SIZE)")
+    assert out.count(b" FETCH (UID ") == 3
