@@ -28,7 +28,11 @@
  * it (RFC 2180 4.1): what the view knows (FLAGS, UID, MODSEQ) is sent
  * when it was asked for, the rest is left out, and the command ends
  * with OK [EXPUNGEISSUED] (RFC 5530), or NO [EXPUNGEISSUED] when no
- * message could be answered at all.
+ * message could be answered at all.  A message too large to parse, or
+ * whose structure is too large to render, gets the same and NO [LIMIT];
+ * a BINARY part in an encoding RFC 2045 does not define, NO
+ * [UNKNOWN-CTE] (RFC 3516).  A literal cannot carry NUL: message text
+ * sends it as 0x80 (the size kept); BINARY sends a literal8.
  */
 #include <errno.h>
 #include <stdlib.h>
