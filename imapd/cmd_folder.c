@@ -386,6 +386,11 @@ cmd_status(struct imap_sess *s, const struct imap_cmd *c)
 	if (imap_folder_arg(s, &c->u.status.mailbox, name, sizeof(name)) ==
 	    -1)
 		return;
+	/* The selected folder's news first, so RECENT agrees with it. */
+	if (s->view != NULL && folder_same(s->view->folder, name) &&
+	    view_refresh(s, 1) == -1)
+		log_warnx("%s: folder %s could not be read again",
+		    s->m->user, name);
 	if (folder_status_put(s, name, c->u.status.items) == -1) {
 		if (errno == ENOENT || errno == EINVAL)
 			imap_no(s, "NONEXISTENT", "No such mailbox");
@@ -843,13 +848,12 @@ void
 cmd_getquotaroot(struct imap_sess *s, const struct imap_cmd *c)
 {
 	char name[STORE_FOLDER_NAME_MAX];
-	struct store_probe probe;
 	struct store_quota q;
 
 	if (imap_folder_arg(s, &c->u.mailbox, name, sizeof(name)) == -1)
 		return;
-	memset(&probe, 0, sizeof(probe));
-	if (store_probe(s->store, name, &probe) == -1) {
+	/* a sync: the folder exists, and its new mail counts */
+	if (store_sync(s->store, name, NULL) == -1) {
 		if (errno == ENOENT || errno == EINVAL)
 			imap_no(s, "NONEXISTENT", "No such mailbox");
 		else

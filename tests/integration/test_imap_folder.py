@@ -227,8 +227,13 @@ def test_modified_utf7_names_on_disk_and_on_the_wire(imap):
     # patterns are matched on the decoded names
     assert c.list('""', "Entw&APw-*")[1] == [
         b'(\\HasNoChildren) "/" "Entw&APw-rfe"']
-    # not modified UTF-7: taken as it is, a valid name of its own
-    assert c.create('"R&D"')[0] == "NO"
+    # a name must be valid modified UTF-7 ("&" is "&-")
+    typ, data = c.create('"R&D"')
+    assert typ == "NO" and data[0].startswith(b"[CANNOT]"), data
+    assert c.create('"R&-D"')[0] == "OK" and ".R&-D" in dirs(p)
+    # a pattern that is not is matched as it is: "R&D*" finds "R&D"
+    for pat in ('"R&-D*"', '"R&D*"'):
+        assert c.list('""', pat)[1] == [b'(\\HasNoChildren) "/" "R&-D"']
     assert c.rename("Entw&APw-rfe", "Entw&APw-rfe/Alt")[0] == "OK"
     assert ".Entw&APw-rfe.Alt" in dirs(p) and ".Entw&APw-rfe" not in dirs(p)
     c.logout()
@@ -338,3 +343,284 @@ def test_rename_inbox_moves_its_messages(imap):
     assert ".INBOX.Lists" in dirs(p)
     deliver(p, ALICE, message(4))
     assert s.ok("NOOP") == [b"* 1 EXISTS", b"* 1 RECENT"]
+
+
+# --- SUBSCRIBE, LIST, LSUB ---------------------------------------------------------
+
+def fruit(p, pw):
+    """alice with Fruit, Fruit/Apple, Fruit/Banana, Vegetable/Carrot (its
+    parent implied), INBOX/Lists; subscribed: the special-use folders,
+    Fruit/Banana, Fruit/Peach and Tofu/Spicy (neither exists),
+    Vegetable/Carrot."""
+    s = Session(p, pw)
+    for name in ("Fruit", "Fruit/Apple", "Fruit/Banana", "Vegetable/Carrot",
+                 "INBOX/Lists"):
+        s.ok("CREATE " + name)
+    for name in ("Fruit/Banana", "Fruit/Peach", "Tofu/Spicy",
+                 "Vegetable/Carrot"):
+        s.ok("SUBSCRIBE " + name)
+    return s
+
+
+def test_subscribe_and_unsubscribe(imap):
+    p = imap
+    pw = imap_user(p)
+    c = login(p, pw)
+    assert c.subscribe("Nothing/Here")[0] == "OK"   # need not exist
+    assert c.subscribe("Nothing/Here")[0] == "OK"   # once is enough
+    assert c.subscribe("inbox")[0] == "OK"
+    with open(os.path.join(p.maildir(ALICE), "subscriptions")) as f:
+        assert f.read().splitlines() == [
+            "Sent", "Drafts", "Trash", "Junk", "Archive", "Nothing/Here",
+            "INBOX"]
+    typ, data = c.lsub('""', "N*")
+    assert data == [b'(\\Noselect) "/" "Nothing/Here"'], data
+    assert c.unsubscribe("Nothing/Here")[0] == "OK"
+    assert c.unsubscribe("Sent")[0] == "OK"
+    typ, data = c.lsub('""', "*")
+    assert data == [b'() "/" "INBOX"', b'() "/" "Archive"',
+                    b'() "/" "Drafts"', b'() "/" "Junk"', b'() "/" "Trash"']
+    typ, data = c.subscribe('"a.b"')
+    assert typ == "NO" and data[0].startswith(b"[CANNOT]"), data
+    c.logout()
+
+
+def test_list_extended_outputs(imap):
+    p = imap
+    pw = imap_user(p)
+    s = fruit(p, pw)
+    assert s.ok('LIST (SUBSCRIBED) "" ("Fruit*" "Tofu*" "Vegetable*")') == [
+        b'* LIST (\\Subscribed \\HasNoChildren) "/" "Fruit/Banana"',
+        b'* LIST (\\NonExistent \\Subscribed \\HasNoChildren) "/" '
+        b'"Fruit/Peach"',
+        b'* LIST (\\NonExistent \\Subscribed \\HasNoChildren) "/" '
+        b'"Tofu/Spicy"',
+        b'* LIST (\\Subscribed \\HasNoChildren) "/" "Vegetable/Carrot"']
+    # RFC 5258 3.5: parents of subscriptions the pattern misses
+    assert s.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" ("F%" "T%" "V%")') == [
+        b'* LIST (\\HasChildren) "/" "Fruit" ("CHILDINFO" ("SUBSCRIBED"))',
+        b'* LIST (\\NonExistent \\HasNoChildren) "/" "Tofu" '
+        b'("CHILDINFO" ("SUBSCRIBED"))',
+        b'* LIST (\\Subscribed \\HasNoChildren \\Trash) "/" "Trash"',
+        b'* LIST (\\NonExistent \\HasChildren) "/" "Vegetable" '
+        b'("CHILDINFO" ("SUBSCRIBED"))']
+    # with "*" every subscription matches itself: no CHILDINFO
+    assert s.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Fruit*"') == [
+        b'* LIST (\\Subscribed \\HasNoChildren) "/" "Fruit/Banana"',
+        b'* LIST (\\NonExistent \\Subscribed \\HasNoChildren) "/" '
+        b'"Fruit/Peach"']
+    assert s.ok('LIST "" "%" RETURN (CHILDREN SUBSCRIBED)') == [
+        b'* LIST (\\HasChildren) "/" "INBOX"',
+        b'* LIST (\\Subscribed \\HasNoChildren \\Archive) "/" "Archive"',
+        b'* LIST (\\Subscribed \\HasNoChildren \\Drafts) "/" "Drafts"',
+        b'* LIST (\\HasChildren) "/" "Fruit"',
+        b'* LIST (\\Subscribed \\HasNoChildren \\Junk) "/" "Junk"',
+        b'* LIST (\\Subscribed \\HasNoChildren \\Sent) "/" "Sent"',
+        b'* LIST (\\Subscribed \\HasNoChildren \\Trash) "/" "Trash"',
+        b'* LIST (\\NonExistent \\HasChildren) "/" "Vegetable"']
+    assert s.ok('LIST (SPECIAL-USE) "" "*"') == [
+        b'* LIST (\\HasNoChildren \\Archive) "/" "Archive"',
+        b'* LIST (\\HasNoChildren \\Drafts) "/" "Drafts"',
+        b'* LIST (\\HasNoChildren \\Junk) "/" "Junk"',
+        b'* LIST (\\HasNoChildren \\Sent) "/" "Sent"',
+        b'* LIST (\\HasNoChildren \\Trash) "/" "Trash"']
+    assert s.ok('LIST (SPECIAL-USE) "" "%" RETURN (SUBSCRIBED)')[0] == \
+        b'* LIST (\\Subscribed \\HasNoChildren \\Archive) "/" "Archive"'
+    assert s.ok('LIST "" "S*" RETURN (SPECIAL-USE)') == [
+        b'* LIST (\\HasNoChildren \\Sent) "/" "Sent"']
+    assert s.ok('LIST (REMOTE) "" ("INBOX" "Fruit/%")') == [
+        b'* LIST (\\HasChildren) "/" "INBOX"',
+        b'* LIST (\\HasNoChildren) "/" "Fruit/Apple"',
+        b'* LIST (\\HasNoChildren) "/" "Fruit/Banana"']
+    for line in ('LIST (RECURSIVEMATCH) "" "*"',
+                 'LIST (SPECIAL-USE RECURSIVEMATCH) "" "*"',
+                 'LIST "" "*" RETURN (STATUS (MAILBOXID))',
+                 'LIST (BOGUS) "" "*"'):
+        _, done = s.cmd(line)
+        assert done.startswith(b"BAD "), (line, done)
+
+
+def test_list_status(imap):
+    p = imap
+    pw = imap_user(p)
+    s = fruit(p, pw)
+    deliver_to(p, ".Fruit.Apple", message(1))
+    deliver_to(p, ".Fruit.Apple", message(2), flags="S")
+    assert s.ok('LIST "" ("Fruit*" "Vegetable") RETURN (STATUS (MESSAGES '
+                'UNSEEN UIDNEXT))') == [
+        b'* LIST (\\HasChildren) "/" "Fruit"',
+        b'* STATUS "Fruit" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)',
+        b'* LIST (\\HasNoChildren) "/" "Fruit/Apple"',
+        b'* STATUS "Fruit/Apple" (MESSAGES 2 UIDNEXT 3 UNSEEN 1)',
+        b'* LIST (\\HasNoChildren) "/" "Fruit/Banana"',
+        b'* STATUS "Fruit/Banana" (MESSAGES 0 UIDNEXT 1 UNSEEN 0)',
+        b'* LIST (\\NonExistent \\HasChildren) "/" "Vegetable"']
+    # with a selection, for what it selects
+    assert s.ok('LIST (SUBSCRIBED) "" "Fruit/*" RETURN (STATUS (SIZE))') == [
+        b'* LIST (\\Subscribed \\HasNoChildren) "/" "Fruit/Banana"',
+        b'* STATUS "Fruit/Banana" (SIZE 0)',
+        b'* LIST (\\NonExistent \\Subscribed \\HasNoChildren) "/" '
+        b'"Fruit/Peach"']
+
+
+def test_list_references_patterns_and_inbox(imap):
+    p = imap
+    pw = imap_user(p)
+    s = fruit(p, pw)
+    assert s.ok('LIST "" ""') == [b'* LIST (\\Noselect) "/" ""']
+    assert s.ok('LIST "Fruit/" ""') == [b'* LIST (\\Noselect) "/" ""']
+    assert s.ok('LIST "Fruit/" "%"') == [
+        b'* LIST (\\HasNoChildren) "/" "Fruit/Apple"',
+        b'* LIST (\\HasNoChildren) "/" "Fruit/Banana"']
+    assert s.ok('LIST "Fruit" "/A*"') == []      # starts at the root
+    assert s.ok('LIST "" "inbox"') == [b'* LIST (\\HasChildren) "/" "INBOX"']
+    assert s.ok('LIST "" "In%"') == [b'* LIST (\\HasChildren) "/" "INBOX"']
+    assert s.ok('LIST "" "iNbOx/%"') == [
+        b'* LIST (\\HasNoChildren) "/" "INBOX/Lists"']
+    assert s.ok('LIST "inbox/" "*"') == [
+        b'* LIST (\\HasNoChildren) "/" "INBOX/Lists"']
+    # RFC 3501: "%" returns the levels a deeper folder implies
+    assert s.ok('LIST "" "Veg%"') == [
+        b'* LIST (\\Noselect \\HasChildren) "/" "Vegetable"']
+    assert s.ok('LIST "" "*Carrot"') == [
+        b'* LIST (\\HasNoChildren) "/" "Vegetable/Carrot"']
+    assert s.ok('LIST "" "nothing*"') == []
+    # a hostile pattern costs a bounded time
+    t0 = time.monotonic()
+    s.ok('LIST "" "' + "*%" * 500 + 'x"')
+    assert time.monotonic() - t0 < 5
+
+
+def test_lsub(imap):
+    p = imap
+    pw = imap_user(p)
+    s = fruit(p, pw)
+    assert s.ok('LSUB "" "*"') == [
+        b'* LSUB () "/" "Archive"', b'* LSUB () "/" "Drafts"',
+        b'* LSUB () "/" "Fruit/Banana"',
+        b'* LSUB (\\Noselect) "/" "Fruit/Peach"',
+        b'* LSUB () "/" "Junk"', b'* LSUB () "/" "Sent"',
+        b'* LSUB (\\Noselect) "/" "Tofu/Spicy"', b'* LSUB () "/" "Trash"',
+        b'* LSUB () "/" "Vegetable/Carrot"']
+    # RFC 3501 6.3.9: "%" gives unsubscribed levels as \Noselect
+    assert s.ok('LSUB "" "%"') == [
+        b'* LSUB () "/" "Archive"', b'* LSUB () "/" "Drafts"',
+        b'* LSUB (\\Noselect) "/" "Fruit"', b'* LSUB () "/" "Junk"',
+        b'* LSUB () "/" "Sent"', b'* LSUB (\\Noselect) "/" "Tofu"',
+        b'* LSUB () "/" "Trash"', b'* LSUB (\\Noselect) "/" "Vegetable"']
+    assert s.ok('LSUB "Fruit/" "%"') == [
+        b'* LSUB () "/" "Fruit/Banana"',
+        b'* LSUB (\\Noselect) "/" "Fruit/Peach"']
+
+
+def test_imap4rev2_list(imap):
+    p = imap
+    pw = imap_user(p)
+    s = fruit(p, pw)
+    assert s.ok('LIST "" "V%"') == [
+        b'* LIST (\\Noselect \\HasChildren) "/" "Vegetable"']
+    s.ok("ENABLE IMAP4rev2")
+    assert s.ok('LIST "" "V%"') == [
+        b'* LIST (\\NonExistent \\HasChildren) "/" "Vegetable"']
+    assert s.ok('LIST "" "%"')[0] == b'* LIST (\\HasChildren) "/" "INBOX"'
+    _, done = s.cmd('LSUB "" "*"')
+    assert done.startswith(b"BAD "), done
+    assert s.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" "V%"') == [
+        b'* LIST (\\NonExistent \\HasChildren) "/" "Vegetable" '
+        b'("CHILDINFO" ("SUBSCRIBED"))']
+    assert s.ok('LIST "" ""') == [b'* LIST (\\Noselect) "/" ""']
+
+
+# --- STATUS and QUOTA ---------------------------------------------------------------
+
+def test_status_items(imap):
+    p = imap
+    pw = imap_user(p)
+    s = Session(p, pw)
+    s.ok("CREATE Work")
+    texts = [message(1), message(2, body="x" * 300), message(3),
+             message(4)]
+    deliver_to(p, ".Work", texts[0])
+    deliver_to(p, ".Work", texts[1])
+    deliver_to(p, ".Work", texts[2], flags="S")
+    deliver_to(p, ".Work", texts[3], flags="ST")
+    untagged = s.ok("STATUS Work (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN "
+                    "DELETED SIZE HIGHESTMODSEQ APPENDLIMIT)")
+    m = re.fullmatch(rb'\* STATUS "Work" \(MESSAGES 4 RECENT 0 UIDNEXT 5 '
+                     rb'UIDVALIDITY (\d+) UNSEEN 2 DELETED 1 SIZE (\d+) '
+                     rb'HIGHESTMODSEQ (\d+) APPENDLIMIT 52428800\)',
+                     untagged[0])
+    assert m and len(untagged) == 1, untagged
+    assert int(m.group(2)) == sum(wire_size(t) for t in texts)
+    sel = s.ok("EXAMINE Work")
+    assert b"* OK [UIDVALIDITY %s] UIDs valid" % m.group(1) in sel, sel
+    assert b"* OK [HIGHESTMODSEQ %s] Highest" % m.group(3) in sel, sel
+    # the selected folder, with a delivery since
+    deliver_to(p, ".Work", message(5))
+    assert s.ok("STATUS Work (MESSAGES RECENT UNSEEN)") == [
+        b"* 5 EXISTS", b"* 1 RECENT",
+        b'* STATUS "Work" (MESSAGES 5 RECENT 1 UNSEEN 3)']
+    assert s.ok("STATUS inbox (MESSAGES SIZE)") == [
+        b'* STATUS "INBOX" (MESSAGES 0 SIZE 0)']
+    for line, start in (("STATUS NoSuch (MESSAGES)", b"NO [NONEXISTENT] "),
+                        ("STATUS Fruit/x (MESSAGES)", b"NO [NONEXISTENT] "),
+                        ('STATUS "a.b" (MESSAGES)', b"NO [NONEXISTENT] "),
+                        ("STATUS Work (MAILBOXID)", b"BAD "),
+                        ("STATUS Work (BOGUS)", b"BAD ")):
+        _, done = s.cmd(line)
+        assert done.startswith(start), (line, done)
+
+
+def test_quota(imap):
+    p = imap
+    pw = imap_user(p)
+    c = login(p, pw)
+    # no limit: no quota root (RFC 9208 allows a mailbox without one)
+    typ, data = c.getquotaroot("INBOX")
+    assert typ == "OK" and data == [[b'"INBOX"'], [None]], data
+    typ, data = c.getquota('""')
+    assert typ == "NO" and data[0].startswith(b"[NONEXISTENT]"), data
+    c.logout()
+    texts = [message(1, body="y" * 3000), message(2)]
+    for t in texts:
+        deliver(p, ALICE, t)
+    deliver_to(p, ".Sent", message(3, body="z" * 1500))
+    with open(os.path.join(p.maildir(ALICE), "postern-quota"), "w") as f:
+        f.write("v1 1048576\n")
+    chown_mail(p)
+    used = sum(wire_size(t) for t in texts) + wire_size(
+        message(3, body="z" * 1500))
+    kib = (used + 1023) // 1024
+    s = Session(p, pw)
+    s.ok("STATUS Sent (MESSAGES)")
+    assert s.ok("GETQUOTAROOT inbox") == [
+        b'* QUOTAROOT "INBOX" ""',
+        b'* QUOTA "" (STORAGE %d 1024)' % kib]
+    assert s.ok('GETQUOTA ""') == [b'* QUOTA "" (STORAGE %d 1024)' % kib]
+    for line, start in (('GETQUOTA "other"', b"NO [NONEXISTENT] "),
+                        ("GETQUOTAROOT NoSuch", b"NO [NONEXISTENT] "),
+                        ('SETQUOTA "" (STORAGE 10)', b"NO [NOPERM] ")):
+        _, done = s.cmd(line)
+        assert done.startswith(start), (line, done)
+
+
+def test_mailbox_limit(imap):
+    p = imap
+    assert p.stop_imapd() == 0
+    p.write_config("imap max mailboxes 10\n")
+    p.start_imapd()
+    pw = imap_user(p)
+    s = Session(p, pw)                    # five special-use folders
+    for i in range(5):
+        s.ok("CREATE Box%d" % i)
+    _, done = s.cmd("CREATE Box5")
+    assert done == b"NO [LIMIT] Too many mailboxes: at most 10", done
+    _, done = s.cmd("CREATE Box0/Sub")
+    assert done.startswith(b"NO [LIMIT] "), done
+    # renaming INBOX would make an eleventh
+    _, done = s.cmd("RENAME INBOX Old")
+    assert done.startswith(b"NO [LIMIT] "), done
+    s.ok("RENAME Box0 Box5")                 # a rename adds none
+    s.ok("DELETE Box5")
+    s.ok("CREATE Box6")
+    assert len(dirs(p)) == 10
