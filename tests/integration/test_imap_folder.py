@@ -13,7 +13,9 @@ import pwd
 import re
 import time
 
-from conftest import ALICE, IS_ROOT, deliver, message
+import pytest
+
+from conftest import ALICE, IS_ROOT, Postern, _finish, deliver, message
 from test_imap import imap, imap_user, connect, login, raw, lines_until  # noqa: F401
 
 SPECIAL = ["Archive", "Drafts", "Junk", "Sent", "Trash"]
@@ -604,11 +606,22 @@ def test_quota(imap):
         assert done.startswith(start), (line, done)
 
 
-def test_mailbox_limit(imap):
-    p = imap
-    assert p.stop_imapd() == 0
-    p.write_config("imap max mailboxes 10\n")
+@pytest.fixture
+def imap_small():
+    """authd and imapd with "imap max mailboxes 10"."""
+    p = Postern("imap max mailboxes 10\n")
+    p.start()
     p.start_imapd()
+    yield p
+    rc = p.stop_imapd()
+    log = p.imap_log()
+    _finish(p)
+    assert rc == 0, "imapd exited with %s: %s" % (rc, log)
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+
+
+def test_mailbox_limit(imap_small):
+    p = imap_small
     pw = imap_user(p)
     s = Session(p, pw)                    # five special-use folders
     for i in range(5):
