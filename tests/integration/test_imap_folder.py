@@ -7,7 +7,6 @@ the special-use folders a new mailbox gets.
 Folders are checked on disk too: Maildir++ directories as Dovecot writes
 them (".Archive.2026", ".Entw&APw-rfe").  Messages are put into a
 folder's new/ (or cur/, with flags) as any delivery agent does."""
-import imaplib
 import os
 import pwd
 import re
@@ -16,7 +15,7 @@ import time
 import pytest
 
 from conftest import ALICE, IS_ROOT, Postern, _finish, deliver, message
-from test_imap import imap, imap_user, connect, login, raw, lines_until  # noqa: F401
+from test_imap import imap, imap_user, login, raw, lines_until  # noqa: F401
 
 SPECIAL = ["Archive", "Drafts", "Junk", "Sent", "Trash"]
 
