@@ -150,7 +150,7 @@ imap_put_mailbox(struct imap_sess *s, const char *utf8)
 
 /* imap_done_cmd: the tagged completion: first what others changed, when
  * sequence numbers may move now (RFC 3501 7.4.1, 5.5). */
-static void
+static void __attribute__((format(printf, 4, 0)))
 imap_tagged(struct imap_sess *s, const char *status, const char *code,
     const char *fmt, va_list ap)
 {
@@ -582,6 +582,7 @@ imap_session(struct skel_mail *m)
 	imap_reader_init(&s->rd, s->cmdbuf, s->cmdbufsize, &lim);
 	if (imap_greet(s) == -1)
 		return SKEL_END_ERROR;
+	imap_folders_prepare(s);
 	rc = imap_loop(s);
 	imap_literal_drop(s);
 	view_close(s->view);

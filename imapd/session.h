@@ -142,6 +142,12 @@ imap_handler	cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 imap_handler	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_list,
 		cmd_status, cmd_getquota, cmd_getquotaroot, cmd_setquota;
 
+/* imap_folders_prepare (cmd_folder.c): at the start of a session, give a
+ * new mailbox (no folder but INBOX, no subscription) its special-use
+ * folders Sent, Drafts, Trash, Junk and Archive, subscribed (RFC 6154).
+ * A failure is logged; the session goes on without them. */
+void	imap_folders_prepare(struct imap_sess *s);
+
 /* cmd_message.c: APPEND STORE COPY MOVE */
 imap_handler	cmd_append, cmd_store, cmd_copy;
 
