@@ -179,10 +179,10 @@ def test_curl_lists_and_fetches(imap):
                      re.M), r.stdout
     r = subprocess.run(["curl", "-sS", "-k", "-u", "%s:%s" % (ALICE, pw),
                         base + "INBOX;UID=2"], capture_output=True,
-                       text=True, timeout=60)
+                       timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "Subject: bulk message 1\r\n" in r.stdout
-    assert r.stdout.endswith("body of message 1\r\n"), r.stdout
+    assert b"Subject: bulk message 1\r\n" in r.stdout
+    assert r.stdout.endswith(b"body of message 1\r\n"), r.stdout
     r = subprocess.run(["curl", "-sS", "-k", "-u", "%s:%s" % (ALICE, pw),
                         base + "INBOX?SUBJECT%20%22message%202%22"],
                        capture_output=True, text=True, timeout=60)
