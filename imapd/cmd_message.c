@@ -477,19 +477,20 @@ msg_store_report(struct imap_sess *s, const struct imap_cmd *c,
  * msg_store_failed: the messages that failed UNCHANGEDSINCE (their
  * UIDs, ascending): each one changed since, so its state is reported
  * (FLAGS and MODSEQ) where the session had not told the client yet, and
- * their numbers (UIDs for UID STORE) go into sb for MODIFIED (RFC 7162
- * 3.1.3).
+ * their numbers (UIDs for UID STORE) go into sb as "MODIFIED <set>" (RFC
+ * 7162 3.1.3).  Returns how many.
  */
-static void
+static size_t
 msg_store_failed(struct imap_sess *s, const struct imap_cmd *c,
     uint32_t *failed, size_t nfailed, struct strbuf *sb)
 {
 	struct imap_view *v = s->view;
 	struct store_msg sm;
 	uint32_t seq;
-	size_t i;
+	size_t i, k = 0;
 
 	for (i = 0; i < nfailed; i++) {
+		/* The UIDs came from the view; none left it since. */
 		if ((seq = view_seq(v, failed[i])) == 0)
 			continue;
 		if (store_msg_get(s->store, v->folder, failed[i], &sm) == 0 &&
@@ -499,11 +500,13 @@ msg_store_failed(struct imap_sess *s, const struct imap_cmd *c,
 			v->msgs[seq - 1].modseq = sm.modseq;
 			msg_store_fetch(s, seq - 1, 1, 1);
 		}
-		if (!c->uid)
-			failed[i] = seq;
+		failed[k++] = c->uid ? failed[i] : seq;
 	}
-	(void)strbuf_adds(sb, "MODIFIED ");
-	msg_set_add(sb, failed, nfailed);
+	if (k > 0) {
+		(void)strbuf_adds(sb, "MODIFIED ");
+		msg_set_add(sb, failed, k);
+	}
+	return k;
 }
 
 /* msg_store_change: the change STORE asks for, its keywords resolved in
@@ -560,8 +563,7 @@ cmd_store(struct imap_sess *s, const struct imap_cmd *c)
 		msg_no_errno(s, errno, 0);
 	else {
 		msg_store_report(s, c, &ch, idx, n, out, nout);
-		if (nfailed > 0)
-			msg_store_failed(s, c, failed, nfailed, &sb);
+		nfailed = msg_store_failed(s, c, failed, nfailed, &sb);
 		if (sb.error)
 			fatalx("out of memory for a STORE answer");
 		imap_ok(s, nfailed > 0 ? strbuf_str(&sb) : NULL, "%s",

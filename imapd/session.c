@@ -315,11 +315,10 @@ imap_set_resolve(struct imap_sess *s, const struct imap_seqset *set,
 	nr = imap_seq_ranges(set, max, r, set->nranges ? set->nranges : 1);
 	for (j = 0; j < nr; j++) {
 		if (!uid && (r[j].hi > v->n || r[j].lo == 0)) {
+			k = r[j].hi > v->n ? r[j].hi : r[j].lo;
 			free(r);
-			free(*idx);
-			*idx = NULL;
 			imap_bad(s, NULL, "No message %u: the mailbox has %u",
-			    r[j].hi > v->n ? r[j].hi : r[j].lo, v->n);
+			    k, v->n);
 			return -1;
 		}
 		cap += uid ? 0 : r[j].hi - r[j].lo + 1;

@@ -379,6 +379,9 @@ def test_store_all_forms_and_keywords_survive_sessions_and_rebuild(imap):
     assert re.search(rb"\* 2 FETCH \(FLAGS \(\\Draft\) UID 2\)", out), out
     out = r.cmd(b"NOOP")
     assert b"FETCH" not in out, out
+    out = r.cmd(b"STORE 2:9 +FLAGS (\\Seen)")
+    assert tagged(out).endswith(b"BAD No message 9: the mailbox has 3"), out
+    assert b"FETCH" not in out, out
     r.close()
     assert "NeverSeen" not in keywords_file(p).values()
     assert letters(p, 3) == ["$MDNSent", "$NotJunk"]
