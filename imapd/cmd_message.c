@@ -36,8 +36,11 @@ static struct {
 	char		 text[IMAP_ERR_MAX];
 } msg_refusal;
 
-/* The folder whose tmp/ holds s->lit, and why writing it failed. */
+/* The folder whose tmp/ holds s->lit, whether the message is a literal8
+ * (RFC 3516: it may hold NUL), and why writing it failed (EILSEQ: a NUL
+ * in a plain literal). */
 static char msg_lit_folder[STORE_FOLDER_NAME_MAX];
+static int msg_lit_binary;
 static int msg_lit_errno;
 
 /* msg_sys_flags: the parser's system flags (IMAP_F_*) as STORE_*. */
@@ -246,10 +249,13 @@ cmd_append(struct imap_sess *s, const struct imap_cmd *c)
 	else
 		rc = store_append(s->store, folder, msg->p, msg->len, flags,
 		    kw, date, &res);
-	if (rc == -1) {
+	if (rc == -1 && errno == EILSEQ)
+		imap_bad(s, NULL, "NUL octet in literal: send the message as "
+		    "a literal8");
+	else if (rc == -1)
 		msg_no_errno(s, errno, 1);
+	if (rc == -1)
 		return;
-	}
 	s->nappended++;
 	(void)snprintf(code, sizeof(code), "APPENDUID %u %u",
 	    res.uidvalidity, res.uid);
@@ -330,6 +336,7 @@ imap_literal_begin(struct imap_sess *s)
 		return;
 	}
 	s->lit_open = 1;
+	msg_lit_binary = c->u.append.msg.binary;
 }
 
 void
@@ -337,12 +344,18 @@ imap_literal_data(struct imap_sess *s, const char *p, size_t n)
 {
 	if (!s->lit_open)
 		return;
-	if (store_tmp_write(&s->lit, p, n) == 0)
+	/* CHAR8 has no NUL (RFC 9051 4.3): the parser says the same of a
+	 * literal it holds. */
+	if (!msg_lit_binary && memchr(p, '\0', n) != NULL)
+		msg_lit_errno = EILSEQ;
+	else if (store_tmp_write(&s->lit, p, n) == 0)
 		return;
-	msg_lit_errno = errno;
-	if (errno != EDQUOT && errno != ENOSPC)
-		log_warn("%s: cannot write a message to folder %s",
-		    s->m->user, msg_lit_folder);
+	else {
+		msg_lit_errno = errno;
+		if (errno != EDQUOT && errno != ENOSPC)
+			log_warn("%s: cannot write a message to folder %s",
+			    s->m->user, msg_lit_folder);
+	}
 	imap_literal_drop(s);
 	s->lit_failed = 1;
 }

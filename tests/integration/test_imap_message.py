@@ -16,10 +16,8 @@ import re
 import shutil
 import time
 
-import pytest
-
 from conftest import ALICE, IS_ROOT, deliver, message, tls_context
-from test_imap import imap, imap_user, connect, login, raw, \
+from test_imap import imap, imap_user, login, raw, \
     lines_until  # noqa: F401
 
 
@@ -207,9 +205,16 @@ def test_append_literal_plus_empty_8bit_and_literal8(imap):
     assert r.s.recv(100).startswith(b"+ ")
     r.send(b"hello\r\n")
     assert re.search(rb"a4 OK \[APPENDUID", r.until(b"a4"))
-    # A NUL octet needs literal8.
+    # A NUL octet needs literal8, large or not.
     r.send(b"a5 APPEND INBOX {3+}\r\na\x00b\r\n")
     assert b"a5 BAD " in r.until(b"a5")
+    big = b"Subject: big\r\n\r\n" + b"\x00\x01" * 50000 + b"\r\n"
+    r.send(b"a6 APPEND INBOX {%d+}\r\n%s\r\n" % (len(big), big))
+    assert tagged(r.until(b"a6")).startswith(b"a6 BAD NUL octet")
+    r.send(b"a7 APPEND INBOX ~{%d+}\r\n%s\r\n" % (len(big), big))
+    m = re.search(rb"a7 OK \[APPENDUID \d+ (\d+)\]", r.until(b"a7"))
+    assert m
+    uids.append(int(m.group(1)))
     r.close()
     f = files(p)
     with open(f[uids[0]][0], "rb") as fh:
@@ -219,7 +224,10 @@ def test_append_literal_plus_empty_8bit_and_literal8(imap):
     assert f[uids[1]][1] == "D"
     with open(f[uids[2]][0], "rb") as fh:
         assert fh.read() == binary.replace(b"\r\n", b"\n")
-    assert len(f) == 4
+    with open(f[uids[3]][0], "rb") as fh:
+        assert fh.read() == big.replace(b"\r\n", b"\n")
+    assert len(f) == 5
+    assert os.listdir(os.path.join(p.maildir(ALICE), "tmp")) == []
 
 
 def test_append_to_the_selected_folder_reports_exists_first(imap):
@@ -538,6 +546,36 @@ def test_copy_and_move_with_copyuid(imap):
     for uid in (1, 7):
         with open(arch[uid][0]) as fh:
             assert fh.read() == message(0)
+
+
+def test_imaplib_client_flow(imap):
+    """What a simple client does: flag, copy to the archive, move to the
+    trash, delete and expunge, through imaplib's own calls."""
+    p = imap
+    pw = imap_user(p)
+    for i in range(4):
+        deliver(p, ALICE, message(i))
+    make_folder(p, "Archive")
+    make_folder(p, "Trash")
+    c = login(p, pw)
+    assert c.select("INBOX") == ("OK", [b"4"])
+    typ, data = c.store("1:2", "+FLAGS", r"(\Seen $Forwarded)")
+    assert typ == "OK" and len(data) == 2, data
+    typ, data = c.copy("1:2", "Archive")
+    assert typ == "OK" and b"[COPYUID " in data[0], data
+    typ, data = c.uid("MOVE", "3", "Trash")
+    assert typ == "OK", data
+    assert c.response("EXPUNGE") == ("EXPUNGE", [b"3"])
+    typ, data = c.uid("STORE", "4", "+FLAGS.SILENT", r"(\Deleted)")
+    assert typ == "OK" and data == [None], data
+    typ, data = c.expunge()
+    assert (typ, data) == ("OK", [b"3"]), data
+    c.close()
+    c.logout()
+    assert sorted(files(p)) == [1, 2]
+    assert [v[1] for k, v in sorted(files(p, "Archive").items())] == \
+        ["Sa", "Sa"]
+    assert sorted(files(p, "Trash")) == [1]
 
 
 def test_copy_over_quota_and_move_within_it(imap):
