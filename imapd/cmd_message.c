@@ -393,7 +393,7 @@ imap_literal_refused(struct imap_sess *s)
 	}
 	if (!msg_is_append(s->rd.buf, s->rd.len))
 		return 0;
-	/* RFC 7889 4: a message over APPENDLIMIT is a NO [TOOBIG]. */
+	/* RFC 7889: a message over APPENDLIMIT is a NO [TOOBIG]. */
 	imap_no(s, "TOOBIG", "%s", s->rd.why);
 	return 1;
 }
@@ -629,8 +629,8 @@ msg_copyuid(struct strbuf *sb, uint32_t uidvalidity, const uint32_t *uids,
  * msg_moved: MOVE's report of the messages that left the selected
  * folder, those of the view indexes idx[0..n-1] (ascending) whose
  * newuids are set: EXPUNGE, highest first so that no number shifts
- * under the client, or one VANISHED after ENABLE QRESYNC (RFC 6851
- * 3.3); then the view drops them.
+ * under the client, or one VANISHED after ENABLE QRESYNC (RFC 6851,
+ * RFC 7162); then the view drops them.
  */
 static void
 msg_moved(struct imap_sess *s, uint32_t *idx, const uint32_t *newuids,
@@ -686,7 +686,7 @@ msg_copy_done(struct imap_sess *s, const struct imap_cmd *c, uint32_t *idx,
 		strbuf_free(&sb);
 		return;
 	}
-	/* RFC 6851 4.3: for MOVE, COPYUID comes first, untagged. */
+	/* RFC 6851 (UIDPLUS): for MOVE, COPYUID comes first, untagged. */
 	if (k > 0) {
 		imap_put(s, "* OK [", 6);
 		imap_put_sb(s, &sb);
