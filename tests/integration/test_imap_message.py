@@ -274,6 +274,26 @@ def test_append_10mb_is_streamed_and_stored_byte_for_byte(imap):
     r.close()
 
 
+def test_append_cut_short_leaves_nothing(imap):
+    p = imap
+    pw = imap_user(p)
+    r = Raw(p, pw)
+    r.send(b"a1 APPEND INBOX {%d+}\r\n" % 300000 + b"h" * 150000)
+    tmp = os.path.join(p.maildir(ALICE), "tmp")
+    deadline = time.monotonic() + 5
+    while not os.listdir(tmp) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(os.listdir(tmp)) == 1, "the message is written as it comes"
+    r.close()
+    deadline = time.monotonic() + 5
+    while "disconnected without LOGOUT" not in p.imap_log() and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "0 appended" in p.imap_log()
+    assert os.listdir(tmp) == []
+    assert os.listdir(os.path.join(p.maildir(ALICE), "cur")) == []
+
+
 def test_append_to_a_missing_folder_is_trycreate(imap):
     p = imap
     pw = imap_user(p)
