@@ -7,6 +7,7 @@ the special-use folders a new mailbox gets.
 Folders are checked on disk too: Maildir++ directories as Dovecot writes
 them (".Archive.2026", ".Entw&APw-rfe").  Messages are put into a
 folder's new/ (or cur/, with flags) as any delivery agent does."""
+import imaplib
 import os
 import pwd
 import re
@@ -636,3 +637,19 @@ def test_mailbox_limit(imap_small):
     s.ok("DELETE Box5")
     s.ok("CREATE Box6")
     assert len(dirs(p)) == 10
+
+
+def test_selected_folder_deleted_by_another_session(imap):
+    """The session whose selected folder another session deletes is
+    told so with BYE and closed, instead of failing every command."""
+    p = imap
+    pw = imap_user(p)
+    a = login(p, pw)
+    a.create("Doomed")
+    a.select("Doomed")
+    b = login(p, pw)
+    assert b.delete("Doomed")[0] == "OK"
+    b.logout()
+    with pytest.raises(imaplib.IMAP4.abort):
+        a.noop()
+    assert "could not be read again" not in p.imap_log()
