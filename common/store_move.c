@@ -165,6 +165,19 @@ move_one(struct move_run *r, size_t i, uint32_t uid)
 	return 0;
 }
 
+/* move_undo: a failed COPY leaves the destination as it was (RFC 3501
+ * 6.4.7): the files placed so far are removed (their UIDs are lost). */
+static void
+move_undo(struct move_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nput; i++)
+		(void)unlinkat(r->dst->curfd, r->put[i].name, 0);
+	(void)fsync(r->dst->curfd);
+	r->nput = 0;
+}
+
 /* move_load: the source records; *bytes their W= sizes; *k how many. */
 static int
 move_load(struct move_run *r, uint64_t *bytes, size_t *k)
@@ -210,12 +223,16 @@ move_run(struct move_run *r, int move, struct store_appended *res)
 	res->uid = k > 0 ? first : 0;
 	pre = store_dir_mtime(r->dst->curfd);
 	for (i = 0, uid = first; i < r->n; i++)
-		if (r->sm[i].uid != 0 && move_one(r, i, uid++) == -1)
+		if (r->sm[i].uid != 0 && move_one(r, i, uid++) == -1) {
+			move_undo(r);
 			return -1;
+		}
 	if (r->nput == 0)
 		return 0;
-	if (fsync(r->dst->curfd) == -1)
+	if (fsync(r->dst->curfd) == -1) {
+		move_undo(r);
 		return -1;
+	}
 	r->dst->f.highestmodseq++;
 	for (i = 0; i < r->nput; i++) {
 		r->put[i].modseq = r->dst->f.highestmodseq;
