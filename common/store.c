@@ -241,6 +241,27 @@ store_list(struct store *s, const char *folder, struct store_msg **msgs,
 	return rc == 0 ? 0 : -1;
 }
 
+int
+store_list_info(struct store *s, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	struct store_locked lk;
+	char key[STORE_KEY_MAX];
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if (store_key(folder, key) == -1)
+		return -1;
+	rc = store_index_infos_get(s->idx, key, v, n);
+	if (rc == STORE_INDEX_CORRUPT && store_index_reset(s->idx) == 0 &&
+	    store_lock(s, key, &lk) == 0) {
+		store_unlock(&lk);
+		rc = store_index_infos_get(s->idx, key, v, n);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 void
 store_trim(struct store *s)
 {

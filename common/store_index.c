@@ -235,6 +235,29 @@ store_index_msg_get(struct store_index *idx, const char *folder,
 	return 0;
 }
 
+/* idx_presize: room for the count folder's record says it has (a
+ * listing then needs no regrowing: a big folder's listing is tens of
+ * megabytes, and each doubling touches fresh pages). */
+static void *
+idx_presize(struct store_index *idx, MDB_txn *txn, const char *folder,
+    size_t size, size_t *cap)
+{
+	struct store_index_folder f;
+	MDB_val k, v;
+	void *p;
+
+	*cap = 0;
+	k.mv_data = (void *)folder;
+	k.mv_size = strlen(folder);
+	if (mdb_get(txn, idx->folders, &k, &v) != 0 ||
+	    idx_folder_decode(&v, &f) == -1 || f.count == 0 ||
+	    f.count > 4000000 ||
+	    (p = reallocarray(NULL, (size_t)f.count + 1, size)) == NULL)
+		return NULL;
+	*cap = (size_t)f.count + 1;
+	return p;
+}
+
 /* idx_msgs_add: append one record to the growing array. */
 static int
 idx_msgs_add(struct store_msg **msgs, size_t *n, size_t *cap,
@@ -256,6 +279,91 @@ idx_msgs_add(struct store_msg **msgs, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* idx_infos_add: the same without the name, into a store_msginfo. */
+static int
+idx_infos_add(struct store_msginfo **v, size_t *n, size_t *cap,
+    const MDB_val *k, const MDB_val *val)
+{
+	struct store_msginfo *p;
+	struct idx_msg_rec r;
+	const char *name;
+	size_t ncap, nlen;
+
+	if (*n == *cap) {
+		ncap = *cap == 0 ? 64 : *cap * 2;
+		if ((p = reallocarray(*v, ncap, sizeof(*p))) == NULL)
+			return ENOMEM;
+		*v = p;
+		*cap = ncap;
+	}
+	if (val->mv_size <= sizeof(r) ||
+	    val->mv_size - sizeof(r) >= STORE_NAME_MAX)
+		return MDB_CORRUPTED;
+	memcpy(&r, val->mv_data, sizeof(r));
+	name = (const char *)val->mv_data + sizeof(r);
+	nlen = val->mv_size - sizeof(r);
+	p = &(*v)[*n];
+	p->uid = idx_key_uid(k);
+	if (r.magic != IDX_MAGIC_MSG || (r.keywords & ~STORE_KEYWORDS_ALL) ||
+	    memchr(name, '\0', nlen) != NULL || name[0] == '.' || p->uid == 0)
+		return MDB_CORRUPTED;
+	p->flags = r.flags;
+	p->keywords = r.keywords;
+	p->pad = 0;
+	p->size = r.size;
+	p->internal_date = r.date;
+	p->modseq = r.modseq;
+	(*n)++;
+	return 0;
+}
+
+static int
+idx_infos_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	char key[IDX_KEYMAX];
+	MDB_cursor *cur;
+	MDB_val k, val;
+	size_t cap = 0, plen = strlen(folder) + 1;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, idx->msgs, &cur)) != 0)
+		return rc;
+	*v = idx_presize(idx, txn, folder, sizeof(**v), &cap);
+	k.mv_data = key;
+	k.mv_size = idx_msg_key(key, folder, 0);
+	rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);
+	while (rc == 0 && idx_key_in(&k, key, plen)) {
+		if ((rc = idx_infos_add(v, n, &cap, &k, &val)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_index_infos_get(struct store_index *idx, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	MDB_txn *txn;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if ((rc = idx_begin(idx, 0, &txn)) != 0)
+		return idx_fail("listing a folder's messages", rc);
+	rc = idx_infos_scan(idx, txn, folder, v, n);
+	mdb_txn_abort(txn);
+	if (rc != 0) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+		return idx_fail("listing a folder's messages", rc);
+	}
+	return 0;
+}
+
 static int
 idx_msgs_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
     struct store_msg **msgs, size_t *n)
@@ -268,6 +376,7 @@ idx_msgs_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
 
 	if ((rc = mdb_cursor_open(txn, idx->msgs, &cur)) != 0)
 		return rc;
+	*msgs = idx_presize(idx, txn, folder, sizeof(**msgs), &cap);
 	k.mv_data = key;
 	k.mv_size = idx_msg_key(key, folder, 0);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);

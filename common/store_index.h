@@ -97,6 +97,10 @@ int	store_index_folders(struct store_index *idx, char **keys,
 int	store_index_msgs_get(struct store_index *idx, const char *folder,
 	    struct store_msg **msgs, size_t *n);
 
+/* store_index_infos_get: the same without file names. */
+int	store_index_infos_get(struct store_index *idx, const char *folder,
+	    struct store_msginfo **v, size_t *n);
+
 /* store_index_msg_get: one message.  0 found, 1 absent, -1,
  * STORE_INDEX_CORRUPT. */
 int	store_index_msg_get(struct store_index *idx, const char *folder,
