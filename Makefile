@@ -142,8 +142,9 @@ FUZZLIBS_pem   = -lbearssl
 FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
 		 common/privsep.c common/tls_pem.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
+FUZZ_mutf7     = common/mutf7.c
 FUZZERS = build/fuzz/fuzz_config build/fuzz/fuzz_authproto build/fuzz/fuzz_pop3 build/fuzz/fuzz_pem \
-	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder
+	  build/fuzz/fuzz_split build/fuzz/fuzz_keyholder build/fuzz/fuzz_mutf7
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz

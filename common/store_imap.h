@@ -222,6 +222,14 @@ struct store_quota {
  */
 int	store_quota_get(struct store *s, struct store_quota *q);
 
+/*
+ * The check before APPEND and COPY runs under the destination folder's
+ * lock against every folder's record, so two sessions adding to two
+ * different folders at the same moment may each pass it and together end
+ * up to one message over the limit; nothing is lost, and the next
+ * addition is refused.
+ */
+
 /* store_quota_set: set the limit in bytes (0: none), durably.  0 or -1. */
 int	store_quota_set(struct store *s, uint64_t limit);
 

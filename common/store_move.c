@@ -302,7 +302,8 @@ store_copy(struct store *s, const char *from, const uint32_t *uids,
 		return -1;
 	}
 	same = strcmp(fk, tk) == 0;
-	if ((rc = move_lock_both(s, fk, tk, &a, &b)) == 0) {
+	if ((rc = store_quota_prepare(s)) == 0 &&
+	    (rc = move_lock_both(s, fk, tk, &a, &b)) == 0) {
 		r.src = &a;
 		r.dst = same ? &a : &b;
 		rc = move_run(&r, move, res);

@@ -549,6 +549,7 @@ test_qresync(void)
 	struct store_appended ap;
 	struct store_folder info;
 	struct store_range *r = NULL;
+	struct store_msginfo *v = NULL;
 	struct store_msg *m = NULL;
 	struct store *s;
 	uint32_t uids[6];
@@ -594,6 +595,11 @@ test_qresync(void)
 	CHECK_INT_EQ(store_changed(s, "INBOX", mod, &m, &n), 0, "changed");
 	CHECK_INT_EQ(n, 0, "no flags changed since");
 	free(m);
+	CHECK_INT_EQ(store_list_info(s, "INBOX", &v, &n), 0, "list_info");
+	CHECK_TRUE(n == 3 && v[0].uid == uids[0] && v[1].uid == uids[3] &&
+	    v[2].uid == uids[5] && v[0].size == 16, "without names, same UIDs "
+	    "and sizes");
+	free(v);
 	CHECK_INT_EQ(store_set_flags(s, "INBOX", uids[0], STORE_SEEN), 0,
 	    "set \\Seen");
 	CHECK_INT_EQ(store_changed(s, "INBOX", mod, &m, &n), 0, "changed");
