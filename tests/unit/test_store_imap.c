@@ -597,7 +597,7 @@ test_qresync(void)
 	free(m);
 	CHECK_INT_EQ(store_list_info(s, "INBOX", &v, &n), 0, "list_info");
 	CHECK_TRUE(n == 3 && v[0].uid == uids[0] && v[1].uid == uids[3] &&
-	    v[2].uid == uids[5] && v[0].size == 16, "without names, same UIDs "
+	    v[2].uid == uids[5] && v[0].size == 17, "without names, same UIDs "
 	    "and sizes");
 	free(v);
 	CHECK_INT_EQ(store_set_flags(s, "INBOX", uids[0], STORE_SEEN), 0,
