@@ -34,6 +34,8 @@ struct idx_folder_rec {
 	uint64_t	floor;
 	int64_t		cur_mtime;
 	int64_t		new_mtime;
+	uint32_t	nvanished;
+	uint32_t	pad;
 };
 
 struct idx_msg_rec {
@@ -96,6 +98,7 @@ idx_folder_decode(const MDB_val *v, struct store_index_folder *f)
 	f->floor = r.floor;
 	f->cur_mtime = r.cur_mtime;
 	f->new_mtime = r.new_mtime;
+	f->nvanished = r.nvanished;
 	return 0;
 }
 
@@ -456,6 +459,7 @@ idx_put_folder(struct store_index *idx, MDB_txn *txn, const char *folder,
 	r.floor = f->floor;
 	r.cur_mtime = f->cur_mtime;
 	r.new_mtime = f->new_mtime;
+	r.nvanished = f->nvanished;
 	k.mv_data = (void *)folder;
 	k.mv_size = strlen(folder);
 	v.mv_data = &r;
@@ -492,13 +496,42 @@ idx_del_msg(struct store_index *idx, MDB_txn *txn, const char *folder,
 
 struct idx_update {
 	const char			*folder;
-	const struct store_index_folder	*f;
+	struct store_index_folder	*f;
 	const uint32_t			*del;
 	size_t				 ndel, di;
 	uint64_t			 delmodseq;
 	const struct store_msg		*put;
 	size_t				 nput, pi;
 };
+
+/* idx_vanished_clear: empty folder's expunge log, in the transaction
+ * that raises its floor (so no answer is ever exact on a shortened
+ * log). */
+static int
+idx_vanished_clear(struct store_index *idx, MDB_txn *txn,
+    const char *folder)
+{
+	char key[IDX_KEYMAX];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t plen = strlen(folder) + 1;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, idx->vanished, &cur)) != 0)
+		return rc;
+	(void)idx_msg_key(key, folder, 0);
+	for (;;) {
+		k.mv_data = key;
+		k.mv_size = plen + 4;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 || !idx_key_in(&k, key, plen))
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
 
 /* idx_update_batch: one transaction of at most IDX_BATCH changes,
  * starting at u->di and u->pi, which advance only when it commits. */
@@ -516,8 +549,15 @@ idx_update_batch(struct store_index *idx, struct idx_update *u)
 		    u->delmodseq);
 	for (; rc == 0 && p < u->nput && ops < IDX_BATCH; p++, ops++)
 		rc = idx_put_msg(idx, txn, u->folder, &u->put[p]);
-	if (rc == 0 && d == u->ndel && p == u->nput && u->f != NULL)
-		rc = idx_put_folder(idx, txn, u->folder, u->f);
+	if (rc == 0 && d == u->ndel && p == u->nput && u->f != NULL) {
+		if (u->f->nvanished > STORE_VANISHED_MAX &&
+		    (rc = idx_vanished_clear(idx, txn, u->folder)) == 0) {
+			u->f->nvanished = 0;
+			u->f->floor = u->f->highestmodseq;
+		}
+		if (rc == 0)
+			rc = idx_put_folder(idx, txn, u->folder, u->f);
+	}
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -531,7 +571,7 @@ idx_update_batch(struct store_index *idx, struct idx_update *u)
 
 int
 store_index_update(struct store_index *idx, const char *folder,
-    const struct store_index_folder *f, const uint32_t *del, size_t ndel,
+    struct store_index_folder *f, const uint32_t *del, size_t ndel,
     uint64_t delmodseq, const struct store_msg *put, size_t nput)
 {
 	struct idx_update u = { folder, f, del, ndel, 0, delmodseq, put,
@@ -540,6 +580,9 @@ store_index_update(struct store_index *idx, const char *folder,
 
 	if (strlen(folder) >= STORE_KEY_MAX)
 		return idx_fail("updating the mail index", EINVAL);
+	if (f != NULL && delmodseq != 0)
+		f->nvanished = ndel > UINT32_MAX - f->nvanished ? UINT32_MAX :
+		    f->nvanished + (uint32_t)ndel;
 	for (;;) {
 		rc = idx_update_batch(idx, &u);
 		if (rc == MDB_MAP_FULL && (rc = idx_grow(idx)) == 0)
