@@ -151,8 +151,8 @@ int	store_append(struct store *s, const char *folder, const void *data,
 	    struct store_appended *res);
 
 /*
- * store_copy: copy (move 0) or move (move 1) the n messages uids of from
- * into to.  Each copy is a hard link under a new name with a new UID
+ * store_msgs_copy: copy (move 0) or move (move 1) the n messages uids
+ * of from into to.  Each copy is a hard link under a new name with a new UID
  * (content and internal date shared; a byte copy where links fail), its
  * flags kept and its keywords mapped by name into to's keywords (one
  * that does not fit, to having 26, is dropped).  UIDs are given in the
@@ -164,7 +164,7 @@ int	store_append(struct store *s, const char *folder, const void *data,
  * Both folders are locked, in key order.  Returns 0, or -1 with errno
  * (EDQUOT, ENOENT for a missing folder, EINVAL, system errors logged).
  */
-int	store_copy(struct store *s, const char *from, const uint32_t *uids,
+int	store_msgs_copy(struct store *s, const char *from, const uint32_t *uids,
 	    size_t n, const char *to, int move, uint32_t *newuids,
 	    struct store_appended *res);
 

@@ -1,6 +1,6 @@
 /*
- * store_move.c: COPY and MOVE (store_copy in store_imap.h).  Runs in the
- * mail process, chrooted to the user's Maildir.  A copy is a hard link of
+ * store_move.c: COPY and MOVE (store_msgs_copy in store_imap.h).  Runs in
+ * the mail process, chrooted to the user's Maildir.  A copy is a hard link of
  * the source file under a new name in the destination's cur/ (the same
  * content and mtime, so the same internal date; flags live in the name),
  * or a byte copy through the destination's tmp/ where the file system
@@ -279,7 +279,7 @@ move_lock_both(struct store *s, const char *fk, const char *tk,
 }
 
 int
-store_copy(struct store *s, const char *from, const uint32_t *uids,
+store_msgs_copy(struct store *s, const char *from, const uint32_t *uids,
     size_t n, const char *to, int move, uint32_t *newuids,
     struct store_appended *res)
 {
@@ -311,7 +311,8 @@ store_copy(struct store *s, const char *from, const uint32_t *uids,
 			rc = move_expunge(&r);
 		save = errno;
 		if (rc == -1 && save != EDQUOT)
-			log_warn("cannot copy messages from %s to %s", from, to);
+			log_warn("cannot copy messages from %s to %s", from,
+			    to);
 		if (!same)
 			store_unlock(&b);
 		store_unlock(&a);

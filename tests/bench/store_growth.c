@@ -61,8 +61,9 @@ fill(const char *dir, size_t n)
 		    "Subject: message %zu\n\nbody of message %zu\n", i, i);
 		(void)snprintf(path, sizeof(path), "%s/new/%zu.M%zuP1.bench",
 		    dir, 1700000000 + i, i);
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
-		    write(fd, body, (size_t)len) != len || close(fd) == -1) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd == -1 || write(fd, body, (size_t)len) != len ||
+		    close(fd) == -1) {
 			perror(path);
 			return -1;
 		}

@@ -526,7 +526,7 @@ test_append_copy(void)
 		uids[i] = ap.uid;
 	}
 	uids[3] = 999;	/* never existed */
-	CHECK_INT_EQ(store_copy(s, "INBOX", uids, 4, "Work", 0, newuids,
+	CHECK_INT_EQ(store_msgs_copy(s, "INBOX", uids, 4, "Work", 0, newuids,
 	    &cp), 0, "COPY");
 	CHECK_TRUE(newuids[0] == 2 && newuids[1] == 3 && newuids[2] == 4 &&
 	    newuids[3] == 0, "COPYUID in order; a missing UID gets none");
@@ -536,8 +536,8 @@ test_append_copy(void)
 	CHECK_TRUE(nw == 4 && w[2].flags == STORE_SEEN && w[3].keywords == 1,
 	    "flags kept, $Junk mapped to Work's keyword 0");
 	free(w);
-	CHECK_INT_EQ(store_copy(s, "INBOX", uids, 2, "Work", 1, newuids, &cp),
-	    0, "MOVE");
+	CHECK_INT_EQ(store_msgs_copy(s, "INBOX", uids, 2, "Work", 1, newuids,
+	    &cp), 0, "MOVE");
 	CHECK_TRUE(newuids[0] == 5 && newuids[1] == 6, "new UIDs");
 	CHECK_INT_EQ(store_list(s, "INBOX", &m, &n), 0, "list INBOX");
 	CHECK_TRUE(n == 2 && m[0].uid == uids[2], "moved ones gone from INBOX");
@@ -651,9 +651,9 @@ test_quota(void)
 	CHECK_TRUE(append_text(s, "F", "0123456789012345\n", 0, 0, &ap) ==
 	    -1 && errno == EDQUOT, "append over the limit: EDQUOT");
 	errno = 0;
-	CHECK_TRUE(store_copy(s, "INBOX", &uid, 1, "F", 0, &nu, &ap) == -1 &&
-	    errno == EDQUOT, "copy over the limit: EDQUOT");
-	CHECK_INT_EQ(store_copy(s, "INBOX", &uid, 1, "F", 1, &nu, &ap), 0,
+	CHECK_TRUE(store_msgs_copy(s, "INBOX", &uid, 1, "F", 0, &nu, &ap) ==
+	    -1 && errno == EDQUOT, "copy over the limit: EDQUOT");
+	CHECK_INT_EQ(store_msgs_copy(s, "INBOX", &uid, 1, "F", 1, &nu, &ap), 0,
 	    "a move adds nothing: allowed");
 	CHECK_INT_EQ(append_text(s, "F", "0123\n", 0, 0, &ap), 0,
 	    "append within the limit");
