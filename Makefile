@@ -171,6 +171,7 @@ FUZZ_mime      = $(MIME_SRC)
 FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
 FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c common/log.c common/util.c \
 		 common/rolemsg.c common/frame.c
+FUZZ_mutf7     = common/mutf7.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
