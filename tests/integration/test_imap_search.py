@@ -48,6 +48,7 @@ def put(p, data, flags="", mtime=None, user=ALICE):
 
 
 def keywords(p, names, user=ALICE):
+    os.makedirs(p.maildir(user), exist_ok=True)
     with open(os.path.join(p.maildir(user), "dovecot-keywords"), "w") as f:
         for i, n in enumerate(names):
             f.write("%d %s\n" % (i, n))
@@ -99,7 +100,7 @@ MSG4 = (b"From: news@example.com\n"
         b"Content-Type: text/plain; charset=iso-8859-2\n"
         b"Content-Transfer-Encoding: 8bit\n"
         b"\n"
-        b"Pozdrowienia z \xa3odzi i \xafó\xb3\xe6 na koniec\n"
+        b"Pozdrowienia z \xa3odzi i \xaf\xf3\xb3\xe6 na koniec\n"
         b"--XYZ\n"
         b"Content-Type: text/plain; charset=windows-1252\n"
         b"\n"
@@ -300,30 +301,31 @@ def test_and_or_not_nesting(imap):
     assert c.search("NOT SEEN") == [3, 4, 5]
     assert c.search("NOT NOT SEEN") == [1, 2]
     assert c.search("(SEEN) (UNFLAGGED)") == [1]
-    assert c.search("OR (SEEN SUBJECT hello) BODY nothing") == [1]
+    assert c.search("OR (SEEN SUBJECT hello) BODY zzz") == [1]
     assert c.search("OR SUBJECT late (DELETED BODY uro)") == [4, 5]
     assert c.search("NOT (OR SUBJECT late BODY fox)") == [2, 3, 4]
     assert c.search("UNSEEN NOT OR BODY uro TEXT late") == [3]
     assert c.search("OR OR 1 2 OR (UID 5) NOT ALL") == [1, 2, 5]
-    assert c.search("ALL NOT (2:4 OR SEEN TEXT late)") == [1]
-    assert c.search("UID 1:* SUBJECT e 1:4 NOT DELETED") == [1, 2, 3]
+    assert c.search("ALL NOT (2:4 OR SEEN TEXT late)") == [1, 3, 4, 5]
+    assert c.search("UID 1:* SUBJECT e 1:4 NOT DELETED") == [1, 2]
 
 
 def test_uid_search_answers_uids(imap):
     p = imap
     pw = setup_box(p)
     c = conn(p, pw)
-    # Expunge message 1 so that UIDs and sequence numbers differ.
+    # Expunge message 4 (\Deleted) so that UIDs and sequence numbers
+    # differ.
     s2 = conn(p, pw)
-    s2.cmd("UID EXPUNGE 1")
-    s2.cmd("EXPUNGE")
+    s2.cmd("EXPUNGE", ok=True)
     c.cmd("NOOP")
     assert c.search("ALL") == [1, 2, 3, 4]
-    assert c.search("ALL", uid=True) == [2, 3, 4, 5]
+    assert c.search("ALL", uid=True) == [1, 2, 3, 5]
     assert c.search("SUBJECT late", uid=True) == [5]
     assert c.search("SUBJECT late") == [4]
     assert c.search("UID 5") == [4]
-    assert c.search("1", uid=True) == [2]
+    assert c.search("4", uid=True) == [5]
+    assert c.search("UID 4") == []
 
 
 def test_badcharset_and_bad_syntax(imap):
@@ -452,8 +454,7 @@ def test_expunged_by_another_session_does_not_crash(imap):
     pw = setup_box(p)
     c = conn(p, pw)
     other = conn(p, pw)
-    other.cmd("UID EXPUNGE 2")
-    other.cmd("EXPUNGE")
+    other.cmd("EXPUNGE", ok=True)    # message 4, \Deleted
     # A file removed behind the index's back, too.
     cur = os.path.join(p.maildir(ALICE), "cur")
     victim = [f for f in os.listdir(cur) if ",U=3" in f]
@@ -464,7 +465,7 @@ def test_expunged_by_another_session_does_not_crash(imap):
     assert not any(b"EXPUNGE" in x for x in u), u
     hits = [int(x) for x in [y for y in u if y.startswith(b"* SEARCH")][0]
             .split()[2:]]
-    assert 2 not in hits and 3 not in hits and 1 in hits and 4 in hits
+    assert hits == [1, 2, 5], u
     # UID SEARCH may report the expunge before its tagged answer.
     u, t = c.cmd("UID SEARCH ALL")
     assert b" OK " in t
@@ -487,4 +488,4 @@ def test_many_messages_large_and_header_only(imap):
     assert c.search("FROM u150@") == [151]
     assert c.search("SUBJECT \"big one\" BODY \"at the end\"") == [201]
     assert c.search("SUBJECT \"item 1\" NOT BODY needle") == [
-        x + 1 for x in range(200) if str(x).startswith("1") and x != 107]
+        x + 1 for x in range(200) if str(x).startswith("1") and x % 50 != 7]
