@@ -35,6 +35,7 @@
  *    (a flag's own modseq, which the store does not keep) is given.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -95,6 +96,7 @@ struct search {
 	int			 stage;		/* what is read: a cost */
 	int			 gone;		/* its file could not be read */
 	int			 fd;
+	int			 curfd;		/* the folder's cur/ */
 	size_t			 fsize;		/* the file's size */
 	char			*buf;		/* the message, for all */
 	size_t			 cap, len;
@@ -374,6 +376,8 @@ search_free(struct search *sr)
 			charset_match_free(&sr->keys[i].cm);
 		free(sr->keys[i].ranges);
 	}
+	if (sr->curfd != -1)
+		(void)close(sr->curfd);
 	free(sr->list);
 	free(sr->buf);
 	free(sr);
@@ -428,6 +432,45 @@ search_read(struct search *sr, size_t n)
 	return got;
 }
 
+/*
+ * search_open_file: the message's file in cur/, as store_msg_open opens
+ * it (O_NOFOLLOW, a regular file only), but relative to cur/ opened once
+ * per SEARCH: store_msg_open opens and closes the directory for every
+ * message, two system calls of six, a quarter of a header search.  The
+ * names come from the index, which took them from store_sync's checks.
+ * Fills *st; the descriptor, or -1 with errno.
+ */
+static int
+search_open_file(struct search *sr, struct stat *st)
+{
+	char path[STORE_FOLDER_MAX + 8];
+	int fd;
+
+	if (sr->curfd == -1 && store_folder_path(sr->v->folder, path,
+	    sizeof(path) - 4) == 0) {
+		(void)strcat(path, "/cur");
+		sr->curfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	if (sr->curfd == -1)
+		fd = store_msg_open(sr->s->store, sr->v->folder, &sr->sm);
+	else if (memchr(sr->sm.name, '\0', sizeof(sr->sm.name)) == NULL ||
+	    strchr(sr->sm.name, '/') != NULL || sr->sm.name[0] == '.') {
+		errno = EINVAL;
+		return -1;
+	} else
+		fd = openat(sr->curfd, sr->sm.name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		(void)close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 /* search_open: the message's file, opened, the buffer ready for it.
  * 0, or -1 when it is gone (another session expunged it) or unreadable
  * (logged). */
@@ -438,11 +481,11 @@ search_open(struct search *sr)
 	struct stat st;
 	char *grown;
 
-	sr->fd = store_msg_open(s->store, sr->v->folder, &sr->sm);
+	sr->fd = search_open_file(sr, &st);
 	if (sr->fd == -1 && errno == ENOENT &&
 	    store_msg_get(s->store, sr->v->folder, sr->m->uid, &sr->sm) == 0)
 		/* Renamed for new flags since the listing was read. */
-		sr->fd = store_msg_open(s->store, sr->v->folder, &sr->sm);
+		sr->fd = search_open_file(sr, &st);
 	if (sr->fd == -1) {
 		if (errno != ENOENT)
 			log_warn("%s: folder %s: message UID %u could not be "
@@ -450,10 +493,9 @@ search_open(struct search *sr)
 			    sr->m->uid);
 		return -1;
 	}
-	if (fstat(sr->fd, &st) == -1 || st.st_size < 0 ||
-	    (uint64_t)st.st_size >= SIZE_MAX) {
-		log_warn("%s: folder %s: message UID %u could not be read "
-		    "for a search", s->m->user, sr->v->folder, sr->m->uid);
+	if (st.st_size < 0 || (uint64_t)st.st_size >= SIZE_MAX) {
+		log_warnx("%s: folder %s: message UID %u is too large to "
+		    "search", s->m->user, sr->v->folder, sr->m->uid);
 		return -1;
 	}
 	sr->fsize = (size_t)st.st_size;
@@ -941,6 +983,7 @@ cmd_search(struct imap_sess *s, const struct imap_cmd *c)
 	sr->v = v;
 	sr->nodes = c->u.search.nodes;
 	sr->fd = -1;
+	sr->curfd = -1;
 	sr->stage = SEARCH_COST_LIST;
 	if (search_prepare_node(sr, 0) == -1)
 		goto fail;	/* answered */
