@@ -77,7 +77,7 @@ IMAPD_SRC   = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
 	      imapd/listmatch.c imapd/capa.c imapd/preauth.c \
 	      imapd/session.c imapd/view.c imapd/cmd_state.c \
 	      imapd/cmd_folder.c imapd/cmd_message.c imapd/fetch.c \
-	      imapd/search.c
+	      imapd/search.c imapd/search_cache.c
 LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))

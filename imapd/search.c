@@ -45,6 +45,7 @@
 #include "common/log.h"
 #include "common/mime.h"
 #include "common/mime_field.h"
+#include "imapd/search_cache.h"
 #include "imapd/session.h"
 #include "imapd/view.h"
 
@@ -104,8 +105,18 @@ struct search {
 	struct mime_msg		 mm;		/* header only, or parsed */
 	struct mime_part	 hpart;		/* the header-only part */
 	int			 parsed;	/* mm is mime_parse's */
+	int			 cache;		/* search_cache serves us */
+	int			 cached;	/* mm is the cache's fields */
 	int			 sent_state;	/* 0 not read, 1 sent, 2 none */
 	int64_t			 sent;
+};
+
+/* The header field a key looks at (HEADER's is its operand). */
+static const char *const search_fields[] = {
+	[IMAP_SK_BCC] = "bcc", [IMAP_SK_CC] = "cc", [IMAP_SK_FROM] = "from",
+	[IMAP_SK_SUBJECT] = "subject", [IMAP_SK_TO] = "to",
+	[IMAP_SK_SENTBEFORE] = "date", [IMAP_SK_SENTON] = "date",
+	[IMAP_SK_SENTSINCE] = "date",
 };
 
 /* ---- dates -------------------------------------------------------------- */
@@ -383,6 +394,37 @@ search_free(struct search *sr)
 	free(sr);
 }
 
+/* search_use_cache: tell the cache which header fields this search
+ * looks at; more than it keeps, and the files are read. */
+static void
+search_use_cache(struct search *sr, uint16_t nnodes)
+{
+	const char *names[SEARCH_CACHE_NAMES], *name;
+	size_t n = 0, j;
+	uint16_t i;
+
+	for (i = 0; i < nnodes; i++) {
+		if (sr->nodes[i].key == IMAP_SK_HEADER)
+			name = sr->keys[i].field;
+		else if (sr->nodes[i].key < sizeof(search_fields) /
+		    sizeof(search_fields[0]))
+			name = search_fields[sr->nodes[i].key];
+		else
+			name = NULL;
+		if (name == NULL || name[0] == '\0')
+			continue;
+		for (j = 0; j < n && strcasecmp(names[j], name) != 0; j++)
+			continue;
+		if (j < n)
+			continue;
+		if (n == SEARCH_CACHE_NAMES)
+			return;
+		names[n++] = name;
+	}
+	sr->cache = search_cache_begin(sr->v->folder, sr->v->uidvalidity,
+	    names, n);
+}
+
 /* ---- reading the message ---------------------------------------------- */
 
 /* search_header_end: the length of the header in p[0..len) up to and
@@ -509,6 +551,21 @@ search_open(struct search *sr)
 	return 0;
 }
 
+/* search_header_msg: the header block p (len octets) as a one-part
+ * message in sr->mm, for mime_search_header. */
+static void
+search_header_msg(struct search *sr, const char *p, size_t len)
+{
+	memset(&sr->hpart, 0, sizeof(sr->hpart));
+	sr->hpart.parent = sr->hpart.child = sr->hpart.next = MIME_NONE;
+	sr->hpart.hdr.len = len;
+	sr->hpart.body.off = len;
+	sr->mm.buf = p;
+	sr->mm.len = len;
+	sr->mm.parts = &sr->hpart;
+	sr->mm.nparts = 1;
+}
+
 /* search_load_header: the header read, as a one-part message in sr->mm.
  * 0, or -1 when the message cannot be read (sr->gone is set). */
 static int
@@ -536,14 +593,7 @@ search_load_header(struct search *sr)
 		end = search_header_end(sr->buf, sr->len, from);
 	}
 	sr->hlen = end ? end : sr->len;
-	memset(&sr->hpart, 0, sizeof(sr->hpart));
-	sr->hpart.parent = sr->hpart.child = sr->hpart.next = MIME_NONE;
-	sr->hpart.hdr.len = sr->hlen;
-	sr->hpart.body.off = sr->hlen;
-	sr->mm.buf = sr->buf;
-	sr->mm.len = sr->hlen;
-	sr->mm.parts = &sr->hpart;
-	sr->mm.nparts = 1;
+	search_header_msg(sr, sr->buf, sr->hlen);
 	sr->stage = SEARCH_COST_HEADER;
 	return 0;
 }
@@ -571,6 +621,30 @@ search_load_body(struct search *sr)
 	return 0;
 }
 
+/* search_header: the header's fields for the header keys: from the
+ * cache, or read from the file (and then cached). */
+static int
+search_header(struct search *sr)
+{
+	const char *p;
+	size_t len;
+
+	if (sr->gone)
+		return -1;
+	if (sr->stage >= SEARCH_COST_HEADER || sr->cached)
+		return 0;
+	if (sr->cache && search_cache_get(sr->m->uid, &p, &len)) {
+		search_header_msg(sr, p, len);
+		sr->cached = 1;
+		return 0;
+	}
+	if (search_load_header(sr) == -1)
+		return -1;
+	if (sr->cache)
+		search_cache_put(sr->m->uid, sr->buf, sr->hlen);
+	return 0;
+}
+
 /* search_done_msg: what reading the message left open, closed. */
 static void
 search_done_msg(struct search *sr)
@@ -582,6 +656,7 @@ search_done_msg(struct search *sr)
 		    sr->s->m->user, sr->v->folder);
 	sr->fd = -1;
 	sr->parsed = 0;
+	sr->cached = 0;
 	sr->stage = SEARCH_COST_LIST;
 	sr->sent_state = 0;
 	sr->gone = 0;
@@ -729,11 +804,6 @@ search_sent(struct search *sr)
 static int
 search_file_key(struct search *sr, int16_t i)
 {
-	static const char *const fields[] = {
-		[IMAP_SK_BCC] = "bcc", [IMAP_SK_CC] = "cc",
-		[IMAP_SK_FROM] = "from", [IMAP_SK_SUBJECT] = "subject",
-		[IMAP_SK_TO] = "to",
-	};
 	const struct imap_snode *n = &sr->nodes[i];
 	struct search_key *k = &sr->keys[i];
 
@@ -744,7 +814,7 @@ search_file_key(struct search *sr, int16_t i)
 			return mime_search_body(&sr->mm, &k->cm);
 		return mime_search_text(&sr->mm, &k->cm);
 	}
-	if (search_load_header(sr) == -1)
+	if (search_header(sr) == -1)
 		return 0;
 	switch (n->key) {
 	case IMAP_SK_HEADER:
@@ -754,7 +824,7 @@ search_file_key(struct search *sr, int16_t i)
 		return search_sent(sr) &&
 		    search_date_match(n->key, sr->sent, n->date);
 	}
-	return mime_search_header(&sr->mm, 0, fields[n->key], &k->cm);
+	return mime_search_header(&sr->mm, 0, search_fields[n->key], &k->cm);
 }
 
 static int search_full(struct search *, int16_t);
@@ -994,6 +1064,7 @@ cmd_search(struct imap_sess *s, const struct imap_cmd *c)
 		imap_no(s, "SERVERBUG", "The mailbox could not be read");
 		goto fail;
 	}
+	search_use_cache(sr, c->u.search.nnodes);
 	if (sr->has_modseq)
 		imap_want_condstore(s);
 	for (i = 0; i < v->n; i++)
