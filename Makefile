@@ -107,6 +107,10 @@ $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) 
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+# test_search_cache also needs imapd's search cache.
+$(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 

@@ -489,3 +489,30 @@ def test_many_messages_large_and_header_only(imap):
     assert c.search("SUBJECT \"big one\" BODY \"at the end\"") == [201]
     assert c.search("SUBJECT \"item 1\" NOT BODY needle") == [
         x + 1 for x in range(200) if str(x).startswith("1") and x % 50 != 7]
+
+
+def test_repeated_header_searches_agree(imap):
+    """The header fields searched are kept for the session: the same
+    answers the second time, after new names, new mail and with more
+    names than are kept."""
+    p = imap
+    c = conn(p, setup_box(p))
+    for _ in range(2):
+        assert c.search("SUBJECT hello") == [1]
+        assert c.search("CHARSET UTF-8 SUBJECT ", "brücke".encode()) == [2]
+    assert c.search("OR FROM bob TO bob") == [1, 5]
+    assert c.search("SUBJECT late") == [5]
+    assert c.search("SENTON 15-Mar-2026 SUBJECT late") == [5]
+    assert c.search("HEADER x-custom MARKER") == [5]
+    assert c.search("SUBJECT newsletter") == [4]
+    deliver(p, ALICE, message(6, body="fresh"))
+    c.cmd("NOOP")
+    assert c.search("SUBJECT message") == [6]
+    assert c.search("SUBJECT hello") == [1]
+    many = ("OR HEADER A1 x OR HEADER A2 x OR HEADER A3 x OR HEADER A4 x "
+            "OR HEADER A5 x OR HEADER A6 x OR HEADER A7 x OR HEADER A8 x "
+            "OR HEADER A9 x SUBJECT late")
+    assert c.search(many) == [5]
+    assert c.search(many) == [5]
+    assert c.search("SUBJECT late") == [5]
+    assert c.search("NOT SUBJECT e") == [3]
