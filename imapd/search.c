@@ -46,10 +46,10 @@
 #include "common/mime.h"
 #include "common/mime_field.h"
 #include "imapd/search_cache.h"
+#include "imapd/search_date.h"
 #include "imapd/session.h"
 #include "imapd/view.h"
 
-#define SEARCH_DAY		86400
 #define SEARCH_CHUNK		16384	/* header reads */
 #define SEARCH_FIELD_MAX	256	/* HEADER's field name, NUL included */
 
@@ -93,7 +93,6 @@ struct search {
 	uint32_t		 i;		/* its view index */
 	const struct imap_vmsg	*m;
 	struct store_msg	 sm;		/* its listing entry */
-	int			 has_sm;
 	int			 stage;		/* what is read: a cost */
 	int			 gone;		/* its file could not be read */
 	int			 fd;
@@ -118,133 +117,6 @@ static const char *const search_fields[] = {
 	[IMAP_SK_SENTBEFORE] = "date", [IMAP_SK_SENTON] = "date",
 	[IMAP_SK_SENTSINCE] = "date",
 };
-
-/* ---- dates -------------------------------------------------------------- */
-
-/* search_days: days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t
-search_days(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* search_day: 00:00 UTC of the day of t. */
-static int64_t
-search_day(int64_t t)
-{
-	int64_t d = t / SEARCH_DAY;
-
-	if (t % SEARCH_DAY < 0)
-		d--;
-	return d * SEARCH_DAY;
-}
-
-static const char *
-search_blanks(const char *p, const char *e)
-{
-	int depth = 0;
-
-	/* Blanks, line ends and (nested) comments. */
-	for (; p < e; p++) {
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && *p != ' ' && *p != '\t' &&
-		    *p != '\r' && *p != '\n')
-			break;
-	}
-	return p;
-}
-
-static int
-search_isalpha(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-static int
-search_isdigit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* search_digits: up to max digits at *pp into *v; their count. */
-static int
-search_digits(const char **pp, const char *e, int max, int *v)
-{
-	int n = 0;
-
-	*v = 0;
-	while (*pp < e && search_isdigit(**pp) && n <= max) {
-		*v = *v * 10 + (**pp - '0');
-		(*pp)++;
-		n++;
-	}
-	return n > max ? 0 : n;
-}
-
-/*
- * search_sent_date: the day a Date: field value names (RFC 5322 3.3 and
- * its obsolete forms: day name optional, two- and three-digit years,
- * comments), as 00:00 UTC of that day; the time and zone that follow
- * are disregarded (RFC 3501 SENTBEFORE).  0, or -1 when it names none.
- */
-static int
-search_sent_date(const char *p, size_t len, int64_t *t)
-{
-	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	const char *e = p + len, *mp;
-	char mon[3];
-	int day, year, nd, m, leap;
-
-	p = search_blanks(p, e);
-	if (p < e && search_isalpha(*p)) {
-		while (p < e && search_isalpha(*p))
-			p++;
-		p = search_blanks(p, e);
-		if (p < e && *p == ',')
-			p = search_blanks(p + 1, e);
-	}
-	if (search_digits(&p, e, 2, &day) == 0)
-		return -1;
-	p = search_blanks(p, e);
-	if (e - p < 3 || !search_isalpha(p[0]) || !search_isalpha(p[1]) ||
-	    !search_isalpha(p[2]))
-		return -1;
-	for (m = 0; m < 3; m++)
-		mon[m] = (char)(p[m] | 0x20);
-	for (m = 0; m < 12 && memcmp(months + 3 * m, mon, 3) != 0; m++)
-		continue;
-	if (m == 12)
-		return -1;
-	for (mp = p; p < e && search_isalpha(*p); p++)
-		continue;
-	if (p - mp != 3 && p - mp > 9)
-		return -1;
-	p = search_blanks(p, e);
-	if ((nd = search_digits(&p, e, 4, &year)) < 2)
-		return -1;
-	if (nd == 2)
-		year += year < 50 ? 2000 : 1900;
-	else if (nd == 3)
-		year += 1900;
-	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	if (day < 1 || day > mdays[m] || (m == 1 && day == 29 && !leap) ||
-	    year < 1)
-		return -1;
-	*t = search_days(year, m + 1, day) * SEARCH_DAY;
-	return 0;
-}
 
 /* ---- preparing the keys ------------------------------------------------- */
 
