@@ -429,6 +429,7 @@ static void
 search_header_msg(struct search *sr, const char *p, size_t len)
 {
 	memset(&sr->hpart, 0, sizeof(sr->hpart));
+	memset(&sr->mm, 0, sizeof(sr->mm));
 	sr->hpart.parent = sr->hpart.child = sr->hpart.next = MIME_NONE;
 	sr->hpart.hdr.len = len;
 	sr->hpart.body.off = len;
@@ -566,7 +567,7 @@ search_set_has(struct search *sr, int16_t i, int uid)
 	    uid ? sr->m->uid : sr->i + 1);
 }
 
-/* search_date_cmp: the key's date against day (both 00:00 UTC). */
+/* search_date_match: the key's date against day (both 00:00 UTC). */
 static int
 search_date_match(int key, int64_t day, int64_t date)
 {
@@ -582,7 +583,8 @@ search_date_match(int key, int64_t day, int64_t date)
 	}
 }
 
-/* search_flags: a key on the view's flags and set membership. */
+/* search_flag_key: a key on the view (flags, sets, modseq) or the
+ * listing (size, internal date). */
 static int
 search_flag_key(struct search *sr, int16_t i)
 {
