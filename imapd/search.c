@@ -14,8 +14,10 @@
  * look at what the file must decide, header keys before body keys.  A
  * file is opened once per message and SEARCH, its header read up to the
  * empty line, the rest read (and the message parsed, once) only when a
- * BODY or TEXT key needs it; one buffer, as large as the largest message
- * read, serves the whole SEARCH.
+ * BODY or TEXT key needs it; one buffer, as large as the most read of
+ * one message, serves the whole SEARCH.  The header fields searched are
+ * kept for the session (search_cache.h), so that a header search done
+ * again reads no file.
  *
  * Decisions where the RFCs leave room:
  *  - BEFORE, ON, SINCE compare the internal date's day in UTC;
@@ -329,11 +331,20 @@ static ssize_t
 search_read(struct search *sr, size_t n)
 {
 	ssize_t got;
+	char *grown;
 
 	if (n > sr->fsize - sr->len)
 		n = sr->fsize - sr->len;
 	if (n == 0)
 		return 0;
+	/* The buffer grows as far as is read: a header search of a large
+	 * message holds its header only. */
+	if (sr->len + n + 1 > sr->cap) {
+		if ((grown = realloc(sr->buf, sr->len + n + 1)) == NULL)
+			fatal("out of memory");
+		sr->buf = grown;
+		sr->cap = sr->len + n + 1;
+	}
 	do
 		got = read(sr->fd, sr->buf + sr->len, n);
 	while (got == -1 && errno == EINTR);
@@ -393,7 +404,6 @@ search_open(struct search *sr)
 {
 	struct imap_sess *s = sr->s;
 	struct stat st;
-	char *grown;
 
 	sr->fd = search_open_file(sr, &st);
 	if (sr->fd == -1 && errno == ENOENT &&
@@ -413,12 +423,6 @@ search_open(struct search *sr)
 		return -1;
 	}
 	sr->fsize = (size_t)st.st_size;
-	if (sr->fsize + 1 > sr->cap) {
-		if ((grown = realloc(sr->buf, sr->fsize + 1)) == NULL)
-			fatal("out of memory");
-		sr->buf = grown;
-		sr->cap = sr->fsize + 1;
-	}
 	sr->len = 0;
 	return 0;
 }

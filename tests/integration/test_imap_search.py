@@ -516,3 +516,29 @@ def test_repeated_header_searches_agree(imap):
     assert c.search(many) == [5]
     assert c.search("SUBJECT late") == [5]
     assert c.search("NOT SUBJECT e") == [3]
+
+
+def test_expunge_while_searching(imap):
+    """Another session expunges every message while searches by sequence
+    number and by UID run: each answers OK, the seq SEARCH sends no
+    EXPUNGE, and the next NOOP reports them all."""
+    import threading
+    p = imap
+    pw = imap_user(p)
+    for i in range(300):
+        put(p, ("From: a@example.org\nSubject: doomed %d\n\n%s\n"
+                % (i, "text line\n" * 200)).encode(), "T",
+            utc(2026, 1, 1) + i)
+    c = conn(p, pw)
+    other = conn(p, pw)
+    t = threading.Thread(target=lambda: other.cmd("EXPUNGE", ok=True))
+    t.start()
+    for _ in range(4):
+        u, tagged = c.cmd("SEARCH BODY \"line\" NOT SUBJECT zzz")
+        assert b" OK " in tagged, tagged
+        assert not any(b"EXPUNGE" in x for x in u), u[:3]
+        u, tagged = c.cmd("UID SEARCH TEXT doomed")
+        assert b" OK " in tagged, tagged
+    t.join()
+    u, tagged = c.cmd("NOOP")
+    assert c.search("ALL") == []
