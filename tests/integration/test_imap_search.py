@@ -396,7 +396,6 @@ def test_searchres_save_and_dollar(imap):
 def test_modseq_key_and_answers(imap):
     p = imap
     c = conn(p, setup_box(p))
-    u, t = c.cmd("FETCH 1:* (UID)")
     u, t = c.cmd("SELECT INBOX (CONDSTORE)", ok=True)
     hms = int(re.search(rb"HIGHESTMODSEQ (\d+)", b"".join(u)).group(1))
     lines, t = c.cmd("SEARCH MODSEQ 1")
