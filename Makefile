@@ -79,7 +79,7 @@ IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
 IMAPD_SRC   = $(IMAP_PARSE_SRC) imapd/capa.c imapd/preauth.c \
 	      imapd/session.c imapd/view.c imapd/cmd_state.c \
 	      imapd/cmd_folder.c imapd/cmd_message.c imapd/fetch.c \
-	      imapd/search.c
+	      imapd/search.c imapd/search_cache.c imapd/search_date.c
 LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
@@ -110,6 +110,13 @@ $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(IMAP_PARSE_SRC) common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# test_search_cache also needs imapd's search cache.
+$(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/unit/test_search_date: $(O)/tests/unit/test_search_date.o $(call obj,imapd/search_date.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
@@ -172,6 +179,8 @@ FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
 FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c common/log.c common/util.c \
 		 common/rolemsg.c common/frame.c
 FUZZ_mutf7     = common/mutf7.c
+FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
+		 common/util.c common/log.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
