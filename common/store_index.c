@@ -18,7 +18,6 @@
 #include "common/store_index_int.h"
 
 #define IDX_BATCH	4096
-#define IDX_KEYMAX	(STORE_KEY_MAX + 4)
 #define IDX_MAGIC_FOLDER 0x70784632	/* "pxF2" */
 #define IDX_MAGIC_MSG	0x70784d32	/* "pxM2" */
 #define IDX_CACHE_MAX	(1U << 20)	/* both strings of one message */
@@ -731,34 +730,32 @@ store_index_vanished(struct store_index *idx, const char *folder,
 	return 0;
 }
 
-int
-store_index_cache_put(struct store_index *idx, const char *folder,
-    uint32_t uid, const void *a, size_t alen, const void *b, size_t blen)
+/* idx_cache_commit: the queued cache writes in one transaction, each
+ * only for a message still indexed (one expunged meanwhile is skipped).
+ * The queue is empty afterwards, whatever happened: it is a cache. */
+static int
+idx_cache_commit(struct store_index *idx)
 {
-	char key[IDX_KEYMAX];
-	unsigned char *buf;
-	uint32_t la = (uint32_t)alen, lb = (uint32_t)blen;
 	MDB_txn *txn;
 	MDB_val k, v;
+	size_t i;
 	int rc;
 
-	if (alen > IDX_CACHE_MAX || blen > IDX_CACHE_MAX - alen)
-		return idx_fail("caching a message's structure", EINVAL);
-	if ((buf = malloc(8 + alen + blen)) == NULL)
-		return idx_fail("caching a message's structure", ENOMEM);
-	memcpy(buf, &la, 4);
-	memcpy(buf + 4, &lb, 4);
-	memcpy(buf + 8, a, alen);
-	memcpy(buf + 8 + alen, b, blen);
-	k.mv_data = key;
-	k.mv_size = idx_msg_key(key, folder, uid);
 	for (;;) {
 		if ((rc = idx_begin(idx, 1, &txn)) != 0)
 			break;
-		if ((rc = mdb_get(txn, idx->msgs, &k, &v)) == 0) {
-			v.mv_data = buf;
-			v.mv_size = 8 + alen + blen;
-			rc = mdb_put(txn, idx->cache, &k, &v, 0);
+		for (i = 0; i < idx->ncq && rc == 0; i++) {
+			k.mv_data = idx->cq[i].key;
+			k.mv_size = idx->cq[i].klen;
+			rc = mdb_get(txn, idx->msgs, &k, &v);
+			if (rc == MDB_NOTFOUND) {
+				rc = 0;
+				continue;
+			}
+			v.mv_data = idx->cq[i].val;
+			v.mv_size = idx->cq[i].vlen;
+			if (rc == 0)
+				rc = mdb_put(txn, idx->cache, &k, &v, 0);
 		}
 		if (rc != 0)
 			mdb_txn_abort(txn);
@@ -767,10 +764,46 @@ store_index_cache_put(struct store_index *idx, const char *folder,
 		if (rc != MDB_MAP_FULL || idx_grow(idx) != 0)
 			break;
 	}
-	free(buf);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	return rc == 0 ? 0 : idx_fail("caching a message's structure", rc);
+	for (i = 0; i < idx->ncq; i++)
+		free(idx->cq[i].val);
+	idx->ncq = 0;
+	idx->cqbytes = 0;
+	return rc == 0 ? 0 : idx_fail("caching messages' structure", rc);
+}
+
+int
+store_index_cache_flush(struct store_index *idx)
+{
+	return idx->ncq == 0 ? 0 : idx_cache_commit(idx);
+}
+
+int
+store_index_cache_put(struct store_index *idx, const char *folder,
+    uint32_t uid, const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct idx_cached *c;
+	uint32_t la = (uint32_t)alen, lb = (uint32_t)blen;
+
+	if (alen > IDX_CACHE_MAX || blen > IDX_CACHE_MAX - alen)
+		return idx_fail("caching a message's structure", EINVAL);
+	if (idx->cq == NULL && (idx->cq = calloc(IDX_CACHE_BATCH,
+	    sizeof(*idx->cq))) == NULL)
+		return idx_fail("caching a message's structure", ENOMEM);
+	c = &idx->cq[idx->ncq];
+	if ((c->val = malloc(8 + alen + blen)) == NULL)
+		return idx_fail("caching a message's structure", ENOMEM);
+	memcpy(c->val, &la, 4);
+	memcpy(c->val + 4, &lb, 4);
+	memcpy(c->val + 8, a, alen);
+	memcpy(c->val + 8 + alen, b, blen);
+	c->vlen = 8 + alen + blen;
+	c->klen = idx_msg_key(c->key, folder, uid);
+	idx->ncq++;
+	idx->cqbytes += c->vlen;
+	if (idx->ncq == IDX_CACHE_BATCH ||
+	    idx->cqbytes >= IDX_CACHE_BATCH_BYTES)
+		return idx_cache_commit(idx);
+	return 0;
 }
 
 static char *
@@ -797,6 +830,8 @@ store_index_cache_get(struct store_index *idx, const char *folder,
 	int rc;
 
 	*a = *b = NULL;
+	if (store_index_cache_flush(idx) != 0)
+		return -1;
 	if ((rc = idx_begin(idx, 0, &txn)) != 0)
 		return idx_fail("reading a message's cached structure", rc);
 	k.mv_data = key;

@@ -558,6 +558,8 @@ imap_loop(struct imap_sess *s)
 			    s->m->user, s->view->folder);
 		if (imap_flush(s) == -1)
 			break;
+		/* What FETCH rendered is cached once the answer is out. */
+		(void)store_cache_flush(s->store);
 		r = imap_read(s, buf, sizeof(buf),
 		    s->idling ? IMAP_IDLE_POLL_MS : -1);
 		if (r == -2)
