@@ -756,7 +756,7 @@ fetch_pad(struct fetch *f, uint64_t n)
 	char blanks[256];
 	size_t k;
 
-	if (f->s->ioerr || f->s->ended)
+	if (f->s->io.ioerr || f->s->io.ended)
 		return;
 	if (n > 0 && !f->warned) {
 		log_warnx("%s: folder %s: message %u is shorter than its "
@@ -832,7 +832,7 @@ fetch_put_file(struct fetch *f, uint64_t origin, uint64_t size)
 	size_t n;
 	int cr = 0, last = '\n';
 
-	while (sent < size && !f->s->ioerr && !f->s->ended) {
+	while (sent < size && !f->s->io.ioerr && !f->s->io.ended) {
 		r = pread(f->fd, in, sizeof(in), off);
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -875,7 +875,7 @@ fetch_put_range(struct fetch *f, const struct mime_range *r, size_t skip,
 	size_t n;
 
 	mime_wire_open(&w, f->buf, r, skip);
-	while (size > 0 && !f->s->ioerr && !f->s->ended) {
+	while (size > 0 && !f->s->io.ioerr && !f->s->io.ended) {
 		n = mime_wire_read(&w, out, size < sizeof(out) ?
 		    (size_t)size : sizeof(out));
 		if (n == 0)
@@ -1345,7 +1345,7 @@ cmd_fetch(struct imap_sess *s, const struct imap_cmd *c)
 		if (f->sets_seen && n > 0)
 			fetch_set_seen(f, idx, n);
 		fetch_list(f, n);
-		for (k = 0; k < n && !s->ioerr && !s->ended; k++)
+		for (k = 0; k < n && !s->io.ioerr && !s->io.ended; k++)
 			fetch_one(f, idx[k]);
 		fetch_done(f);
 	}
