@@ -6,6 +6,7 @@
  * each at its due time.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,16 +29,20 @@
 #define SERVER_AUDIT_BATCH	256
 #define SERVER_PRUNE_MS		(3600 * 1000)
 
+/* The buffers come last and are not cleared when a client connects: a
+ * session's connection stays open for the session's life, and only the
+ * pages it writes should cost memory (one or two, not 68 KB). */
 struct conn {
 	int	 fd;
 	int	 dead;
 	int	 gone;		/* dispatch_closed was told */
 	int	 pending;
 	unsigned peer;
-	uint8_t	 in[FRAME_MAX];
 	size_t	 inlen;
-	uint8_t	 out[SERVER_OUT_MAX];
 	size_t	 outlen;
+	size_t	 outhigh;	/* the most out ever held: wiped at the end */
+	uint8_t	 in[FRAME_MAX];
+	uint8_t	 out[SERVER_OUT_MAX];
 };
 
 /* An answer between its handler and the wire: staged until the commit,
@@ -153,6 +158,8 @@ server_queue_out(struct conn *c, const uint8_t *p, size_t len)
 	}
 	memcpy(c->out + c->outlen, p, len);
 	c->outlen += len;
+	if (c->outlen > c->outhigh)
+		c->outhigh = c->outlen;
 }
 
 void
@@ -308,11 +315,12 @@ server_accept(int lfd)
 			continue;
 		}
 		if (server_nconns == SERVER_MAX_CONNS ||
-		    (c = calloc(1, sizeof(*c))) == NULL) {
+		    (c = malloc(sizeof(*c))) == NULL) {
 			log_warnx("too many clients");
 			close(fd);
 			continue;
 		}
+		memset(c, 0, offsetof(struct conn, in));
 		c->fd = fd;
 		c->peer = peer;
 		server_conns[server_nconns++] = c;
@@ -421,7 +429,9 @@ server_reap(void)
 		}
 		if (c->pending > 0 || !c->gone)
 			continue;
-		explicit_bzero(c, sizeof(*c));
+		explicit_bzero(c->in, sizeof(c->in));
+		explicit_bzero(c->out, c->outhigh);
+		explicit_bzero(c, offsetof(struct conn, in));
 		free(c);
 		/* Keep the order of arrival: clients are read in it. */
 		memmove(&server_conns[i], &server_conns[i + 1],

@@ -24,8 +24,8 @@ struct idx_cached {
 	size_t		 vlen;
 };
 
-#define IDX_CACHE_BATCH		512		/* entries per commit */
-#define IDX_CACHE_BATCH_BYTES	(4 << 20)	/* or octets */
+#define IDX_CACHE_BATCH		4096		/* entries per commit */
+#define IDX_CACHE_BATCH_BYTES	(16 << 20)	/* or octets */
 
 struct store_index {
 	MDB_env		*env;

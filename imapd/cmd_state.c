@@ -340,4 +340,7 @@ cmd_idle(struct imap_sess *s, const struct imap_cmd *c)
 		log_warnx("%s: folder %s could not be read again",
 		    s->m->user, s->view->folder);
 	imap_printf(s, "+ idling\r\n");
+	/* An idling session may sit for hours: give back what the last
+	 * commands left resident (index pages, freed heap). */
+	store_trim(s->store);
 }

@@ -38,7 +38,6 @@ view_load(struct imap_sess *s, const char *folder, struct imap_vmsg **out,
 		(*out)[i].modseq = all[i].modseq;
 	}
 	free(all);
-	store_trim(s->store);
 	*n = (uint32_t)cnt;
 	return 0;
 }
