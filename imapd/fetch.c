@@ -11,7 +11,7 @@
  * and BODYSTRUCTURE from the per-message cache, which holds ENVELOPE in
  * its first string and "BODYSTRUCTURE NUL BODY" in its second; only a
  * cache miss or a section reads the file.  The store batches cache
- * writes (a commit per few hundred messages), and the session commits
+ * writes (a commit per few thousand messages), and the session commits
  * the rest once the answer has gone out.  BODY[] and its partials are
  * streamed from the file in chunks (each bare LF sent as CRLF), never
  * held (from the file even when the message is in memory: only the
