@@ -73,8 +73,14 @@ def wait_until(cond, timeout=15):
 
 
 def keyholder_pid(p, parent=None):
-    """The keyholder of pop3d (or of the daemon whose pid is parent)."""
-    ks = [k for k in children(parent or p.pop3.pid) if "-K" in cmdline(k)]
+    """The keyholder of pop3d (or of the daemon whose pid is parent),
+    once it has been started (after the listeners, slowly in a sanitizer
+    build)."""
+    def found():
+        return [k for k in children(parent or p.pop3.pid)
+                if "-K" in cmdline(k)]
+    wait_until(lambda: len(found()) == 1)
+    ks = found()
     assert len(ks) == 1, ks
     return ks[0]
 
