@@ -54,6 +54,27 @@ sessio_wait(struct sessio *io, short events, int timeout_ms, int *ready)
 }
 
 int
+sessio_check(struct sessio *io)
+{
+	struct pollfd pfd[2];
+
+	if (io->ioerr || io->ended)
+		return -1;
+	pfd[0].fd = io->fd;
+	pfd[0].events = 0;		/* hang-ups and errors only */
+	pfd[1].fd = io->endfd;
+	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	if (poll(pfd, io->endfd == -1 ? 1 : 2, 0) <= 0)
+		return 0;
+	if (pfd[1].revents != 0)
+		io->ended = 1;
+	else if (pfd[0].revents & (POLLHUP | POLLERR))
+		io->ioerr = 1;
+	return io->ioerr || io->ended ? -1 : 0;
+}
+
+int
 sessio_flush(struct sessio *io)
 {
 	size_t off = 0;

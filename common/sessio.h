@@ -37,6 +37,13 @@ void	sessio_init(struct sessio *io, int fd, int endfd, char *buf,
 int	sessio_wait(struct sessio *io, short events, int timeout_ms,
 	    int *ready);
 
+/* sessio_check: without waiting, whether the session must stop: authd
+ * ended it (io->ended) or the net process hung up (io->ioerr), as a
+ * session engine asks between commands and inside a long one, so that a
+ * kick or a client that left ends work already read.  0 to go on, -1 to
+ * stop. */
+int	sessio_check(struct sessio *io);
+
 /* sessio_flush: send what is buffered (all of it, or nothing more after
  * an error); 0, or -1 after a write error or the end of the session. */
 int	sessio_flush(struct sessio *io);

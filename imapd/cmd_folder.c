@@ -269,11 +269,25 @@ cmd_rename(struct imap_sess *s, const struct imap_cmd *c)
 {
 	char from[STORE_FOLDER_NAME_MAX], to[STORE_FOLDER_NAME_MAX];
 	int max = s->cfg->imap_max_mailboxes, inbox;
+	struct store_probe probe;
 	size_t n;
 
 	if (imap_folder_arg(s, &c->u.rename.from, from, sizeof(from)) ==
 	    -1 || imap_folder_arg(s, &c->u.rename.to, to, sizeof(to)) == -1)
 		return;
+	/* RFC 3501 6.3.5: renaming to a name that exists is an error, and
+	 * a hierarchy cannot move into itself. */
+	memset(&probe, 0, sizeof(probe));
+	if (strcmp(to, "INBOX") == 0 ||
+	    store_probe(s->store, to, &probe) != -1) {
+		imap_no(s, "ALREADYEXISTS", "Mailbox already exists");
+		return;
+	}
+	n = strlen(from);
+	if (strncmp(to, from, n) == 0 && to[n] == '/') {
+		imap_no(s, "CANNOT", "A mailbox cannot move below itself");
+		return;
+	}
 	/* Renaming INBOX makes a new folder (RFC 3501 6.3.5): it counts. */
 	inbox = strcmp(from, "INBOX") == 0;
 	if (inbox && max > 0 && folder_count(s, &n) == 0 &&

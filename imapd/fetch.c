@@ -1345,8 +1345,11 @@ cmd_fetch(struct imap_sess *s, const struct imap_cmd *c)
 		if (f->sets_seen && n > 0)
 			fetch_set_seen(f, idx, n);
 		fetch_list(f, n);
-		for (k = 0; k < n && !s->io.ioerr && !s->io.ended; k++)
+		for (k = 0; k < n && !s->io.ioerr && !s->io.ended; k++) {
+			if (k % 64 == 63 && sessio_check(&s->io) == -1)
+				break;
 			fetch_one(f, idx[k]);
+		}
 		fetch_done(f);
 	}
 	for (a = 0; a < c->u.fetch.natts; a++) {

@@ -945,9 +945,13 @@ cmd_search(struct imap_sess *s, const struct imap_cmd *c)
 	search_use_cache(sr, c->u.search.nnodes);
 	if (sr->has_modseq)
 		imap_want_condstore(s);
-	for (i = 0; i < v->n; i++)
+	for (i = 0; i < v->n; i++) {
+		/* A long search stops when the session must end. */
+		if (i % 64 == 63 && sessio_check(&s->io) == -1)
+			goto done;
 		if (search_message(sr, i))
 			hits[n++] = i;
+	}
 	search_answer(s, c, sr->has_modseq, hits, n);
 	if (save)
 		search_save(s, c->u.search.ret, hits, n);

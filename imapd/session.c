@@ -175,7 +175,8 @@ imap_folder_decode(struct imap_sess *s, const struct imap_str *name,
 		return 0;
 	}
 	if (mutf7_decode(raw, out, len) == -1) {
-		*why = "Mailbox name is not valid modified UTF-7";
+		*why = errno == ENAMETOOLONG ? "Mailbox name too long" :
+		    "Mailbox name is not valid modified UTF-7";
 		return -1;
 	}
 	return 0;
@@ -376,6 +377,10 @@ imap_input(struct imap_sess *s, const char *in, size_t n)
 		n -= used;
 		switch (ev) {
 		case IMAP_RD_COMMAND:
+			/* A kick, or a client gone, ends the session before
+			 * the next of the commands it had sent. */
+			if (sessio_check(&s->io) == -1)
+				return;
 			imap_command(s);
 			break;
 		case IMAP_RD_CONTINUE:

@@ -154,3 +154,46 @@ def test_idle_connection_before_login_is_closed(imap):
     assert s.recv(100) == b""
     assert 9 <= time.monotonic() - t0 < 20
     assert "idle timeout; closing" in p.imap_log()
+
+
+def heavy_session(p, pw, ncmd=12):
+    """A session that has sent ncmd expensive SEARCHes at once."""
+    s = tls_context().wrap_socket(socket.create_connection(
+        ("127.0.0.1", p.imap_port), 30))
+    s.recv(4096)
+    keys = b" ".join(b"NOT BODY zz%04d" % i for i in range(40))
+    s.sendall(b"L LOGIN %s %s\r\nS SELECT INBOX\r\n" % (ALICE.encode(),
+                                                        pw.encode()) +
+              b"".join(b"q%d SEARCH %s\r\n" % (i, keys)
+                       for i in range(ncmd)))
+    buf = b""
+    while b"S OK" not in buf:
+        buf += s.recv(65536)
+    return s
+
+
+@pytest.mark.parametrize("how", ["close", "kick"])
+def test_ended_session_stops_the_commands_it_sent(imap, how):
+    """A client that leaves, or a kick, ends the work the session had
+    already read (an outside review saw 40 pipelined SEARCHes run on for
+    half a minute, holding the session's place)."""
+    from test_imap_clients import bulk_deliver
+    p = imap
+    pw = imap_user(p)
+    bulk_deliver(p, ALICE, 300, body="x" * 20000)
+    s = heavy_session(p, pw)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    if how == "close":
+        s.close()
+        want = "disconnected without LOGOUT"
+    else:
+        p.authctl("kick", ALICE)
+        want = "session ended by authd"
+    deadline = t0 + 20
+    while want not in p.imap_log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert want in p.imap_log(), p.imap_log()[-2000:]
+    assert time.monotonic() - t0 < 5, time.monotonic() - t0
+    m = re.search(r"(\d+) commands", p.imap_log().split(want)[1])
+    assert m and int(m.group(1)) < 14, p.imap_log()[-500:]

@@ -18,8 +18,9 @@ from test_imap import imap, imap_user, login  # noqa: F401
 NMSG = 2000
 
 
-def bulk_deliver(p, user, n, start=0):
-    """n messages into user's new/ at once (one ownership pass)."""
+def bulk_deliver(p, user, n, start=0, body=""):
+    """n messages into user's new/ at once (one ownership pass), each
+    with body appended to its text."""
     md = p.maildir(user)
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(md, sub), exist_ok=True)
@@ -28,7 +29,7 @@ def bulk_deliver(p, user, n, start=0):
         with open(os.path.join(md, "new", name), "w") as f:
             f.write("From: sender%d@example.org\nTo: %s\n"
                     "Subject: bulk message %d\nMessage-ID: <bulk%d@example.org>"
-                    "\n\nbody of message %d\n" % (i, user, i, i, i))
+                    "\n\nbody of message %d\n%s" % (i, user, i, i, i, body))
     if IS_ROOT:
         pw = pwd.getpwnam("_postern-mail")
         for root, dirs, files in os.walk(os.path.join(p.dir, "mail")):

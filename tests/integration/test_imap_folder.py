@@ -236,8 +236,8 @@ def test_modified_utf7_names_on_disk_and_on_the_wire(imap):
     # a pattern that is not is matched as it is: "R&D*" finds "R&D"
     for pat in ('"R&-D*"', '"R&D*"'):
         assert c.list('""', pat)[1] == [b'(\\HasNoChildren) "/" "R&-D"']
-    assert c.rename("Entw&APw-rfe", "Entw&APw-rfe/Alt")[0] == "OK"
-    assert ".Entw&APw-rfe.Alt" in dirs(p) and ".Entw&APw-rfe" not in dirs(p)
+    assert c.rename("Entw&APw-rfe", "Alt/Entw&APw-rfe")[0] == "OK"
+    assert ".Alt.Entw&APw-rfe" in dirs(p) and ".Entw&APw-rfe" not in dirs(p)
     c.logout()
     # after ENABLE UTF8=ACCEPT names are UTF-8 both ways
     s = Session(p, pw)
@@ -651,3 +651,25 @@ def test_selected_folder_deleted_by_another_session(imap):
     with pytest.raises(imaplib.IMAP4.abort):
         a.noop()
     assert "could not be read again" not in p.imap_log()
+
+
+def test_rename_onto_an_existing_name_or_below_itself(imap):
+    """RFC 3501 6.3.5: renaming to a name that exists is an error (an
+    outside review merged a \\Noselect parent into Trash), and so is
+    moving a hierarchy below itself."""
+    p = imap
+    pw = imap_user(p)
+    c = login(p, pw)
+    assert c.create("C/y")[0] == "OK"
+    typ, data = c.rename("C", "Trash")
+    assert typ == "NO" and b"[ALREADYEXISTS]" in data[0], data
+    typ, data = c.rename("C", "C/c/d")
+    assert typ == "NO" and b"[CANNOT]" in data[0], data
+    typ, data = c.rename("C", "INBOX")
+    assert typ == "NO" and b"[ALREADYEXISTS]" in data[0], data
+    assert c.rename("C", "D")[0] == "OK"
+    assert any(l.endswith(b'"/" "D/y"') or l.endswith(b'"/" D/y')
+               for l in c.list()[1]), c.list()
+    typ, data = c.list('""', "Trash/*")
+    assert data == [None], data
+    c.logout()
