@@ -33,6 +33,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -447,31 +448,40 @@ def cpu_delta(before, after):
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(\S.*)$")
 
 
-def perf_profile(load, what, roots, workdir, seconds, comms=None):
+def perf_profile(load, what, roots, workdir, seconds, follow=False):
     """perf record (cpu-clock) of the processes under roots for seconds
     while load() runs (perf.<what>.data in workdir); the top DSOs and
     symbols, in % of their samples, or why not.  Unexported functions of
     one DSO are summed.  perf -p does not follow processes forked after
-    it started: with comms (a list of process names) the whole machine
-    is recorded instead and only those names' samples are reported."""
+    it started: with follow, the whole machine is recorded while a
+    thread notes every process under roots during load(), and only
+    their samples are reported (the machine may run other copies of the
+    same programs)."""
     if shutil.which("perf") is None:
         return ["(no perf)"]
     data = os.path.join(workdir, "perf.%s.data" % what)
-    if comms:
-        target = ["-a"]
-        only = ["--comms", ",".join(comms), "--percentage", "relative"]
-    else:
-        target = ["-p", ",".join(str(x) for x in tree(roots)[0])]
-        only = []
+    seen = set(tree(roots)[0])
+    target = ["-a"] if follow else ["-p", ",".join(str(x) for x in seen)]
     rec = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock",
                             "-F", "999"] + target + ["-o", data, "--",
                                                      "sleep", str(seconds)],
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     time.sleep(0.2)
+    stop = threading.Event()
+
+    def watch():
+        while not stop.wait(0.1):
+            seen.update(tree(roots)[0])
+    watcher = threading.Thread(target=watch, daemon=True)
+    if follow:
+        watcher.start()
     try:
         load()
     finally:
+        stop.set()
+        if follow:
+            watcher.join(5)
         try:
             _, err = rec.communicate(timeout=seconds + 30)
         except subprocess.TimeoutExpired:
@@ -481,13 +491,15 @@ def perf_profile(load, what, roots, workdir, seconds, comms=None):
     if rec.returncode != 0 or not os.path.exists(data):
         return ["(perf record failed: %s)" % err.decode(errors="replace")
                 .strip()[-200:]]
+    only = ["--pid", ",".join(str(x) for x in sorted(seen)),
+            "--percentage", "relative"] if follow else []
     lines = []
     for sort, n in (("dso", 6), ("dso,sym", 16)):
         try:
             r = subprocess.run(["perf", "report", "-i", data, "--stdio",
                                 "--sort", sort, "--percent-limit", "0.3"] +
-                               only,
-                               capture_output=True, text=True, timeout=90)
+                               only, capture_output=True, text=True,
+                               timeout=90)
         except subprocess.TimeoutExpired:
             return lines + ["(perf report timed out)"]
         rows = collections.Counter()
@@ -505,8 +517,8 @@ def perf_profile(load, what, roots, workdir, seconds, comms=None):
             if sym.startswith("0x"):
                 sym = "(unexported functions)"
             rows["%s %s" % (m.group(2), sym)] += float(m.group(1))
-        lines.append("by %s (%% of %s samples):" % (
-            sort, "their" if not comms else ", ".join(comms) + "'s"))
+        lines.append("by %s (%% of their samples%s):" % (
+            sort, ", %d processes" % len(seen) if follow else ""))
         lines.extend("  %5.1f%%  %s" % (v, k) for k, v in
                      rows.most_common(n))
     return lines
