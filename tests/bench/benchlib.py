@@ -149,6 +149,17 @@ def cpu_snapshot(roots, names):
     return out
 
 
+def cpu_by_pid(roots, names):
+    """{pid: (label, own CPU seconds)} of the processes under roots."""
+    pids, table = tree(roots)
+    out = {}
+    for pid in pids:
+        t = cpu_times(pid)
+        if t is not None:
+            out[pid] = (label(pid, table, names), t[0])
+    return out
+
+
 def pss_kb(pid):
     try:
         with open("/proc/%d/smaps_rollup" % pid) as f:
