@@ -502,37 +502,62 @@ def perf_profile(load, what, roots, workdir, seconds, follow=False):
     if rec.returncode != 0 or not os.path.exists(data):
         return ["(perf record failed: %s)" % err.decode(errors="replace")
                 .strip()[-200:]]
-    only = ["--pid", ",".join(str(x) for x in sorted(seen)),
-            "--percentage", "relative"] if follow else []
+    if follow:
+        # perf report --sort dso with --pid drops most samples (perf
+        # 6.x): the DSOs are summed from the symbols instead.
+        syms = perf_rows(data, "dso,sym", ["--pid", ",".join(
+            str(x) for x in sorted(seen)), "--percentage", "relative"],
+            "0.05")
+        if isinstance(syms, str):
+            return [syms]
+        dsos = collections.Counter()
+        for k, v in syms.items():
+            dsos[k.split(" ", 1)[0]] += v
+        return perf_table("dso", dsos, 6, len(seen)) + \
+            perf_table("dso,sym", syms, 16, len(seen))
     lines = []
     for sort, n in (("dso", 6), ("dso,sym", 16)):
-        try:
-            r = subprocess.run(["perf", "report", "-i", data, "--stdio",
-                                "--sort", sort, "--percent-limit", "0.3"] +
-                               only, capture_output=True, text=True,
-                               timeout=90)
-        except subprocess.TimeoutExpired:
-            return lines + ["(perf report timed out)"]
-        rows = collections.Counter()
-        for l in r.stdout.splitlines():
-            if l.startswith("#") or not l.strip():
-                continue
-            if sort == "dso":
-                pct, _, rest = l.strip().partition("%")
-                rows[rest.strip()] += float(pct)
-                continue
-            m = PERF_LINE.match(l)
-            if m is None:
-                continue
-            sym = m.group(4).strip()
-            if sym.startswith("0x"):
-                sym = "(unexported functions)"
-            rows["%s %s" % (m.group(2), sym)] += float(m.group(1))
-        lines.append("by %s (%% of their samples%s):" % (
-            sort, ", %d processes" % len(seen) if follow else ""))
-        lines.extend("  %5.1f%%  %s" % (v, k) for k, v in
-                     rows.most_common(n))
+        rows = perf_rows(data, sort, [])
+        if isinstance(rows, str):
+            return lines + [rows]
+        lines.extend(perf_table(sort, rows, n))
     return lines
+
+
+def perf_table(sort, rows, n, procs=None):
+    """The n largest rows, under a title (procs: how many processes)."""
+    return ["by %s (%% of their samples%s):" % (
+        sort, ", %d processes" % procs if procs else "")] + \
+        ["  %5.1f%%  %s" % (v, k) for k, v in rows.most_common(n)]
+
+
+def perf_rows(data, sort, extra, limit="0.3"):
+    """perf report of data sorted by sort ("dso" or "dso,sym"), rows of
+    at least limit %: Counter {dso or "dso symbol": %}, or a string
+    saying why not."""
+    try:
+        r = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                            "--sort", sort, "--percent-limit", limit] +
+                           extra, capture_output=True, text=True,
+                           timeout=90)
+    except subprocess.TimeoutExpired:
+        return "(perf report timed out)"
+    rows = collections.Counter()
+    for l in r.stdout.splitlines():
+        if l.startswith("#") or not l.strip():
+            continue
+        if sort == "dso":
+            pct, _, rest = l.strip().partition("%")
+            rows[rest.strip()] += float(pct)
+            continue
+        m = PERF_LINE.match(l)
+        if m is None:
+            continue
+        sym = m.group(4).strip()
+        if sym.startswith("0x"):
+            sym = "(unexported functions)"
+        rows["%s %s" % (m.group(2), sym)] += float(m.group(1))
+    return rows
 
 
 # --- reporting --------------------------------------------------------------------
