@@ -56,7 +56,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
 	     common/mime_body.c common/mime_section.c common/mime_decode.c \
-	     common/mime_search.c
+	     common/mime_search.c common/mime_filename.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
@@ -79,7 +79,7 @@ IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
 IMAPD_SRC   = $(IMAP_PARSE_SRC) imapd/capa.c imapd/preauth.c \
 	      imapd/session.c imapd/view.c imapd/cmd_state.c \
 	      imapd/cmd_folder.c imapd/cmd_message.c imapd/fetch.c \
-	      imapd/search.c
+	      imapd/search.c imapd/search_cache.c imapd/search_date.c
 LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
@@ -112,8 +112,21 @@ $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $
 $(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(IMAP_PARSE_SRC) common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# test_search_cache also needs imapd's search cache.
+$(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/unit/test_search_date: $(O)/tests/unit/test_search_date.o $(call obj,imapd/search_date.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# test_imap_append needs imapd's command reader and parser.
+IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
+		 imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c
+$(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
@@ -165,13 +178,15 @@ FUZZ_mime      = $(MIME_SRC)
 FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
 FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c common/log.c common/util.c \
 		 common/rolemsg.c common/frame.c
+FUZZ_mutf7     = common/mutf7.c
+FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
+		 common/util.c common/log.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
 	@mkdir -p build/fuzz
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $^ $(FUZZLIBS_$*)
 
-FUZZERS += build/fuzz/fuzz_imap
 
 fuzzers: $(FUZZERS)
 

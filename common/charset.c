@@ -26,6 +26,19 @@ charset_table_find(const char *canon)
 	return CHARSET_UNKNOWN;
 }
 
+/* The table named prefix followed by the number n. */
+static int
+charset_table_nfind(const char *prefix, int n)
+{
+	char buf[CHARSET_NAME_MAX];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%s%d", prefix, n);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return CHARSET_UNKNOWN;
+	return charset_table_find(buf);
+}
+
 /* The number at s (1-2 digits, nothing else but an optional ":year"),
  * or -1. */
 static int
@@ -52,7 +65,6 @@ charset_skip_sep(const char *s)
 static int
 charset_find_canon(const char *s)
 {
-	char buf[CHARSET_NAME_MAX];
 	int n;
 
 	if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0)
@@ -68,16 +80,14 @@ charset_find_canon(const char *s)
 		n = charset_number(charset_skip_sep(s + 4));
 		if (n < 1 || n > 16)
 			return CHARSET_UNKNOWN;
-		snprintf(buf, sizeof(buf), "iso-8859-%d", n);
-		return charset_table_find(buf);
+		return charset_table_nfind("iso-8859-", n);
 	}
 	if (strncmp(s, "latin", 5) == 0 || (s[0] == 'l' && s[1] >= '0' &&
 	    s[1] <= '9')) {
 		n = charset_number(charset_skip_sep(s + (s[1] == 'a' ? 5 : 1)));
 		if (n < 1 || n > 10)
 			return CHARSET_UNKNOWN;
-		snprintf(buf, sizeof(buf), "iso-8859-%d", charset_latin[n]);
-		return charset_table_find(buf);
+		return charset_table_nfind("iso-8859-", charset_latin[n]);
 	}
 	if (strcmp(s, "cp819") == 0 || strcmp(s, "ibm819") == 0)
 		return charset_table_find("iso-8859-1");
@@ -89,8 +99,7 @@ charset_find_canon(const char *s)
 		n = charset_number(charset_skip_sep(s));
 		if (n < 1250 || n > 1258)
 			return CHARSET_UNKNOWN;
-		snprintf(buf, sizeof(buf), "windows-%d", n);
-		return charset_table_find(buf);
+		return charset_table_nfind("windows-", n);
 	}
 	if (strcmp(s, "koi8-r") == 0 || strcmp(s, "koi8r") == 0)
 		return charset_table_find("koi8-r");
@@ -133,14 +142,11 @@ charset_dec_init(struct charset_dec *d, int id)
 static uint32_t
 charset_fallback(unsigned char b)
 {
-	static int cp1252 = -1;
 	uint32_t cp;
 
 	if (b < 0x80)
 		return b;
-	if (cp1252 < 0)
-		cp1252 = charset_table_find("windows-1252") - CHARSET_TABLE;
-	cp = charset_tables[cp1252].hi[b - 0x80];
+	cp = charset_tables[charset_cp1252].hi[b - 0x80];
 	return cp == CHARSET_REPLACEMENT ? b : cp;
 }
 

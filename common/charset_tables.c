@@ -481,6 +481,7 @@ const struct charset_table charset_tables[] = {
 
 const unsigned charset_ntables = sizeof(charset_tables) /
     sizeof(charset_tables[0]);
+const unsigned charset_cp1252 = 17;
 
 const struct charset_fold_pair charset_fold_pairs[] = {
 	{ 0x00b5, 0x03bc }, { 0x00c0, 0x00e0 }, { 0x00c1, 0x00e1 }, { 0x00c2, 0x00e2 },

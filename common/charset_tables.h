@@ -18,6 +18,7 @@ struct charset_fold_pair {
 
 extern const struct charset_table charset_tables[];
 extern const unsigned charset_ntables;
+extern const unsigned charset_cp1252;	/* the index of windows-1252 */
 
 /* Sorted by from; code points not listed fold to themselves (ASCII is
  * not listed: charset.c folds it directly). */

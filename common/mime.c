@@ -33,7 +33,7 @@ struct mime_open {
 	size_t		hdr_lines;	/* lines at the header's start */
 	size_t		body_lines;	/* lines at the body's start */
 	size_t		blen;
-	char		bnd[MIME_BOUNDARY_MAX];
+	char		bnd[MIME_BOUNDARY_MAX + 1];
 };
 
 struct mime_parser {
@@ -112,67 +112,78 @@ mime_boundary_set(struct mime_parser *pr, struct mime_open *o,
 	return 0;
 }
 
-/* Decide what the top part is from its header; may open its child. */
+/* The top part is message/rfc822 (or global): open its child. */
 static void
-mime_classify(struct mime_parser *pr, struct mime_pos at)
+mime_open_message(struct mime_parser *pr, struct mime_pos at)
 {
-	struct mime_open *o = &pr->open[pr->top];
-	struct mime_part *p = &pr->m->parts[o->part], *parent;
-	struct mime_field f;
-	struct mime_ctype ct;
-	uint32_t self = o->part;
-	int msg, room;
+	uint32_t self = pr->open[pr->top].part;
 
-	parent = p->parent != MIME_NONE ? &pr->m->parts[p->parent] : NULL;
-	room = p->depth < MIME_DEPTH_MAX;
-	if (!mime_field_find(pr->m->buf + p->hdr.off, p->hdr.len,
-	    "content-type", &f)) {
-		if (parent != NULL && parent->kind == MIME_MULTIPART &&
-		    (parent->flags & MIME_F_DIGEST)) {
-			p->flags |= MIME_F_DEFAULT_MSG;
-			msg = 1;
-			goto message;
-		}
-		p->flags |= MIME_F_TEXT;
-		return;
-	}
-	if (mime_ctype_parse(f.value, f.value_len, 1, &ct) == -1) {
-		p->flags |= MIME_F_TEXT;
-		return;
-	}
-	if (mime_token_eq(ct.type, ct.type_len, "text")) {
-		p->flags |= MIME_F_TEXT;
-		return;
-	}
-	if (mime_token_eq(ct.type, ct.type_len, "multipart")) {
-		if (!room || mime_boundary_set(pr, o, &ct) == -1) {
-			p->kind = MIME_OPAQUE;
-			pr->m->limited |= !room;
-			return;
-		}
-		p->kind = MIME_MULTIPART;
-		if (mime_token_eq(ct.subtype, ct.subtype_len, "digest"))
-			p->flags |= MIME_F_DIGEST;
-		return;
-	}
-	msg = mime_token_eq(ct.type, ct.type_len, "message") &&
-	    (mime_token_eq(ct.subtype, ct.subtype_len, "rfc822") ||
-	    mime_token_eq(ct.subtype, ct.subtype_len, "global"));
-	if (!msg)
-		return;
-	if (mime_field_find(pr->m->buf + p->hdr.off, p->hdr.len,
-	    "content-transfer-encoding", &f) &&
-	    mime_cte_parse(f.value, f.value_len) != MIME_CTE_IDENTITY) {
-		p->kind = MIME_OPAQUE;
-		return;
-	}
-message:
-	if (!room || mime_part_new(pr, self, at) == MIME_NONE) {
+	if (pr->m->parts[self].depth >= MIME_DEPTH_MAX ||
+	    mime_part_new(pr, self, at) == MIME_NONE) {
 		pr->m->parts[self].kind = MIME_OPAQUE;
 		pr->m->limited = 1;
 		return;
 	}
 	pr->m->parts[self].kind = MIME_MESSAGE;
+}
+
+/* The top part is a multipart: make its boundary active. */
+static void
+mime_open_multipart(struct mime_parser *pr, const struct mime_ctype *ct)
+{
+	struct mime_open *o = &pr->open[pr->top];
+	struct mime_part *p = &pr->m->parts[o->part];
+
+	if (p->depth >= MIME_DEPTH_MAX) {
+		p->kind = MIME_OPAQUE;
+		pr->m->limited = 1;
+	} else if (mime_boundary_set(pr, o, ct) == -1)
+		p->kind = MIME_OPAQUE;
+	else {
+		p->kind = MIME_MULTIPART;
+		if (mime_token_eq(ct->subtype, ct->subtype_len, "digest"))
+			p->flags |= MIME_F_DIGEST;
+	}
+}
+
+/* Decide what the top part is from its header; may open its child. */
+static void
+mime_classify(struct mime_parser *pr, struct mime_pos at)
+{
+	struct mime_part *p = &pr->m->parts[pr->open[pr->top].part], *parent;
+	const char *hdr = pr->m->buf + p->hdr.off;
+	struct mime_field f;
+	struct mime_ctype ct;
+
+	parent = p->parent != MIME_NONE ? &pr->m->parts[p->parent] : NULL;
+	if (!mime_field_find(hdr, p->hdr.len, "content-type", &f)) {
+		if (parent != NULL && parent->kind == MIME_MULTIPART &&
+		    (parent->flags & MIME_F_DIGEST)) {
+			p->flags |= MIME_F_DEFAULT_MSG;
+			mime_open_message(pr, at);
+		} else
+			p->flags |= MIME_F_TEXT;
+		return;
+	}
+	if (mime_ctype_parse(f.value, f.value_len, 1, &ct) == -1 ||
+	    mime_token_eq(ct.type, ct.type_len, "text")) {
+		p->flags |= MIME_F_TEXT;
+		return;
+	}
+	if (mime_token_eq(ct.type, ct.type_len, "multipart")) {
+		mime_open_multipart(pr, &ct);
+		return;
+	}
+	if (!mime_token_eq(ct.type, ct.type_len, "message") ||
+	    (!mime_token_eq(ct.subtype, ct.subtype_len, "rfc822") &&
+	    !mime_token_eq(ct.subtype, ct.subtype_len, "global")))
+		return;
+	/* An encoded message cannot be parsed in place. */
+	if (mime_field_find(hdr, p->hdr.len, "content-transfer-encoding", &f)
+	    && mime_cte_parse(f.value, f.value_len) != MIME_CTE_IDENTITY)
+		p->kind = MIME_OPAQUE;
+	else
+		mime_open_message(pr, at);
 }
 
 /* The top part's header ends at at (after its empty line, if any). */
@@ -191,37 +202,42 @@ mime_header_end(struct mime_parser *pr, struct mime_pos at)
 	mime_classify(pr, at);
 }
 
-/* Close every open part deeper than level at e. */
+/*
+ * Close every open part deeper than level at e.  When e lies before the
+ * start of the innermost part's header or body (the line end before a
+ * boundary that is also the empty line ending a header, or the line end
+ * of the boundary line just before), every part closes at that start
+ * instead, so that children stay inside their parents.
+ */
 static void
 mime_close_to(struct mime_parser *pr, int level, struct mime_pos e)
 {
 	struct mime_open *o;
 	struct mime_part *p;
-	struct mime_pos at;
 
+	if (pr->top <= level)
+		return;
+	o = &pr->open[pr->top];
+	p = &pr->m->parts[o->part];
+	if (o->state == MIME_IN_HEADER && e.off < p->hdr.off) {
+		e.off = p->hdr.off;
+		e.wire = p->hdr.wire_off;
+		e.lines = o->hdr_lines;
+	} else if (o->state == MIME_IN_BODY && e.off < p->body.off) {
+		e.off = p->body.off;
+		e.wire = p->body.wire_off;
+		e.lines = o->body_lines;
+	}
 	while (pr->top > level) {
 		o = &pr->open[pr->top];
 		p = &pr->m->parts[o->part];
-		at = e;
-		if (at.off < p->hdr.off) {
-			at.off = p->hdr.off;
-			at.wire = p->hdr.wire_off;
-			at.lines = o->hdr_lines;
-		}
 		if (o->state == MIME_IN_HEADER) {
-			mime_header_end(pr, at);
+			mime_header_end(pr, e);
 			continue;
 		}
-		if (at.off < p->body.off) {
-			p->hdr.len = at.off - p->hdr.off;
-			p->hdr.wire_len = at.wire - p->hdr.wire_off;
-			p->body.off = at.off;
-			p->body.wire_off = at.wire;
-			o->body_lines = at.lines;
-		}
-		p->body.len = at.off - p->body.off;
-		p->body.wire_len = at.wire - p->body.wire_off;
-		p->lines = at.lines - o->body_lines;
+		p->body.len = e.off - p->body.off;
+		p->body.wire_len = e.wire - p->body.wire_off;
+		p->lines = e.lines - o->body_lines;
 		if (o->active)
 			pr->nactive--;
 		pr->top--;
@@ -252,7 +268,10 @@ mime_boundary_match(const struct mime_parser *pr, const char *s,
 
 	for (i = pr->top; i >= 0; i--) {
 		o = &pr->open[i];
+		/* First and last bytes before memcmp: most lines that
+		 * start with "--" fail there. */
 		if (!o->active || len < 2 + o->blen ||
+		    s[2] != o->bnd[0] || s[1 + o->blen] != o->bnd[o->blen - 1] ||
 		    memcmp(s + 2, o->bnd, o->blen) != 0)
 			continue;
 		rest = s + 2 + o->blen;
@@ -362,6 +381,23 @@ mime_free(struct mime_msg *m)
 {
 	free(m->parts);
 	memset(m, 0, sizeof(*m));
+}
+
+size_t
+mime_header_size(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+
+	while (p < end) {
+		if (*p == '\n')
+			return (size_t)(p + 1 - buf);
+		if (*p == '\r' && (p + 1 == end || p[1] == '\n'))
+			return p + 1 == end ? len : (size_t)(p + 2 - buf);
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return len;
 }
 
 uint32_t

@@ -117,6 +117,15 @@ int	mime_parse(struct mime_msg *m, const char *buf, size_t len);
 /* mime_free: release m's part table (not the message). */
 void	mime_free(struct mime_msg *m);
 
+/*
+ * mime_header_size: the length of the message header at buf (len bytes
+ * available), up to and including the empty line that ends it; len when
+ * no empty line is found.  For callers that want the ENVELOPE only: parse
+ * that prefix and the root's header is the whole header, as in a full
+ * parse.  Reads each line once (memchr).
+ */
+size_t	mime_header_size(const char *buf, size_t len);
+
 /* mime_message_root: the part holding the encapsulated message of part
  * i: its child when i is a MIME_MESSAGE part, 0 for i == 0, else
  * MIME_NONE.  That part's header is what ENVELOPE, HEADER and TEXT of i
@@ -126,9 +135,10 @@ uint32_t mime_message_root(const struct mime_msg *m, uint32_t i);
 /*
  * ---- Rendering (IMAP syntax, RFC 3501 section 7.4.2 and RFC 9051) ----
  *
- * Each appends to sb and returns 0, or -1 when sb is in error (its cap).
- * The result is what follows "ENVELOPE " or "BODYSTRUCTURE " in a FETCH
- * response, and is meant to be cached.
+ * Each appends to sb and returns 0, or -1 when sb is in error (its cap)
+ * or the part index is not below m->nparts.  The result is what follows
+ * "ENVELOPE " or "BODYSTRUCTURE " in a FETCH response, and is meant to
+ * be cached.
  *
  * mime_envelope_write: the ENVELOPE of the message whose header is part
  * msg_part's (0 for the message; the child of a MIME_MESSAGE part for an
@@ -158,6 +168,19 @@ int	mime_envelope_write(const struct mime_msg *m, uint32_t msg_part,
  * no parts shows one empty text/plain part, as the grammar needs one.
  */
 int	mime_body_write(const struct mime_msg *m, uint32_t i, int extended,
+	    struct strbuf *sb);
+
+/*
+ * mime_part_filename: append the file name of part i to sb as UTF-8: the
+ * filename parameter of Content-Disposition, else the name parameter of
+ * Content-Type.  RFC 2231 sections are joined in order (up to the first
+ * missing one) and an extended value is decoded from its charset;
+ * extended or sectioned forms win over a plain one; a plain value may
+ * hold RFC 2047 encoded words (not allowed, but common) and they are
+ * decoded.  Returns 1, 0 when the part names no file, or -1 when sb is in
+ * error.
+ */
+int	mime_part_filename(const struct mime_msg *m, uint32_t i,
 	    struct strbuf *sb);
 
 /* ---- Sections (RFC 3501 section 6.4.5, FETCH BODY[...]) ---- */

@@ -23,17 +23,17 @@ static void
 mime_fields_get(const struct mime_msg *m, const struct mime_part *p,
     struct mime_fields *mf)
 {
+	/* Names after "content-", with their lengths: one length test
+	 * rejects most fields. */
 	static const struct {
 		const char *name;
-		size_t field, has;
+		size_t len, field, has;
 	} tab[] = {
-#define MF(n, f) { n, offsetof(struct mime_fields, f), \
+#define MF(n, f) { n, sizeof(n) - 1, offsetof(struct mime_fields, f), \
 	    offsetof(struct mime_fields, has_ ## f) }
-		MF("content-type", ct), MF("content-transfer-encoding", cte),
-		MF("content-id", id), MF("content-description", desc),
-		MF("content-disposition", dsp),
-		MF("content-language", lang),
-		MF("content-location", loc), MF("content-md5", md5),
+		MF("type", ct), MF("transfer-encoding", cte), MF("id", id),
+		MF("description", desc), MF("disposition", dsp),
+		MF("language", lang), MF("location", loc), MF("md5", md5),
 #undef MF
 	};
 	struct mime_field_iter it;
@@ -44,15 +44,19 @@ mime_fields_get(const struct mime_msg *m, const struct mime_part *p,
 	memset(mf, 0, sizeof(*mf));
 	mime_field_first(&it, m->buf + p->hdr.off, p->hdr.len);
 	while (mime_field_next(&it, &f)) {
-		if (f.name_len < 8 || !mime_token_eq(f.name, 8, "content-"))
+		if (f.name_len <= 8 || strncasecmp(f.name, "content-", 8) != 0)
 			continue;
 		for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+			if (f.name_len - 8 != tab[i].len ||
+			    strncasecmp(f.name + 8, tab[i].name, tab[i].len) != 0)
+				continue;
 			has = (int *)((char *)mf + tab[i].has);
-			if (!*has && mime_field_is(&f, tab[i].name)) {
+			if (!*has) {
 				memcpy((char *)mf + tab[i].field, &f,
 				    sizeof(f));
 				*has = 1;
 			}
+			break;
 		}
 	}
 }
@@ -328,8 +332,10 @@ mime_body_part(const struct mime_msg *m, uint32_t i, int extended,
 		    c = m->parts[c].next)
 			mime_body_part(m, c, extended, sb, tmp, scratch);
 		if (p->child == MIME_NONE)
-			strbuf_adds(sb, "(\"text\" \"plain\" (\"charset\" "
-			    "\"us-ascii\") NIL NIL \"7bit\" 0 0)");
+			strbuf_adds(sb, extended ? "(\"text\" \"plain\" "
+			    "(\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 "
+			    "NIL NIL NIL NIL)" : "(\"text\" \"plain\" "
+			    "(\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)");
 		mime_multipart_tail(m, p, extended, sb, tmp, scratch);
 		strbuf_addc(sb, ')');
 		return;

@@ -140,9 +140,15 @@ struct mime_word {
 	const char	*end;		/* after "?=" */
 };
 
-/* An encoded word starting at p ("=?"), within [p, end)? */
+/*
+ * An encoded word starting at p ("=?"), within [p, end)?  noterm[0..1]
+ * is the span the last failed search for "?=" covered: no "?=" starts
+ * in it, so a later search that starts inside resumes at its end, and
+ * the whole value is read at most twice however many "=?" it holds.
+ */
 static int
-mime_word_parse(const char *p, const char *end, struct mime_word *w)
+mime_word_parse(const char *p, const char *end, struct mime_word *w,
+    const char *noterm[2])
 {
 	const char *q, *lim = end - p > MIME_WORD_MAX ? p + MIME_WORD_MAX :
 	    end;
@@ -161,11 +167,15 @@ mime_word_parse(const char *p, const char *end, struct mime_word *w)
 	else
 		return 0;
 	w->text = q + 3;
-	for (q = w->text; q + 1 < lim; q++)
+	q = w->text >= noterm[0] && w->text < noterm[1] ? noterm[1] : w->text;
+	for (; q + 1 < lim; q++)
 		if (q[0] == '?' && q[1] == '=')
 			break;
-	if (q + 1 >= lim)
+	if (q + 1 >= lim) {
+		noterm[0] = w->text;
+		noterm[1] = lim - 1;
 		return 0;
+	}
 	w->text_len = (size_t)(q - w->text);
 	w->end = q + 2;
 	return 1;
@@ -199,71 +209,88 @@ mime_word_decode(const struct mime_word *w, unsigned char *out)
 	return n;
 }
 
+/* The state of one header value's decoding. */
+struct mime_hdec {
+	struct charset_dec	 text, word;
+	struct charset_sink	*sink;
+	const char		*ws;		/* blanks after a word */
+	int			 in_word;
+};
+
+static void
+mime_hdec_word(struct mime_hdec *h, const struct mime_word *w)
+{
+	unsigned char buf[MIME_WORD_MAX];
+	int id = charset_find(w->charset, w->charset_len);
+
+	/* The same charset goes on: a character may span two words. */
+	if (!h->in_word || id != h->word.id) {
+		charset_dec_flush(&h->word, h->sink);
+		charset_dec_flush(&h->text, h->sink);
+		charset_dec_init(&h->word, id);
+	}
+	charset_dec_feed(&h->word, buf, mime_word_decode(w, buf), h->sink);
+	h->in_word = 1;
+	h->ws = NULL;
+}
+
+/* Text [p, end) that is not an encoded word. */
+static void
+mime_hdec_text(struct mime_hdec *h, const char *p, const char *end)
+{
+	const char *s;
+
+	if (h->in_word) {
+		charset_dec_flush(&h->word, h->sink);
+		for (s = h->ws; s != NULL && s < p; s++)
+			if (*s == ' ' || *s == '\t')
+				charset_dec_feed(&h->text,
+				    (const unsigned char *)s, 1, h->sink);
+		h->in_word = 0;
+		h->ws = NULL;
+	}
+	charset_dec_feed(&h->text, (const unsigned char *)p,
+	    (size_t)(end - p), h->sink);
+}
+
 void
 mime_header_decode_sink(const char *p, size_t len, struct charset_sink *sink)
 {
-	const char *end = p + len, *ws = NULL, *s;
-	struct charset_dec text, word;
+	const char *end = p + len, *s, *noterm[2] = { p, p };
+	struct mime_hdec h;
 	struct mime_word w;
-	unsigned char buf[MIME_WORD_MAX];
-	size_t n;
-	int id, in_word = 0;
 
-	while (len > 0 && (*p == ' ' || *p == '\t' || *p == '\r' ||
-	    *p == '\n')) {
+	memset(&h, 0, sizeof(h));
+	h.sink = sink;
+	charset_dec_init(&h.text, CHARSET_UNKNOWN);
+	charset_dec_init(&h.word, CHARSET_UNKNOWN);
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
 		p++;
-		len--;
-	}
-	charset_dec_init(&text, CHARSET_UNKNOWN);
-	charset_dec_init(&word, CHARSET_UNKNOWN);
 	while (p < end) {
 		if (*p == '\r' || *p == '\n') {
 			p++;
-			continue;
-		}
-		if (*p == ' ' || *p == '\t') {
+		} else if (*p == ' ' || *p == '\t') {
 			/* Blanks after an encoded word wait: dropped when
 			 * another word follows (RFC 2047 section 6.2). */
-			if (in_word && ws == NULL)
-				ws = p;
-			if (!in_word)
-				charset_dec_feed(&text, (const unsigned char *)p,
-				    1, sink);
+			if (!h.in_word)
+				mime_hdec_text(&h, p, p + 1);
+			else if (h.ws == NULL)
+				h.ws = p;
 			p++;
-			continue;
-		}
-		if (*p == '=' && mime_word_parse(p, end, &w)) {
-			id = charset_find(w.charset, w.charset_len);
-			if (!in_word || id != word.id) {
-				charset_dec_flush(&word, sink);
-				charset_dec_flush(&text, sink);
-				charset_dec_init(&word, id);
-			}
-			n = mime_word_decode(&w, buf);
-			charset_dec_feed(&word, buf, n, sink);
-			in_word = 1;
-			ws = NULL;
+		} else if (*p == '=' && mime_word_parse(p, end, &w, noterm)) {
+			mime_hdec_word(&h, &w);
 			p = w.end;
-			continue;
+		} else {
+			for (s = p + 1; s < end && *s != ' ' && *s != '\t' &&
+			    *s != '\r' && *s != '\n' && *s != '='; s++)
+				;
+			mime_hdec_text(&h, p, s);
+			p = s;
 		}
-		if (in_word) {
-			charset_dec_flush(&word, sink);
-			for (s = ws; s != NULL && s < p; s++)
-				if (*s == ' ' || *s == '\t')
-					charset_dec_feed(&text,
-					    (const unsigned char *)s, 1, sink);
-			in_word = 0;
-			ws = NULL;
-		}
-		for (s = p + 1; s < end && *s != ' ' && *s != '\t' &&
-		    *s != '\r' && *s != '\n' && *s != '='; s++)
-			;
-		charset_dec_feed(&text, (const unsigned char *)p,
-		    (size_t)(s - p), sink);
-		p = s;
 	}
-	charset_dec_flush(&word, sink);
-	charset_dec_flush(&text, sink);
+	charset_dec_flush(&h.word, sink);
+	charset_dec_flush(&h.text, sink);
 }
 
 static void

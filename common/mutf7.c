@@ -61,28 +61,42 @@ mutf7_utf8_next(const unsigned char *s, size_t *i, uint32_t *cp)
 	return 0;
 }
 
-/* mutf7_flush: the BASE64 run of the n UTF-16 units in u, with '&' '-'. */
-static int
-mutf7_flush(struct mutf7_out *o, const uint16_t *u, size_t n)
-{
-	uint32_t bits = 0;
-	size_t i;
-	int nb = 0;
+/* A BASE64 run being written: the bits not yet out. */
+struct mutf7_run {
+	uint32_t	bits;
+	int		nb;
+	int		open;
+};
 
-	if (mutf7_put(o, '&') == -1)
+/* mutf7_run_unit: one UTF-16 unit into the run ('&' first). */
+static int
+mutf7_run_unit(struct mutf7_out *o, struct mutf7_run *r, uint16_t u)
+{
+	if (!r->open && mutf7_put(o, '&') == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		bits = bits << 16 | u[i];
-		nb += 16;
-		while (nb >= 6) {
-			nb -= 6;
-			if (mutf7_put(o, mutf7_b64[(bits >> nb) & 0x3f]) == -1)
-				return -1;
-		}
+	r->open = 1;
+	r->bits = (r->bits << 16 | u) & 0xffffff;
+	r->nb += 16;
+	while (r->nb >= 6) {
+		r->nb -= 6;
+		if (mutf7_put(o, mutf7_b64[(r->bits >> r->nb) & 0x3f]) == -1)
+			return -1;
 	}
-	if (nb > 0 && mutf7_put(o, mutf7_b64[(bits << (6 - nb)) & 0x3f]) ==
-	    -1)
+	return 0;
+}
+
+/* mutf7_run_close: the last bits, zero-padded, and '-'. */
+static int
+mutf7_run_close(struct mutf7_out *o, struct mutf7_run *r)
+{
+	if (!r->open)
+		return 0;
+	if (r->nb > 0 && mutf7_put(o, mutf7_b64[(r->bits << (6 - r->nb)) &
+	    0x3f]) == -1)
 		return -1;
+	r->open = 0;
+	r->bits = 0;
+	r->nb = 0;
 	return mutf7_put(o, '-');
 }
 
@@ -91,8 +105,8 @@ mutf7_encode(const char *src, char *dst, size_t dstlen)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	struct mutf7_out o = { dst, dstlen, 0 };
-	uint16_t u[64];
-	size_t i = 0, n = 0;
+	struct mutf7_run r = { 0, 0, 0 };
+	size_t i = 0;
 	uint32_t cp;
 
 	if (dstlen == 0)
@@ -104,26 +118,20 @@ mutf7_encode(const char *src, char *dst, size_t dstlen)
 			return -1;
 		}
 		if (cp >= 0x20 && cp <= 0x7e) {
-			if (n > 0 && mutf7_flush(&o, u, n) == -1)
-				goto toolong;
-			n = 0;
-			if (mutf7_put(&o, (char)cp) == -1 ||
+			if (mutf7_run_close(&o, &r) == -1 ||
+			    mutf7_put(&o, (char)cp) == -1 ||
 			    (cp == '&' && mutf7_put(&o, '-') == -1))
 				goto toolong;
-			continue;
-		}
-		if (n + 2 > sizeof(u) / sizeof(u[0])) {
-			/* a name this long never fits a directory name */
-			goto toolong;
-		}
-		if (cp >= 0x10000) {
+		} else if (cp >= 0x10000) {
 			cp -= 0x10000;
-			u[n++] = (uint16_t)(0xd800 | cp >> 10);
-			u[n++] = (uint16_t)(0xdc00 | (cp & 0x3ff));
-		} else
-			u[n++] = (uint16_t)cp;
+			if (mutf7_run_unit(&o, &r, (uint16_t)(0xd800 |
+			    cp >> 10)) == -1 || mutf7_run_unit(&o, &r,
+			    (uint16_t)(0xdc00 | (cp & 0x3ff))) == -1)
+				goto toolong;
+		} else if (mutf7_run_unit(&o, &r, (uint16_t)cp) == -1)
+			goto toolong;
 	}
-	if (n > 0 && mutf7_flush(&o, u, n) == -1)
+	if (mutf7_run_close(&o, &r) == -1)
 		goto toolong;
 	return 0;
 toolong:
@@ -177,8 +185,8 @@ mutf7_unit(struct mutf7_out *o, uint32_t u, uint32_t *hi)
 		return 0;
 	} else if (u >= 0xdc00 && u <= 0xdfff)
 		return -1;
-	else if (u >= 0x20 && u <= 0x7e)
-		return -1;
+	else if ((u >= 0x20 && u <= 0x7e) || u == 0)
+		return -1;	/* printable: itself; NUL: ends a C string */
 	return mutf7_put_utf8(o, u) == -1 ? -2 : 0;
 }
 

@@ -28,7 +28,7 @@ int	mutf7_encode(const char *src, char *dst, size_t dstlen);
  * result gives src back byte for byte: refuses bytes outside printable
  * US-ASCII, a BASE64 run that is empty, unterminated, has leftover bits
  * that are not zero or six or more of them, holds a lone or reversed
- * surrogate, or holds a printable US-ASCII character (which must stand
+ * surrogate, U+0000, or a printable US-ASCII character (which must stand
  * for itself), and a run that starts right after another ends (a null
  * shift).  Returns 0, or -1 with errno EINVAL or ENAMETOOLONG.
  */

@@ -246,8 +246,15 @@ net_poll(struct net *n, int timeout_ms)
 	pfd[0].fd = n->clientfd;
 	pfd[0].events = tls_events(n->tls);
 	pfd[0].revents = 0;
-	if (pfd[0].events == 0)
+	/* Nothing to wait for on the socket: the connection is closed, or
+	 * the engine holds decrypted bytes the mail role has not taken yet
+	 * (a client sending faster than it writes: a large APPEND).  Then
+	 * only the mail role's socket is waited for. */
+	if (pfd[0].events == 0 && (!n->relay ||
+	    tls_read_buf(n->tls, &len) == NULL))
 		return -1;
+	if (pfd[0].events == 0)
+		pfd[0].fd = -1;
 	if (n->relay) {
 		pfd[1].fd = n->monfd;
 		pfd[1].events = (tls_write_buf(n->tls, &len) ? POLLIN : 0) |

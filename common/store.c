@@ -241,6 +241,27 @@ store_list(struct store *s, const char *folder, struct store_msg **msgs,
 	return rc == 0 ? 0 : -1;
 }
 
+int
+store_list_info(struct store *s, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	struct store_locked lk;
+	char key[STORE_KEY_MAX];
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if (store_key(folder, key) == -1)
+		return -1;
+	rc = store_index_infos_get(s->idx, key, v, n);
+	if (rc == STORE_INDEX_CORRUPT && store_index_reset(s->idx) == 0 &&
+	    store_lock(s, key, &lk) == 0) {
+		store_unlock(&lk);
+		rc = store_index_infos_get(s->idx, key, v, n);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 void
 store_trim(struct store *s)
 {
@@ -328,11 +349,12 @@ store_unlink_stale(struct store_locked *lk, const uint32_t *miss, size_t n)
 	return rc;
 }
 
-/* store_expunge_files: unlink the files of uids; count what the index
- * held of them (count and bytes leave the folder's record). */
+/* store_expunge_files: unlink the files of uids; the ones the index
+ * held go to gone (*ngone; their count and bytes leave the folder's
+ * record). */
 static int
 store_expunge_files(struct store *s, struct store_locked *lk,
-    const uint32_t *uids, size_t n)
+    const uint32_t *uids, size_t n, uint32_t *gone, size_t *ngone)
 {
 	struct store_msg m;
 	uint32_t *miss;
@@ -351,6 +373,7 @@ store_expunge_files(struct store *s, struct store_locked *lk,
 		}
 		if (rc != 0)
 			break;
+		gone[(*ngone)++] = uids[i];
 		if (lk->f.count > 0)
 			lk->f.count--;
 		lk->f.bytes = lk->f.bytes > m.size ? lk->f.bytes - m.size : 0;
@@ -380,14 +403,25 @@ store_expunge_locked(struct store *s, struct store_locked *lk,
     const uint32_t *uids, size_t n)
 {
 	int64_t pre = store_dir_mtime(lk->curfd);
+	uint32_t *gone;
+	size_t ngone = 0;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
-	if (store_expunge_files(s, lk, uids, n) == -1)
+	if ((gone = calloc(n, sizeof(*gone))) == NULL) {
+		log_warn("out of memory removing messages");
 		return -1;
-	lk->f.highestmodseq++;
-	return store_commit(s, lk, pre, uids, n, lk->f.highestmodseq, NULL,
-	    0) == 0 ? 0 : -1;
+	}
+	if (store_expunge_files(s, lk, uids, n, gone, &ngone) == -1)
+		rc = -1;
+	else if (ngone > 0) {
+		lk->f.highestmodseq++;
+		rc = store_commit(s, lk, pre, gone, ngone,
+		    lk->f.highestmodseq, NULL, 0) == 0 ? 0 : -1;
+	}
+	free(gone);
+	return rc;
 }
 
 int

@@ -134,23 +134,6 @@ append_finish_file(struct store_tmp *t, int64_t date)
 	return 0;
 }
 
-/* store_quota_check: EDQUOT when adding bytes would exceed the limit. */
-int
-store_quota_check(struct store *s, uint64_t bytes)
-{
-	struct store_quota q;
-
-	if (bytes == 0)
-		return 0;
-	if (store_quota_get(s, &q) == -1)
-		return -1;
-	if (q.limit != 0 && (q.bytes > q.limit || bytes > q.limit - q.bytes)) {
-		errno = EDQUOT;
-		return -1;
-	}
-	return 0;
-}
-
 int
 store_uids_reserve(struct store_locked *lk, size_t n, uint32_t *first)
 {
@@ -244,7 +227,7 @@ store_append_tmp(struct store *s, struct store_tmp *t, uint32_t flags,
 		errno = save;
 		return -1;
 	}
-	if (store_lock(s, t->key, &lk) == -1) {
+	if (store_quota_prepare(s) == -1 || store_lock(s, t->key, &lk) == -1) {
 		save = errno;
 		store_tmp_abort(s, t);
 		errno = save;

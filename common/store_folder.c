@@ -114,7 +114,8 @@ store_key(const char *folder, char *key)
 static int
 folder_key_name(const char *key, char *name, size_t len)
 {
-	char level[STORE_KEY_MAX], dec[STORE_FOLDER_NAME_MAX], back[STORE_KEY_MAX];
+	char level[STORE_KEY_MAX], back[STORE_KEY_MAX];
+	char dec[STORE_FOLDER_NAME_MAX];
 	const char *p, *dot;
 	size_t n = 0, llen;
 
@@ -349,8 +350,8 @@ folder_set_finish(struct folder_set *fs)
 		(void)str_copy(parent, fs->e[i].name, sizeof(parent));
 		while ((slash = strrchr(parent, '/')) != NULL) {
 			*slash = '\0';
-			if (folder_set_add(fs, parent, STORE_LIST_NONEXISTENT) ==
-			    -1)
+			if (folder_set_add(fs, parent,
+			    STORE_LIST_NONEXISTENT) == -1)
 				return -1;
 		}
 	}

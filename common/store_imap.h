@@ -151,8 +151,8 @@ int	store_append(struct store *s, const char *folder, const void *data,
 	    struct store_appended *res);
 
 /*
- * store_copy: copy (move 0) or move (move 1) the n messages uids of from
- * into to.  Each copy is a hard link under a new name with a new UID
+ * store_msgs_copy: copy (move 0) or move (move 1) the n messages uids
+ * of from into to.  Each copy is a hard link under a new name with a new UID
  * (content and internal date shared; a byte copy where links fail), its
  * flags kept and its keywords mapped by name into to's keywords (one
  * that does not fit, to having 26, is dropped).  UIDs are given in the
@@ -164,7 +164,7 @@ int	store_append(struct store *s, const char *folder, const void *data,
  * Both folders are locked, in key order.  Returns 0, or -1 with errno
  * (EDQUOT, ENOENT for a missing folder, EINVAL, system errors logged).
  */
-int	store_copy(struct store *s, const char *from, const uint32_t *uids,
+int	store_msgs_copy(struct store *s, const char *from, const uint32_t *uids,
 	    size_t n, const char *to, int move, uint32_t *newuids,
 	    struct store_appended *res);
 
@@ -221,6 +221,14 @@ struct store_quota {
  * travels with a backup).  0 or -1 (logged).
  */
 int	store_quota_get(struct store *s, struct store_quota *q);
+
+/*
+ * The check before APPEND and COPY runs under the destination folder's
+ * lock against every folder's record, so two sessions adding to two
+ * different folders at the same moment may each pass it and together end
+ * up to one message over the limit; nothing is lost, and the next
+ * addition is refused.
+ */
 
 /* store_quota_set: set the limit in bytes (0: none), durably.  0 or -1. */
 int	store_quota_set(struct store *s, uint64_t limit);

@@ -34,6 +34,8 @@ struct idx_folder_rec {
 	uint64_t	floor;
 	int64_t		cur_mtime;
 	int64_t		new_mtime;
+	uint32_t	nvanished;
+	uint32_t	pad;
 };
 
 struct idx_msg_rec {
@@ -96,6 +98,7 @@ idx_folder_decode(const MDB_val *v, struct store_index_folder *f)
 	f->floor = r.floor;
 	f->cur_mtime = r.cur_mtime;
 	f->new_mtime = r.new_mtime;
+	f->nvanished = r.nvanished;
 	return 0;
 }
 
@@ -235,6 +238,29 @@ store_index_msg_get(struct store_index *idx, const char *folder,
 	return 0;
 }
 
+/* idx_presize: room for the count folder's record says it has (a
+ * listing then needs no regrowing: a big folder's listing is tens of
+ * megabytes, and each doubling touches fresh pages). */
+static void *
+idx_presize(struct store_index *idx, MDB_txn *txn, const char *folder,
+    size_t size, size_t *cap)
+{
+	struct store_index_folder f;
+	MDB_val k, v;
+	void *p;
+
+	*cap = 0;
+	k.mv_data = (void *)folder;
+	k.mv_size = strlen(folder);
+	if (mdb_get(txn, idx->folders, &k, &v) != 0 ||
+	    idx_folder_decode(&v, &f) == -1 || f.count == 0 ||
+	    f.count > 4000000 ||
+	    (p = reallocarray(NULL, (size_t)f.count + 1, size)) == NULL)
+		return NULL;
+	*cap = (size_t)f.count + 1;
+	return p;
+}
+
 /* idx_msgs_add: append one record to the growing array. */
 static int
 idx_msgs_add(struct store_msg **msgs, size_t *n, size_t *cap,
@@ -256,6 +282,91 @@ idx_msgs_add(struct store_msg **msgs, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* idx_infos_add: the same without the name, into a store_msginfo. */
+static int
+idx_infos_add(struct store_msginfo **v, size_t *n, size_t *cap,
+    const MDB_val *k, const MDB_val *val)
+{
+	struct store_msginfo *p;
+	struct idx_msg_rec r;
+	const char *name;
+	size_t ncap, nlen;
+
+	if (*n == *cap) {
+		ncap = *cap == 0 ? 64 : *cap * 2;
+		if ((p = reallocarray(*v, ncap, sizeof(*p))) == NULL)
+			return ENOMEM;
+		*v = p;
+		*cap = ncap;
+	}
+	if (val->mv_size <= sizeof(r) ||
+	    val->mv_size - sizeof(r) >= STORE_NAME_MAX)
+		return MDB_CORRUPTED;
+	memcpy(&r, val->mv_data, sizeof(r));
+	name = (const char *)val->mv_data + sizeof(r);
+	nlen = val->mv_size - sizeof(r);
+	p = &(*v)[*n];
+	p->uid = idx_key_uid(k);
+	if (r.magic != IDX_MAGIC_MSG || (r.keywords & ~STORE_KEYWORDS_ALL) ||
+	    memchr(name, '\0', nlen) != NULL || name[0] == '.' || p->uid == 0)
+		return MDB_CORRUPTED;
+	p->flags = r.flags;
+	p->keywords = r.keywords;
+	p->pad = 0;
+	p->size = r.size;
+	p->internal_date = r.date;
+	p->modseq = r.modseq;
+	(*n)++;
+	return 0;
+}
+
+static int
+idx_infos_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	char key[IDX_KEYMAX];
+	MDB_cursor *cur;
+	MDB_val k, val;
+	size_t cap = 0, plen = strlen(folder) + 1;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, idx->msgs, &cur)) != 0)
+		return rc;
+	*v = idx_presize(idx, txn, folder, sizeof(**v), &cap);
+	k.mv_data = key;
+	k.mv_size = idx_msg_key(key, folder, 0);
+	rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);
+	while (rc == 0 && idx_key_in(&k, key, plen)) {
+		if ((rc = idx_infos_add(v, n, &cap, &k, &val)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_index_infos_get(struct store_index *idx, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	MDB_txn *txn;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if ((rc = idx_begin(idx, 0, &txn)) != 0)
+		return idx_fail("listing a folder's messages", rc);
+	rc = idx_infos_scan(idx, txn, folder, v, n);
+	mdb_txn_abort(txn);
+	if (rc != 0) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+		return idx_fail("listing a folder's messages", rc);
+	}
+	return 0;
+}
+
 static int
 idx_msgs_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
     struct store_msg **msgs, size_t *n)
@@ -268,6 +379,7 @@ idx_msgs_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
 
 	if ((rc = mdb_cursor_open(txn, idx->msgs, &cur)) != 0)
 		return rc;
+	*msgs = idx_presize(idx, txn, folder, sizeof(**msgs), &cap);
 	k.mv_data = key;
 	k.mv_size = idx_msg_key(key, folder, 0);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -347,6 +459,7 @@ idx_put_folder(struct store_index *idx, MDB_txn *txn, const char *folder,
 	r.floor = f->floor;
 	r.cur_mtime = f->cur_mtime;
 	r.new_mtime = f->new_mtime;
+	r.nvanished = f->nvanished;
 	k.mv_data = (void *)folder;
 	k.mv_size = strlen(folder);
 	v.mv_data = &r;
@@ -383,13 +496,42 @@ idx_del_msg(struct store_index *idx, MDB_txn *txn, const char *folder,
 
 struct idx_update {
 	const char			*folder;
-	const struct store_index_folder	*f;
+	struct store_index_folder	*f;
 	const uint32_t			*del;
 	size_t				 ndel, di;
 	uint64_t			 delmodseq;
 	const struct store_msg		*put;
 	size_t				 nput, pi;
 };
+
+/* idx_vanished_clear: empty folder's expunge log, in the transaction
+ * that raises its floor (so no answer is ever exact on a shortened
+ * log). */
+static int
+idx_vanished_clear(struct store_index *idx, MDB_txn *txn,
+    const char *folder)
+{
+	char key[IDX_KEYMAX];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t plen = strlen(folder) + 1;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, idx->vanished, &cur)) != 0)
+		return rc;
+	(void)idx_msg_key(key, folder, 0);
+	for (;;) {
+		k.mv_data = key;
+		k.mv_size = plen + 4;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 || !idx_key_in(&k, key, plen))
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
 
 /* idx_update_batch: one transaction of at most IDX_BATCH changes,
  * starting at u->di and u->pi, which advance only when it commits. */
@@ -407,8 +549,15 @@ idx_update_batch(struct store_index *idx, struct idx_update *u)
 		    u->delmodseq);
 	for (; rc == 0 && p < u->nput && ops < IDX_BATCH; p++, ops++)
 		rc = idx_put_msg(idx, txn, u->folder, &u->put[p]);
-	if (rc == 0 && d == u->ndel && p == u->nput && u->f != NULL)
-		rc = idx_put_folder(idx, txn, u->folder, u->f);
+	if (rc == 0 && d == u->ndel && p == u->nput && u->f != NULL) {
+		if (u->f->nvanished > STORE_VANISHED_MAX &&
+		    (rc = idx_vanished_clear(idx, txn, u->folder)) == 0) {
+			u->f->nvanished = 0;
+			u->f->floor = u->f->highestmodseq;
+		}
+		if (rc == 0)
+			rc = idx_put_folder(idx, txn, u->folder, u->f);
+	}
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -422,7 +571,7 @@ idx_update_batch(struct store_index *idx, struct idx_update *u)
 
 int
 store_index_update(struct store_index *idx, const char *folder,
-    const struct store_index_folder *f, const uint32_t *del, size_t ndel,
+    struct store_index_folder *f, const uint32_t *del, size_t ndel,
     uint64_t delmodseq, const struct store_msg *put, size_t nput)
 {
 	struct idx_update u = { folder, f, del, ndel, 0, delmodseq, put,
@@ -431,6 +580,9 @@ store_index_update(struct store_index *idx, const char *folder,
 
 	if (strlen(folder) >= STORE_KEY_MAX)
 		return idx_fail("updating the mail index", EINVAL);
+	if (f != NULL && delmodseq != 0)
+		f->nvanished = ndel > UINT32_MAX - f->nvanished ? UINT32_MAX :
+		    f->nvanished + (uint32_t)ndel;
 	for (;;) {
 		rc = idx_update_batch(idx, &u);
 		if (rc == MDB_MAP_FULL && (rc = idx_grow(idx)) == 0)

@@ -55,7 +55,13 @@ struct store_index_folder {
 	uint64_t	floor;		/* the expunge log is complete above */
 	int64_t		cur_mtime;	/* ns; 0: unknown, list cur/ */
 	int64_t		new_mtime;	/* ns; 0: unknown, list new/ */
+	uint32_t	nvanished;	/* entries in the expunge log */
 };
+
+/* The expunge log of a folder holds at most this many UIDs: past it, it
+ * is emptied and its floor raised to HIGHESTMODSEQ (answers about older
+ * modseqs turn conservative), so it never grows without bound. */
+#define STORE_VANISHED_MAX	100000
 
 struct store_index;
 
@@ -97,6 +103,10 @@ int	store_index_folders(struct store_index *idx, char **keys,
 int	store_index_msgs_get(struct store_index *idx, const char *folder,
 	    struct store_msg **msgs, size_t *n);
 
+/* store_index_infos_get: the same without file names. */
+int	store_index_infos_get(struct store_index *idx, const char *folder,
+	    struct store_msginfo **v, size_t *n);
+
 /* store_index_msg_get: one message.  0 found, 1 absent, -1,
  * STORE_INDEX_CORRUPT. */
 int	store_index_msg_get(struct store_index *idx, const char *folder,
@@ -105,14 +115,15 @@ int	store_index_msg_get(struct store_index *idx, const char *folder,
 /*
  * store_index_update: delete the ndel UIDs in del (with their cache
  * entries, and, when delmodseq is not 0, log each in "vanished" at
- * delmodseq), then put the nput messages, then (f not NULL) write
- * folder's record: in one transaction when small, in batches of a few
- * thousand otherwise (the folder record goes last, so an interrupted
+ * delmodseq, counted in f->nvanished, the log emptied past
+ * STORE_VANISHED_MAX), then put the nput messages, then (f not NULL)
+ * write folder's record: in one transaction when small, in batches of a
+ * few thousand otherwise (the folder record goes last, so an interrupted
  * update is redone by the next sync).  Grows the map on MDB_MAP_FULL.
  * 0, -1 or STORE_INDEX_CORRUPT (logged).
  */
 int	store_index_update(struct store_index *idx, const char *folder,
-	    const struct store_index_folder *f, const uint32_t *del,
+	    struct store_index_folder *f, const uint32_t *del,
 	    size_t ndel, uint64_t delmodseq, const struct store_msg *put,
 	    size_t nput);
 

@@ -106,6 +106,11 @@ idx_dbis_open(struct store_index *idx)
 	return mdb_txn_commit(txn);
 }
 
+/* The walk's transaction and cursor, for the fault handler's way out. */
+static sigjmp_buf		 idx_walk_jmp;
+static MDB_txn *volatile	 idx_walk_txn;
+static MDB_cursor *volatile	 idx_walk_cur;
+
 static int
 idx_walk_dbi(MDB_txn *txn, MDB_dbi dbi)
 {
@@ -117,58 +122,88 @@ idx_walk_dbi(MDB_txn *txn, MDB_dbi dbi)
 
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		return rc;
+	idx_walk_cur = cur;
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
 		p = v.mv_data;
 		if (v.mv_size > 0)
 			sink ^= p[0] ^ p[v.mv_size - 1];
 	}
+	idx_walk_cur = NULL;
 	mdb_cursor_close(cur);
 	(void)sink;
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-static sigjmp_buf	idx_walk_jmp;
-
-/* idx_walk_fault: a bad page made LMDB fault: leave the walk.  The
- * walk's read transaction and cursor are abandoned (the env is closed
- * and moved aside right after, which frees the reader slot). */
+/* idx_walk_fault: a bad page made LMDB fault: leave the walk.  Its
+ * read transaction and cursor are freed there (they live in the heap and
+ * the lock file, not in the bad map); the env is closed and moved aside
+ * right after. */
 static void
 idx_walk_fault(int sig)
 {
 	siglongjmp(idx_walk_jmp, sig);
 }
 
-/* idx_walk_all: touch every page of the free list and of every DB. */
+/* idx_walk_all: touch every page of LMDB's free list and main DB
+ * (named 0: what opening the named DBs reads), or of our named DBs. */
 static int
-idx_walk_all(struct store_index *idx)
+idx_walk_all(struct store_index *idx, int named)
 {
 	MDB_txn *txn;
-	MDB_dbi dbis[7];
-	size_t i;
+	MDB_dbi dbis[5];
+	size_t i, n;
 	int rc;
 
-	dbis[0] = IDX_FREE_DBI;
-	dbis[1] = IDX_MAIN_DBI;
-	dbis[2] = idx->folders;
-	dbis[3] = idx->msgs;
-	dbis[4] = idx->vanished;
-	dbis[5] = idx->cache;
-	dbis[6] = idx->meta;
+	if (named) {
+		dbis[0] = idx->folders;
+		dbis[1] = idx->msgs;
+		dbis[2] = idx->vanished;
+		dbis[3] = idx->cache;
+		dbis[4] = idx->meta;
+		n = 5;
+	} else {
+		dbis[0] = IDX_FREE_DBI;
+		dbis[1] = IDX_MAIN_DBI;
+		n = 2;
+	}
 	if ((rc = mdb_txn_begin(idx->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return rc;
-	for (i = 0; rc == 0 && i < sizeof(dbis) / sizeof(dbis[0]); i++)
+	idx_walk_txn = txn;
+	for (i = 0; rc == 0 && i < n; i++)
 		rc = idx_walk_dbi(txn, dbis[i]);
+	idx_walk_txn = NULL;
 	mdb_txn_abort(txn);
 	return rc;
 }
 
-/* idx_walk: open the DBs and walk them all, with SIGSEGV and SIGBUS
- * turned into MDB_CORRUPTED. */
+/* idx_walk_guarded: idx_walk_all with a fault turned into
+ * MDB_CORRUPTED; only read transactions run here, so a fault leaves no
+ * lock held. */
+static int
+idx_walk_guarded(struct store_index *idx, int named)
+{
+	idx_walk_txn = NULL;
+	idx_walk_cur = NULL;
+	if (sigsetjmp(idx_walk_jmp, 0) != 0) {
+		log_warnx("reading the mail index faulted: it is corrupt");
+		if (idx_walk_cur != NULL)
+			mdb_cursor_close(idx_walk_cur);
+		if (idx_walk_txn != NULL)
+			mdb_txn_abort(idx_walk_txn);
+		idx_walk_cur = NULL;
+		idx_walk_txn = NULL;
+		return MDB_CORRUPTED;
+	}
+	return idx_walk_all(idx, named);
+}
+
+/* idx_walk: walk the main DB, open the named DBs (their records were
+ * just read safely), walk those, with SIGSEGV and SIGBUS caught. */
 static int
 idx_walk(struct store_index *idx)
 {
 	struct sigaction sa, osegv, obus;
-	volatile int rc;
+	int rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = idx_walk_fault;
@@ -181,11 +216,9 @@ idx_walk(struct store_index *idx)
 		(void)sigaction(SIGSEGV, &osegv, NULL);
 		return rc;
 	}
-	if (sigsetjmp(idx_walk_jmp, 0) != 0) {
-		log_warnx("reading the mail index faulted: it is corrupt");
-		rc = MDB_CORRUPTED;
-	} else if ((rc = idx_dbis_open(idx)) == 0)
-		rc = idx_walk_all(idx);
+	if ((rc = idx_walk_guarded(idx, 0)) == 0 &&
+	    (rc = idx_dbis_open(idx)) == 0)
+		rc = idx_walk_guarded(idx, 1);
 	(void)sigaction(SIGSEGV, &osegv, NULL);
 	(void)sigaction(SIGBUS, &obus, NULL);
 	return rc;
@@ -321,14 +354,17 @@ idx_stale_find(struct store_index *idx, char stale[][64], int *nstale)
 	}
 	while ((de = readdir(dir)) != NULL) {
 		if (strncmp(de->d_name, IDX_MARK, strlen(IDX_MARK)) != 0 ||
-		    strlen(de->d_name) >= 64 || strstr(de->d_name, ".tmp"))
+		    strlen(de->d_name) >= 64)
 			continue;
 		lfd = openat(fd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
 		    O_NONBLOCK);
 		if (lfd == -1)
 			continue;
 		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
-			found++;
+			/* a marker's temporary name: a death while making it
+			 * proves nothing about the index, but is removed */
+			if (strstr(de->d_name, ".tmp") == NULL)
+				found++;
 			if (*nstale < IDX_STALE_MAX)
 				(void)str_copy(stale[(*nstale)++], de->d_name,
 				    64);

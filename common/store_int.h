@@ -75,8 +75,14 @@ int	store_cur_find(int ffd, uint32_t uid, char *name, size_t len);
 int	store_flags_rename(struct store_locked *lk, struct store_msg *m,
 	    uint32_t flags, uint32_t keywords);
 
+/* store_quota_prepare: when a limit is set, make usage complete (sync
+ * the folders a rebuild or rename left uncounted), before the caller
+ * takes any folder lock.  0 or -1. */
+int	store_quota_prepare(struct store *s);
+
 /* store_quota_check: -1 with errno EDQUOT when adding bytes would go
- * over the user's limit; 0 when it fits. */
+ * over the user's limit; 0 when it fits or there is no limit.  Takes no
+ * lock, so it may run under folder locks. */
 int	store_quota_check(struct store *s, uint64_t bytes);
 
 /* store_uids_reserve: n UIDs from lk's UIDNEXT (first in *first),

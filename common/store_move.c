@@ -1,6 +1,6 @@
 /*
- * store_move.c: COPY and MOVE (store_copy in store_imap.h).  Runs in the
- * mail process, chrooted to the user's Maildir.  A copy is a hard link of
+ * store_move.c: COPY and MOVE (store_msgs_copy in store_imap.h).  Runs in
+ * the mail process, chrooted to the user's Maildir.  A copy is a hard link of
  * the source file under a new name in the destination's cur/ (the same
  * content and mtime, so the same internal date; flags live in the name),
  * or a byte copy through the destination's tmp/ where the file system
@@ -165,6 +165,19 @@ move_one(struct move_run *r, size_t i, uint32_t uid)
 	return 0;
 }
 
+/* move_undo: a failed COPY leaves the destination as it was (RFC 3501
+ * 6.4.7): the files placed so far are removed (their UIDs are lost). */
+static void
+move_undo(struct move_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nput; i++)
+		(void)unlinkat(r->dst->curfd, r->put[i].name, 0);
+	(void)fsync(r->dst->curfd);
+	r->nput = 0;
+}
+
 /* move_load: the source records; *bytes their W= sizes; *k how many. */
 static int
 move_load(struct move_run *r, uint64_t *bytes, size_t *k)
@@ -210,12 +223,16 @@ move_run(struct move_run *r, int move, struct store_appended *res)
 	res->uid = k > 0 ? first : 0;
 	pre = store_dir_mtime(r->dst->curfd);
 	for (i = 0, uid = first; i < r->n; i++)
-		if (r->sm[i].uid != 0 && move_one(r, i, uid++) == -1)
+		if (r->sm[i].uid != 0 && move_one(r, i, uid++) == -1) {
+			move_undo(r);
 			return -1;
+		}
 	if (r->nput == 0)
 		return 0;
-	if (fsync(r->dst->curfd) == -1)
+	if (fsync(r->dst->curfd) == -1) {
+		move_undo(r);
 		return -1;
+	}
 	r->dst->f.highestmodseq++;
 	for (i = 0; i < r->nput; i++) {
 		r->put[i].modseq = r->dst->f.highestmodseq;
@@ -262,7 +279,7 @@ move_lock_both(struct store *s, const char *fk, const char *tk,
 }
 
 int
-store_copy(struct store *s, const char *from, const uint32_t *uids,
+store_msgs_copy(struct store *s, const char *from, const uint32_t *uids,
     size_t n, const char *to, int move, uint32_t *newuids,
     struct store_appended *res)
 {
@@ -285,7 +302,8 @@ store_copy(struct store *s, const char *from, const uint32_t *uids,
 		return -1;
 	}
 	same = strcmp(fk, tk) == 0;
-	if ((rc = move_lock_both(s, fk, tk, &a, &b)) == 0) {
+	if ((rc = store_quota_prepare(s)) == 0 &&
+	    (rc = move_lock_both(s, fk, tk, &a, &b)) == 0) {
 		r.src = &a;
 		r.dst = same ? &a : &b;
 		rc = move_run(&r, move, res);
@@ -293,7 +311,8 @@ store_copy(struct store *s, const char *from, const uint32_t *uids,
 			rc = move_expunge(&r);
 		save = errno;
 		if (rc == -1 && save != EDQUOT)
-			log_warn("cannot copy messages from %s to %s", from, to);
+			log_warn("cannot copy messages from %s to %s", from,
+			    to);
 		if (!same)
 			store_unlock(&b);
 		store_unlock(&a);

@@ -108,8 +108,12 @@ quota_recount(struct store *s, const char *ikeys, size_t ni)
 	    -1;
 }
 
+/* quota_sum: add the folders' records into q; with recount, first
+ * resync what a rebuild or rename left uncounted (this takes folder
+ * locks: the caller MUST hold none). */
 static int
-quota_sum(struct store *s, struct store_quota *q, int *complete)
+quota_sum(struct store *s, struct store_quota *q, int recount,
+    int *complete)
 {
 	struct store_index_folder *f = NULL;
 	char *keys = NULL;
@@ -120,7 +124,7 @@ quota_sum(struct store *s, struct store_quota *q, int *complete)
 	if (store_index_meta_get(s->idx, STORE_META_USAGE, &done) < 0 ||
 	    store_index_folders(s->idx, &keys, &f, &n) != 0)
 		return -1;
-	*complete = done == 1;
+	*complete = done == 1 || !recount;
 	if (!*complete)
 		rc = quota_recount(s, keys, n);
 	else
@@ -144,9 +148,39 @@ store_quota_get(struct store *s, struct store_quota *q)
 		return -1;
 	}
 	if (store_index_refresh(s->idx) == -1 ||
-	    quota_sum(s, q, &complete) == -1)
+	    quota_sum(s, q, 1, &complete) == -1)
 		return -1;
-	if (!complete && quota_sum(s, q, &complete) == -1)
+	if (!complete && quota_sum(s, q, 1, &complete) == -1)
 		return -1;
+	return 0;
+}
+
+int
+store_quota_prepare(struct store *s)
+{
+	struct store_quota q;
+	uint64_t limit;
+
+	if (quota_limit_read(s, &limit) == -1 || limit == 0)
+		return 0;
+	return store_quota_get(s, &q);
+}
+
+int
+store_quota_check(struct store *s, uint64_t bytes)
+{
+	struct store_quota q;
+	int complete;
+
+	memset(&q, 0, sizeof(q));
+	if (bytes == 0 || quota_limit_read(s, &q.limit) == -1 ||
+	    q.limit == 0)
+		return 0;
+	if (quota_sum(s, &q, 0, &complete) == -1)
+		return -1;
+	if (q.bytes > q.limit || bytes > q.limit - q.bytes) {
+		errno = EDQUOT;
+		return -1;
+	}
 	return 0;
 }

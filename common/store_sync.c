@@ -16,7 +16,13 @@
  * someone else changed cur/.  Deliveries rename into new/ without a lock,
  * so new/'s mtime is recorded only when it is at least a second older
  * than the moment it was read (a delivery in the same clock tick as the
- * listing would otherwise leave the mtime unchanged and go unseen).
+ * listing would otherwise leave the mtime unchanged and go unseen); the
+ * same holds for cur/ after a full sync, which means another program
+ * changes cur/.  What is left: a program other than the store that
+ * renames in cur/ in the same clock tick as a change the store makes
+ * there (between its fstat and its rename) goes unseen until the next
+ * change of cur/ by anyone else; Dovecot's Maildir code takes the same
+ * risk.
  */
 #include <sys/stat.h>
 
@@ -48,8 +54,10 @@ struct store_sync {
 	int			 im_valid;	/* im is of this UIDVALIDITY */
 	struct store_msg	*im;
 	size_t			 nim;
+	int64_t			 cur_mtime;	/* before listing cur/ */
 	int64_t			 new_mtime;	/* before listing new/ */
-	int64_t			 seen_at;	/* when it was read */
+	int64_t			 seen_at;	/* when they were read */
+	int			 full;		/* cur/ was listed */
 };
 
 int64_t
@@ -417,7 +425,11 @@ sync_record(struct store_sync *sy, struct store_index_folder *f,
 	f->uidvalidity = sy->uids.uidvalidity;
 	f->uidnext = sy->uids.uidnext;
 	f->highestmodseq = changed ? hms + 1 : hms;
-	f->cur_mtime = store_dir_mtime(sy->lk->curfd);
+	/* A full sync ran because someone else changed cur/: like new/,
+	 * its mtime is trusted only once it had settled when listed.  The
+	 * quick one found cur/ as recorded and changed it only itself. */
+	f->cur_mtime = !sy->full || sy->seen_at - sy->cur_mtime >=
+	    SYNC_SETTLE_NS ? store_dir_mtime(sy->lk->curfd) : 0;
 	f->new_mtime = sy->seen_at - sy->new_mtime >= SYNC_SETTLE_NS ?
 	    sy->new_mtime : 0;
 }
@@ -576,11 +588,12 @@ store_sync_locked(struct store *s, struct store_locked *lk)
 		return rc;
 	sy.ifo_found = rc == 0;
 	sy.seen_at = sync_now_ns();
+	sy.cur_mtime = store_dir_mtime(lk->curfd);
 	sy.new_mtime = store_dir_mtime(lk->newfd);
 	if (sy.uids_found && sy.ifo_found &&
 	    sy.ifo.uidvalidity == sy.uids.uidvalidity &&
 	    sy.uids.uidnext <= sy.ifo.uidnext && sy.ifo.cur_mtime != 0 &&
-	    sy.ifo.cur_mtime == store_dir_mtime(lk->curfd)) {
+	    sy.ifo.cur_mtime == sy.cur_mtime) {
 		if (sy.ifo.new_mtime != 0 && sy.ifo.new_mtime == sy.new_mtime) {
 			lk->f = sy.ifo;
 			return 0;
@@ -590,8 +603,10 @@ store_sync_locked(struct store *s, struct store_locked *lk)
 			sy.uids_dirty = 1;
 		}
 		rc = sync_quick(&sy);
-	} else
+	} else {
+		sy.full = 1;
 		rc = sync_full(&sy);
+	}
 	maildir_list_free(&sy.list);
 	free(sy.im);
 	return rc;

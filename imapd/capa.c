@@ -9,11 +9,11 @@
 const char *
 imap_capa_session(uint64_t append_limit, char *buf, size_t len)
 {
-	snprintf(buf, len, "IMAP4rev1 IMAP4rev2 LITERAL+ ID ENABLE IDLE "
+	snprintf(buf, len, "IMAP4rev1 IMAP4rev2 LITERAL+ BINARY ID ENABLE IDLE "
 	    "NAMESPACE UIDPLUS MOVE SPECIAL-USE CREATE-SPECIAL-USE UNSELECT "
 	    "CHILDREN CONDSTORE QRESYNC ESEARCH SEARCHRES LIST-EXTENDED "
-	    "LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE "
-	    "QUOTA=RES-MESSAGE UTF8=ACCEPT SASL-IR APPENDLIMIT=%llu",
+	    "LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT "
+	    "SASL-IR APPENDLIMIT=%llu",
 	    (unsigned long long)append_limit);
 	return buf;
 }

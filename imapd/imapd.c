@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/privsep.h"
 #include "common/skel.h"
 #include "imapd/preauth.h"
 #include "imapd/session.h"
@@ -35,6 +36,13 @@ imap_idle_session(const struct config *cfg)
 	return cfg->imap_idle_timeout;
 }
 
+/* The mail role's system calls beyond the skeleton's list. */
+static const struct sandbox_rule imap_mail_extra[] = {
+	/* APPEND's date-time becomes the message file's mtime, its
+	 * internal date (futimens) */
+	SANDBOX_ALLOW(utimensat),
+};
+
 static const struct skel_daemon imapd = {
 	.name = "imapd",
 	.service = "imap",
@@ -47,6 +55,8 @@ static const struct skel_daemon imapd = {
 	.session = imap_session,
 	.refuse = imap_refuse,
 	.summary = imap_summary,
+	.mail_extra = imap_mail_extra,
+	.mail_nextra = sizeof(imap_mail_extra) / sizeof(imap_mail_extra[0]),
 };
 
 int

@@ -148,9 +148,9 @@ imap_put_mailbox(struct imap_sess *s, const char *utf8)
 	imap_put_string(s, name, strlen(name));
 }
 
-/* imap_done_cmd: the tagged completion: first what others changed, when
+/* imap_tagged: the tagged completion: first what others changed, when
  * sequence numbers may move now (RFC 3501 7.4.1, 5.5). */
-static void
+static void __attribute__((format(printf, 4, 0)))
 imap_tagged(struct imap_sess *s, const char *status, const char *code,
     const char *fmt, va_list ap)
 {
@@ -167,9 +167,15 @@ imap_tagged(struct imap_sess *s, const char *status, const char *code,
 	}
 	if (vsnprintf(text, sizeof(text), fmt, ap) < 0)
 		text[0] = '\0';
-	imap_printf(s, "%s %s %s%s%s%s\r\n",
-	    c != NULL && c->tag[0] ? c->tag : "*", status,
-	    code ? "[" : "", code ? code : "", code ? "] " : "", text);
+	imap_printf(s, "%s %s ", c != NULL && c->tag[0] ? c->tag : "*",
+	    status);
+	/* Not through imap_printf: a code may be long (COPYUID, MODIFIED). */
+	if (code != NULL) {
+		imap_put(s, "[", 1);
+		imap_put(s, code, strlen(code));
+		imap_put(s, "] ", 2);
+	}
+	imap_printf(s, "%s\r\n", text);
 	s->errors = strcmp(status, "BAD") == 0 ? s->errors + 1 : 0;
 	if (s->errors >= IMAP_MAX_ERRORS) {
 		imap_printf(s, "* BYE Too many errors\r\n");
@@ -209,15 +215,15 @@ imap_bad(struct imap_sess *s, const char *code, const char *fmt, ...)
 }
 
 int
-imap_folder_arg(struct imap_sess *s, const struct imap_str *name, char *out,
-    size_t len)
+imap_folder_decode(struct imap_sess *s, const struct imap_str *name,
+    char *out, size_t len, const char **why)
 {
 	char raw[STORE_FOLDER_MAX * 4];
 	long n;
 
 	n = imap_str_copy(name, raw, sizeof(raw));
 	if (n <= 0 || memchr(raw, '\0', (size_t)n) != NULL) {
-		imap_no(s, "CANNOT", "Mailbox name empty or too long");
+		*why = "Mailbox name empty or too long";
 		return -1;
 	}
 	if (strcasecmp(raw, "INBOX") == 0) {
@@ -226,14 +232,26 @@ imap_folder_arg(struct imap_sess *s, const struct imap_str *name, char *out,
 	}
 	if (s->enabled & IMAP_EN_UTF8) {
 		if (str_copy(out, raw, len) == -1) {
-			imap_no(s, "CANNOT", "Mailbox name too long");
+			*why = "Mailbox name too long";
 			return -1;
 		}
 		return 0;
 	}
 	if (mutf7_decode(raw, out, len) == -1) {
-		imap_no(s, "CANNOT", "Mailbox name is not valid modified "
-		    "UTF-7");
+		*why = "Mailbox name is not valid modified UTF-7";
+		return -1;
+	}
+	return 0;
+}
+
+int
+imap_folder_arg(struct imap_sess *s, const struct imap_str *name, char *out,
+    size_t len)
+{
+	const char *why;
+
+	if (imap_folder_decode(s, name, out, len, &why) == -1) {
+		imap_no(s, "CANNOT", "%s", why);
 		return -1;
 	}
 	return 0;
@@ -297,11 +315,10 @@ imap_set_resolve(struct imap_sess *s, const struct imap_seqset *set,
 	nr = imap_seq_ranges(set, max, r, set->nranges ? set->nranges : 1);
 	for (j = 0; j < nr; j++) {
 		if (!uid && (r[j].hi > v->n || r[j].lo == 0)) {
+			k = r[j].hi > v->n ? r[j].hi : r[j].lo;
 			free(r);
-			free(*idx);
-			*idx = NULL;
 			imap_bad(s, NULL, "No message %u: the mailbox has %u",
-			    r[j].hi > v->n ? r[j].hi : r[j].lo, v->n);
+			    k, v->n);
 			return -1;
 		}
 		cap += uid ? 0 : r[j].hi - r[j].lo + 1;
@@ -387,7 +404,8 @@ imap_command(struct imap_sess *s)
 	s->cmd = NULL;
 }
 
-/* imap_dropped: the reader dropped a command: BAD with its tag. */
+/* imap_dropped: the reader dropped a command: BAD with its tag, but for
+ * an APPEND whose message was refused (imap_literal_refused). */
 static void
 imap_dropped(struct imap_sess *s, int ev)
 {
@@ -397,7 +415,9 @@ imap_dropped(struct imap_sess *s, int ev)
 	if (imap_parse_tag(s->rd.buf, s->rd.len, c.tag) == -1)
 		c.tag[0] = '\0';
 	s->cmd = &c;
-	imap_bad(s, ev == IMAP_RD_TOOBIG ? "TOOBIG" : NULL, "%s", s->rd.why);
+	if (ev != IMAP_RD_TOOBIG || !imap_literal_refused(s))
+		imap_bad(s, ev == IMAP_RD_TOOBIG ? "TOOBIG" : NULL, "%s",
+		    s->rd.why);
 	s->cmd = NULL;
 }
 
@@ -581,6 +601,7 @@ imap_session(struct skel_mail *m)
 	imap_reader_init(&s->rd, s->cmdbuf, s->cmdbufsize, &lim);
 	if (imap_greet(s) == -1)
 		return SKEL_END_ERROR;
+	imap_folders_prepare(s);
 	rc = imap_loop(s);
 	imap_literal_drop(s);
 	view_close(s->view);

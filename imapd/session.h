@@ -142,6 +142,12 @@ imap_handler	cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable,
 imap_handler	cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_list,
 		cmd_status, cmd_getquota, cmd_getquotaroot, cmd_setquota;
 
+/* imap_folders_prepare (cmd_folder.c): at the start of a session, give a
+ * new mailbox (no folder but INBOX, no subscription) its special-use
+ * folders Sent, Drafts, Trash, Junk and Archive, subscribed (RFC 6154).
+ * A failure is logged; the session goes on without them. */
+void	imap_folders_prepare(struct imap_sess *s);
+
 /* cmd_message.c: APPEND STORE COPY MOVE */
 imap_handler	cmd_append, cmd_store, cmd_copy;
 
@@ -159,12 +165,24 @@ imap_handler	cmd_fetch, cmd_search;
 void	imap_literal_begin(struct imap_sess *s);
 void	imap_literal_data(struct imap_sess *s, const char *p, size_t n);
 void	imap_literal_drop(struct imap_sess *s);
+/*
+ * imap_literal_refused: the reader dropped a command for a literal too
+ * large (TOOBIG): when it was an APPEND, answer it (with what
+ * imap_literal_begin decided when it refused the message, else NO
+ * [TOOBIG] as RFC 7889 asks for a message over APPENDLIMIT) and return
+ * 1; return 0 for any other command (the caller answers BAD [TOOBIG]).
+ */
+int	imap_literal_refused(struct imap_sess *s);
 
 /* imap_folder_arg: a mailbox argument decoded to the store's UTF-8 name
  * into out (len octets): modified UTF-7 (or UTF-8 after UTF8=ACCEPT),
  * "INBOX" in any case as "INBOX".  0, or -1 after a tagged NO/BAD. */
 int	imap_folder_arg(struct imap_sess *s, const struct imap_str *name,
 	    char *out, size_t len);
+/* imap_folder_decode: the same without an answer: 0, or -1 with the
+ * reason (static text) in *why. */
+int	imap_folder_decode(struct imap_sess *s, const struct imap_str *name,
+	    char *out, size_t len, const char **why);
 
 /*
  * imap_set_resolve: the messages a sequence set names, as 0-based

@@ -274,6 +274,15 @@ view_refresh(struct imap_sess *s, int expunge_ok)
 		return 0;
 	if ((rc = store_probe(s->store, v->folder, &v->probe)) == 0)
 		return 0;
+	if (rc == -1 && errno == ENOENT) {
+		/* Another session deleted or renamed it: there is no state
+		 * the client could be moved to that it would expect. */
+		imap_printf(s, "* BYE Selected mailbox was deleted or "
+		    "renamed, have to disconnect\r\n");
+		s->done = 1;
+		s->result = SKEL_END_GONE;
+		return 0;
+	}
 	if (rc == -1 || store_sync(s->store, v->folder, &info) == -1)
 		return -1;
 	if (info.uidnext == v->uidnext &&

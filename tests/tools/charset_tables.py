@@ -37,7 +37,9 @@ for name, codec in TABLES:
 print("""};
 
 const unsigned charset_ntables = sizeof(charset_tables) /
-    sizeof(charset_tables[0]);""")
+    sizeof(charset_tables[0]);
+const unsigned charset_cp1252 = %d;""" %
+      [n for n, _ in TABLES].index("windows-1252"))
 
 # The simple case fold (CaseFolding.txt status C and S) of the scripts
 # charset.h promises, as sorted pairs; str.casefold() is the full fold,

@@ -3,10 +3,16 @@
  * authd protocol codecs (common/authproto.c): round trips, and the
  * rejection of every malformed shape a hostile client could send.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/authproto.h"
+#include "common/msg.h"
+#include "common/rolemsg.h"
 #include "common/frame.h"
+#include "common/util.h"
 #include "tests/unit/check.h"
 
 static void
@@ -252,9 +258,107 @@ test_quota(void)
 	    "a recipient without its quota refused");
 }
 
+/* The registry: every type on an edge has a name, the edges are the
+ * process graph of msg.h, and the role messages round-trip with their
+ * secret and handover and refuse a wrong type or a trailing byte. */
+static void
+test_registry(void)
+{
+	static struct frame f, g;
+	static struct role_login a, b;
+	size_t i, k;
+	uint32_t v;
+	int dup = 0;
+
+	for (i = 0; i < msg_graph_len; i++) {
+		CHECK_TRUE(strcmp(msg_name(msg_graph[i].type), "unknown") != 0,
+		    "every message on the graph has a name");
+		CHECK_TRUE(msg_allowed(msg_graph[i].type, msg_graph[i].to,
+		    msg_graph[i].from), "answers go back along the edge");
+		for (k = i + 1; k < msg_graph_len; k++)
+			dup |= msg_graph[i].type == msg_graph[k].type &&
+			    msg_graph[i].from == msg_graph[k].from &&
+			    msg_graph[i].to == msg_graph[k].to;
+	}
+	CHECK_INT_EQ(dup, 0, "no edge listed twice");
+	CHECK_INT_EQ(msg_allowed(MSG_KEY_SIGN, PROC_MONITOR, PROC_KEYHOLDER),
+	    0, "the monitor never asks the keyholder");
+	CHECK_INT_EQ(msg_allowed(MSG_NET_LOGIN, PROC_NET, PROC_AUTHD_SERVER),
+	    0, "the net role never talks to authd");
+	CHECK_STR_EQ(msg_name(200), "unknown", "unknown type");
+	CHECK_STR_EQ(msg_role_name(PROC_NET), "net", "role name");
+
+	memset(&a, 0, sizeof(a));
+	strcpy(a.mech, "login");
+	strcpy(a.user, "alice@example.test");
+	memcpy(a.secret, "pw\0x", 4);
+	a.secretlen = 4;
+	memcpy(a.handover, "a001", 4);
+	a.handoverlen = 4;
+	CHECK_INT_EQ(rolemsg_login_encode(&f, &a), 0, "login encodes");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(rolemsg_login_decode(&g, &b), 0, "login decodes");
+	CHECK_TRUE(b.secretlen == 4 && memcmp(b.secret, "pw\0x", 4) == 0 &&
+	    b.handoverlen == 4 && memcmp(b.handover, "a001", 4) == 0 &&
+	    strcmp(b.user, a.user) == 0, "login round trip");
+	frame_parse(&g, f.buf, f.len);
+	g.type = MSG_MONITOR_SESSION;
+	CHECK_INT_EQ(rolemsg_login_decode(&g, &b), -1, "wrong type refused");
+	f.buf[3]++;
+	f.buf[f.len++] = 0;
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(rolemsg_login_decode(&g, &b), -1,
+	    "trailing byte refused");
+	CHECK_INT_EQ(rolemsg_status_encode(&f, 7), 0, "status encodes");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(rolemsg_status_decode(&g, &v), -1,
+	    "a status beyond AUTH_FAIL_PERM refused");
+	CHECK_INT_EQ(rolemsg_verdict_encode(&f, 3), 0, "verdict encodes");
+	frame_parse(&g, f.buf, f.len);
+	CHECK_TRUE(rolemsg_verdict_decode(&g, &v) == 0 && v == 3,
+	    "verdict round trip");
+}
+
+/* frame_read's deadline covers the whole frame: a peer that sends part
+ * of one and stops cannot hold the reader. */
+static void
+test_deadline(void)
+{
+	static struct frame f;
+	int sp[2], rc;
+	int64_t t0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
+		CHECK_TRUE(0, "socketpair");
+		return;
+	}
+	CHECK_INT_EQ((int)write(sp[1], "\0\0\0\x05\x01", 5), 5, "half a frame");
+	t0 = mono_ms();
+	rc = frame_read(sp[0], &f, mono_ms() + 200);
+	CHECK_TRUE(rc == -1 && errno == ETIMEDOUT, "part of a frame times out");
+	CHECK_TRUE(mono_ms() - t0 >= 150 && mono_ms() - t0 < 2000,
+	    "at its deadline");
+	close(sp[1]);
+	close(sp[0]);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
+		return;
+	frame_init(&f, MSG_AUTH_LOGIN);
+	frame_add_u32(&f, 9);
+	frame_finish(&f);
+	frame_write(sp[1], &f);
+	CHECK_INT_EQ(frame_read(sp[0], &f, mono_ms()), 0,
+	    "a deadline already past still takes a frame that is there");
+	close(sp[1]);
+	CHECK_TRUE(frame_read(sp[0], &f, FRAME_FOREVER) == -1 &&
+	    errno == ECONNRESET, "end of file");
+	close(sp[0]);
+}
+
 int
 main(void)
 {
+	test_registry();
+	test_deadline();
 	test_roundtrip();
 	test_malformed();
 	test_overflow();

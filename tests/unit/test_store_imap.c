@@ -11,11 +11,13 @@
  * $TMPDIR; it is the test.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -524,7 +526,7 @@ test_append_copy(void)
 		uids[i] = ap.uid;
 	}
 	uids[3] = 999;	/* never existed */
-	CHECK_INT_EQ(store_copy(s, "INBOX", uids, 4, "Work", 0, newuids,
+	CHECK_INT_EQ(store_msgs_copy(s, "INBOX", uids, 4, "Work", 0, newuids,
 	    &cp), 0, "COPY");
 	CHECK_TRUE(newuids[0] == 2 && newuids[1] == 3 && newuids[2] == 4 &&
 	    newuids[3] == 0, "COPYUID in order; a missing UID gets none");
@@ -534,8 +536,8 @@ test_append_copy(void)
 	CHECK_TRUE(nw == 4 && w[2].flags == STORE_SEEN && w[3].keywords == 1,
 	    "flags kept, $Junk mapped to Work's keyword 0");
 	free(w);
-	CHECK_INT_EQ(store_copy(s, "INBOX", uids, 2, "Work", 1, newuids, &cp),
-	    0, "MOVE");
+	CHECK_INT_EQ(store_msgs_copy(s, "INBOX", uids, 2, "Work", 1, newuids,
+	    &cp), 0, "MOVE");
 	CHECK_TRUE(newuids[0] == 5 && newuids[1] == 6, "new UIDs");
 	CHECK_INT_EQ(store_list(s, "INBOX", &m, &n), 0, "list INBOX");
 	CHECK_TRUE(n == 2 && m[0].uid == uids[2], "moved ones gone from INBOX");
@@ -549,6 +551,7 @@ test_qresync(void)
 	struct store_appended ap;
 	struct store_folder info;
 	struct store_range *r = NULL;
+	struct store_msginfo *v = NULL;
 	struct store_msg *m = NULL;
 	struct store *s;
 	uint32_t uids[6];
@@ -594,6 +597,11 @@ test_qresync(void)
 	CHECK_INT_EQ(store_changed(s, "INBOX", mod, &m, &n), 0, "changed");
 	CHECK_INT_EQ(n, 0, "no flags changed since");
 	free(m);
+	CHECK_INT_EQ(store_list_info(s, "INBOX", &v, &n), 0, "list_info");
+	CHECK_TRUE(n == 3 && v[0].uid == uids[0] && v[1].uid == uids[3] &&
+	    v[2].uid == uids[5] && v[0].size == 17, "without names, same UIDs "
+	    "and sizes");
+	free(v);
 	CHECK_INT_EQ(store_set_flags(s, "INBOX", uids[0], STORE_SEEN), 0,
 	    "set \\Seen");
 	CHECK_INT_EQ(store_changed(s, "INBOX", mod, &m, &n), 0, "changed");
@@ -643,9 +651,9 @@ test_quota(void)
 	CHECK_TRUE(append_text(s, "F", "0123456789012345\n", 0, 0, &ap) ==
 	    -1 && errno == EDQUOT, "append over the limit: EDQUOT");
 	errno = 0;
-	CHECK_TRUE(store_copy(s, "INBOX", &uid, 1, "F", 0, &nu, &ap) == -1 &&
-	    errno == EDQUOT, "copy over the limit: EDQUOT");
-	CHECK_INT_EQ(store_copy(s, "INBOX", &uid, 1, "F", 1, &nu, &ap), 0,
+	CHECK_TRUE(store_msgs_copy(s, "INBOX", &uid, 1, "F", 0, &nu, &ap) ==
+	    -1 && errno == EDQUOT, "copy over the limit: EDQUOT");
+	CHECK_INT_EQ(store_msgs_copy(s, "INBOX", &uid, 1, "F", 1, &nu, &ap), 0,
 	    "a move adds nothing: allowed");
 	CHECK_INT_EQ(append_text(s, "F", "0123\n", 0, 0, &ap), 0,
 	    "append within the limit");
@@ -693,6 +701,84 @@ test_probe(void)
 	store_close(s);
 }
 
+/* test_sync_cost: an unchanged folder is not listed (a file slipped
+ * into cur/ with cur/'s mtime put back stays unseen), a changed one is. */
+static void
+test_sync_cost(void)
+{
+	struct store_appended ap;
+	struct store_folder info;
+	struct timespec ts[2];
+	struct stat st;
+	struct store *s;
+
+	if (!CHECK_TRUE((s = fresh("cost")) != NULL, "open"))
+		return;
+	CHECK_INT_EQ(append_text(s, "INBOX", "x\n", 0, 0, &ap), 0, "append");
+	/* an mtime is trusted once a second old (store_sync.c) */
+	(void)sleep(2);
+	CHECK_INT_EQ(store_sync(s, "INBOX", &info), 0, "sync");
+	CHECK_INT_EQ(stat(path_in("cur"), &st), 0, "stat cur/");
+	CHECK_INT_EQ(write_file(path_in("cur/1.M1P1.other:2,S"), "y\n"), 0,
+	    "a file slipped into cur/");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	CHECK_INT_EQ(utimensat(AT_FDCWD, path_in("cur"), ts, 0), 0,
+	    "cur/'s mtime put back");
+	CHECK_INT_EQ(store_sync(s, "INBOX", &info), 0, "sync");
+	CHECK_INT_EQ(info.exists, 1, "unchanged mtime: cur/ not listed");
+	ts[1].tv_sec += 5;
+	CHECK_INT_EQ(utimensat(AT_FDCWD, path_in("cur"), ts, 0), 0,
+	    "cur/'s mtime moves");
+	CHECK_INT_EQ(store_sync(s, "INBOX", &info), 0, "sync");
+	CHECK_INT_EQ(info.exists, 2, "changed mtime: cur/ listed");
+	store_close(s);
+}
+
+/* test_killed: a session killed with the index open leaves its marker;
+ * the next open checks the whole index, finds it sound, keeps it. */
+static void
+test_killed(void)
+{
+	struct store_folder before, after;
+	struct store *s;
+	DIR *d;
+	struct dirent *de;
+	pid_t pid;
+	int st, fds[2], corrupt = 0;
+	char c;
+
+	if (!CHECK_TRUE((s = fresh("killed")) != NULL, "open"))
+		return;
+	CHECK_INT_EQ(store_sync(s, "INBOX", &before), 0, "sync");
+	store_close(s);
+	if (pipe(fds) == -1 || (pid = fork()) == -1)
+		return;
+	if (pid == 0) {
+		if ((s = reopen()) != NULL && write(fds[1], "x", 1) == 1)
+			pause();
+		_exit(0);
+	}
+	CHECK_INT_EQ(read(fds[0], &c, 1), 1, "a session has it open");
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, &st, 0);
+	if (!CHECK_TRUE((s = reopen()) != NULL, "reopen after the kill"))
+		return;
+	CHECK_INT_EQ(store_sync(s, "INBOX", &after), 0, "sync");
+	CHECK_INT_EQ(after.highestmodseq, before.highestmodseq,
+	    "the index was kept (not rebuilt)");
+	if ((d = opendir(mdir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, "index.lmdb.corrupt", 18) == 0)
+				corrupt = 1;
+		(void)closedir(d);
+	}
+	CHECK_INT_EQ(corrupt, 0, "nothing moved aside");
+	store_close(s);
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+}
+
 int
 main(void)
 {
@@ -716,6 +802,8 @@ main(void)
 	test_qresync();
 	test_quota();
 	test_probe();
+	test_sync_cost();
+	test_killed();
 	rm_rf(topdir);
 	return check_done();
 }
