@@ -333,13 +333,13 @@ folder_status_put(struct imap_sess *s, const char *name, uint32_t items)
 	};
 	uint64_t v[sizeof(it) / sizeof(it[0])] = { 0 };	/* it[i]'s */
 	struct store_folder info;
-	struct store_msg *msgs;
+	struct store_msginfo *msgs;
 	size_t i, n, k;
 
 	if (store_sync(s->store, name, &info) == -1)
 		return -1;
 	if (items & (IMAP_ST_UNSEEN | IMAP_ST_DELETED | IMAP_ST_SIZE)) {
-		if (store_list(s->store, name, &msgs, &n) == -1)
+		if (store_list_info(s->store, name, &msgs, &n) == -1)
 			return -1;
 		for (i = 0; i < n; i++) {
 			v[4] += !(msgs[i].flags & STORE_SEEN);

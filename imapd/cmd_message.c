@@ -722,8 +722,8 @@ cmd_copy(struct imap_sess *s, const struct imap_cmd *c)
 	for (i = 0; i < n; i++)
 		uids[i] = s->view->msgs[idx[i]].uid;
 	/* Even with no message the target is looked for: TRYCREATE. */
-	if (store_copy(s->store, s->view->folder, uids, n, to, move, newuids,
-	    &res) == -1)
+	if (store_msgs_copy(s->store, s->view->folder, uids, n, to, move,
+	    newuids, &res) == -1)
 		msg_no_errno(s, errno, 1);
 	else
 		msg_copy_done(s, c, idx, uids, newuids, n, &res);

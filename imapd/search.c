@@ -368,7 +368,7 @@ search_read(struct search *sr, size_t n)
 static int
 search_open_file(struct search *sr, struct stat *st)
 {
-	char path[STORE_FOLDER_MAX + 8];
+	char path[STORE_FOLDER_NAME_MAX + 8];
 	int fd;
 
 	if (sr->curfd == -1 && store_folder_path(sr->v->folder, path,

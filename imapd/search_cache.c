@@ -14,6 +14,7 @@
 #include "common/mime.h"
 #include "common/mime_field.h"
 #include "common/store.h"
+#include "common/store_folder.h"
 #include "common/util.h"
 #include "imapd/search_cache.h"
 
@@ -24,7 +25,7 @@ struct search_centry {
 };
 
 static struct {
-	char			 folder[STORE_FOLDER_MAX];
+	char			 folder[STORE_FOLDER_NAME_MAX];
 	uint32_t		 uidvalidity;
 	char			 names[SEARCH_CACHE_NAMES][SEARCH_CACHE_NAME_LEN];
 	size_t			 nnames;

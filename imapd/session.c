@@ -136,7 +136,7 @@ imap_put_string(struct imap_sess *s, const char *p, size_t n)
 void
 imap_put_mailbox(struct imap_sess *s, const char *utf8)
 {
-	char name[STORE_FOLDER_MAX * 4];
+	char name[STORE_FOLDER_NAME_MAX * 4];
 
 	if (s->enabled & IMAP_EN_UTF8) {
 		imap_put_string(s, utf8, strlen(utf8));
@@ -218,7 +218,7 @@ int
 imap_folder_decode(struct imap_sess *s, const struct imap_str *name,
     char *out, size_t len, const char **why)
 {
-	char raw[STORE_FOLDER_MAX * 4];
+	char raw[STORE_FOLDER_NAME_MAX * 4];
 	long n;
 
 	n = imap_str_copy(name, raw, sizeof(raw));

@@ -16,10 +16,10 @@ static int
 view_load(struct imap_sess *s, const char *folder, struct imap_vmsg **out,
     uint32_t *n)
 {
-	struct store_msg *all;
+	struct store_msginfo *all;
 	size_t i, cnt;
 
-	if (store_list(s->store, folder, &all, &cnt) == -1)
+	if (store_list_info(s->store, folder, &all, &cnt) == -1)
 		return -1;
 	if (cnt > UINT32_MAX - 1) {
 		free(all);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/store.h"
+#include "common/store_folder.h"
 #include "common/store_imap.h"
 #include "imapd/session.h"
 
@@ -25,7 +26,7 @@ struct imap_vmsg {
 };
 
 struct imap_view {
-	char			 folder[STORE_FOLDER_MAX];
+	char			 folder[STORE_FOLDER_NAME_MAX];
 	int			 readonly;	/* EXAMINE */
 	uint32_t		 uidvalidity;
 	uint32_t		 uidnext;
