@@ -70,7 +70,7 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      common/store_copy.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
-	      common/skel_mail.c
+	      common/skel_mail.c common/sessio.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
 LIBS_POP3D  = -llmdb -lbearssl -lseccomp
 IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
@@ -106,7 +106,7 @@ $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) 
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
 
 # test_pop3 also needs the pop3d protocol engines.
-$(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) $(AUTHDB_SRC) $(COMMON_SRC))
+$(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) common/sessio.c $(AUTHDB_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(IMAP_PARSE_SRC) common/log.c)
@@ -123,8 +123,6 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # test_imap_append needs imapd's command reader and parser.
-IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \
-		 imapd/parse_fetch.c imapd/parse_search.c imapd/parse_seq.c
 $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 

@@ -46,6 +46,19 @@ rolemsg_login_wipe(struct role_login *l)
 }
 
 int
+rolemsg_user_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= AUTH_USER_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
 rolemsg_status_encode(struct frame *f, uint32_t status)
 {
 	frame_init(f, MSG_NET_LOGIN);

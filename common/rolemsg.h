@@ -47,6 +47,11 @@ int	rolemsg_login_encode(struct frame *f, const struct role_login *l);
 int	rolemsg_login_decode(struct frame *f, struct role_login *l);
 void	rolemsg_login_wipe(struct role_login *l);
 
+/* rolemsg_user_ok: 1 when the n octets at s may go out as a login's
+ * user: 1..AUTH_USER_MAX-1 octets, printable, no blanks; else 0.  The
+ * pre-auth engines refuse anything else themselves. */
+int	rolemsg_user_ok(const char *s, size_t n);
+
 /* The monitor's answer: status is AUTH_OK, AUTH_FAIL_TEMP or
  * AUTH_FAIL_PERM (the decoder rejects anything else). */
 int	rolemsg_status_encode(struct frame *f, uint32_t status);

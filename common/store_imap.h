@@ -194,8 +194,12 @@ int	store_changed(struct store *s, const char *folder, uint64_t since,
  * BODYSTRUCTURE), in the index: dropped when the message is expunged or
  * the index rebuilt.  At most 1 MiB together.
  */
-/* store_cache_put: 0, or -1 with errno (ENOENT: no such message; EINVAL:
- * too big or bad name). */
+/* store_cache_put: 0, or -1 with errno (EINVAL: too big or bad name;
+ * EIO).  Writes are batched (a few commits for thousands of messages);
+ * store_cache_flush commits what waits, as does a store_cache_get and
+ * store_close.  A message expunged before its batch is committed is
+ * skipped. */
+int	store_cache_flush(struct store *s);
 int	store_cache_put(struct store *s, const char *folder, uint32_t uid,
 	    const void *a, size_t alen, const void *b, size_t blen);
 

@@ -18,7 +18,6 @@
 #include "common/store_index_int.h"
 
 #define IDX_BATCH	4096
-#define IDX_KEYMAX	(STORE_KEY_MAX + 4)
 #define IDX_MAGIC_FOLDER 0x70784632	/* "pxF2" */
 #define IDX_MAGIC_MSG	0x70784d32	/* "pxM2" */
 #define IDX_CACHE_MAX	(1U << 20)	/* both strings of one message */
@@ -261,51 +260,29 @@ idx_presize(struct store_index *idx, MDB_txn *txn, const char *folder,
 	return p;
 }
 
-/* idx_msgs_add: append one record to the growing array. */
+/* idx_msg_put: decode one record into the store_msg at p. */
 static int
-idx_msgs_add(struct store_msg **msgs, size_t *n, size_t *cap,
-    const MDB_val *k, const MDB_val *v)
+idx_msg_put(void *p, const MDB_val *k, const MDB_val *v)
 {
-	struct store_msg *p;
-	size_t ncap;
-
-	if (*n == *cap) {
-		ncap = *cap == 0 ? 64 : *cap * 2;
-		if ((p = reallocarray(*msgs, ncap, sizeof(*p))) == NULL)
-			return ENOMEM;
-		*msgs = p;
-		*cap = ncap;
-	}
-	if (idx_msg_decode(v, idx_key_uid(k), &(*msgs)[*n]) == -1)
-		return MDB_CORRUPTED;
-	(*n)++;
-	return 0;
+	return idx_msg_decode(v, idx_key_uid(k), p) == -1 ? MDB_CORRUPTED : 0;
 }
 
-/* idx_infos_add: the same without the name, into a store_msginfo. */
+/* idx_info_put: the same without the name, into the store_msginfo at p
+ * (the name is checked all the same). */
 static int
-idx_infos_add(struct store_msginfo **v, size_t *n, size_t *cap,
-    const MDB_val *k, const MDB_val *val)
+idx_info_put(void *out, const MDB_val *k, const MDB_val *val)
 {
-	struct store_msginfo *p;
+	struct store_msginfo *p = out;
 	struct idx_msg_rec r;
 	const char *name;
-	size_t ncap, nlen;
+	size_t nlen;
 
-	if (*n == *cap) {
-		ncap = *cap == 0 ? 64 : *cap * 2;
-		if ((p = reallocarray(*v, ncap, sizeof(*p))) == NULL)
-			return ENOMEM;
-		*v = p;
-		*cap = ncap;
-	}
 	if (val->mv_size <= sizeof(r) ||
 	    val->mv_size - sizeof(r) >= STORE_NAME_MAX)
 		return MDB_CORRUPTED;
 	memcpy(&r, val->mv_data, sizeof(r));
 	name = (const char *)val->mv_data + sizeof(r);
 	nlen = val->mv_size - sizeof(r);
-	p = &(*v)[*n];
 	p->uid = idx_key_uid(k);
 	if (r.magic != IDX_MAGIC_MSG || (r.keywords & ~STORE_KEYWORDS_ALL) ||
 	    memchr(name, '\0', nlen) != NULL || name[0] == '.' || p->uid == 0)
@@ -316,102 +293,94 @@ idx_infos_add(struct store_msginfo **v, size_t *n, size_t *cap,
 	p->size = r.size;
 	p->internal_date = r.date;
 	p->modseq = r.modseq;
-	(*n)++;
 	return 0;
 }
 
+/* idx_scan: every message record of folder, each decoded by put into
+ * the next of a growing array of elements of size octets. */
 static int
-idx_infos_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
-    struct store_msginfo **v, size_t *n)
-{
-	char key[IDX_KEYMAX];
-	MDB_cursor *cur;
-	MDB_val k, val;
-	size_t cap = 0, plen = strlen(folder) + 1;
-	int rc;
-
-	if ((rc = mdb_cursor_open(txn, idx->msgs, &cur)) != 0)
-		return rc;
-	*v = idx_presize(idx, txn, folder, sizeof(**v), &cap);
-	k.mv_data = key;
-	k.mv_size = idx_msg_key(key, folder, 0);
-	rc = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE);
-	while (rc == 0 && idx_key_in(&k, key, plen)) {
-		if ((rc = idx_infos_add(v, n, &cap, &k, &val)) != 0)
-			break;
-		rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-int
-store_index_infos_get(struct store_index *idx, const char *folder,
-    struct store_msginfo **v, size_t *n)
-{
-	MDB_txn *txn;
-	int rc;
-
-	*v = NULL;
-	*n = 0;
-	if ((rc = idx_begin(idx, 0, &txn)) != 0)
-		return idx_fail("listing a folder's messages", rc);
-	rc = idx_infos_scan(idx, txn, folder, v, n);
-	mdb_txn_abort(txn);
-	if (rc != 0) {
-		free(*v);
-		*v = NULL;
-		*n = 0;
-		return idx_fail("listing a folder's messages", rc);
-	}
-	return 0;
-}
-
-static int
-idx_msgs_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
-    struct store_msg **msgs, size_t *n)
+idx_scan(struct store_index *idx, MDB_txn *txn, const char *folder,
+    size_t size, int (*put)(void *, const MDB_val *, const MDB_val *),
+    void **arr, size_t *n)
 {
 	char key[IDX_KEYMAX];
 	MDB_cursor *cur;
 	MDB_val k, v;
-	size_t cap = 0, plen = strlen(folder) + 1;
+	size_t cap = 0, ncap, plen = strlen(folder) + 1;
+	void *grown;
 	int rc;
 
 	if ((rc = mdb_cursor_open(txn, idx->msgs, &cur)) != 0)
 		return rc;
-	*msgs = idx_presize(idx, txn, folder, sizeof(**msgs), &cap);
+	*arr = idx_presize(idx, txn, folder, size, &cap);
 	k.mv_data = key;
 	k.mv_size = idx_msg_key(key, folder, 0);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && idx_key_in(&k, key, plen)) {
-		if ((rc = idx_msgs_add(msgs, n, &cap, &k, &v)) != 0)
+		if (*n == cap) {
+			ncap = cap == 0 ? 64 : cap * 2;
+			if ((grown = reallocarray(*arr, ncap, size)) == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			*arr = grown;
+			cap = ncap;
+		}
+		if ((rc = put((char *)*arr + *n * size, &k, &v)) != 0)
 			break;
+		(*n)++;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int
-store_index_msgs_get(struct store_index *idx, const char *folder,
-    struct store_msg **msgs, size_t *n)
+/* idx_list: idx_scan in a read transaction, with the caller's errors. */
+static int
+idx_list(struct store_index *idx, const char *folder, size_t size,
+    int (*put)(void *, const MDB_val *, const MDB_val *), void **arr,
+    size_t *n)
 {
 	MDB_txn *txn;
 	int rc;
 
-	*msgs = NULL;
+	*arr = NULL;
 	*n = 0;
 	if ((rc = idx_begin(idx, 0, &txn)) != 0)
 		return idx_fail("listing a folder's messages", rc);
-	rc = idx_msgs_scan(idx, txn, folder, msgs, n);
+	rc = idx_scan(idx, txn, folder, size, put, arr, n);
 	mdb_txn_abort(txn);
 	if (rc != 0) {
-		free(*msgs);
-		*msgs = NULL;
+		free(*arr);
+		*arr = NULL;
 		*n = 0;
 		return idx_fail("listing a folder's messages", rc);
 	}
 	return 0;
+}
+
+int
+store_index_infos_get(struct store_index *idx, const char *folder,
+    struct store_msginfo **v, size_t *n)
+{
+	void *arr;
+	int rc;
+
+	rc = idx_list(idx, folder, sizeof(**v), idx_info_put, &arr, n);
+	*v = arr;
+	return rc;
+}
+
+int
+store_index_msgs_get(struct store_index *idx, const char *folder,
+    struct store_msg **msgs, size_t *n)
+{
+	void *arr;
+	int rc;
+
+	rc = idx_list(idx, folder, sizeof(**msgs), idx_msg_put, &arr, n);
+	*msgs = arr;
+	return rc;
 }
 
 static int
@@ -731,34 +700,32 @@ store_index_vanished(struct store_index *idx, const char *folder,
 	return 0;
 }
 
-int
-store_index_cache_put(struct store_index *idx, const char *folder,
-    uint32_t uid, const void *a, size_t alen, const void *b, size_t blen)
+/* idx_cache_commit: the queued cache writes in one transaction, each
+ * only for a message still indexed (one expunged meanwhile is skipped).
+ * The queue is empty afterwards, whatever happened: it is a cache. */
+static int
+idx_cache_commit(struct store_index *idx)
 {
-	char key[IDX_KEYMAX];
-	unsigned char *buf;
-	uint32_t la = (uint32_t)alen, lb = (uint32_t)blen;
 	MDB_txn *txn;
 	MDB_val k, v;
+	size_t i;
 	int rc;
 
-	if (alen > IDX_CACHE_MAX || blen > IDX_CACHE_MAX - alen)
-		return idx_fail("caching a message's structure", EINVAL);
-	if ((buf = malloc(8 + alen + blen)) == NULL)
-		return idx_fail("caching a message's structure", ENOMEM);
-	memcpy(buf, &la, 4);
-	memcpy(buf + 4, &lb, 4);
-	memcpy(buf + 8, a, alen);
-	memcpy(buf + 8 + alen, b, blen);
-	k.mv_data = key;
-	k.mv_size = idx_msg_key(key, folder, uid);
 	for (;;) {
 		if ((rc = idx_begin(idx, 1, &txn)) != 0)
 			break;
-		if ((rc = mdb_get(txn, idx->msgs, &k, &v)) == 0) {
-			v.mv_data = buf;
-			v.mv_size = 8 + alen + blen;
-			rc = mdb_put(txn, idx->cache, &k, &v, 0);
+		for (i = 0; i < idx->ncq && rc == 0; i++) {
+			k.mv_data = idx->cq[i].key;
+			k.mv_size = idx->cq[i].klen;
+			rc = mdb_get(txn, idx->msgs, &k, &v);
+			if (rc == MDB_NOTFOUND) {
+				rc = 0;
+				continue;
+			}
+			v.mv_data = idx->cq[i].val;
+			v.mv_size = idx->cq[i].vlen;
+			if (rc == 0)
+				rc = mdb_put(txn, idx->cache, &k, &v, 0);
 		}
 		if (rc != 0)
 			mdb_txn_abort(txn);
@@ -767,10 +734,46 @@ store_index_cache_put(struct store_index *idx, const char *folder,
 		if (rc != MDB_MAP_FULL || idx_grow(idx) != 0)
 			break;
 	}
-	free(buf);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	return rc == 0 ? 0 : idx_fail("caching a message's structure", rc);
+	for (i = 0; i < idx->ncq; i++)
+		free(idx->cq[i].val);
+	idx->ncq = 0;
+	idx->cqbytes = 0;
+	return rc == 0 ? 0 : idx_fail("caching messages' structure", rc);
+}
+
+int
+store_index_cache_flush(struct store_index *idx)
+{
+	return idx->ncq == 0 ? 0 : idx_cache_commit(idx);
+}
+
+int
+store_index_cache_put(struct store_index *idx, const char *folder,
+    uint32_t uid, const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct idx_cached *c;
+	uint32_t la = (uint32_t)alen, lb = (uint32_t)blen;
+
+	if (alen > IDX_CACHE_MAX || blen > IDX_CACHE_MAX - alen)
+		return idx_fail("caching a message's structure", EINVAL);
+	if (idx->cq == NULL && (idx->cq = calloc(IDX_CACHE_BATCH,
+	    sizeof(*idx->cq))) == NULL)
+		return idx_fail("caching a message's structure", ENOMEM);
+	c = &idx->cq[idx->ncq];
+	if ((c->val = malloc(8 + alen + blen)) == NULL)
+		return idx_fail("caching a message's structure", ENOMEM);
+	memcpy(c->val, &la, 4);
+	memcpy(c->val + 4, &lb, 4);
+	memcpy(c->val + 8, a, alen);
+	memcpy(c->val + 8 + alen, b, blen);
+	c->vlen = 8 + alen + blen;
+	c->klen = idx_msg_key(c->key, folder, uid);
+	idx->ncq++;
+	idx->cqbytes += c->vlen;
+	if (idx->ncq == IDX_CACHE_BATCH ||
+	    idx->cqbytes >= IDX_CACHE_BATCH_BYTES)
+		return idx_cache_commit(idx);
+	return 0;
 }
 
 static char *
@@ -797,6 +800,8 @@ store_index_cache_get(struct store_index *idx, const char *folder,
 	int rc;
 
 	*a = *b = NULL;
+	if (store_index_cache_flush(idx) != 0)
+		return -1;
 	if ((rc = idx_begin(idx, 0, &txn)) != 0)
 		return idx_fail("reading a message's cached structure", rc);
 	k.mv_data = key;

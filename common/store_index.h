@@ -137,11 +137,19 @@ int	store_index_folder_drop(struct store_index *idx, const char *folder);
 int	store_index_vanished(struct store_index *idx, const char *folder,
 	    uint64_t since, uint32_t **uids, size_t *n);
 
-/* store_index_cache_put: set uid's two cache strings, only when uid is
- * indexed.  0, 1 (no such message), -1, STORE_INDEX_CORRUPT. */
+/* store_index_cache_put: set uid's two cache strings (only when uid is
+ * indexed then).  Writes are batched: they are committed together when
+ * IDX_CACHE_BATCH of them (or IDX_CACHE_BATCH_BYTES) are waiting, at
+ * store_index_cache_flush, before a cache read and at close, so a FETCH
+ * of thousands of messages costs a few commits, not thousands.  Losing
+ * a batch (a crash) loses only cache.  0, -1, STORE_INDEX_CORRUPT. */
 int	store_index_cache_put(struct store_index *idx, const char *folder,
 	    uint32_t uid, const void *a, size_t alen, const void *b,
 	    size_t blen);
+
+/* store_index_cache_flush: commit the waiting cache writes.  0 or -1
+ * (logged; they are dropped either way). */
+int	store_index_cache_flush(struct store_index *idx);
 
 /* store_index_cache_get: uid's cache strings, each in a new NUL-ended
  * buffer (caller frees both).  0, 1 (none), -1, STORE_INDEX_CORRUPT. */

@@ -543,6 +543,8 @@ store_index_close(struct store_index *idx)
 {
 	if (idx == NULL)
 		return;
+	(void)store_index_cache_flush(idx);
+	free(idx->cq);
 	idx_env_close(idx);
 	free(idx);
 }

@@ -12,6 +12,21 @@
 #include <limits.h>
 #include <lmdb.h>
 
+#include "common/store_index.h"
+
+#define IDX_KEYMAX	(STORE_KEY_MAX + 4)	/* folder NUL uid */
+
+/* A cache write waiting for the next batch (store_index_cache_put). */
+struct idx_cached {
+	char		 key[IDX_KEYMAX];
+	size_t		 klen;
+	unsigned char	*val;
+	size_t		 vlen;
+};
+
+#define IDX_CACHE_BATCH		512		/* entries per commit */
+#define IDX_CACHE_BATCH_BYTES	(4 << 20)	/* or octets */
+
 struct store_index {
 	MDB_env		*env;
 	MDB_dbi		 folders;
@@ -26,6 +41,9 @@ struct store_index {
 	dev_t		 dev;
 	ino_t		 ino;
 	char		 path[PATH_MAX];
+	struct idx_cached *cq;		/* cache writes not committed yet */
+	size_t		 ncq;
+	size_t		 cqbytes;
 };
 
 /* idx_begin: a transaction, following a map another process grew. */

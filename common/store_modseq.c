@@ -132,11 +132,19 @@ store_cache_put(struct store *s, const char *folder, uint32_t uid,
 	if (store_key(folder, key) == -1)
 		return -1;
 	rc = store_index_cache_put(s->idx, key, uid, a, alen, b, blen);
-	if (rc == 1)
-		errno = ENOENT;
-	else if (rc != 0)
+	if (rc != 0)
 		errno = EIO;
 	return rc == 0 ? 0 : -1;
+}
+
+int
+store_cache_flush(struct store *s)
+{
+	if (store_index_cache_flush(s->idx) != 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -10,13 +10,9 @@
  * of the folder for a large request, else one lookup); ENVELOPE, BODY
  * and BODYSTRUCTURE from the per-message cache, which holds ENVELOPE in
  * its first string and "BODYSTRUCTURE NUL BODY" in its second; only a
- * cache miss or a section reads the file.  Each cache write is a
- * durable index commit (an fsync, milliseconds) while parsing a small
- * message again costs tens of microseconds: a message of FETCH_CACHE_BIG
- * or more is always cached, smaller ones while the writes have taken at
- * most a quarter of the command's time (plus 20 ms), so a cold FETCH of
- * thousands of messages is not held up by thousands of commits, and
- * each later one caches a further share.  BODY[] and its partials are
+ * cache miss or a section reads the file.  The store batches cache
+ * writes (a commit per few hundred messages), and the session commits
+ * the rest once the answer has gone out.  BODY[] and its partials are
  * streamed from the file in chunks (each bare LF sent as CRLF), never
  * held (from the file even when the message is in memory: only the
  * store's W= counts the line end it adds to a file that lacks a final
@@ -52,9 +48,6 @@
 #define FETCH_LIST_MAX	 200000		/* larger folders: lookups too */
 #define FETCH_RENDER_MAX (4U << 20)	/* ENVELOPE or BODYSTRUCTURE */
 #define FETCH_SEEN_BATCH 1024		/* \Seen set this many at a time */
-#define FETCH_CACHE_BIG	 (256 * 1024)	/* cached whatever it costs */
-#define FETCH_CACHE_SHARE 4		/* else cache writes take at most */
-#define FETCH_CACHE_SLACK 20000000LL	/* 1/4 of the time, + 20 ms */
 
 /* What a request needs of each message. */
 #define NEED_ENTRY	0x01	/* the index entry: size, date, file */
@@ -102,9 +95,6 @@ struct fetch {
 	const char		*body;		/* BODY, after bs's NUL */
 	size_t			 bodylen;
 	int			 warned;	/* file and index disagree */
-
-	int64_t			 start;		/* of the command, ns */
-	int64_t			 cache_ns;	/* spent writing the cache */
 
 	unsigned long		 nsent, ngone, ntoobig, nunknown, nfailed;
 };
@@ -649,31 +639,15 @@ fetch_cache_load(struct fetch *f, uint32_t uid)
 	return 0;
 }
 
-static int64_t
-fetch_now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* fetch_cache_put: keep what was rendered for the next FETCH, when it
- * is worth a commit (see the top of the file).  A cache that cannot
- * take it (too big, a store error) only costs a parse next time. */
+/* fetch_cache_put: keep what was rendered for the next FETCH.  A cache
+ * that cannot take it (too big, a store error) only costs a parse next
+ * time. */
 static void
 fetch_cache_put(struct fetch *f, const struct strbuf *env,
     const struct strbuf *bs)
 {
-	int64_t t0 = fetch_now();
-
-	if (f->len < FETCH_CACHE_BIG && f->cache_ns > (t0 - f->start) /
-	    FETCH_CACHE_SHARE + FETCH_CACHE_SLACK)
-		return;
 	(void)store_cache_put(f->s->store, f->s->view->folder, f->ent.uid,
 	    env->buf, env->len, bs->buf, bs->len);
-	f->cache_ns += fetch_now() - t0;
 }
 
 /* fetch_render: ENVELOPE, BODYSTRUCTURE and BODY of the parsed message,
@@ -782,7 +756,7 @@ fetch_pad(struct fetch *f, uint64_t n)
 	char blanks[256];
 	size_t k;
 
-	if (f->s->ioerr || f->s->ended)
+	if (f->s->io.ioerr || f->s->io.ended)
 		return;
 	if (n > 0 && !f->warned) {
 		log_warnx("%s: folder %s: message %u is shorter than its "
@@ -858,7 +832,7 @@ fetch_put_file(struct fetch *f, uint64_t origin, uint64_t size)
 	size_t n;
 	int cr = 0, last = '\n';
 
-	while (sent < size && !f->s->ioerr && !f->s->ended) {
+	while (sent < size && !f->s->io.ioerr && !f->s->io.ended) {
 		r = pread(f->fd, in, sizeof(in), off);
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -901,7 +875,7 @@ fetch_put_range(struct fetch *f, const struct mime_range *r, size_t skip,
 	size_t n;
 
 	mime_wire_open(&w, f->buf, r, skip);
-	while (size > 0 && !f->s->ioerr && !f->s->ended) {
+	while (size > 0 && !f->s->io.ioerr && !f->s->io.ended) {
 		n = mime_wire_read(&w, out, size < sizeof(out) ?
 		    (size_t)size : sizeof(out));
 		if (n == 0)
@@ -1353,7 +1327,6 @@ cmd_fetch(struct imap_sess *s, const struct imap_cmd *c)
 	f->c = c;
 	f->fd = -1;
 	f->parse_max = fetch_parse_max(s->cfg);
-	f->start = fetch_now();
 	if (c->u.fetch.vanished && !(s->enabled & IMAP_EN_QRESYNC)) {
 		imap_bad(s, "CLIENTBUG", "VANISHED needs ENABLE QRESYNC");
 		return;
@@ -1372,7 +1345,7 @@ cmd_fetch(struct imap_sess *s, const struct imap_cmd *c)
 		if (f->sets_seen && n > 0)
 			fetch_set_seen(f, idx, n);
 		fetch_list(f, n);
-		for (k = 0; k < n && !s->ioerr && !s->ended; k++)
+		for (k = 0; k < n && !s->io.ioerr && !s->io.ended; k++)
 			fetch_one(f, idx[k]);
 		fetch_done(f);
 	}

@@ -77,20 +77,6 @@ imap_pre_failed(struct imap_pre *p, const char *code, const char *text)
 	return SKEL_QUIT;
 }
 
-/* imap_pre_name_ok: a user name we pass on: printable, no blanks. */
-static int
-imap_pre_name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* imap_pre_ask: credentials complete: the caller asks the monitor; the
  * tag goes with them to the mail role. */
 static int
@@ -109,7 +95,7 @@ imap_pre_login(struct imap_pre *p, const struct imap_cmd *c)
 	long n;
 
 	if (imap_str_copy(&c->u.login.user, p->cred.user,
-	    sizeof(p->cred.user)) <= 0 || !imap_pre_name_ok(p->cred.user))
+	    sizeof(p->cred.user)) <= 0 || !rolemsg_user_ok(p->cred.user, strlen(p->cred.user)))
 		return imap_pre_failed(p, "AUTHENTICATIONFAILED",
 		    "Authentication failed");
 	n = imap_str_copy(&c->u.login.pass, (char *)p->cred.secret,
@@ -132,7 +118,7 @@ imap_pre_plain(struct imap_pre *p, const char *b64, size_t len)
 	    p->cred.user, sizeof(p->cred.user), p->cred.secret,
 	    sizeof(p->cred.secret), &p->cred.secretlen);
 	explicit_bzero(authzid, sizeof(authzid));
-	if (rc != 0 || !imap_pre_name_ok(p->cred.user))
+	if (rc != 0 || !rolemsg_user_ok(p->cred.user, strlen(p->cred.user)))
 		return imap_pre_failed(p, "AUTHENTICATIONFAILED",
 		    rc == SASL_OTHER_USER ? "Authorization identity must be "
 		    "empty or the user's own" : "Malformed SASL PLAIN response");

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/mutf7.h"
+#include "common/sessio.h"
 #include "common/util.h"
 #include "imapd/capa.h"
 #include "imapd/session.h"
@@ -24,80 +25,16 @@
 /* What the last session did, for the line that ends it in the log. */
 static struct imap_sess *imap_last;
 
-/* imap_wait: until fd has events, or endfd speaks (then s->ended is set
- * and -1 returned), or timeout_ms passes (0 returned, *ready 0). */
-static int
-imap_wait(struct imap_sess *s, short events, int timeout_ms, int *ready)
-{
-	struct pollfd pfd[2];
-	int n;
-
-	pfd[0].fd = s->fd;
-	pfd[0].events = events;
-	pfd[0].revents = 0;
-	pfd[1].fd = s->m->endfd;
-	pfd[1].events = POLLIN;
-	pfd[1].revents = 0;
-	*ready = 0;
-	for (;;) {
-		n = poll(pfd, s->m->endfd == -1 ? 1 : 2, timeout_ms);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_warn("cannot wait for the client");
-			s->ioerr = 1;
-			return -1;
-		}
-		if (pfd[1].revents != 0) {
-			s->ended = 1;
-			return -1;
-		}
-		*ready = pfd[0].revents != 0;
-		return 0;
-	}
-}
-
 int
 imap_flush(struct imap_sess *s)
 {
-	size_t off = 0;
-	ssize_t n;
-	int ready;
-
-	while (off < s->outlen && !s->ioerr && !s->ended) {
-		if (imap_wait(s, POLLOUT, -1, &ready) == -1)
-			break;
-		n = send(s->fd, s->out + off, s->outlen - off, MSG_NOSIGNAL);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1) {
-			if (errno != EPIPE && errno != ECONNRESET)
-				log_warn("cannot send to the net process");
-			s->ioerr = 1;
-			break;
-		}
-		off += (size_t)n;
-	}
-	s->outlen = 0;
-	return s->ioerr || s->ended ? -1 : 0;
+	return sessio_flush(&s->io);
 }
 
 void
 imap_put(struct imap_sess *s, const char *p, size_t n)
 {
-	size_t k;
-
-	while (n > 0 && !s->ioerr && !s->ended) {
-		if (s->outlen == sizeof(s->out) && imap_flush(s) == -1)
-			return;
-		k = sizeof(s->out) - s->outlen;
-		if (k > n)
-			k = n;
-		memcpy(s->out + s->outlen, p, k);
-		s->outlen += k;
-		p += k;
-		n -= k;
-	}
+	sessio_put(&s->io, p, n);
 }
 
 void
@@ -112,7 +49,7 @@ imap_printf(struct imap_sess *s, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		fatalx("internal error: a response part too long");
-	imap_put(s, buf, (size_t)n);
+	sessio_put(&s->io, buf, (size_t)n);
 }
 
 void
@@ -276,22 +213,6 @@ imap_set_saved(struct imap_sess *s, uint32_t **idx, size_t *n)
 	return 0;
 }
 
-/* imap_uid_lower: the first index whose UID is >= uid. */
-static uint32_t
-imap_uid_lower(const struct imap_view *v, uint32_t uid)
-{
-	uint32_t lo = 0, hi = v->n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (v->msgs[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 int
 imap_set_resolve(struct imap_sess *s, const struct imap_seqset *set,
     int uid, uint32_t **idx, size_t *n)
@@ -333,7 +254,7 @@ imap_set_resolve(struct imap_sess *s, const struct imap_seqset *set,
 				(*idx)[(*n)++] = k - 1;
 			continue;
 		}
-		for (i = imap_uid_lower(v, r[j].lo); i < v->n &&
+		for (i = view_lower(v, r[j].lo); i < v->n &&
 		    v->msgs[i].uid <= r[j].hi; i++)
 			(*idx)[(*n)++] = i;
 	}
@@ -482,8 +403,8 @@ imap_input(struct imap_sess *s, const char *in, size_t n)
 		default:
 			break;
 		}
-	} while ((n > 0 || ev != IMAP_RD_MORE) && !s->done && !s->ioerr &&
-	    !s->ended);
+	} while ((n > 0 || ev != IMAP_RD_MORE) && !s->done && !s->io.ioerr &&
+	    !s->io.ended);
 }
 
 /* imap_read: one read from the net process into buf; its length, 0 at
@@ -495,17 +416,17 @@ imap_read(struct imap_sess *s, char *buf, size_t len, int timeout_ms)
 	int ready;
 
 	for (;;) {
-		if (imap_wait(s, POLLIN, timeout_ms, &ready) == -1)
+		if (sessio_wait(&s->io, POLLIN, timeout_ms, &ready) == -1)
 			return -1;
 		if (!ready)
 			return -2;
-		r = read(s->fd, buf, len);
+		r = read(s->io.fd, buf, len);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r == -1) {
 			if (errno != ECONNRESET)
 				log_warn("cannot read from the net process");
-			s->ioerr = 1;
+			s->io.ioerr = 1;
 		}
 		return r;
 	}
@@ -558,6 +479,8 @@ imap_loop(struct imap_sess *s)
 			    s->m->user, s->view->folder);
 		if (imap_flush(s) == -1)
 			break;
+		/* What FETCH rendered is cached once the answer is out. */
+		(void)store_cache_flush(s->store);
 		r = imap_read(s, buf, sizeof(buf),
 		    s->idling ? IMAP_IDLE_POLL_MS : -1);
 		if (r == -2)
@@ -570,7 +493,7 @@ imap_loop(struct imap_sess *s)
 		imap_input(s, buf, (size_t)r);
 	}
 	(void)imap_flush(s);
-	if (s->ended)
+	if (s->io.ended)
 		return SKEL_END_AUTHD;
 	return s->done ? s->result : SKEL_END_GONE;
 }
@@ -587,7 +510,7 @@ imap_session(struct skel_mail *m)
 	s->m = m;
 	s->store = m->store;
 	s->cfg = m->cfg;
-	s->fd = m->fd;
+	sessio_init(&s->io, m->fd, m->endfd, s->out, sizeof(s->out));
 	s->state = IMAP_S_AUTH;
 	s->result = SKEL_END_GONE;
 	imap_last = s;

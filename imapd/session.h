@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/sessio.h"
 #include "common/skel.h"
 #include "common/store.h"
 #include "common/store_imap.h"
@@ -50,7 +51,7 @@ struct imap_sess {
 	struct skel_mail	*m;
 	struct store		*store;
 	const struct config	*cfg;
-	int			 fd;
+	struct sessio		 io;		/* output, waits */
 	int			 state;		/* IMAP_S_AUTH or _SELECTED */
 	uint32_t		 enabled;	/* IMAP_EN_* */
 	struct imap_view	*view;		/* the selected folder */
@@ -58,8 +59,6 @@ struct imap_sess {
 	int			 errors;	/* BAD in a row */
 	int			 done;		/* LOGOUT, BYE: stop */
 	int			 result;	/* enum skel_end, once done */
-	int			 ioerr;
-	int			 ended;		/* authd ended the session */
 
 	/* SEARCHRES (RFC 5182): the UIDs SEARCH ... SAVE kept. */
 	uint32_t		*saved;
@@ -80,7 +79,6 @@ struct imap_sess {
 	struct imap_cmd		 parsed;
 
 	char			 out[IMAP_OUT_MAX];
-	size_t			 outlen;
 
 	/* what the session did, for the log line that ends it */
 	unsigned long		 ncommands;

@@ -82,7 +82,7 @@ view_close(struct imap_view *v)
 }
 
 uint32_t
-view_seq(const struct imap_view *v, uint32_t uid)
+view_lower(const struct imap_view *v, uint32_t uid)
 {
 	uint32_t lo = 0, hi = v->n, mid;
 
@@ -93,7 +93,15 @@ view_seq(const struct imap_view *v, uint32_t uid)
 		else
 			hi = mid;
 	}
-	return lo < v->n && v->msgs[lo].uid == uid ? lo + 1 : 0;
+	return lo;
+}
+
+uint32_t
+view_seq(const struct imap_view *v, uint32_t uid)
+{
+	uint32_t i = view_lower(v, uid);
+
+	return i < v->n && v->msgs[i].uid == uid ? i + 1 : 0;
 }
 
 void

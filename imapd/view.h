@@ -58,6 +58,10 @@ void	view_close(struct imap_view *v);
  */
 int	view_refresh(struct imap_sess *s, int expunge_ok);
 
+/* view_lower: the index of the first message whose UID is >= uid (n
+ * when none is). */
+uint32_t view_lower(const struct imap_view *v, uint32_t uid);
+
 /* view_seq: the sequence number of uid, or 0 when it is not in view. */
 uint32_t view_seq(const struct imap_view *v, uint32_t uid);
 

@@ -86,24 +86,10 @@ preauth_wipe(struct preauth *p)
 	explicit_bzero(p, sizeof(*p));
 }
 
-/* preauth_name_ok: a user name we pass on: printable, no blanks. */
-static int
-preauth_name_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n >= AUTH_USER_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 static int
 preauth_user(struct preauth *p, const struct pop3_cmd *c)
 {
-	if (!preauth_name_ok(c->arg, c->arglen))
+	if (!rolemsg_user_ok(c->arg, c->arglen))
 		return preauth_err(p, "user name too long");
 	memcpy(p->cred.user, c->arg, c->arglen);
 	p->cred.user[c->arglen] = '\0';
@@ -135,7 +121,7 @@ preauth_plain(struct preauth *p, const char *b64, size_t len)
 	rc = sasl_plain_decode(b64, len, authzid, sizeof(authzid), p->cred.user,
 	    sizeof(p->cred.user), p->cred.secret, sizeof(p->cred.secret), &p->cred.secretlen);
 	explicit_bzero(authzid, sizeof(authzid));
-	if (rc != 0 || !preauth_name_ok(p->cred.user, strlen(p->cred.user))) {
+	if (rc != 0 || !rolemsg_user_ok(p->cred.user, strlen(p->cred.user))) {
 		preauth_forget(p);
 		return preauth_failed(p, rc == SASL_OTHER_USER ?
 		    "authorization identity must be empty or the user's own" :

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sessio.h"
 #include "pop3d/parse.h"
 #include "pop3d/session.h"
 
@@ -32,22 +33,18 @@ struct session_msg {
 };
 
 struct session {
-	int			 fd;
+	struct sessio		 io;		/* output, waits */
 	struct store		*store;
 	struct store_folder	 info;
 	struct session_msg	*msgs;
 	size_t			 nmsgs;
 	uint8_t			*deleted;	/* DELE marks, one per message */
 	int			 errors;	/* consecutive -ERR */
-	int			 ioerr;		/* writing to the client failed */
 	int			 done;		/* stop reading */
 	int			 result;	/* session_run's, once done */
 	int			 lockfd;	/* the maildrop lock, or -1 */
-	int			 endfd;		/* session_ctl's, or -1 */
-	int			 ended;		/* endfd spoke: stop at once */
 	struct pop3_line	 in;
 	char			 out[SESSION_OUT_MAX];
-	size_t			 outlen;
 };
 
 /* What the last session did, for the log line that ends it. */
@@ -61,99 +58,9 @@ struct session_xfer {
 	long long	maxlines;
 };
 
-/*
- * session_wait: wait until fd has events, or endfd speaks (then
- * ss->ended is set and -1 returned).  A session that cannot send because
- * its client reads slowly can still be ended at once.
- */
-static int
-session_wait(struct session *ss, short events)
-{
-	struct pollfd pfd[2];
-
-	pfd[0].fd = ss->fd;
-	pfd[0].events = events;
-	pfd[1].fd = ss->endfd;
-	pfd[1].events = POLLIN;
-	pfd[1].revents = 0;
-	for (;;) {
-		if (poll(pfd, ss->endfd == -1 ? 1 : 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("cannot wait for the client");
-			ss->ioerr = 1;
-			return -1;
-		}
-		if (pfd[1].revents != 0) {
-			ss->ended = 1;
-			return -1;
-		}
-		return 0;
-	}
-}
-
-static int
-session_flush(struct session *ss)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < ss->outlen && !ss->ioerr) {
-		if (session_wait(ss, POLLOUT) == -1) {
-			ss->ioerr = 1;
-			break;
-		}
-		n = send(ss->fd, ss->out + off, ss->outlen - off,
-		    MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_warn("cannot send to the net process");
-			ss->ioerr = 1;
-			break;
-		}
-		off += (size_t)n;
-	}
-	ss->outlen = 0;
-	return ss->ioerr ? -1 : 0;
-}
-
-static void
-session_put(struct session *ss, const char *p, size_t n)
-{
-	size_t k;
-
-	while (n > 0 && !ss->ioerr) {
-		if (ss->outlen == sizeof(ss->out) && session_flush(ss) == -1)
-			return;
-		k = sizeof(ss->out) - ss->outlen;
-		if (k > n)
-			k = n;
-		memcpy(ss->out + ss->outlen, p, k);
-		ss->outlen += k;
-		p += k;
-		n -= k;
-	}
-}
-
-static void __attribute__((format(printf, 2, 3)))
-session_printf(struct session *ss, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("internal error: reply too long");
-	session_put(ss, buf, (size_t)n);
-}
-
 #define session_ok(ss, ...) do {					\
 	(ss)->errors = 0;						\
-	session_printf((ss), __VA_ARGS__);				\
+	sessio_printf(&(ss)->io, __VA_ARGS__);				\
 } while (0)
 
 /* session_err: "-ERR reason"; after too many in a row, hang up. */
@@ -165,7 +72,7 @@ session_err(struct session *ss, const char *fmt, ...)
 	int n;
 
 	if (++ss->errors >= POP3_MAX_ERRORS) {
-		session_printf(ss, "-ERR too many errors\r\n");
+		sessio_printf(&ss->io, "-ERR too many errors\r\n");
 		ss->done = 1;
 		ss->result = 1;
 		return;
@@ -175,7 +82,7 @@ session_err(struct session *ss, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		fatalx("internal error: error reply too long");
-	session_printf(ss, "-ERR %s\r\n", buf);
+	sessio_printf(&ss->io, "-ERR %s\r\n", buf);
 }
 
 /* session_totals: messages not marked deleted, and their octets. */
@@ -228,12 +135,12 @@ session_xfer_chunk(struct session *ss, struct session_xfer *x,
 			    x->lines >= x->maxlines)
 				return 1;
 			if (*p == '.')
-				session_put(ss, ".", 1);
+				sessio_put(&ss->io, ".", 1);
 			else if (!x->body && (*p == '\n' ||
 			    (*p == '\r' && n > 1 && p[1] == '\n'))) {
 				skip = *p == '\r' ? 2 : 1;
 				x->body = 1;
-				session_put(ss, "\r\n", 2);
+				sessio_put(&ss->io, "\r\n", 2);
 				p += skip;
 				n -= skip;
 				continue;
@@ -242,11 +149,11 @@ session_xfer_chunk(struct session *ss, struct session_xfer *x,
 		nl = memchr(p, '\n', n);
 		seg = nl != NULL ? (size_t)(nl - p) : n;
 		/* a file written by another agent may hold CRLF already */
-		session_put(ss, p, (nl != NULL && seg > 0 && p[seg - 1] == '\r') ?
+		sessio_put(&ss->io, p, (nl != NULL && seg > 0 && p[seg - 1] == '\r') ?
 		    seg - 1 : seg);
 		x->bol = nl != NULL;
 		if (nl != NULL) {
-			session_put(ss, "\r\n", 2);
+			sessio_put(&ss->io, "\r\n", 2);
 			if (x->body)
 				x->lines++;
 			seg++;
@@ -268,7 +175,7 @@ session_copy(struct session *ss, int mfd, long long maxlines)
 	size_t held = 0, len;	/* held: a CR kept for the next read */
 	ssize_t r;
 
-	while (!ss->ioerr) {
+	while (!ss->io.ioerr) {
 		r = read(mfd, buf + held, sizeof(buf) - held);
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -291,8 +198,8 @@ session_copy(struct session *ss, int mfd, long long maxlines)
 			buf[0] = '\r';
 	}
 	if (!x.bol)
-		session_put(ss, "\r\n", 2);
-	session_put(ss, ".\r\n", 3);
+		sessio_put(&ss->io, "\r\n", 2);
+	sessio_put(&ss->io, ".\r\n", 3);
 	return 0;
 }
 
@@ -376,13 +283,13 @@ session_scan(struct session *ss, const struct pop3_cmd *c)
 		if (ss->deleted[i])
 			continue;
 		if (uidl)
-			session_printf(ss, "%zu %u.%u\r\n", i + 1,
+			sessio_printf(&ss->io, "%zu %u.%u\r\n", i + 1,
 			    ss->info.uidvalidity, ss->msgs[i].uid);
 		else
-			session_printf(ss, "%zu %llu\r\n", i + 1,
+			sessio_printf(&ss->io, "%zu %llu\r\n", i + 1,
 			    (unsigned long long)ss->msgs[i].size);
 	}
-	session_put(ss, ".\r\n", 3);
+	sessio_put(&ss->io, ".\r\n", 3);
 	return 0;
 }
 
@@ -438,7 +345,7 @@ session_capa(struct session *ss, const struct pop3_cmd *c)
 	const char *capa = pop3_capa(POP3_TRANSACTION);
 
 	ss->errors = 0;
-	session_put(ss, capa, strlen(capa));
+	sessio_put(&ss->io, capa, strlen(capa));
 	return 0;
 }
 
@@ -455,7 +362,7 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 	ss->done = 1;
 	if ((uids = calloc(ss->nmsgs + 1, sizeof(*uids))) == NULL) {
 		log_warn("out of memory at QUIT; nothing deleted");
-		session_printf(ss, "-ERR [SYS/TEMP] some deleted messages "
+		sessio_printf(&ss->io, "-ERR [SYS/TEMP] some deleted messages "
 		    "not removed\r\n");
 		ss->result = -1;
 		return 0;
@@ -465,11 +372,11 @@ session_quit(struct session *ss, const struct pop3_cmd *c)
 			uids[n++] = ss->msgs[i].uid;
 	if (n > 0 && store_expunge(ss->store, SESSION_FOLDER, uids, n) == -1) {
 		log_warnx("removing %zu deleted messages failed", n);
-		session_printf(ss, "-ERR [SYS/TEMP] some deleted messages "
+		sessio_printf(&ss->io, "-ERR [SYS/TEMP] some deleted messages "
 		    "not removed\r\n");
 		ss->result = -1;
 	} else {
-		session_printf(ss, "+OK postern POP3 server signing off "
+		sessio_printf(&ss->io, "+OK postern POP3 server signing off "
 		    "(%zu message%s deleted)\r\n", n, n == 1 ? "" : "s");
 		session_counts.deleted = n;
 		ss->result = 0;
@@ -531,7 +438,7 @@ session_input(struct session *ss, const char *buf, size_t n)
 		else if (st == POP3_LINE_OK &&
 		    session_command(ss, ss->in.buf, ss->in.len) == -1)
 			return -1;
-		if (ss->ioerr)
+		if (ss->io.ioerr)
 			return -1;
 	}
 	return 0;
@@ -542,15 +449,16 @@ session_loop(struct session *ss)
 {
 	char buf[SESSION_IN_MAX];
 	ssize_t r;
+	int ready;
 
 	for (;;) {
-		if (session_flush(ss) == -1)
+		if (sessio_flush(&ss->io) == -1)
 			return -1;
 		if (ss->done)
 			return ss->result;
-		if (session_wait(ss, POLLIN) == -1)
+		if (sessio_wait(&ss->io, POLLIN, -1, &ready) == -1)
 			return -1;
-		r = read(ss->fd, buf, sizeof(buf));
+		r = read(ss->io.fd, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
@@ -606,8 +514,8 @@ session_ended(struct session *ss)
 {
 	static const char bye[] = "-ERR session ended by the server\r\n";
 
-	if (!ss->ioerr)
-		(void)send(ss->fd, bye, sizeof(bye) - 1, MSG_NOSIGNAL |
+	if (!ss->io.ioerr)
+		(void)send(ss->io.fd, bye, sizeof(bye) - 1, MSG_NOSIGNAL |
 		    MSG_DONTWAIT);
 }
 
@@ -625,22 +533,21 @@ session_run(int fd, struct store *s, const struct config *cfg,
 		return -1;
 	}
 	memset(&session_counts, 0, sizeof(session_counts));
-	ss->fd = fd;
+	sessio_init(&ss->io, fd, ctl->endfd, ss->out, sizeof(ss->out));
 	ss->store = s;
 	ss->lockfd = ctl->lockfd;
-	ss->endfd = ctl->endfd;
 	pop3_line_init(&ss->in, POP3_LINE_MAX);
 	if (session_open(ss) == -1 ||
 	    (ctl->ready != NULL && ctl->ready(ctl->arg) == -1)) {
-		session_printf(ss, "-ERR [SYS/TEMP] unable to open maildrop\r\n");
-		session_flush(ss);
+		sessio_printf(&ss->io, "-ERR [SYS/TEMP] unable to open maildrop\r\n");
+		sessio_flush(&ss->io);
 		rc = -1;
 	} else {
 		n = session_totals(ss, &octets);
 		session_ok(ss, "+OK maildrop has %zu messages (%llu octets)\r\n",
 		    n, octets);
 		rc = session_loop(ss);
-		if (ss->ended) {
+		if (ss->io.ended) {
 			session_ended(ss);
 			rc = 2;
 		}

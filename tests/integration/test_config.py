@@ -29,7 +29,8 @@ def good_text(tmp_path):
     exist."""
     for sub in ("state", "run"):
         os.makedirs(os.path.join(str(tmp_path), sub), exist_ok=True)
-    text = BASE_CONFIG.format(d=str(tmp_path), pop3_port=10995)
+    text = BASE_CONFIG.format(d=str(tmp_path), pop3_port=10995,
+                              imap_port=10993)
     return "".join(l for l in text.splitlines(True)
                    if not l.startswith(("tls ", "listen ")))
 

@@ -587,9 +587,7 @@ def test_quota(imap):
     for t in texts:
         deliver(p, ALICE, t)
     deliver_to(p, ".Sent", message(3, body="z" * 1500))
-    with open(os.path.join(p.maildir(ALICE), "postern-quota"), "w") as f:
-        f.write("v1 1048576\n")
-    chown_mail(p)
+    p.authctl("user", "quota", ALICE, "1M")
     used = sum(wire_size(t) for t in texts) + wire_size(
         message(3, body="z" * 1500))
     kib = (used + 1023) // 1024

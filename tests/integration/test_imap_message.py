@@ -45,12 +45,9 @@ def make_folder(p, name, user=ALICE):
 
 
 def set_quota(p, limit, user=ALICE):
-    """The quota limit in bytes, in the file store_quota_set writes."""
-    md = p.maildir(user)
-    os.makedirs(md, exist_ok=True)
-    with open(os.path.join(md, "postern-quota"), "w") as f:
-        f.write("v1 %d\n" % limit)
-    chown_mail(p)
+    """The user's quota in bytes, set as an administrator does: authd
+    hands it to the mail role at the next login."""
+    p.authctl("user", "quota", user, str(limit))
 
 
 def files(p, folder=None, user=ALICE):
@@ -547,7 +544,9 @@ def test_copy_and_move_with_copyuid(imap):
     out = r.cmd(b"MOVE 3 Archive")
     assert b"* OK [COPYUID %s 5 6] Moved" % uv in out, out
     assert b"* 3 EXPUNGE" in out, out
+    r.cmd(b"UNSELECT")                  # ENABLE only before a SELECT
     r.cmd(b"ENABLE QRESYNC")
+    r.cmd(b"SELECT INBOX")
     out = r.cmd(b"UID MOVE 1 Archive")
     assert b"* VANISHED 1\r\n" in out and b"EXPUNGE\r\n" not in out, out
     out = r.cmd(b"COPY 1 NoSuchFolder")

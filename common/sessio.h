@@ -1,0 +1,51 @@
+/*
+ * sessio.h: the output side of a daemon's session engine in the mail
+ * role (skel.h): a buffer flushed to the net process when full or when
+ * the engine asks, and waits that end at once when authd ends the
+ * session (its connection becomes readable or hangs up), also while a
+ * slow client keeps the buffer from draining.
+ *
+ * Runs in the mail process of pop3d and imapd; trusts nothing the
+ * client does (it may stop reading at any time).
+ */
+#ifndef POSTERN_SESSIO_H
+#define POSTERN_SESSIO_H
+
+#include <stddef.h>
+
+struct sessio {
+	int	 fd;		/* the stream to the net process */
+	int	 endfd;		/* authd's connection, or -1 */
+	char	*buf;		/* the caller's, size octets */
+	size_t	 size;
+	size_t	 len;
+	int	 ioerr;		/* writing or waiting failed: stop */
+	int	 ended;		/* endfd spoke: stop at once */
+};
+
+/* sessio_init: output to fd through buf (size octets, the caller's,
+ * which MUST outlive io); endfd may be -1. */
+void	sessio_init(struct sessio *io, int fd, int endfd, char *buf,
+	    size_t size);
+
+/*
+ * sessio_wait: wait until fd has events, endfd speaks (io->ended set,
+ * -1 returned) or timeout_ms (-1: none) passes.  Returns 0 with *ready
+ * 1 when fd has events, 0 when the time passed; -1 (io->ioerr or
+ * io->ended set).
+ */
+int	sessio_wait(struct sessio *io, short events, int timeout_ms,
+	    int *ready);
+
+/* sessio_flush: send what is buffered (all of it, or nothing more after
+ * an error); 0, or -1 after a write error or the end of the session. */
+int	sessio_flush(struct sessio *io);
+
+/* sessio_put: n octets, flushing when the buffer is full; sessio_printf:
+ * a formatted piece of at most 4096 octets (longer is a bug: fatalx).
+ * After an error or the end, output is dropped. */
+void	sessio_put(struct sessio *io, const char *p, size_t n);
+void	sessio_printf(struct sessio *io, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif
