@@ -284,8 +284,11 @@ idx_info_put(void *out, const MDB_val *k, const MDB_val *val)
 	name = (const char *)val->mv_data + sizeof(r);
 	nlen = val->mv_size - sizeof(r);
 	p->uid = idx_key_uid(k);
+	/* The name is not copied, so only looked at as far as it must be:
+	 * it is checked whole where it is used (idx_msg_decode). */
 	if (r.magic != IDX_MAGIC_MSG || (r.keywords & ~STORE_KEYWORDS_ALL) ||
-	    memchr(name, '\0', nlen) != NULL || name[0] == '.' || p->uid == 0)
+	    nlen == 0 || name[0] == '.' || name[nlen - 1] == '\0' ||
+	    p->uid == 0)
 		return MDB_CORRUPTED;
 	p->flags = r.flags;
 	p->keywords = r.keywords;
@@ -700,6 +703,24 @@ store_index_vanished(struct store_index *idx, const char *folder,
 	return 0;
 }
 
+/* idx_cache_next: the entry of the queue at *off into k and v; advances
+ * *off. */
+static void
+idx_cache_next(const struct store_index *idx, size_t *off, MDB_val *k,
+    MDB_val *v)
+{
+	uint16_t kl;
+	uint32_t vl;
+
+	memcpy(&kl, idx->cq + *off, 2);
+	k->mv_data = idx->cq + *off + 2;
+	k->mv_size = kl;
+	memcpy(&vl, idx->cq + *off + 2 + kl, 4);
+	v->mv_data = idx->cq + *off + 6 + kl;
+	v->mv_size = vl;
+	*off += 6 + (size_t)kl + vl;
+}
+
 /* idx_cache_commit: the queued cache writes in one transaction, each
  * only for a message still indexed (one expunged meanwhile is skipped).
  * The queue is empty afterwards, whatever happened: it is a cache. */
@@ -707,23 +728,20 @@ static int
 idx_cache_commit(struct store_index *idx)
 {
 	MDB_txn *txn;
-	MDB_val k, v;
-	size_t i;
+	MDB_val k, v, m;
+	size_t off;
 	int rc;
 
 	for (;;) {
 		if ((rc = idx_begin(idx, 1, &txn)) != 0)
 			break;
-		for (i = 0; i < idx->ncq && rc == 0; i++) {
-			k.mv_data = idx->cq[i].key;
-			k.mv_size = idx->cq[i].klen;
-			rc = mdb_get(txn, idx->msgs, &k, &v);
+		for (off = 0; off < idx->cqlen && rc == 0;) {
+			idx_cache_next(idx, &off, &k, &v);
+			rc = mdb_get(txn, idx->msgs, &k, &m);
 			if (rc == MDB_NOTFOUND) {
 				rc = 0;
 				continue;
 			}
-			v.mv_data = idx->cq[i].val;
-			v.mv_size = idx->cq[i].vlen;
 			if (rc == 0)
 				rc = mdb_put(txn, idx->cache, &k, &v, 0);
 		}
@@ -734,45 +752,62 @@ idx_cache_commit(struct store_index *idx)
 		if (rc != MDB_MAP_FULL || idx_grow(idx) != 0)
 			break;
 	}
-	for (i = 0; i < idx->ncq; i++)
-		free(idx->cq[i].val);
-	idx->ncq = 0;
-	idx->cqbytes = 0;
+	idx->cqlen = 0;
 	return rc == 0 ? 0 : idx_fail("caching messages' structure", rc);
 }
 
 int
 store_index_cache_flush(struct store_index *idx)
 {
-	return idx->ncq == 0 ? 0 : idx_cache_commit(idx);
+	return idx->cqlen == 0 ? 0 : idx_cache_commit(idx);
+}
+
+/* idx_cache_room: room for need more octets in the queue. */
+static int
+idx_cache_room(struct store_index *idx, size_t need)
+{
+	unsigned char *grown;
+	size_t size = idx->cqsize ? idx->cqsize : 65536;
+
+	while (size - idx->cqlen < need)
+		size *= 2;
+	if (size == idx->cqsize)
+		return 0;
+	if ((grown = realloc(idx->cq, size)) == NULL)
+		return -1;
+	idx->cq = grown;
+	idx->cqsize = size;
+	return 0;
 }
 
 int
 store_index_cache_put(struct store_index *idx, const char *folder,
     uint32_t uid, const void *a, size_t alen, const void *b, size_t blen)
 {
-	struct idx_cached *c;
-	uint32_t la = (uint32_t)alen, lb = (uint32_t)blen;
+	char key[IDX_KEYMAX];
+	uint32_t la = (uint32_t)alen, lb = (uint32_t)blen, vl;
+	uint16_t kl;
+	unsigned char *p;
 
 	if (alen > IDX_CACHE_MAX || blen > IDX_CACHE_MAX - alen)
 		return idx_fail("caching a message's structure", EINVAL);
-	if (idx->cq == NULL && (idx->cq = calloc(IDX_CACHE_BATCH,
-	    sizeof(*idx->cq))) == NULL)
+	kl = (uint16_t)idx_msg_key(key, folder, uid);
+	vl = 8 + la + lb;
+	if (idx->cqlen + 6 + kl + vl > IDX_CACHE_BATCH_BYTES &&
+	    idx_cache_commit(idx) != 0)
+		return -1;
+	if (idx_cache_room(idx, 6 + (size_t)kl + vl) == -1)
 		return idx_fail("caching a message's structure", ENOMEM);
-	c = &idx->cq[idx->ncq];
-	if ((c->val = malloc(8 + alen + blen)) == NULL)
-		return idx_fail("caching a message's structure", ENOMEM);
-	memcpy(c->val, &la, 4);
-	memcpy(c->val + 4, &lb, 4);
-	memcpy(c->val + 8, a, alen);
-	memcpy(c->val + 8 + alen, b, blen);
-	c->vlen = 8 + alen + blen;
-	c->klen = idx_msg_key(c->key, folder, uid);
-	idx->ncq++;
-	idx->cqbytes += c->vlen;
-	if (idx->ncq == IDX_CACHE_BATCH ||
-	    idx->cqbytes >= IDX_CACHE_BATCH_BYTES)
-		return idx_cache_commit(idx);
+	p = idx->cq + idx->cqlen;
+	memcpy(p, &kl, 2);
+	memcpy(p + 2, key, kl);
+	memcpy(p + 2 + kl, &vl, 4);
+	p += 6 + kl;
+	memcpy(p, &la, 4);
+	memcpy(p + 4, &lb, 4);
+	memcpy(p + 8, a, alen);
+	memcpy(p + 8 + alen, b, blen);
+	idx->cqlen += 6 + (size_t)kl + vl;
 	return 0;
 }
 

@@ -138,11 +138,12 @@ int	store_index_vanished(struct store_index *idx, const char *folder,
 	    uint64_t since, uint32_t **uids, size_t *n);
 
 /* store_index_cache_put: set uid's two cache strings (only when uid is
- * indexed then).  Writes are batched: they are committed together when
- * IDX_CACHE_BATCH of them (or IDX_CACHE_BATCH_BYTES) are waiting, at
- * store_index_cache_flush, before a cache read and at close, so a FETCH
- * of thousands of messages costs a few commits, not thousands.  Losing
- * a batch (a crash) loses only cache.  0, -1, STORE_INDEX_CORRUPT. */
+ * indexed then).  Writes are batched: they are committed together at
+ * store_index_cache_flush (the session calls it once its answer is
+ * out), before a cache read, at close, and when IDX_CACHE_BATCH_BYTES
+ * wait, so a FETCH of thousands of messages is answered before their
+ * commit, not after thousands.  Losing a batch (a crash) loses only
+ * cache.  0, -1, STORE_INDEX_CORRUPT. */
 int	store_index_cache_put(struct store_index *idx, const char *folder,
 	    uint32_t uid, const void *a, size_t alen, const void *b,
 	    size_t blen);

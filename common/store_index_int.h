@@ -16,16 +16,11 @@
 
 #define IDX_KEYMAX	(STORE_KEY_MAX + 4)	/* folder NUL uid */
 
-/* A cache write waiting for the next batch (store_index_cache_put). */
-struct idx_cached {
-	char		 key[IDX_KEYMAX];
-	size_t		 klen;
-	unsigned char	*val;
-	size_t		 vlen;
-};
-
-#define IDX_CACHE_BATCH		4096		/* entries per commit */
-#define IDX_CACHE_BATCH_BYTES	(16 << 20)	/* or octets */
+/* Cache writes waiting for their commit (store_index_cache_put), packed
+ * one after the other in one buffer: key length (2 octets), key, value
+ * length (4 octets), value.  A batch is committed when it reaches
+ * IDX_CACHE_BATCH_BYTES, or when the session has answered. */
+#define IDX_CACHE_BATCH_BYTES	(32 << 20)
 
 struct store_index {
 	MDB_env		*env;
@@ -41,9 +36,9 @@ struct store_index {
 	dev_t		 dev;
 	ino_t		 ino;
 	char		 path[PATH_MAX];
-	struct idx_cached *cq;		/* cache writes not committed yet */
-	size_t		 ncq;
-	size_t		 cqbytes;
+	unsigned char	*cq;		/* cache writes not committed yet */
+	size_t		 cqlen;
+	size_t		 cqsize;
 };
 
 /* idx_begin: a transaction, following a map another process grew. */

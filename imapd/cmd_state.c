@@ -97,8 +97,7 @@ cmd_namespace(struct imap_sess *s, const struct imap_cmd *c)
 static void
 cmd_deselect(struct imap_sess *s)
 {
-	view_close(s->view);
-	s->view = NULL;
+	view_keep(s);
 	s->state = IMAP_S_AUTH;
 	free(s->saved);
 	s->saved = NULL;

@@ -533,7 +533,8 @@ imap_session(struct skel_mail *m)
 	rc = imap_loop(s);
 	imap_literal_drop(s);
 	view_close(s->view);
-	s->view = NULL;
+	view_close(s->lastview);
+	s->view = s->lastview = NULL;
 	free(s->saved);
 	free(s->cmdbuf);
 	return rc;

@@ -55,6 +55,7 @@ struct imap_sess {
 	int			 state;		/* IMAP_S_AUTH or _SELECTED */
 	uint32_t		 enabled;	/* IMAP_EN_* */
 	struct imap_view	*view;		/* the selected folder */
+	struct imap_view	*lastview;	/* the last one (view_keep) */
 	const struct imap_cmd	*cmd;		/* being answered */
 	int			 errors;	/* BAD in a row */
 	int			 done;		/* LOGOUT, BYE: stop */

@@ -42,6 +42,28 @@ view_load(struct imap_sess *s, const char *folder, struct imap_vmsg **out,
 	return 0;
 }
 
+/* view_reuse: the view this session last closed, when it is of folder
+ * and nothing changed there since (a client that goes back and forth
+ * between folders, as most do, then costs a probe, not a listing). */
+static struct imap_view *
+view_reuse(struct imap_sess *s, const char *folder, int readonly)
+{
+	struct imap_view *v = s->lastview;
+
+	s->lastview = NULL;
+	if (v == NULL)
+		return NULL;
+	if (strcmp(v->folder, folder) != 0 ||
+	    store_probe(s->store, folder, &v->probe) != 0) {
+		view_close(v);
+		return NULL;
+	}
+	v->readonly = readonly;
+	v->recent = 0;
+	v->recent_uid = v->uidnext;
+	return v;
+}
+
 int
 view_open(struct imap_sess *s, const char *folder, int readonly,
     struct imap_view **vp)
@@ -49,9 +71,14 @@ view_open(struct imap_sess *s, const char *folder, int readonly,
 	struct store_folder info;
 	struct imap_view *v;
 
+	if ((*vp = view_reuse(s, folder, readonly)) != NULL)
+		return 0;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -1;
-	if (store_sync(s->store, folder, &info) == -1 ||
+	/* Probed before the listing: a change in between shows at the
+	 * next refresh, never is missed. */
+	if (store_probe(s->store, folder, &v->probe) == -1 ||
+	    store_sync(s->store, folder, &info) == -1 ||
 	    view_load(s, folder, &v->msgs, &v->n) == -1) {
 		free(v);
 		return -1;
@@ -69,6 +96,14 @@ view_open(struct imap_sess *s, const char *folder, int readonly,
 	v->recent_uid = info.uidnext;
 	*vp = v;
 	return 0;
+}
+
+void
+view_keep(struct imap_sess *s)
+{
+	view_close(s->lastview);
+	s->lastview = s->view;
+	s->view = NULL;
 }
 
 void

@@ -50,6 +50,11 @@ int	view_open(struct imap_sess *s, const char *folder, int readonly,
 	    struct imap_view **vp);
 void	view_close(struct imap_view *v);
 
+/* view_keep: the session leaves s->view (CLOSE, UNSELECT, another
+ * SELECT): it is kept as s->lastview, which view_open takes again when
+ * the same folder is selected and nothing changed there. */
+void	view_keep(struct imap_sess *s);
+
 /*
  * view_refresh: look for changes to s->view made by others and report
  * them as untagged responses; with expunge_ok 0 (during FETCH, STORE or
