@@ -196,8 +196,8 @@ int	store_changed(struct store *s, const char *folder, uint64_t since,
  */
 /* store_cache_put: 0, or -1 with errno (EINVAL: too big or bad name;
  * EIO).  Writes are batched (a few commits for thousands of messages);
- * store_cache_flush commits what waits, as does a store_cache_get and
- * store_close.  A message expunged before its batch is committed is
+ * store_cache_flush commits what waits, as does store_close; until
+ * then store_cache_get does not see it.  A message expunged before its batch is committed is
  * skipped. */
 int	store_cache_flush(struct store *s);
 int	store_cache_put(struct store *s, const char *folder, uint32_t uid,

@@ -835,8 +835,6 @@ store_index_cache_get(struct store_index *idx, const char *folder,
 	int rc;
 
 	*a = *b = NULL;
-	if (store_index_cache_flush(idx) != 0)
-		return -1;
 	if ((rc = idx_begin(idx, 0, &txn)) != 0)
 		return idx_fail("reading a message's cached structure", rc);
 	k.mv_data = key;

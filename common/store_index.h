@@ -140,8 +140,8 @@ int	store_index_vanished(struct store_index *idx, const char *folder,
 /* store_index_cache_put: set uid's two cache strings (only when uid is
  * indexed then).  Writes are batched: they are committed together at
  * store_index_cache_flush (the session calls it once its answer is
- * out), before a cache read, at close, and when IDX_CACHE_BATCH_BYTES
- * wait, so a FETCH of thousands of messages is answered before their
+ * out), at close, and when IDX_CACHE_BATCH_BYTES wait (a read does not
+ * see what waits: a miss costs a parse, a flush per read a commit), so a FETCH of thousands of messages is answered before their
  * commit, not after thousands.  Losing a batch (a crash) loses only
  * cache.  0, -1, STORE_INDEX_CORRUPT. */
 int	store_index_cache_put(struct store_index *idx, const char *folder,

@@ -568,6 +568,7 @@ test_qresync(void)
 	}
 	CHECK_INT_EQ(store_cache_put(s, "INBOX", uids[1], "env", 3, "body",
 	    4), 0, "cache put");
+	CHECK_INT_EQ(store_cache_flush(s), 0, "cache flush");
 	CHECK_INT_EQ(store_cache_get(s, "INBOX", uids[1], &a, &alen, &b,
 	    &blen), 0, "cache get");
 	CHECK_TRUE(a != NULL && b != NULL && strcmp(a, "env") == 0 &&
@@ -577,6 +578,7 @@ test_qresync(void)
 	errno = 0;
 	CHECK_INT_EQ(store_cache_put(s, "INBOX", 777, "e", 1, "b", 1), 0,
 	    "a cache write for a missing message is taken");
+	CHECK_INT_EQ(store_cache_flush(s), 0, "and committed");
 	CHECK_TRUE(store_cache_get(s, "INBOX", 777, &a, &alen, &b, &blen) ==
 	    -1 && errno == ENOENT, "but nothing is kept for it");
 	CHECK_INT_EQ(store_sync(s, "INBOX", &info), 0, "sync");
