@@ -127,7 +127,8 @@ search_cache_get(uint32_t uid, const char **p, size_t *len)
 
 	if (i == sc.n || sc.e[i].uid != uid)
 		return 0;
-	*p = sc.arena + sc.e[i].off;
+	/* Only empty headers were kept: there is no arena yet. */
+	*p = sc.arena != NULL ? sc.arena + sc.e[i].off : "";
 	*len = sc.e[i].len;
 	return 1;
 }
