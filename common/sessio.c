@@ -118,16 +118,23 @@ sessio_put(struct sessio *io, const char *p, size_t n)
 }
 
 void
-sessio_printf(struct sessio *io, const char *fmt, ...)
+sessio_vprintf(struct sessio *io, const char *fmt, va_list ap)
 {
 	char buf[4096];
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		fatalx("internal error: a response part too long");
 	sessio_put(io, buf, (size_t)n);
+}
+
+void
+sessio_printf(struct sessio *io, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sessio_vprintf(io, fmt, ap);
+	va_end(ap);
 }

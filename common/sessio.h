@@ -11,6 +11,7 @@
 #ifndef POSTERN_SESSIO_H
 #define POSTERN_SESSIO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct sessio {
@@ -54,5 +55,7 @@ int	sessio_flush(struct sessio *io);
 void	sessio_put(struct sessio *io, const char *p, size_t n);
 void	sessio_printf(struct sessio *io, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	sessio_vprintf(struct sessio *io, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 
 #endif

@@ -40,16 +40,11 @@ imap_put(struct imap_sess *s, const char *p, size_t n)
 void
 imap_printf(struct imap_sess *s, const char *fmt, ...)
 {
-	char buf[4096];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	sessio_vprintf(&s->io, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		fatalx("internal error: a response part too long");
-	sessio_put(&s->io, buf, (size_t)n);
 }
 
 void
