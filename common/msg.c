@@ -25,6 +25,24 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_KEY_SIGN, PROC_NET, PROC_KEYHOLDER },
 	{ MSG_AUTHD_READY, PROC_AUTHD_SERVER, PROC_AUTHD_PARENT },
 	{ MSG_AUTHD_POLICY, PROC_AUTHD_PARENT, PROC_AUTHD_SERVER },
+	{ MSG_AUTH_SEND, PROC_SMTPD, PROC_AUTHD_SERVER },
+	{ MSG_SMTP_MAIL, PROC_NET, PROC_MONITOR },
+	{ MSG_SMTP_RCPT, PROC_NET, PROC_MONITOR },
+	{ MSG_SMTP_DATA, PROC_NET, PROC_MONITOR },
+	{ MSG_SMTP_END, PROC_NET, PROC_MONITOR },
+	{ MSG_SMTP_RSET, PROC_NET, PROC_MONITOR },
+	{ MSG_QUEUE_ENV, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_QUEUE_RCPT, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_QUEUE_DATA, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_QUEUE_COMMIT, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_QUEUE_ABORT, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_QUEUE_ROOM, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_QUEUE_LIST, PROC_AUTHCTL, PROC_QUEUE },
+	{ MSG_QUEUE_SHOW, PROC_AUTHCTL, PROC_QUEUE },
+	{ MSG_QUEUE_REMOVE, PROC_AUTHCTL, PROC_QUEUE },
+	{ MSG_QUEUE_FLUSH, PROC_AUTHCTL, PROC_QUEUE },
+	{ MSG_DELIVER_MSG, PROC_QUEUE, PROC_DELIVER },
+	{ MSG_DELIVER_ROOM, PROC_QUEUE, PROC_DELIVER },
 };
 const size_t msg_graph_len = sizeof(msg_graph) / sizeof(msg_graph[0]);
 
@@ -48,6 +66,24 @@ msg_name(int type)
 	case MSG_KEY_SIGN:		return "KEY_SIGN";
 	case MSG_AUTHD_READY:		return "AUTHD_READY";
 	case MSG_AUTHD_POLICY:		return "AUTHD_POLICY";
+	case MSG_AUTH_SEND:		return "AUTH_SEND";
+	case MSG_SMTP_MAIL:		return "SMTP_MAIL";
+	case MSG_SMTP_RCPT:		return "SMTP_RCPT";
+	case MSG_SMTP_DATA:		return "SMTP_DATA";
+	case MSG_SMTP_END:		return "SMTP_END";
+	case MSG_SMTP_RSET:		return "SMTP_RSET";
+	case MSG_QUEUE_ENV:		return "QUEUE_ENV";
+	case MSG_QUEUE_RCPT:		return "QUEUE_RCPT";
+	case MSG_QUEUE_DATA:		return "QUEUE_DATA";
+	case MSG_QUEUE_COMMIT:		return "QUEUE_COMMIT";
+	case MSG_QUEUE_ABORT:		return "QUEUE_ABORT";
+	case MSG_QUEUE_ROOM:		return "QUEUE_ROOM";
+	case MSG_QUEUE_LIST:		return "QUEUE_LIST";
+	case MSG_QUEUE_SHOW:		return "QUEUE_SHOW";
+	case MSG_QUEUE_REMOVE:		return "QUEUE_REMOVE";
+	case MSG_QUEUE_FLUSH:		return "QUEUE_FLUSH";
+	case MSG_DELIVER_MSG:		return "DELIVER_MSG";
+	case MSG_DELIVER_ROOM:		return "DELIVER_ROOM";
 	}
 	return "unknown";
 }
@@ -57,7 +93,8 @@ msg_role_name(int role)
 {
 	static const char *const names[PROC_COUNT] = {
 		"authd parent", "authd server", "authctl", "parent",
-		"monitor", "net", "mail", "keyholder", "smtpd"
+		"monitor", "net", "mail", "keyholder", "smtpd",
+		"queue", "deliver"
 	};
 
 	return role >= 0 && role < PROC_COUNT ? names[role] : "unknown";

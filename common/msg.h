@@ -23,6 +23,15 @@
  *   parent               keyholder          KEY_LOAD KEY_CHANNEL
  *   net                  keyholder          KEY_SIGN
  *   authd parent         authd server       AUTHD_READY AUTHD_POLICY
+ *   smtpd (its monitor)  authd server       AUTH_SEND
+ *   net (smtpd)          monitor            SMTP_MAIL SMTP_RCPT SMTP_DATA
+ *                                           SMTP_END SMTP_RSET
+ *   smtpd (its monitor)  queue              QUEUE_ENV QUEUE_RCPT QUEUE_DATA
+ *                                           QUEUE_COMMIT QUEUE_ABORT
+ *                                           QUEUE_ROOM
+ *   authctl              queue              QUEUE_LIST QUEUE_SHOW
+ *                                           QUEUE_REMOVE QUEUE_FLUSH
+ *   queue                deliver            DELIVER_MSG DELIVER_ROOM
  *
  * (each request is answered with a message of the same type, back along
  * the same edge).  msg_graph[] holds these edges, so a receiver can say
@@ -43,6 +52,7 @@ enum msg_type {
 	MSG_AUTH_WHO = 7,
 	MSG_AUTH_KICK = 8,
 	MSG_AUTH_KNOWN = 9,
+	MSG_AUTH_SEND = 10,
 
 	MSG_NET_LOGIN = 16,
 	MSG_MONITOR_SESSION = 17,
@@ -53,6 +63,29 @@ enum msg_type {
 
 	MSG_AUTHD_READY = 48,
 	MSG_AUTHD_POLICY = 49,
+
+	/* smtpd: net -> monitor (smtpd/smtpmsg.h) */
+	MSG_SMTP_MAIL = 64,
+	MSG_SMTP_RCPT = 65,
+	MSG_SMTP_DATA = 66,
+	MSG_SMTP_END = 67,
+	MSG_SMTP_RSET = 68,
+
+	/* smtpd: monitor, authctl -> queue (smtpd/queueproto.h) */
+	MSG_QUEUE_ENV = 80,
+	MSG_QUEUE_RCPT = 81,
+	MSG_QUEUE_DATA = 82,
+	MSG_QUEUE_COMMIT = 83,
+	MSG_QUEUE_ABORT = 84,
+	MSG_QUEUE_ROOM = 85,
+	MSG_QUEUE_LIST = 86,
+	MSG_QUEUE_SHOW = 87,
+	MSG_QUEUE_REMOVE = 88,
+	MSG_QUEUE_FLUSH = 89,
+
+	/* smtpd: queue -> deliver */
+	MSG_DELIVER_MSG = 96,
+	MSG_DELIVER_ROOM = 97,
 };
 
 /* The roles of the graph (a process may play one or, like pop3d's
@@ -60,7 +93,7 @@ enum msg_type {
 enum msg_role {
 	PROC_AUTHD_PARENT, PROC_AUTHD_SERVER, PROC_AUTHCTL, PROC_PARENT,
 	PROC_MONITOR, PROC_NET, PROC_MAIL, PROC_KEYHOLDER, PROC_SMTPD,
-	PROC_COUNT
+	PROC_QUEUE, PROC_DELIVER, PROC_COUNT
 };
 
 struct msg_edge {

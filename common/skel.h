@@ -51,6 +51,13 @@ enum skel_action {
 	SKEL_QUIT,		/* send the output, then close */
 	SKEL_AUTHED,		/* logged in: relay to the mail role; input
 				 * not used yet belongs to it */
+	SKEL_ASK,		/* send the frame of ask() to the monitor,
+				 * hand its answer to answer() */
+	SKEL_TELL,		/* send the frame of ask() to the monitor;
+				 * no answer comes */
+	SKEL_STARTTLS,		/* send the output in plaintext, drop any
+				 * plaintext input not used yet, begin TLS,
+				 * then call tls_started */
 };
 
 /*
@@ -90,6 +97,27 @@ struct skel_preauth {
 	 * next call returns what came since. */
 	const char *(*output)(void *state, size_t *len);
 	void	(*wipe)(void *state);
+
+	/* Optional hooks, for an engine that serves the whole connection
+	 * in the net role (smtpd): NULL where a daemon has no use. */
+	/* configure: before init, once: the configuration, and whether
+	 * the connection began with TLS (implicit TLS: 1; a STARTTLS
+	 * listener: 0). */
+	void	(*configure)(void *state, const struct config *cfg,
+		    int implicit_tls);
+	/* ask: the frame for the last SKEL_ASK or SKEL_TELL (msg.h type
+	 * and payload), owned by the engine. */
+	const struct frame *(*ask)(void *state);
+	/* answer: the monitor's answer to the last SKEL_ASK (any frame;
+	 * the engine checks its type); returns SKEL_REPLY, SKEL_QUIT or
+	 * SKEL_MORE. */
+	int	(*answer)(void *state, const struct frame *f);
+	/* tls_started: TLS is up (after the handshake of a STARTTLS, and
+	 * before init on implicit TLS), with desc "TLSv1.2
+	 * ECDHE_RSA_WITH_AES_128_GCM_SHA256"; after a STARTTLS the engine
+	 * forgets what the client said before (RFC 3207 section 4.2) and
+	 * sends no greeting. */
+	void	(*tls_started)(void *state, const char *desc);
 };
 
 /*
