@@ -70,7 +70,7 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      common/store_copy.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
-	      common/skel_mail.c common/sessio.c
+	      common/skel_mail.c common/skel_roles.c common/sessio.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
 LIBS_POP3D  = -llmdb -lbearssl -lseccomp
 IMAP_PARSE_SRC = imapd/reader.c imapd/parse.c imapd/parse_lex.c \

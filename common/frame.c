@@ -184,9 +184,15 @@ frame_write(int fd, const struct frame *f)
 	size_t off = 0;
 	ssize_t n;
 
+	struct pollfd pfd = { fd, POLLOUT, 0 };
+
 	while (off < f->len) {
 		n = write(fd, f->buf + off, f->len - off);
 		if (n == -1 && errno == EINTR)
+			continue;
+		/* A non-blocking socket that is full: wait for room. */
+		if (n == -1 && errno == EAGAIN && (poll(&pfd, 1, -1) >= 0 ||
+		    errno == EINTR))
 			continue;
 		if (n <= 0)
 			return -1;

@@ -66,7 +66,8 @@ void	frame_wipe(struct frame *f);
 
 /*
  * Blocking helpers for clients, tools and roles that wait for one answer
- * (never in an event loop): frame_write writes the finished frame fully;
+ * (never in an event loop): frame_write writes the finished frame fully
+ * (waiting for room on a non-blocking descriptor);
  * frame_read reads exactly one frame, all of it by deadline (mono_ms() of
  * util.h; FRAME_FOREVER: no limit).  The one frame reader of postern: a
  * peer that sends part of a frame and stops cannot hold the reader past

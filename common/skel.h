@@ -42,6 +42,11 @@
 #include "common/store.h"
 #include "common/tls.h"
 
+struct skel_broker;
+struct skel_client;
+struct skel_ids;
+struct skel_roles;
+
 /* What the pre-auth engine asks of the net role after each step. */
 enum skel_action {
 	SKEL_MORE = 1,		/* all input used: feed more when it comes */
@@ -183,15 +188,84 @@ struct skel_daemon {
 	 * most SKEL_MAIL_EXTRA_MAX) */
 	const struct sandbox_rule *mail_extra;
 	size_t			 mail_nextra;
+
+	/* A second kind of listener that begins in plaintext and offers
+	 * STARTTLS (smtpd's port 25); listen_plain_word NULL: none. */
+	enum listen_service	 listen_plain;
+	const char		*listen_plain_word;
+	uint16_t		 port_plain;
+	/* On that kind: the greeting waits greet_delay(cfg) milliseconds
+	 * (NULL: none); a client that talks before it hears early_talker
+	 * (a whole reply line) and is dropped. */
+	int64_t			(*greet_delay)(const struct config *cfg);
+	const char		*early_talker;
+	/* A daemon whose net role serves the whole connection (session
+	 * NULL): its monitor is a broker (below), not a mail role. */
+	const struct skel_broker *broker;
+	/* Long-lived roles besides the keyholder (below); NULL: none. */
+	const struct skel_roles	*roles;
 };
+
+/*
+ * A broker: the monitor of a daemon whose net role runs the whole
+ * protocol (smtpd).  The monitor opens the broker's channels as root,
+ * forks the net child, then enters the broker's sandbox (the empty
+ * directory, the queue uid, not dumpable, seccomp) before it reads a
+ * byte from the child.  It keeps the login rules itself (logins go to
+ * authd over the broker's authd connection, with the grace time and
+ * max_failures of the pre-auth engine, the grace time only until the
+ * first login on a listener of the first kind) and hands every other
+ * frame from the child to handle.  state is state_size bytes, zeroed.
+ */
+struct skel_broker {
+	size_t	state_size;
+	/* open: as root: afd is the connection to authd (the broker may
+	 * use it between logins); cl the connection.  0, or -1 (logged):
+	 * the connection ends before the net child starts. */
+	int	(*open)(void *state, const struct config *cfg,
+		    const struct skel_client *cl, int afd);
+	/* logged_in: a login as user succeeded. */
+	void	(*logged_in)(void *state, const char *user);
+	/* handle: a frame from the net child that is not a login; the
+	 * answer, if one is due, goes into ans: returns 1 (answer), 0 (no
+	 * answer), -1 (a malformed or unexpected frame: the connection
+	 * ends). */
+	int	(*handle)(void *state, struct frame *f, struct frame *ans);
+	/* close: the net child is gone. */
+	void	(*close)(void *state);
+	/* system calls the broker needs beyond the skeleton's list */
+	const struct sandbox_rule *extra;
+	size_t	nextra;
+};
+
+/*
+ * Long-lived roles (smtpd's queue and deliver).  The parent calls start
+ * once it is ready, and again, after a pause, whenever one of the pids it
+ * returned has ended (the others are stopped first: the roles are one
+ * group).  start spawns each role with skel_spawn; main runs in the
+ * spawned process (as root, the descriptors start handed it from 3 on),
+ * selected by the role name.
+ */
+struct skel_roles {
+	int	(*start)(const struct config *cfg, pid_t *pids, size_t max,
+		    size_t *n);
+	void	(*main)(const char *role, const struct config *cfg,
+		    const struct skel_ids *ids, int debug)
+		    __attribute__((noreturn));
+};
+
+/* skel_spawn: in the parent: fork + exec this program as role (its
+ * main, above) with fds[0..nfds-1] as descriptors 3, 4, ...; the pid, or
+ * -1 (logged). */
+pid_t	skel_spawn(const char *role, const int *fds, int nfds);
 
 #define SKEL_MAIL_EXTRA_MAX	16
 
 /* Privsep identities, looked up by the parent before anything forks;
  * uid -1 in development mode. */
 struct skel_ids {
-	uid_t	net_uid, mail_uid, key_uid;
-	gid_t	net_gid, mail_gid, key_gid;
+	uid_t	net_uid, mail_uid, key_uid, queue_uid;
+	gid_t	net_gid, mail_gid, key_gid, queue_gid;
 };
 
 /* What a monitor knows about its connection. */
@@ -201,6 +275,7 @@ struct skel_client {
 	int		 parentfd;	/* admission channel to the parent */
 	char		 address[64];	/* as the kernel reported it */
 	unsigned	 port;		/* our local port */
+	int		 starttls;	/* a listener of the plain kind */
 	char		 session[24];	/* audit session id */
 };
 

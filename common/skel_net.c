@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,8 +28,10 @@
 #include "common/rolemsg.h"
 #include "common/skel.h"
 #include "common/tls.h"
+#include "common/util.h"
 
 struct net {
+	const struct skel_daemon *d;
 	const struct skel_preauth *pa;
 	void		*state;		/* the engine's */
 	struct tls_conn	*tls;
@@ -37,6 +40,12 @@ struct net {
 	int		 relay;		/* logged in: relay to the mail role */
 	int		 closing;	/* quit or error: flush, then close */
 	int		 close_sent;	/* close_notify queued */
+	int		 starttls;	/* STARTTLS said: handshake once the
+					 * plaintext reply is out */
+	int		 greeted;	/* the engine runs (TLS is up or
+					 * not wanted yet) */
+	int		 inited;	/* the engine greeted */
+	int64_t		 greet_at;	/* mono_ms(): the greeting's time */
 };
 
 /*
@@ -132,6 +141,28 @@ net_login(struct net *n)
 	return status;
 }
 
+/* net_ask: send the engine's frame to the monitor; for SKEL_ASK its
+ * answer goes back to the engine, whose next action is returned. */
+static int
+net_ask(struct net *n, int action)
+{
+	static struct frame f;
+
+	if (frame_write(n->monfd, n->pa->ask(n->state)) == -1) {
+		log_info("the monitor went away");
+		n->closing = 1;
+		return SKEL_MORE;
+	}
+	if (action == SKEL_TELL)
+		return SKEL_MORE;
+	if (frame_read(n->monfd, &f, FRAME_FOREVER) == -1) {
+		log_info("the monitor went away");
+		n->closing = 1;
+		return SKEL_MORE;
+	}
+	return n->pa->answer(n->state, &f);
+}
+
 /* net_output: send what the engine has to say. */
 static void
 net_output(struct net *n)
@@ -150,6 +181,16 @@ net_act(struct net *n, int action)
 {
 	if (action == SKEL_LOGIN)
 		action = n->pa->login_result(n->state, net_login(n));
+	if (action == SKEL_ASK || action == SKEL_TELL)
+		action = net_ask(n, action);
+	if (action == SKEL_MORE || n->closing)
+		return;
+	if (action == SKEL_STARTTLS) {
+		/* The reply goes out in plaintext, then the handshake. */
+		if (!tls_is_plain(n->tls))
+			fatalx("the engine asked for STARTTLS under TLS");
+		n->starttls = 1;
+	}
 	if (action == SKEL_AUTHED) {
 		n->relay = 1;
 		return;
@@ -185,8 +226,8 @@ net_preauth(struct net *n)
 	size_t len, used;
 	int action;
 
-	while (!n->relay && !n->closing && net_can_reply(n) &&
-	    (buf = tls_read_buf(n->tls, &len)) != NULL) {
+	while (!n->relay && !n->closing && !n->starttls &&
+	    net_can_reply(n) && (buf = tls_read_buf(n->tls, &len)) != NULL) {
 		used = n->pa->feed(n->state, buf, len, &action);
 		if (used > len)
 			fatalx("the pre-auth engine used more than it got");
@@ -282,21 +323,71 @@ net_poll(struct net *n, int timeout_ms)
 	return 0;
 }
 
+/*
+ * net_begin: TLS is up, or the plaintext of a STARTTLS listener begins.
+ * Under TLS the engine hears what was negotiated; after a STARTTLS it
+ * already greeted, and does not again (RFC 3207).  In plaintext, a
+ * client that talks before the greeting (during the daemon's greeting
+ * delay, or already when the greeting would go) is an early talker: it
+ * hears the daemon's line for them and the connection ends.
+ */
+static void
+net_begin(struct net *n)
+{
+	struct pollfd pfd = { n->clientfd, POLLIN, 0 };
+	char desc[96];
+	int wait;
+
+	n->greeted = 1;
+	if (!tls_is_plain(n->tls)) {
+		snprintf(desc, sizeof(desc), "TLSv1.2 %s",
+		    tls_suite_name(tls_suite(n->tls)));
+		log_info("%sTLS 1.2 handshake done, %s", n->inited ?
+		    "STARTTLS: " : "", tls_suite_name(tls_suite(n->tls)));
+		tls_drop_signer(n->tls);
+		if (n->pa->tls_started != NULL)
+			n->pa->tls_started(n->state, desc);
+		if (n->inited)
+			return;
+	} else if (n->d->early_talker != NULL) {
+		wait = (int)(n->greet_at - mono_ms());
+		if (poll(&pfd, 1, wait < 0 ? 0 : wait) > 0 &&
+		    (pfd.revents & POLLIN)) {
+			log_info("the client talked before the greeting; "
+			    "closing");
+			(void)net_send(n, n->d->early_talker,
+			    strlen(n->d->early_talker));
+			n->closing = 1;
+			return;
+		}
+	}
+	n->pa->init(n->state);
+	n->inited = 1;
+	net_output(n);
+}
+
+/* net_starttls: once the plaintext reply to STARTTLS is out, begin
+ * TLS; -1 when it cannot. */
+static int
+net_starttls(struct net *n)
+{
+	if (tls_events(n->tls) & POLLOUT)
+		return 0;
+	n->starttls = 0;
+	n->greeted = 0;
+	return tls_starttls(n->tls);
+}
+
 static void
 net_run(struct net *n, int idle_pre_ms, int idle_ms)
 {
-	int greeted = 0;
-
 	for (;;) {
-		if (!greeted && tls_handshake_done(n->tls)) {
-			log_info("TLS 1.2 handshake done, %s",
-			    tls_suite_name(tls_suite(n->tls)));
-			tls_drop_signer(n->tls);
-			n->pa->init(n->state);
-			net_output(n);
-			greeted = 1;
-		}
-		if (greeted && !n->relay && !n->closing)
+		if (n->starttls && !n->closing && net_starttls(n) == -1)
+			return;
+		if (!n->greeted && !n->starttls &&
+		    tls_handshake_done(n->tls))
+			net_begin(n);
+		if (n->greeted && !n->relay && !n->closing)
 			net_preauth(n);
 		if (n->relay && !n->closing && net_relay_up(n) == -1)
 			return;
@@ -347,13 +438,20 @@ skel_net_main(const struct skel_daemon *d, const struct config *cfg,
 	    fcntl(monfd, F_SETFL, O_NONBLOCK) == -1)
 		fatal("cannot make the sockets non-blocking");
 	memset(&n, 0, sizeof(n));
+	n.d = d;
 	n.pa = d->preauth;
 	if ((n.state = calloc(1, n.pa->state_size)) == NULL)
 		fatal("out of memory for the pre-auth engine");
 	net_sandbox(cfg, ids);
 	n.clientfd = cl->fd;
 	n.monfd = monfd;
-	if ((n.tls = tls_conn_new(cl->fd, chain, cl->keyfd)) == NULL)
+	if (n.pa->configure != NULL)
+		n.pa->configure(n.state, cfg, !cl->starttls);
+	if (cl->starttls)
+		n.greet_at = mono_ms() + (d->greet_delay != NULL ?
+		    d->greet_delay(cfg) : 0);
+	if ((n.tls = cl->starttls ? tls_conn_plain(cl->fd, chain, cl->keyfd) :
+	    tls_conn_new(cl->fd, chain, cl->keyfd)) == NULL)
 		_exit(1);
 	net_run(&n, (int)(d->idle_preauth(cfg) * 1000),
 	    (int)(d->idle_session(cfg) * 1000));

@@ -44,6 +44,7 @@
 #include "common/preflight.h"
 #include "common/privsep.h"
 #include "common/skel.h"
+#include "common/skel_roles.h"
 #include "common/tls.h"
 #include "common/util.h"
 #include "common/version.h"
@@ -78,6 +79,7 @@ static struct parent_conn {
 static size_t		 nconns;
 
 static struct config_listen listeners[CONFIG_MAX_LISTEN];
+static int		 lplain[CONFIG_MAX_LISTEN];	/* STARTTLS kind */
 static int		 lfds[CONFIG_MAX_LISTEN];
 static int		 nlisten;
 static int64_t		 cert_next_check;	/* mono_ms() */
@@ -184,8 +186,16 @@ parent_cert_daily(void)
 static int
 parent_listeners(void)
 {
+	int i, n = 0;
+
 	nlisten = config_listeners(&cfg, dmn->listen, listeners,
 	    CONFIG_MAX_LISTEN);
+	if (dmn->listen_plain_word != NULL)
+		n = config_listeners(&cfg, dmn->listen_plain,
+		    listeners + nlisten, CONFIG_MAX_LISTEN - nlisten);
+	for (i = 0; i < nlisten + n; i++)
+		lplain[i] = i >= nlisten;
+	nlisten += n;
 	if (nlisten > 0)
 		return 0;
 	log_warnx("%s: no \"listen %s\" statement: %s listens only "
@@ -202,14 +212,18 @@ static int
 parent_preflight(void)
 {
 	static const enum config_role roles[] = {
-		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER
+		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER, ROLE_QUEUE
 	};
-	int rv = 0;
+	int rv = 0, nroles = (int)(sizeof(roles) / sizeof(roles[0]));
 
 	if (parent_listeners() == -1)
 		rv = -1;
-	if (preflight_users(&cfg, conf_path, roles,
-	    (int)(sizeof(roles) / sizeof(roles[0])), 0) == -1)
+	/* The queue user is smtpd's (its queue and broker roles). */
+	if (preflight_users(&cfg, conf_path, roles, dmn->roles != NULL ||
+	    dmn->broker != NULL ? nroles : nroles - 1, 0) == -1)
+		rv = -1;
+	if (dmn->roles != NULL &&
+	    preflight_dir(conf_path, "spool", cfg.spool_dir) == -1)
 		rv = -1;
 	if (preflight_dir(conf_path, "runtime", cfg.runtime_dir) == -1)
 		rv = -1;
@@ -249,30 +263,17 @@ parent_check(void)
 	return 0;
 }
 
-/* parent_keyholder: fork + exec this binary as the keyholder role, with
- * its end of the control channel as descriptor 3. */
+/* parent_keyholder: start the keyholder role, with its end of the
+ * control channel as descriptor 3. */
 static void
-parent_keyholder(const char *self, int debug)
+parent_keyholder(void)
 {
-	char *argv[] = { (char *)dmn->name, "-K", "-f", (char *)conf_path,
-	    debug ? "-d" : NULL, NULL };
-	int sp[2], null;
+	int sp[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("cannot make a socket pair");
-	if ((keyholder = fork()) == -1)
+	if ((keyholder = skel_roles_keyholder(sp[1])) == -1)
 		fatal("cannot fork");
-	if (keyholder == 0) {
-		if (dup2(sp[1], 3) == -1)
-			fatal("cannot hand the keyholder its channel");
-		/* Detached, stderr is the pipe the starting process reads until
-		 * the daemon is ready: the keyholder must not hold it open. */
-		if (!debug && (null = open("/dev/null", O_WRONLY)) != -1 &&
-		    dup2(null, STDERR_FILENO) == -1)
-			fatal("cannot hand the keyholder its channel");
-		execv(self, argv);
-		fatal("cannot start the keyholder %s", self);
-	}
 	close(sp[1]);
 	keyctl = sp[0];
 }
@@ -430,6 +431,8 @@ parent_reap(void)
 			    status);
 			fatalx("the keyholder ended; shutting down");
 		}
+		if (skel_roles_reaped(pid, status))
+			continue;
 		admission_remove(&adm, pid);
 		for (i = 0; i < nconns; i++)
 			if (conns[i].pid == pid) {
@@ -511,7 +514,7 @@ parent_session_id(struct skel_client *cl)
 }
 
 static void
-parent_accept(int lfd, unsigned port)
+parent_accept(int lfd, unsigned port, int plain)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -534,6 +537,7 @@ parent_accept(int lfd, unsigned port)
 		log_warn("cannot set TCP_NODELAY");
 	parent_address(&ss, cl.address, sizeof(cl.address));
 	cl.port = port;
+	cl.starttls = plain;
 	v = admission_check(&adm, cl.address, parent_now(), parent_random());
 	if (v != ADMIT_OK) {
 		log_info("%s refused: %s", cl.address,
@@ -645,6 +649,8 @@ parent_poll(void)
 		pfds[n++].events = POLLIN;
 	}
 	wait = cert_next_check - mono_ms();
+	if (skel_roles_due() != -1 && skel_roles_due() - mono_ms() < wait)
+		wait = skel_roles_due() - mono_ms();
 	wait = wait < 0 ? 0 : wait > INT32_MAX ? INT32_MAX : wait;
 	return poll(pfds, (nfds_t)n, (int)wait);
 }
@@ -663,6 +669,7 @@ parent_loop(void)
 			fatal("poll");
 		}
 		parent_cert_daily();
+		skel_roles_tick();
 		/* Backwards: dropping chans[i] moves one already seen. */
 		for (i = nc; i-- > 0;)
 			if (pfds[nlisten + 1 + i].revents)
@@ -671,10 +678,12 @@ parent_loop(void)
 			break;
 		for (j = 0; j < nlisten; j++)
 			if (pfds[j].revents & POLLIN)
-				parent_accept(lfds[j], listeners[j].port);
+				parent_accept(lfds[j], listeners[j].port,
+				    lplain[j]);
 	}
 	for (i = 0; i < adm.nslots; i++)
 		kill((pid_t)adm.slots[i].id, SIGTERM);
+	skel_roles_stop();
 	close(keyctl);
 	log_info("exiting");
 }
@@ -692,6 +701,10 @@ parent_ids(void)
 	    &ids.mail_gid) == -1 ||
 	    privsep_user(cfg.users[ROLE_KEYHOLDER], &ids.key_uid,
 	    &ids.key_gid) == -1)
+		exit(1);
+	if ((dmn->roles != NULL || dmn->broker != NULL) &&
+	    privsep_user(cfg.users[ROLE_QUEUE], &ids.queue_uid,
+	    &ids.queue_gid) == -1)
 		exit(1);
 }
 
@@ -720,7 +733,7 @@ parent_admission(void)
 }
 
 static void
-parent_start(const char *self, int debug)
+parent_start(int debug)
 {
 	int i, ready = -1;
 
@@ -735,9 +748,10 @@ parent_start(const char *self, int debug)
 	parent_admission();
 	parent_known();
 	parent_signals();
-	parent_keyholder(self, debug);
+	parent_keyholder();
 	if (parent_load() == -1)
 		fatalx("cannot load the TLS certificate and key");
+	skel_roles_start(dmn->roles, &cfg);
 	if (ready != -1)
 		daemon_ready(ready);
 	for (i = 0; i < nlisten; i++)
@@ -749,17 +763,19 @@ int
 skel_main(const struct skel_daemon *d, int argc, char *argv[])
 {
 	int ch, debug = 0, check = 0, verbose = 0, role_key = 0;
+	const char *role = NULL;
 	char self[4096];
 	ssize_t n;
 
 	dmn = d;
-	while ((ch = getopt_long(argc, argv, "df:Knv", parent_longopts,
+	while ((ch = getopt_long(argc, argv, "df:KnR:v", parent_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd': debug = 1; break;
 		case 'f': conf_path = optarg; break;
 		case 'K': role_key = 1; break;
 		case 'n': check = 1; break;
+		case 'R': role = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'h': parent_usage(0);
 		case 'V':
@@ -770,19 +786,28 @@ skel_main(const struct skel_daemon *d, int argc, char *argv[])
 	}
 	if (optind != argc)
 		parent_usage(2);
-	/* The keyholder role (-K) gets its control channel as 3. */
-	daemon_close_inherited(role_key ? 3 : STDERR_FILENO);
+	if (role != NULL && (d->roles == NULL || role_key))
+		parent_usage(2);
+	/* The keyholder role (-K) gets its control channel as 3, a
+	 * daemon's role (-R) its descriptors from 3 on. */
+	daemon_close_inherited(role != NULL ? 6 : role_key ? 3 :
+	    STDERR_FILENO);
 	log_init(d->name, 1, verbose);
 	if (config_load(&cfg, conf_path) == -1)
 		exit(1);
 	if (check)
 		exit(parent_check());
-	if (!role_key && privsep_is_dev() && !debug)
+	if (!role_key && role == NULL && privsep_is_dev() && !debug)
 		fatalx("not root: run as root, or with -d for "
 		    "development mode");
-	if (!role_key && parent_preflight() == -1)
+	if (!role_key && role == NULL && parent_preflight() == -1)
 		exit(1);
 	parent_ids();
+	if (role != NULL) {
+		log_init(d->name, debug, verbose);
+		log_set_role(role);
+		d->roles->main(role, &cfg, &ids, debug);
+	}
 	if (role_key) {
 		log_init(d->name, debug, verbose);
 		log_set_role("keyholder");
@@ -794,7 +819,8 @@ skel_main(const struct skel_daemon *d, int argc, char *argv[])
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		fatal("cannot find this program's path (/proc/self/exe)");
 	self[n] = '\0';
-	parent_start(self, debug);
+	skel_roles_init(d->name, self, conf_path, debug, verbose);
+	parent_start(debug);
 	parent_loop();
 	return 0;
 }

@@ -25,6 +25,8 @@
 
 #define TLS_SEED_BYTES	32
 #define TLS_SIG_MAX	512	/* RSA-4096 */
+#define TLS_PLAIN_IN	4096	/* an SMTP command line and then some */
+#define TLS_PLAIN_OUT	4096
 
 struct tls_policy {
 	const br_ssl_server_policy_class *vtable;
@@ -43,7 +45,18 @@ struct tls_conn {
 	int			 dead;		/* socket error or EOF */
 	int			 heard;		/* the client sent a byte */
 	unsigned char		 first;		/* and this was the first */
+	struct tls_plain	*plain;		/* before STARTTLS, else NULL */
 	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+/* The plaintext phase of a STARTTLS listener: the same buffer interface
+ * over the bare socket, until tls_starttls. */
+struct tls_plain {
+	unsigned char	in[TLS_PLAIN_IN];
+	size_t		inlen;
+	unsigned char	out[TLS_PLAIN_OUT];
+	size_t		outlen;
+	int		closing;	/* tls_close: send what is left, end */
 };
 
 /* Server preference: AES-128-GCM (fast with AES-NI), then AES-256-GCM,
@@ -194,10 +207,29 @@ tls_certs(struct tls_conn *t, const struct tls_chain *chain)
 	return 0;
 }
 
-struct tls_conn *
-tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
+/* tls_start: seed and reset the engine of t for a handshake. */
+static int
+tls_start(struct tls_conn *t)
 {
 	unsigned char seed[TLS_SEED_BYTES];
+
+	tls_engine_setup(t);
+	/* Before the reset: the chroot has no /dev/urandom. */
+	random_bytes(seed, sizeof(seed));
+	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
+	explicit_bzero(seed, sizeof(seed));
+	if (!br_ssl_server_reset(&t->sc)) {
+		log_warnx("cannot start the TLS engine (BearSSL error %d)",
+		    br_ssl_engine_last_error(&t->sc.eng));
+		return -1;
+	}
+	return 0;
+}
+
+/* tls_conn_alloc: a connection on fd with chain, not started. */
+static struct tls_conn *
+tls_conn_alloc(int fd, const struct tls_chain *chain, int keyfd)
+{
 	struct tls_conn *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -212,18 +244,55 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 		free(t);
 		return NULL;
 	}
-	tls_engine_setup(t);
-	/* Before the reset: the chroot has no /dev/urandom. */
-	random_bytes(seed, sizeof(seed));
-	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
-	explicit_bzero(seed, sizeof(seed));
-	if (!br_ssl_server_reset(&t->sc)) {
-		log_warnx("cannot start the TLS engine (BearSSL error %d)",
-		    br_ssl_engine_last_error(&t->sc.eng));
+	return t;
+}
+
+struct tls_conn *
+tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
+{
+	struct tls_conn *t;
+
+	if ((t = tls_conn_alloc(fd, chain, keyfd)) == NULL)
+		return NULL;
+	if (tls_start(t) == -1) {
 		tls_conn_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+struct tls_conn *
+tls_conn_plain(int fd, const struct tls_chain *chain, int keyfd)
+{
+	struct tls_conn *t;
+
+	if ((t = tls_conn_alloc(fd, chain, keyfd)) == NULL)
+		return NULL;
+	if ((t->plain = calloc(1, sizeof(*t->plain))) == NULL) {
+		log_warn("out of memory for a connection");
+		tls_conn_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+tls_starttls(struct tls_conn *t)
+{
+	if (t->plain == NULL || t->plain->outlen > 0)
+		fatalx("internal error: STARTTLS with a TLS engine running "
+		    "or plaintext unsent");
+	explicit_bzero(t->plain, sizeof(*t->plain));
+	free(t->plain);
+	t->plain = NULL;
+	t->heard = 0;
+	return tls_start(t);
+}
+
+int
+tls_is_plain(struct tls_conn *t)
+{
+	return t->plain != NULL;
 }
 
 void
@@ -231,16 +300,93 @@ tls_conn_free(struct tls_conn *t)
 {
 	if (t == NULL)
 		return;
+	if (t->plain != NULL) {
+		explicit_bzero(t->plain, sizeof(*t->plain));
+		free(t->plain);
+	}
 	explicit_bzero(t, sizeof(*t));
 	free(t);
+}
+
+/* tls_plain_send: 1 if bytes went out, 0 if the socket is full, -1. */
+static int
+tls_plain_send(struct tls_conn *t)
+{
+	struct tls_plain *p = t->plain;
+	ssize_t n;
+
+	n = send(t->fd, p->out, p->outlen, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	memmove(p->out, p->out + n, p->outlen - (size_t)n);
+	p->outlen -= (size_t)n;
+	return 1;
+}
+
+/* tls_plain_recv: 1 if bytes came in, 0 if none are there, -1 at EOF. */
+static int
+tls_plain_recv(struct tls_conn *t)
+{
+	struct tls_plain *p = t->plain;
+	ssize_t n;
+
+	n = recv(t->fd, p->in + p->inlen, sizeof(p->in) - p->inlen,
+	    MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	t->heard = 1;
+	p->inlen += (size_t)n;
+	return 1;
+}
+
+/* tls_plain_events: what the plaintext phase waits for: room in its
+ * input buffer, bytes to send; nothing once closed and sent. */
+static short
+tls_plain_events(struct tls_conn *t)
+{
+	struct tls_plain *p = t->plain;
+	short ev = 0;
+
+	if (t->dead)
+		return 0;
+	if (!p->closing && p->inlen < sizeof(p->in))
+		ev |= POLLIN;
+	if (p->outlen > 0)
+		ev |= POLLOUT;
+	return ev;
+}
+
+/* tls_plain_io: tls_io before STARTTLS. */
+static int
+tls_plain_io(struct tls_conn *t)
+{
+	struct tls_plain *p = t->plain;
+	int sent = 0, got = 0;
+
+	if (p->outlen > 0)
+		sent = tls_plain_send(t);
+	if (sent != -1 && !p->closing && p->inlen < sizeof(p->in))
+		got = tls_plain_recv(t);
+	if (sent == -1 || got == -1) {
+		t->dead = 1;
+		return -1;
+	}
+	return p->closing && p->outlen == 0 ? -1 : 0;
 }
 
 short
 tls_events(struct tls_conn *t)
 {
-	unsigned st = br_ssl_engine_current_state(&t->sc.eng);
+	unsigned st;
 	short ev = 0;
 
+	if (t->plain != NULL)
+		return tls_plain_events(t);
+	st = br_ssl_engine_current_state(&t->sc.eng);
 	if (t->dead || (st & BR_SSL_CLOSED))
 		return 0;
 	if (st & BR_SSL_RECVREC)
@@ -298,6 +444,8 @@ tls_io(struct tls_conn *t, short revents)
 
 	if (t->dead)
 		return -1;
+	if (t->plain != NULL)
+		return tls_plain_io(t);
 	do {
 		sent = got = 0;
 		if (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC)
@@ -319,8 +467,11 @@ tls_io(struct tls_conn *t, short revents)
 int
 tls_handshake_done(struct tls_conn *t)
 {
-	unsigned st = br_ssl_engine_current_state(&t->sc.eng);
+	unsigned st;
 
+	if (t->plain != NULL)
+		return 1;
+	st = br_ssl_engine_current_state(&t->sc.eng);
 	if (!t->done && !(st & BR_SSL_CLOSED) &&
 	    (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
 		t->done = 1;
@@ -330,7 +481,13 @@ tls_handshake_done(struct tls_conn *t)
 unsigned char *
 tls_read_buf(struct tls_conn *t, size_t *len)
 {
-	unsigned char *p = br_ssl_engine_recvapp_buf(&t->sc.eng, len);
+	unsigned char *p;
+
+	if (t->plain != NULL) {
+		*len = t->plain->inlen;
+		return *len > 0 ? t->plain->in : NULL;
+	}
+	p = br_ssl_engine_recvapp_buf(&t->sc.eng, len);
 
 	if (p == NULL)
 		*len = 0;
@@ -340,6 +497,15 @@ tls_read_buf(struct tls_conn *t, size_t *len)
 void
 tls_read_ack(struct tls_conn *t, size_t n)
 {
+	struct tls_plain *p = t->plain;
+
+	if (p != NULL) {
+		if (n > p->inlen)
+			fatalx("internal error: %zu bytes are not there", n);
+		memmove(p->in, p->in + n, p->inlen - n);
+		p->inlen -= n;
+		return;
+	}
 	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
 }
 
@@ -349,6 +515,10 @@ tls_read_wipe(struct tls_conn *t, size_t n)
 	unsigned char *p;
 	size_t len;
 
+	if (t->plain != NULL) {
+		tls_read_ack(t, n);
+		return;
+	}
 	if ((p = br_ssl_engine_recvapp_buf(&t->sc.eng, &len)) == NULL ||
 	    n > len)
 		fatalx("internal error: %zu bytes are not there to wipe", n);
@@ -359,7 +529,14 @@ tls_read_wipe(struct tls_conn *t, size_t n)
 unsigned char *
 tls_write_buf(struct tls_conn *t, size_t *len)
 {
-	unsigned char *p = br_ssl_engine_sendapp_buf(&t->sc.eng, len);
+	unsigned char *p;
+
+	if (t->plain != NULL) {
+		*len = t->plain->closing ? 0 :
+		    sizeof(t->plain->out) - t->plain->outlen;
+		return *len > 0 ? t->plain->out + t->plain->outlen : NULL;
+	}
+	p = br_ssl_engine_sendapp_buf(&t->sc.eng, len);
 
 	if (p == NULL)
 		*len = 0;
@@ -369,25 +546,37 @@ tls_write_buf(struct tls_conn *t, size_t *len)
 void
 tls_write_ack(struct tls_conn *t, size_t n)
 {
+	if (t->plain != NULL) {
+		t->plain->outlen += n;
+		return;
+	}
 	br_ssl_engine_sendapp_ack(&t->sc.eng, n);
 }
 
 void
 tls_flush(struct tls_conn *t)
 {
-	br_ssl_engine_flush(&t->sc.eng, 0);
+	if (t->plain == NULL)
+		br_ssl_engine_flush(&t->sc.eng, 0);
 }
 
 void
 tls_close(struct tls_conn *t)
 {
-	br_ssl_engine_close(&t->sc.eng);
+	if (t->plain != NULL)
+		t->plain->closing = 1;
+	else
+		br_ssl_engine_close(&t->sc.eng);
 }
 
 int
 tls_error(struct tls_conn *t)
 {
-	int e = br_ssl_engine_last_error(&t->sc.eng);
+	int e;
+
+	if (t->plain != NULL)
+		return t->dead ? BR_ERR_IO : 0;
+	e = br_ssl_engine_last_error(&t->sc.eng);
 
 	if (e == 0 && t->dead &&
 	    !(br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_CLOSED))

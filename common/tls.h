@@ -72,6 +72,20 @@ struct tls_conn;
  */
 struct tls_conn *tls_conn_new(int fd, const struct tls_chain *chain,
 	    int keyfd);
+/*
+ * tls_conn_plain: the same for a STARTTLS listener: the connection
+ * begins in plaintext, with the same buffer interface over the bare
+ * socket (tls_handshake_done is true, tls_error is BR_ERR_IO once the
+ * peer went away), until tls_starttls.  tls_starttls: begin the
+ * handshake (RFC 3207): plaintext input not read yet is thrown away (a
+ * command injected after STARTTLS), and nothing may be left unsent
+ * (flush first: tls_events without POLLOUT).  0, or -1 (logged).
+ * tls_is_plain: non-zero before tls_starttls.
+ */
+struct tls_conn *tls_conn_plain(int fd, const struct tls_chain *chain,
+	    int keyfd);
+int	tls_starttls(struct tls_conn *t);
+int	tls_is_plain(struct tls_conn *t);
 /* The connection keeps pointers to chain: it MUST outlive the connection.
  * The socket is used with send/recv and MSG_DONTWAIT (its flags are not
  * changed; no SIGPIPE).  System calls, for a net role's allow-list:
