@@ -155,10 +155,18 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
 	{ "session limit", cf_session_limit, 0, 0, 0, 0, 4, 0,
 	    "N per user N" },
+	{ "smtp greeting delay", cf_duration_ms, FIELD(smtp_greeting_delay),
+	    0, MINUTE, 1, 0, "DURATION" },
+	{ "smtp idle timeout", cf_duration, FIELD(smtp_idle_timeout),
+	    MINUTE, HOUR, 1, 0, "DURATION" },
 	{ "smtp max message size", cf_size, FIELD(smtp_max_message_size),
 	    (int64_t)KILO, 2 * (int64_t)GIGA, 1, 0, "SIZE" },
 	{ "smtp max recipients", cf_int, FIELD(smtp_max_recipients),
 	    1, 10000, 1, 0, "N" },
+	{ "smtp message rate", cf_int, FIELD(smtp_message_rate),
+	    1, 100000, 1, 0, "N" },
+	{ "smtp received address", cf_bool, FIELD(smtp_received_address),
+	    0, 0, 1, 0, "yes|no" },
 	{ "smtp require tls", cf_bool, FIELD(smtp_require_tls),
 	    0, 0, 1, 0, "yes|no" },
 	{ "spool", cf_path, FIELD(spool_dir), 0, 0, 1, 0, "DIR" },
@@ -910,8 +918,12 @@ cf_defaults_limits(struct config *cfg)
 {
 	cfg->nlisten = 0;
 	cfg->smtp_require_tls = 0;
-	cfg->smtp_max_message_size = 25 * MEGA;
+	cfg->smtp_max_message_size = 50 * MEGA;
 	cfg->smtp_max_recipients = 100;
+	cfg->smtp_greeting_delay = 0;
+	cfg->smtp_idle_timeout = 5 * MINUTE;
+	cfg->smtp_message_rate = 60;
+	cfg->smtp_received_address = 0;
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
 	cfg->relay_tls_verify = 0;

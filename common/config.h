@@ -31,9 +31,17 @@
  *                     submissions 465, imaps 993, pop3s 995; no default
  *                     address: a service no statement names listens
  *                     nowhere)
- *   smtp require tls yes|no               no
- *   smtp max message size SIZE            25M
+ *   smtp require tls yes|no               no (port 25: MAIL only after
+ *                     STARTTLS)
+ *   smtp max message size SIZE            50M
  *   smtp max recipients N                 100
+ *   smtp greeting delay DURATION          0 (port 25: the greeting waits;
+ *                     a client that talks first is dropped)
+ *   smtp idle timeout DURATION            5m (RFC 5321 4.5.3.2)
+ *   smtp message rate N                   60 (messages a minute from one
+ *                     address on port 25)
+ *   smtp received address yes|no          no (port 465: the client's
+ *                     address in the Received header)
  *   queue lifetime DURATION               5d
  *   queue retry DURATION                  15m
  *   relay tls verify|opportunistic        opportunistic
@@ -133,6 +141,10 @@ struct config {
 	int	smtp_require_tls;
 	uint64_t smtp_max_message_size;
 	int	smtp_max_recipients;
+	int64_t	smtp_greeting_delay;	/* milliseconds */
+	int64_t	smtp_idle_timeout;	/* seconds */
+	int	smtp_message_rate;	/* per minute and address, port 25 */
+	int	smtp_received_address;
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;
 	int	relay_tls_verify;

@@ -57,7 +57,7 @@ test_defaults(void)
 	CHECK_STR_EQ(cfg.tls_key, "/etc/postern/key.pem", "default key");
 	CHECK_INT_EQ(cfg.nlisten, 0, "default listen: none given");
 	CHECK_INT_EQ(cfg.smtp_require_tls, 0, "default smtp require tls");
-	CHECK_INT_EQ(cfg.smtp_max_message_size, 25 * 1024 * 1024,
+	CHECK_INT_EQ(cfg.smtp_max_message_size, 50 * 1024 * 1024,
 	    "default max message size");
 	CHECK_INT_EQ(cfg.smtp_max_recipients, 100, "default max recipients");
 	CHECK_INT_EQ(cfg.queue_lifetime, 5 * 86400, "default queue lifetime");
