@@ -196,3 +196,48 @@ authc_known(int fd, struct auth_known_req *req, struct auth_known_ans *ans)
 	}
 	return 0;
 }
+
+int
+authc_rcpt(int fd, const char *address, struct auth_rcpt_ans *ans)
+{
+	struct auth_addr_req r;
+	struct frame f;
+
+	memset(&r, 0, sizeof(r));
+	r.id = authc_next_id++;
+	if (str_copy(r.address, address, sizeof(r.address)) == -1) {
+		ans->status = AUTH_FAIL_PERM;
+		ans->count = 0;
+		return 0;
+	}
+	if (authproto_addr_req_encode(&f, MSG_AUTH_RCPT, &r) == -1 ||
+	    authc_call(fd, &f, MSG_AUTH_RCPT) == -1 ||
+	    authproto_rcpt_ans_decode(&f, ans) == -1 || ans->id != r.id) {
+		log_warnx("authd did not answer a recipient lookup");
+		return -1;
+	}
+	return 0;
+}
+
+uint32_t
+authc_send(int fd, const char *user, uint32_t n, const char *address,
+    const char *session)
+{
+	struct auth_send_req r;
+	struct auth_status_ans a;
+	struct frame f;
+
+	memset(&r, 0, sizeof(r));
+	r.id = authc_next_id++;
+	r.count = n;
+	if (str_copy(r.user, user, sizeof(r.user)) == -1 ||
+	    str_copy(r.address, address, sizeof(r.address)) == -1 ||
+	    str_copy(r.session, session, sizeof(r.session)) == -1 ||
+	    authproto_send_req_encode(&f, &r) == -1 ||
+	    authc_call(fd, &f, MSG_AUTH_SEND) == -1 ||
+	    authproto_status_ans_decode(&f, &a) == -1 || a.id != r.id) {
+		log_warnx("authd did not answer a sending-limit request");
+		return AUTH_FAIL_TEMP;
+	}
+	return a.status;
+}

@@ -72,4 +72,21 @@ int	authc_kick(int fd, struct auth_kick_req *req,
 int	authc_known(int fd, struct auth_known_req *req,
 	    struct auth_known_ans *ans);
 
+/*
+ * authc_rcpt: whom the recipient address reaches (smtpd's broker and
+ * queue): ans as authd answered it.  Returns 0, or -1 when authd did not
+ * answer properly (logged): the caller treats that as AUTH_FAIL_TEMP.
+ */
+int	authc_rcpt(int fd, const char *address, struct auth_rcpt_ans *ans);
+
+/*
+ * authc_send: count n recipients of a message user sends (smtpd's
+ * broker on port 465) against the user's sending limit; address and
+ * session for the audit log.  Returns authd's status (AUTH_OK: counted;
+ * AUTH_FAIL_TEMP: over the limit), or AUTH_FAIL_TEMP when authd did not
+ * answer properly (logged) — never a success that was not counted.
+ */
+uint32_t authc_send(int fd, const char *user, uint32_t n,
+	    const char *address, const char *session);
+
 #endif

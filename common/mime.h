@@ -126,6 +126,20 @@ void	mime_free(struct mime_msg *m);
  */
 size_t	mime_header_size(const char *buf, size_t len);
 
+/*
+ * mime_addr_each: call fn for each address of the RFC 5322 address list
+ * in the len bytes at p (a header field's value, folded or not), with
+ * its local part and domain as written (quoted strings unquoted; either
+ * may be empty when the address lacks it); group names are skipped, the
+ * members are not.  The pointers are valid during the call only.  A
+ * non-zero return of fn stops the walk.  Returns the number of addresses,
+ * or -1 when fn stopped it.  Never fails on garbage: whatever the bytes
+ * hold is some list of addresses.
+ */
+int	mime_addr_each(const char *p, size_t len, int (*fn)(void *ctx,
+	    const char *local, size_t llen, const char *domain, size_t dlen),
+	    void *ctx);
+
 /* mime_message_root: the part holding the encapsulated message of part
  * i: its child when i is a MIME_MESSAGE part, 0 for i == 0, else
  * MIME_NONE.  That part's header is what ENVELOPE, HEADER and TEXT of i

@@ -177,24 +177,30 @@ mime_group_start(struct strbuf *out, const struct strbuf *name)
 	strbuf_adds(out, " NIL)");
 }
 
+/* What the address-list walker calls: for each address, and at the
+ * start and end of a group; a non-zero return from addr stops the walk. */
+struct mime_addr_sink {
+	int	(*addr)(void *ctx, struct mime_addr *a);
+	void	(*group_start)(void *ctx, const struct strbuf *name);
+	void	(*group_end)(void *ctx);
+	void	*ctx;
+};
+
 /*
- * Write the address list in the len bytes at p as "(" 1*address ")";
- * returns the number of addresses written (0: nothing was written).
- * A group is (NIL NIL "name" NIL) ... (NIL NIL NIL NIL); a group that is
- * not closed is closed at the end.
+ * mime_addr_walk: the RFC 5322 address list in the len bytes at p, to
+ * sink.  A group that is not closed is closed at the end.  Returns 0, or
+ * the first non-zero return of sink->addr.
  */
 static int
-mime_addr_list(struct strbuf *out, const char *p, size_t len)
+mime_addr_walk(const char *p, size_t len, const struct mime_addr_sink *sink)
 {
 	struct mime_lex lx;
 	struct mime_addr a;
-	size_t mark = out->len;
-	int tok, n = 0, group = 0;
+	int tok, group = 0, rc = 0;
 
 	mime_addr_init(&a, len + 16);
 	mime_lex_init(&lx, p, len);
-	strbuf_addc(out, '(');
-	for (;;) {
+	while (rc == 0) {
 		lx.comment = NULL;
 		tok = mime_lex_next(&lx);
 		if (lx.comment != NULL) {
@@ -202,18 +208,18 @@ mime_addr_list(struct strbuf *out, const char *p, size_t len)
 			a.comment_len = lx.comment_len;
 		}
 		if (tok == ':' && !group && !a.in_angle && !a.at) {
-			mime_group_start(out, &a.words);
-			n++;
+			sink->group_start(sink->ctx, &a.words);
 			group = 1;
 			mime_addr_clear(&a);
 			continue;
 		}
 		if (tok == MIME_TOK_END || tok == ';' ||
 		    (tok == ',' && !a.in_angle)) {
-			n += mime_addr_emit(out, &a);
+			if (a.any)
+				rc = sink->addr(sink->ctx, &a);
 			mime_addr_clear(&a);
 			if ((tok == ';' || tok == MIME_TOK_END) && group) {
-				strbuf_adds(out, "(NIL NIL NIL NIL)");
+				sink->group_end(sink->ctx);
 				group = 0;
 			}
 			if (tok == MIME_TOK_END)
@@ -222,11 +228,102 @@ mime_addr_list(struct strbuf *out, const char *p, size_t len)
 		}
 		mime_addr_token(&a, &lx, tok);
 	}
-	strbuf_addc(out, ')');
 	mime_addr_free(&a);
-	if (n == 0)
+	return rc;
+}
+
+/* The IMAP form of an address list: the sink's context and its
+ * callbacks. */
+struct mime_addr_imap {
+	struct strbuf	*out;
+	int		 n;
+};
+
+static int
+mime_imap_addr(void *ctx, struct mime_addr *a)
+{
+	struct mime_addr_imap *im = ctx;
+
+	im->n += mime_addr_emit(im->out, a);
+	return 0;
+}
+
+static void
+mime_imap_group_start(void *ctx, const struct strbuf *name)
+{
+	struct mime_addr_imap *im = ctx;
+
+	mime_group_start(im->out, name);
+	im->n++;
+}
+
+static void
+mime_imap_group_end(void *ctx)
+{
+	struct mime_addr_imap *im = ctx;
+
+	strbuf_adds(im->out, "(NIL NIL NIL NIL)");
+}
+
+/*
+ * Write the address list in the len bytes at p as "(" 1*address ")";
+ * returns the number of addresses written (0: nothing was written).
+ * A group is (NIL NIL "name" NIL) ... (NIL NIL NIL NIL).
+ */
+static int
+mime_addr_list(struct strbuf *out, const char *p, size_t len)
+{
+	struct mime_addr_imap im = { out, 0 };
+	const struct mime_addr_sink sink = { mime_imap_addr,
+	    mime_imap_group_start, mime_imap_group_end, &im };
+	size_t mark = out->len;
+
+	strbuf_addc(out, '(');
+	(void)mime_addr_walk(p, len, &sink);
+	strbuf_addc(out, ')');
+	if (im.n == 0)
 		strbuf_truncate(out, mark);
-	return n;
+	return im.n;
+}
+
+/* mime_addr_each's sink: the caller's function and its context. */
+struct mime_addr_fn {
+	int	(*fn)(void *, const char *, size_t, const char *, size_t);
+	void	*ctx;
+	int	 n;
+};
+
+static int
+mime_fn_addr(void *ctx, struct mime_addr *a)
+{
+	struct mime_addr_fn *af = ctx;
+	const struct strbuf *mbox = !a->angle && !a->at ? &a->words :
+	    &a->local;
+
+	af->n++;
+	return af->fn(af->ctx, mbox->buf != NULL ? mbox->buf : "", mbox->len,
+	    a->domain.buf != NULL ? a->domain.buf : "", a->domain.len) != 0;
+}
+
+static void
+mime_fn_group(void *ctx, const struct strbuf *name)
+{
+}
+
+static void
+mime_fn_group_end(void *ctx)
+{
+}
+
+int
+mime_addr_each(const char *p, size_t len, int (*fn)(void *, const char *,
+    size_t, const char *, size_t), void *ctx)
+{
+	struct mime_addr_fn af = { fn, ctx, 0 };
+	const struct mime_addr_sink sink = { mime_fn_addr, mime_fn_group,
+	    mime_fn_group_end, &af };
+
+	return mime_addr_walk(p, len, &sink) != 0 ? -1 : af.n;
 }
 
 /* The fields of an envelope, in order. */
