@@ -58,7 +58,7 @@ MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime_body.c common/mime_section.c common/mime_decode.c \
 	     common/mime_search.c common/mime_filename.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
-	     authd/policy.c
+	     authd/policy.c authd/sendlimit.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
 	     authd/dispatch.c authd/worker.c authd/login.c authd/split.c \
 	     authd/lookup.c authd/sched.c authd/live.c

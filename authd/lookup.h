@@ -18,15 +18,25 @@
  * (also on a database error: the login that follows checks again). */
 uint32_t lookup_banned(struct db *db, MDB_txn *txn, const char *address);
 
+/* The subaddress separator: "user+tag@domain" reaches "user@domain". */
+#define LOOKUP_SUBADDRESS_SEP	'+'
+
 /*
  * lookup_rcpt: fill a (whose id the caller sets) with the users and
  * external addresses that recipient reaches through aliases (at most 8
  * deep and 64 lookups in all; disabled users are left out), each user
  * with its effective quota (cfg's default quota unless it has its own)
- * and each external address with 0.  status is AUTH_OK when it reaches
- * anyone, else AUTH_FAIL_PERM; AUTH_FAIL_TEMP, with no one, when txn is
- * NULL or a quota could not be read (0 would mean no limit).  recipient
- * is lowercased in place.
+ * and each external address with 0.  Each local name resolves to the
+ * user or alias of that name; failing that, when its local part holds
+ * LOOKUP_SUBADDRESS_SEP after at least one character, to the user or
+ * alias of the part before it; failing that, and only for recipient
+ * itself (not for alias targets), to the catch-all alias "@domain" of
+ * its domain.  A recipient outside the local domains reaches no one.
+ * status is AUTH_OK when it reaches anyone, else AUTH_FAIL_PERM;
+ * AUTH_FAIL_TEMP, with no one, when txn is NULL, a record could not be
+ * read (a quota of 0 would mean no limit), or the destinations do not
+ * fit one answer (authproto_rcpt_fits; logged, naming the recipient).
+ * recipient is lowercased in place.
  */
 void	lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	    char *recipient, struct auth_rcpt_ans *a);
