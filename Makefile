@@ -61,7 +61,7 @@ AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
 	     authd/policy.c authd/sendlimit.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
 	     authd/dispatch.c authd/worker.c authd/login.c authd/split.c \
-	     authd/lookup.c authd/sched.c authd/live.c
+	     authd/lookup.c authd/sched.c authd/live.c authd/notice.c
 AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
