@@ -66,7 +66,7 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
-	      authd/authctl_quota.c \
+	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
 	      common/store_copy.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \

@@ -161,6 +161,23 @@ lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	a->status = a->count > 0 ? AUTH_OK : AUTH_FAIL_PERM;
 }
 
+void
+lookup_alias(struct db *db, MDB_txn *txn, const struct config *cfg,
+    const char *alias, struct auth_rcpt_ans *a)
+{
+	struct lookup_rcpt r = { db, txn, cfg, a, 0, 0, 0 };
+
+	a->count = 0;
+	if (txn != NULL)
+		(void)lookup_rcpt_name(&r, alias, 0);
+	if (txn == NULL || r.fault || r.wide) {
+		a->count = 0;
+		a->status = AUTH_FAIL_TEMP;
+		return;
+	}
+	a->status = a->count > 0 ? AUTH_OK : AUTH_FAIL_PERM;
+}
+
 struct lookup_hosts {
 	struct auth_known_entry	*h;
 	size_t			 n;

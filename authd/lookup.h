@@ -2,8 +2,8 @@
  * lookup.h: authd's answers that are not logins: is an address banned,
  * and whom does a recipient address reach.
  *
- * Runs in authd's main thread inside the caller's transaction; reads
- * only.  The address or recipient comes from a checked peer but is still
+ * Runs in authd's main thread inside the caller's transaction, and in
+ * authctl (lookup_alias, to check a new alias); reads only.  The address or recipient comes from a checked peer but is still
  * hostile: it is normalised or validated before any lookup.
  */
 #ifndef POSTERN_LOOKUP_H
@@ -40,6 +40,15 @@ uint32_t lookup_banned(struct db *db, MDB_txn *txn, const char *address);
  */
 void	lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	    char *recipient, struct auth_rcpt_ans *a);
+
+/*
+ * lookup_alias: as lookup_rcpt for the user or alias named alias (which
+ * may be a catch-all "@domain"), without subaddress or catch-all rules
+ * and without a log line; for authctl, which refuses an alias whose
+ * answer would be AUTH_FAIL_TEMP.  alias is used as given (lowercase).
+ */
+void	lookup_alias(struct db *db, MDB_txn *txn, const struct config *cfg,
+	    const char *alias, struct auth_rcpt_ans *a);
 
 /*
  * lookup_known: one page (from offset) of the addresses some user logged
