@@ -119,6 +119,10 @@ $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call ob
 $(O)/tests/unit/test_search_date: $(O)/tests/unit/test_search_date.o $(call obj,imapd/search_date.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# test_authd_smtp also needs authd's login notices.
+$(O)/tests/unit/test_authd_smtp: $(O)/tests/unit/test_authd_smtp.o $(call obj,authd/notice.c $(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
