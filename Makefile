@@ -51,22 +51,22 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \
 	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
-	     common/rolemsg.c
+	     common/rolemsg.c common/intake.c
 # The MIME parser and what it needs: imapd now, smtpd later.
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
 	     common/mime_body.c common/mime_section.c common/mime_decode.c \
 	     common/mime_search.c common/mime_filename.c
 AUTHDB_SRC = authd/db.c authd/audit.c authd/password.c authd/totp.c \
-	     authd/policy.c
+	     authd/policy.c authd/sendlimit.c
 AUTHD_SRC  = authd/authd.c authd/parent.c authd/reload.c authd/server.c \
 	     authd/dispatch.c authd/worker.c authd/login.c authd/split.c \
-	     authd/lookup.c authd/sched.c authd/live.c
+	     authd/lookup.c authd/sched.c authd/live.c authd/notice.c
 AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_misc.c authd/authctl_audit.c authd/authctl_verify.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
-	      authd/authctl_quota.c \
+	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
 	      common/store_copy.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
@@ -118,6 +118,10 @@ $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call ob
 
 $(O)/tests/unit/test_search_date: $(O)/tests/unit/test_search_date.o $(call obj,imapd/search_date.c)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# test_authd_smtp also needs authd's login notices.
+$(O)/tests/unit/test_authd_smtp: $(O)/tests/unit/test_authd_smtp.o $(call obj,authd/notice.c $(AUTHDB_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.c)
 	$(CC) $(LDFLAGS) -o $@ $^

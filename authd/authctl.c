@@ -66,6 +66,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "user networks user cidr ... | any" },
 	{ "user", "quota", ctl_user_quota, NULL, 0,
 	    "user quota user size | none | default" },
+	{ "user", "sendlimit", ctl_user_sendlimit, NULL, 0,
+	    "user sendlimit user N | none | default" },
 	{ "totp", "enable", ctl_totp_enable, NULL, 0,
 	    "totp enable user [--force] [--qr-invert]" },
 	{ "totp", "confirm", ctl_totp_confirm, NULL, 0,

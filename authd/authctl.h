@@ -192,6 +192,16 @@ int	ctl_user_networks(struct ctl *, int, char **);
 int	ctl_user_quota(struct ctl *, int, char **);
 int	ctl_quota_show(struct ctl *c, MDB_txn *txn, const char *user);
 
+/*
+ * authctl_sendlimit.c.  ctl_user_sendlimit: "user sendlimit user
+ * N|none|default" (recipients per hour).  ctl_sendlimit_show: the lines
+ * of "user show" ("send limit: 200 per hour (default)", "send limit:
+ * none", then "sent in the last hour: N recipients") read in txn; 0, or
+ * -1 after an error line.
+ */
+int	ctl_user_sendlimit(struct ctl *, int, char **);
+int	ctl_sendlimit_show(struct ctl *c, MDB_txn *txn, const char *user);
+
 /* authctl_totp.c */
 int	ctl_totp_enable(struct ctl *, int, char **);
 int	ctl_totp_confirm(struct ctl *, int, char **);

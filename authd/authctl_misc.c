@@ -18,6 +18,7 @@
 
 #include "authd/audit.h"
 #include "authd/authctl.h"
+#include "authd/lookup.h"
 #include "authd/password.h"
 #include "authd/policy.h"
 #include "common/config.h"
@@ -333,6 +334,55 @@ misc_alias_loop(struct ctl *c, MDB_txn *txn, const char *alias,
 	return -1;
 }
 
+/*
+ * misc_alias_name: the alias operand into out: an address in a local
+ * domain (fresh: one to be created, whose name must also be fit for a
+ * mail directory, as a user's), or "@domain", the catch-all of a local
+ * domain.  Returns 0, or -1 after an error line.
+ */
+static int
+misc_alias_name(struct ctl *c, const char *arg, char *out, int fresh)
+{
+	char probe[AUTH_USER_MAX + 1];
+	int w;
+
+	if (arg[0] != '@')
+		return fresh ? ctl_newname_arg(c, arg, out) :
+		    ctl_user_arg(c, arg, out);
+	/* "@domain" is fit when "x@domain" is a fit address. */
+	w = snprintf(probe, sizeof(probe), "x%s", arg);
+	if (w < 0 || (size_t)w >= AUTH_USER_MAX || !user_name_valid(probe)) {
+		ctl_err("%s: not a catch-all alias (@domain, the domain at "
+		    "most 253 characters of printable ASCII)", ctl_vis(arg));
+		return -1;
+	}
+	str_copy(out, arg, AUTH_USER_MAX);
+	str_lower(out);
+	if (!config_is_local_domain(&c->cfg, out + 1)) {
+		ctl_err("%s: %s is not a local domain (add \"domain %s\" to "
+		    "%s)", out, out + 1, out + 1, c->cfgpath);
+		return -1;
+	}
+	return 0;
+}
+
+/* misc_alias_width: 0 when authd can answer for alias in one frame
+ * (lookup_alias), else -1 after an error line. */
+static int
+misc_alias_width(struct ctl *c, MDB_txn *txn, const char *alias)
+{
+	static struct auth_rcpt_ans a;
+
+	lookup_alias(&c->db, txn, &c->cfg, alias, &a);
+	if (a.status != AUTH_FAIL_TEMP)
+		return 0;
+	ctl_err("%s: would reach more than authd can answer with at once "
+	    "(at most %d addresses, and %d bytes of names), or cannot be "
+	    "read; split it", alias, AUTH_RCPT_MAX,
+	    FRAME_MAX - AUTH_RCPT_ANS_HDR);
+	return -1;
+}
+
 int
 ctl_alias_add(struct ctl *c, int argc, char **argv)
 {
@@ -344,7 +394,7 @@ ctl_alias_add(struct ctl *c, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, NULL, pos, 2, &n) == -1 || n != 2)
 		return ctl_usage(c);
-	if (ctl_newname_arg(c, pos[0], alias) == -1 ||
+	if (misc_alias_name(c, pos[0], alias, 1) == -1 ||
 	    ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
 	if ((rc = db_user_get(&c->db, txn, alias, &rec)) == 0)
@@ -356,7 +406,8 @@ ctl_alias_add(struct ctl *c, int argc, char **argv)
 	explicit_bzero(&rec, sizeof(rec));
 	if (rc != 1 || misc_alias_targets(c, txn, alias, pos[1], list,
 	    sizeof(list)) == -1 || misc_alias_loop(c, txn, alias, list) == -1 ||
-	    db_alias_put(&c->db, txn, alias, list) == -1) {
+	    db_alias_put(&c->db, txn, alias, list) == -1 ||
+	    misc_alias_width(c, txn, alias) == -1) {
 		db_abort(txn);
 		return CTL_ERR;
 	}
@@ -373,7 +424,7 @@ ctl_alias_del(struct ctl *c, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, NULL, pos, 1, &n) == -1 || n != 1)
 		return ctl_usage(c);
-	if (ctl_user_arg(c, pos[0], alias) == -1 ||
+	if (misc_alias_name(c, pos[0], alias, 0) == -1 ||
 	    ctl_begin(c, 1, &txn) == -1)
 		return CTL_ERR;
 	if ((rc = db_alias_del(&c->db, txn, alias)) != 0) {

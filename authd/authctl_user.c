@@ -339,6 +339,57 @@ user_add_commit(struct ctl *c, MDB_txn *txn, const char *user,
 	return 0;
 }
 
+struct user_domain {
+	const char	*domain;	/* "@example.com" */
+	const char	*self;		/* the user just added */
+	int		 others;
+};
+
+static int
+user_domain_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct user_domain *d = arg;
+	size_t n = strlen(d->domain);
+
+	(void)v;
+	if (k->mv_size > n && memcmp((const char *)k->mv_data + k->mv_size - n,
+	    d->domain, n) == 0 && (k->mv_size != strlen(d->self) ||
+	    memcmp(k->mv_data, d->self, k->mv_size) != 0)) {
+		d->others = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * user_postmaster_hint: after the first user of a domain was added, a
+ * note on stderr when postmaster@domain, which RFC 5321 (4.5.1) requires
+ * every mail domain to have, is neither a user nor an alias, with the
+ * command that makes it one.  Only a hint: nothing fails.
+ */
+static void
+user_postmaster_hint(struct ctl *c, const char *user)
+{
+	char pm[AUTH_USER_MAX], targets[DB_ALIAS_MAX];
+	struct user_domain d = { strchr(user, '@'), user, 0 };
+	struct user_rec rec;
+	MDB_txn *txn;
+	int rc;
+
+	if (snprintf(pm, sizeof(pm), "postmaster%s", d.domain) >=
+	    (int)sizeof(pm) || db_begin(&c->db, 0, &txn) != 0)
+		return;
+	rc = db_each(&c->db, txn, c->db.users, NULL, 0, user_domain_one, &d);
+	if (rc == 0 && !d.others && strcmp(user, pm) != 0 &&
+	    db_user_get(&c->db, txn, pm, &rec) == 1 &&
+	    db_alias_get(&c->db, txn, pm, targets, sizeof(targets)) == 1)
+		ctl_err("note: %s has no %s, which RFC 5321 requires; make "
+		    "it an alias: authctl alias add %s %s", d.domain + 1, pm,
+		    pm, user);
+	explicit_bzero(&rec, sizeof(rec));
+	db_abort(txn);
+}
+
 int
 ctl_user_add(struct ctl *c, int argc, char **argv)
 {
@@ -369,6 +420,7 @@ ctl_user_add(struct ctl *c, int argc, char **argv)
 	user_gen_show(user, gen);
 	explicit_bzero(gen, sizeof(gen));
 	explicit_bzero(&rec, sizeof(rec));
+	user_postmaster_hint(c, user);
 	return CTL_OK;
 fail:
 	explicit_bzero(gen, sizeof(gen));
@@ -600,7 +652,8 @@ ctl_user_show(struct ctl *c, int argc, char **argv)
 	}
 	user_show_print(c, user, &rec, napp, rc == 0 ? &fail : NULL);
 	explicit_bzero(&rec, sizeof(rec));
-	rc = ctl_quota_show(c, txn, user) == -1 ? -1 :
+	rc = ctl_quota_show(c, txn, user) == -1 ||
+	    ctl_sendlimit_show(c, txn, user) == -1 ? -1 :
 	    user_show_locks(c, txn, user);
 	db_abort(txn);
 	if (rc == -1)

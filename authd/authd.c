@@ -29,6 +29,7 @@
 
 #include "authd/db.h"
 #include "authd/dispatch.h"
+#include "authd/notice.h"
 #include "authd/parent.h"
 #include "authd/reload.h"
 #include "authd/sched.h"
@@ -242,7 +243,7 @@ authd_preflight(const char *conf)
  * report readiness, enter the sandbox and serve.
  */
 static void __attribute__((noreturn))
-authd_serve(int lfd, int ctl, uid_t uid, gid_t gid)
+authd_serve(int lfd, int ctl, int notices, uid_t uid, gid_t gid)
 {
 	char dir[CONFIG_PATH_MAX + 8];
 	struct sigaction sa;
@@ -256,6 +257,7 @@ authd_serve(int lfd, int ctl, uid_t uid, gid_t gid)
 	authd_open_db(&authd_cfg, dir, sizeof(dir),
 	    privsep_is_dev() ? (uid_t)-1 : uid, gid);
 	dispatch_init(&authd_db, &authd_cfg);
+	notice_init(notices, &authd_cfg);
 	if (!privsep_is_dev())
 		privsep_drop(dir, uid, gid);
 	threads = authd_cfg.auth_workers > 0 ? authd_cfg.auth_workers :
@@ -291,7 +293,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *conf = CONFIG_PATH_DEFAULT;
-	int ch, debug = 0, check = 0, verbose = 0, lfd, ctl[2];
+	int ch, debug = 0, check = 0, verbose = 0, lfd, ctl[2], notices[2];
 	int ready = -1;
 	sigset_t set;
 	pid_t pid;
@@ -346,15 +348,22 @@ main(int argc, char *argv[])
 	lfd = authd_listen(&authd_cfg, uid, sockgid);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1)
 		fatal("cannot make the channel to the server process");
+	/* Datagrams: the server sends a notice whole or not at all, and
+	 * never waits for the parent (notice.h). */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, notices) == -1)
+		fatal("cannot make the notice channel to the server process");
 	if ((pid = fork()) == -1)
 		fatal("cannot start the server process");
 	if (pid == 0) {
 		close(ctl[0]);
+		close(notices[0]);
 		if (ready != -1)
 			close(ready);	/* the parent reports readiness */
-		authd_serve(lfd, ctl[1], uid, gid);
+		authd_serve(lfd, ctl[1], notices[1], uid, gid);
 	}
 	close(lfd);
 	close(ctl[1]);
+	close(notices[1]);
+	parent_notices(notices[0], uid, gid);
 	exit(parent_run(pid, ctl[0], ready, &authd_cfg, conf));
 }

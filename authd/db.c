@@ -10,17 +10,18 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define DB_NDBI	11
+#define DB_NDBI	13
 
 int
 db_open(struct db *db, const char *dir)
 {
 	static const char *names[DB_NDBI] = { "users", "apppass", "aliases",
 	    "fail_pair", "fail_user", "fail_addr", "bans", "known", "trust",
-	    "audit", "quota" };
+	    "audit", "quota", "sendlimit", "sent" };
 	MDB_dbi *dbis[DB_NDBI] = { &db->users, &db->apppass, &db->aliases,
 	    &db->fail_pair, &db->fail_user, &db->fail_addr, &db->bans,
-	    &db->known, &db->trust, &db->audit, &db->quota };
+	    &db->known, &db->trust, &db->audit, &db->quota, &db->sendlimit,
+	    &db->sent };
 	MDB_txn *txn;
 	int rc, dead, i;
 
@@ -220,7 +221,9 @@ db_user_del(struct db *db, MDB_txn *txn, const char *user)
 		if (db_del_prefix(db, txn, pairs[i], user, (size_t)n + 1) == -1)
 			return -1;
 	if (db_del(txn, db->fail_user, user, (size_t)n) == -1 ||
-	    db_del(txn, db->quota, user, (size_t)n) == -1)
+	    db_del(txn, db->quota, user, (size_t)n) == -1 ||
+	    db_del(txn, db->sendlimit, user, (size_t)n) == -1 ||
+	    db_del(txn, db->sent, user, (size_t)n) == -1)
 		return -1;
 	return 0;
 }
@@ -323,6 +326,67 @@ db_quota_effective(struct db *db, MDB_txn *txn, const char *user,
 	default:
 		return -1;
 	}
+}
+
+int
+db_sendlimit_get(struct db *db, MDB_txn *txn, const char *user,
+    uint32_t *out)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_get(txn, db->sendlimit, user, (size_t)n, out, sizeof(*out));
+}
+
+int
+db_sendlimit_put(struct db *db, MDB_txn *txn, const char *user,
+    uint32_t limit)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_put(txn, db->sendlimit, user, (size_t)n, &limit,
+	    sizeof(limit));
+}
+
+int
+db_sendlimit_del(struct db *db, MDB_txn *txn, const char *user)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_del(txn, db->sendlimit, user, (size_t)n);
+}
+
+int
+db_sent_get(struct db *db, MDB_txn *txn, const char *user,
+    struct sent_rec *out)
+{
+	int n, rc;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	rc = db_get(txn, db->sent, user, (size_t)n, out, sizeof(*out));
+	if (rc == 0 && out->version != SENT_REC_VERSION) {
+		log_warnx("user %s: unknown sending record version %u", user,
+		    out->version);
+		return -1;
+	}
+	return rc;
+}
+
+int
+db_sent_put(struct db *db, MDB_txn *txn, const char *user,
+    const struct sent_rec *rec)
+{
+	int n;
+
+	if ((n = db_strkey(user)) == -1)
+		return -1;
+	return db_put(txn, db->sent, user, (size_t)n, rec, sizeof(*rec));
 }
 
 int

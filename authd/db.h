@@ -28,6 +28,12 @@
  *              user_rec and the databases written before it keep their
  *              layout; db_open creates it in an environment that lacks
  *              it.
+ *   sendlimit  user -> uint32 recipients per hour (native byte order): the
+ *              user's own sending limit, 0 meaning no limit; no record:
+ *              "smtp send limit" of postern.conf(5).  Its own database
+ *              for the same reason as quota.
+ *   sent       user -> struct sent_rec: the recipients the user sent to
+ *              in the last hour, per minute (sendlimit.h).
  */
 #ifndef POSTERN_DB_H
 #define POSTERN_DB_H
@@ -94,10 +100,23 @@ struct ban_rec {
 	uint32_t	manual;		/* set by authctl ban */
 };
 
+#define SENT_REC_VERSION	1
+#define SENT_MINUTES		60	/* the sliding window, in minutes */
+#define SENT_REFUSED		0x01	/* this episode's refusal is audited */
+
+struct sent_rec {
+	uint32_t	version;
+	uint32_t	flags;		/* SENT_REFUSED */
+	int64_t		minute;		/* newest minute counted (seconds / 60) */
+	/* count[m % SENT_MINUTES]: recipients in minute m, for the minutes
+	 * m in (minute - SENT_MINUTES, minute]; older buckets are zero */
+	uint32_t	count[SENT_MINUTES];
+};
+
 struct db {
 	MDB_env	*env;
 	MDB_dbi	 users, apppass, aliases, fail_pair, fail_user, fail_addr,
-		 bans, known, trust, audit, quota;
+		 bans, known, trust, audit, quota, sendlimit, sent;
 };
 
 /*
@@ -131,7 +150,8 @@ int	db_user_get(struct db *db, MDB_txn *txn, const char *user,
 int	db_user_put(struct db *db, MDB_txn *txn, const char *user,
 	    const struct user_rec *rec);
 /* db_user_del: the user and everything keyed by it (app passwords,
- * counters, known and trusted addresses, quota). */
+ * counters, known and trusted addresses, quota, sending limit and the
+ * recipients counted against it). */
 int	db_user_del(struct db *db, MDB_txn *txn, const char *user);
 
 int	db_apppass_get(struct db *db, MDB_txn *txn, const char *user,
@@ -158,6 +178,24 @@ int	db_quota_put(struct db *db, MDB_txn *txn, const char *user,
 int	db_quota_del(struct db *db, MDB_txn *txn, const char *user);
 int	db_quota_effective(struct db *db, MDB_txn *txn, const char *user,
 	    uint64_t dflt, uint64_t *out);
+
+/*
+ * Sending limits (recipients per hour; 0: no limit), as quotas:
+ * db_sendlimit_get 0 when the user has one, 1 when it follows "smtp send
+ * limit", -1 on an error; db_sendlimit_del makes it follow the default
+ * (1 when it did already).  db_sent_get / db_sent_put: the user's
+ * sliding hour (1 when none was counted yet; a record of another version
+ * is corrupt, -1).
+ */
+int	db_sendlimit_get(struct db *db, MDB_txn *txn, const char *user,
+	    uint32_t *out);
+int	db_sendlimit_put(struct db *db, MDB_txn *txn, const char *user,
+	    uint32_t limit);
+int	db_sendlimit_del(struct db *db, MDB_txn *txn, const char *user);
+int	db_sent_get(struct db *db, MDB_txn *txn, const char *user,
+	    struct sent_rec *out);
+int	db_sent_put(struct db *db, MDB_txn *txn, const char *user,
+	    const struct sent_rec *rec);
 
 int	db_alias_get(struct db *db, MDB_txn *txn, const char *alias,
 	    char *targets, size_t len);

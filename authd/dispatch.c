@@ -11,12 +11,15 @@
 #include "authd/live.h"
 #include "authd/login.h"
 #include "authd/lookup.h"
+#include "authd/notice.h"
 #include "authd/policy.h"
 #include "authd/sched.h"
+#include "authd/sendlimit.h"
 #include "authd/server.h"
 #include "common/authproto.h"
 #include "common/log.h"
 #include "common/mailpath.h"
+#include "common/netaddr.h"
 #include "common/util.h"
 
 struct dispatch_type {
@@ -33,6 +36,7 @@ static int	dispatch_open(struct conn *, struct frame *);
 static int	dispatch_who(struct conn *, struct frame *);
 static int	dispatch_kick(struct conn *, struct frame *);
 static int	dispatch_known(struct conn *, struct frame *);
+static int	dispatch_send(struct conn *, struct frame *);
 
 static const struct dispatch_type dispatch_types[] = {
 	{ MSG_AUTH_LOGIN, "login", dispatch_login, PEER_MONITOR | PEER_SELF },
@@ -50,6 +54,9 @@ static const struct dispatch_type dispatch_types[] = {
 	    PEER_MONITOR | PEER_SELF },
 	{ MSG_AUTH_RCPT, "recipient lookup", dispatch_rcpt,
 	    PEER_MONITOR | PEER_SELF | PEER_QUEUE },
+	/* smtpd's monitors, for each recipient of a logged-in user. */
+	{ MSG_AUTH_SEND, "sending limit", dispatch_send,
+	    PEER_MONITOR | PEER_SELF },
 };
 
 static struct db		*dispatch_db;
@@ -106,21 +113,65 @@ dispatch_login_answer(const struct login *l, uint32_t status, struct frame *f)
 		fatalx("internal error: cannot encode a login answer");
 }
 
-/* dispatch_count: the counters a verdict changes; -1 on error. */
+/* dispatch_notice: fill n for l's notice of kind at now. */
+static void
+dispatch_notice(const struct login *l, enum notice_kind kind, int64_t now,
+    struct notice *n)
+{
+	n->kind = kind;
+	str_copy(n->user, l->user, sizeof(n->user));
+	str_copy(n->address, l->address, sizeof(n->address));
+	str_copy(n->service, l->service, sizeof(n->service));
+	n->when = now;
+	n->locked_for = dispatch_cfg->lockout_pair_duration;
+}
+
+/*
+ * dispatch_new_address: 1 when l's successful login, not yet counted,
+ * calls for a notice: notices are on, its address is not known to the
+ * user (policy_known: none within lockout known), and the user logged in
+ * before from somewhere (its very first login mails nobody: there is
+ * nothing yet to compare with, and the administrator just handed the
+ * password over).  A record that cannot be read sends no notice.
+ */
+static int
+dispatch_new_address(const struct login *l, MDB_txn *txn, int64_t now)
+{
+	if (!dispatch_cfg->login_notices)
+		return 0;
+	return policy_known(dispatch_db, txn, dispatch_cfg, l->user, l->key,
+	    now) == 0 && policy_any_known(dispatch_db, txn, l->user) == 1;
+}
+
+/* dispatch_count: the counters a verdict changes, and in n the notice
+ * it calls for (n->user "" when none); -1 on error. */
 static int
 dispatch_count(struct login *l, MDB_txn *txn, struct login_verdict *v,
-    int64_t *banned)
+    int64_t *banned, struct notice *n)
 {
 	int64_t now = now_us() / 1000000;
+	int fresh, locked;
 
 	*banned = 0;
-	if (v->status == AUTH_OK)
-		return policy_success(dispatch_db, txn, l->user, l->key, now);
+	n->user[0] = '\0';
+	if (v->status == AUTH_OK) {
+		fresh = dispatch_new_address(l, txn, now);
+		if (policy_success(dispatch_db, txn, l->user, l->key,
+		    now) == -1)
+			return -1;
+		if (fresh)
+			dispatch_notice(l, NOTICE_LOGIN, now, n);
+		return 0;
+	}
 	if (v->count == LOGIN_COUNT_NONE)
 		return 0;
-	return policy_fail(dispatch_db, txn, dispatch_cfg, l->user,
+	if (policy_fail(dispatch_db, txn, dispatch_cfg, l->user,
 	    v->count == LOGIN_COUNT_ALL && l->user_exists, l->key, now,
-	    banned);
+	    banned, &locked) == -1)
+		return -1;
+	if (locked && dispatch_cfg->login_notices)
+		dispatch_notice(l, NOTICE_LOCKED, now, n);
+	return 0;
 }
 
 static const char *
@@ -192,19 +243,26 @@ dispatch_record(struct login *l, const struct login_verdict *v,
 static void
 dispatch_verdict(struct login *l, struct login_verdict *v)
 {
+	static struct notice n;
 	struct frame f, alt;
 	MDB_txn *txn = server_txn();
 	int64_t banned = 0, due = 0;
 	char why[sizeof(v->reason) + 48];
 
-	if (txn == NULL || dispatch_count(l, txn, v, &banned) == -1) {
+	n.user[0] = '\0';
+	if (txn == NULL || dispatch_count(l, txn, v, &banned, &n) == -1) {
 		v->status = AUTH_FAIL_TEMP;
 		str_copy(v->reason, "database error", sizeof(v->reason));
+		n.user[0] = '\0';
 	}
 	snprintf(why, sizeof(why), banned ? "%s; address banned for %llds" :
 	    "%s", v->reason, (long long)banned);
 	if (dispatch_record(l, v, why) == -1)
 		v->status = AUTH_FAIL_TEMP;
+	/* Sent after the commit, or never (server.h). */
+	if (n.user[0] != '\0' &&
+	    (n.kind == NOTICE_LOCKED || v->status == AUTH_OK))
+		notice_stage(&n);
 	if (v->status != AUTH_OK)
 		due = l->arrived + dispatch_cfg->auth_failure_delay;
 	dispatch_login_answer(l, v->status, &f);
@@ -539,5 +597,56 @@ dispatch_known(struct conn *c, struct frame *f)
 	if (authproto_known_ans_encode(&out, &a) == -1)
 		fatalx("internal error: cannot encode the known addresses");
 	server_answer(c, &out, NULL, 0);
+	return 0;
+}
+
+/* dispatch_send_refused: the audit record of the first refusal of an
+ * episode over the sending limit; -1 when it could not be written. */
+static int
+dispatch_send_refused(const struct auth_send_req *r,
+    const struct sendlimit_result *res)
+{
+	char addr[AUTH_ADDR_MAX], why[160];
+
+	if (netaddr_normalize(r->address, addr, sizeof(addr)) == -1)
+		str_copy(addr, "invalid", sizeof(addr));
+	snprintf(why, sizeof(why), "sending limit reached: %llu recipients "
+	    "in the last hour, limit %u, %u more refused",
+	    (unsigned long long)res->used, res->limit, r->count);
+	return server_audit("smtp", "-", r->user, addr, "tempfail", why,
+	    r->session[0] != '\0' ? r->session : "-");
+}
+
+static int
+dispatch_send(struct conn *c, struct frame *f)
+{
+	struct auth_send_req r;
+	struct auth_status_ans a;
+	struct sendlimit_result res;
+	struct frame out, alt;
+	MDB_txn *txn;
+
+	if (authproto_send_req_decode(f, &r) == -1)
+		return -1;
+	str_lower(r.user);
+	memset(&res, 0, sizeof(res));
+	res.status = AUTH_FAIL_TEMP;
+	res.why = "database error";
+	if ((txn = server_txn()) != NULL)
+		sendlimit_charge(dispatch_db, txn, dispatch_cfg, r.user,
+		    r.count, now_us() / 1000000, &res);
+	if (res.status == AUTH_FAIL_TEMP && res.why != NULL)
+		log_warnx("cannot count the recipients of %s: %s", r.user,
+		    res.why);
+	if (res.first && dispatch_send_refused(&r, &res) == -1)
+		res.status = AUTH_FAIL_TEMP;
+	a.id = r.id;
+	a.status = res.status;
+	if (authproto_status_ans_encode(&out, MSG_AUTH_SEND, &a) == -1)
+		fatalx("internal error: cannot encode a sending limit answer");
+	a.status = AUTH_FAIL_TEMP;
+	if (authproto_status_ans_encode(&alt, MSG_AUTH_SEND, &a) == -1)
+		fatalx("internal error: cannot encode a sending limit answer");
+	server_answer(c, &out, &alt, 0);
 	return 0;
 }

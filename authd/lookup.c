@@ -7,6 +7,7 @@
 
 #include "authd/lookup.h"
 #include "authd/policy.h"
+#include "common/log.h"
 #include "common/netaddr.h"
 #include "common/util.h"
 
@@ -30,11 +31,15 @@ struct lookup_rcpt {
 	const struct config	*cfg;
 	struct auth_rcpt_ans	*ans;
 	int			 steps;
-	int			 fault;		/* a quota could not be read */
+	int			 fault;		/* a record could not be read */
+	int			 wide;		/* more than one answer holds */
 };
 
+static void	lookup_rcpt_expand(struct lookup_rcpt *, const char *, int);
+
 /* lookup_rcpt_add: name, a local user (local non-zero) or an outside
- * address, with its quota. */
+ * address, with its quota; one that would not fit the answer marks the
+ * whole lookup as too wide, since a recipient cut short loses mail. */
 static void
 lookup_rcpt_add(struct lookup_rcpt *r, const char *name, int local)
 {
@@ -44,8 +49,10 @@ lookup_rcpt_add(struct lookup_rcpt *r, const char *name, int local)
 	for (i = 0; i < a->count; i++)
 		if (strcmp(a->users[i], name) == 0)
 			return;
-	if (a->count == AUTH_RCPT_MAX)
+	if (!authproto_rcpt_fits(a, strlen(name))) {
+		r->wide = 1;
 		return;
+	}
 	a->quotas[a->count] = 0;
 	if (local && db_quota_effective(r->db, r->txn, name,
 	    r->cfg->default_quota, &a->quotas[a->count]) == -1) {
@@ -55,11 +62,60 @@ lookup_rcpt_add(struct lookup_rcpt *r, const char *name, int local)
 	str_copy(a->users[a->count++], name, AUTH_USER_MAX);
 }
 
-static void
-lookup_rcpt_expand(struct lookup_rcpt *r, const char *name, int depth)
+/* lookup_rcpt_name: name as a user (added unless disabled) or an alias
+ * (expanded); 1 when it is either, 0 when neither. */
+static int
+lookup_rcpt_name(struct lookup_rcpt *r, const char *name, int depth)
 {
 	char targets[DB_ALIAS_MAX], *p, *t;
 	struct user_rec u;
+	int rc;
+
+	if ((rc = db_user_get(r->db, r->txn, name, &u)) == 0) {
+		if (!(u.flags & USER_DISABLED))
+			lookup_rcpt_add(r, name, 1);
+		explicit_bzero(&u, sizeof(u));
+		return 1;
+	}
+	if (rc == 1)
+		rc = db_alias_get(r->db, r->txn, name, targets,
+		    sizeof(targets));
+	if (rc == -1)
+		r->fault = 1;
+	if (rc != 0)
+		return rc == -1;
+	for (p = targets; (t = strsep(&p, ",")) != NULL;)
+		if (*t != '\0')
+			lookup_rcpt_expand(r, t, depth + 1);
+	return 1;
+}
+
+/* lookup_rcpt_base: the address name stands for without its subaddress
+ * ("user+tag@domain": "user@domain") into base; -1 when it has none. */
+static int
+lookup_rcpt_base(const char *name, char base[AUTH_USER_MAX])
+{
+	const char *at = strchr(name, '@'), *plus;
+
+	plus = memchr(name, LOOKUP_SUBADDRESS_SEP, (size_t)(at - name));
+	if (plus == NULL || plus == name)
+		return -1;
+	memcpy(base, name, (size_t)(plus - name));
+	str_copy(base + (plus - name), at, AUTH_USER_MAX - (size_t)(plus - name));
+	return 0;
+}
+
+/*
+ * lookup_rcpt_expand: a user or alias of that very name, else (with a
+ * subaddress) the one of its base, else, for the address the client
+ * gave (depth 0), the domain's catch-all alias "@domain".  Alias targets
+ * get no catch-all: a target that names nobody is the administrator's
+ * mistake, and authctl refuses it.
+ */
+static void
+lookup_rcpt_expand(struct lookup_rcpt *r, const char *name, int depth)
+{
+	char base[AUTH_USER_MAX];
 	const char *at = strchr(name, '@');
 
 	if (depth > 8 || ++r->steps > 64 || at == NULL)
@@ -69,24 +125,20 @@ lookup_rcpt_expand(struct lookup_rcpt *r, const char *name, int depth)
 			lookup_rcpt_add(r, name, 0);
 		return;
 	}
-	if (db_user_get(r->db, r->txn, name, &u) == 0) {
-		if (!(u.flags & USER_DISABLED))
-			lookup_rcpt_add(r, name, 1);
-		explicit_bzero(&u, sizeof(u));
+	if (at == name || lookup_rcpt_name(r, name, depth))
 		return;
-	}
-	if (db_alias_get(r->db, r->txn, name, targets, sizeof(targets)) != 0)
+	if (lookup_rcpt_base(name, base) == 0 &&
+	    lookup_rcpt_name(r, base, depth))
 		return;
-	for (p = targets; (t = strsep(&p, ",")) != NULL;)
-		if (*t != '\0')
-			lookup_rcpt_expand(r, t, depth + 1);
+	if (depth == 0)
+		(void)lookup_rcpt_name(r, at, depth);
 }
 
 void
 lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
     char *recipient, struct auth_rcpt_ans *a)
 {
-	struct lookup_rcpt r = { db, txn, cfg, a, 0, 0 };
+	struct lookup_rcpt r = { db, txn, cfg, a, 0, 0, 0 };
 
 	a->count = 0;
 	if (txn == NULL) {
@@ -96,7 +148,29 @@ lookup_rcpt(struct db *db, MDB_txn *txn, const struct config *cfg,
 	str_lower(recipient);
 	if (user_name_valid(recipient))
 		lookup_rcpt_expand(&r, recipient, 0);
-	if (r.fault) {
+	if (r.wide)
+		log_warnx("recipient %s reaches more addresses than one "
+		    "answer holds (%d, or %d bytes of names): refused for "
+		    "now; split the alias", recipient, AUTH_RCPT_MAX,
+		    FRAME_MAX - AUTH_RCPT_ANS_HDR);
+	if (r.fault || r.wide) {
+		a->count = 0;
+		a->status = AUTH_FAIL_TEMP;
+		return;
+	}
+	a->status = a->count > 0 ? AUTH_OK : AUTH_FAIL_PERM;
+}
+
+void
+lookup_alias(struct db *db, MDB_txn *txn, const struct config *cfg,
+    const char *alias, struct auth_rcpt_ans *a)
+{
+	struct lookup_rcpt r = { db, txn, cfg, a, 0, 0, 0 };
+
+	a->count = 0;
+	if (txn != NULL)
+		(void)lookup_rcpt_name(&r, alias, 0);
+	if (txn == NULL || r.fault || r.wide) {
 		a->count = 0;
 		a->status = AUTH_FAIL_TEMP;
 		return;

@@ -6,19 +6,98 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "authd/notice.h"
 #include "authd/parent.h"
 #include "authd/reload.h"
 #include "common/daemon.h"
+#include "common/intake.h"
 #include "common/log.h"
+#include "common/privsep.h"
 
 static pid_t		 parent_server;
 static struct config	*parent_cfg;
 static const char	*parent_conf;
+static int		 parent_notice_fd = -1;
+static uid_t		 parent_uid = (uid_t)-1;
+static gid_t		 parent_gid = (gid_t)-1;
+static int		 parent_writers;
+static int		 parent_no_intake;	/* said that it is missing */
+
+void
+parent_notices(int fd, uid_t uid, gid_t gid)
+{
+	parent_notice_fd = fd;
+	parent_uid = uid;
+	parent_gid = gid;
+}
+
+/* parent_write: in a writer child, as the auth user: one notice into
+ * the intake.  Never returns. */
+static void __attribute__((noreturn))
+parent_write(const char *rcpt, const uint8_t *msg, size_t len)
+{
+	char err[INTAKE_ERR_MAX];
+	const char *rcpts[1] = { rcpt };
+
+	if (parent_uid != (uid_t)-1)
+		privsep_drop(NULL, parent_uid, parent_gid);
+	if (intake_write(parent_cfg->spool_dir, "", rcpts, 1, msg, len, err,
+	    sizeof(err)) == -1) {
+		log_warnx("cannot write the login notice to %s: %s", rcpt,
+		    err);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/* parent_notice: one datagram from the server: a notice to write. */
+static void
+parent_notice(void)
+{
+	static uint8_t buf[FRAME_MAX];
+	static struct frame f;
+	char rcpt[AUTH_USER_MAX], dir[CONFIG_PATH_MAX + 16];
+	const uint8_t *msg;
+	struct stat st;
+	size_t len;
+	ssize_t n;
+	pid_t pid;
+
+	if ((n = recv(parent_notice_fd, buf, sizeof(buf), MSG_DONTWAIT)) <= 0)
+		return;
+	if (notice_decode(&f, buf, (size_t)n, rcpt, &msg, &len) == -1) {
+		log_warnx("a malformed login notice from the server process");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", parent_cfg->spool_dir, INTAKE_DIR);
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		if (!parent_no_intake++)
+			log_warnx("login notices are dropped while %s does "
+			    "not exist (smtpd creates it)", dir);
+		return;
+	}
+	parent_no_intake = 0;
+	if (parent_writers >= PARENT_WRITERS) {
+		log_warnx("login notice to %s dropped: %d are being written "
+		    "already", rcpt, parent_writers);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("login notice to %s dropped", rcpt);
+		return;
+	}
+	if (pid == 0)
+		parent_write(rcpt, msg, len);
+	parent_writers++;
+}
 
 /* parent_reload: SIGHUP: check the whole file, then send the policy. */
 static void
@@ -53,6 +132,8 @@ parent_reload(int ctl)
 	parent_cfg->totp_trust = fresh.totp_trust;
 	parent_cfg->totp_window = fresh.totp_window;
 	parent_cfg->audit_retention = fresh.audit_retention;
+	parent_cfg->smtp_send_limit = fresh.smtp_send_limit;
+	parent_cfg->login_notices = fresh.login_notices;
 }
 
 /* parent_reaped: the server's exit status, logged unless it was clean. */
@@ -91,6 +172,7 @@ parent_signal(int sfd, int ctl)
 {
 	struct signalfd_siginfo si;
 	int status;
+	pid_t pid;
 
 	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		fatal("reading a signal");
@@ -99,9 +181,14 @@ parent_signal(int sfd, int ctl)
 		parent_reload(ctl);
 		return 0;
 	case SIGCHLD:
-		if (waitpid(parent_server, &status, WNOHANG) != parent_server)
-			return 0;
-		return 1 + parent_reaped(status);
+		/* Notice writers, which logged their own failures, and the
+		 * server, whose end ends authd. */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid == parent_server)
+				return 1 + parent_reaped(status);
+			parent_writers--;
+		}
+		return 0;
 	default:
 		return 1 + parent_stop();
 	}
@@ -111,7 +198,7 @@ int
 parent_run(pid_t server, int ctl, int ready, struct config *cfg,
     const char *conf)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t set;
 	int sfd, rv = 0;
 
@@ -134,12 +221,17 @@ parent_run(pid_t server, int ctl, int ready, struct config *cfg,
 	pfd[0].events = POLLIN;
 	pfd[1].fd = ctl;
 	pfd[1].events = POLLIN;
+	pfd[2].fd = parent_notice_fd;
+	pfd[2].events = POLLIN;
+	pfd[2].revents = 0;
 	while (rv == 0) {
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, parent_notice_fd != -1 ? 3 : 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
+		if (pfd[2].revents & POLLIN)
+			parent_notice();
 		if (pfd[0].revents & POLLIN)
 			rv = parent_signal(sfd, ctl);
 		else if (pfd[1].revents)	/* the server never writes again */

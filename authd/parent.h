@@ -8,6 +8,15 @@
  * fork, chroots, drops to the auth user and serves.  The parent never
  * opens the database and never reads a request; it trusts the
  * configuration file and its server.
+ *
+ * It also writes the server's login notices (notice.h), which the
+ * chrooted server cannot: for each one it forks a writer that drops to
+ * the auth user (no chroot: it needs <spool>/intake) and calls
+ * intake_write, at most PARENT_WRITERS at a time (more are dropped,
+ * logged).  What the server sends is checked as a frame; the writer
+ * only copies it into the intake, which any local user may write to.
+ * While <spool>/intake does not exist (smtpd never ran) notices are
+ * dropped, said once.
  */
 #ifndef POSTERN_AUTHD_PARENT_H
 #define POSTERN_AUTHD_PARENT_H
@@ -31,5 +40,11 @@
  */
 int	parent_run(pid_t server, int ctl, int ready, struct config *cfg,
 	    const char *conf);
+
+/* parent_notices: before parent_run, the parent's end of the notice
+ * socket (a datagram socketpair) and the auth user's ids for the
+ * writers ((uid_t)-1: development mode, no drop). */
+#define PARENT_WRITERS	8
+void	parent_notices(int fd, uid_t uid, gid_t gid);
 
 #endif

@@ -49,6 +49,26 @@ policy_known(struct db *db, MDB_txn *txn, const struct config *cfg,
 	return now - seen < cfg->lockout_known;
 }
 
+static int
+policy_any_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	(void)k;
+	(void)v;
+	*(int *)arg = 1;
+	return 1;
+}
+
+int
+policy_any_known(struct db *db, MDB_txn *txn, const char *user)
+{
+	int found = 0;
+
+	if (db_each(db, txn, db->known, user, strlen(user) + 1,
+	    policy_any_one, &found) == -1)
+		return -1;
+	return found;
+}
+
 int
 policy_locked(struct db *db, MDB_txn *txn, const char *user,
     const char *key, int known, int64_t now, const char **why)
@@ -115,10 +135,11 @@ policy_count(struct db *db, MDB_txn *txn, MDB_dbi dbi, const char *key,
 	return c->count;
 }
 
-/* policy_fail_user: the per-pair and per-account counters. */
+/* policy_fail_user: the per-pair and per-account counters; *locked
+ * when this failure locked the account. */
 static int
 policy_fail_user(struct db *db, MDB_txn *txn, const struct config *cfg,
-    const char *user, const char *address, int64_t now)
+    const char *user, const char *address, int64_t now, int *locked)
 {
 	struct counter_rec c;
 	char key[DB_KEY_MAX];
@@ -139,8 +160,10 @@ policy_fail_user(struct db *db, MDB_txn *txn, const struct config *cfg,
 	    cfg->lockout_account_window, &c);
 	if (n == -1)
 		return -1;
-	if (n >= cfg->lockout_account_failures)
+	if (n >= cfg->lockout_account_failures) {
+		*locked = c.locked_until <= now;
 		c.locked_until = now + cfg->lockout_pair_duration;
+	}
 	return db_counter_put(db, txn, db->fail_user, user, strlen(user), &c);
 }
 
@@ -165,7 +188,7 @@ policy_ban_next(struct db *db, MDB_txn *txn, const struct config *cfg,
 int
 policy_fail(struct db *db, MDB_txn *txn, const struct config *cfg,
     const char *user, int user_exists, const char *address, int64_t now,
-    int64_t *banned)
+    int64_t *banned, int *locked)
 {
 	struct counter_rec c;
 	struct ban_rec b;
@@ -173,8 +196,9 @@ policy_fail(struct db *db, MDB_txn *txn, const struct config *cfg,
 	long n;
 
 	*banned = 0;
+	*locked = 0;
 	if (user_exists &&
-	    policy_fail_user(db, txn, cfg, user, address, now) == -1)
+	    policy_fail_user(db, txn, cfg, user, address, now, locked) == -1)
 		return -1;
 	policy_addr_key(address, key);
 	n = policy_count(db, txn, db->fail_addr, key, strlen(key), now,

@@ -57,14 +57,21 @@ int	policy_locked(struct db *db, MDB_txn *txn, const char *user,
 long	policy_addr_failures(struct db *db, MDB_txn *txn,
 	    const struct config *cfg, const char *key, int64_t now);
 
+/* policy_any_known: 1 when user has logged in successfully from any
+ * address ever (a known record of any age), 0 when never, -1 on a
+ * database error. */
+int	policy_any_known(struct db *db, MDB_txn *txn, const char *user);
+
 /*
  * policy_fail: count one failure.  user_exists selects whether the
  * per-user counters count.  *banned is set to the ban's length in seconds
- * when this failure started a ban, else 0.  Returns 0 or -1.
+ * when this failure started a ban, else 0; *locked to 1 when it locked
+ * the account that was not locked (the account lock, not a pair's),
+ * else 0.  Returns 0 or -1.
  */
 int	policy_fail(struct db *db, MDB_txn *txn, const struct config *cfg,
 	    const char *user, int user_exists, const char *address,
-	    int64_t now, int64_t *banned);
+	    int64_t now, int64_t *banned, int *locked);
 
 /* policy_success: forget the pair's failures and remember address as one
  * the user logs in from. */

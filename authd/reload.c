@@ -20,9 +20,10 @@
 	&(c)->ban_max, &(c)->totp_trust, &(c)->audit_retention }
 #define RELOAD_INTS(c) {						\
 	&(c)->lockout_pair_failures, &(c)->lockout_account_failures,	\
-	&(c)->ban_failures, &(c)->totp_window }
+	&(c)->ban_failures, &(c)->totp_window, &(c)->smtp_send_limit,	\
+	&(c)->login_notices }
 #define RELOAD_NTIMES	10
-#define RELOAD_NINTS	4
+#define RELOAD_NINTS	6
 
 static void
 reload_add(char *buf, size_t len, int differs, const char *name)

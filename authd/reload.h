@@ -15,7 +15,8 @@
  *                     (failures, window, duration), lockout account
  *                     (failures, window), lockout known, ban (failures,
  *                     window, duration, max), totp trust, totp window,
- *                     audit retention, default quota; each a u64
+ *                     smtp send limit, login notices, audit retention,
+ *                     default quota; each a u64
  *
  * Each side writes a frame with one write(2) on a stream socketpair.
  */
@@ -28,7 +29,8 @@
 
 /* What a reload changes, for the log line and authd.8. */
 #define RELOAD_WHAT	"auth failure delay, lockout, ban, totp trust, " \
-			"totp window, audit retention and default quota"
+			"totp window, smtp send limit, login notices, " \
+			"audit retention and default quota"
 
 /*
  * reload_restart_needed: the names of the statements that differ between

@@ -16,6 +16,7 @@
 
 #include "authd/audit.h"
 #include "authd/dispatch.h"
+#include "authd/notice.h"
 #include "authd/reload.h"
 #include "authd/server.h"
 #include "authd/worker.h"
@@ -268,6 +269,7 @@ server_commit(void)
 		for (i = 0; i < server_nlines; i++)
 			log_auth("%s", server_lines[i]);
 	server_nlines = 0;
+	notice_release(ok);
 	server_release(ok);
 }
 

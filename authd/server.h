@@ -15,7 +15,8 @@
  * fails, nothing of the round is on disk, so each answer is replaced by
  * the alternative its handler supplied (for logins: the same temporary
  * failure, whatever the verdict was), and the fault is logged once per
- * burst of failed rounds, not once per answer.
+ * burst of failed rounds, not once per answer.  Login notices staged in
+ * the round (notice.h) go out after a successful commit, or never.
  */
 #ifndef POSTERN_SERVER_H
 #define POSTERN_SERVER_H

@@ -110,12 +110,30 @@ authproto_status_ans_decode(struct frame *f, struct auth_status_ans *a)
 	return 0;
 }
 
+size_t
+authproto_rcpt_ans_size(const struct auth_rcpt_ans *a)
+{
+	size_t n = AUTH_RCPT_ANS_HDR;
+	uint32_t i;
+
+	for (i = 0; i < a->count && i < AUTH_RCPT_MAX; i++)
+		n += AUTH_RCPT_ENTRY(strnlen(a->users[i], AUTH_USER_MAX));
+	return n;
+}
+
+int
+authproto_rcpt_fits(const struct auth_rcpt_ans *a, size_t namelen)
+{
+	return a->count < AUTH_RCPT_MAX && namelen < AUTH_USER_MAX &&
+	    authproto_rcpt_ans_size(a) + AUTH_RCPT_ENTRY(namelen) <= FRAME_MAX;
+}
+
 int
 authproto_rcpt_ans_encode(struct frame *f, const struct auth_rcpt_ans *a)
 {
 	uint32_t i;
 
-	if (a->count > AUTH_RCPT_MAX)
+	if (a->count > AUTH_RCPT_MAX || authproto_rcpt_ans_size(a) > FRAME_MAX)
 		return -1;
 	frame_init(f, MSG_AUTH_RCPT);
 	frame_add_u32(f, a->id);
@@ -350,6 +368,32 @@ authproto_kick_ans_decode(struct frame *f, struct auth_kick_ans *a)
 {
 	if (frame_get_u32(f, &a->id) == -1 ||
 	    frame_get_u32(f, &a->count) == -1 ||
+	    frame_end(f) == -1)
+		return -1;
+	return 0;
+}
+
+int
+authproto_send_req_encode(struct frame *f, const struct auth_send_req *r)
+{
+	frame_init(f, MSG_AUTH_SEND);
+	frame_add_u32(f, r->id);
+	frame_add_str(f, r->user);
+	frame_add_u32(f, r->count);
+	frame_add_str(f, r->address);
+	frame_add_str(f, r->session);
+	return frame_finish(f);
+}
+
+int
+authproto_send_req_decode(struct frame *f, struct auth_send_req *r)
+{
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_str(f, r->user, sizeof(r->user)) == -1 ||
+	    frame_get_u32(f, &r->count) == -1 || r->count == 0 ||
+	    r->count > AUTH_SEND_COUNT_MAX ||
+	    frame_get_str(f, r->address, sizeof(r->address)) == -1 ||
+	    frame_get_str(f, r->session, sizeof(r->session)) == -1 ||
 	    frame_end(f) == -1)
 		return -1;
 	return 0;

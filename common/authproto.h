@@ -29,6 +29,8 @@
  *   MSG_AUTH_KNOWN     req: id, offset
  *                      ans: id, total, count, count times: host, age
  *                           (u64, seconds since the last login from it)
+ *   MSG_AUTH_SEND      req: id, user, count, address, session
+ *                      ans: id, status
  *
  * Live sessions.  A monitor that will serve mail logs in with
  * MSG_AUTH_SESSION and keeps the connection for the life of the session.
@@ -54,6 +56,26 @@
  * quota", as authd knew it when it answered.  A failed login answers 0;
  * so does a recipient that is an address outside the local domains (an
  * alias may forward there), to which no quota of ours applies.
+ *
+ * Recipients.  RCPT answers with the local users (canonical
+ * "user@domain") and outside addresses one address reaches, resolved as
+ * authd.8 says: a user or alias of that name, else its subaddress base
+ * ("user+tag" reaches "user"), else the domain's catch-all alias
+ * "@domain".  An address outside the local domains is AUTH_FAIL_PERM.
+ * The answer always fits one frame: an address that reaches more than
+ * AUTH_RCPT_MAX destinations, or more names than fit (authproto_rcpt_fits),
+ * is answered AUTH_FAIL_TEMP with no one (authd logs which), never cut
+ * short.
+ *
+ * Sending limit.  SEND comes from smtpd's monitor once for each recipient
+ * an authenticated user's message gets (count 1 per accepted RCPT on port
+ * 465; count may be up to AUTH_SEND_COUNT_MAX for a caller that asks once
+ * per message): user is the canonical name the login answered, address
+ * the client's, session the smtpd session id (both for the audit log).
+ * AUTH_OK: the recipients are counted against the user's limit for the
+ * sliding hour, durably, before the answer leaves; AUTH_FAIL_TEMP: they
+ * would pass the limit (nothing is counted), or authd cannot count now;
+ * AUTH_FAIL_PERM: no such user (deleted since the login).
  *
  * status: AUTH_OK; AUTH_FAIL_TEMP (try again later: locked, banned, busy);
  * AUTH_FAIL_PERM (wrong credentials, no such user, not allowed).  For
@@ -90,6 +112,12 @@ enum auth_status {
 #define AUTH_BY_MAX		64	/* KICK: who asked */
 #define AUTH_WHO_MAX		8	/* sessions in one WHO answer (frame) */
 #define AUTH_KNOWN_MAX		48	/* hosts in one KNOWN answer (frame) */
+#define AUTH_SEND_COUNT_MAX	10000	/* recipients in one SEND request */
+
+/* The encoded size of a RCPT answer: the frame's length and type, id,
+ * status and count, then per name its length, its bytes and the quota. */
+#define AUTH_RCPT_ANS_HDR	(FRAME_HDR + 1 + 4 + 4 + 4)
+#define AUTH_RCPT_ENTRY(len)	(2 + (size_t)(len) + 8)
 
 struct auth_login_req {
 	uint32_t id;
@@ -125,7 +153,15 @@ struct auth_rcpt_ans {
 	uint64_t quotas[AUTH_RCPT_MAX];	/* of users[i]; bytes, 0: no limit */
 };
 
-struct auth_status_ans {		/* BANCHECK, OPEN */
+struct auth_send_req {
+	uint32_t id;
+	uint32_t count;		/* 1 .. AUTH_SEND_COUNT_MAX recipients */
+	char	user[AUTH_USER_MAX];
+	char	address[AUTH_ADDR_MAX];
+	char	session[AUTH_SESSION_MAX];
+};
+
+struct auth_status_ans {		/* BANCHECK, OPEN, SEND */
 	uint32_t id;
 	uint32_t status;
 };
@@ -220,6 +256,18 @@ int	authproto_who_req_encode(struct frame *f, const struct auth_who_req *r);
 int	authproto_who_ans_encode(struct frame *f, const struct auth_who_ans *a);
 int	authproto_kick_req_encode(struct frame *f, const struct auth_kick_req *r);
 int	authproto_kick_ans_encode(struct frame *f, const struct auth_kick_ans *a);
+int	authproto_send_req_encode(struct frame *f, const struct auth_send_req *r);
+
+/*
+ * authproto_rcpt_ans_size: the bytes a's frame takes (AUTH_RCPT_ANS_HDR
+ * plus AUTH_RCPT_ENTRY of each of its count names), whether or not it
+ * fits.  authproto_rcpt_fits: non-zero when a may take one more name of
+ * namelen bytes: fewer than AUTH_RCPT_MAX names and the frame stays
+ * within FRAME_MAX.  authproto_rcpt_ans_encode fails (-1) exactly when
+ * a was not built that way.
+ */
+size_t	authproto_rcpt_ans_size(const struct auth_rcpt_ans *a);
+int	authproto_rcpt_fits(const struct auth_rcpt_ans *a, size_t namelen);
 
 /*
  * Decoders read a parsed frame (frame_parse / frame_read) whose type the
@@ -248,5 +296,9 @@ int	authproto_who_req_decode(struct frame *f, struct auth_who_req *r);
 int	authproto_who_ans_decode(struct frame *f, struct auth_who_ans *a);
 int	authproto_kick_req_decode(struct frame *f, struct auth_kick_req *r);
 int	authproto_kick_ans_decode(struct frame *f, struct auth_kick_ans *a);
+/* authproto_send_req_decode: also -1 for a count of 0 or above
+ * AUTH_SEND_COUNT_MAX.  The answer is a status answer of type
+ * MSG_AUTH_SEND (authproto_status_ans_encode). */
+int	authproto_send_req_decode(struct frame *f, struct auth_send_req *r);
 
 #endif

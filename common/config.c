@@ -82,6 +82,8 @@ static int cf_quota(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_send_limit(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_services(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_session_limit(struct cf_ctx *, const struct cf_keyword *,
@@ -135,6 +137,8 @@ static const struct cf_keyword cf_keywords[] = {
 	    1, HOUR, 1, 0, "DURATION" },
 	{ "login limit", cf_login_limit, 0, 0, 0, 0, 6, 0,
 	    "N per address N per network" },
+	{ "login notices", cf_bool, FIELD(login_notices), 0, 0, 1, 0,
+	    "yes|no" },
 	{ "login startups", cf_login_startups, 0, 0, 0, 0, 5, 0,
 	    "N drop PERCENT full N" },
 	{ "mail", cf_path, FIELD(mail_dir), 0, 0, 1, 0, "DIR" },
@@ -169,6 +173,8 @@ static const struct cf_keyword cf_keywords[] = {
 	    0, 0, 1, 0, "yes|no" },
 	{ "smtp require tls", cf_bool, FIELD(smtp_require_tls),
 	    0, 0, 1, 0, "yes|no" },
+	{ "smtp send limit", cf_send_limit, FIELD(smtp_send_limit),
+	    1, CONFIG_SEND_LIMIT_MAX, -1, 0, "N per hour|none" },
 	{ "spool", cf_path, FIELD(spool_dir), 0, 0, 1, 0, "DIR" },
 	{ "state", cf_path, FIELD(state_dir), 0, 0, 1, 0, "DIR" },
 	{ "tls certificate", cf_path, FIELD(tls_cert), 0, 0, 1, 0, "FILE" },
@@ -710,6 +716,30 @@ cf_session_limit(struct cf_ctx *ctx, const struct cf_keyword *kw,
 }
 
 static int
+cf_send_limit(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const words[] = { NULL, "per", "hour" };
+	int64_t v;
+
+	if (n == 1 && strcmp(a[0].s, "none") == 0) {
+		*(int *)cf_field(ctx, kw) = 0;
+		return 0;
+	}
+	if (n != 3) {
+		cf_error(&ctx->err, "wrong number of arguments to \"%s\" "
+		    "(usage: %s %s)", kw->path, kw->path, kw->usage);
+		return -1;
+	}
+	if (cf_expect_words(ctx, kw, a, n, words) == -1 ||
+	    cf_get_int(&ctx->err, kw->path, a[0].s, kw->min, kw->max,
+	    &v) == -1)
+		return -1;
+	*(int *)cf_field(ctx, kw) = (int)v;
+	return 0;
+}
+
+static int
 cf_keyword_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct cf_keyword *)elem)->path);
@@ -924,6 +954,8 @@ cf_defaults_limits(struct config *cfg)
 	cfg->smtp_idle_timeout = 5 * MINUTE;
 	cfg->smtp_message_rate = 60;
 	cfg->smtp_received_address = 0;
+	cfg->smtp_send_limit = 200;
+	cfg->login_notices = 1;
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
 	cfg->relay_tls_verify = 0;
@@ -1112,6 +1144,26 @@ config_load_err(struct config *cfg, const char *path, char *errbuf,
 	rv = config_parse_buffer(cfg, path, buf, len, errbuf, errlen);
 	free(buf);
 	return rv;
+}
+
+int
+config_parse_send_limit(const char *s, int *out)
+{
+	long long v;
+	char *end;
+
+	if (strcmp(s, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > CONFIG_SEND_LIMIT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
 }
 
 int

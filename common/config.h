@@ -42,6 +42,13 @@
  *                     address on port 25)
  *   smtp received address yes|no          no (port 465: the client's
  *                     address in the Received header)
+ *   smtp send limit N per hour|none       200 (recipients an authenticated
+ *                     user may send to in any hour, 1 to
+ *                     CONFIG_SEND_LIMIT_MAX; authctl user sendlimit
+ *                     overrides it per user)
+ *   login notices yes|no                  yes (authd mails a user on a
+ *                     login from a new address and when the account
+ *                     locks)
  *   queue lifetime DURATION               5d
  *   queue retry DURATION                  15m
  *   relay tls verify|opportunistic        opportunistic
@@ -98,6 +105,8 @@
  * "none" says so. */
 #define CONFIG_QUOTA_MIN	UINT64_C(1024)
 #define CONFIG_QUOTA_MAX	(UINT64_C(1024) << 30)
+/* Recipients per hour: "smtp send limit", authctl user sendlimit. */
+#define CONFIG_SEND_LIMIT_MAX	1000000
 
 /* Service bits, shared with authd's user records. */
 #define SERVICE_IMAP	0x01
@@ -145,6 +154,8 @@ struct config {
 	int64_t	smtp_idle_timeout;	/* seconds */
 	int	smtp_message_rate;	/* per minute and address, port 25 */
 	int	smtp_received_address;
+	int	smtp_send_limit;	/* recipients per hour; 0: no limit */
+	int	login_notices;		/* authd mails users about logins */
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;
 	int	relay_tls_verify;
@@ -267,6 +278,13 @@ int config_parse_quota(const char *s, uint64_t *bytes);
  * ("2G", "1536K", "1000").  Returns buf.
  */
 const char *config_quota_string(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * config_parse_send_limit: a sending limit as authctl user sendlimit
+ * takes it: "none" (0, no limit) or a number of recipients per hour from
+ * 1 to CONFIG_SEND_LIMIT_MAX.  Returns 0 with the limit in *out, or -1.
+ */
+int config_parse_send_limit(const char *s, int *out);
 
 /*
  * config_is_local_domain: non-zero when domain (case-insensitive) is one of

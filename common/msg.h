@@ -23,6 +23,7 @@
  *   parent               keyholder          KEY_LOAD KEY_CHANNEL
  *   net                  keyholder          KEY_SIGN
  *   authd parent         authd server       AUTHD_READY AUTHD_POLICY
+ *   authd server         authd parent       AUTHD_NOTICE
  *   smtpd (its monitor)  authd server       AUTH_SEND
  *   net (smtpd)          monitor            SMTP_MAIL SMTP_RCPT SMTP_DATA
  *                                           SMTP_END SMTP_RSET
@@ -63,6 +64,7 @@ enum msg_type {
 
 	MSG_AUTHD_READY = 48,
 	MSG_AUTHD_POLICY = 49,
+	MSG_AUTHD_NOTICE = 50,
 
 	/* smtpd: net -> monitor (smtpd/smtpmsg.h) */
 	MSG_SMTP_MAIL = 64,

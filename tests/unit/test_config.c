@@ -430,6 +430,64 @@ test_quota(void)
 }
 
 static void
+test_send_limit(void)
+{
+	int v;
+
+	config_defaults(&cfg);
+	CHECK_INT_EQ(cfg.smtp_send_limit, 200, "default send limit 200");
+	CHECK_INT_EQ(cfg.login_notices, 1, "login notices on by default");
+	CHECK_INT_EQ(parse("smtp send limit 50 per hour\n"), 0,
+	    "send limit 50 per hour");
+	CHECK_INT_EQ(cfg.smtp_send_limit, 50, "50 stored");
+	CHECK_INT_EQ(parse("smtp send limit none\n"), 0, "send limit none");
+	CHECK_INT_EQ(cfg.smtp_send_limit, 0, "none is 0");
+	CHECK_INT_EQ(parse("smtp send limit 1000000 per hour\n"), 0,
+	    "send limit at the maximum");
+	CHECK_INT_EQ(cfg.smtp_send_limit, 1000000, "maximum stored");
+	CHECK_INT_EQ(parse("login notices no\n"), 0, "login notices no");
+	CHECK_INT_EQ(cfg.login_notices, 0, "notices off");
+	CHECK_INT_EQ(parse("login notices yes\nsmtp send limit 5 per hour\n"),
+	    0, "both statements");
+	CHECK_INT_EQ(cfg.login_notices, 1, "notices on");
+	expect_error("smtp send limit 0 per hour\n",
+	    "t.conf:1: \"smtp send limit\" needs a number from 1 to 1000000, "
+	    "got \"0\"", "a limit of 0 is none, spelt out");
+	expect_error("smtp send limit 1000001 per hour\n",
+	    "t.conf:1: \"smtp send limit\" needs a number from 1 to 1000000, "
+	    "got \"1000001\"", "send limit above the maximum");
+	expect_error("smtp send limit 200 per day\n",
+	    "t.conf:1: \"smtp send limit\": expected \"hour\", got \"day\" "
+	    "(usage: smtp send limit N per hour|none)", "per hour only");
+	expect_error("smtp send limit 200\n",
+	    "t.conf:1: wrong number of arguments to \"smtp send limit\" "
+	    "(usage: smtp send limit N per hour|none)", "per hour missing");
+	expect_error("smtp send limit\n",
+	    "t.conf:1: wrong number of arguments to \"smtp send limit\" "
+	    "(usage: smtp send limit N per hour|none)", "limit missing");
+	expect_error("smtp send limit none\nsmtp send limit none\n",
+	    "t.conf:2: \"smtp send limit\" already given on line 1",
+	    "send limit given twice");
+	expect_error("login notices maybe\n",
+	    "t.conf:1: \"login notices\" needs yes or no, got \"maybe\"",
+	    "notices yes or no");
+
+	CHECK_INT_EQ(config_parse_send_limit("none", &v), 0, "none parses");
+	CHECK_INT_EQ(v, 0, "none is 0");
+	CHECK_INT_EQ(config_parse_send_limit("75", &v), 0, "75 parses");
+	CHECK_INT_EQ(v, 75, "75 stored");
+	CHECK_INT_EQ(config_parse_send_limit("0", &v), -1, "0 refused");
+	CHECK_INT_EQ(config_parse_send_limit("-5", &v), -1, "negative refused");
+	CHECK_INT_EQ(config_parse_send_limit("+5", &v), -1, "sign refused");
+	CHECK_INT_EQ(config_parse_send_limit("5x", &v), -1, "junk refused");
+	CHECK_INT_EQ(config_parse_send_limit("", &v), -1, "empty refused");
+	CHECK_INT_EQ(config_parse_send_limit("1000001", &v), -1,
+	    "above the maximum refused");
+	CHECK_INT_EQ(config_parse_send_limit("99999999999999999999", &v), -1,
+	    "overflow refused");
+}
+
+static void
 test_services(void)
 {
 	unsigned v = 0;
@@ -739,6 +797,7 @@ main(void)
 	test_duration();
 	test_size();
 	test_quota();
+	test_send_limit();
 	test_services();
 	test_errors_lexical();
 	test_errors_statements();

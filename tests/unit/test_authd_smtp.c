@@ -1,0 +1,268 @@
+/*
+ * test_authd_smtp.c: unit tests of what authd gives smtpd: the
+ * MSG_AUTH_SEND codec (common/authproto.c), the bound that keeps a RCPT
+ * answer within one frame, the sliding hour of the sending limit
+ * (authd/sendlimit.c, its pure part), and the text of a login notice
+ * (authd/notice.c).  Runs as an ordinary user; touches no file.
+ */
+#include <string.h>
+
+#include "authd/notice.h"
+#include "authd/sendlimit.h"
+#include "common/authproto.h"
+#include "common/frame.h"
+#include "common/msg.h"
+#include "tests/unit/check.h"
+
+static void
+test_send_roundtrip(void)
+{
+	struct auth_send_req in, out;
+	struct auth_status_ans a, b;
+	struct frame f, g;
+
+	memset(&in, 0, sizeof(in));
+	in.id = 42;
+	in.count = 3;
+	strcpy(in.user, "alice@example.test");
+	strcpy(in.address, "2001:db8::7");
+	strcpy(in.session, "5f3a");
+	CHECK_INT_EQ(authproto_send_req_encode(&f, &in), 0, "send encodes");
+	CHECK_INT_EQ(frame_parse(&g, f.buf, f.len), 0, "send frame parses");
+	CHECK_INT_EQ(g.type, MSG_AUTH_SEND, "its type is MSG_AUTH_SEND");
+	memset(&out, 0xff, sizeof(out));
+	CHECK_INT_EQ(authproto_send_req_decode(&g, &out), 0, "send decodes");
+	CHECK_INT_EQ(out.id, 42, "id survives");
+	CHECK_INT_EQ(out.count, 3, "count survives");
+	CHECK_STR_EQ(out.user, in.user, "user survives");
+	CHECK_STR_EQ(out.address, in.address, "address survives");
+	CHECK_STR_EQ(out.session, in.session, "session survives");
+
+	a.id = 42;
+	a.status = AUTH_FAIL_TEMP;
+	CHECK_INT_EQ(authproto_status_ans_encode(&f, MSG_AUTH_SEND, &a), 0,
+	    "send answer encodes");
+	CHECK_INT_EQ(frame_parse(&g, f.buf, f.len), 0, "answer parses");
+	CHECK_INT_EQ(g.type, MSG_AUTH_SEND, "answer of the same type");
+	CHECK_INT_EQ(authproto_status_ans_decode(&g, &b), 0, "answer decodes");
+	CHECK_INT_EQ(b.status, AUTH_FAIL_TEMP, "refusal survives");
+}
+
+/* send_frame: a SEND request with the given count and an optional
+ * trailing byte, decoded; the decoder's result. */
+static int
+send_decode(uint32_t count, int trailing, const char *user)
+{
+	struct auth_send_req r;
+	struct frame f, g;
+
+	frame_init(&f, MSG_AUTH_SEND);
+	frame_add_u32(&f, 1);
+	frame_add_str(&f, user);
+	frame_add_u32(&f, count);
+	frame_add_str(&f, "192.0.2.1");
+	frame_add_str(&f, "s");
+	if (trailing)
+		frame_add_u32(&f, 0);
+	if (frame_finish(&f) == -1 || frame_parse(&g, f.buf, f.len) == -1)
+		return -2;
+	return authproto_send_req_decode(&g, &r);
+}
+
+static void
+test_send_malformed(void)
+{
+	char longuser[AUTH_USER_MAX + 1];
+	struct auth_send_req r;
+	struct frame f, g;
+
+	CHECK_INT_EQ(send_decode(1, 0, "a@b"), 0, "count 1 accepted");
+	CHECK_INT_EQ(send_decode(AUTH_SEND_COUNT_MAX, 0, "a@b"), 0,
+	    "count at the maximum accepted");
+	CHECK_INT_EQ(send_decode(0, 0, "a@b"), -1, "count 0 refused");
+	CHECK_INT_EQ(send_decode(AUTH_SEND_COUNT_MAX + 1, 0, "a@b"), -1,
+	    "count above the maximum refused");
+	CHECK_INT_EQ(send_decode(UINT32_MAX, 0, "a@b"), -1,
+	    "huge count refused");
+	CHECK_INT_EQ(send_decode(1, 1, "a@b"), -1, "trailing bytes refused");
+	memset(longuser, 'u', AUTH_USER_MAX);
+	longuser[AUTH_USER_MAX] = '\0';
+	CHECK_INT_EQ(send_decode(1, 0, longuser), -1,
+	    "a user longer than AUTH_USER_MAX refused");
+
+	frame_init(&f, MSG_AUTH_SEND);
+	frame_add_u32(&f, 1);
+	frame_add_str(&f, "a@b");
+	frame_add_u32(&f, 1);
+	CHECK_INT_EQ(frame_finish(&f), 0, "short frame builds");
+	CHECK_INT_EQ(frame_parse(&g, f.buf, f.len), 0, "short frame parses");
+	CHECK_INT_EQ(authproto_send_req_decode(&g, &r), -1,
+	    "missing address and session refused");
+}
+
+/* test_rcpt_bound: 32 names of 255 bytes would take 8.5 KB; the answer
+ * takes names only while they fit, and the encoder refuses anything
+ * built otherwise instead of a frame that cannot be sent. */
+static void
+test_rcpt_bound(void)
+{
+	static struct auth_rcpt_ans a, b;
+	struct frame f, g;
+	size_t len = AUTH_USER_MAX - 1;
+	uint32_t fit;
+
+	memset(&a, 0, sizeof(a));
+	a.id = 9;
+	CHECK_INT_EQ(authproto_rcpt_ans_size(&a), AUTH_RCPT_ANS_HDR,
+	    "an empty answer is its header");
+	while (authproto_rcpt_fits(&a, len)) {
+		memset(a.users[a.count], 'a' + (int)a.count % 26, len);
+		a.users[a.count][len] = '\0';
+		a.quotas[a.count++] = 1024;
+	}
+	fit = (uint32_t)((FRAME_MAX - AUTH_RCPT_ANS_HDR) /
+	    AUTH_RCPT_ENTRY(len));
+	CHECK_INT_EQ(a.count, fit, "as many long names as fit one frame");
+	CHECK_TRUE(a.count < AUTH_RCPT_MAX, "fewer than AUTH_RCPT_MAX");
+	CHECK_TRUE(authproto_rcpt_ans_size(&a) <= FRAME_MAX,
+	    "the size stays within FRAME_MAX");
+	CHECK_INT_EQ(authproto_rcpt_ans_encode(&f, &a), 0,
+	    "the answer that fits encodes");
+	CHECK_INT_EQ((long long)f.len, (long long)authproto_rcpt_ans_size(&a),
+	    "authproto_rcpt_ans_size is the encoded size");
+	CHECK_INT_EQ(frame_parse(&g, f.buf, f.len), 0, "it parses");
+	CHECK_INT_EQ(authproto_rcpt_ans_decode(&g, &b), 0, "and decodes");
+	CHECK_INT_EQ(b.count, a.count, "every name arrives");
+	CHECK_STR_EQ(b.users[b.count - 1], a.users[a.count - 1],
+	    "the last name intact");
+
+	memset(a.users[a.count], 'z', len);
+	a.users[a.count][len] = '\0';
+	a.count++;
+	CHECK_TRUE(authproto_rcpt_ans_size(&a) > FRAME_MAX,
+	    "one more long name passes FRAME_MAX");
+	CHECK_INT_EQ(authproto_rcpt_ans_encode(&f, &a), -1,
+	    "the encoder refuses it");
+
+	memset(&a, 0, sizeof(a));
+	while (authproto_rcpt_fits(&a, 20)) {
+		snprintf(a.users[a.count], AUTH_USER_MAX, "u%02u@example.test",
+		    a.count);
+		a.count++;
+	}
+	CHECK_INT_EQ(a.count, AUTH_RCPT_MAX, "short names: AUTH_RCPT_MAX");
+	CHECK_INT_EQ(authproto_rcpt_ans_encode(&f, &a), 0,
+	    "AUTH_RCPT_MAX short names encode");
+	CHECK_TRUE(!authproto_rcpt_fits(&a, 1), "no 33rd name");
+	CHECK_TRUE(!authproto_rcpt_fits(&a, AUTH_USER_MAX),
+	    "no name of AUTH_USER_MAX bytes ever");
+}
+
+static void
+test_window(void)
+{
+	struct sent_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.version = SENT_REC_VERSION;
+	r.minute = 1000;
+	r.count[1000 % SENT_MINUTES] = 5;
+	sendlimit_advance(&r, 1010);
+	r.count[1010 % SENT_MINUTES] += 7;
+	CHECK_INT_EQ(sendlimit_used(&r), 12, "both minutes in the hour");
+	sendlimit_advance(&r, 1059);
+	CHECK_INT_EQ(sendlimit_used(&r), 12, "59 minutes later: still in");
+	sendlimit_advance(&r, 1060);
+	CHECK_INT_EQ(sendlimit_used(&r), 7, "60 minutes later: the first "
+	    "minute has left the window");
+	sendlimit_advance(&r, 1050);
+	CHECK_INT_EQ(r.minute, 1060, "a clock that steps back moves nothing");
+	CHECK_INT_EQ(sendlimit_used(&r), 7, "and forgets nothing");
+	sendlimit_advance(&r, 1069);
+	CHECK_INT_EQ(sendlimit_used(&r), 7, "minute 1010 in until 1069");
+	sendlimit_advance(&r, 1070);
+	CHECK_INT_EQ(sendlimit_used(&r), 0, "and out at 1070");
+	r.count[1070 % SENT_MINUTES] = 3;
+	sendlimit_advance(&r, 100000);
+	CHECK_INT_EQ(sendlimit_used(&r), 0, "a long silence clears all");
+}
+
+/* header: the value of the header line name in msg, into out. */
+static void
+header(const char *msg, const char *name, char *out, size_t len)
+{
+	const char *p = strstr(msg, name), *e;
+
+	out[0] = '\0';
+	if (p == NULL || (p != msg && p[-1] != '\n'))
+		return;
+	p += strlen(name);
+	e = strchr(p, '\n');
+	snprintf(out, len, "%.*s", (int)(e - p), p);
+}
+
+static void
+test_notice(void)
+{
+	static char buf[NOTICE_MSG_MAX], small[200];
+	struct notice n;
+	char v[256];
+	int len;
+
+	memset(&n, 0, sizeof(n));
+	n.kind = NOTICE_LOGIN;
+	strcpy(n.user, "alice@example.test");
+	strcpy(n.address, "2001:db8::7");
+	strcpy(n.service, "imap");
+	n.when = 1796025600;	/* 2026-11-30 08:00:00 UTC */
+	n.locked_for = 900;
+	len = notice_compose(&n, "example.test", "mx.example.test",
+	    "1796025600.0123456789abcdef", buf, sizeof(buf));
+	CHECK_TRUE(len > 0 && (size_t)len == strlen(buf), "login notice fits");
+	header(buf, "From: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "postern <postmaster@example.test>", "From");
+	header(buf, "To: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "<alice@example.test>", "To");
+	header(buf, "Subject: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "New sign-in to your mail account", "Subject");
+	header(buf, "Date: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "Mon, 30 Nov 2026 08:00:00 +0000", "Date in UTC");
+	header(buf, "Message-ID: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "<notice.1796025600.0123456789abcdef@mx.example.test>",
+	    "Message-ID");
+	header(buf, "Auto-Submitted: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "auto-generated", "Auto-Submitted");
+	CHECK_TRUE(strstr(buf, "\n\n") != NULL, "a blank line ends the header");
+	CHECK_TRUE(strstr(buf, "When:      2026-11-30 08:00:00 UTC\n") != NULL,
+	    "when, in UTC");
+	CHECK_TRUE(strstr(buf, "From:      2001:db8::7\n") != NULL,
+	    "from which address");
+	CHECK_TRUE(strstr(buf, "Protocol:  IMAP") != NULL, "which protocol");
+	CHECK_TRUE(strstr(buf, "administrator") != NULL,
+	    "what to do if it was not the user");
+	CHECK_TRUE(strchr(buf, '\r') == NULL, "LF line ends");
+
+	n.kind = NOTICE_LOCKED;
+	strcpy(n.service, "smtp");
+	len = notice_compose(&n, "example.test", "mx.example.test", "t", buf,
+	    sizeof(buf));
+	CHECK_TRUE(len > 0, "lock notice fits");
+	header(buf, "Subject: ", v, sizeof(v));
+	CHECK_STR_EQ(v, "Your mail account was locked", "lock Subject");
+	CHECK_TRUE(strstr(buf, "refused for 15 minutes") != NULL,
+	    "how long the lock lasts");
+	CHECK_TRUE(strstr(buf, "Protocol:  SMTP") != NULL, "lock protocol");
+	CHECK_INT_EQ(notice_compose(&n, "example.test", "mx.example.test",
+	    "t", small, sizeof(small)), -1, "too small a buffer: -1");
+}
+
+int
+main(void)
+{
+	test_send_roundtrip();
+	test_send_malformed();
+	test_rcpt_bound();
+	test_window();
+	test_notice();
+	return check_done();
+}
