@@ -44,7 +44,7 @@ LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
 COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
 	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
-	     common/admission.c \
+	     common/admission.c common/ratelimit.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/store_index_env.c common/store_sync.c common/store_folder.c \

@@ -261,6 +261,7 @@ admission_verdict(int verdict)
 		[ADMIT_SESSIONS] = "too many sessions",
 		[ADMIT_USER] = "too many sessions of this user from this "
 		    "address",
+		[ADMIT_RATE] = "too many messages from this address",
 		[ADMIT_INVALID] = "invalid address or connection",
 	};
 

@@ -59,6 +59,7 @@ enum admission_verdict {
 	ADMIT_NETWORK,		/* per_network reached for this network */
 	ADMIT_SESSIONS,		/* `sessions` sessions open */
 	ADMIT_USER,		/* per_user sessions of this user and address */
+	ADMIT_RATE,		/* the address's message rate is reached */
 	ADMIT_INVALID,		/* not a numeric address; unknown id */
 };
 

@@ -19,7 +19,7 @@
  *   authctl              authd server       AUTH_WHO AUTH_KICK
  *   authd server         mail               AUTH_END
  *   net                  monitor            NET_LOGIN
- *   monitor              parent             MONITOR_SESSION
+ *   monitor              parent             MONITOR_SESSION MONITOR_MESSAGE
  *   parent               keyholder          KEY_LOAD KEY_CHANNEL
  *   net                  keyholder          KEY_SIGN
  *   authd parent         authd server       AUTHD_READY AUTHD_POLICY
@@ -57,6 +57,7 @@ enum msg_type {
 
 	MSG_NET_LOGIN = 16,
 	MSG_MONITOR_SESSION = 17,
+	MSG_MONITOR_MESSAGE = 18,
 
 	MSG_KEY_LOAD = 32,
 	MSG_KEY_CHANNEL = 33,

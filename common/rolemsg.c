@@ -93,18 +93,31 @@ rolemsg_session_decode(struct frame *f, char *user, size_t len)
 }
 
 int
-rolemsg_verdict_encode(struct frame *f, uint32_t verdict)
+rolemsg_verdict_encode(struct frame *f, int type, uint32_t verdict)
 {
-	frame_init(f, MSG_MONITOR_SESSION);
+	frame_init(f, (uint8_t)type);
 	frame_add_u32(f, verdict);
 	return frame_finish(f);
 }
 
 int
-rolemsg_verdict_decode(struct frame *f, uint32_t *verdict)
+rolemsg_verdict_decode(struct frame *f, int type, uint32_t *verdict)
 {
-	if (f->type != MSG_MONITOR_SESSION ||
+	if (f->type != type ||
 	    frame_get_u32(f, verdict) == -1 || frame_end(f) == -1)
 		return -1;
 	return 0;
+}
+
+int
+rolemsg_message_encode(struct frame *f)
+{
+	frame_init(f, MSG_MONITOR_MESSAGE);
+	return frame_finish(f);
+}
+
+int
+rolemsg_message_decode(struct frame *f)
+{
+	return f->type == MSG_MONITOR_MESSAGE && frame_end(f) == 0 ? 0 : -1;
 }

@@ -61,7 +61,11 @@ int	rolemsg_status_decode(struct frame *f, uint32_t *status);
  * (answer, any u32: the parent's word is trusted). */
 int	rolemsg_session_encode(struct frame *f, const char *user);
 int	rolemsg_session_decode(struct frame *f, char *user, size_t len);
-int	rolemsg_verdict_encode(struct frame *f, uint32_t verdict);
-int	rolemsg_verdict_decode(struct frame *f, uint32_t *verdict);
+int	rolemsg_verdict_encode(struct frame *f, int type, uint32_t verdict);
+int	rolemsg_verdict_decode(struct frame *f, int type, uint32_t *verdict);
+/* message: a monitor asks whether its client may send one more message
+ * (smtpd's port 25); no fields, answered with a verdict of its type. */
+int	rolemsg_message_encode(struct frame *f);
+int	rolemsg_message_decode(struct frame *f);
 
 #endif

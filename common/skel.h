@@ -202,6 +202,9 @@ struct skel_daemon {
 	/* A daemon whose net role serves the whole connection (session
 	 * NULL): its monitor is a broker (below), not a mail role. */
 	const struct skel_broker *broker;
+	/* Messages a minute one address may send (the broker asks with
+	 * skel_message_admit); NULL: no limit. */
+	int			(*message_rate)(const struct config *cfg);
 	/* Long-lived roles besides the keyholder (below); NULL: none. */
 	const struct skel_roles	*roles;
 };
@@ -253,6 +256,13 @@ struct skel_roles {
 		    const struct skel_ids *ids, int debug)
 		    __attribute__((noreturn));
 };
+
+/* skel_message_admit: in a broker: may the client of cl send one more
+ * message?  The parent counts (skel_daemon.message_rate): ADMIT_OK, or
+ * the verdict of admission.h (ADMIT_RATE: over; ADMIT_INVALID: the
+ * parent could not be asked, as after a login, when it no longer
+ * listens). */
+int	skel_message_admit(const struct skel_client *cl);
 
 /* skel_spawn: in the parent: fork + exec this program as role (its
  * main, above) with fds[0..nfds-1] as descriptors 3, 4, ...; the pid, or

@@ -108,11 +108,25 @@ monitor_admit(const struct skel_client *cl, const char *user)
 	if (rolemsg_session_encode(&f, user) == -1 ||
 	    frame_write(cl->parentfd, &f) == -1 ||
 	    frame_read(cl->parentfd, &f, FRAME_FOREVER) == -1 ||
-	    rolemsg_verdict_decode(&f, &v) == -1) {
+	    rolemsg_verdict_decode(&f, MSG_MONITOR_SESSION, &v) == -1) {
 		log_warnx("%s: the parent did not answer whether the "
 		    "session may start", user);
 		return ADMIT_INVALID;
 	}
+	return (int)v;
+}
+
+int
+skel_message_admit(const struct skel_client *cl)
+{
+	static struct frame f;
+	uint32_t v;
+
+	if (rolemsg_message_encode(&f) == -1 ||
+	    frame_write(cl->parentfd, &f) == -1 ||
+	    frame_read(cl->parentfd, &f, mono_ms() + 10000) == -1 ||
+	    rolemsg_verdict_decode(&f, MSG_MONITOR_MESSAGE, &v) == -1)
+		return ADMIT_INVALID;
 	return (int)v;
 }
 

@@ -42,6 +42,7 @@
 #include "common/netaddr.h"
 #include "common/rolemsg.h"
 #include "common/preflight.h"
+#include "common/ratelimit.h"
 #include "common/privsep.h"
 #include "common/skel.h"
 #include "common/skel_roles.h"
@@ -59,6 +60,7 @@ static int		 sigpipe[2];
 static const char	*conf_path = CONFIG_PATH_DEFAULT;
 
 static struct admission	 adm;
+static struct ratelimit	 msgrate;	/* the daemon's message_rate */
 
 /* The channels of monitors that have not reported a login. */
 static struct parent_chan {
@@ -85,6 +87,7 @@ static int		 nlisten;
 static int64_t		 cert_next_check;	/* mono_ms() */
 
 #define PARENT_CERT_CHECK_MS	(24 * 3600 * 1000)
+#define PARENT_RATE_SLOTS	4096	/* addresses whose rate is kept */
 
 static const struct option parent_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -372,7 +375,7 @@ parent_session(size_t i, const char *user)
 	int v;
 
 	v = admission_login(&adm, chans[i].pid, user, parent_now());
-	if (rolemsg_verdict_encode(&f, (uint32_t)v) == -1 ||
+	if (rolemsg_verdict_encode(&f, MSG_MONITOR_SESSION, (uint32_t)v) == -1 ||
 	    send(chans[i].fd, f.buf, f.len,
 	    MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)f.len)
 		log_warn("cannot answer monitor %ld", (long)chans[i].pid);
@@ -388,6 +391,35 @@ parent_session(size_t i, const char *user)
 			address = adm.slots[k].address;
 	log_info("%s from %s: session refused: %s", user, address,
 	    admission_verdict(v));
+}
+
+/* parent_message: may the client of chans[i] send one more message
+ * (the daemon's message_rate a minute from one address)? */
+static void
+parent_message(size_t i)
+{
+	struct frame f;
+	const char *address = NULL;
+	char key[RATELIMIT_KEY_MAX];
+	size_t k;
+	int v = ADMIT_OK;
+
+	for (k = 0; k < nconns; k++)
+		if (conns[k].pid == chans[i].pid)
+			address = conns[k].address;
+	if (address == NULL ||
+	    netaddr_client_key(address, key, sizeof(key)) == -1)
+		v = ADMIT_INVALID;
+	else if (msgrate.nslots > 0 &&
+	    !ratelimit_hit(&msgrate, key, parent_now())) {
+		v = ADMIT_RATE;
+		log_info("%s: message refused: %s", address,
+		    admission_verdict(v));
+	}
+	if (rolemsg_verdict_encode(&f, MSG_MONITOR_MESSAGE,
+	    (uint32_t)v) == -1 || send(chans[i].fd, f.buf, f.len,
+	    MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)f.len)
+		log_warn("cannot answer monitor %ld", (long)chans[i].pid);
 }
 
 /*
@@ -406,6 +438,11 @@ parent_chan_read(size_t i)
 	rc = frame_read(chans[i].fd, &f, mono_ms());
 	if (rc == -1 && errno == ECONNRESET) {
 		parent_chan_drop(i);
+		return;
+	}
+	if (rc == 0 && f.type == MSG_MONITOR_MESSAGE &&
+	    rolemsg_message_decode(&f) == 0) {
+		parent_message(i);
 		return;
 	}
 	if (rc == -1 || rolemsg_session_decode(&f, user, sizeof(user)) == -1) {
@@ -725,6 +762,9 @@ parent_admission(void)
 	lim.known_ttl = cfg.lockout_known;
 	if (admission_init(&adm, &lim) == -1)
 		fatal("cannot set up the connection limits");
+	if (dmn->message_rate != NULL && ratelimit_init(&msgrate,
+	    PARENT_RATE_SLOTS, (unsigned)dmn->message_rate(&cfg), 60) == -1)
+		fatal("cannot set up the message rate");
 	chans = calloc(adm.maxslots, sizeof(*chans));
 	conns = calloc(adm.maxslots, sizeof(*conns));
 	pfds = calloc(adm.maxslots + CONFIG_MAX_LISTEN + 1, sizeof(*pfds));

@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/admission.h"
 #include "common/authc.h"
 #include "common/authproto.h"
 #include "common/log.h"
@@ -39,6 +40,7 @@
 #include "common/skel.h"
 #include "common/util.h"
 #include "smtpd/broker.h"
+#include "smtpd/queue.h"
 #include "smtpd/queueproto.h"
 #include "smtpd/smtpmsg.h"
 
@@ -47,6 +49,7 @@
 
 struct broker {
 	const struct config	*cfg;
+	struct skel_client cl;			/* the parent's channel */
 	char		 address[AUTH_ADDR_MAX];
 	char		 session[AUTH_SESSION_MAX];
 	unsigned	 port;
@@ -104,6 +107,7 @@ broker_open(void *state, const struct config *cfg,
 	struct broker *b = state;
 
 	b->cfg = cfg;
+	b->cl = *cl;
 	b->afd = afd;
 	b->port = cl->port;
 	b->submission = !cl->starttls;
@@ -226,7 +230,7 @@ static int
 broker_mail(struct broker *b, struct frame *f, struct frame *ans)
 {
 	struct smtpmsg_mail m;
-	int own;
+	int own, adm;
 
 	if (smtpmsg_mail_decode(f, &m) == -1 || b->mail ||
 	    (b->submission && b->user[0] == '\0'))
@@ -249,6 +253,10 @@ broker_mail(struct broker *b, struct frame *f, struct frame *ans)
 	}
 	if (b->qfd == -1)
 		return broker_answer(ans, MSG_SMTP_MAIL, SMTPV_TEMP, "");
+	/* Port 25: the parent counts each address's messages. */
+	if (!b->submission && (adm = skel_message_admit(&b->cl)) != ADMIT_OK)
+		return broker_answer(ans, MSG_SMTP_MAIL, adm == ADMIT_RATE ?
+		    SMTPV_RATE_LIMIT : SMTPV_TEMP, "");
 	memset(&b->env, 0, sizeof(b->env));
 	str_copy(b->env.sender, m.sender, sizeof(b->env.sender));
 	b->env.body = m.body;

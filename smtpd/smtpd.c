@@ -29,6 +29,12 @@ smtp_idle(const struct config *cfg)
 	return cfg->smtp_idle_timeout;
 }
 
+static int
+smtp_message_rate(const struct config *cfg)
+{
+	return cfg->smtp_message_rate;
+}
+
 static int64_t
 smtp_greet_delay(const struct config *cfg)
 {
@@ -100,6 +106,7 @@ static const struct skel_daemon smtpd = {
 	.preauth = &smtp_engine,
 	.broker = &smtp_broker,
 	.roles = &smtp_roles,
+	.message_rate = smtp_message_rate,
 };
 
 int

@@ -33,6 +33,8 @@ AUTHD = os.path.join(BUILD, "authd", "authd")
 AUTHCTL = os.path.join(BUILD, "authd", "authctl")
 POP3D = os.path.join(BUILD, "pop3d", "pop3d")
 IMAPD = os.path.join(BUILD, "imapd", "imapd")
+SMTPD = os.path.join(BUILD, "smtpd", "smtpd")
+SENDMAIL = os.path.join(BUILD, "smtpd", "sendmail")
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 IS_ROOT = os.geteuid() == 0
 
@@ -54,6 +56,8 @@ tls certificate "{d}/cert.pem"
 tls key "{d}/key.pem"
 listen pop3s on 127.0.0.1 port {pop3_port}
 listen imaps on 127.0.0.1 port {imap_port}
+listen smtp on 127.0.0.1 port {smtp_port}
+listen submissions on 127.0.0.1 port {subm_port}
 """
 
 
@@ -125,6 +129,8 @@ class Postern:
         self.conf = os.path.join(self.dir, "postern.conf")
         self.pop3_port = free_port()
         self.imap_port = free_port()
+        self.smtp_port = free_port()
+        self.subm_port = free_port()
         make_cert(self.dir)
         self.write_config(extra)
         self.sock = os.path.join(self.dir, "run", "authd.sock")
@@ -134,12 +140,16 @@ class Postern:
         self.pop3_logfile = os.path.join(self.dir, "pop3d.log")
         self.imap = None
         self.imap_logfile = os.path.join(self.dir, "imapd.log")
+        self.smtp = None
+        self.smtp_logfile = os.path.join(self.dir, "smtpd.log")
         self.offset = None
 
     def write_config(self, extra=""):
         with open(self.conf, "w") as f:
             f.write(BASE_CONFIG.format(d=self.dir, pop3_port=self.pop3_port,
-                                       imap_port=self.imap_port) + extra)
+                                       imap_port=self.imap_port,
+                                       smtp_port=self.smtp_port,
+                                       subm_port=self.subm_port) + extra)
 
     def env(self, offset=None):
         env = dict(os.environ)
@@ -244,6 +254,35 @@ class Postern:
     def imap_log(self):
         return read_log(self.imap_logfile)
 
+    def start_smtpd(self, pass_fds=()):
+        """Starts smtpd (foreground, -d) on 127.0.0.1:smtp_port (25's
+        kind) and subm_port (465's); returns once both listen and the
+        queue answers on its socket."""
+        self.smtp = self._start_daemon(SMTPD, self.subm_port,
+                                       self.smtp_logfile, pass_fds)
+        wait_port(self.smtp_port, self.smtp, "smtpd",
+                  lambda: read_log(self.smtp_logfile))
+        sock = os.path.join(self.dir, "spool", "queue.sock")
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(sock)
+                s.close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("the queue did not come up: " +
+                             self.smtp_log())
+
+    def stop_smtpd(self):
+        """Stops smtpd by its PID; returns its exit status."""
+        rc, self.smtp = self._stop_daemon(self.smtp), None
+        return rc
+
+    def smtp_log(self):
+        return read_log(self.smtp_logfile)
+
     def maildir(self, user):
         local, domain = user.split("@")
         return os.path.join(self.dir, "mail", domain, local)
@@ -276,6 +315,7 @@ class Postern:
             return ""
 
     def cleanup(self):
+        self.stop_smtpd()
         self.stop_pop3d()
         self.stop_imapd()
         self.stop()

@@ -313,9 +313,9 @@ test_registry(void)
 	frame_parse(&g, f.buf, f.len);
 	CHECK_INT_EQ(rolemsg_status_decode(&g, &v), -1,
 	    "a status beyond AUTH_FAIL_PERM refused");
-	CHECK_INT_EQ(rolemsg_verdict_encode(&f, 3), 0, "verdict encodes");
+	CHECK_INT_EQ(rolemsg_verdict_encode(&f, MSG_MONITOR_SESSION, 3), 0, "verdict encodes");
 	frame_parse(&g, f.buf, f.len);
-	CHECK_TRUE(rolemsg_verdict_decode(&g, &v) == 0 && v == 3,
+	CHECK_TRUE(rolemsg_verdict_decode(&g, MSG_MONITOR_SESSION, &v) == 0 && v == 3,
 	    "verdict round trip");
 }
 
