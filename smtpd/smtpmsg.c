@@ -64,8 +64,7 @@ smtpmsg_xtext_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* smtpmsg_orcpt_ok: "addr-type;xtext" (RFC 3461 4.2), the type an atom. */
-static int
+int
 smtpmsg_orcpt_ok(const char *s)
 {
 	const char *semi = strchr(s, ';');

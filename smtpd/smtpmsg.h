@@ -145,4 +145,8 @@ int	smtpmsg_answer_decode(struct frame *f, int type,
  * else 0.  An empty string is xtext. */
 int	smtpmsg_xtext_ok(const char *s, size_t n);
 
+/* smtpmsg_orcpt_ok: 1 when s is an ORCPT value (RFC 3461 section 4.2):
+ * addr-type (letters, digits, '-'), ';', xtext; else 0. */
+int	smtpmsg_orcpt_ok(const char *s);
+
 #endif
