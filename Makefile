@@ -81,6 +81,11 @@ IMAPD_SRC   = $(IMAP_PARSE_SRC) imapd/capa.c imapd/preauth.c \
 	      imapd/cmd_folder.c imapd/cmd_message.c imapd/fetch.c \
 	      imapd/search.c imapd/search_cache.c imapd/search_date.c
 LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
+# smtpd's SMTP engine (net role): the protocol, the path parser, the
+# net <-> monitor codec.
+SMTP_ENGINE_SRC = smtpd/engine.c smtpd/addr.c smtpd/smtpmsg.c
+SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
+	      common/frame.c common/msg.c common/log.c common/util.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
@@ -110,6 +115,12 @@ $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) c
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(IMAP_PARSE_SRC) common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_smtp_engine: $(O)/tests/unit/test_smtp_engine.o $(call obj,$(SMTP_ENGINE_SRC) $(SMTP_ENGINE_DEPS))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # test_search_cache also needs imapd's search cache.
@@ -155,6 +166,7 @@ $(O)/%.o: %.c
 
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) pop3d/pop3d.c $(POP3D_SRC) imapd/imapd.c $(IMAPD_SRC) \
+	  $(SMTP_ENGINE_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
@@ -180,6 +192,8 @@ FUZZ_mime      = $(MIME_SRC)
 FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
 FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c common/log.c common/util.c \
 		 common/rolemsg.c common/frame.c
+FUZZ_smtp      = $(SMTP_ENGINE_SRC) $(SMTP_ENGINE_DEPS)
+FUZZ_smtpaddr  = smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c
 FUZZ_mutf7     = common/mutf7.c
 FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
