@@ -69,6 +69,12 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_quota.c \
 	      common/store_copy.c
 
+# smtpd's queue and deliver roles, and what authctl and sendmail share.
+QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
+	      smtpd/queue_intake.c smtpd/queue_spool.c smtpd/queueproto.c \
+	      smtpd/deliver.c
+LIBS_SENDMAIL =
+
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c common/sessio.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
