@@ -127,12 +127,13 @@ deliver_domains(const struct config *cfg, uid_t uid, gid_t gid)
 	}
 }
 
-/* deliver_path: the Maildir of user, relative to the chroot. */
+/* deliver_path: the Maildir of user, relative to the mail root (the
+ * cwd: the chroot's root, or the mail root itself in development mode). */
 static int
 deliver_path(const char *user, char *path, size_t len, char *why,
     size_t whylen)
 {
-	char lower[AUTH_USER_MAX];
+	char lower[AUTH_USER_MAX], abs[AUTH_PATH_MAX];
 
 	if (str_copy(lower, user, sizeof(lower)) == -1 ||
 	    !user_name_valid(lower)) {
@@ -140,7 +141,9 @@ deliver_path(const char *user, char *path, size_t len, char *why,
 		return -1;
 	}
 	str_lower(lower);
-	return mailpath_dir("/", lower, path, len, why, whylen);
+	if (mailpath_dir("/", lower, abs, sizeof(abs), why, whylen) == -1)
+		return -1;
+	return str_copy(path, abs + 1, len);
 }
 
 /* deliver_msg: one MSG_DELIVER_MSG. */
