@@ -73,7 +73,8 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
 	      smtpd/queue_intake.c smtpd/queue_spool.c smtpd/queueproto.c \
 	      smtpd/deliver.c
-LIBS_SENDMAIL =
+SENDMAIL_SRC = smtpd/sendmail.c common/config.c common/config_lex.c \
+	      common/intake.c common/util.c common/log.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c common/sessio.c
@@ -91,7 +92,7 @@ LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
 PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
-	$(O)/imapd/imapd
+	$(O)/imapd/imapd $(O)/smtpd/sendmail
 # Every tests/unit/test_*.c is a unit test, every tests/fuzz/fuzz_*.c a fuzz
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
@@ -110,6 +111,9 @@ $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC
 
 $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
+
+$(O)/smtpd/sendmail: $(call obj,$(SENDMAIL_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # test_pop3 also needs the pop3d protocol engines.
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) common/sessio.c $(AUTHDB_SRC) $(COMMON_SRC))
@@ -160,7 +164,7 @@ $(O)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
-	  $(SKEL_SRC) $(QUEUE_SRC) pop3d/pop3d.c $(POP3D_SRC) imapd/imapd.c $(IMAPD_SRC) \
+	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) imapd/imapd.c $(IMAPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
