@@ -51,7 +51,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \
 	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
-	     common/rolemsg.c common/intake.c
+	     common/rolemsg.c common/intake.c common/store_once.c
 # The MIME parser and what it needs: imapd now, smtpd later.
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
@@ -68,6 +68,13 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
 	      common/store_copy.c
+
+# smtpd's queue and deliver roles, and what authctl and sendmail share.
+QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
+	      smtpd/queue_intake.c smtpd/queue_spool.c smtpd/queueproto.c \
+	      smtpd/deliver.c
+SENDMAIL_SRC = smtpd/sendmail.c common/config.c common/config_lex.c \
+	      common/intake.c common/util.c common/log.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c common/skel_roles.c common/sessio.c
@@ -90,7 +97,7 @@ SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
 PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
-	$(O)/imapd/imapd
+	$(O)/imapd/imapd $(O)/smtpd/smtpd $(O)/smtpd/sendmail
 # Every tests/unit/test_*.c is a unit test, every tests/fuzz/fuzz_*.c a fuzz
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
@@ -109,6 +116,15 @@ $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC
 
 $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
+
+SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC)
+LIBS_SMTPD  = -llmdb -lbearssl -lseccomp
+
+$(O)/smtpd/smtpd: $(call obj,$(SMTPD_SRC) $(SKEL_SRC) $(MIME_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
+
+$(O)/smtpd/sendmail: $(call obj,$(SENDMAIL_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # test_pop3 also needs the pop3d protocol engines.
 $(O)/tests/unit/test_pop3: $(O)/tests/unit/test_pop3.o $(call obj,$(POP3D_SRC) common/sessio.c $(AUTHDB_SRC) $(COMMON_SRC))
@@ -141,6 +157,10 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+# The queue's tests need the queue and deliver roles.
+$(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -165,8 +185,8 @@ $(O)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
-	  $(SKEL_SRC) pop3d/pop3d.c $(POP3D_SRC) imapd/imapd.c $(IMAPD_SRC) \
-	  $(SMTP_ENGINE_SRC) \
+	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
+	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))

@@ -327,6 +327,7 @@ intake_read(int fd, uint64_t max_body, struct intake_msg *m, char *err,
 		intake_err(err, errlen, "cannot stat: %s", strerror(errno));
 		return INTAKE_IOERR;
 	}
+	m->owner = st.st_uid;
 	if (!S_ISREG(st.st_mode)) {
 		intake_err(err, errlen, "not a regular file");
 		return INTAKE_BAD;
@@ -336,7 +337,6 @@ intake_read(int fd, uint64_t max_body, struct intake_msg *m, char *err,
 		    (uintmax_t)st.st_nlink);
 		return INTAKE_BAD;
 	}
-	m->owner = st.st_uid;
 	while (got < sizeof(buf)) {
 		r = pread(fd, buf + got, sizeof(buf) - got, (off_t)got);
 		if (r == -1 && errno == EINTR)

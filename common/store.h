@@ -205,4 +205,44 @@ int	store_set_flags(struct store *s, const char *folder, uint32_t uid,
 int	store_deliver(const char *maildir, const void *data, size_t len,
 	    char *err, size_t errlen);
 
+/*
+ * store_deliver_once: smtpd's delivery (store_once.c): durably add to
+ * the INBOX of the Maildir at maildir (created 0700 with its parents
+ * when missing) the headlen bytes at head (the caller's Return-Path: and
+ * Delivered-To: lines) followed by the whole file open at msgfd (read
+ * with pread from offset 0 to its end; LF or CRLF line ends, stored with
+ * LF), as store_deliver does: tmp/, fsync, rename into new/, fsync new/,
+ * so imapd's IDLE and the next POP3 session see it.
+ *
+ * key (1..64 bytes of [0-9a-z-]; the queue uses "<queue id>-<recipient
+ * index>") goes into the file's name as "Q<key>.", which imapd keeps
+ * when it moves the file to cur/ and adds ,S= ,W= ,U= and flags.  With
+ * recovering set (the queue does not know whether an earlier attempt
+ * finished: the message was loaded at start-up, or the deliver process
+ * died), a file of new/ or cur/ holding that key counts as this very
+ * delivery, and nothing is written.  (A copy the user has since moved to
+ * another folder or deleted is not found: it is delivered again.)
+ *
+ * The quota: when the Maildir has a postern-quota limit, the index's
+ * usage plus the W= sizes waiting in new/ plus this message must fit,
+ * else nothing is written (store_deliver_room).
+ *
+ * Returns 0 when delivered, 1 when recovering found the earlier copy,
+ * -1 with the reason in err and errno: EDQUOT over quota (a temporary
+ * failure, 4.2.2), EINVAL an invalid key, anything else from the file
+ * system (temporary).  Nothing is left in new/ on failure.
+ */
+int	store_deliver_once(const char *maildir, const char *key,
+	    const void *head, size_t headlen, int msgfd, int recovering,
+	    char *err, size_t errlen);
+
+/*
+ * store_deliver_room: whether size more bytes fit the quota of the
+ * Maildir at maildir.  Returns 0 (room; also when the Maildir or its
+ * postern-quota does not exist: no limit), 1 (over quota; err says by
+ * how much), -1 (the usage could not be counted; err says why).
+ */
+int	store_deliver_room(const char *maildir, uint64_t size, char *err,
+	    size_t errlen);
+
 #endif

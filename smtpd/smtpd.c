@@ -73,7 +73,7 @@ smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
 	return *n == 2 ? 0 : -1;
 }
 
-static void
+static void __attribute__((noreturn))
 smtp_roles_main(const char *role, const struct config *cfg,
     const struct skel_ids *ids, int debug)
 {

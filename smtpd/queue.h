@@ -1,0 +1,184 @@
+/*
+ * queue.h: smtpd's queue role and deliver role (entry points the
+ * skeleton calls), and the queue's spool (for the queue's own files and
+ * the unit test).
+ *
+ * The queue runs as the queue uid, chrooted to the spool ("spool" in
+ * postern.conf), under its seccomp sandbox; it trusts root's monitors and
+ * authctl only as far as queueproto.h's decoders check them, authd's
+ * answers as authd's, and nothing in intake files.  The deliver role runs
+ * as the mail uid chrooted to the mail root and trusts the queue.
+ *
+ * Spool layout (below the chroot, all made by the queue at start-up):
+ *
+ *   queue.sock        the queue's socket, mode 0600 (root's monitors and
+ *                     authctl; a stale one is unlinked first)
+ *   intake/           1733: sendmail(8) and authd drop files (intake.h)
+ *   queue/            0700: the queued messages
+ *     <id>.msg        the message: the queue's Received header, then the
+ *                     message as received (CRLF line ends)
+ *     <id>.env        its envelope (text, below), written as .<id>.env.tmp,
+ *                     fsynced, renamed, directory fsynced
+ *     .<id>.msg.tmp   a message being received
+ *   bad/              0700: intake files that could not be parsed, moved
+ *                     here as "intake-<name>" and logged with the reason
+ *
+ * An envelope is the commit mark: a message is queued once <id>.env
+ * exists.  COMMIT writes and fsyncs the message, renames it to <id>.msg,
+ * writes and fsyncs the envelope, renames it, fsyncs queue/, and only
+ * then answers; removal unlinks the envelope first.  So a crash leaves a
+ * complete message or garbage: at start-up a .msg without .env, a .env
+ * without .msg, and every dot file are removed (and logged).
+ *
+ * Queue id: 16 lowercase hex digits, the seconds of the arrival (8 digits)
+ * then 32 random bits, checked unused on disk.
+ *
+ * Envelope (each line "key value"; addresses have no blank):
+ *
+ *   postern-envelope 1
+ *   id <id>
+ *   arrival <unix seconds>
+ *   size <bytes of <id>.msg>
+ *   from <sender>                     "<>" for the null sender
+ *   origin <words>                    "smtp <address> <session>" or
+ *                                     "local uid <n>"
+ *   body <n> flags <n> envid <xtext or ->
+ *   rcpt <state> <attempts> <next> <kind> <notify> <dest> <address>
+ *        <orcpt or -> <last error, to the end of the line>
+ *     state: pending | delivered | failed; next: unix seconds of the
+ *     next attempt; kind: local | remote
+ *
+ * Scheduling: local recipients go to the deliver role one at a time; a
+ * temporary failure is retried after 1, 5, 15, 30 and 60 minutes, then
+ * every "queue retry", until "queue lifetime" after the arrival, when it
+ * fails for good.  Remote recipients wait for the relay (not built yet):
+ * they are listed as such and fail at the end of the lifetime.  A message
+ * whose recipients are all delivered or failed is removed.  Messages
+ * loaded at start-up, and one whose delivery was in flight when the
+ * deliver process died, are delivered "recovering" (store_deliver_once):
+ * a copy already in the Maildir is not written twice.
+ */
+#ifndef POSTERN_QUEUE_H
+#define POSTERN_QUEUE_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "smtpd/queueproto.h"
+
+#define QUEUE_SOCKET		"queue.sock"
+#define QUEUE_CLIENTS_MAX	64	/* connections served at once */
+#define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
+#define QUEUE_ERROR_MAX		200	/* a recipient's last error */
+
+/*
+ * queue_main: the queue role.  cfg is the loaded configuration; authfd a
+ * connected authd socket (MSG_AUTH_RCPT for intake recipients: when it
+ * closes, the queue exits and the parent restarts it); deliverfd the
+ * queue's end of a SOCK_STREAM socket pair whose other end is
+ * deliver_main's; uid/gid the queue user (uid (uid_t)-1: development
+ * mode, no chroot or privilege drop, only a chdir to the spool).  The
+ * caller has set up logging (log_init).  Must be called as root (or the
+ * development user) with the spool directory existing.  Never returns:
+ * exits 1 on a fatal error, 0 when authd or the deliver role hangs up.
+ */
+void	queue_main(const struct config *cfg, int authfd, int deliverfd,
+	    uid_t uid, gid_t gid) __attribute__((noreturn));
+
+/*
+ * deliver_main: the deliver role.  queuefd is its end of the socket pair;
+ * uid/gid the mail user (uid (uid_t)-1: development mode, chdir only).
+ * It chroots to cfg->mail_dir and serves MSG_DELIVER_MSG and
+ * MSG_DELIVER_ROOM until the queue hangs up (exit 0).  Never returns.
+ */
+void	deliver_main(const struct config *cfg, int queuefd, uid_t uid,
+	    gid_t gid) __attribute__((noreturn));
+
+/* ---- the spool (queue_spool.c), paths relative to the spool's root */
+
+enum qrcpt_state { QRCPT_PENDING, QRCPT_DELIVERED, QRCPT_FAILED };
+
+struct qrcpt {
+	enum qrcpt_state state;
+	uint32_t	attempts;
+	int64_t		next;		/* unix seconds */
+	uint32_t	local;
+	uint32_t	notify;
+	char		dest[QUEUE_ADDR_MAX];
+	char		address[QUEUE_ADDR_MAX];
+	char		orcpt[QUEUE_ORCPT_MAX];
+	char		error[QUEUE_ERROR_MAX];
+};
+
+struct qmsg {
+	char		id[QUEUE_ID_LEN + 1];
+	int64_t		arrival;
+	uint64_t	size;
+	char		sender[QUEUE_ADDR_MAX];
+	char		origin[640];	/* "smtp <addr> <session> user <u>", "local uid <n>" */
+	uint32_t	body, flags;
+	char		envid[QUEUE_ENVID_MAX];
+	struct qrcpt	*rcpts;		/* malloc'd, nrcpt entries */
+	size_t		nrcpt;
+	int		recovering;	/* see store_deliver_once */
+	int		busy;		/* a delivery is in flight */
+	struct qmsg	*next;		/* the queue's list */
+};
+
+/*
+ * spool_setup: create intake/ (1733), queue/ and bad/ (0700) in the
+ * current directory (the spool) where missing, and fix intake/'s mode.
+ * Returns 0, or -1 (logged).
+ */
+int	spool_setup(void);
+
+/*
+ * spool_new_id: a fresh queue id into id (QUEUE_ID_LEN + 1 bytes) and the
+ * message's tmp file queue/.<id>.msg.tmp, created 0600, open for writing
+ * (returned), or -1 (logged).
+ */
+int	spool_new_id(char *id);
+
+/* spool_tmp_discard: remove the tmp file of id (after an abort). */
+void	spool_tmp_discard(const char *id);
+
+/*
+ * spool_commit: make m durable: fsync the tmp message file fd, rename it
+ * to queue/<id>.msg, write m's envelope (tmp, fsync, rename), fsync
+ * queue/.  fd is closed either way.  Returns 0, or -1 with the reason in
+ * err, after removing what was written.
+ */
+int	spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen);
+
+/* spool_env_write: rewrite m's envelope durably (tmp, fsync, rename,
+ * fsync queue/).  0 or -1 (logged). */
+int	spool_env_write(const struct qmsg *m);
+
+/* spool_env_read: parse queue/<id>.env into *m (rcpts allocated; free
+ * with spool_msg_free).  0, or -1 with the reason in err (malformed,
+ * unreadable). */
+int	spool_env_read(const char *id, struct qmsg *m, char *err,
+	    size_t errlen);
+
+/* spool_remove: unlink the envelope, then the message, fsync queue/.
+ * 0 or -1 (logged). */
+int	spool_remove(const char *id);
+
+/* spool_msg_open: the message file of id, O_RDONLY, or -1 (errno). */
+int	spool_msg_open(const char *id);
+
+/*
+ * spool_load: remove crash leftovers from queue/ (dot files, a message
+ * without envelope, an envelope without message: each logged) and load
+ * every envelope into a list (*head; entries malloc'd, recovering set).
+ * An envelope that cannot be parsed is moved to bad/ and logged.
+ * Returns how many were loaded, or -1 when queue/ cannot be read.
+ */
+long	spool_load(struct qmsg **head);
+
+void	spool_msg_free(struct qmsg *m);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * queue_int.h: what the queue role's files share (internal to
+ * queue*.c): the role's state, the scheduler, the intake pickup and the
+ * message writer used by both the broker's transactions and the intake.
+ * Runs in the queue process only.
+ */
+#ifndef POSTERN_QUEUE_INT_H
+#define POSTERN_QUEUE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "smtpd/queue.h"
+
+/* The deliver role's link: one request in flight at a time. */
+enum qdeliver_state { QD_IDLE, QD_MSG, QD_ROOM };
+
+struct queue_state {
+	const struct config *cfg;
+	int		 authfd;
+	int		 deliverfd;
+	uint32_t	 authid;	/* the last authd request id */
+	struct qmsg	*msgs;		/* every queued message */
+	size_t		 nmsgs;
+	enum qdeliver_state dstate;
+	struct qmsg	*dmsg;		/* QD_MSG: the message and */
+	size_t		 drcpt;		/* recipient in flight */
+	int		 droom_fd;	/* QD_ROOM: the client waiting */
+	int64_t		 dsince;	/* mono_ms() of the request */
+	int64_t		 intake_next;	/* mono_ms() of the next scan */
+};
+
+extern struct queue_state queue;
+
+/* A message being written: the broker's transaction or an intake file. */
+struct qwriter {
+	struct qmsg	*m;		/* rcpts grow as they come */
+	size_t		 cap;
+	int		 fd;		/* queue/.<id>.msg.tmp, -1 none */
+	uint64_t	 bytes;		/* message bytes so far */
+	uint64_t	 max;		/* the bound on them */
+	char		 last;		/* the last byte given (crlf) */
+	int		 failed;	/* refused: COMMIT answers the reason */
+	char		 why[QUEUE_TEXT_MAX];
+};
+
+/*
+ * qwriter_start: a new message with a fresh id (w->m->id) and its tmp
+ * file open.  0 or -1 (logged; w->why says why in words for the client,
+ * w is then empty).  qwriter_header: write the Received header first:
+ * received is its text without the date and line end (queue_received_*,
+ * made with the id).  0, or -1 (w->failed set).
+ */
+int	qwriter_start(struct qwriter *w, const char *sender);
+int	qwriter_header(struct qwriter *w, const char *received);
+/* qwriter_rcpt: add one destination.  0, or -1 (too many: w->failed). */
+int	qwriter_rcpt(struct qwriter *w, const struct qrcpt *r);
+/* qwriter_data: add message bytes (crlf: turn bare LF into CRLF, for the
+ * intake).  0, or -1 (w->failed set, the reason in w->why). */
+int	qwriter_data(struct qwriter *w, const void *p, size_t len, int crlf);
+/* qwriter_commit: durably queue it (spool_commit) and hand it to the
+ * scheduler; the id in w->m->id stays readable in id.  0, or -1 with the
+ * reason in w->why.  qwriter_abort: forget it.  Both leave w empty. */
+int	qwriter_commit(struct qwriter *w, char *id);
+void	qwriter_abort(struct qwriter *w);
+
+/* queue_received_smtp / _local: the Received text for a message. */
+void	queue_received_smtp(char *buf, size_t len, const struct queue_env *e,
+	    const char *id);
+void	queue_received_local(char *buf, size_t len, unsigned long uid,
+	    const char *id);
+
+/* Scheduler (queue_sched.c). */
+void	sched_add(struct qmsg *m);
+void	sched_run(void);
+void	sched_deliver_answer(void);
+int	sched_room(int clientfd, const struct queue_room *r);
+int64_t	sched_timeout(void);
+
+/* The listing for authctl: the whole queue (id "") or one message, as
+ * text in a new buffer.  Returns NULL when id is not queued (or no
+ * memory: *nomem set). */
+char	*sched_text(const char *id, size_t *len, int *nomem);
+/* REMOVE and FLUSH: status (QUEUE_*) and words into text. */
+uint32_t sched_remove(const char *id, char *text, size_t len);
+uint32_t sched_flush(const char *id, char *text, size_t len);
+
+/* Intake (queue_intake.c): pick up what intake/ holds. */
+void	intake_scan(void);
+
+#endif

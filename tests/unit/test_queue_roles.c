@@ -1,0 +1,402 @@
+/*
+ * test_queue_roles.c: the queue and deliver roles run for real (in
+ * development mode, sandboxed, in child processes) against a temporary
+ * spool and mail root, with this program playing authd and the broker:
+ * a transaction is committed and lands in the recipient's Maildir with
+ * Return-Path, Delivered-To and the queue's Received header; an intake
+ * file is expanded through "authd" and delivered; a remote recipient
+ * waits (listed, shown, removed through the authctl messages); a bad
+ * intake file goes to bad/; a killed queue restarts and resumes a
+ * message written while it was down... as far as the spool is concerned
+ * (a committed message with a pending recipient).  Runs as a plain
+ * program.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/authproto.h"
+#include "common/intake.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "smtpd/queue.h"
+#include "tests/unit/check.h"
+
+static struct config cfg;
+static char root[256];
+static int authfd = -1;
+static pid_t qpid = -1, dpid = -1;
+
+static void
+start_roles(void)
+{
+	int au[2], dv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, au) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dv) == -1)
+		exit(1);
+	if ((dpid = fork()) == 0) {
+		close(au[0]);
+		close(au[1]);
+		close(dv[0]);
+		deliver_main(&cfg, dv[1], (uid_t)-1, (gid_t)-1);
+	}
+	if ((qpid = fork()) == 0) {
+		close(au[0]);
+		close(dv[1]);
+		queue_main(&cfg, au[1], dv[0], (uid_t)-1, (gid_t)-1);
+	}
+	close(au[1]);
+	close(dv[0]);
+	close(dv[1]);
+	authfd = au[0];
+}
+
+static int
+stop_roles(int sig)
+{
+	int st1 = 0, st2 = 0;
+
+	if (sig != 0)
+		kill(qpid, sig);
+	close(authfd);
+	waitpid(qpid, &st1, 0);
+	waitpid(dpid, &st2, 0);
+	return sig != 0 ? 0 : (WIFEXITED(st1) && WEXITSTATUS(st1) == 0 &&
+	    WIFEXITED(st2) && WEXITSTATUS(st2) == 0 ? 0 : -1);
+}
+
+static int
+qconnect(void)
+{
+	struct sockaddr_un sun;
+	int fd, i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/queue.sock",
+	    cfg.spool_dir) >= (int)sizeof(sun.sun_path))
+		return -1;
+	for (i = 0; i < 100; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return fd;
+		close(fd);
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* count_new: files in the Maildir new/ of user, waiting up to 5 s for
+ * at least want. */
+static int
+count_new(const char *user, int want, char *name, size_t size)
+{
+	char path[1200];
+	struct dirent *e;
+	DIR *d;
+	int i, n = 0;
+
+	snprintf(path, sizeof(path), "%s/example.test/%s/new", cfg.mail_dir,
+	    user);
+	for (i = 0; i < 100; i++) {
+		n = 0;
+		if ((d = opendir(path)) != NULL) {
+			while ((e = readdir(d)) != NULL)
+				if (e->d_name[0] != '.') {
+					n++;
+					if (name != NULL &&
+					    snprintf(name, size, "%s/%s", path,
+					    e->d_name) >= (int)size)
+						name[0] = '\0';
+				}
+			closedir(d);
+		}
+		if (n >= want)
+			return n;
+		usleep(50000);
+	}
+	return n;
+}
+
+static int
+slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd == -1)
+		return -1;
+	r = read(fd, buf, size - 1);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return 0;
+}
+
+static uint32_t
+commit(int fd, const char *sender, const char *dest, int local,
+    const char *body, char *id)
+{
+	struct queue_env e;
+	struct queue_rcpt r;
+	struct frame f;
+	uint32_t st = 99;
+
+	memset(&e, 0, sizeof(e));
+	strcpy(e.sender, sender);
+	strcpy(e.helo, "client.example.net");
+	strcpy(e.address, "192.0.2.7");
+	strcpy(e.proto, "ESMTP");
+	strcpy(e.session, "sess1");
+	e.port = 25;
+	e.received_addr = 1;
+	queueproto_env_encode(&f, &e);
+	frame_write(fd, &f);
+	memset(&r, 0, sizeof(r));
+	strcpy(r.address, dest);
+	strcpy(r.dest, dest);
+	r.local = (uint32_t)local;
+	queueproto_rcpt_encode(&f, &r);
+	frame_write(fd, &f);
+	queueproto_data_encode(&f, body, strlen(body));
+	frame_write(fd, &f);
+	queueproto_empty_encode(&f, MSG_QUEUE_COMMIT);
+	frame_write(fd, &f);
+	if (frame_read(fd, &f, mono_ms() + 5000) == -1 ||
+	    f.type != MSG_QUEUE_COMMIT ||
+	    queueproto_result_decode(&f, QUEUE_TEMP, &st, id,
+	    QUEUE_TEXT_MAX) == -1)
+		return 99;
+	return st;
+}
+
+/* page: the whole LIST or SHOW text into buf. */
+static int
+page(int fd, uint8_t type, const char *id, char *buf, size_t size)
+{
+	struct frame f;
+	uint32_t st, total, off = 0;
+	const uint8_t *p;
+	size_t len;
+
+	do {
+		queueproto_page_req_encode(&f, type, id, off);
+		frame_write(fd, &f);
+		if (frame_read(fd, &f, mono_ms() + 5000) == -1 ||
+		    queueproto_page_ans_decode(&f, &st, &total, &p, &len) == -1)
+			return -1;
+		if (st != QUEUE_OK)
+			return (int)st;
+		if (off + len >= size)
+			return -1;
+		memcpy(buf + off, p, len);
+		off += (uint32_t)len;
+	} while (off < total && len > 0);
+	buf[off] = '\0';
+	return 0;
+}
+
+/* serve_auth: answer one MSG_AUTH_RCPT: "root@example.test" expands to
+ * admin; anything else is unknown. */
+static int
+serve_auth(char *asked, size_t size)
+{
+	struct auth_addr_req req;
+	struct auth_rcpt_ans ans;
+	struct frame f;
+
+	if (frame_read(authfd, &f, mono_ms() + 5000) == -1 ||
+	    f.type != MSG_AUTH_RCPT || authproto_addr_req_decode(&f, &req) == -1)
+		return -1;
+	snprintf(asked, size, "%s", req.address);
+	memset(&ans, 0, sizeof(ans));
+	ans.id = req.id;
+	if (strcmp(req.address, "root@example.test") == 0) {
+		ans.status = AUTH_OK;
+		ans.count = 1;
+		strcpy(ans.users[0], "admin@example.test");
+	} else
+		ans.status = AUTH_FAIL_PERM;
+	authproto_rcpt_ans_encode(&f, &ans);
+	return frame_write(authfd, &f);
+}
+
+static void
+test_smtp(int fd)
+{
+	char id[QUEUE_TEXT_MAX], name[1400], buf[4096];
+	const char *want;
+
+	CHECK_INT_EQ(commit(fd, "alice@example.test", "bob@example.test", 1,
+	    "Subject: one\r\n\r\nhello\r\n", id), QUEUE_OK, "committed");
+	CHECK_TRUE(queueproto_id_valid(id), "answer is a queue id");
+	CHECK_INT_EQ(count_new("bob", 1, name, sizeof(name)), 1,
+	    "delivered to bob's new/");
+	CHECK_INT_EQ(slurp(name, buf, sizeof(buf)), 0, "read it");
+	want = "Return-Path: <alice@example.test>\nDelivered-To: "
+	    "bob@example.test\nReceived: from client.example.net "
+	    "([192.0.2.7])\n\tby mx.example.test (postern) with ESMTP id ";
+	CHECK_TRUE(strncmp(buf, want, strlen(want)) == 0,
+	    "Return-Path, Delivered-To, Received first");
+	CHECK_TRUE(strstr(buf, id) != NULL, "the queue id is in Received");
+	CHECK_TRUE(strstr(buf, "\n\nhello\n") != NULL, "the body, LF ends");
+	CHECK_TRUE(strstr(name, id) != NULL, "the Maildir name has the key");
+}
+
+static void
+test_remote(int fd)
+{
+	char id[QUEUE_TEXT_MAX], buf[8192], text[QUEUE_TEXT_MAX];
+	struct frame f;
+	uint32_t st;
+
+	CHECK_INT_EQ(commit(fd, "", "dave@remote.test", 0, "Subject: r\r\n\r\n"
+	    "x\r\n", id), QUEUE_OK, "remote recipient committed");
+	CHECK_INT_EQ(page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)), 0,
+	    "list");
+	CHECK_TRUE(strstr(buf, id) != NULL, "listed");
+	CHECK_TRUE(strstr(buf, "waiting for the relay") != NULL,
+	    "waits for the relay");
+	CHECK_INT_EQ(page(fd, MSG_QUEUE_SHOW, id, buf, sizeof(buf)), 0, "show");
+	CHECK_TRUE(strstr(buf, "origin smtp 192.0.2.7 sess1") != NULL,
+	    "show has the origin");
+	CHECK_INT_EQ(page(fd, MSG_QUEUE_SHOW, "00000000deadbeef", buf,
+	    sizeof(buf)), QUEUE_NOTFOUND, "show of an unknown id");
+	queueproto_id_encode(&f, MSG_QUEUE_FLUSH, "");
+	frame_write(fd, &f);
+	CHECK_INT_EQ(frame_read(fd, &f, mono_ms() + 5000), 0, "flush answer");
+	CHECK_INT_EQ(queueproto_result_decode(&f, QUEUE_NOTFOUND, &st, text,
+	    sizeof(text)), 0, "decodes");
+	CHECK_INT_EQ(st, QUEUE_OK, "flushed");
+	queueproto_id_encode(&f, MSG_QUEUE_REMOVE, id);
+	frame_write(fd, &f);
+	CHECK_INT_EQ(frame_read(fd, &f, mono_ms() + 5000), 0, "remove answer");
+	CHECK_INT_EQ(queueproto_result_decode(&f, QUEUE_NOTFOUND, &st, text,
+	    sizeof(text)), 0, "decodes");
+	CHECK_INT_EQ(st, QUEUE_OK, text);
+	CHECK_INT_EQ(page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)), 0,
+	    "list again");
+	CHECK_TRUE(strstr(buf, id) == NULL, "removed");
+	CHECK_TRUE(strstr(buf, "0 messages") != NULL, "queue empty");
+}
+
+static void
+test_intake(void)
+{
+	const char *rcpts[] = { "root" };
+	char err[INTAKE_ERR_MAX], asked[300], name[1400], buf[4096];
+	char path[1200];
+	const char *want;
+	struct dirent *e;
+	DIR *d;
+	int n = 0, i;
+
+	CHECK_INT_EQ(intake_write(cfg.spool_dir, "carol@example.test", rcpts,
+	    1, "Subject: local\n\nbody\n", 21, err, sizeof(err)), 0,
+	    "intake file written");
+	CHECK_INT_EQ(serve_auth(asked, sizeof(asked)), 0, "authd asked");
+	CHECK_STR_EQ(asked, "root@example.test", "bare name qualified");
+	CHECK_INT_EQ(count_new("admin", 1, name, sizeof(name)), 1,
+	    "delivered to the expanded user");
+	CHECK_INT_EQ(slurp(name, buf, sizeof(buf)), 0, "read it");
+	want = "Return-Path: <carol@example.test>\nDelivered-To: "
+	    "root@example.test\nReceived: (from local uid ";
+	CHECK_TRUE(strncmp(buf, want, strlen(want)) == 0,
+	    "headers of a local message");
+	CHECK_TRUE(strstr(buf, "\n\nbody\n") != NULL, "body");
+
+	snprintf(path, sizeof(path), "%s/intake/1.2.3.4", cfg.spool_dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		fputs("not an intake file\n", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/bad", cfg.spool_dir);
+	for (i = 0; i < 60 && n == 0; i++) {
+		usleep(50000);
+		if ((d = opendir(path)) == NULL)
+			break;
+		while ((e = readdir(d)) != NULL)
+			if (strncmp(e->d_name, "intake-", 7) == 0)
+				n++;
+		closedir(d);
+	}
+	CHECK_INT_EQ(n, 1, "a bad intake file is set aside in bad/");
+}
+
+static void
+test_restart(void)
+{
+	char id[QUEUE_TEXT_MAX], waiting[QUEUE_TEXT_MAX], name[1400];
+	char buf[8192];
+	int fd;
+
+	fd = qconnect();
+	CHECK_INT_EQ(commit(fd, "alice@example.test", "frank@remote.test", 0,
+	    "Subject: wait\r\n\r\nx\r\n", waiting), QUEUE_OK,
+	    "a waiting message committed");
+	close(fd);
+	CHECK_INT_EQ(stop_roles(SIGKILL), 0, "queue killed");
+	start_roles();
+	fd = qconnect();
+	CHECK_TRUE(fd != -1, "the restarted queue answers");
+	CHECK_INT_EQ(page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)), 0,
+	    "list after the restart");
+	CHECK_TRUE(strstr(buf, waiting) != NULL,
+	    "the waiting message was loaded from the spool");
+	CHECK_INT_EQ(commit(fd, "alice@example.test", "erin@example.test", 1,
+	    "Subject: two\r\n\r\nagain\r\n", id), QUEUE_OK, "committed");
+	CHECK_INT_EQ(count_new("erin", 1, name, sizeof(name)), 1, "delivered");
+	close(fd);
+	CHECK_INT_EQ(stop_roles(0), 0, "both roles stop when authd hangs up");
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char cmd[400];
+	int fd, rc;
+
+	log_init("test_queue_roles", 1, 0);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(root, sizeof(root), "%s/test_queue_roles.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(root) == NULL)
+		return 1;
+	config_defaults(&cfg);
+	snprintf(cfg.spool_dir, sizeof(cfg.spool_dir), "%s/spool", root);
+	snprintf(cfg.mail_dir, sizeof(cfg.mail_dir), "%s/mail", root);
+	strcpy(cfg.hostname, "mx.example.test");
+	strcpy(cfg.domains[0], "example.test");
+	cfg.ndomains = 1;
+	if (mkdir(cfg.spool_dir, 0755) == -1 || mkdir(cfg.mail_dir, 0755) == -1)
+		return 1;
+	start_roles();
+	fd = qconnect();
+	CHECK_TRUE(fd != -1, "queue.sock answers");
+	test_smtp(fd);
+	test_remote(fd);
+	close(fd);
+	test_intake();
+	test_restart();
+	rc = check_done();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		return 1;
+	return rc;
+}

@@ -1,0 +1,194 @@
+/*
+ * test_queue_spool.c: unit test of smtpd/queue_spool.c: the spool's
+ * directories and modes, a committed message and its envelope (read back
+ * field by field, rewritten after a state change), and the start-up
+ * scan: a message without envelope, an envelope without message and tmp
+ * files are removed, a malformed envelope goes to bad/, the good message
+ * is loaded as recovering.  Runs as a plain program in a temporary
+ * directory.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "smtpd/queue.h"
+#include "tests/unit/check.h"
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static int
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void
+test_setup(void)
+{
+	struct stat st;
+
+	CHECK_INT_EQ(spool_setup(), 0, "spool_setup");
+	CHECK_INT_EQ(stat("intake", &st), 0, "intake/ exists");
+	CHECK_INT_EQ(st.st_mode & 07777, 01733, "intake/ is 1733");
+	CHECK_INT_EQ(stat("queue", &st), 0, "queue/ exists");
+	CHECK_INT_EQ(st.st_mode & 07777, 0700, "queue/ is 0700");
+	CHECK_INT_EQ(stat("bad", &st), 0, "bad/ exists");
+	chmod("intake", 0755);
+	CHECK_INT_EQ(spool_setup(), 0, "spool_setup again");
+	CHECK_INT_EQ(stat("intake", &st), 0, "stat");
+	CHECK_INT_EQ(st.st_mode & 07777, 01733, "intake/ mode repaired");
+}
+
+static char good_id[QUEUE_ID_LEN + 1];
+
+static void
+test_commit(void)
+{
+	struct qmsg m, r;
+	struct qrcpt rc[2];
+	char path[64], err[128];
+	int fd;
+
+	memset(&m, 0, sizeof(m));
+	memset(rc, 0, sizeof(rc));
+	fd = spool_new_id(m.id);
+	CHECK_TRUE(fd != -1, "a new id and its tmp file");
+	CHECK_TRUE(queueproto_id_valid(m.id), "the id is 16 hex digits");
+	snprintf(path, sizeof(path), "queue/.%s.msg.tmp", m.id);
+	CHECK_TRUE(exists(path), "tmp file made");
+	CHECK_INT_EQ(write(fd, "Received: x\r\n\r\nhi\r\n", 19), 19, "write");
+	m.arrival = 1764460000;
+	m.size = 19;
+	strcpy(m.sender, "alice@example.test");
+	strcpy(m.origin, "smtp 192.0.2.1 s1 user alice@example.test");
+	m.body = 1;
+	m.flags = 4;
+	strcpy(m.envid, "xyz");
+	rc[0].local = 1;
+	strcpy(rc[0].dest, "bob@example.test");
+	strcpy(rc[0].address, "Bob@example.test");
+	rc[0].notify = 6;
+	rc[1].next = 1764460060;
+	strcpy(rc[1].dest, "carol@remote.test");
+	strcpy(rc[1].orcpt, "rfc822;carol@remote.test");
+	strcpy(rc[1].error, "waiting\nfor the relay");
+	m.rcpts = rc;
+	m.nrcpt = 2;
+	CHECK_INT_EQ(spool_commit(&m, fd, err, sizeof(err)), 0, "commit");
+	CHECK_TRUE(!exists(path), "tmp file renamed");
+	snprintf(path, sizeof(path), "queue/%s.msg", m.id);
+	CHECK_TRUE(exists(path), "message file");
+	snprintf(path, sizeof(path), "queue/%s.env", m.id);
+	CHECK_TRUE(exists(path), "envelope");
+
+	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0,
+	    "envelope read back");
+	CHECK_INT_EQ(r.arrival, 1764460000, "arrival");
+	CHECK_INT_EQ(r.size, 19, "size");
+	CHECK_STR_EQ(r.sender, "alice@example.test", "sender");
+	CHECK_STR_EQ(r.origin, m.origin, "origin");
+	CHECK_INT_EQ(r.body, 1, "body");
+	CHECK_INT_EQ(r.flags, 4, "flags");
+	CHECK_STR_EQ(r.envid, "xyz", "envid");
+	CHECK_INT_EQ(r.nrcpt, 2, "two recipients");
+	CHECK_STR_EQ(r.rcpts[0].dest, "bob@example.test", "dest 1");
+	CHECK_STR_EQ(r.rcpts[0].address, "Bob@example.test", "address 1");
+	CHECK_INT_EQ(r.rcpts[0].local, 1, "local");
+	CHECK_INT_EQ(r.rcpts[0].notify, 6, "notify");
+	CHECK_STR_EQ(r.rcpts[0].orcpt, "", "no orcpt");
+	CHECK_INT_EQ(r.rcpts[1].local, 0, "remote");
+	CHECK_INT_EQ(r.rcpts[1].next, 1764460060, "next");
+	CHECK_STR_EQ(r.rcpts[1].orcpt, "rfc822;carol@remote.test", "orcpt");
+	CHECK_STR_EQ(r.rcpts[1].error, "waiting?for the relay",
+	    "the error's newline cannot break the envelope");
+	free(r.rcpts);
+
+	rc[0].state = QRCPT_DELIVERED;
+	rc[0].attempts = 3;
+	CHECK_INT_EQ(spool_env_write(&m), 0, "rewrite");
+	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0, "read");
+	CHECK_INT_EQ(r.rcpts[0].state, QRCPT_DELIVERED, "state kept");
+	CHECK_INT_EQ(r.rcpts[0].attempts, 3, "attempts kept");
+	free(r.rcpts);
+	memcpy(good_id, m.id, sizeof(good_id));
+}
+
+static void
+test_load(void)
+{
+	struct qmsg *head, *m;
+	char path[64];
+	long n;
+
+	put("queue/00000001aaaaaaaa.msg", "orphan message\r\n");
+	put("queue/00000002bbbbbbbb.env", "postern-envelope 1\n");
+	put("queue/.00000003cccccccc.msg.tmp", "half written");
+	put("queue/.00000003cccccccc.env.tmp", "half written");
+	put("queue/00000004dddddddd.msg", "message\r\n");
+	put("queue/00000004dddddddd.env", "postern-envelope 1\nid "
+	    "00000004dddddddd\narrival 5\nrcpt bogus\n");
+	n = spool_load(&head);
+	CHECK_INT_EQ(n, 1, "one message loaded");
+	CHECK_TRUE(head != NULL && strcmp(head->id, good_id) == 0,
+	    "the committed one");
+	CHECK_TRUE(head != NULL && head->recovering, "loaded as recovering");
+	CHECK_TRUE(!exists("queue/00000001aaaaaaaa.msg"),
+	    "message without envelope removed");
+	CHECK_TRUE(!exists("queue/00000002bbbbbbbb.env"),
+	    "envelope without message removed");
+	CHECK_TRUE(!exists("queue/.00000003cccccccc.msg.tmp"),
+	    "tmp message removed");
+	CHECK_TRUE(!exists("queue/.00000003cccccccc.env.tmp"),
+	    "tmp envelope removed");
+	CHECK_TRUE(!exists("queue/00000004dddddddd.env") &&
+	    exists("bad/00000004dddddddd.env") &&
+	    exists("bad/00000004dddddddd.msg"),
+	    "malformed envelope moved to bad/ with its message");
+	while ((m = head) != NULL) {
+		head = m->next;
+		spool_msg_free(m);
+	}
+	CHECK_INT_EQ(spool_remove(good_id), 0, "remove");
+	snprintf(path, sizeof(path), "queue/%s.env", good_id);
+	CHECK_TRUE(!exists(path), "envelope gone");
+	snprintf(path, sizeof(path), "queue/%s.msg", good_id);
+	CHECK_TRUE(!exists(path), "message gone");
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], cmd[300];
+	int rc;
+
+	log_init("test_queue_spool", 1, 0);
+	snprintf(dir, sizeof(dir), "%s/test_queue_spool.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL || chdir(dir) == -1)
+		return 1;
+	test_setup();
+	test_commit();
+	test_load();
+	rc = check_done();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (chdir("/") == -1 || system(cmd) != 0)
+		return 1;
+	return rc;
+}
