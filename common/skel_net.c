@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -29,6 +30,9 @@
 #include "common/skel.h"
 #include "common/tls.h"
 #include "common/util.h"
+
+#define NET_LINGER_MS	500	/* net_linger: how long, at most */
+#define NET_LINGER_MAX	65536	/* and how much */
 
 struct net {
 	const struct skel_daemon *d;
@@ -404,6 +408,32 @@ net_run(struct net *n, int idle_pre_ms, int idle_ms)
 	}
 }
 
+/*
+ * net_linger: our last words are sent: say so (FIN) and read what the
+ * client still sends for a moment.  Closing a socket with unread input
+ * makes the kernel send a reset, which may destroy the last reply
+ * before the client reads it (a refusal to an early talker, a 421).
+ */
+static void
+net_linger(int fd)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	unsigned char junk[4096];
+	int64_t end = mono_ms() + NET_LINGER_MS;
+	size_t total = 0;
+	int64_t left;
+	ssize_t r;
+
+	if (shutdown(fd, SHUT_WR) == -1)
+		return;
+	while (total < NET_LINGER_MAX && (left = end - mono_ms()) > 0 &&
+	    poll(&pfd, 1, (int)left) > 0) {
+		if ((r = recv(fd, junk, sizeof(junk), MSG_DONTWAIT)) <= 0)
+			break;
+		total += (size_t)r;
+	}
+}
+
 /* net_tls_end: how TLS ended, in one line when it failed: a handshake
  * that failed for any reason, or an error after it other than a client
  * that went away without close_notify (most do). */
@@ -457,6 +487,7 @@ skel_net_main(const struct skel_daemon *d, const struct config *cfg,
 	    (int)(d->idle_session(cfg) * 1000));
 	net_tls_end(n.tls);
 	tls_conn_free(n.tls);
+	net_linger(cl->fd);
 	n.pa->wipe(n.state);
 	explicit_bzero(n.state, n.pa->state_size);
 	free(n.state);

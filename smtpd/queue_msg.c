@@ -32,13 +32,20 @@ void
 queue_received_smtp(char *buf, size_t len, const struct queue_env *e,
     const char *id)
 {
-	char from[QUEUE_HELO_MAX + AUTH_ADDR_MAX + 8], tls[QUEUE_TLS_MAX + 16];
+	char from[QUEUE_HELO_MAX + AUTH_ADDR_MAX + AUTH_USER_MAX + 48];
+	char tls[QUEUE_TLS_MAX + 16];
+	int n;
 
 	if (e->received_addr)
-		(void)snprintf(from, sizeof(from), "%s ([%s])", e->helo,
+		n = snprintf(from, sizeof(from), "%s ([%s])", e->helo,
 		    e->address);
 	else
-		(void)snprintf(from, sizeof(from), "%s", e->helo);
+		n = snprintf(from, sizeof(from), "%s", e->helo);
+	/* Submission: who sent it, as Postfix's smtpd_sasl_authenticated
+	 * header says it. */
+	if (e->auth_user[0] != '\0' && n > 0 && (size_t)n < sizeof(from))
+		(void)snprintf(from + n, sizeof(from) - (size_t)n,
+		    "\r\n\t(Authenticated sender: %s)", e->auth_user);
 	tls[0] = '\0';
 	if (e->tls[0] != '\0')
 		(void)snprintf(tls, sizeof(tls), "\r\n\t(%s)", e->tls);

@@ -117,7 +117,7 @@ def test_submission_delivers_and_names_the_user_not_the_address(smtp):
     s.quit()
     m = wait_mails(smtp, ALICE)[0]
     head = m.split("\n\n", 1)[0]
-    assert "bob@example.test" in head.split("Delivered-To", 1)[1]
+    assert "Delivered-To: alice@example.test" in head
     received = [l for l in head.splitlines() if l.startswith("Received")]
     assert received, head
     unfolded = head.replace("\n\t", " ").replace("\n ", " ")
@@ -197,7 +197,8 @@ def test_non_owned_sender_and_from_refused(smtp):
     s.mail(BOB)
     s.rcpt(ALICE)
     code, msg = s.data(MSG.replace("From: bob", "From: alice") % ("x", "x"))
-    assert code == 553 and b"5.7.1" in msg, (code, msg)
+    # 550, not 553: RFC 5321 4.3.2 lists no 553 after the data.
+    assert code == 550 and b"5.7.1" in msg, (code, msg)
     s.quit()
     time.sleep(0.5)
     assert mails(smtp, ALICE) == []
@@ -272,6 +273,7 @@ def test_utf8_address_without_smtputf8_refused(smtp):
 
 def test_imap_idle_and_pop3_see_a_submission(smtp):
     import imaplib
+    smtp.authctl("user", "services", ALICE, "imap,pop3,smtp")
     smtp.start_imapd()
     smtp.start_pop3d()
     c = imaplib.IMAP4_SSL("127.0.0.1", smtp.imap_port,
