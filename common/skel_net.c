@@ -310,6 +310,13 @@ net_poll(struct net *n, int timeout_ms)
 		if (pfd[1].events == 0)
 			pfd[1].fd = -1;
 		nfd = 2;
+	} else {
+		/* Before the relay the monitor speaks only when asked: a
+		 * hang-up (or anything) from it means it is gone. */
+		pfd[1].fd = n->monfd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		nfd = 2;
 	}
 	if ((rc = poll(pfd, (nfds_t)nfd, timeout_ms)) == -1)
 		return errno == EINTR ? 0 : -1;
@@ -319,6 +326,10 @@ net_poll(struct net *n, int timeout_ms)
 	}
 	if (pfd[0].revents && tls_io(n->tls, pfd[0].revents) == -1)
 		return -1;
+	if (!n->relay && pfd[1].revents) {
+		log_info("the monitor went away");
+		return -1;
+	}
 	if (nfd == 2 && (pfd[1].revents & (POLLIN | POLLHUP)) &&
 	    net_relay_down(n) == -1) {
 		tls_close(n->tls);
