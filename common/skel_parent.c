@@ -846,6 +846,7 @@ skel_main(const struct skel_daemon *d, int argc, char *argv[])
 	if (role != NULL) {
 		log_init(d->name, debug, verbose);
 		log_set_role(role);
+		skel_roles_child(getppid());
 		d->roles->main(role, &cfg, &ids, debug);
 	}
 	if (role_key) {

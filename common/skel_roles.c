@@ -6,7 +6,7 @@
  * program with a role flag, so no role inherits the parent's memory.  A
  * daemon's group is supervised as one: when one of its processes ends,
  * the others are stopped, and the group starts again after a pause that
- * grows while it keeps dying young (1 s to 60 s), so a role that cannot
+ * grows while it keeps dying young (250 ms to 60 s), so a role that cannot
  * start does not spin.  It trusts the daemon's start function.
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,9 +25,9 @@
 
 #define ROLES_MAX		8
 #define ROLES_FDS_MAX		4	/* descriptors 3..6 */
-#define ROLES_PAUSE_MIN_MS	1000
+#define ROLES_PAUSE_MIN_MS	250
 #define ROLES_PAUSE_MAX_MS	60000
-#define ROLES_YOUNG_MS		10000	/* a role that ends sooner died young */
+#define ROLES_YOUNG_MS		2000	/* a role that ends sooner died young */
 
 static const char	*roles_self, *roles_conf, *roles_name;
 static int		 roles_debug, roles_verbose;
@@ -99,6 +100,23 @@ roles_spawn(const char *flag, const char *arg, const int *fds, int nfds)
 	if (pid == 0)
 		roles_exec(flag, arg, fds, nfds);
 	return pid;
+}
+
+static pid_t	role_parent;	/* in a spawned role: who spawned it */
+
+void
+skel_roles_child(pid_t parent)
+{
+	role_parent = parent;
+}
+
+void
+skel_role_tie(void)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		fatal("cannot tie this role to its parent");
+	if (getppid() != role_parent)
+		_exit(0);
 }
 
 pid_t

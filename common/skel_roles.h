@@ -16,6 +16,9 @@
  * program's path, the configuration file, -d and -v. */
 void	skel_roles_init(const char *name, const char *self, const char *conf,
 	    int debug, int verbose);
+/* skel_roles_child: in a spawned role, before its main: parent is the
+ * process that spawned it (for skel_role_tie). */
+void	skel_roles_child(pid_t parent);
 /* skel_roles_keyholder: spawn the keyholder (-K) with fd as 3. */
 pid_t	skel_roles_keyholder(int fd);
 /* skel_roles_start: start the group r (NULL: none) with cfg, which MUST

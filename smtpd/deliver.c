@@ -21,6 +21,7 @@
 #include "common/msg.h"
 #include "common/mailpath.h"
 #include "common/privsep.h"
+#include "common/skel.h"
 #include "common/store.h"
 #include "common/util.h"
 #include "smtpd/queue.h"
@@ -96,6 +97,7 @@ deliver_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 			fatal("cannot enter the mail root %s", cfg->mail_dir);
 	} else
 		privsep_drop(cfg->mail_dir, uid, gid);
+	skel_role_tie();
 	sandbox_limits(32, 0);
 	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
 }

@@ -7,6 +7,7 @@
  * or the queue's own uid in development mode); what they send is still
  * decoded as hostile, and a malformed frame closes that client only.
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +23,7 @@
 
 #include "common/log.h"
 #include "common/privsep.h"
+#include "common/skel.h"
 #include "common/util.h"
 #include "smtpd/queue_int.h"
 
@@ -99,6 +101,7 @@ queue_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 			fatal("cannot enter the spool %s", cfg->spool_dir);
 	} else
 		privsep_drop(cfg->spool_dir, uid, gid);
+	skel_role_tie();
 	sandbox_limits(QUEUE_CLIENTS_MAX + 16, 0);
 	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
 }
@@ -133,6 +136,32 @@ queue_listen(uid_t uid, gid_t gid)
 
 /* queue_spool_prepare: the spool's directories, as root, given to the
  * queue user. */
+/*
+ * queue_spool_lock: one queue per spool: an exclusive lock on queue.lock,
+ * held (the descriptor stays open) for the queue's life.  A queue that
+ * outlived a killed parent dies with it (skel_role_tie), so the wait is
+ * short; past QUEUE_LOCK_WAIT_MS this queue gives up and the parent
+ * tries again later.
+ */
+static void
+queue_spool_lock(const struct config *cfg)
+{
+	int64_t end = mono_ms() + QUEUE_LOCK_WAIT_MS;
+	int fd;
+
+	if ((fd = open(QUEUE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		fatal("cannot open %s/%s", cfg->spool_dir, QUEUE_LOCK);
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			fatal("cannot lock %s/%s", cfg->spool_dir, QUEUE_LOCK);
+		if (mono_ms() > end)
+			fatalx("another queue runs on the spool %s",
+			    cfg->spool_dir);
+		(void)usleep(50000);
+	}
+}
+
 static void
 queue_spool_prepare(const struct config *cfg, uid_t uid, gid_t gid)
 {
@@ -141,6 +170,7 @@ queue_spool_prepare(const struct config *cfg, uid_t uid, gid_t gid)
 
 	if (chdir(cfg->spool_dir) == -1)
 		fatal("cannot enter the spool %s", cfg->spool_dir);
+	queue_spool_lock(cfg);
 	if (spool_setup() == -1)
 		fatalx("cannot prepare the spool %s", cfg->spool_dir);
 	for (i = 0; uid != (uid_t)-1 && i < sizeof(dirs) / sizeof(dirs[0]);

@@ -11,6 +11,7 @@
  *
  * Spool layout (below the chroot, all made by the queue at start-up):
  *
+ *   queue.lock        held locked by the running queue (flock)
  *   queue.sock        the queue's socket, mode 0600 (root's monitors and
  *                     authctl; a stale one is unlinked first)
  *   intake/           1733: sendmail(8) and authd drop files (intake.h)
@@ -70,6 +71,8 @@
 #include "smtpd/queueproto.h"
 
 #define QUEUE_SOCKET		"queue.sock"
+#define QUEUE_LOCK		"queue.lock"	/* one queue per spool */
+#define QUEUE_LOCK_WAIT_MS	5000
 #define QUEUE_CLIENTS_MAX	64	/* connections served at once */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
 #define QUEUE_ERROR_MAX		200	/* a recipient's last error */
