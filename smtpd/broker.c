@@ -46,6 +46,7 @@
 
 #define BROKER_HDR_MAX		(64 * 1024)	/* the header kept for From */
 #define BROKER_QUEUE_TIMEOUT_MS	60000
+#define BROKER_UNKNOWN_MAX	20	/* unknown recipients, then 421 */
 
 struct broker {
 	const struct config	*cfg;
@@ -57,6 +58,8 @@ struct broker {
 	int		 afd;			/* authd */
 	int		 qfd;			/* the queue; -1: not there */
 	char		 user[AUTH_USER_MAX];	/* logged in; "" on 25 */
+	unsigned	 unknown;		/* recipients refused as
+						 * unknown: a harvest */
 
 	/* the transaction */
 	int		 mail;			/* MAIL accepted */
@@ -422,6 +425,12 @@ broker_rcpt(struct broker *b, struct frame *f, struct frame *ans)
 	}
 	if (v == SMTPV_OK)
 		b->nrcpt++;
+	/* A connection that guesses addresses is closed (421): the
+	 * directory of the office is not for harvesting. */
+	if (v == SMTPV_NO_SUCH_USER && ++b->unknown >= BROKER_UNKNOWN_MAX) {
+		log_warnx("%u unknown recipients; closing", b->unknown);
+		v = SMTPV_RATE_LIMIT;
+	}
 	return broker_answer(ans, MSG_SMTP_RCPT, v, "");
 }
 
