@@ -1312,7 +1312,7 @@ smtp_pa_answer(void *state, const struct frame *f)
 	struct smtp_state *e = state;
 	struct smtpmsg_answer a;
 	const char *text;
-	int type = e->asked;
+	int type = e->asked, closing;
 
 	if (e->wait != SMTP_W_ANSWER)
 		fatalx("internal error: an SMTP answer with no ask "
@@ -1324,6 +1324,10 @@ smtp_pa_answer(void *state, const struct frame *f)
 		    msg_name(type));
 	e->wait = SMTP_W_COMMAND;
 	e->asked = 0;
+	/* The engine's own refusal of a message is the reply, whatever
+	 * the broker says about the discarded message. */
+	closing = a.verdict == SMTPV_RATE_LIMIT &&
+	    !(type == MSG_SMTP_END && e->refuse);
 	if (type == MSG_SMTP_END) {
 		smtp_end_answer(e, &a);
 	} else {
@@ -1339,7 +1343,7 @@ smtp_pa_answer(void *state, const struct frame *f)
 		else if (a.verdict == SMTPV_OK)
 			e->nrcpt++;
 	}
-	if (a.verdict == SMTPV_RATE_LIMIT) {
+	if (closing) {
 		e->wait = SMTP_W_DONE;
 		return SKEL_QUIT;
 	}
