@@ -83,7 +83,8 @@ IMAPD_SRC   = $(IMAP_PARSE_SRC) imapd/capa.c imapd/preauth.c \
 LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 # smtpd's SMTP engine (net role): the protocol, the path parser, the
 # net <-> monitor codec.
-SMTP_ENGINE_SRC = smtpd/engine.c smtpd/addr.c smtpd/smtpmsg.c
+SMTP_ENGINE_SRC = smtpd/engine.c smtpd/engine_env.c smtpd/engine_data.c \
+	      smtpd/engine_auth.c smtpd/addr.c smtpd/smtpmsg.c
 SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
 	      common/frame.c common/msg.c common/log.c common/util.c
 

@@ -102,6 +102,8 @@ test_invalid(void)
 	bad("<a@[1.2.3.256]>", RCPT, SMTP_ADDR_ESYNTAX, "IPv4 over 255");
 	bad("<a@[IPv6:zz::1]>", RCPT, SMTP_ADDR_ESYNTAX, "bad IPv6");
 	bad("<a@[IPv6:fe80::1%eth0]>", RCPT, SMTP_ADDR_ESYNTAX, "IPv6 zone");
+	CHECK_INT_EQ(smtp_addr_parse("<a@[IPv6:2001:DB8::\0x]>", 23, RCPT, &a),
+	    SMTP_ADDR_ESYNTAX, "NUL in an IPv6 literal (found by fuzz_smtpaddr)");
 	bad("<a@[tag:xyz]>", RCPT, SMTP_ADDR_ESYNTAX,
 	    "general address literal");
 	bad("<\"\"@x.example>", RCPT, SMTP_ADDR_ESYNTAX, "empty quoted");
