@@ -904,6 +904,22 @@ test_reset(void)
 	close_sess(s);
 }
 
+static void
+test_quoted(void)
+{
+	struct sess *s = open_sess(0);
+
+	says(s, "EHLO c\r\nMAIL FROM:<\"x y\"@b.example>\r\n"
+	    "RCPT TO:<\"a b\"@example.org>\r\nRCPT TO:<\"a@b\"@example.org>\r\n",
+	    0);
+	CHECK_TRUE(has(s->ev, "from=<\"x y\"@b.example>") &&
+	    has(s->ev, "RCPT <\"a b\"@example.org>") &&
+	    has(s->ev, "RCPT <\"a@b\"@example.org>"),
+	    "quoted local parts reach the broker quoted (found by fuzz_smtp)");
+	CHECK_INT_EQ(s->bad, 0, "contract kept");
+	close_sess(s);
+}
+
 int
 main(void)
 {
@@ -924,5 +940,6 @@ main(void)
 	test_auth();
 	test_bdat();
 	test_reset();
+	test_quoted();
 	return check_done();
 }
