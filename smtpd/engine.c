@@ -185,7 +185,8 @@ static int
 engine_cmd_greet(struct engine_state *e, const char *arg, size_t n, int ehlo)
 {
 	if (n == 0)
-		return engine_error(e, ehlo ? "501 5.5.4 Syntax: EHLO hostname" :
+		return engine_error(e, ehlo ?
+		    "501 5.5.4 Syntax: EHLO hostname" :
 		    "501 5.5.4 Syntax: HELO hostname");
 	if (e->broker)
 		return engine_rset_tell(e);
@@ -239,7 +240,8 @@ engine_cmd_starttls(struct engine_state *e, const char *arg, size_t n)
 	if (e->greet != SMTP_GREET_EHLO)
 		return engine_error(e, "503 5.5.1 Send EHLO first");
 	if (e->mail)
-		return engine_error(e, "503 5.5.1 MAIL transaction in progress");
+		return engine_error(e, "503 5.5.1 MAIL transaction in "
+		    "progress");
 	engine_say(e, "220 2.0.0 Ready to start TLS");
 	e->wait = SMTP_W_TLS;
 	return SKEL_STARTTLS;

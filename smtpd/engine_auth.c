@@ -127,8 +127,8 @@ engine_cmd_auth(struct engine_state *e, const char *arg, size_t n)
 		}
 		/* RFC 4954 4: "=" is an empty response; PLAIN has none. */
 		if (irlen == 1 && ir[0] == '=')
-			return engine_failed(e, "501 5.5.2 Malformed SASL PLAIN "
-			    "response");
+			return engine_failed(e, "501 5.5.2 Malformed SASL "
+			    "PLAIN response");
 		return engine_plain(e, ir, irlen);
 	}
 	if (mlen == 5 && strncasecmp(arg, "LOGIN", 5) == 0) {
