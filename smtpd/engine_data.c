@@ -272,19 +272,23 @@ engine_feed_bdat(struct engine_state *e, const unsigned char *in, size_t len,
 	return i;
 }
 
-static const char *
-engine_refuse_text(int why)
+/* engine_refuse_say: why the engine refused the message. */
+static void
+engine_refuse_say(struct engine_state *e)
 {
-	switch (why) {
+	switch (e->refuse) {
 	case SMTP_REFUSE_SIZE:
-		return "552 5.3.4 Message size exceeds fixed maximum message "
-		    "size";
+		engine_say(e, "552 5.3.4 Message size exceeds fixed maximum "
+		    "message size");
+		break;
 	case SMTP_REFUSE_BARE:
-		return "554 5.6.0 Message refused: bare CR or LF in message "
-		    "data";
+		engine_say(e, "554 5.6.0 Message refused: bare CR or LF in "
+		    "message data");
+		break;
 	default:
-		return "554 5.6.0 Message refused: a line longer than 65536 "
-		    "octets";
+		engine_say(e, "554 5.6.0 Message refused: a line longer than "
+		    "%d octets", SMTP_DATA_LINE_MAX);
+		break;
 	}
 }
 
@@ -298,7 +302,7 @@ engine_end_answer(struct engine_state *e, const struct smtpmsg_answer *a)
 
 	e->broker = 0;
 	if (e->refuse) {
-		engine_say(e, "%s", engine_refuse_text(e->refuse));
+		engine_refuse_say(e);
 		if (e->mode == SMTP_MODE_BDAT && !e->chunk_last) {
 			e->bdat_failed = 1;
 			e->refuse = SMTP_REFUSE_NONE;
