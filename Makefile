@@ -90,7 +90,8 @@ IMAPD_SRC   = $(IMAP_PARSE_SRC) imapd/capa.c imapd/preauth.c \
 LIBS_IMAPD  = -llmdb -lbearssl -lseccomp
 # smtpd's SMTP engine (net role): the protocol, the path parser, the
 # net <-> monitor codec.
-SMTP_ENGINE_SRC = smtpd/engine.c smtpd/addr.c smtpd/smtpmsg.c
+SMTP_ENGINE_SRC = smtpd/engine.c smtpd/engine_env.c smtpd/engine_data.c \
+	      smtpd/engine_auth.c smtpd/addr.c smtpd/smtpmsg.c
 SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
 	      common/frame.c common/msg.c common/log.c common/util.c
 
@@ -136,7 +137,7 @@ $(O)/tests/unit/test_imap_parse: $(O)/tests/unit/test_imap_parse.o $(call obj,$(
 $(O)/tests/unit/test_smtp_engine: $(O)/tests/unit/test_smtp_engine.o $(call obj,$(SMTP_ENGINE_SRC) $(SMTP_ENGINE_DEPS))
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c)
+$(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # test_search_cache also needs imapd's search cache.
@@ -213,7 +214,7 @@ FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
 FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c common/log.c common/util.c \
 		 common/rolemsg.c common/frame.c
 FUZZ_smtp      = $(SMTP_ENGINE_SRC) $(SMTP_ENGINE_DEPS)
-FUZZ_smtpaddr  = smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c
+FUZZ_smtpaddr  = smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c common/util.c common/log.c
 FUZZ_mutf7     = common/mutf7.c
 FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c

@@ -159,7 +159,8 @@ addr_literal(struct addr_cur *c, char *out, size_t *outlen)
 			return SMTP_ADDR_ESYNTAX;
 		memcpy(buf, p + 5, n - 5);
 		buf[n - 5] = '\0';
-		if (strchr(buf, '%') != NULL ||
+		/* inet_pton stops at a NUL: check every octet first */
+		if (strspn(buf, "0123456789abcdefABCDEF:.") != n - 5 ||
 		    inet_pton(AF_INET6, buf, a6) != 1)
 			return SMTP_ADDR_ESYNTAX;
 	} else if (!addr_ipv4(p, n))

@@ -28,9 +28,15 @@
  *     again; a byte left unused this way may already be inside a told
  *     DATA frame, and the engine skips it (it relies on the caller
  *     handing back unused bytes unchanged, as skel_net does);
+ *   - SKEL_MORE may come with octets used and nothing to say (a BDAT
+ *     command line, whose chunk follows): the caller feeds what is left,
+ *     as skel_net does whenever feed used something;
  *   - after SKEL_ASK the caller sends the frame, reads the answer, hands
  *     it to answer and sends the output; after SKEL_LOGIN it calls
- *     login_result.  Any call out of that order is fatalx.
+ *     login_result.  Any call out of that order is fatalx;
+ *   - MSG_SMTP_RSET is told when RSET, EHLO/HELO or QUIT abandon a
+ *     transaction the broker holds; when the engine closes the connection
+ *     itself (421) it tells nothing: the broker sees the connection end.
  *
  * Choices the RFCs leave open, and why:
  *   - Command lines: at most SMTP_LINE_MAX octets with the CRLF (RFC 5321
@@ -85,6 +91,10 @@
  *     max_failures) is answered with its 535 or 454 and "421 4.7.0",
  *     and the connection closes.
  *   - On port 25 AUTH is neither offered nor accepted ("502 5.5.1").
+ *   - EHLO also offers BINARYMIME: BODY=BINARYMIME is accepted (with
+ *     BDAT only), and RFC 3030 ties the parameter to the keyword.
+ *   - 8-bit octets and NUL in DATA content are passed on as they come
+ *     (BODY= is the client's word; the stored message is what it sent).
  *   - VRFY answers 252 for anything (no user enumeration), EXPN 502.
  */
 #ifndef SMTPD_ENGINE_H
@@ -99,8 +109,9 @@
 #define SMTP_MAX_FAILURES	3	/* failed logins, then 421 */
 #define SMTP_OUT_MAX		1024	/* the longest reply: EHLO's */
 
-/* The skeleton's view of the engine; its state is private to engine.c
- * (state_size octets, zeroed by the caller before configure). */
+/* The skeleton's view of the engine; its state is private to the
+ * engine's files (engine_int.h): state_size octets, zeroed by the caller
+ * before configure. */
 extern const struct skel_preauth smtp_engine;
 
 #endif

@@ -25,13 +25,13 @@ smtpmsg_print(const char *s, int blank)
 	return 1;
 }
 
-/* smtpmsg_addr_ok: no control characters, and octets above 0x7f only
- * when utf8. */
+/* smtpmsg_addr_ok: no control characters (a blank may be inside a
+ * quoted local part), and octets above 0x7f only when utf8. */
 static int
 smtpmsg_addr_ok(const char *s, int utf8)
 {
 	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x21 || *s == 0x7f)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
 		if ((unsigned char)*s > 0x7f && !utf8)
 			return 0;

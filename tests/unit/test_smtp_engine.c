@@ -904,6 +904,66 @@ test_reset(void)
 	close_sess(s);
 }
 
+static void
+test_quoted(void)
+{
+	struct sess *s = open_sess(0);
+
+	says(s, "EHLO c\r\nMAIL FROM:<\"x y\"@b.example>\r\n"
+	    "RCPT TO:<\"a b\"@example.org>\r\nRCPT TO:<\"a@b\"@example.org>\r\n",
+	    0);
+	CHECK_TRUE(has(s->ev, "from=<\"x y\"@b.example>") &&
+	    has(s->ev, "RCPT <\"a b\"@example.org>") &&
+	    has(s->ev, "RCPT <\"a@b\"@example.org>"),
+	    "quoted local parts reach the broker quoted (found by fuzz_smtp)");
+	CHECK_INT_EQ(s->bad, 0, "contract kept");
+	close_sess(s);
+}
+
+static void
+test_more_errors(void)
+{
+	struct sess *s = open_sess(1);
+	char line[5000];
+
+	says(s, "EHLO\r\nHELO \r\nEHLO c\r\nAUTH\r\nAUTH PLAIN =\r\n"
+	    "AUTH PLAIN a b\r\nRSET x\r\nQUIT x\r\nDATA x\r\n", 0);
+	CHECK_STR_EQ(strstr(s->out, "250 ENHANCEDSTATUSCODES\r\n") + 25,
+	    "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n"
+	    "501 5.5.2 Malformed SASL PLAIN response\r\n"
+	    "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n"
+	    "501 5.5.4 Syntax: RSET\r\n501 5.5.4 Syntax: QUIT\r\n"
+	    "501 5.5.4 Syntax: DATA\r\n", "argument errors");
+	CHECK_TRUE(has(s->out, "501 5.5.4 Syntax: EHLO hostname\r\n"
+	    "501 5.5.4 Syntax: HELO hostname\r\n"), "EHLO, HELO need a name");
+	close_sess(s);
+
+	s = open_sess(1);
+	says(s, "EHLO c\r\nAUTH LOGIN\r\n", 0);
+	reset_out(s);
+	memset(line, 'A', sizeof(line));
+	memcpy(line + 4990, "\r\nNOOP\r\n", 8);
+	push(s, line, 4998, 0);
+	CHECK_STR_EQ(s->out, "500 5.5.6 Line too long\r\n250 2.0.0 Ok\r\n",
+	    "a SASL response too long ends the exchange");
+	CHECK_STR_EQ(s->ev, "", "no login");
+	says(s, "AUTH PLAIN\r\n", 0);
+	snprintf(line, sizeof(line), "%s\r\n", b64("other@example.org\0"
+	    "u@example.org\0pw", 34));
+	says(s, line, 0);
+	CHECK_TRUE(has(s->out, "334 \r\n535 5.7.8 Authentication "
+	    "credentials invalid\r\n"), "authzid of another user");
+	says(s, "AUTH PLAIN\r\n", 0);
+	snprintf(line, sizeof(line), "%s\r\nMAIL FROM:<u@example.org>\r\n"
+	    "AUTH PLAIN\r\n", b64("\0u@example.org\0pw", 17));
+	says(s, line, 0);
+	CHECK_TRUE(has(s->out, "235 2.7.0 Authentication successful\r\n"
+	    "250 2.1.0 Ok\r\n503 5.5.1 Already authenticated\r\n"),
+	    "no AUTH after the login");
+	CHECK_INT_EQ(s->bad, 0, "contract kept");
+	close_sess(s);
+}
+
 int
 main(void)
 {
@@ -924,5 +984,7 @@ main(void)
 	test_auth();
 	test_bdat();
 	test_reset();
+	test_quoted();
+	test_more_errors();
 	return check_done();
 }
