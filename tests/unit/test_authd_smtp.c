@@ -268,6 +268,52 @@ test_notice(void)
 	    "t", small, sizeof(small)), -1, "too small a buffer: -1");
 }
 
+/* notice_frame: a notice datagram as the server sends it. */
+static void
+notice_frame(struct frame *f, uint8_t type, const char *rcpt,
+    const char *msg, int extra)
+{
+	frame_init(f, type);
+	frame_add_str(f, rcpt);
+	frame_add_bytes(f, msg, strlen(msg));
+	if (extra)
+		frame_add_u32(f, 0);
+	(void)frame_finish(f);
+}
+
+static void
+test_notice_decode(void)
+{
+	static struct frame f, g;
+	char rcpt[AUTH_USER_MAX];
+	const uint8_t *msg;
+	size_t len;
+
+	notice_frame(&f, MSG_AUTHD_NOTICE, ALICE, "Subject: x\n\nhi\n", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), 0,
+	    "a notice decodes");
+	CHECK_STR_EQ(rcpt, ALICE, "its recipient");
+	CHECK_INT_EQ(len, 15, "its message length");
+	CHECK_TRUE(memcmp(msg, "Subject: x\n\nhi\n", 15) == 0,
+	    "its message bytes");
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len - 1, rcpt, &msg, &len), -1,
+	    "a short datagram is refused");
+	CHECK_INT_EQ(notice_decode(&g, f.buf, 3, rcpt, &msg, &len), -1,
+	    "less than a frame header is refused");
+	notice_frame(&f, MSG_AUTHD_POLICY, ALICE, "x", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "another type is refused");
+	notice_frame(&f, MSG_AUTHD_NOTICE, "not a user", "x", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "a recipient that is no user name is refused");
+	notice_frame(&f, MSG_AUTHD_NOTICE, ALICE, "", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "an empty message is refused");
+	notice_frame(&f, MSG_AUTHD_NOTICE, ALICE, "x", 1);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "trailing bytes are refused");
+}
+
 /* add_user: a user record for name in txn. */
 static int
 add_user(struct db *db, MDB_txn *txn, const char *name, uint32_t flags)
@@ -388,6 +434,7 @@ main(void)
 	test_rcpt_bound();
 	test_window();
 	test_notice();
+	test_notice_decode();
 
 	log_init("test_authd_smtp", 1, 0);
 	config_defaults(&cfg);
