@@ -8,8 +8,9 @@
  * Runs in authd's main thread; server.c calls in, and dispatch.c uses
  * login.c (verdicts), lookup.c (ban checks, recipients), policy.c
  * (counting), sched.c and worker.c (hashing), live.c (the live mail
- * sessions: their login records, open, end, who and kick), and server.c's
- * answer and audit calls.  Timing rule: every refusal is answered at the same fixed
+ * sessions: their login records, open, end, who and kick), sendlimit.c
+ * (smtpd's sending limit), notice.c (the login notices a verdict calls
+ * for), and server.c's answer and audit calls.  Timing rule: every refusal is answered at the same fixed
  * time after its request arrived ("auth failure delay"), whatever the
  * reason; a success is answered as soon as it is committed.
  */

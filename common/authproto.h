@@ -75,7 +75,8 @@
  * AUTH_OK: the recipients are counted against the user's limit for the
  * sliding hour, durably, before the answer leaves; AUTH_FAIL_TEMP: they
  * would pass the limit (nothing is counted), or authd cannot count now;
- * AUTH_FAIL_PERM: no such user (deleted since the login).
+ * AUTH_FAIL_PERM: no such user (deleted since the login) or a disabled
+ * one.
  *
  * status: AUTH_OK; AUTH_FAIL_TEMP (try again later: locked, banned, busy);
  * AUTH_FAIL_PERM (wrong credentials, no such user, not allowed).  For

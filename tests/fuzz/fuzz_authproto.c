@@ -21,6 +21,7 @@ fuzz_one(const uint8_t *buf, size_t len)
 	static struct auth_kick_req kr;
 	static struct auth_known_ans na;
 	struct auth_known_req nr;
+	struct auth_send_req sr;
 	struct auth_open_req orq;
 	struct auth_end end;
 	struct auth_who_req wr;
@@ -57,6 +58,8 @@ fuzz_one(const uint8_t *buf, size_t len)
 	authproto_known_req_decode(&copy, &nr);
 	copy = f;
 	authproto_known_ans_decode(&copy, &na);
+	copy = f;
+	authproto_send_req_decode(&copy, &sr);
 }
 
 int

@@ -11,6 +11,7 @@ import socket
 import struct
 
 MSG_LOGIN, MSG_BANCHECK, MSG_RCPT = 1, 2, 3
+MSG_SEND = 10
 OK, FAIL_TEMP, FAIL_PERM = 0, 1, 2
 STATUS = {OK: "ok", FAIL_TEMP: "tempfail", FAIL_PERM: "fail"}
 
@@ -127,6 +128,17 @@ class AuthClient:
         users = [(r.str(), r.u64()) for _ in range(r.u32())]
         r.end()
         return STATUS[status], users
+
+    def send(self, user, count=1, address="127.0.0.1", session="test"):
+        """MSG_AUTH_SEND: count recipients more for user; returns the
+        status name ("ok", "tempfail": over the limit, "fail")."""
+        i = self._id()
+        self.s.sendall(frame(MSG_SEND, i, user, count, address, session))
+        r = Reader(self.read_frame())
+        assert r.u32() == i
+        status = r.u32()
+        r.end()
+        return STATUS[status]
 
     def rcpt(self, address):
         """Returns (status name, [user, ...])."""

@@ -3,16 +3,28 @@
  * MSG_AUTH_SEND codec (common/authproto.c), the bound that keeps a RCPT
  * answer within one frame, the sliding hour of the sending limit
  * (authd/sendlimit.c, its pure part), and the text of a login notice
- * (authd/notice.c).  Runs as an ordinary user; touches no file.
+ * (authd/notice.c), and, on a database in a temporary directory, the
+ * charges of the sending limit and the account lock that calls for a
+ * notice (authd/sendlimit.c, authd/policy.c).  Runs as an ordinary user.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "authd/notice.h"
+#include "authd/policy.h"
 #include "authd/sendlimit.h"
 #include "common/authproto.h"
+#include "common/config.h"
 #include "common/frame.h"
+#include "common/log.h"
 #include "common/msg.h"
 #include "tests/unit/check.h"
+
+#define ALICE	"alice@example.test"
+
+static char dir[] = "/tmp/test_authd_smtp.XXXXXX";
 
 static void
 test_send_roundtrip(void)
@@ -256,13 +268,189 @@ test_notice(void)
 	    "t", small, sizeof(small)), -1, "too small a buffer: -1");
 }
 
+/* notice_frame: a notice datagram as the server sends it. */
+static void
+notice_frame(struct frame *f, uint8_t type, const char *rcpt,
+    const char *msg, int extra)
+{
+	frame_init(f, type);
+	frame_add_str(f, rcpt);
+	frame_add_bytes(f, msg, strlen(msg));
+	if (extra)
+		frame_add_u32(f, 0);
+	(void)frame_finish(f);
+}
+
+static void
+test_notice_decode(void)
+{
+	static struct frame f, g;
+	char rcpt[AUTH_USER_MAX];
+	const uint8_t *msg;
+	size_t len;
+
+	notice_frame(&f, MSG_AUTHD_NOTICE, ALICE, "Subject: x\n\nhi\n", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), 0,
+	    "a notice decodes");
+	CHECK_STR_EQ(rcpt, ALICE, "its recipient");
+	CHECK_INT_EQ(len, 15, "its message length");
+	CHECK_TRUE(memcmp(msg, "Subject: x\n\nhi\n", 15) == 0,
+	    "its message bytes");
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len - 1, rcpt, &msg, &len), -1,
+	    "a short datagram is refused");
+	CHECK_INT_EQ(notice_decode(&g, f.buf, 3, rcpt, &msg, &len), -1,
+	    "less than a frame header is refused");
+	notice_frame(&f, MSG_AUTHD_POLICY, ALICE, "x", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "another type is refused");
+	notice_frame(&f, MSG_AUTHD_NOTICE, "not a user", "x", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "a recipient that is no user name is refused");
+	notice_frame(&f, MSG_AUTHD_NOTICE, ALICE, "", 0);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "an empty message is refused");
+	notice_frame(&f, MSG_AUTHD_NOTICE, ALICE, "x", 1);
+	CHECK_INT_EQ(notice_decode(&g, f.buf, f.len, rcpt, &msg, &len), -1,
+	    "trailing bytes are refused");
+}
+
+/* add_user: a user record for name in txn. */
+static int
+add_user(struct db *db, MDB_txn *txn, const char *name, uint32_t flags)
+{
+	struct user_rec u;
+
+	memset(&u, 0, sizeof(u));
+	u.version = USER_REC_VERSION;
+	u.flags = flags;
+	u.services = SERVICE_ALL;
+	return db_user_put(db, txn, name, &u);
+}
+
+static void
+test_charge(struct db *db, struct config *cfg)
+{
+	struct sendlimit_result r;
+	MDB_txn *txn;
+	int64_t t = 1796025600;
+	uint64_t used;
+
+	cfg->smtp_send_limit = 3;
+	CHECK_INT_EQ(db_begin(db, 1, &txn), 0, "write transaction");
+	CHECK_INT_EQ(add_user(db, txn, ALICE, 0), 0, "alice");
+	CHECK_INT_EQ(add_user(db, txn, "off@example.test", USER_DISABLED), 0,
+	    "a disabled user");
+	sendlimit_charge(db, txn, cfg, ALICE, 2, t, &r);
+	CHECK_INT_EQ(r.status, AUTH_OK, "2 of 3");
+	CHECK_INT_EQ(r.limit, 3, "the default limit applies");
+	sendlimit_charge(db, txn, cfg, ALICE, 2, t + 60, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_TEMP, "2 more would be 4");
+	CHECK_INT_EQ(r.used, 2, "2 used before");
+	CHECK_INT_EQ(r.first, 1, "the first refusal of an episode");
+	CHECK_TRUE(r.why == NULL, "a refusal, not a fault");
+	sendlimit_charge(db, txn, cfg, ALICE, 1, t + 60, &r);
+	CHECK_INT_EQ(r.status, AUTH_OK, "1 more fits");
+	sendlimit_charge(db, txn, cfg, ALICE, 1, t + 120, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_TEMP, "the 4th is refused");
+	CHECK_INT_EQ(r.first, 1, "a new episode after a send that fit");
+	sendlimit_charge(db, txn, cfg, ALICE, 1, t + 180, &r);
+	CHECK_INT_EQ(r.first, 0, "the same episode goes on unaudited");
+	CHECK_INT_EQ(db_commit(txn), 0, "committed");
+
+	CHECK_INT_EQ(db_begin(db, 1, &txn), 0, "a later transaction");
+	CHECK_INT_EQ(sendlimit_used_now(db, txn, ALICE, t + 3599, &used), 0,
+	    "used now");
+	CHECK_INT_EQ(used, 3, "durable: 3 counted");
+	sendlimit_charge(db, txn, cfg, ALICE, 1, t + 3599, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_TEMP, "still full 59 minutes on");
+	sendlimit_charge(db, txn, cfg, ALICE, 2, t + 3600, &r);
+	CHECK_INT_EQ(r.status, AUTH_OK, "the first minute's 2 left the hour");
+	CHECK_INT_EQ(db_sendlimit_put(db, txn, ALICE, 0), 0, "no limit");
+	sendlimit_charge(db, txn, cfg, ALICE, 10000, t + 3600, &r);
+	CHECK_INT_EQ(r.status, AUTH_OK, "her own limit: none");
+	CHECK_INT_EQ(r.limit, 0, "reported as 0");
+	CHECK_INT_EQ(db_sendlimit_put(db, txn, ALICE, 1), 0, "a limit of 1");
+	sendlimit_charge(db, txn, cfg, ALICE, 1, t + 3600, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_TEMP, "over her own limit");
+	sendlimit_charge(db, txn, cfg, "off@example.test", 1, t, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_PERM, "a disabled user may not send");
+	sendlimit_charge(db, txn, cfg, "ghost@example.test", 1, t, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_PERM, "nor one that does not exist");
+	sendlimit_charge(db, txn, cfg, "not a name", 1, t, &r);
+	CHECK_INT_EQ(r.status, AUTH_FAIL_PERM, "nor a malformed name");
+	CHECK_INT_EQ(db_user_del(db, txn, ALICE), 0, "delete alice");
+	CHECK_INT_EQ(add_user(db, txn, ALICE, 0), 0, "a new alice");
+	CHECK_INT_EQ(sendlimit_used_now(db, txn, ALICE, t + 3600, &used), 0,
+	    "used now");
+	CHECK_INT_EQ(used, 0, "the new alice starts with nothing counted");
+	db_abort(txn);
+}
+
+static void
+test_lock(struct db *db, struct config *cfg)
+{
+	MDB_txn *txn;
+	int64_t t = 1796025600, banned;
+	int locked, i;
+
+	config_defaults(cfg);
+	cfg->lockout_account_failures = 3;
+	CHECK_INT_EQ(db_begin(db, 1, &txn), 0, "write transaction");
+	CHECK_INT_EQ(add_user(db, txn, ALICE, 0), 0, "alice");
+	CHECK_INT_EQ(policy_any_known(db, txn, ALICE), 0, "never logged in");
+	for (i = 0; i < 2; i++) {
+		CHECK_INT_EQ(policy_fail(db, txn, cfg, ALICE, 1, "192.0.2.1",
+		    t, &banned, &locked), 0, "a failure");
+		CHECK_INT_EQ(locked, 0, "not locked yet");
+	}
+	CHECK_INT_EQ(policy_fail(db, txn, cfg, ALICE, 1, "192.0.2.2", t,
+	    &banned, &locked), 0, "the third failure");
+	CHECK_INT_EQ(locked, 1, "locks the account");
+	CHECK_INT_EQ(policy_fail(db, txn, cfg, ALICE, 1, "192.0.2.3", t + 1,
+	    &banned, &locked), 0, "a fourth");
+	CHECK_INT_EQ(locked, 0, "locked already: no second notice");
+	CHECK_INT_EQ(policy_fail(db, txn, cfg, ALICE, 0, "192.0.2.3", t + 1,
+	    &banned, &locked), 0, "a failure that counts the address only");
+	CHECK_INT_EQ(locked, 0, "locks nothing");
+	CHECK_INT_EQ(policy_success(db, txn, ALICE, "192.0.2.9", t + 2), 0,
+	    "a success");
+	CHECK_INT_EQ(policy_any_known(db, txn, ALICE), 1, "known somewhere");
+	CHECK_INT_EQ(policy_any_known(db, txn, "alic@example.test"), 0,
+	    "a prefix of her name is not her");
+	db_abort(txn);
+}
+
 int
 main(void)
 {
+	static struct config cfg;
+	struct db db;
+	char path[sizeof(dir) + 16];
+	const char *files[] = { "data.mdb", "lock.mdb" };
+	size_t i;
+
 	test_send_roundtrip();
 	test_send_malformed();
 	test_rcpt_bound();
 	test_window();
 	test_notice();
+	test_notice_decode();
+
+	log_init("test_authd_smtp", 1, 0);
+	config_defaults(&cfg);
+	memset(&db, 0, sizeof(db));
+	if (mkdtemp(dir) == NULL || db_open(&db, dir) == -1) {
+		perror(dir);
+		return 1;
+	}
+	test_charge(&db, &cfg);
+	test_lock(&db, &cfg);
+	db_close(&db);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	if (rmdir(dir) == -1)
+		printf("# could not remove %s\n", dir);
 	return check_done();
 }
