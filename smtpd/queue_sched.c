@@ -110,6 +110,8 @@ sched_expire(struct qmsg *m, int64_t now)
 	return changed;
 }
 
+static void	sched_result(struct qmsg *, size_t, uint32_t, const char *);
+
 /* sched_send: hand recipient i of m to the deliver role. */
 static int
 sched_send(struct qmsg *m, size_t i)
@@ -127,6 +129,8 @@ sched_send(struct qmsg *m, size_t i)
 	req.recovering = m->recovering ? 1 : 0;
 	if ((fd = spool_msg_open(m->id)) == -1) {
 		log_warn("cannot open the message file of %s", m->id);
+		sched_result(m, i, DELIVER_TEMP, "the queue cannot open the "
+		    "message file");
 		return -1;
 	}
 	if (queueproto_deliver_encode(&f, &req) == -1)
