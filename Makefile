@@ -193,6 +193,8 @@ FUZZ_imappre   = imapd/preauth.c $(IMAP_PARSE_SRC) common/sasl.c common/base64.c
 FUZZ_mutf7     = common/mutf7.c
 FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
+FUZZ_intake    = common/intake.c common/util.c common/log.c
+FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
