@@ -5,7 +5,9 @@
  * a transaction is committed and lands in the recipient's Maildir with
  * Return-Path, Delivered-To and the queue's Received header; an intake
  * file is expanded through "authd" and delivered; a remote recipient
- * waits (listed, shown, removed through the authctl messages); a bad
+ * waits (listed, shown, removed through the authctl messages); ROOM
+ * answers from the Maildir's quota, and an over-quota delivery is
+ * deferred with 4.2.2 (the sandboxed deliver role opens the index); a bad
  * intake file goes to bad/; a killed queue restarts and resumes a
  * message written while it was down... as far as the spool is concerned
  * (a committed message with a pending recipient).  Runs as a plain
@@ -29,6 +31,8 @@
 #include "common/authproto.h"
 #include "common/intake.h"
 #include "common/log.h"
+#include "common/store.h"
+#include "common/store_imap.h"
 #include "common/util.h"
 #include "smtpd/queue.h"
 #include "tests/unit/check.h"
@@ -293,6 +297,69 @@ test_remote(int fd)
 	CHECK_TRUE(strstr(buf, "0 messages") != NULL, "queue empty");
 }
 
+/* room: the queue's ROOM answer, asking again while deliver is busy. */
+static uint32_t
+room(int fd, const char *user, uint64_t size)
+{
+	char text[QUEUE_TEXT_MAX];
+	struct queue_room r;
+	struct frame f;
+	uint32_t st = 99;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.user, sizeof(r.user), "%s", user);
+	r.size = size;
+	for (i = 0; i < 40; i++) {
+		queueproto_room_encode(&f, &r);
+		frame_write(fd, &f);
+		if (frame_read(fd, &f, mono_ms() + 5000) == -1 ||
+		    f.type != MSG_QUEUE_ROOM ||
+		    queueproto_result_decode(&f, QUEUE_ROOM_UNKNOWN, &st, text,
+		    sizeof(text)) == -1)
+			return 99;
+		if (st != QUEUE_ROOM_UNKNOWN)
+			break;
+		usleep(50000);
+	}
+	return st;
+}
+
+static void
+test_quota(int fd)
+{
+	char md[1200], err[256], id[QUEUE_TEXT_MAX], body[3000], buf[8192];
+	struct store *s;
+	int i;
+
+	snprintf(md, sizeof(md), "%s/example.test/gina", cfg.mail_dir);
+	CHECK_INT_EQ(store_open(&s, md, err, sizeof(err)), 0, "gina's store");
+	CHECK_INT_EQ(store_quota_set(s, 1024), 0, "quota 1K");
+	store_close(s);
+	CHECK_INT_EQ(room(fd, "gina@example.test", 100), QUEUE_ROOM_YES,
+	    "room for 100 bytes");
+	CHECK_INT_EQ(room(fd, "gina@example.test", 5000), QUEUE_ROOM_OVER,
+	    "no room for 5000 bytes");
+	CHECK_INT_EQ(room(fd, "hank@example.test", 5000), QUEUE_ROOM_YES,
+	    "no Maildir yet: no limit");
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	memcpy(body, "Subject: big\r\n\r\n", 16);
+	CHECK_INT_EQ(commit(fd, "alice@example.test", "gina@example.test", 1,
+	    body, id), QUEUE_OK, "a big message committed");
+	for (i = 0; i < 100; i++) {
+		if (page(fd, MSG_QUEUE_SHOW, id, buf, sizeof(buf)) == 0 &&
+		    strstr(buf, "4.2.2") != NULL)
+			break;
+		usleep(50000);
+	}
+	CHECK_TRUE(strstr(buf, "4.2.2 mailbox full") != NULL,
+	    "over quota: deferred with 4.2.2");
+	CHECK_TRUE(strstr(buf, "pending, 1 attempts") != NULL,
+	    "one attempt, pending");
+	CHECK_INT_EQ(count_new("gina", 0, NULL, 0), 0, "nothing delivered");
+}
+
 static void
 test_intake(void)
 {
@@ -391,6 +458,7 @@ main(void)
 	CHECK_TRUE(fd != -1, "queue.sock answers");
 	test_smtp(fd);
 	test_remote(fd);
+	test_quota(fd);
 	close(fd);
 	test_intake();
 	test_restart();
