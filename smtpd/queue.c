@@ -99,7 +99,8 @@ queue_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 			fatal("cannot enter the spool %s", cfg->spool_dir);
 	} else
 		privsep_drop(cfg->spool_dir, uid, gid);
-	sandbox_limits(QUEUE_CLIENTS_MAX + 16, 0);
+	/* each client may hold a message file open too */
+	sandbox_limits(2 * QUEUE_CLIENTS_MAX + 16, 0);
 	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
 }
 

@@ -47,6 +47,7 @@ sched_add(struct qmsg *m)
 	m->next = queue.msgs;
 	queue.msgs = m;
 	queue.nmsgs++;
+	queue.sched_kick = 1;
 }
 
 /* sched_unlink: take m off the list and free it. */
@@ -158,9 +159,13 @@ sched_run(void)
 	    mono_ms() - queue.dsince > SCHED_DELIVER_MS)
 		fatalx("the deliver role did not answer within %d minutes",
 		    SCHED_DELIVER_MS / 60000);
+	if (!queue.sched_kick && mono_ms() < queue.sched_next)
+		return;
+	queue.sched_kick = 0;
+	queue.sched_next = mono_ms() + 1000;
 	for (m = queue.msgs; m != NULL; m = next) {
 		next = m->next;
-		if (m->busy)
+		if (m->busy || sched_done(m))
 			continue;
 		if (sched_expire(m, now)) {
 			(void)spool_env_write(m);
@@ -218,6 +223,7 @@ sched_result(struct qmsg *m, size_t i, uint32_t status, const char *text)
 	}
 	(void)spool_env_write(m);
 	(void)sched_done(m);
+	queue.sched_kick = 1;
 }
 
 void
@@ -472,6 +478,7 @@ sched_flush(const char *id, char *text, size_t len)
 				n++;
 			}
 	}
+	queue.sched_kick = 1;
 	log_info("queue flushed by the administrator: %zu recipient%s to "
 	    "try now", n, n == 1 ? "" : "s");
 	(void)snprintf(text, len, "%zu local recipient%s to try now (remote "
