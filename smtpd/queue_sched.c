@@ -270,7 +270,7 @@ sched_room(int clientfd, const struct queue_room *r)
 
 	if (queue.dstate != QD_IDLE)
 		return -1;
-	if (queueproto_droom_encode(&f, r->user, r->size) == -1)
+	if (queueproto_droom_encode(&f, r->user, r->quota, r->size) == -1)
 		return -1;
 	if (frame_write(queue.deliverfd, &f) == -1)
 		fatal("cannot reach the deliver role");

@@ -88,7 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 			same(&f, &g);
 		break;
 	default:
-		(void)queueproto_droom_decode(&g, text, sizeof(text), &size);
+		(void)queueproto_droom_decode(&g, text, sizeof(text), &size,
+		    &size);
 		break;
 	}
 	return 0;

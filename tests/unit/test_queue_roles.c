@@ -299,7 +299,7 @@ test_remote(int fd)
 
 /* room: the queue's ROOM answer, asking again while deliver is busy. */
 static uint32_t
-room(int fd, const char *user, uint64_t size)
+room(int fd, const char *user, uint64_t quota, uint64_t size)
 {
 	char text[QUEUE_TEXT_MAX];
 	struct queue_room r;
@@ -309,6 +309,7 @@ room(int fd, const char *user, uint64_t size)
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.user, sizeof(r.user), "%s", user);
+	r.quota = quota;
 	r.size = size;
 	for (i = 0; i < 40; i++) {
 		queueproto_room_encode(&f, &r);
@@ -336,12 +337,14 @@ test_quota(int fd)
 	CHECK_INT_EQ(store_open(&s, md, err, sizeof(err)), 0, "gina's store");
 	CHECK_INT_EQ(store_quota_set(s, 1024), 0, "quota 1K");
 	store_close(s);
-	CHECK_INT_EQ(room(fd, "gina@example.test", 100), QUEUE_ROOM_YES,
+	CHECK_INT_EQ(room(fd, "gina@example.test", 0, 100), QUEUE_ROOM_YES,
 	    "room for 100 bytes");
-	CHECK_INT_EQ(room(fd, "gina@example.test", 5000), QUEUE_ROOM_OVER,
+	CHECK_INT_EQ(room(fd, "gina@example.test", 0, 5000), QUEUE_ROOM_OVER,
 	    "no room for 5000 bytes");
-	CHECK_INT_EQ(room(fd, "hank@example.test", 5000), QUEUE_ROOM_YES,
-	    "no Maildir yet: no limit");
+	CHECK_INT_EQ(room(fd, "hank@example.test", 0, 5000), QUEUE_ROOM_YES,
+	    "no Maildir yet, no quota from authd: room");
+	CHECK_INT_EQ(room(fd, "hank@example.test", 4096, 5000),
+	    QUEUE_ROOM_OVER, "no Maildir yet: authd's quota applies");
 	memset(body, 'x', sizeof(body) - 1);
 	body[sizeof(body) - 1] = '\0';
 	memcpy(body, "Subject: big\r\n\r\n", 16);
