@@ -96,7 +96,8 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # Every tests/unit/test_*.c is a unit test, every tests/fuzz/fuzz_*.c a fuzz
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
-TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
+TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
+	$(O)/tests/tools/queue_run
 
 all: $(PROGS)
 
@@ -153,6 +154,9 @@ bench-store: $(O)/tests/bench/store_growth
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
 # it loads into the normal and the instrumented authd alike.
 $(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
@@ -166,7 +170,7 @@ $(O)/%.o: %.c
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) imapd/imapd.c $(IMAPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 

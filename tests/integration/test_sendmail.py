@@ -7,6 +7,7 @@ import pwd
 import re
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -199,3 +200,128 @@ def test_unprivileged_user(spool):
     assert os.stat(files[0]).st_uid == pwd.getpwnam("nobody").pw_uid
     with open(files[0], "rb") as f:
         assert f.read().startswith(b"postern-intake 1\nfrom <nobody@")
+
+
+# ---- with the queue running (tests/tools/queue_run plays smtpd and authd)
+
+QUEUE_RUN = os.path.join(BUILD, "tests", "tools", "queue_run")
+AUTHCTL = os.path.join(BUILD, "authd", "authctl")
+
+
+@pytest.fixture
+def queue():
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        for sub in ("spool", "mail", "state", "run"):
+            os.mkdir(os.path.join(d, sub), 0o755)
+        conf = os.path.join(d, "postern.conf")
+        with open(conf, "w") as f:
+            f.write('hostname mx.example.test\ndomain example.test\n'
+                    'spool "{0}/spool"\nmail "{0}/mail"\n'
+                    'state "{0}/state"\nruntime "{0}/run"\n'.format(d))
+        os.chmod(conf, 0o644)
+        log = open(os.path.join(d, "queue.log"), "w+")
+        proc = subprocess.Popen([QUEUE_RUN, conf], stdout=log,
+                                stderr=subprocess.STDOUT)
+        sock = os.path.join(d, "spool", "queue.sock")
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        try:
+            yield d, conf, proc, log
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=10)
+            log.close()
+
+
+def authctl(conf, *args):
+    return subprocess.run([AUTHCTL, "-f", conf] + list(args),
+                          capture_output=True, timeout=30)
+
+
+def wait_for(pred, seconds=5.0):
+    end = time.time() + seconds
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return pred()
+
+
+def queue_ids(conf):
+    r = authctl(conf, "queue", "list")
+    assert r.returncode == 0, r.stderr
+    return re.findall(r"^([0-9a-f]{16})  ", r.stdout.decode(), re.M)
+
+
+def test_local_delivery(queue):
+    d, conf, _, _ = queue
+    r = run(conf, ["Ivan@example.test"], b"Subject: local\n\nhello ivan\n")
+    assert r.returncode == 0, r.stderr
+    new = os.path.join(d, "mail", "example.test", "ivan", "new")
+    files = wait_for(lambda: os.path.isdir(new) and os.listdir(new))
+    assert files and len(files) == 1
+    with open(os.path.join(new, files[0]), "rb") as f:
+        text = f.read().decode()
+    assert text.startswith("Return-Path: <%s@example.test>\n"
+                           "Delivered-To: Ivan@example.test\n"
+                           "Received: (from local uid %d)\n" % (me(), os.getuid()))
+    assert text.endswith("\n\nhello ivan\n")
+    assert wait_for(lambda: queue_ids(conf) == [] or None) is not None
+    assert os.listdir(os.path.join(d, "spool", "intake")) == []
+
+
+def test_authctl_queue(queue):
+    d, conf, proc, log = queue
+    r = run(conf, ["-f", "robot@example.test", "zed@remote.test"],
+            b"Subject: away\n\nx\n")
+    assert r.returncode == 0, r.stderr
+    ids = wait_for(lambda: queue_ids(conf))
+    assert ids and len(ids) == 1
+    qid = ids[0]
+    out = authctl(conf, "queue", "list").stdout.decode()
+    assert "1 message in the queue" in out
+    assert "from <robot@example.test>" in out
+    assert "remote zed@remote.test: pending: waiting for the relay" in out
+    r = authctl(conf, "queue", "show", qid)
+    assert r.returncode == 0, r.stderr
+    assert "origin local uid %d" % os.getuid() in r.stdout.decode()
+    r = authctl(conf, "queue", "show", "0000000000000000")
+    assert r.returncode == 1
+    assert b"no message 0000000000000000 in the queue" in r.stderr
+    r = authctl(conf, "queue", "show", "../../x")
+    assert r.returncode == 2 and b"not a queue id" in r.stderr
+    r = authctl(conf, "queue", "flush")
+    assert r.returncode == 0 and b"0 local recipients" in r.stdout
+    r = authctl(conf, "queue", "remove", qid)
+    assert r.returncode == 0, r.stderr
+    assert ("message %s removed" % qid).encode() in r.stdout
+    r = authctl(conf, "queue", "remove", qid)
+    assert r.returncode == 1 and b"no message" in r.stderr
+    assert queue_ids(conf) == []
+    proc.terminate()
+    assert proc.wait(timeout=10) == 0
+    r = authctl(conf, "queue", "list")
+    assert r.returncode == 1
+    assert b"the queue is not running: cannot connect to " in r.stderr
+    log.seek(0)
+    assert "removed by the administrator" in log.read()
+
+
+def test_bad_intake_file(queue):
+    d, conf, _, log = queue
+    path = os.path.join(d, "spool", "intake", "123.456")
+    with open(path, "w") as f:
+        f.write("postern-intake 1\nfrom <>\n\n")
+    bad = os.path.join(d, "spool", "bad")
+    moved = wait_for(lambda: [n for n in os.listdir(bad)
+                              if n.startswith("intake-")])
+    assert moved and len(moved) == 1
+    assert not os.path.exists(path)
+    log.seek(0)
+    assert "intake file 123.456 (owner %d) is unusable: no recipient" % \
+        os.getuid() in log.read()
