@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/frame.h"
@@ -375,17 +376,21 @@ static void
 sched_msg_text(struct sched_buf *b, const struct qmsg *m, int64_t now,
     int full)
 {
-	char age[32];
+	char age[32], when[40];
+	time_t t = (time_t)m->arrival;
+	struct tm tm;
 	size_t i;
 
 	sched_age(age, sizeof(age), now - m->arrival);
 	sched_printf(b, "%s  %" PRIu64 " bytes  %s old  from <%s>\n", m->id,
 	    m->size, age, m->sender);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		(void)snprintf(when, sizeof(when), "%" PRId64, m->arrival);
 	if (full)
-		sched_printf(b, "  origin %s\n  arrival %" PRId64 " (unix "
-		    "time)\n  body %" PRIu32 " flags 0x%" PRIx32 " envid %s\n",
-		    m->origin, m->arrival, m->body, m->flags,
-		    m->envid[0] != '\0' ? m->envid : "-");
+		sched_printf(b, "  origin %s\n  arrival %s\n  body %" PRIu32
+		    " flags 0x%" PRIx32 " envid %s\n", m->origin, when,
+		    m->body, m->flags, m->envid[0] != '\0' ? m->envid : "-");
 	for (i = 0; i < m->nrcpt; i++)
 		sched_rcpt_text(b, m, i, now, full);
 }
