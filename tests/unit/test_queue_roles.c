@@ -8,10 +8,10 @@
  * waits (listed, shown, removed through the authctl messages); ROOM
  * answers from the Maildir's quota, and an over-quota delivery is
  * deferred with 4.2.2 (the sandboxed deliver role opens the index); a bad
- * intake file goes to bad/; a killed queue restarts and resumes a
- * message written while it was down... as far as the spool is concerned
- * (a committed message with a pending recipient).  Runs as a plain
- * program.
+ * intake file goes to bad/; a killed queue restarts, loads what it had
+ * queued, and a message whose recipient is pending in its envelope but
+ * already in the Maildir (a kill -9 between the two) is not delivered
+ * twice.  Runs as a plain program.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/authproto.h"
@@ -408,12 +409,52 @@ test_intake(void)
 	CHECK_INT_EQ(n, 1, "a bad intake file is set aside in bad/");
 }
 
+/*
+ * plant_delivered: while the roles are down, the state a kill -9 leaves
+ * between the Maildir's rename and the envelope's update: a queued
+ * message whose local recipient is still pending in the envelope but
+ * already in the Maildir (read, and moved to cur/ by imapd).
+ */
+static const char planted[] = "00000001aaaaaaaa";
+
+static void
+plant_delivered(void)
+{
+	char path[1400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/queue/%s.msg", cfg.spool_dir,
+	    planted);
+	f = fopen(path, "w");
+	fputs("Received: x\r\n\r\nplanted\r\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/queue/%s.env", cfg.spool_dir,
+	    planted);
+	f = fopen(path, "w");
+	fprintf(f, "postern-envelope 1\nid %s\narrival %lld\nsize 22\n"
+	    "from <alice@example.test>\norigin local uid 0\nbody 0 flags 0 "
+	    "envid -\nrcpt pending 0 0 local 0 kim@example.test "
+	    "kim@example.test - \n", planted, (long long)time(NULL));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/example.test/kim", cfg.mail_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/example.test/kim/cur", cfg.mail_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/example.test/kim/new", cfg.mail_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/example.test/kim/cur/1.M2P3Q%s-0.h,"
+	    "S=60,W=63,U=1:2,S", cfg.mail_dir, planted);
+	f = fopen(path, "w");
+	fputs("Return-Path: <alice@example.test>\n", f);
+	fclose(f);
+}
+
 static void
 test_restart(void)
 {
 	char id[QUEUE_TEXT_MAX], waiting[QUEUE_TEXT_MAX], name[1400];
 	char buf[8192];
-	int fd;
+	int fd, i;
 
 	fd = qconnect();
 	CHECK_INT_EQ(commit(fd, "alice@example.test", "frank@remote.test", 0,
@@ -421,6 +462,7 @@ test_restart(void)
 	    "a waiting message committed");
 	close(fd);
 	CHECK_INT_EQ(stop_roles(SIGKILL), 0, "queue killed");
+	plant_delivered();
 	start_roles();
 	fd = qconnect();
 	CHECK_TRUE(fd != -1, "the restarted queue answers");
@@ -431,6 +473,16 @@ test_restart(void)
 	CHECK_INT_EQ(commit(fd, "alice@example.test", "erin@example.test", 1,
 	    "Subject: two\r\n\r\nagain\r\n", id), QUEUE_OK, "committed");
 	CHECK_INT_EQ(count_new("erin", 1, name, sizeof(name)), 1, "delivered");
+	for (i = 0; i < 100; i++) {
+		if (page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)) == 0 &&
+		    strstr(buf, planted) == NULL)
+			break;
+		usleep(50000);
+	}
+	CHECK_TRUE(strstr(buf, planted) == NULL,
+	    "the planted message is done after the restart");
+	CHECK_INT_EQ(count_new("kim", 0, NULL, 0), 0,
+	    "and not delivered twice: the copy in cur/ was found");
 	close(fd);
 	CHECK_INT_EQ(stop_roles(0), 0, "both roles stop when authd hangs up");
 }
