@@ -67,7 +67,7 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
-	      common/store_copy.c
+	      authd/authctl_queue.c common/store_copy.c smtpd/queueproto.c
 
 # smtpd's queue and deliver roles, and what authctl and sendmail share.
 QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
@@ -102,7 +102,8 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # Every tests/unit/test_*.c is a unit test, every tests/fuzz/fuzz_*.c a fuzz
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
-TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so
+TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
+	$(O)/tests/tools/queue_run
 
 all: $(PROGS)
 
@@ -159,7 +160,7 @@ $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 # The queue's tests need the queue and deliver roles.
-$(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) $(COMMON_SRC))
+$(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
@@ -173,6 +174,9 @@ bench-store: $(O)/tests/bench/store_growth
 	$(O)/tests/bench/store_growth
 
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
@@ -189,7 +193,7 @@ ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -218,6 +222,8 @@ FUZZ_smtpaddr  = smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c common
 FUZZ_mutf7     = common/mutf7.c
 FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
+FUZZ_intake    = common/intake.c common/util.c common/log.c
+FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
@@ -253,7 +259,7 @@ run: deps-build all
 # ---- install -----------------------------------------------------------
 
 MANPAGES = man/authd.8 man/authctl.8 man/imapd.8 man/pop3d.8 man/postern.conf.5 \
-	   man/postern.7
+	   man/postern.7 man/sendmail.8
 UNITS    = postern-authd.service postern-imapd.service postern-pop3d.service
 
 install: all
@@ -262,7 +268,7 @@ install: all
 	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 man/authd.8 man/authctl.8 man/imapd.8 man/pop3d.8 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    man/sendmail.8 $(DESTDIR)$(MANDIR)/man8
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(PREFIX)/share/postern
 	install -m 0755 etc/mkusers.sh $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
@@ -284,6 +290,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/postern.7 \
 	    $(DESTDIR)$(MANDIR)/man8/authd.8 $(DESTDIR)$(MANDIR)/man8/authctl.8 \
 	    $(DESTDIR)$(MANDIR)/man8/imapd.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8 \
+	    $(DESTDIR)$(MANDIR)/man8/sendmail.8 \
 	    $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
 	-rmdir $(DESTDIR)$(PREFIX)/share/postern
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done

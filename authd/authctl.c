@@ -40,12 +40,15 @@
 
 typedef int (*ctl_prep_fn)(struct ctl *, int, char **, uid_t, gid_t);
 
+#define CTL_NODB	2	/* ctl_cmd.ro: the command needs no database */
+
 struct ctl_cmd {
 	const char	*group;
 	const char	*verb;		/* NULL: a one-word command */
 	ctl_fn		 fn;
 	ctl_prep_fn	 prep;		/* before the privilege drop, or NULL */
-	int		 ro;		/* reads only: never creates the db */
+	int		 ro;		/* reads only: never creates the db;
+					   CTL_NODB: opens none at all */
 	const char	*usage;
 };
 
@@ -96,6 +99,14 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "report", NULL, ctl_report, NULL, 1, "report" },
 	{ "backup", NULL, ctl_backup, ctl_backup_prep, 1, "backup dir" },
 	{ "restore", NULL, ctl_restore, ctl_restore_prep, 0, "restore dir" },
+	{ "queue", "list", ctl_queue_list, ctl_queue_prep, CTL_NODB,
+	    "queue list" },
+	{ "queue", "show", ctl_queue_show, ctl_queue_prep, CTL_NODB,
+	    "queue show id" },
+	{ "queue", "remove", ctl_queue_remove, ctl_queue_prep, CTL_NODB,
+	    "queue remove id" },
+	{ "queue", "flush", ctl_queue_flush, ctl_queue_prep, CTL_NODB,
+	    "queue flush [id]" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -629,6 +640,26 @@ ctl_db_dir(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 	    cmd->prep(c, argc, argv, getuid(), getgid());
 }
 
+/* ctl_nodb: for a command without database: its prep as root, then,
+ * as root, the same drop to the auth user as every other command.
+ * Returns a CTL_* status. */
+static int
+ctl_nodb(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (privsep_is_dev())
+		return cmd->prep(c, argc, argv, getuid(), getgid());
+	if (ctl_auth_user(c, &uid, &gid) == -1)
+		return CTL_ERR;
+	if ((rc = cmd->prep(c, argc, argv, uid, gid)) != CTL_OK)
+		return rc;
+	privsep_drop(NULL, uid, gid);
+	return CTL_OK;
+}
+
 /* ctl_wants_help: 1 when a command's options hold "--help". */
 static int
 ctl_wants_help(int argc, char **argv)
@@ -746,6 +777,16 @@ main(int argc, char *argv[])
 	if (config_load(&c.cfg, c.cfgpath) == -1)
 		return CTL_ERR;
 	c.now = now_us() / 1000000;
+	if (cmd->ro == CTL_NODB) {
+		if ((rc = ctl_nodb(&c, cmd, argc - nw, argv + nw)) != CTL_OK)
+			return rc;
+		rc = cmd->fn(&c, argc - nw, argv + nw);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			ctl_err("standard output: %s", strerror(errno));
+			rc = CTL_ERR;
+		}
+		return rc;
+	}
 	if ((rc = ctl_db_dir(&c, cmd, argc - nw, argv + nw, dir,
 	    sizeof(dir))) != CTL_OK)
 		return rc;

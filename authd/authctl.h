@@ -266,6 +266,18 @@ void	ctl_sessions_show(struct ctl *c, const char *user);
 int	ctl_who(struct ctl *, int, char **);
 int	ctl_kick(struct ctl *, int, char **);
 
+/*
+ * authctl_queue.c: "queue list", "queue show ID", "queue remove ID",
+ * "queue flush [ID]" through <spool>/queue.sock.  ctl_queue_prep (root,
+ * before the drop) connects; when it cannot, the command says "the queue
+ * is not running: cannot connect to PATH: why" and fails.
+ */
+int	ctl_queue_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_queue_list(struct ctl *, int, char **);
+int	ctl_queue_show(struct ctl *, int, char **);
+int	ctl_queue_remove(struct ctl *, int, char **);
+int	ctl_queue_flush(struct ctl *, int, char **);
+
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
 /* ctl_audit_prep: before the privilege drop, open the --syslog file of

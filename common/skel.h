@@ -267,7 +267,9 @@ int	skel_message_admit(const struct skel_client *cl);
 /* skel_role_tie: in a role started by skel_spawn, after its privilege
  * drop (which clears a parent-death signal) and before its seccomp
  * filter: it dies with the parent (SIGKILL), or ends at once when the
- * parent is gone already, so no role outlives the daemon that ran it. */
+ * parent is gone already, so no role outlives the daemon that ran it.
+ * Outside a spawned role (a test that runs a role's main) it does
+ * nothing. */
 void	skel_role_tie(void);
 
 /* skel_spawn: in the parent: fork + exec this program as role (its

@@ -225,7 +225,7 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  *
  * The quota: when the Maildir has a postern-quota limit, the index's
  * usage plus the W= sizes waiting in new/ plus this message must fit,
- * else nothing is written (store_deliver_room).
+ * else nothing is written (store_deliver_room with no fallback).
  *
  * Returns 0 when delivered, 1 when recovering found the earlier copy,
  * -1 with the reason in err and errno: EDQUOT over quota (a temporary
@@ -238,11 +238,15 @@ int	store_deliver_once(const char *maildir, const char *key,
 
 /*
  * store_deliver_room: whether size more bytes fit the quota of the
- * Maildir at maildir.  Returns 0 (room; also when the Maildir or its
- * postern-quota does not exist: no limit), 1 (over quota; err says by
- * how much), -1 (the usage could not be counted; err says why).
+ * Maildir at maildir: its postern-quota limit (which the mail role keeps
+ * equal to authd's at each login) against the index's usage plus the W=
+ * sizes waiting in new/.  A Maildir without postern-quota (its user never
+ * logged in; also one that does not exist yet) has the limit fallback
+ * (bytes, 0: none) and the usage of new/ alone.  Returns 0 (room), 1
+ * (over quota; err says by how much), -1 (the usage could not be
+ * counted; err says why).
  */
-int	store_deliver_room(const char *maildir, uint64_t size, char *err,
-	    size_t errlen);
+int	store_deliver_room(const char *maildir, uint64_t size,
+	    uint64_t fallback, char *err, size_t errlen);
 
 #endif

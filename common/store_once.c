@@ -296,35 +296,37 @@ once_new_usage(int dfd)
 }
 
 int
-store_deliver_room(const char *maildir, uint64_t size, char *err,
-    size_t errlen)
+store_deliver_room(const char *maildir, uint64_t size, uint64_t fallback,
+    char *err, size_t errlen)
 {
 	struct store_quota q;
 	struct store *s;
 	struct stat st;
-	uint64_t used;
+	uint64_t used = 0;
 	int dfd;
 
+	memset(&q, 0, sizeof(q));
+	q.limit = fallback;
 	dfd = open(maildir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd == -1)
-		return 0;	/* no Maildir yet: nothing used, no limit */
-	if (fstatat(dfd, "postern-quota", &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		(void)close(dfd);
-		return 0;
-	}
-	if (store_open(&s, maildir, err, errlen) == -1) {
-		(void)close(dfd);
-		return -1;
-	}
-	if (store_quota_get(s, &q) == -1) {
-		(void)snprintf(err, errlen, "cannot count the mailbox's usage");
+	if (dfd != -1 &&
+	    fstatat(dfd, "postern-quota", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (store_open(&s, maildir, err, errlen) == -1) {
+			(void)close(dfd);
+			return -1;
+		}
+		if (store_quota_get(s, &q) == -1) {
+			(void)snprintf(err, errlen, "cannot count the mailbox's "
+			    "usage");
+			store_close(s);
+			(void)close(dfd);
+			return -1;
+		}
 		store_close(s);
-		(void)close(dfd);
-		return -1;
 	}
-	store_close(s);
-	used = q.bytes + once_new_usage(dfd);
-	(void)close(dfd);
+	if (dfd != -1) {
+		used = q.bytes + once_new_usage(dfd);
+		(void)close(dfd);
+	}
 	if (q.limit == 0 || (used <= q.limit && size <= q.limit - used))
 		return 0;
 	(void)snprintf(err, errlen, "over quota: %" PRIu64 " of %" PRIu64
@@ -351,8 +353,8 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 		    strerror(errno));
 		return -1;
 	}
-	r = store_deliver_room(maildir, (uint64_t)st.st_size + headlen, err,
-	    errlen);
+	r = store_deliver_room(maildir, (uint64_t)st.st_size + headlen, 0,
+	    err, errlen);
 	if (r != 0) {
 		errno = r == 1 ? EDQUOT : EIO;
 		return -1;

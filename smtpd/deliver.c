@@ -200,17 +200,18 @@ deliver_room(int qfd, struct frame *f)
 {
 	char user[AUTH_USER_MAX], path[AUTH_PATH_MAX], why[QUEUE_TEXT_MAX];
 	struct frame out;
-	uint64_t size;
+	uint64_t quota, size;
 	uint32_t status;
 	int rc;
 
-	if (queueproto_droom_decode(f, user, sizeof(user), &size) == -1)
+	if (queueproto_droom_decode(f, user, sizeof(user), &quota, &size) ==
+	    -1)
 		fatalx("malformed room request from the queue");
 	why[0] = '\0';
 	if (deliver_path(user, path, sizeof(path), why, sizeof(why)) == -1)
 		status = QUEUE_ROOM_UNKNOWN;
 	else {
-		rc = store_deliver_room(path, size, why, sizeof(why));
+		rc = store_deliver_room(path, size, quota, why, sizeof(why));
 		status = rc == 0 ? QUEUE_ROOM_YES : rc == 1 ?
 		    QUEUE_ROOM_OVER : QUEUE_ROOM_UNKNOWN;
 	}

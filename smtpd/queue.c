@@ -102,7 +102,8 @@ queue_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 	} else
 		privsep_drop(cfg->spool_dir, uid, gid);
 	skel_role_tie();
-	sandbox_limits(QUEUE_CLIENTS_MAX + 16, 0);
+	/* each client may hold a message file open too */
+	sandbox_limits(2 * QUEUE_CLIENTS_MAX + 16, 0);
 	sandbox_seccomp(allow, sizeof(allow) / sizeof(allow[0]), 1);
 }
 
@@ -210,6 +211,30 @@ queue_client_close(struct qclient *c)
 	c->fd = -1;
 }
 
+/* queue_word_ok: s may be one word of an envelope line: no control
+ * character, and no blank unless blank_ok; "" is fine. */
+static int
+queue_word_ok(const char *s, int blank_ok)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    (*s == ' ' && !blank_ok))
+			return 0;
+	return 1;
+}
+
+/* queue_env_ok: what goes into the envelope and the Received header
+ * cannot break a line of either. */
+static int
+queue_env_ok(const struct queue_env *e)
+{
+	return queue_word_ok(e->sender, 1) && strchr(e->sender, '>') ==
+	    NULL && queue_word_ok(e->envid, 0) && queue_word_ok(e->helo, 1) &&
+	    queue_word_ok(e->address, 0) && queue_word_ok(e->auth_user, 0) &&
+	    queue_word_ok(e->tls, 1) && queue_word_ok(e->proto, 0) &&
+	    queue_word_ok(e->session, 0);
+}
+
 /* queue_env: MSG_QUEUE_ENV starts a transaction. */
 static int
 queue_env(struct qclient *c, struct frame *f)
@@ -220,6 +245,16 @@ queue_env(struct qclient *c, struct frame *f)
 	if (c->in_tx || queueproto_env_decode(f, &e) == -1)
 		return -1;
 	c->in_tx = 1;
+	if (!queue_env_ok(&e)) {
+		memset(&c->w, 0, sizeof(c->w));
+		c->w.fd = -1;
+		c->w.failed = 1;
+		(void)str_copy(c->w.why, "a control character or misplaced "
+		    "blank in the envelope", sizeof(c->w.why));
+		log_warnx("refused a transaction from the broker: control "
+		    "characters in its envelope");
+		return 0;
+	}
 	if (qwriter_start(&c->w, e.sender) == -1) {
 		c->w.failed = 1;
 		return 0;
@@ -253,11 +288,12 @@ queue_rcpt(struct qclient *c, struct frame *f)
 	(void)str_copy(q.dest, r.dest, sizeof(q.dest));
 	(void)str_copy(q.address, r.address, sizeof(q.address));
 	(void)str_copy(q.orcpt, r.orcpt, sizeof(q.orcpt));
-	if (strchr(q.dest, ' ') != NULL || strchr(q.address, ' ') != NULL ||
-	    strchr(q.orcpt, ' ') != NULL) {
+	if (!queue_word_ok(q.dest, 0) || !queue_word_ok(q.address, 0) ||
+	    !queue_word_ok(q.orcpt, 0) || strcmp(q.address, "-") == 0 ||
+	    strcmp(q.orcpt, "-") == 0) {
 		c->w.failed = 1;
-		(void)str_copy(c->w.why, "a blank in a recipient",
-		    sizeof(c->w.why));
+		(void)str_copy(c->w.why, "a blank or control character in a "
+		    "recipient", sizeof(c->w.why));
 		return 0;
 	}
 	(void)qwriter_rcpt(&c->w, &q);

@@ -21,8 +21,10 @@
  *     <id>.env        its envelope (text, below), written as .<id>.env.tmp,
  *                     fsynced, renamed, directory fsynced
  *     .<id>.msg.tmp   a message being received
- *   bad/              0700: intake files that could not be parsed, moved
- *                     here as "intake-<name>" and logged with the reason
+ *   bad/              0700: intake files that could not be used, moved
+ *                     here as "intake-<seconds>-<random>" and logged with
+ *                     their name, owner and the reason; envelopes that
+ *                     cannot be parsed, as <id>.env with their <id>.msg
  *
  * An envelope is the commit mark: a message is queued once <id>.env
  * exists.  COMMIT writes and fsyncs the message, renames it to <id>.msg,

@@ -29,6 +29,8 @@ struct queue_state {
 	int		 droom_fd;	/* QD_ROOM: the client waiting */
 	int64_t		 dsince;	/* mono_ms() of the request */
 	int64_t		 intake_next;	/* mono_ms() of the next scan */
+	int64_t		 sched_next;	/* mono_ms() of the next pass */
+	int		 sched_kick;	/* something changed: pass now */
 };
 
 extern struct queue_state queue;
@@ -71,7 +73,9 @@ void	queue_received_smtp(char *buf, size_t len, const struct queue_env *e,
 void	queue_received_local(char *buf, size_t len, unsigned long uid,
 	    const char *id);
 
-/* Scheduler (queue_sched.c). */
+/* Scheduler (queue_sched.c).  sched_run makes a pass over the queue
+ * once a second, or at once after sched_add, a delivery's answer or a
+ * flush. */
 void	sched_add(struct qmsg *m);
 void	sched_run(void);
 void	sched_deliver_answer(void);

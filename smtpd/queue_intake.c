@@ -238,8 +238,10 @@ intake_one(int dfd, const char *name)
 			log_warn("cannot open intake file %s", name);
 		return 0;
 	}
-	rc = intake_read(fd, queue.cfg->smtp_max_message_size, &intake_cur,
-	    why, sizeof(why));
+	/* sendmail bounds what it reads by the same size, then adds a few
+	 * header fields: the slack is the queue's as for SMTP */
+	rc = intake_read(fd, queue.cfg->smtp_max_message_size + 65536,
+	    &intake_cur, why, sizeof(why));
 	if (rc == INTAKE_IOERR) {
 		log_warnx("cannot read intake file %s: %s", name, why);
 		(void)close(fd);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/frame.h"
@@ -47,6 +48,7 @@ sched_add(struct qmsg *m)
 	m->next = queue.msgs;
 	queue.msgs = m;
 	queue.nmsgs++;
+	queue.sched_kick = 1;
 }
 
 /* sched_unlink: take m off the list and free it. */
@@ -110,6 +112,8 @@ sched_expire(struct qmsg *m, int64_t now)
 	return changed;
 }
 
+static void	sched_result(struct qmsg *, size_t, uint32_t, const char *);
+
 /* sched_send: hand recipient i of m to the deliver role. */
 static int
 sched_send(struct qmsg *m, size_t i)
@@ -127,6 +131,8 @@ sched_send(struct qmsg *m, size_t i)
 	req.recovering = m->recovering ? 1 : 0;
 	if ((fd = spool_msg_open(m->id)) == -1) {
 		log_warn("cannot open the message file of %s", m->id);
+		sched_result(m, i, DELIVER_TEMP, "the queue cannot open the "
+		    "message file");
 		return -1;
 	}
 	if (queueproto_deliver_encode(&f, &req) == -1)
@@ -154,15 +160,20 @@ sched_run(void)
 	    mono_ms() - queue.dsince > SCHED_DELIVER_MS)
 		fatalx("the deliver role did not answer within %d minutes",
 		    SCHED_DELIVER_MS / 60000);
+	if (!queue.sched_kick && mono_ms() < queue.sched_next)
+		return;
+	queue.sched_kick = 0;
+	queue.sched_next = mono_ms() + 1000;
 	for (m = queue.msgs; m != NULL; m = next) {
 		next = m->next;
-		if (m->busy)
+		if (m->busy || sched_done(m))
 			continue;
-		if (sched_expire(m, now)) {
+		if (sched_expire(m, now))
 			(void)spool_env_write(m);
-			if (sched_done(m))
-				continue;
-		}
+		/* Also a message loaded with every recipient done: the
+		 * queue died between its last envelope and its removal. */
+		if (sched_done(m))
+			continue;
 		if (queue.dstate != QD_IDLE)
 			continue;
 		for (i = 0; i < m->nrcpt; i++)
@@ -214,6 +225,7 @@ sched_result(struct qmsg *m, size_t i, uint32_t status, const char *text)
 	}
 	(void)spool_env_write(m);
 	(void)sched_done(m);
+	queue.sched_kick = 1;
 }
 
 void
@@ -260,7 +272,7 @@ sched_room(int clientfd, const struct queue_room *r)
 
 	if (queue.dstate != QD_IDLE)
 		return -1;
-	if (queueproto_droom_encode(&f, r->user, r->size) == -1)
+	if (queueproto_droom_encode(&f, r->user, r->quota, r->size) == -1)
 		return -1;
 	if (frame_write(queue.deliverfd, &f) == -1)
 		fatal("cannot reach the deliver role");
@@ -365,17 +377,21 @@ static void
 sched_msg_text(struct sched_buf *b, const struct qmsg *m, int64_t now,
     int full)
 {
-	char age[32];
+	char age[32], when[40];
+	time_t t = (time_t)m->arrival;
+	struct tm tm;
 	size_t i;
 
 	sched_age(age, sizeof(age), now - m->arrival);
 	sched_printf(b, "%s  %" PRIu64 " bytes  %s old  from <%s>\n", m->id,
 	    m->size, age, m->sender);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		(void)snprintf(when, sizeof(when), "%" PRId64, m->arrival);
 	if (full)
-		sched_printf(b, "  origin %s\n  arrival %" PRId64 " (unix "
-		    "time)\n  body %" PRIu32 " flags 0x%" PRIx32 " envid %s\n",
-		    m->origin, m->arrival, m->body, m->flags,
-		    m->envid[0] != '\0' ? m->envid : "-");
+		sched_printf(b, "  origin %s\n  arrival %s\n  body %" PRIu32
+		    " flags 0x%" PRIx32 " envid %s\n", m->origin, when,
+		    m->body, m->flags, m->envid[0] != '\0' ? m->envid : "-");
 	for (i = 0; i < m->nrcpt; i++)
 		sched_rcpt_text(b, m, i, now, full);
 }
@@ -468,6 +484,7 @@ sched_flush(const char *id, char *text, size_t len)
 				n++;
 			}
 	}
+	queue.sched_kick = 1;
 	log_info("queue flushed by the administrator: %zu recipient%s to "
 	    "try now", n, n == 1 ? "" : "s");
 	(void)snprintf(text, len, "%zu local recipient%s to try now (remote "

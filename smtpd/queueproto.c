@@ -264,19 +264,22 @@ queueproto_deliver_decode(struct frame *f, struct deliver_req *r)
 }
 
 int
-queueproto_droom_encode(struct frame *f, const char *user, uint64_t size)
+queueproto_droom_encode(struct frame *f, const char *user, uint64_t quota,
+    uint64_t size)
 {
 	frame_init(f, MSG_DELIVER_ROOM);
 	frame_add_str(f, user);
+	frame_add_u64(f, quota);
 	frame_add_u64(f, size);
 	return frame_finish(f);
 }
 
 int
 queueproto_droom_decode(struct frame *f, char *user, size_t userlen,
-    uint64_t *size)
+    uint64_t *quota, uint64_t *size)
 {
 	if (frame_get_str(f, user, userlen) == -1 ||
+	    frame_get_u64(f, quota) == -1 ||
 	    frame_get_u64(f, size) == -1 || frame_end(f) == -1 ||
 	    user[0] == '\0')
 		return -1;

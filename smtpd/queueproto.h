@@ -34,8 +34,11 @@
  *                     file's descriptor rides along (SCM_RIGHTS)
  *                     answer: status (u32: DELIVER_OK, DELIVER_TEMP,
  *                     DELIVER_PERM, DELIVER_QUOTA), text (the reason)
- *   MSG_DELIVER_ROOM  queue -> deliver: user, size (u64)
+ *   MSG_DELIVER_ROOM  queue -> deliver: user, quota (u64), size (u64)
  *                     answer: status (u32: QUEUE_ROOM_*), text
+ *                     (ROOM's quota is authd's word: it applies to a
+ *                     Maildir that has no limit of its own yet, see
+ *                     store_deliver_room)
  *
  * Runs in the queue (decoding requests from root's monitors and authctl,
  * checked with SO_PEERCRED, still never trusted: every field is bounded,
@@ -178,9 +181,9 @@ int	queueproto_deliver_encode(struct frame *f,
 	    const struct deliver_req *r);
 int	queueproto_deliver_decode(struct frame *f, struct deliver_req *r);
 int	queueproto_droom_encode(struct frame *f, const char *user,
-	    uint64_t size);
+	    uint64_t quota, uint64_t size);
 int	queueproto_droom_decode(struct frame *f, char *user, size_t userlen,
-	    uint64_t *size);
+	    uint64_t *quota, uint64_t *size);
 
 /* queueproto_id_valid: 1 when id is exactly QUEUE_ID_LEN lowercase hex
  * digits (what a queue id is), else 0. */

@@ -5,11 +5,13 @@
  * a transaction is committed and lands in the recipient's Maildir with
  * Return-Path, Delivered-To and the queue's Received header; an intake
  * file is expanded through "authd" and delivered; a remote recipient
- * waits (listed, shown, removed through the authctl messages); a bad
- * intake file goes to bad/; a killed queue restarts and resumes a
- * message written while it was down... as far as the spool is concerned
- * (a committed message with a pending recipient).  Runs as a plain
- * program.
+ * waits (listed, shown, removed through the authctl messages); ROOM
+ * answers from the Maildir's quota, and an over-quota delivery is
+ * deferred with 4.2.2 (the sandboxed deliver role opens the index); a bad
+ * intake file goes to bad/; a killed queue restarts, loads what it had
+ * queued, and a message whose recipient is pending in its envelope but
+ * already in the Maildir (a kill -9 between the two) is not delivered
+ * twice.  Runs as a plain program.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,11 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/authproto.h"
 #include "common/intake.h"
 #include "common/log.h"
+#include "common/store.h"
+#include "common/store_imap.h"
 #include "common/util.h"
 #include "smtpd/queue.h"
 #include "tests/unit/check.h"
@@ -293,6 +298,72 @@ test_remote(int fd)
 	CHECK_TRUE(strstr(buf, "0 messages") != NULL, "queue empty");
 }
 
+/* room: the queue's ROOM answer, asking again while deliver is busy. */
+static uint32_t
+room(int fd, const char *user, uint64_t quota, uint64_t size)
+{
+	char text[QUEUE_TEXT_MAX];
+	struct queue_room r;
+	struct frame f;
+	uint32_t st = 99;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.user, sizeof(r.user), "%s", user);
+	r.quota = quota;
+	r.size = size;
+	for (i = 0; i < 40; i++) {
+		queueproto_room_encode(&f, &r);
+		frame_write(fd, &f);
+		if (frame_read(fd, &f, mono_ms() + 5000) == -1 ||
+		    f.type != MSG_QUEUE_ROOM ||
+		    queueproto_result_decode(&f, QUEUE_ROOM_UNKNOWN, &st, text,
+		    sizeof(text)) == -1)
+			return 99;
+		if (st != QUEUE_ROOM_UNKNOWN)
+			break;
+		usleep(50000);
+	}
+	return st;
+}
+
+static void
+test_quota(int fd)
+{
+	char md[1200], err[256], id[QUEUE_TEXT_MAX], body[3000], buf[8192];
+	struct store *s;
+	int i;
+
+	snprintf(md, sizeof(md), "%s/example.test/gina", cfg.mail_dir);
+	CHECK_INT_EQ(store_open(&s, md, err, sizeof(err)), 0, "gina's store");
+	CHECK_INT_EQ(store_quota_set(s, 1024), 0, "quota 1K");
+	store_close(s);
+	CHECK_INT_EQ(room(fd, "gina@example.test", 0, 100), QUEUE_ROOM_YES,
+	    "room for 100 bytes");
+	CHECK_INT_EQ(room(fd, "gina@example.test", 0, 5000), QUEUE_ROOM_OVER,
+	    "no room for 5000 bytes");
+	CHECK_INT_EQ(room(fd, "hank@example.test", 0, 5000), QUEUE_ROOM_YES,
+	    "no Maildir yet, no quota from authd: room");
+	CHECK_INT_EQ(room(fd, "hank@example.test", 4096, 5000),
+	    QUEUE_ROOM_OVER, "no Maildir yet: authd's quota applies");
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	memcpy(body, "Subject: big\r\n\r\n", 16);
+	CHECK_INT_EQ(commit(fd, "alice@example.test", "gina@example.test", 1,
+	    body, id), QUEUE_OK, "a big message committed");
+	for (i = 0; i < 100; i++) {
+		if (page(fd, MSG_QUEUE_SHOW, id, buf, sizeof(buf)) == 0 &&
+		    strstr(buf, "4.2.2") != NULL)
+			break;
+		usleep(50000);
+	}
+	CHECK_TRUE(strstr(buf, "4.2.2 mailbox full") != NULL,
+	    "over quota: deferred with 4.2.2");
+	CHECK_TRUE(strstr(buf, "pending, 1 attempts") != NULL,
+	    "one attempt, pending");
+	CHECK_INT_EQ(count_new("gina", 0, NULL, 0), 0, "nothing delivered");
+}
+
 static void
 test_intake(void)
 {
@@ -338,12 +409,52 @@ test_intake(void)
 	CHECK_INT_EQ(n, 1, "a bad intake file is set aside in bad/");
 }
 
+/*
+ * plant_delivered: while the roles are down, the state a kill -9 leaves
+ * between the Maildir's rename and the envelope's update: a queued
+ * message whose local recipient is still pending in the envelope but
+ * already in the Maildir (read, and moved to cur/ by imapd).
+ */
+static const char planted[] = "00000001aaaaaaaa";
+
+static void
+plant_delivered(void)
+{
+	char path[1400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/queue/%s.msg", cfg.spool_dir,
+	    planted);
+	f = fopen(path, "w");
+	fputs("Received: x\r\n\r\nplanted\r\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/queue/%s.env", cfg.spool_dir,
+	    planted);
+	f = fopen(path, "w");
+	fprintf(f, "postern-envelope 1\nid %s\narrival %lld\nsize 22\n"
+	    "from <alice@example.test>\norigin local uid 0\nbody 0 flags 0 "
+	    "envid -\nrcpt pending 0 0 local 0 kim@example.test "
+	    "kim@example.test - \n", planted, (long long)time(NULL));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/example.test/kim", cfg.mail_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/example.test/kim/cur", cfg.mail_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/example.test/kim/new", cfg.mail_dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/example.test/kim/cur/1.M2P3Q%s-0.h,"
+	    "S=60,W=63,U=1:2,S", cfg.mail_dir, planted);
+	f = fopen(path, "w");
+	fputs("Return-Path: <alice@example.test>\n", f);
+	fclose(f);
+}
+
 static void
 test_restart(void)
 {
 	char id[QUEUE_TEXT_MAX], waiting[QUEUE_TEXT_MAX], name[1400];
 	char buf[8192];
-	int fd;
+	int fd, i;
 
 	fd = qconnect();
 	CHECK_INT_EQ(commit(fd, "alice@example.test", "frank@remote.test", 0,
@@ -351,6 +462,7 @@ test_restart(void)
 	    "a waiting message committed");
 	close(fd);
 	CHECK_INT_EQ(stop_roles(SIGKILL), 0, "queue killed");
+	plant_delivered();
 	start_roles();
 	fd = qconnect();
 	CHECK_TRUE(fd != -1, "the restarted queue answers");
@@ -361,6 +473,16 @@ test_restart(void)
 	CHECK_INT_EQ(commit(fd, "alice@example.test", "erin@example.test", 1,
 	    "Subject: two\r\n\r\nagain\r\n", id), QUEUE_OK, "committed");
 	CHECK_INT_EQ(count_new("erin", 1, name, sizeof(name)), 1, "delivered");
+	for (i = 0; i < 100; i++) {
+		if (page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)) == 0 &&
+		    strstr(buf, planted) == NULL)
+			break;
+		usleep(50000);
+	}
+	CHECK_TRUE(strstr(buf, planted) == NULL,
+	    "the planted message is done after the restart");
+	CHECK_INT_EQ(count_new("kim", 0, NULL, 0), 0,
+	    "and not delivered twice: the copy in cur/ was found");
 	close(fd);
 	CHECK_INT_EQ(stop_roles(0), 0, "both roles stop when authd hangs up");
 }
@@ -391,6 +513,7 @@ main(void)
 	CHECK_TRUE(fd != -1, "queue.sock answers");
 	test_smtp(fd);
 	test_remote(fd);
+	test_quota(fd);
 	close(fd);
 	test_intake();
 	test_restart();

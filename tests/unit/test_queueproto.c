@@ -221,7 +221,7 @@ test_fd(void)
 	CHECK_INT_EQ(queueproto_deliver_decode(&g, &d), 0, "decodes");
 	CHECK_STR_EQ(d.key, r.key, "key");
 	CHECK_INT_EQ(d.recovering, 1, "recovering");
-	queueproto_droom_encode(&f, "bob@example.test", 10);
+	queueproto_droom_encode(&f, "bob@example.test", 0, 10);
 	frame_write(sv[0], &f);
 	CHECK_INT_EQ(queueproto_recv_fd(sv[1], &g, &got, FRAME_FOREVER), 0,
 	    "received without fd");

@@ -134,13 +134,21 @@ test_quota(void)
 	CHECK_INT_EQ(store_quota_set(s, 1024), 0, "quota 1K");
 	store_close(s);
 	in = msgfile("Subject: small\r\n\r\nx\r\n");
-	CHECK_INT_EQ(store_deliver_room(md, 100, err, sizeof(err)), 0,
+	CHECK_INT_EQ(store_deliver_room(md, 100, 0, err, sizeof(err)), 0,
 	    "room for 100 bytes");
 	CHECK_INT_EQ(store_deliver_once(md, "00000000000000aa-0", "", 0, in,
 	    0, err, sizeof(err)), 0, "a small message fits");
 	close(in);
-	CHECK_INT_EQ(store_deliver_room(md, 1010, err, sizeof(err)), 1,
+	CHECK_INT_EQ(store_deliver_room(md, 1010, 0, err, sizeof(err)), 1,
 	    "no room for 1010 more: new/ counts");
+	CHECK_INT_EQ(store_deliver_room(md, 1010, 1 << 20, err, sizeof(err)),
+	    1, "the Maildir's own limit wins over the fallback");
+	snprintf(md, sizeof(md), "%s/x.test/none", root);
+	CHECK_INT_EQ(store_deliver_room(md, 5000, 0, err, sizeof(err)), 0,
+	    "no Maildir, no fallback: room");
+	CHECK_INT_EQ(store_deliver_room(md, 5000, 4096, err, sizeof(err)), 1,
+	    "no Maildir: the fallback limit applies");
+	snprintf(md, sizeof(md), "%s/x.test/q", root);
 	in = msgfile("Subject: big\r\n\r\n"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
