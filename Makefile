@@ -259,8 +259,9 @@ run: deps-build all
 # ---- install -----------------------------------------------------------
 
 MANPAGES = man/authd.8 man/authctl.8 man/imapd.8 man/pop3d.8 man/postern.conf.5 \
-	   man/postern.7 man/sendmail.8
-UNITS    = postern-authd.service postern-imapd.service postern-pop3d.service
+	   man/postern.7 man/sendmail.8 man/smtpd.8
+UNITS    = postern-authd.service postern-imapd.service postern-pop3d.service \
+	   postern-smtpd.service
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
@@ -268,7 +269,7 @@ install: all
 	install -m 0644 man/postern.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/postern.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 man/authd.8 man/authctl.8 man/imapd.8 man/pop3d.8 \
-	    man/sendmail.8 $(DESTDIR)$(MANDIR)/man8
+	    man/sendmail.8 man/smtpd.8 $(DESTDIR)$(MANDIR)/man8
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/postern $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(PREFIX)/share/postern
 	install -m 0755 etc/mkusers.sh $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
@@ -290,7 +291,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man7/postern.7 \
 	    $(DESTDIR)$(MANDIR)/man8/authd.8 $(DESTDIR)$(MANDIR)/man8/authctl.8 \
 	    $(DESTDIR)$(MANDIR)/man8/imapd.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8 \
-	    $(DESTDIR)$(MANDIR)/man8/sendmail.8 \
+	    $(DESTDIR)$(MANDIR)/man8/sendmail.8 $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
 	    $(DESTDIR)$(PREFIX)/share/postern/mkusers.sh
 	-rmdir $(DESTDIR)$(PREFIX)/share/postern
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done

@@ -2,7 +2,8 @@
 #
 # run.sh: what `make run` runs, from the top of the tree after the build.
 # Creates run/ (configuration, state, mail, spool, runtime and empty
-# directories) when it is missing, adds the demo user demo@example.test
+# directories) when it is missing, or adds the listeners of daemons
+# added since, adds the demo user demo@example.test
 # with a generated password it prints, and starts the daemons in the
 # foreground; Ctrl-C stops them.  As root it runs with privilege
 # separation (creating the system users through etc/mkusers.sh); as anyone
@@ -17,9 +18,10 @@ authctl=build/authd/authctl
 authd=build/authd/authd
 pop3d=build/pop3d/pop3d
 imapd=build/imapd/imapd
+smtpd=build/smtpd/smtpd
 demo=demo@example.test
 
-for p in "$authd" "$authctl" "$pop3d" "$imapd"; do
+for p in "$authd" "$authctl" "$pop3d" "$imapd" "$smtpd"; do
 	if [ ! -x "$p" ]; then
 		echo "run.sh: $p is missing; run make first" >&2
 		exit 1
@@ -52,6 +54,10 @@ CONF
 fi
 if ! grep -q '^listen imaps' "$conf"; then
 	echo "listen imaps on 127.0.0.1 port 10993" >>"$conf"
+fi
+if ! grep -q '^listen smtp ' "$conf"; then
+	echo "listen smtp on 127.0.0.1 port 10025" >>"$conf"
+	echo "listen submissions on 127.0.0.1 port 10465" >>"$conf"
 fi
 if [ ! -e "$run/key.pem" ]; then
 	# A self-signed certificate for localhost, ECDSA P-256.
@@ -112,8 +118,15 @@ echo "    curl -k -u $demo:${pw:-PASSWORD} imaps://127.0.0.1:10993/"
 echo "    curl -k -u $demo:${pw:-PASSWORD} 'imaps://127.0.0.1:10993/INBOX;UID=1'"
 echo "run.sh: to read it over POP3:"
 echo "    curl -k -u $demo:${pw:-PASSWORD} pop3s://127.0.0.1:10995/"
-echo "run.sh: starting authd, imapd and pop3d in the foreground; Ctrl-C"
-echo "run.sh: stops them"
+echo "run.sh: to send the demo user a message that lands in its INBOX (port 25"
+echo "run.sh: with STARTTLS; then fetch it with the curl lines above):"
+echo "    swaks --server 127.0.0.1 --port 10025 --tls --to $demo"
+echo "run.sh: and to send one as the demo user (port 465, implicit TLS):"
+echo "    swaks --server 127.0.0.1 --port 10465 --tls-on-connect --auth PLAIN \\"
+echo "        --auth-user $demo --auth-password '${pw:-PASSWORD}' \\"
+echo "        --from $demo --header 'From: $demo' --to $demo"
+echo "run.sh: starting authd, smtpd, imapd and pop3d in the foreground;"
+echo "run.sh: Ctrl-C stops them"
 
 pids=
 stop() {
@@ -134,5 +147,7 @@ done
 "$pop3d" -d -f "$conf" &
 pids="$pids $!"
 "$imapd" -d -f "$conf" &
+pids="$pids $!"
+"$smtpd" -d -f "$conf" &
 pids="$pids $!"
 wait

@@ -185,6 +185,9 @@ def test_kill9_any_process_loses_and_duplicates_nothing(crashing):
     while time.time() < deadline and spool_files(p):
         time.sleep(0.2)
     left = spool_files(p)
+    if left:
+        with open("/tmp/smtp-crash-failure.log", "w") as f:
+            f.write(p.smtp_log())
     assert left == [], (left, [l for l in p.smtp_log().splitlines()
                                if left[0].split(".")[0] in l])
 
