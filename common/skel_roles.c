@@ -6,8 +6,8 @@
  * program with a role flag, so no role inherits the parent's memory.  A
  * daemon's group is supervised as one: when one of its processes ends,
  * the others are stopped, and the group starts again after a pause that
- * grows while it keeps dying young (250 ms to 60 s), so a role that cannot
- * start does not spin.  It trusts the daemon's start function.
+ * grows while it keeps exiting soon after its start (250 ms to 60 s), so
+ * a role that cannot start does not spin.  It trusts the daemon's start function.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -180,8 +180,12 @@ skel_roles_reaped(pid_t pid, int status)
 	/* The group is one: stop the rest, start all again later. */
 	for (i = 0; i < npids; i++)
 		kill(pids[i], SIGTERM);
+	/* Only a role that ended by itself soon after its start grows the
+	 * pause: it cannot start.  One killed from outside (an operator,
+	 * the OOM killer) comes back at once. */
 	if (restart_at == 0) {
-		pause_ms = mono_ms() - started < ROLES_YOUNG_MS ?
+		pause_ms = mono_ms() - started < ROLES_YOUNG_MS &&
+		    WIFEXITED(status) ?
 		    (pause_ms * 2 > ROLES_PAUSE_MAX_MS ? ROLES_PAUSE_MAX_MS :
 		    pause_ms * 2) : ROLES_PAUSE_MIN_MS;
 		restart_at = mono_ms() + pause_ms;

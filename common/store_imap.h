@@ -237,6 +237,14 @@ int	store_quota_get(struct store *s, struct store_quota *q);
 /* store_quota_set: set the limit in bytes (0: none), durably.  0 or -1. */
 int	store_quota_set(struct store *s, uint64_t limit);
 
+/* store_quota_record: make the Maildir at maildir hold limit (authd's
+ * word: smtpd's deliver role, for a user who may never have logged in),
+ * opening the store only when the recorded limit differs.  A missing
+ * Maildir is left alone (its first delivery creates it).  0, or -1 with
+ * the reason in err. */
+int	store_quota_record(const char *maildir, uint64_t limit, char *err,
+	    size_t errlen);
+
 /* ---- IDLE ---------------------------------------------------------- */
 
 /* What a probe saw; zero it before the first call. */

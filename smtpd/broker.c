@@ -322,23 +322,20 @@ static uint32_t
 broker_room(struct broker *b, const char *user, uint64_t quota)
 {
 	static struct queue_room r;
+	char text[QUEUE_TEXT_MAX];
 	struct frame f;
 	uint32_t st;
 
-	if (quota == 0)
-		return QUEUE_ROOM_YES;
 	memset(&r, 0, sizeof(r));
 	str_copy(r.user, user, sizeof(r.user));
 	r.quota = quota;
 	r.size = 0;
-	if (b->queued)
-		return QUEUE_ROOM_UNKNOWN;	/* mid-transaction: ask later */
 	if (b->qfd == -1 || queueproto_room_encode(&f, &r) == -1 ||
 	    frame_write(b->qfd, &f) == -1 ||
 	    frame_read(b->qfd, &f, mono_ms() + BROKER_QUEUE_TIMEOUT_MS) == -1 ||
 	    f.type != MSG_QUEUE_ROOM ||
-	    queueproto_result_decode(&f, QUEUE_ROOM_UNKNOWN, &st, NULL,
-	    0) == -1)
+	    queueproto_result_decode(&f, QUEUE_ROOM_UNKNOWN, &st, text,
+	    sizeof(text)) == -1)
 		return QUEUE_ROOM_UNKNOWN;
 	return st;
 }

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/msg.h"
 #include "common/mailpath.h"
+#include "common/store_imap.h"
 #include "common/privsep.h"
 #include "common/skel.h"
 #include "common/store.h"
@@ -211,6 +212,11 @@ deliver_room(int qfd, struct frame *f)
 	if (deliver_path(user, path, sizeof(path), why, sizeof(why)) == -1)
 		status = QUEUE_ROOM_UNKNOWN;
 	else {
+		/* authd's quota is the truth: the deliveries that follow
+		 * honour it even before the user's first login. */
+		if (store_quota_record(path, quota, why, sizeof(why)) == -1)
+			log_warnx("%s: the quota could not be recorded: %s",
+			    user, why);
 		rc = store_deliver_room(path, size, quota, why, sizeof(why));
 		status = rc == 0 ? QUEUE_ROOM_YES : rc == 1 ?
 		    QUEUE_ROOM_OVER : QUEUE_ROOM_UNKNOWN;
