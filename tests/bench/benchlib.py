@@ -60,10 +60,9 @@ DOVECOT = "/usr/sbin/dovecot"
 SUITE = "ECDHE-ECDSA-AES128-GCM-SHA256"
 CLK = os.sysconf("SC_CLK_TCK")
 MP = multiprocessing.get_context("fork")
-# Our daemons (their keyholder runs as "<name> -K", common/skel_parent.c).
+# Our daemons: their keyholder runs as "<name> -K" (common/skel_parent.c),
+# their other long-lived roles as "<name> -R <role>" (common/skel_roles.c).
 DAEMONS = ("pop3d", "imapd", "smtpd")
-# The long-lived roles our daemons start as "<name> <flag>" (smtpd.md).
-ROLE_FLAGS = (("-K", "keyholder"), ("-Q", "queue"), ("-D", "deliver"))
 POSTFIX = "/usr/sbin/postfix"
 POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
 
@@ -135,15 +134,16 @@ def user_of(uid):
 
 def label(pid, table, names):
     """A process's role, for the breakdowns: names[pid] when given, our
-    daemons' keyholders, else "comm (user)"."""
+    daemons' keyholders and -R roles, else "comm (user)"."""
     if pid in names:
         return names[pid]
     ppid, comm, uid = table.get(pid, (0, "?", 0))
     if comm in DAEMONS:
-        args = " %s " % cmdline(pid)
-        for flag, role in ROLE_FLAGS:
-            if " %s " % flag in args:
-                return "%s %s" % (comm, role)
+        args = cmdline(pid).split()
+        if "-K" in args:
+            return "%s keyholder" % comm
+        if "-R" in args[:-1]:
+            return "%s %s" % (comm, args[args.index("-R") + 1][:20])
     return "%s (%s)" % (comm, user_of(uid))
 
 
@@ -744,11 +744,12 @@ def syscall_counts(load, roots, names, workdir, what, calls):
     stop = threading.Event()
 
     def watch():
+        # the last label seen wins: a child forked as root drops to its
+        # own user a moment later
         while not stop.wait(0.05):
             pids, tab = tree(roots)
             for p in pids:
-                if p not in labels:
-                    labels[p] = label(p, tab, names)
+                labels[p] = label(p, tab, names)
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
