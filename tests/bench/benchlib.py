@@ -1,5 +1,5 @@
 """benchlib: what the benchmarks that race our daemons against Dovecot
-share (tests/bench/pop3, tests/bench/imap).
+or Postfix share (tests/bench/pop3, tests/bench/imap, tests/bench/smtp).
 
 Imported, never run (it is not executable, so tests/bench/run.sh skips
 it).  Importing it makes the integration fixtures importable (conftest:
@@ -11,11 +11,17 @@ Postern, free_port, BUILD) with a stub for pytest when it is missing.
   Dovecot     Debian's Dovecot, installed with apt-get when missing and
               this runs as root, run from its own config in a temporary
               directory in the foreground and stopped by its PID;
+  Postfix     Debian's Postfix, installed the same way (debconf "No
+              configuration": nothing of the system's is set up or
+              started), its master run in the foreground from a
+              configuration directory in a temporary directory, in a
+              session of its own, stopped by its PID;
   clients     the pinned TLS context (TLS 1.2, ECDHE-ECDSA-AES128-GCM-
               SHA256, P-256: both servers do the same crypto), client
               processes with a deadline, machine-wide busy CPU time;
   profiles    perf record (cpu-clock) of a server's processes while a
-              load runs, summed by DSO and by symbol;
+              load runs, summed by DSO and by symbol; the system calls
+              of chosen kinds (fsync...) they made, counted by role;
   reporting   medians, percentiles, ratios, CPU breakdowns.
 
 Every loop has a count and a deadline; every process is stopped by its
@@ -54,8 +60,11 @@ DOVECOT = "/usr/sbin/dovecot"
 SUITE = "ECDHE-ECDSA-AES128-GCM-SHA256"
 CLK = os.sysconf("SC_CLK_TCK")
 MP = multiprocessing.get_context("fork")
-# Our daemons whose keyholder runs as "<name> -K" (common/skel_parent.c).
-DAEMONS = ("pop3d", "imapd")
+# Our daemons: their keyholder runs as "<name> -K" (common/skel_parent.c),
+# their other long-lived roles as "<name> -R <role>" (common/skel_roles.c).
+DAEMONS = ("pop3d", "imapd", "smtpd")
+POSTFIX = "/usr/sbin/postfix"
+POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
 
 
 def say(*a):
@@ -125,12 +134,16 @@ def user_of(uid):
 
 def label(pid, table, names):
     """A process's role, for the breakdowns: names[pid] when given, our
-    daemons' keyholders, else "comm (user)"."""
+    daemons' keyholders and -R roles, else "comm (user)"."""
     if pid in names:
         return names[pid]
     ppid, comm, uid = table.get(pid, (0, "?", 0))
-    if comm in DAEMONS and " -K " in " %s " % cmdline(pid):
-        return "%s keyholder" % comm
+    if comm in DAEMONS:
+        args = cmdline(pid).split()
+        if "-K" in args:
+            return "%s keyholder" % comm
+        if "-R" in args[:-1]:
+            return "%s %s" % (comm, args[args.index("-R") + 1][:20])
     return "%s (%s)" % (comm, user_of(uid))
 
 
@@ -236,6 +249,24 @@ def wait_port(port, proc, what, logfile, limit=15):
     raise RuntimeError("%s did not come up: %s" % (what, tail(logfile)))
 
 
+def wait_unix(path, proc, what, logfile, limit=15):
+    """Waits until a Unix socket at path accepts a connection."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited (%s): %s" % (what, proc.returncode,
+                                                        tail(logfile)))
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return
+        except OSError:
+            time.sleep(0.05)
+        finally:
+            s.close()
+    raise RuntimeError("%s did not come up: %s" % (what, tail(logfile)))
+
+
 def tail(path, n=8):
     try:
         with open(path, errors="replace") as f:
@@ -253,17 +284,19 @@ def dovecot_pids():
 
 def ensure_dovecot(who, protocol, our_daemon):
     """None when /usr/sbin/dovecot and /usr/lib/dovecot/<protocol> are
-    there (installing dovecot-<protocol>d and dovecot-core if need be),
-    else why not.  who prefixes the messages ("pop3 bench")."""
+    there (installing dovecot-<protocol>d and dovecot-core if need be;
+    protocol None: only dovecot-core, for its auth service), else why
+    not.  who prefixes the messages ("pop3 bench")."""
     if os.geteuid() != 0:
         return "not root: Dovecot's privilege separation (dovenull, " \
                "chroot) and %s's need root" % our_daemon
     if os.path.exists(DOVECOT) and \
-            os.path.exists("/usr/lib/dovecot/%s" % protocol):
+            os.path.exists("/usr/lib/dovecot/%s" % (protocol or "auth")):
         return None
     if shutil.which("apt-get") is None:
         return "%s missing and no apt-get" % DOVECOT
-    pkgs = ["dovecot-%sd" % protocol, "dovecot-core"]
+    pkgs = (["dovecot-%sd" % protocol] if protocol else []) + \
+        ["dovecot-core"]
     say("%s: installing %s with apt-get" % (who, " ".join(pkgs)))
     before = dovecot_pids()
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -344,15 +377,21 @@ class Dovecot:
         if r.returncode != 0:
             raise RuntimeError("dovecot -n: %s" % r.stderr.strip())
 
-    def start(self):
+    def start(self, wait_path=None):
+        """Starts the master; returns once it listens on port, or on the
+        Unix socket wait_path when given (a Dovecot that only serves
+        authentication to another program)."""
         log = open(self.stdlog, "a")
         self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf],
                                      stdout=log, stderr=log,
                                      stdin=subprocess.DEVNULL)
         log.close()
-        wait_port(self.port, self.proc, "dovecot",
-                  self.logfile if os.path.exists(self.logfile)
-                  else self.stdlog)
+        logfile = self.logfile if os.path.exists(self.logfile) \
+            else self.stdlog
+        if wait_path is not None:
+            wait_unix(wait_path, self.proc, "dovecot", logfile)
+        else:
+            wait_port(self.port, self.proc, "dovecot", logfile)
 
     def stop(self):
         rc = stop_pid(self.proc)
@@ -369,6 +408,123 @@ class Dovecot:
         try:
             return subprocess.run([DOVECOT, "--version"], capture_output=True,
                                   text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+
+
+# --- Postfix --------------------------------------------------------------------
+
+def postfix_masters():
+    return {pid for pid, (_, comm, _) in proc_table().items()
+            if comm == "master"}
+
+
+def ensure_postfix(who):
+    """None when Postfix is there (installing it with apt-get, debconf
+    "No configuration", if need be), else why not."""
+    if os.geteuid() != 0:
+        return "not root: Postfix's master and smtpd's privilege " \
+               "separation need root"
+    if os.path.exists(POSTFIX) and os.path.exists(POSTFIX_MASTER):
+        return None
+    if shutil.which("apt-get") is None:
+        return "%s missing and no apt-get" % POSTFIX
+    say("%s: installing postfix with apt-get (debconf: No configuration)"
+        % who)
+    try:
+        subprocess.run(["debconf-set-selections"], input="postfix postfix/"
+                       "main_mailer_type select No configuration\n",
+                       text=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "debconf-set-selections failed: %s" % e
+    before = postfix_masters()
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    try:
+        r = subprocess.run(["apt-get", "install", "-y", "-q",
+                            "--no-install-recommends", "postfix"],
+                           env=env, capture_output=True, text=True,
+                           timeout=300, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "apt-get install failed: %s" % e
+    if os.path.isdir("/run/systemd/system") and shutil.which("systemctl"):
+        subprocess.run(["systemctl", "stop", "postfix"], timeout=60,
+                       capture_output=True)
+    for pid in sorted(postfix_masters() - before):
+        if cmdline(pid).startswith(POSTFIX_MASTER):
+            say("%s: stopping the system postfix the install started "
+                "(pid %d)" % (who, pid))
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    if r.returncode != 0 or not os.path.exists(POSTFIX_MASTER):
+        lines = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        return "apt-get install failed (exit %d): %s" % (
+            r.returncode, " | ".join(lines))
+    return None
+
+
+class Postfix:
+    """A Postfix instance from the configuration directory d: main.cf
+    and master.cf from the templates main and master (fields {d}, this
+    directory, and those of fields); main.cf sets queue_directory to
+    d/queue (made here: the postfix command starts there),
+    data_directory under d, and maillog_file = d/maillog with
+    maillog_file_prefixes = d (Postfix logs to syslog otherwise).  The master runs in the foreground (-d) in a
+    session of its own (on SIGTERM it signals its process group), and
+    is stopped by its PID; its log is d/maillog (maillog_file)."""
+
+    def __init__(self, d, main, master, **fields):
+        self.d = d
+        self.proc = None
+        self.logfile = os.path.join(d, "maillog")
+        self.stdlog = os.path.join(d, "master.stderr")
+        os.makedirs(os.path.join(d, "queue"))
+        os.chmod(d, 0o755)
+        for name, text in (("main.cf", main), ("master.cf", master)):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text.format(d=d, **fields))
+
+    def postfix(self, *args):
+        r = subprocess.run([POSTFIX, "-c", self.d] + list(args),
+                           capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise RuntimeError("postfix %s failed: %s" % (
+                " ".join(args), (r.stderr or r.stdout).strip()[-300:] or
+                tail(self.logfile, 3)))
+        return r
+
+    def start(self, port):
+        """postfix check (which makes the queue directories), then the
+        master; returns once it listens on 127.0.0.1:port."""
+        self.postfix("check")
+        log = open(self.stdlog, "a")
+        self.proc = subprocess.Popen(
+            [POSTFIX_MASTER, "-d", "-c", self.d], stdout=log, stderr=log,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+            env=dict(os.environ, MAIL_CONFIG=self.d))
+        log.close()
+        wait_port(port, self.proc, "postfix master",
+                  self.logfile if os.path.exists(self.logfile)
+                  else self.stdlog)
+
+    def stop(self):
+        rc = stop_pid(self.proc, wait=30)
+        self.proc = None
+        return rc
+
+    def roots(self):
+        return [self.proc.pid], {self.proc.pid: "postfix master"}
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def version(self):
+        try:
+            return subprocess.run(["postconf", "-d", "-h", "mail_version"],
+                                  capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             return "?"
 
@@ -436,6 +592,49 @@ def run_procs(target, argsets, limit):
                 os.kill(p.pid, signal.SIGKILL)
                 p.join(5)
     return out
+
+
+def run_ready_procs(target, argsets, limit, ready_limit=60):
+    """One process per argument tuple, (ready, go, q) appended: each
+    puts one item on ready once set up (connected, logged in), then
+    waits for go; go is set when all are ready.  Returns (the monotonic
+    time go was set, what each put on q); raises when they are not
+    ready in ready_limit seconds or not done in limit after go."""
+    ready, go, q = MP.Queue(), MP.Event(), MP.Queue()
+    procs = [MP.Process(target=target, args=a + (ready, go, q), daemon=True)
+             for a in argsets]
+    for p in procs:
+        p.start()
+    out = []
+    try:
+        deadline = time.monotonic() + ready_limit
+        for _ in procs:
+            rem = deadline - time.monotonic()
+            try:
+                ready.get(timeout=max(0.1, rem))
+            except Exception:  # noqa: BLE001  queue.Empty
+                raise RuntimeError("clients not ready in %.0fs"
+                                   % ready_limit)
+        t0 = time.monotonic()
+        go.set()
+        deadline = t0 + limit
+        while len(out) < len(procs):
+            rem = deadline - time.monotonic()
+            if rem <= 0:
+                raise RuntimeError("clients did not finish in %.0fs" % limit)
+            try:
+                out.append(q.get(timeout=min(rem, 1.0)))
+            except Exception:  # noqa: BLE001  queue.Empty
+                if all(not p.is_alive() for p in procs) and q.empty():
+                    raise RuntimeError("a client process died")
+    finally:
+        go.set()
+        for p in procs:
+            p.join(5)
+            if p.is_alive():
+                os.kill(p.pid, signal.SIGKILL)
+                p.join(5)
+    return t0, out
 
 
 def cpu_busy():
@@ -522,6 +721,67 @@ def perf_profile(load, what, roots, workdir, seconds, follow=False):
             return lines + [rows]
         lines.extend(perf_table(sort, rows, n))
     return lines
+
+
+def syscall_counts(load, roots, names, workdir, what, calls):
+    """The system calls named in calls ("fsync", "fdatasync"...) that
+    the processes under roots made while load() ran: Counter {(role,
+    call): count}, or a string saying why not.  The whole machine is
+    recorded (perf record of the syscalls tracepoints; new processes
+    are not followed by -p) while a thread notes every process under
+    roots, and only theirs are counted."""
+    if shutil.which("perf") is None:
+        return "(no perf)"
+    data = os.path.join(workdir, "perf.%s.sys.data" % what)
+    events = ",".join("syscalls:sys_enter_%s" % c for c in calls)
+    rec = subprocess.Popen(["perf", "record", "-q", "-a", "-e", events,
+                            "-o", data], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    time.sleep(0.3)
+    seen, table = tree(roots)
+    seen = set(seen)
+    labels = {p: label(p, table, names) for p in seen}
+    stop = threading.Event()
+
+    def watch():
+        # the last label seen wins: a child forked as root drops to its
+        # own user a moment later
+        while not stop.wait(0.05):
+            pids, tab = tree(roots)
+            for p in pids:
+                labels[p] = label(p, tab, names)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        load()
+    finally:
+        stop.set()
+        watcher.join(5)
+        rec.send_signal(signal.SIGINT)
+        try:
+            _, err = rec.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            rec.kill()
+            rec.communicate()
+            return "(perf record did not stop)"
+    if not os.path.exists(data):
+        return "(perf record failed: %s)" % err.decode(
+            errors="replace").strip()[-200:]
+    try:
+        r = subprocess.run(["perf", "script", "-i", data, "-F", "pid,event"],
+                           capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        return "(perf script timed out)"
+    out = collections.Counter()
+    for l in r.stdout.splitlines():
+        f = l.split()
+        if len(f) < 2 or not f[0].isdigit():
+            continue
+        pid = int(f[0])
+        if pid in labels:
+            call = f[1].rstrip(":").rpartition("sys_enter_")[2]
+            out[(labels[pid], call)] += 1
+    return out
 
 
 def perf_table(sort, rows, n, procs=None):

@@ -2,16 +2,18 @@
 #
 # run.sh: what `make bench` runs, from the top of the tree, after the
 # build.  Runs each benchmark in tests/bench/ (every executable file here
-# but this one: auth, imap, pop3, ...; benchlib.py is the Python module
-# imap and pop3 share), or only those named as arguments, with
+# but this one: auth, imap, pop3, smtp, ...; benchlib.py is the Python
+# module imap, pop3 and smtp share), or only those named as arguments, with
 # /usr/bin/python3 or as itself, prints its output, and ends with one line
 # per benchmark: its name and exit status.  The exit status is non-zero
 # when any benchmark failed.
 #
 # pop3 also needs build/tests/tools/tls_echo (built by `make unit`) for its
 # bound: it is built here when missing.  imap and pop3 install Dovecot
-# (dovecot-imapd, dovecot-pop3d) with apt-get when it is missing and they
-# run as root, and skip themselves (exit 0) when they cannot.
+# (dovecot-imapd, dovecot-pop3d), smtp installs Postfix (debconf "No
+# configuration") and dovecot-core (Postfix's SASL) with apt-get when they
+# are missing and they run as root, and skip themselves (exit 0) when they
+# cannot.
 
 PYTHON=${PYTHON:-/usr/bin/python3}
 dir=tests/bench
