@@ -201,9 +201,7 @@ frame_write(int fd, const struct frame *f)
 	return 0;
 }
 
-/* frame_read_wait: poll fd for reading until deadline; 0 when readable
- * (or hung up: the read says which), -1 with errno ETIMEDOUT or poll's. */
-static int
+int
 frame_read_wait(int fd, int64_t deadline)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };

@@ -80,5 +80,9 @@ void	frame_wipe(struct frame *f);
 
 int	frame_write(int fd, const struct frame *f);
 int	frame_read(int fd, struct frame *f, int64_t deadline);
+/* frame_read_wait: poll fd for reading until deadline; 0 when readable
+ * (or hung up: the read says which), -1 with errno ETIMEDOUT or poll's;
+ * for readers of their own (a descriptor with the frame). */
+int	frame_read_wait(int fd, int64_t deadline);
 
 #endif

@@ -810,8 +810,7 @@ maildir_deliver_name(char *buf, size_t len, const char *data, size_t dlen)
 	return maildir_name_build(&mn, buf, len);
 }
 
-/* maildir_mkpath: mkdir -p maildir, each missing component 0700. */
-static int
+int
 maildir_mkpath(const char *path)
 {
 	char buf[PATH_MAX];

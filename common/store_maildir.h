@@ -177,4 +177,8 @@ int	maildir_uids_write(int folderfd, const struct maildir_uids *u);
 int	maildir_lock(int folderfd);
 void	maildir_unlock(int lockfd);
 
+/* maildir_mkpath: mkdir -p path, each missing component 0700 (a user's
+ * first Maildir).  0, or -1 with errno. */
+int	maildir_mkpath(const char *path);
+
 #endif

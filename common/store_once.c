@@ -239,34 +239,6 @@ done:
 	return rc;
 }
 
-/* once_mkpath: mkdir -p maildir, each missing component 0700 (the
- * first mail of a user who never logged in). */
-static int
-once_mkpath(const char *path)
-{
-	char buf[4096];
-	size_t i;
-
-	if (path[0] == '\0') {
-		errno = EINVAL;
-		return -1;
-	}
-	if (str_copy(buf, path, sizeof(buf)) == -1) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (i = 1; ; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return -1;
-		if (path[i] == '\0')
-			return 0;
-		buf[i] = '/';
-	}
-}
-
 /* once_new_usage: the W= sizes of new/'s files, which no index counts
  * until a session moves them to cur/. */
 static uint64_t
@@ -361,7 +333,7 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 	}
 	what = "create the Maildir";
 	dfd = -1;
-	if (once_mkpath(maildir) == -1)
+	if (maildir_mkpath(maildir) == -1)
 		goto fail;
 	what = "open";
 	dfd = open(maildir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

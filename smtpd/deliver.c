@@ -213,8 +213,11 @@ deliver_room(int qfd, struct frame *f)
 		status = QUEUE_ROOM_UNKNOWN;
 	else {
 		/* authd's quota is the truth: the deliveries that follow
-		 * honour it even before the user's first login. */
-		if (store_quota_record(path, quota, why, sizeof(why)) == -1)
+		 * honour it even before the user's first login.  (0 is
+		 * "none" or "not known": a limit lifted reaches the Maildir
+		 * at the user's next login.) */
+		if (quota != 0 &&
+		    store_quota_record(path, quota, why, sizeof(why)) == -1)
 			log_warnx("%s: the quota could not be recorded: %s",
 			    user, why);
 		rc = store_deliver_room(path, size, quota, why, sizeof(why));

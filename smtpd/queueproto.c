@@ -321,30 +321,6 @@ queueproto_send_fd(int sock, const struct frame *f, int fd)
 	return 0;
 }
 
-/* queueproto_wait: readable by deadline, else -1 ETIMEDOUT. */
-static int
-queueproto_wait(int sock, int64_t deadline)
-{
-	struct pollfd pfd = { sock, POLLIN, 0 };
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = deadline == FRAME_FOREVER ? -1 : deadline - mono_ms();
-		if (deadline != FRAME_FOREVER && left < 0)
-			left = 0;
-		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-		if (n > 0)
-			return 0;
-		if (n == 0 && left == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (n == -1 && errno != EINTR)
-			return -1;
-	}
-}
-
 /* queueproto_recv_some: one recvmsg into p, taking a descriptor. */
 static ssize_t
 queueproto_recv_some(int sock, uint8_t *p, size_t len, int *fdp)
@@ -395,7 +371,7 @@ queueproto_recv_fd(int sock, struct frame *f, int *fdp, int64_t deadline)
 
 	*fdp = -1;
 	while (off < want) {
-		if (queueproto_wait(sock, deadline) == -1)
+		if (frame_read_wait(sock, deadline) == -1)
 			goto fail;
 		n = queueproto_recv_some(sock, f->buf + off, want - off, fdp);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
