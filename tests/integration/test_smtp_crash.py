@@ -23,7 +23,7 @@ from conftest import ALICE, BOB, Postern, _finish, tls_context
 from test_pop3_privsep import alive, children, cmdline
 from test_smtp import smtp_users
 
-TOTAL = 400 if "asan" in os.environ.get("POSTERN_BUILD", "") else 2000
+TOTAL = 1000 if "asan" in os.environ.get("POSTERN_BUILD", "") else 2000
 CLIENTS = 8
 PER_CONNECTION = 25
 TIME_LIMIT = 240
@@ -160,6 +160,8 @@ def crashing():
     p.start_smtpd()
     yield p
     p.stop_smtpd()
+    log = p.smtp_log()
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
     _finish(p)
 
 
