@@ -46,7 +46,7 @@ def mails(p, user):
     return out
 
 
-def wait_mails(p, user, n=1, timeout=15):
+def wait_mails(p, user, n=1, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
         got = mails(p, user)
@@ -416,3 +416,44 @@ def test_smuggled_end_of_data_is_not_the_end(smtp):
     time.sleep(0.5)
     for m in mails(smtp, ALICE):
         assert "evil" not in m.split("\n\n")[0]
+
+
+def test_require_tls_refuses_mail_before_starttls(stopped_postern):
+    p = stopped_postern
+    p.write_config("smtp require tls yes\n")
+    p.start()
+    p.pw = smtp_users(p)
+    p.start_smtpd()
+    try:
+        s, f = raw25(p)
+        s.sendall(b"EHLO x\r\nMAIL FROM:<a@example.net>\r\n")
+        reply(f)
+        code, lines = reply(f)
+        assert code == 530, lines
+        s.close()
+        c = mx(p)
+        c.sendmail("a@example.net", [ALICE], MSG % ("tls", "tls"))
+        c.quit()
+        wait_mails(p, ALICE)
+    finally:
+        p.stop_smtpd()
+
+
+def test_app_password_scoped_to_imap_cannot_send(smtp):
+    out = smtp.authctl("apppass", "add", BOB, "phone", "--services",
+                       "imap").stdout
+    imap_only = out.strip().splitlines()[-1]
+    out = smtp.authctl("apppass", "add", BOB, "laptop", "--services",
+                       "smtp").stdout
+    smtp_pw = out.strip().splitlines()[-1]
+    s = smtplib.SMTP_SSL("127.0.0.1", smtp.subm_port, timeout=15,
+                         context=tls_context())
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        s.login(BOB, imap_only)
+    s.close()
+    s = smtplib.SMTP_SSL("127.0.0.1", smtp.subm_port, timeout=15,
+                         context=tls_context())
+    s.login(BOB, smtp_pw)
+    s.sendmail(BOB, [ALICE], MSG % ("app", "app"))
+    s.quit()
+    wait_mails(smtp, ALICE)
