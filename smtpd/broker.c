@@ -519,13 +519,14 @@ broker_from_each(void *ctx, const char *local, size_t llen,
 	return -1;
 }
 
-/* broker_from: on 465, every address of the From header must be the
+/* broker_from: on 465, every address of every From field must be the
  * user's; the verdict.  A message without one is the user's to send
  * (sendmail-style clients add none; the recipient sees no forgery). */
 static uint32_t
 broker_from(struct broker *b)
 {
 	struct broker_from bf = { b, SMTPV_OK, 0 };
+	struct mime_field_iter it;
 	struct mime_field f;
 
 	if (!b->submission)
@@ -535,9 +536,12 @@ broker_from(struct broker *b)
 		    "%d bytes", b->user, BROKER_HDR_MAX);
 		return SMTPV_NOT_OWNER;
 	}
-	if (mime_field_find(b->hdr, b->hdrlen, "From", &f) == 0)
-		return SMTPV_OK;
-	(void)mime_addr_each(f.value, f.value_len, broker_from_each, &bf);
+	/* Every From field is checked: a reader might show the second. */
+	mime_field_first(&it, b->hdr, b->hdrlen);
+	while (bf.verdict == SMTPV_OK && mime_field_next(&it, &f))
+		if (mime_field_is(&f, "From"))
+			(void)mime_addr_each(f.value, f.value_len,
+			    broker_from_each, &bf);
 	return (uint32_t)bf.verdict;
 }
 

@@ -199,6 +199,13 @@ def test_non_owned_sender_and_from_refused(smtp):
     code, msg = s.data(MSG.replace("From: bob", "From: alice") % ("x", "x"))
     # 550, not 553: RFC 5321 4.3.2 lists no 553 after the data.
     assert code == 550 and b"5.7.1" in msg, (code, msg)
+    s.mail(BOB)
+    s.rcpt(ALICE)
+    code, msg = s.data(MSG.replace("From: bob@example.test\r\n",
+                                   "From: bob@example.test\r\n"
+                                   "From: alice@example.test\r\n") %
+                       ("two", "two"))
+    assert code == 550 and b"5.7.1" in msg, (code, msg)
     s.quit()
     time.sleep(0.5)
     assert mails(smtp, ALICE) == []
