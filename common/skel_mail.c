@@ -319,9 +319,11 @@ skel_mail_main(const struct skel_daemon *d, const struct config *cfg,
 	store_close(s);
 	close(fd);
 	close(afd);
+	/* Said before the wait: the net process may linger a moment over
+	 * the client's last bytes. */
+	d->summary(user, rc, why);
 	while (waitpid(net, &status, 0) == -1 && errno == EINTR)
 		;
 	log_child_status("net", (long)net, NULL, NULL, status);
-	d->summary(user, rc, why);
 	_exit(0);
 }

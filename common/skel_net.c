@@ -193,6 +193,8 @@ net_act(struct net *n, int action)
 		/* The reply goes out in plaintext, then the handshake. */
 		if (!tls_is_plain(n->tls))
 			fatalx("the engine asked for STARTTLS under TLS");
+		/* Before our answer goes: bytes after it are TLS. */
+		tls_plain_hold(n->tls);
 		n->starttls = 1;
 	}
 	if (action == SKEL_AUTHED) {

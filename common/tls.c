@@ -57,6 +57,7 @@ struct tls_plain {
 	unsigned char	out[TLS_PLAIN_OUT];
 	size_t		outlen;
 	int		closing;	/* tls_close: send what is left, end */
+	int		hold;		/* tls_plain_hold: read nothing more */
 };
 
 /* Server preference: AES-128-GCM (fast with AES-NI), then AES-256-GCM,
@@ -276,6 +277,13 @@ tls_conn_plain(int fd, const struct tls_chain *chain, int keyfd)
 	return t;
 }
 
+void
+tls_plain_hold(struct tls_conn *t)
+{
+	if (t->plain != NULL)
+		t->plain->hold = 1;
+}
+
 int
 tls_starttls(struct tls_conn *t)
 {
@@ -353,7 +361,7 @@ tls_plain_events(struct tls_conn *t)
 
 	if (t->dead)
 		return 0;
-	if (!p->closing && p->inlen < sizeof(p->in))
+	if (!p->closing && !p->hold && p->inlen < sizeof(p->in))
 		ev |= POLLIN;
 	if (p->outlen > 0)
 		ev |= POLLOUT;
@@ -369,7 +377,8 @@ tls_plain_io(struct tls_conn *t)
 
 	if (p->outlen > 0)
 		sent = tls_plain_send(t);
-	if (sent != -1 && !p->closing && p->inlen < sizeof(p->in))
+	if (sent != -1 && !p->closing && !p->hold &&
+	    p->inlen < sizeof(p->in))
 		got = tls_plain_recv(t);
 	if (sent == -1 || got == -1) {
 		t->dead = 1;

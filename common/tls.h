@@ -80,10 +80,14 @@ struct tls_conn *tls_conn_new(int fd, const struct tls_chain *chain,
  * handshake (RFC 3207): plaintext input not read yet is thrown away (a
  * command injected after STARTTLS), and nothing may be left unsent
  * (flush first: tls_events without POLLOUT).  0, or -1 (logged).
- * tls_is_plain: non-zero before tls_starttls.
+ * tls_is_plain: non-zero before tls_starttls.  tls_plain_hold: read no
+ * more plaintext from the socket (STARTTLS was said: what the client
+ * sends after our answer is its TLS handshake, which must stay in the
+ * socket for the engine tls_starttls begins).
  */
 struct tls_conn *tls_conn_plain(int fd, const struct tls_chain *chain,
 	    int keyfd);
+void	tls_plain_hold(struct tls_conn *t);
 int	tls_starttls(struct tls_conn *t);
 int	tls_is_plain(struct tls_conn *t);
 /* The connection keeps pointers to chain: it MUST outlive the connection.

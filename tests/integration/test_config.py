@@ -30,7 +30,8 @@ def good_text(tmp_path):
     for sub in ("state", "run"):
         os.makedirs(os.path.join(str(tmp_path), sub), exist_ok=True)
     text = BASE_CONFIG.format(d=str(tmp_path), pop3_port=10995,
-                              imap_port=10993)
+                              imap_port=10993, smtp_port=10025,
+                              subm_port=10465)
     return "".join(l for l in text.splitlines(True)
                    if not l.startswith(("tls ", "listen ")))
 

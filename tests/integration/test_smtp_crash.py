@@ -1,7 +1,8 @@
 """The crash test of smtpd: clients submit 2,000 messages on port 25 and
-port 465 while smtpd's processes of every role (parent, queue, deliver,
-broker, net) are killed with SIGKILL at random moments and smtpd is
-started again when its parent died.  Afterwards every message that got
+port 465 while smtpd's processes of every role (parent, keyholder, queue,
+deliver, broker, net) are killed with SIGKILL at random moments and smtpd
+is started again when its parent died (as it does without its
+keyholder).  Afterwards every message that got
 250 is in its mailbox exactly once, none is there twice, nothing partial
 exists in a Maildir or in the spool, and the queue is empty.
 
@@ -95,6 +96,7 @@ class Run:
                 continue
             c = cmdline(k)
             if "-K" in c:
+                out.append(("keyholder", k))
                 continue
             if "-R" in c:
                 out.append((c[c.index("-R") + 1], k))
@@ -110,16 +112,19 @@ class Run:
                 vs = self.victims()
             except OSError:
                 continue
-            # The parent less often: a restart costs the most.
-            weights = [1 if w == "parent" else 6 for w, _ in vs]
+            # The parent and the keyholder (whose end ends the daemon)
+            # less often: a restart costs the most.
+            weights = [1 if w in ("parent", "keyholder") else 6
+                       for w, _ in vs]
             what, pid = rnd.choices(vs, weights)[0]
             try:
                 os.kill(pid, 9)
             except ProcessLookupError:
                 continue
             self.kills.append(what)
-            if what == "parent":
-                self.p.smtp.wait()
+            if what in ("parent", "keyholder"):
+                # Without its keyholder the daemon shuts down too.
+                self.p.smtp.wait(30)
                 self.p.smtp = None
                 self.restart()
 
