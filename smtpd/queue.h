@@ -29,7 +29,15 @@
  * An envelope is the commit mark: a message is queued once <id>.env
  * exists.  COMMIT writes and fsyncs the message, renames it to <id>.msg,
  * writes and fsyncs the envelope, renames it, fsyncs queue/, and only
- * then answers; removal unlinks the envelope first.  So a crash leaves a
+ * then answers; removal unlinks the envelope first.  What happens after
+ * the commit need not be durable to keep the guarantees, and is not, for
+ * speed: the last delivery's result is not written into the envelope
+ * (the message is removed instead), and that removal is not fsynced.  A
+ * crash that undoes either leaves the message with an older envelope,
+ * which spool_load delivers again "recovering": the key finds the copy
+ * already in the Maildir and nothing is written twice.  Envelopes of
+ * messages that keep pending recipients (a deferral, one recipient of
+ * several done) are rewritten durably.  So a crash leaves a
  * complete message or garbage: at start-up a .msg without .env, a .env
  * without .msg, and every dot file are removed (and logged).
  *
@@ -51,7 +59,8 @@
  *     state: pending | delivered | failed; next: unix seconds of the
  *     next attempt; kind: local | remote
  *
- * Scheduling: local recipients go to the deliver role one at a time; a
+ * Scheduling: local recipients go to the deliver processes, one request
+ * in flight on each and one recipient of a message at a time; a
  * temporary failure is retried after 1, 5, 15, 30 and 60 minutes, then
  * every "queue retry", until "queue lifetime" after the arrival, when it
  * fails for good.  Remote recipients wait for the relay (not built yet):
@@ -76,25 +85,31 @@
 #define QUEUE_LOCK		"queue.lock"	/* one queue per spool */
 #define QUEUE_LOCK_WAIT_MS	5000
 #define QUEUE_CLIENTS_MAX	64	/* connections served at once */
+#define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
 #define QUEUE_ERROR_MAX		200	/* a recipient's last error */
 
 /*
  * queue_main: the queue role.  cfg is the loaded configuration; authfd a
  * connected authd socket (MSG_AUTH_RCPT for intake recipients: when it
- * closes, the queue exits and the parent restarts it); deliverfd the
- * queue's end of a SOCK_STREAM socket pair whose other end is
- * deliver_main's; uid/gid the queue user (uid (uid_t)-1: development
- * mode, no chroot or privilege drop, only a chdir to the spool).  The
- * caller has set up logging (log_init).  Must be called as root (or the
- * development user) with the spool directory existing.  Never returns:
- * exits 1 on a fatal error, 0 when authd or the deliver role hangs up.
+ * closes, the queue exits and the parent restarts it); deliverfds[0..n-1]
+ * (1 <= n <= QUEUE_DELIVER_MAX) the queue's ends of SOCK_STREAM socket
+ * pairs, one per deliver process (deliver_main's other ends); uid/gid the
+ * queue user (uid (uid_t)-1: development mode, no chroot or privilege
+ * drop, only a chdir to the spool).  The caller has set up logging
+ * (log_init).  Must be called as root (or the development user) with the
+ * spool directory existing.  Never returns: exits 1 on a fatal error, 0
+ * when authd or a deliver process hangs up.
  */
-void	queue_main(const struct config *cfg, int authfd, int deliverfd,
-	    uid_t uid, gid_t gid) __attribute__((noreturn));
+void	queue_main(const struct config *cfg, int authfd, const int *deliverfds,
+	    size_t n, uid_t uid, gid_t gid) __attribute__((noreturn));
 
 /*
- * deliver_main: the deliver role.  queuefd is its end of the socket pair;
+ * deliver_main: the deliver role, one of several processes (the queue
+ * keeps one request in flight on each; two of them may write into the
+ * same Maildir at once: store_deliver_once's names are unique by pid,
+ * time and key, created O_EXCL and renamed without replacing).  queuefd
+ * is its end of its socket pair;
  * uid/gid the mail user (uid (uid_t)-1: development mode, chdir only).
  * It chroots to cfg->mail_dir and serves MSG_DELIVER_MSG and
  * MSG_DELIVER_ROOM until the queue hangs up (exit 0).  Never returns.
@@ -168,9 +183,16 @@ int	spool_env_write(const struct qmsg *m);
 int	spool_env_read(const char *id, struct qmsg *m, char *err,
 	    size_t errlen);
 
-/* spool_remove: unlink the envelope, then the message, fsync queue/.
- * 0 or -1 (logged). */
-int	spool_remove(const char *id);
+/*
+ * spool_remove: unlink the envelope, then the message; fsync queue/ when
+ * durable (the administrator's REMOVE).  The scheduler's removal of a
+ * message whose recipients are all done is not durable: a crash that
+ * undoes it leaves the message queued with its last durable envelope,
+ * which spool_load delivers again "recovering", so the key finds the
+ * copies already in the Maildirs (a kill -9 undoes nothing: only a lost
+ * page cache can).  0 or -1 (logged).
+ */
+int	spool_remove(const char *id, int durable);
 
 /* spool_msg_open: the message file of id, O_RDONLY, or -1 (errno). */
 int	spool_msg_open(const char *id);

@@ -258,7 +258,7 @@ fail:
 }
 
 int
-spool_remove(const char *id)
+spool_remove(const char *id, int durable)
 {
 	char path[64];
 
@@ -270,7 +270,7 @@ spool_remove(const char *id)
 	spool_path(path, sizeof(path), id, ".msg", 0);
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("cannot remove the message file of %s", id);
-	if (spool_fsync_dir("queue") == -1) {
+	if (durable && spool_fsync_dir("queue") == -1) {
 		log_warn("cannot make the removal of %s durable", id);
 		return -1;
 	}

@@ -164,7 +164,7 @@ test_load(void)
 		head = m->next;
 		spool_msg_free(m);
 	}
-	CHECK_INT_EQ(spool_remove(good_id), 0, "remove");
+	CHECK_INT_EQ(spool_remove(good_id, 1), 0, "remove");
 	snprintf(path, sizeof(path), "queue/%s.env", good_id);
 	CHECK_TRUE(!exists(path), "envelope gone");
 	snprintf(path, sizeof(path), "queue/%s.msg", good_id);
