@@ -220,7 +220,8 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * recovering set (the queue does not know whether an earlier attempt
  * finished: the message was loaded at start-up, or the deliver process
  * died), a file of new/ or cur/ holding that key counts as this very
- * delivery, and nothing is written.  (A copy the user has since moved to
+ * delivery, and nothing is written; and a file of tmp/ holding it is
+ * what a killed attempt left half written: it is removed first.  (A copy the user has since moved to
  * another folder or deleted is not found: it is delivered again.)
  *
  * The quota: when the Maildir has a postern-quota limit, the index's

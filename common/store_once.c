@@ -81,6 +81,34 @@ once_find(int dfd, const char *key)
 	return once_find_in(dfd, "cur", pattern);
 }
 
+/* once_tmp_clean: remove what an earlier attempt of key left in tmp/
+ * (its deliver process was killed while writing).  No other attempt of
+ * the key can be writing: the queue hands a recipient to one deliver
+ * process at a time, and recovers only after the processes of the old
+ * attempt are gone.  Errors are left to the write that follows. */
+static void
+once_tmp_clean(int dfd, const char *key)
+{
+	char pattern[80];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	(void)snprintf(pattern, sizeof(pattern), "Q%s.", key);
+	fd = openat(dfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && strstr(e->d_name, pattern) != NULL)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	(void)closedir(d);
+}
+
 /* once_base: the unique part of the name for key. */
 static int
 once_base(const char *key, char *base, size_t len)
@@ -368,6 +396,7 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 	if (dfd == -1 || maildir_mkdirs(dfd) == -1)
 		goto fail;
 	if (recovering) {
+		once_tmp_clean(dfd, key);
 		what = "look for an earlier copy";
 		if ((r = once_find(dfd, key)) == -1)
 			goto fail;

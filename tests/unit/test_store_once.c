@@ -2,7 +2,8 @@
  * test_store_once.c: unit test of common/store_once.c: a delivery lands
  * in new/ with the head prepended and CRLF turned into LF, a missing
  * Maildir is created, a repeated delivery while recovering finds the
- * earlier copy in new/ and, after a store_sync moved it to cur/ the way
+ * earlier copy in new/ (and removes its half-written attempt from tmp/)
+ * and, after a store_sync moved it to cur/ the way
  * imapd does (",S=,W=,U=" and ":2,S" added), in cur/; without
  * recovering it writes again; the quota refuses with EDQUOT and writes
  * nothing; a bad key is refused.  Runs as a plain program in a
@@ -91,9 +92,22 @@ test_deliver(void)
 	    strlen(want) + 6);
 	CHECK_TRUE(strstr(name, path) != NULL, "S= and W= in the name");
 
+	snprintf(path, sizeof(path), "%s/tmp/1.M1P1Q0123456789abcdef-0.h", md);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK_TRUE(fd != -1 && write(fd, "Return", 6) == 6,
+	    "a half-written attempt in tmp/");
+	close(fd);
+	snprintf(path, sizeof(path), "%s/tmp/1.M1P1Q0123456789abcdef-9.h", md);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK_TRUE(fd != -1, "another key's file in tmp/");
+	close(fd);
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-0", head,
 	    strlen(head), in, 1, err, sizeof(err)), 1,
 	    "recovering finds the copy in new/");
+	CHECK_INT_EQ(count(md, "tmp", name, sizeof(name)), 1,
+	    "recovering removed the key's half-written file from tmp/");
+	CHECK_STR_EQ(name, "1.M1P1Q0123456789abcdef-9.h", "not another key's");
+	(void)unlink(path);
 	CHECK_INT_EQ(count(md, "new", NULL, 0), 1, "still one in new/");
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-1", head,
 	    strlen(head), in, 1, err, sizeof(err)), 0,
