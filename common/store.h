@@ -243,7 +243,8 @@ int	store_deliver_once(const char *maildir, const char *key,
  * equal to authd's at each login) against the index's usage plus the W=
  * sizes waiting in new/.  A Maildir without postern-quota (its user never
  * logged in; also one that does not exist yet) has the limit fallback
- * (bytes, 0: none) and the usage of new/ alone.  Returns 0 (room), 1
+ * (bytes, 0: none) and the usage of new/ alone.  Without a limit it
+ * answers at once, reading neither the index nor new/.  Returns 0 (room), 1
  * (over quota; err says by how much), -1 (the usage could not be
  * counted; err says why).
  */

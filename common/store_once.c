@@ -25,6 +25,7 @@
 
 #include "common/store.h"
 #include "common/store_imap.h"
+#include "common/store_int.h"
 #include "common/store_maildir.h"
 #include "common/util.h"
 
@@ -331,13 +332,27 @@ store_deliver_room(const char *maildir, uint64_t size, uint64_t fallback,
 	struct store *s;
 	struct stat st;
 	uint64_t used = 0;
-	int dfd;
+	int dfd, recorded;
 
 	memset(&q, 0, sizeof(q));
 	q.limit = fallback;
 	dfd = open(maildir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd != -1 &&
-	    fstatat(dfd, "postern-quota", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	/* No limit: room, without opening the index or listing new/ (which
+	 * grows until a session moves its files). */
+	recorded = dfd != -1 &&
+	    fstatat(dfd, "postern-quota", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (recorded && store_quota_limit_read(dfd, &q.limit) == -1) {
+		(void)snprintf(err, errlen, "cannot read the quota: %s",
+		    strerror(errno));
+		(void)close(dfd);
+		return -1;
+	}
+	if (q.limit == 0) {
+		if (dfd != -1)
+			(void)close(dfd);
+		return 0;
+	}
+	if (recorded) {
 		if (store_open(&s, maildir, err, errlen) == -1) {
 			(void)close(dfd);
 			return -1;
