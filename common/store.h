@@ -209,8 +209,10 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * store_deliver_once: smtpd's delivery (store_once.c): durably add to
  * the INBOX of the Maildir at maildir (created 0700 with its parents
  * when missing) the headlen bytes at head (the caller's Return-Path: and
- * Delivered-To: lines) followed by the whole file open at msgfd (read
- * with pread from offset 0 to its end; LF or CRLF line ends, stored with
+ * Delivered-To: lines) followed by the first msglen bytes of the file
+ * open at msgfd (read with pread from offset 0; what follows them is not
+ * the message: the queue keeps its envelope there; a file shorter than
+ * msglen is a temporary failure, EIO; LF or CRLF line ends, stored with
  * LF), as store_deliver does: tmp/, fsync, rename into new/, fsync new/,
  * so imapd's IDLE and the next POP3 session see it.
  *
@@ -234,8 +236,8 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * system (temporary).  Nothing is left in new/ on failure.
  */
 int	store_deliver_once(const char *maildir, const char *key,
-	    const void *head, size_t headlen, int msgfd, int recovering,
-	    char *err, size_t errlen);
+	    const void *head, size_t headlen, int msgfd, uint64_t msglen,
+	    int recovering, char *err, size_t errlen);
 
 /*
  * store_deliver_room: whether size more bytes fit the quota of the

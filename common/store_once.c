@@ -135,7 +135,7 @@ once_base(const char *key, char *base, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* once_copy: write head then the message at fd (offset 0 on) into out,
+/* once_copy: write head then the msglen bytes at fd (offset 0 on) into out,
  * CRLF turned into LF; *size and *wsize as maildir_lf_size counts. */
 struct once_out {
 	int		fd;
@@ -184,25 +184,29 @@ once_feed(struct once_out *o, const char *p, size_t len)
 }
 
 static int
-once_copy(struct once_out *o, const void *head, size_t headlen, int msgfd)
+once_copy(struct once_out *o, const void *head, size_t headlen, int msgfd,
+    uint64_t msglen)
 {
 	char buf[ONCE_IOBUF];
-	off_t off = 0;
+	uint64_t off = 0;
 	ssize_t r;
 
 	if (once_feed(o, head, headlen) == -1)
 		return -1;
-	for (;;) {
-		r = pread(msgfd, buf, sizeof(buf), off);
+	while (off < msglen) {
+		r = pread(msgfd, buf, msglen - off < sizeof(buf) ?
+		    (size_t)(msglen - off) : sizeof(buf), (off_t)off);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			return -1;
-		if (r == 0)
-			break;
+		if (r == 0) {
+			errno = EIO;	/* shorter than the queue said */
+			return -1;
+		}
 		if (once_feed(o, buf, (size_t)r) == -1)
 			return -1;
-		off += r;
+		off += (uint64_t)r;
 	}
 	if (o->cr && once_put(o, '\r') == -1)
 		return -1;
@@ -213,7 +217,7 @@ once_copy(struct once_out *o, const void *head, size_t headlen, int msgfd)
  * fsynced.  Nothing is left in new/ on failure. */
 static int
 once_write(int dfd, const char *base, const void *head, size_t headlen,
-    int msgfd, const char **what)
+    int msgfd, uint64_t msglen, const char **what)
 {
 	static struct once_out o;
 	struct maildir_name mn;
@@ -231,7 +235,8 @@ once_write(int dfd, const char *base, const void *head, size_t headlen,
 		goto done;
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
-	if (once_copy(&o, head, headlen, msgfd) == -1 || fsync(fd) == -1)
+	if (once_copy(&o, head, headlen, msgfd, msglen) == -1 ||
+	    fsync(fd) == -1)
 		goto done;
 	memset(&mn, 0, sizeof(mn));
 	(void)str_copy(mn.base, base, sizeof(mn.base));
@@ -379,7 +384,8 @@ store_deliver_room(const char *maildir, uint64_t size, uint64_t fallback,
 
 int
 store_deliver_once(const char *maildir, const char *key, const void *head,
-    size_t headlen, int msgfd, int recovering, char *err, size_t errlen)
+    size_t headlen, int msgfd, uint64_t msglen, int recovering, char *err,
+    size_t errlen)
 {
 	char base[STORE_NAME_MAX];
 	const char *what = "open";
@@ -396,8 +402,13 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 		    strerror(errno));
 		return -1;
 	}
-	r = store_deliver_room(maildir, (uint64_t)st.st_size + headlen, 0,
-	    err, errlen);
+	if ((uint64_t)st.st_size < msglen || msglen > UINT64_MAX - headlen) {
+		(void)snprintf(err, errlen, "the message file is shorter than "
+		    "the message");
+		errno = EIO;
+		return -1;
+	}
+	r = store_deliver_room(maildir, msglen + headlen, 0, err, errlen);
 	if (r != 0) {
 		errno = r == 1 ? EDQUOT : EIO;
 		return -1;
@@ -423,7 +434,7 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 	what = "file name";
 	errno = ENAMETOOLONG;
 	if (once_base(key, base, sizeof(base)) == -1 ||
-	    once_write(dfd, base, head, headlen, msgfd, &what) == -1)
+	    once_write(dfd, base, head, headlen, msgfd, msglen, &what) == -1)
 		goto fail;
 	(void)close(dfd);
 	return 0;

@@ -172,7 +172,7 @@ deliver_msg(int qfd, struct frame *f, int msgfd)
 		log_warnx("cannot deliver to %s: %s", req.user, why);
 	} else {
 		rc = store_deliver_once(path, req.key, head, (size_t)n, msgfd,
-		    (int)req.recovering, why, sizeof(why));
+		    req.size, (int)req.recovering, why, sizeof(why));
 		if (rc == 1)
 			(void)str_copy(why, "already delivered", sizeof(why));
 		else if (rc == -1) {

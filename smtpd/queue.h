@@ -17,8 +17,11 @@
  *   intake/           1733: sendmail(8) and authd drop files (intake.h)
  *   queue/            0700: the queued messages
  *     <id>.msg        the message: the queue's Received header, then the
- *                     message as received (CRLF line ends)
- *     <id>.env        its envelope (text, below), written as .<id>.env.tmp,
+ *                     message as received (CRLF line ends) ("size"
+ *                     bytes); then its first envelope (text, below); then
+ *                     the line "postern-envelope-at <size, 20 digits>"
+ *     <id>.env        a later envelope (after a deferral), which wins over
+ *                     the one in <id>.msg; written as .<id>.env.tmp,
  *                     fsynced, renamed, directory fsynced
  *     .<id>.msg.tmp   a message being received
  *   bad/              0700: intake files that could not be used, moved
@@ -26,10 +29,14 @@
  *                     their name, owner and the reason; envelopes that
  *                     cannot be parsed, as <id>.env with their <id>.msg
  *
- * An envelope is the commit mark: a message is queued once <id>.env
- * exists.  COMMIT writes and fsyncs the message, renames it to <id>.msg,
- * writes and fsyncs the envelope, renames it, fsyncs queue/, and only
- * then answers; removal unlinks the envelope first.  What happens after
+ * The message file is the commit mark: a message is queued once <id>.msg
+ * exists.  COMMIT appends the envelope and the footer to the tmp file,
+ * fsyncs it, renames it to <id>.msg, fsyncs queue/, and only then
+ * answers: two fsyncs, as the message and its envelope are one file, and
+ * the rename is atomic, so <id>.msg is complete or absent (a separate
+ * envelope file would cost a third fsync).  Removal unlinks <id>.msg
+ * first.  The deliver role is told the size and copies only that much.
+ * What happens after
  * the commit need not be durable to keep the guarantees, and is not, for
  * speed: the last delivery's result is not written into the envelope
  * (the message is removed instead), and that removal is not fsynced.  A
@@ -38,8 +45,9 @@
  * already in the Maildir and nothing is written twice.  Envelopes of
  * messages that keep pending recipients (a deferral, one recipient of
  * several done) are rewritten durably.  So a crash leaves a
- * complete message or garbage: at start-up a .msg without .env, a .env
- * without .msg, and every dot file are removed (and logged).
+ * complete message or garbage: at start-up a .env without .msg and every
+ * dot file are removed (and logged); a .msg whose envelope cannot be
+ * read (nor its .env) goes to bad/.
  *
  * Queue id: 16 lowercase hex digits, the seconds of the arrival (8 digits)
  * then 32 random bits, checked unused on disk.
@@ -166,10 +174,11 @@ int	spool_new_id(char *id);
 void	spool_tmp_discard(const char *id);
 
 /*
- * spool_commit: make m durable: fsync the tmp message file fd, rename it
- * to queue/<id>.msg, write m's envelope (tmp, fsync, rename), fsync
- * queue/.  fd is closed either way.  Returns 0, or -1 with the reason in
- * err, after removing what was written.
+ * spool_commit: make m durable: append m's envelope and the footer to the
+ * tmp message file fd (which must hold exactly m->size bytes), fsync it,
+ * rename it to queue/<id>.msg, fsync queue/.  fd is closed either way.
+ * Returns 0, or -1 with the reason in err, after removing what was
+ * written.
  */
 int	spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen);
 
@@ -177,14 +186,15 @@ int	spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen);
  * fsync queue/).  0 or -1 (logged). */
 int	spool_env_write(const struct qmsg *m);
 
-/* spool_env_read: parse queue/<id>.env into *m (rcpts allocated; free
- * with spool_msg_free).  0, or -1 with the reason in err (malformed,
- * unreadable). */
+/* spool_env_read: parse queue/<id>.env, or when there is none the
+ * envelope in queue/<id>.msg (whose size must match), into *m (rcpts
+ * allocated; free with spool_msg_free).  0, or -1 with the reason in err
+ * (malformed, unreadable). */
 int	spool_env_read(const char *id, struct qmsg *m, char *err,
 	    size_t errlen);
 
 /*
- * spool_remove: unlink the envelope, then the message; fsync queue/ when
+ * spool_remove: unlink the message, then the envelope; fsync queue/ when
  * durable (the administrator's REMOVE).  The scheduler's removal of a
  * message whose recipients are all done is not durable: a crash that
  * undoes it leaves the message queued with its last durable envelope,
@@ -198,10 +208,10 @@ int	spool_remove(const char *id, int durable);
 int	spool_msg_open(const char *id);
 
 /*
- * spool_load: remove crash leftovers from queue/ (dot files, a message
- * without envelope, an envelope without message: each logged) and load
- * every envelope into a list (*head; entries malloc'd, recovering set).
- * An envelope that cannot be parsed is moved to bad/ and logged.
+ * spool_load: remove crash leftovers from queue/ (dot files, an envelope
+ * without message: each logged) and load every message's envelope into a
+ * list (*head; entries malloc'd, recovering set).  A message whose
+ * envelope cannot be parsed is moved to bad/ with it, and logged.
  * Returns how many were loaded, or -1 when queue/ cannot be read.
  */
 long	spool_load(struct qmsg **head);

@@ -142,6 +142,7 @@ sched_send(struct qdeliver *d, struct qmsg *m, size_t i)
 	(void)str_copy(req.rcpt, m->rcpts[i].address[0] != '\0' ?
 	    m->rcpts[i].address : m->rcpts[i].dest, sizeof(req.rcpt));
 	req.recovering = m->recovering ? 1 : 0;
+	req.size = m->size;
 	if ((fd = spool_msg_open(m->id)) == -1) {
 		log_warn("cannot open the message file of %s", m->id);
 		sched_result(m, i, DELIVER_TEMP, "the queue cannot open the "
