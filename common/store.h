@@ -223,8 +223,9 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * finished: the message was loaded at start-up, or the deliver process
  * died), a file of new/ or cur/ holding that key counts as this very
  * delivery, and nothing is written; and a file of tmp/ holding it is
- * what a killed attempt left half written: it is removed first.  (A copy the user has since moved to
- * another folder or deleted is not found: it is delivered again.)
+ * what a killed attempt left half written: it is removed first.  (A copy
+ * the user has since moved to another folder or deleted is not found: it
+ * is delivered again.)
  *
  * The quota: when the Maildir has a postern-quota limit, the index's
  * usage plus the W= sizes waiting in new/ plus this message must fit,

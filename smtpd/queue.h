@@ -109,8 +109,9 @@
  * spool directory existing.  Never returns: exits 1 on a fatal error, 0
  * when authd or a deliver process hangs up.
  */
-void	queue_main(const struct config *cfg, int authfd, const int *deliverfds,
-	    size_t n, uid_t uid, gid_t gid) __attribute__((noreturn));
+void	queue_main(const struct config *cfg, int authfd,
+	    const int *deliverfds, size_t n, uid_t uid, gid_t gid)
+	    __attribute__((noreturn));
 
 /*
  * deliver_main: the deliver role, one of several processes (the queue

@@ -4,8 +4,8 @@
  * field by field from the message file, rewritten after a state change
  * into its own file), and the start-up scan: an envelope without message
  * and tmp files are removed, a message without a readable envelope goes
- * to bad/, the good message is loaded as recovering.  Runs as a plain program in a temporary
- * directory.
+ * to bad/, the good message is loaded as recovering.  Runs as a plain
+ * program in a temporary directory.
  */
 #include <sys/stat.h>
 
