@@ -209,8 +209,10 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * store_deliver_once: smtpd's delivery (store_once.c): durably add to
  * the INBOX of the Maildir at maildir (created 0700 with its parents
  * when missing) the headlen bytes at head (the caller's Return-Path: and
- * Delivered-To: lines) followed by the whole file open at msgfd (read
- * with pread from offset 0 to its end; LF or CRLF line ends, stored with
+ * Delivered-To: lines) followed by the first msglen bytes of the file
+ * open at msgfd (read with pread from offset 0; what follows them is not
+ * the message: the queue keeps its envelope there; a file shorter than
+ * msglen is a temporary failure, EIO; LF or CRLF line ends, stored with
  * LF), as store_deliver does: tmp/, fsync, rename into new/, fsync new/,
  * so imapd's IDLE and the next POP3 session see it.
  *
@@ -220,8 +222,10 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * recovering set (the queue does not know whether an earlier attempt
  * finished: the message was loaded at start-up, or the deliver process
  * died), a file of new/ or cur/ holding that key counts as this very
- * delivery, and nothing is written.  (A copy the user has since moved to
- * another folder or deleted is not found: it is delivered again.)
+ * delivery, and nothing is written; and a file of tmp/ holding it is
+ * what a killed attempt left half written: it is removed first.  (A copy
+ * the user has since moved to another folder or deleted is not found: it
+ * is delivered again.)
  *
  * The quota: when the Maildir has a postern-quota limit, the index's
  * usage plus the W= sizes waiting in new/ plus this message must fit,
@@ -233,8 +237,8 @@ int	store_deliver(const char *maildir, const void *data, size_t len,
  * system (temporary).  Nothing is left in new/ on failure.
  */
 int	store_deliver_once(const char *maildir, const char *key,
-	    const void *head, size_t headlen, int msgfd, int recovering,
-	    char *err, size_t errlen);
+	    const void *head, size_t headlen, int msgfd, uint64_t msglen,
+	    int recovering, char *err, size_t errlen);
 
 /*
  * store_deliver_room: whether size more bytes fit the quota of the
@@ -242,7 +246,8 @@ int	store_deliver_once(const char *maildir, const char *key,
  * equal to authd's at each login) against the index's usage plus the W=
  * sizes waiting in new/.  A Maildir without postern-quota (its user never
  * logged in; also one that does not exist yet) has the limit fallback
- * (bytes, 0: none) and the usage of new/ alone.  Returns 0 (room), 1
+ * (bytes, 0: none) and the usage of new/ alone.  Without a limit it
+ * answers at once, reading neither the index nor new/.  Returns 0 (room), 1
  * (over quota; err says by how much), -1 (the usage could not be
  * counted; err says why).
  */

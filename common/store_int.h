@@ -80,6 +80,11 @@ int	store_flags_rename(struct store_locked *lk, struct store_msg *m,
  * takes any folder lock.  0 or -1. */
 int	store_quota_prepare(struct store *s);
 
+/* store_quota_limit_read: the limit in postern-quota of the Maildir at
+ * dirfd into *limit (0: none, also when the file is missing or
+ * malformed, which is logged).  0, or -1 when it cannot be read. */
+int	store_quota_limit_read(int dirfd, uint64_t *limit);
+
 /* store_quota_check: -1 with errno EDQUOT when adding bytes would go
  * over the user's limit; 0 when it fits or there is no limit.  Takes no
  * lock, so it may run under folder locks. */

@@ -25,6 +25,7 @@
 
 #include "common/store.h"
 #include "common/store_imap.h"
+#include "common/store_int.h"
 #include "common/store_maildir.h"
 #include "common/util.h"
 
@@ -81,6 +82,34 @@ once_find(int dfd, const char *key)
 	return once_find_in(dfd, "cur", pattern);
 }
 
+/* once_tmp_clean: remove what an earlier attempt of key left in tmp/
+ * (its deliver process was killed while writing).  No other attempt of
+ * the key can be writing: the queue hands a recipient to one deliver
+ * process at a time, and recovers only after the processes of the old
+ * attempt are gone.  Errors are left to the write that follows. */
+static void
+once_tmp_clean(int dfd, const char *key)
+{
+	char pattern[80];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	(void)snprintf(pattern, sizeof(pattern), "Q%s.", key);
+	fd = openat(dfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && strstr(e->d_name, pattern) != NULL)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	(void)closedir(d);
+}
+
 /* once_base: the unique part of the name for key. */
 static int
 once_base(const char *key, char *base, size_t len)
@@ -106,7 +135,7 @@ once_base(const char *key, char *base, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* once_copy: write head then the message at fd (offset 0 on) into out,
+/* once_copy: write head then the msglen bytes at fd (offset 0 on) into out,
  * CRLF turned into LF; *size and *wsize as maildir_lf_size counts. */
 struct once_out {
 	int		fd;
@@ -155,25 +184,29 @@ once_feed(struct once_out *o, const char *p, size_t len)
 }
 
 static int
-once_copy(struct once_out *o, const void *head, size_t headlen, int msgfd)
+once_copy(struct once_out *o, const void *head, size_t headlen, int msgfd,
+    uint64_t msglen)
 {
 	char buf[ONCE_IOBUF];
-	off_t off = 0;
+	uint64_t off = 0;
 	ssize_t r;
 
 	if (once_feed(o, head, headlen) == -1)
 		return -1;
-	for (;;) {
-		r = pread(msgfd, buf, sizeof(buf), off);
+	while (off < msglen) {
+		r = pread(msgfd, buf, msglen - off < sizeof(buf) ?
+		    (size_t)(msglen - off) : sizeof(buf), (off_t)off);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			return -1;
-		if (r == 0)
-			break;
+		if (r == 0) {
+			errno = EIO;	/* shorter than the queue said */
+			return -1;
+		}
 		if (once_feed(o, buf, (size_t)r) == -1)
 			return -1;
-		off += r;
+		off += (uint64_t)r;
 	}
 	if (o->cr && once_put(o, '\r') == -1)
 		return -1;
@@ -184,7 +217,7 @@ once_copy(struct once_out *o, const void *head, size_t headlen, int msgfd)
  * fsynced.  Nothing is left in new/ on failure. */
 static int
 once_write(int dfd, const char *base, const void *head, size_t headlen,
-    int msgfd, const char **what)
+    int msgfd, uint64_t msglen, const char **what)
 {
 	static struct once_out o;
 	struct maildir_name mn;
@@ -202,7 +235,8 @@ once_write(int dfd, const char *base, const void *head, size_t headlen,
 		goto done;
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
-	if (once_copy(&o, head, headlen, msgfd) == -1 || fsync(fd) == -1)
+	if (once_copy(&o, head, headlen, msgfd, msglen) == -1 ||
+	    fsync(fd) == -1)
 		goto done;
 	memset(&mn, 0, sizeof(mn));
 	(void)str_copy(mn.base, base, sizeof(mn.base));
@@ -275,13 +309,27 @@ store_deliver_room(const char *maildir, uint64_t size, uint64_t fallback,
 	struct store *s;
 	struct stat st;
 	uint64_t used = 0;
-	int dfd;
+	int dfd, recorded;
 
 	memset(&q, 0, sizeof(q));
 	q.limit = fallback;
 	dfd = open(maildir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd != -1 &&
-	    fstatat(dfd, "postern-quota", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	/* No limit: room, without opening the index or listing new/ (which
+	 * grows until a session moves its files). */
+	recorded = dfd != -1 &&
+	    fstatat(dfd, "postern-quota", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (recorded && store_quota_limit_read(dfd, &q.limit) == -1) {
+		(void)snprintf(err, errlen, "cannot read the quota: %s",
+		    strerror(errno));
+		(void)close(dfd);
+		return -1;
+	}
+	if (q.limit == 0) {
+		if (dfd != -1)
+			(void)close(dfd);
+		return 0;
+	}
+	if (recorded) {
 		if (store_open(&s, maildir, err, errlen) == -1) {
 			(void)close(dfd);
 			return -1;
@@ -308,7 +356,8 @@ store_deliver_room(const char *maildir, uint64_t size, uint64_t fallback,
 
 int
 store_deliver_once(const char *maildir, const char *key, const void *head,
-    size_t headlen, int msgfd, int recovering, char *err, size_t errlen)
+    size_t headlen, int msgfd, uint64_t msglen, int recovering, char *err,
+    size_t errlen)
 {
 	char base[STORE_NAME_MAX];
 	const char *what = "open";
@@ -325,8 +374,13 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 		    strerror(errno));
 		return -1;
 	}
-	r = store_deliver_room(maildir, (uint64_t)st.st_size + headlen, 0,
-	    err, errlen);
+	if ((uint64_t)st.st_size < msglen || msglen > UINT64_MAX - headlen) {
+		(void)snprintf(err, errlen, "the message file is shorter than "
+		    "the message");
+		errno = EIO;
+		return -1;
+	}
+	r = store_deliver_room(maildir, msglen + headlen, 0, err, errlen);
 	if (r != 0) {
 		errno = r == 1 ? EDQUOT : EIO;
 		return -1;
@@ -340,6 +394,7 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 	if (dfd == -1 || maildir_mkdirs(dfd) == -1)
 		goto fail;
 	if (recovering) {
+		once_tmp_clean(dfd, key);
 		what = "look for an earlier copy";
 		if ((r = once_find(dfd, key)) == -1)
 			goto fail;
@@ -351,7 +406,7 @@ store_deliver_once(const char *maildir, const char *key, const void *head,
 	what = "file name";
 	errno = ENAMETOOLONG;
 	if (once_base(key, base, sizeof(base)) == -1 ||
-	    once_write(dfd, base, head, headlen, msgfd, &what) == -1)
+	    once_write(dfd, base, head, headlen, msgfd, msglen, &what) == -1)
 		goto fail;
 	(void)close(dfd);
 	return 0;

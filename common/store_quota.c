@@ -25,8 +25,8 @@
 #define QUOTA_FILE	"postern-quota"
 #define QUOTA_TMP	"postern-quota.tmp"
 
-static int
-quota_limit_read(int dirfd, uint64_t *limit)
+int
+store_quota_limit_read(int dirfd, uint64_t *limit)
 {
 	char buf[40], *end;
 	ssize_t r;
@@ -143,7 +143,7 @@ store_quota_get(struct store *s, struct store_quota *q)
 	int complete;
 
 	memset(q, 0, sizeof(*q));
-	if (quota_limit_read(s->dirfd, &q->limit) == -1) {
+	if (store_quota_limit_read(s->dirfd, &q->limit) == -1) {
 		log_warn("cannot read %s", QUOTA_FILE);
 		return -1;
 	}
@@ -161,7 +161,7 @@ store_quota_prepare(struct store *s)
 	struct store_quota q;
 	uint64_t limit;
 
-	if (quota_limit_read(s->dirfd, &limit) == -1 || limit == 0)
+	if (store_quota_limit_read(s->dirfd, &limit) == -1 || limit == 0)
 		return 0;
 	return store_quota_get(s, &q);
 }
@@ -173,7 +173,7 @@ store_quota_check(struct store *s, uint64_t bytes)
 	int complete;
 
 	memset(&q, 0, sizeof(q));
-	if (bytes == 0 || quota_limit_read(s->dirfd, &q.limit) == -1 ||
+	if (bytes == 0 || store_quota_limit_read(s->dirfd, &q.limit) == -1 ||
 	    q.limit == 0)
 		return 0;
 	if (quota_sum(s, &q, 0, &complete) == -1)
@@ -196,7 +196,7 @@ store_quota_record(const char *maildir, uint64_t limit, char *err,
 	if ((dfd = open(maildir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -1;
-	rc = quota_limit_read(dfd, &now);
+	rc = store_quota_limit_read(dfd, &now);
 	(void)close(dfd);
 	if (rc == 0 && now == limit)
 		return 0;

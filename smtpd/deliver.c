@@ -1,7 +1,10 @@
 /*
  * deliver.c: smtpd's deliver role (queue.h): writes one message into one
  * user's Maildir INBOX per request of the queue, and says whether a
- * message of some size would fit a user's quota.  Runs as the mail uid,
+ * message of some size would fit a user's quota.  Several of these
+ * processes run side by side, each with its own socket pair to the
+ * queue; two may write into the same Maildir at once (store_once.c's
+ * names are unique by pid, time and key).  Runs as the mail uid,
  * chrooted to the mail root, under its sandbox; it never sees the spool:
  * the queue passes the open message file.  It trusts the queue (its
  * only peer, over a socket pair the parent made), but still decodes
@@ -172,7 +175,7 @@ deliver_msg(int qfd, struct frame *f, int msgfd)
 		log_warnx("cannot deliver to %s: %s", req.user, why);
 	} else {
 		rc = store_deliver_once(path, req.key, head, (size_t)n, msgfd,
-		    (int)req.recovering, why, sizeof(why));
+		    req.size, (int)req.recovering, why, sizeof(why));
 		if (rc == 1)
 			(void)str_copy(why, "already delivered", sizeof(why));
 		else if (rc == -1) {

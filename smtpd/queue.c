@@ -203,8 +203,7 @@ queue_client_close(struct qclient *c)
 {
 	if (c->in_tx)
 		qwriter_abort(&c->w);
-	if (queue.droom_fd == c->fd)
-		queue.droom_fd = -1;
+	sched_forget(c->fd);
 	free(c->page);
 	(void)close(c->fd);
 	memset(c, 0, sizeof(*c));
@@ -488,16 +487,18 @@ queue_authd_read(void)
 static void __attribute__((noreturn))
 queue_loop(int lfd)
 {
-	struct pollfd pfd[QUEUE_CLIENTS_MAX + 3];
-	size_t i, n;
+	struct pollfd pfd[QUEUE_CLIENTS_MAX + 2 + QUEUE_DELIVER_MAX];
+	size_t i, k, n;
 
 	for (;;) {
 		intake_scan();
 		sched_run();
 		pfd[0] = (struct pollfd){ lfd, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ queue.authfd, POLLIN, 0 };
-		pfd[2] = (struct pollfd){ queue.deliverfd, POLLIN, 0 };
-		for (i = 0, n = 3; i < QUEUE_CLIENTS_MAX; i++)
+		for (k = 0; k < queue.ndl; k++)
+			pfd[2 + k] = (struct pollfd){ queue.dl[k].fd, POLLIN,
+			    0 };
+		for (i = 0, n = 2 + queue.ndl; i < QUEUE_CLIENTS_MAX; i++)
 			pfd[n++] = (struct pollfd){ queue_clients[i].fd,
 			    POLLIN, 0 };
 		if (poll(pfd, n, (int)sched_timeout()) == -1) {
@@ -507,15 +508,17 @@ queue_loop(int lfd)
 		}
 		if (pfd[1].revents != 0)
 			queue_authd_read();
-		if (pfd[2].revents != 0) {
-			if (queue.dstate == QD_IDLE)
+		for (k = 0; k < queue.ndl; k++) {
+			if (pfd[2 + k].revents == 0)
+				continue;
+			if (queue.dl[k].state == QD_IDLE)
 				fatalx("the deliver role hung up or spoke "
 				    "unasked");
-			sched_deliver_answer();
+			sched_deliver_answer(&queue.dl[k]);
 		}
 		for (i = 0; i < QUEUE_CLIENTS_MAX; i++)
 			if (queue_clients[i].fd != -1 &&
-			    pfd[3 + i].revents != 0)
+			    pfd[2 + queue.ndl + i].revents != 0)
 				queue_client_read(&queue_clients[i]);
 		if (pfd[0].revents != 0)
 			queue_accept(lfd);
@@ -523,8 +526,8 @@ queue_loop(int lfd)
 }
 
 void
-queue_main(const struct config *cfg, int authfd, int deliverfd, uid_t uid,
-    gid_t gid)
+queue_main(const struct config *cfg, int authfd, const int *deliverfds,
+    size_t ndeliver, uid_t uid, gid_t gid)
 {
 	struct qmsg *head, *m, *next;
 	long n;
@@ -536,8 +539,14 @@ queue_main(const struct config *cfg, int authfd, int deliverfd, uid_t uid,
 	memset(&queue, 0, sizeof(queue));
 	queue.cfg = cfg;
 	queue.authfd = authfd;
-	queue.deliverfd = deliverfd;
-	queue.droom_fd = -1;
+	if (ndeliver < 1 || ndeliver > QUEUE_DELIVER_MAX)
+		fatalx("the queue needs 1 to %d deliver processes",
+		    QUEUE_DELIVER_MAX);
+	for (i = 0; i < ndeliver; i++) {
+		queue.dl[i].fd = deliverfds[i];
+		queue.dl[i].room_fd = -1;
+	}
+	queue.ndl = ndeliver;
 	queue_uid = uid == (uid_t)-1 ? getuid() : uid;
 	for (i = 0; i < QUEUE_CLIENTS_MAX; i++)
 		queue_clients[i].fd = -1;

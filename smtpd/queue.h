@@ -17,8 +17,11 @@
  *   intake/           1733: sendmail(8) and authd drop files (intake.h)
  *   queue/            0700: the queued messages
  *     <id>.msg        the message: the queue's Received header, then the
- *                     message as received (CRLF line ends)
- *     <id>.env        its envelope (text, below), written as .<id>.env.tmp,
+ *                     message as received (CRLF line ends) ("size"
+ *                     bytes); then its first envelope (text, below); then
+ *                     the line "postern-envelope-at <size, 20 digits>"
+ *     <id>.env        a later envelope (after a deferral), which wins over
+ *                     the one in <id>.msg; written as .<id>.env.tmp,
  *                     fsynced, renamed, directory fsynced
  *     .<id>.msg.tmp   a message being received
  *   bad/              0700: intake files that could not be used, moved
@@ -26,12 +29,25 @@
  *                     their name, owner and the reason; envelopes that
  *                     cannot be parsed, as <id>.env with their <id>.msg
  *
- * An envelope is the commit mark: a message is queued once <id>.env
- * exists.  COMMIT writes and fsyncs the message, renames it to <id>.msg,
- * writes and fsyncs the envelope, renames it, fsyncs queue/, and only
- * then answers; removal unlinks the envelope first.  So a crash leaves a
- * complete message or garbage: at start-up a .msg without .env, a .env
- * without .msg, and every dot file are removed (and logged).
+ * The message file is the commit mark: a message is queued once <id>.msg
+ * exists.  COMMIT appends the envelope and the footer to the tmp file,
+ * fsyncs it, renames it to <id>.msg, fsyncs queue/, and only then
+ * answers: two fsyncs, as the message and its envelope are one file, and
+ * the rename is atomic, so <id>.msg is complete or absent (a separate
+ * envelope file would cost a third fsync).  Removal unlinks <id>.msg
+ * first.  The deliver role is told the size and copies only that much.
+ * What happens after
+ * the commit need not be durable to keep the guarantees, and is not, for
+ * speed: the last delivery's result is not written into the envelope
+ * (the message is removed instead), and that removal is not fsynced.  A
+ * crash that undoes either leaves the message with an older envelope,
+ * which spool_load delivers again "recovering": the key finds the copy
+ * already in the Maildir and nothing is written twice.  Envelopes of
+ * messages that keep pending recipients (a deferral, one recipient of
+ * several done) are rewritten durably.  So a crash leaves a
+ * complete message or garbage: at start-up a .env without .msg and every
+ * dot file are removed (and logged); a .msg whose envelope cannot be
+ * read (nor its .env) goes to bad/.
  *
  * Queue id: 16 lowercase hex digits, the seconds of the arrival (8 digits)
  * then 32 random bits, checked unused on disk.
@@ -51,7 +67,8 @@
  *     state: pending | delivered | failed; next: unix seconds of the
  *     next attempt; kind: local | remote
  *
- * Scheduling: local recipients go to the deliver role one at a time; a
+ * Scheduling: local recipients go to the deliver processes, one request
+ * in flight on each and one recipient of a message at a time; a
  * temporary failure is retried after 1, 5, 15, 30 and 60 minutes, then
  * every "queue retry", until "queue lifetime" after the arrival, when it
  * fails for good.  Remote recipients wait for the relay (not built yet):
@@ -76,25 +93,32 @@
 #define QUEUE_LOCK		"queue.lock"	/* one queue per spool */
 #define QUEUE_LOCK_WAIT_MS	5000
 #define QUEUE_CLIENTS_MAX	64	/* connections served at once */
+#define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
 #define QUEUE_ERROR_MAX		200	/* a recipient's last error */
 
 /*
  * queue_main: the queue role.  cfg is the loaded configuration; authfd a
  * connected authd socket (MSG_AUTH_RCPT for intake recipients: when it
- * closes, the queue exits and the parent restarts it); deliverfd the
- * queue's end of a SOCK_STREAM socket pair whose other end is
- * deliver_main's; uid/gid the queue user (uid (uid_t)-1: development
- * mode, no chroot or privilege drop, only a chdir to the spool).  The
- * caller has set up logging (log_init).  Must be called as root (or the
- * development user) with the spool directory existing.  Never returns:
- * exits 1 on a fatal error, 0 when authd or the deliver role hangs up.
+ * closes, the queue exits and the parent restarts it); deliverfds[0..n-1]
+ * (1 <= n <= QUEUE_DELIVER_MAX) the queue's ends of SOCK_STREAM socket
+ * pairs, one per deliver process (deliver_main's other ends); uid/gid the
+ * queue user (uid (uid_t)-1: development mode, no chroot or privilege
+ * drop, only a chdir to the spool).  The caller has set up logging
+ * (log_init).  Must be called as root (or the development user) with the
+ * spool directory existing.  Never returns: exits 1 on a fatal error, 0
+ * when authd or a deliver process hangs up.
  */
-void	queue_main(const struct config *cfg, int authfd, int deliverfd,
-	    uid_t uid, gid_t gid) __attribute__((noreturn));
+void	queue_main(const struct config *cfg, int authfd,
+	    const int *deliverfds, size_t n, uid_t uid, gid_t gid)
+	    __attribute__((noreturn));
 
 /*
- * deliver_main: the deliver role.  queuefd is its end of the socket pair;
+ * deliver_main: the deliver role, one of several processes (the queue
+ * keeps one request in flight on each; two of them may write into the
+ * same Maildir at once: store_deliver_once's names are unique by pid,
+ * time and key, created O_EXCL and renamed without replacing).  queuefd
+ * is its end of its socket pair;
  * uid/gid the mail user (uid (uid_t)-1: development mode, chdir only).
  * It chroots to cfg->mail_dir and serves MSG_DELIVER_MSG and
  * MSG_DELIVER_ROOM until the queue hangs up (exit 0).  Never returns.
@@ -151,10 +175,11 @@ int	spool_new_id(char *id);
 void	spool_tmp_discard(const char *id);
 
 /*
- * spool_commit: make m durable: fsync the tmp message file fd, rename it
- * to queue/<id>.msg, write m's envelope (tmp, fsync, rename), fsync
- * queue/.  fd is closed either way.  Returns 0, or -1 with the reason in
- * err, after removing what was written.
+ * spool_commit: make m durable: append m's envelope and the footer to the
+ * tmp message file fd (which must hold exactly m->size bytes), fsync it,
+ * rename it to queue/<id>.msg, fsync queue/.  fd is closed either way.
+ * Returns 0, or -1 with the reason in err, after removing what was
+ * written.
  */
 int	spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen);
 
@@ -162,24 +187,32 @@ int	spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen);
  * fsync queue/).  0 or -1 (logged). */
 int	spool_env_write(const struct qmsg *m);
 
-/* spool_env_read: parse queue/<id>.env into *m (rcpts allocated; free
- * with spool_msg_free).  0, or -1 with the reason in err (malformed,
- * unreadable). */
+/* spool_env_read: parse queue/<id>.env, or when there is none the
+ * envelope in queue/<id>.msg (whose size must match), into *m (rcpts
+ * allocated; free with spool_msg_free).  0, or -1 with the reason in err
+ * (malformed, unreadable). */
 int	spool_env_read(const char *id, struct qmsg *m, char *err,
 	    size_t errlen);
 
-/* spool_remove: unlink the envelope, then the message, fsync queue/.
- * 0 or -1 (logged). */
-int	spool_remove(const char *id);
+/*
+ * spool_remove: unlink the message, then the envelope; fsync queue/ when
+ * durable (the administrator's REMOVE).  The scheduler's removal of a
+ * message whose recipients are all done is not durable: a crash that
+ * undoes it leaves the message queued with its last durable envelope,
+ * which spool_load delivers again "recovering", so the key finds the
+ * copies already in the Maildirs (a kill -9 undoes nothing: only a lost
+ * page cache can).  0 or -1 (logged).
+ */
+int	spool_remove(const char *id, int durable);
 
 /* spool_msg_open: the message file of id, O_RDONLY, or -1 (errno). */
 int	spool_msg_open(const char *id);
 
 /*
- * spool_load: remove crash leftovers from queue/ (dot files, a message
- * without envelope, an envelope without message: each logged) and load
- * every envelope into a list (*head; entries malloc'd, recovering set).
- * An envelope that cannot be parsed is moved to bad/ and logged.
+ * spool_load: remove crash leftovers from queue/ (dot files, an envelope
+ * without message: each logged) and load every message's envelope into a
+ * list (*head; entries malloc'd, recovering set).  A message whose
+ * envelope cannot be parsed is moved to bad/ with it, and logged.
  * Returns how many were loaded, or -1 when queue/ cannot be read.
  */
 long	spool_load(struct qmsg **head);

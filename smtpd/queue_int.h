@@ -13,21 +13,27 @@
 #include "common/config.h"
 #include "smtpd/queue.h"
 
-/* The deliver role's link: one request in flight at a time. */
+/* One deliver process's link: one request in flight at a time on each;
+ * the queue spreads messages over all of them (queue.h). */
 enum qdeliver_state { QD_IDLE, QD_MSG, QD_ROOM };
+
+struct qdeliver {
+	int		 fd;
+	enum qdeliver_state state;
+	struct qmsg	*msg;		/* QD_MSG: the message and */
+	size_t		 rcpt;		/* recipient in flight */
+	int		 room_fd;	/* QD_ROOM: the client waiting */
+	int64_t		 since;		/* mono_ms() of the request */
+};
 
 struct queue_state {
 	const struct config *cfg;
 	int		 authfd;
-	int		 deliverfd;
 	uint32_t	 authid;	/* the last authd request id */
 	struct qmsg	*msgs;		/* every queued message */
 	size_t		 nmsgs;
-	enum qdeliver_state dstate;
-	struct qmsg	*dmsg;		/* QD_MSG: the message and */
-	size_t		 drcpt;		/* recipient in flight */
-	int		 droom_fd;	/* QD_ROOM: the client waiting */
-	int64_t		 dsince;	/* mono_ms() of the request */
+	struct qdeliver	 dl[QUEUE_DELIVER_MAX];
+	size_t		 ndl;
 	int64_t		 intake_next;	/* mono_ms() of the next scan */
 	int64_t		 sched_next;	/* mono_ms() of the next pass */
 	int		 sched_kick;	/* something changed: pass now */
@@ -75,12 +81,16 @@ void	queue_received_local(char *buf, size_t len, unsigned long uid,
 
 /* Scheduler (queue_sched.c).  sched_run makes a pass over the queue
  * once a second, or at once after sched_add, a delivery's answer or a
- * flush. */
+ * flush, and hands a message to each idle deliver process.
+ * sched_deliver_answer reads the answer of d (which must be busy).
+ * sched_room asks an idle deliver process; -1 when none is (the caller
+ * answers "unknown" at once).  sched_forget: the client fd closed. */
 void	sched_add(struct qmsg *m);
 void	sched_run(void);
-void	sched_deliver_answer(void);
+void	sched_deliver_answer(struct qdeliver *d);
 int	sched_room(int clientfd, const struct queue_room *r);
 int64_t	sched_timeout(void);
+void	sched_forget(int clientfd);
 
 /* The listing for authctl: the whole queue (id "") or one message, as
  * text in a new buffer.  Returns NULL when id is not queued (or no

@@ -66,7 +66,8 @@ sched_drop(struct qmsg *m)
 	spool_msg_free(m);
 }
 
-/* sched_done: all recipients delivered or failed: remove m. */
+/* sched_done: all recipients delivered or failed: remove m, not
+ * durably (queue.h says why that is safe). */
 static int
 sched_done(struct qmsg *m)
 {
@@ -80,7 +81,7 @@ sched_done(struct qmsg *m)
 		else
 			failed++;
 	}
-	if (spool_remove(m->id) == -1)
+	if (spool_remove(m->id, 0) == -1)
 		return 0;
 	log_info("message %s done: %zu delivered, %zu failed", m->id, ok,
 	    failed);
@@ -114,9 +115,21 @@ sched_expire(struct qmsg *m, int64_t now)
 
 static void	sched_result(struct qmsg *, size_t, uint32_t, const char *);
 
-/* sched_send: hand recipient i of m to the deliver role. */
+/* sched_idle: a deliver process with nothing in flight, or NULL. */
+static struct qdeliver *
+sched_idle(void)
+{
+	size_t k;
+
+	for (k = 0; k < queue.ndl; k++)
+		if (queue.dl[k].state == QD_IDLE)
+			return &queue.dl[k];
+	return NULL;
+}
+
+/* sched_send: hand recipient i of m to the deliver process d. */
 static int
-sched_send(struct qmsg *m, size_t i)
+sched_send(struct qdeliver *d, struct qmsg *m, size_t i)
 {
 	struct deliver_req req;
 	struct frame f;
@@ -129,6 +142,7 @@ sched_send(struct qmsg *m, size_t i)
 	(void)str_copy(req.rcpt, m->rcpts[i].address[0] != '\0' ?
 	    m->rcpts[i].address : m->rcpts[i].dest, sizeof(req.rcpt));
 	req.recovering = m->recovering ? 1 : 0;
+	req.size = m->size;
 	if ((fd = spool_msg_open(m->id)) == -1) {
 		log_warn("cannot open the message file of %s", m->id);
 		sched_result(m, i, DELIVER_TEMP, "the queue cannot open the "
@@ -137,14 +151,14 @@ sched_send(struct qmsg *m, size_t i)
 	}
 	if (queueproto_deliver_encode(&f, &req) == -1)
 		fatalx("a delivery request does not fit a frame");
-	rc = queueproto_send_fd(queue.deliverfd, &f, fd);
+	rc = queueproto_send_fd(d->fd, &f, fd);
 	(void)close(fd);
 	if (rc == -1)
 		fatal("cannot reach the deliver role");
-	queue.dstate = QD_MSG;
-	queue.dmsg = m;
-	queue.drcpt = i;
-	queue.dsince = mono_ms();
+	d->state = QD_MSG;
+	d->msg = m;
+	d->rcpt = i;
+	d->since = mono_ms();
 	m->busy = 1;
 	return 0;
 }
@@ -152,14 +166,16 @@ sched_send(struct qmsg *m, size_t i)
 void
 sched_run(void)
 {
+	struct qdeliver *d;
 	struct qmsg *m, *next;
 	int64_t now = sched_now();
-	size_t i;
+	size_t i, k;
 
-	if (queue.dstate != QD_IDLE &&
-	    mono_ms() - queue.dsince > SCHED_DELIVER_MS)
-		fatalx("the deliver role did not answer within %d minutes",
-		    SCHED_DELIVER_MS / 60000);
+	for (k = 0; k < queue.ndl; k++)
+		if (queue.dl[k].state != QD_IDLE &&
+		    mono_ms() - queue.dl[k].since > SCHED_DELIVER_MS)
+			fatalx("the deliver role did not answer within %d "
+			    "minutes", SCHED_DELIVER_MS / 60000);
 	if (!queue.sched_kick && mono_ms() < queue.sched_next)
 		return;
 	queue.sched_kick = 0;
@@ -174,21 +190,37 @@ sched_run(void)
 		 * queue died between its last envelope and its removal. */
 		if (sched_done(m))
 			continue;
-		if (queue.dstate != QD_IDLE)
+		if ((d = sched_idle()) == NULL)
 			continue;
 		for (i = 0; i < m->nrcpt; i++)
 			if (m->rcpts[i].state == QRCPT_PENDING &&
 			    m->rcpts[i].local && m->rcpts[i].next <= now)
 				break;
 		if (i < m->nrcpt)
-			(void)sched_send(m, i);
+			(void)sched_send(d, m, i);
 	}
 }
 
 int64_t
 sched_timeout(void)
 {
-	return queue.dstate == QD_IDLE ? 1000 : 250;
+	size_t k;
+
+	for (k = 0; k < queue.ndl; k++)
+		if (queue.dl[k].state != QD_IDLE)
+			return 250;
+	return 1000;
+}
+
+void
+sched_forget(int clientfd)
+{
+	size_t k;
+
+	for (k = 0; k < queue.ndl; k++)
+		if (queue.dl[k].state == QD_ROOM &&
+		    queue.dl[k].room_fd == clientfd)
+			queue.dl[k].room_fd = -1;
 }
 
 /* sched_result: apply the deliver role's answer to the recipient. */
@@ -196,7 +228,7 @@ static void
 sched_result(struct qmsg *m, size_t i, uint32_t status, const char *text)
 {
 	struct qrcpt *r = &m->rcpts[i];
-	size_t nb = sizeof(sched_backoff) / sizeof(sched_backoff[0]);
+	size_t nb = sizeof(sched_backoff) / sizeof(sched_backoff[0]), k;
 	int64_t delay;
 
 	r->attempts++;
@@ -223,43 +255,51 @@ sched_result(struct qmsg *m, size_t i, uint32_t status, const char *text)
 		    delay, text);
 		break;
 	}
-	(void)spool_env_write(m);
+	/* Done: removed without recording the result (queue.h). */
+	for (k = 0; k < m->nrcpt; k++)
+		if (m->rcpts[k].state == QRCPT_PENDING)
+			break;
+	if (k < m->nrcpt)
+		(void)spool_env_write(m);
 	(void)sched_done(m);
 	queue.sched_kick = 1;
 }
 
 void
-sched_deliver_answer(void)
+sched_deliver_answer(struct qdeliver *d)
 {
 	char text[QUEUE_TEXT_MAX];
 	uint32_t status;
 	struct frame f, out;
+	struct qmsg *m;
 
-	if (frame_read(queue.deliverfd, &f, mono_ms() + 5000) == -1) {
+	if (frame_read(d->fd, &f, mono_ms() + 5000) == -1) {
 		if (errno == ECONNRESET)
 			fatalx("the deliver role hung up");
 		fatal("cannot read the deliver role's answer");
 	}
-	if (queue.dstate == QD_MSG && f.type == MSG_DELIVER_MSG) {
+	if (d->state == QD_MSG && f.type == MSG_DELIVER_MSG) {
 		if (queueproto_result_decode(&f, DELIVER_QUOTA, &status, text,
 		    sizeof(text)) == -1)
 			fatalx("malformed answer from the deliver role");
-		queue.dstate = QD_IDLE;
-		queue.dmsg->busy = 0;
-		sched_result(queue.dmsg, queue.drcpt, status, text);
-		queue.dmsg = NULL;
+		m = d->msg;
+		d->state = QD_IDLE;
+		d->msg = NULL;
+		m->busy = 0;
+		sched_result(m, d->rcpt, status, text);
 		return;
 	}
-	if (queue.dstate == QD_ROOM && f.type == MSG_DELIVER_ROOM) {
+	if (d->state == QD_ROOM && f.type == MSG_DELIVER_ROOM) {
 		if (queueproto_result_decode(&f, QUEUE_ROOM_UNKNOWN, &status,
 		    text, sizeof(text)) == -1)
 			fatalx("malformed answer from the deliver role");
-		queue.dstate = QD_IDLE;
-		if (queue.droom_fd != -1 &&
+		d->state = QD_IDLE;
+		if (d->room_fd != -1 &&
 		    queueproto_result_encode(&out, MSG_QUEUE_ROOM, status, "")
 		    == 0)
-			(void)frame_write(queue.droom_fd, &out);
-		queue.droom_fd = -1;
+			(void)frame_write(d->room_fd, &out);
+		d->room_fd = -1;
+		queue.sched_kick = 1;
 		return;
 	}
 	fatalx("unexpected %s from the deliver role", msg_name(f.type));
@@ -268,17 +308,18 @@ sched_deliver_answer(void)
 int
 sched_room(int clientfd, const struct queue_room *r)
 {
+	struct qdeliver *d;
 	struct frame f;
 
-	if (queue.dstate != QD_IDLE)
+	if ((d = sched_idle()) == NULL)
 		return -1;
 	if (queueproto_droom_encode(&f, r->user, r->quota, r->size) == -1)
 		return -1;
-	if (frame_write(queue.deliverfd, &f) == -1)
+	if (frame_write(d->fd, &f) == -1)
 		fatal("cannot reach the deliver role");
-	queue.dstate = QD_ROOM;
-	queue.droom_fd = clientfd;
-	queue.dsince = mono_ms();
+	d->state = QD_ROOM;
+	d->room_fd = clientfd;
+	d->since = mono_ms();
 	return 0;
 }
 
@@ -340,6 +381,19 @@ sched_age(char *buf, size_t len, int64_t secs)
 		(void)snprintf(buf, len, "%" PRId64 "d", secs / 86400);
 }
 
+/* sched_in_flight: recipient i of m is with a deliver process. */
+static int
+sched_in_flight(const struct qmsg *m, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < queue.ndl; k++)
+		if (queue.dl[k].state == QD_MSG && queue.dl[k].msg == m &&
+		    queue.dl[k].rcpt == i)
+			return 1;
+	return 0;
+}
+
 static void
 sched_rcpt_text(struct sched_buf *b, const struct qmsg *m, size_t i,
     int64_t now, int full)
@@ -356,7 +410,7 @@ sched_rcpt_text(struct sched_buf *b, const struct qmsg *m, size_t i,
 		sched_printf(b, ": failed after %" PRIu32 " attempts", r->attempts);
 	else if (!r->local)
 		sched_printf(b, ": pending");
-	else if (m->busy && queue.dmsg == m && queue.drcpt == i)
+	else if (m->busy && sched_in_flight(m, i))
 		sched_printf(b, ": being delivered");
 	else {
 		sched_age(next, sizeof(next), r->next - now);
@@ -453,7 +507,7 @@ sched_remove(const char *id, char *text, size_t len)
 		    "again in a moment", id);
 		return QUEUE_TEMP;
 	}
-	if (spool_remove(id) == -1) {
+	if (spool_remove(id, 1) == -1) {
 		(void)snprintf(text, len, "cannot remove message %s from the "
 		    "spool (the queue's log says why)", id);
 		return QUEUE_TEMP;

@@ -23,6 +23,9 @@
 #include "smtpd/queue.h"
 
 #define SPOOL_ENV_MAX	(8U << 20)	/* an envelope's bytes */
+/* The message file's last line: where its envelope starts. */
+#define SPOOL_FOOT	"postern-envelope-at "
+#define SPOOL_FOOT_LEN	(sizeof(SPOOL_FOOT) - 1 + 20 + 1)
 
 static int
 spool_mkdir(const char *dir, mode_t mode)
@@ -223,17 +226,44 @@ spool_env_write(const struct qmsg *m)
 	return 0;
 }
 
+/*
+ * spool_commit: the message file is the commit mark and carries the
+ * first envelope (queue.h): one file, so one fsync of it and one of
+ * queue/.  The tmp file holds the message, then the envelope, then the
+ * footer; only its rename makes <id>.msg appear, so a crash leaves either
+ * no <id>.msg (the dot file is swept) or a complete one.
+ */
 int
 spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen)
 {
-	char tmp[64], path[64], env[64];
+	char tmp[64], path[64], foot[SPOOL_FOOT_LEN + 1];
 	const char *what;
+	size_t len;
+	off_t end;
+	char *text;
+	int rc;
 
 	spool_path(tmp, sizeof(tmp), m->id, ".msg", 1);
 	spool_path(path, sizeof(path), m->id, ".msg", 0);
-	spool_path(env, sizeof(env), m->id, ".env", 0);
+	what = "write the envelope";
+	if ((end = lseek(fd, 0, SEEK_END)) == -1 || (uint64_t)end != m->size) {
+		if (end != -1)
+			errno = EIO;
+		(void)close(fd);
+		goto fail;
+	}
+	if ((text = spool_env_text(m, &len)) == NULL) {
+		errno = ENOMEM;
+		(void)close(fd);
+		goto fail;
+	}
+	(void)snprintf(foot, sizeof(foot), SPOOL_FOOT "%020" PRIu64 "\n",
+	    m->size);
+	rc = write_all(fd, text, len) == -1 ||
+	    write_all(fd, foot, SPOOL_FOOT_LEN) == -1 ? -1 : 0;
+	free(text);
 	what = "write the message";
-	if (fsync(fd) == -1) {
+	if (rc == -1 || fsync(fd) == -1) {
 		(void)close(fd);
 		goto fail;
 	}
@@ -242,35 +272,31 @@ spool_commit(const struct qmsg *m, int fd, char *err, size_t errlen)
 	what = "save the message";
 	if (rename(tmp, path) == -1)
 		goto fail;
-	what = "write the envelope";
-	if (spool_env_put(m) == -1)
-		goto fail;
 	what = "make the queue directory durable";
 	if (spool_fsync_dir("queue") == -1)
 		goto fail;
 	return 0;
 fail:
 	(void)snprintf(err, errlen, "cannot %s: %s", what, strerror(errno));
-	(void)unlink(env);
 	(void)unlink(path);
 	(void)unlink(tmp);
 	return -1;
 }
 
 int
-spool_remove(const char *id)
+spool_remove(const char *id, int durable)
 {
 	char path[64];
 
-	spool_path(path, sizeof(path), id, ".env", 0);
+	spool_path(path, sizeof(path), id, ".msg", 0);
 	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("cannot remove the envelope of %s", id);
+		log_warn("cannot remove the message file of %s", id);
 		return -1;
 	}
-	spool_path(path, sizeof(path), id, ".msg", 0);
+	spool_path(path, sizeof(path), id, ".env", 0);
 	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("cannot remove the message file of %s", id);
-	if (spool_fsync_dir("queue") == -1) {
+		log_warn("cannot remove the envelope of %s", id);
+	if (durable && spool_fsync_dir("queue") == -1) {
 		log_warn("cannot make the removal of %s durable", id);
 		return -1;
 	}
@@ -470,17 +496,80 @@ spool_file_read(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+/* spool_trailer_read: the envelope the message file queue/<id>.msg
+ * carries after the message (spool_commit) into a new NUL-terminated
+ * buffer; *at is where it starts (the message's size). */
+static char *
+spool_trailer_read(const char *id, size_t *len, uint64_t *at)
+{
+	char path[64], foot[SPOOL_FOOT_LEN + 1], *buf, *end;
+	struct stat st;
+	uint64_t size;
+	int fd, save;
+
+	spool_path(path, sizeof(path), id, ".msg", 0);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return NULL;
+	errno = EINVAL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < SPOOL_FOOT_LEN)
+		goto fail;
+	size = (uint64_t)st.st_size - SPOOL_FOOT_LEN;
+	if (pread(fd, foot, SPOOL_FOOT_LEN, (off_t)size) !=
+	    (ssize_t)SPOOL_FOOT_LEN)
+		goto fail;
+	foot[SPOOL_FOOT_LEN] = '\0';
+	if (strncmp(foot, SPOOL_FOOT, sizeof(SPOOL_FOOT) - 1) != 0 ||
+	    foot[SPOOL_FOOT_LEN - 1] != '\n')
+		goto fail;
+	foot[SPOOL_FOOT_LEN - 1] = '\0';
+	if (foot[sizeof(SPOOL_FOOT) - 1] < '0' ||
+	    foot[sizeof(SPOOL_FOOT) - 1] > '9')
+		goto fail;
+	errno = 0;
+	*at = strtoull(foot + sizeof(SPOOL_FOOT) - 1, &end, 10);
+	if (errno != 0 || *end != '\0' || *at > size ||
+	    size - *at > SPOOL_ENV_MAX) {
+		errno = EINVAL;
+		goto fail;
+	}
+	*len = (size_t)(size - *at);
+	if ((buf = malloc(*len + 1)) == NULL)
+		goto fail;
+	if (pread(fd, buf, *len, (off_t)*at) != (ssize_t)*len) {
+		free(buf);
+		errno = EIO;
+		goto fail;
+	}
+	(void)close(fd);
+	buf[*len] = '\0';
+	return buf;
+fail:
+	save = errno;
+	(void)close(fd);
+	errno = save != 0 ? save : EINVAL;
+	return NULL;
+}
+
 int
 spool_env_read(const char *id, struct qmsg *m, char *err, size_t errlen)
 {
 	char path[64], *buf, *line, *nl;
 	size_t len, lineno = 0, cap = 0;
+	uint64_t at = 0;
+	int trailer = 0;
 
 	memset(m, 0, sizeof(*m));
 	(void)str_copy(m->id, id, sizeof(m->id));
 	spool_path(path, sizeof(path), id, ".env", 0);
-	if ((buf = spool_file_read(path, SPOOL_ENV_MAX, &len)) == NULL) {
-		(void)snprintf(err, errlen, "cannot read: %s",
+	buf = spool_file_read(path, SPOOL_ENV_MAX, &len);
+	if (buf == NULL && errno == ENOENT) {
+		trailer = 1;
+		buf = spool_trailer_read(id, &len, &at);
+	}
+	if (buf == NULL) {
+		(void)snprintf(err, errlen, "cannot read%s: %s", trailer ?
+		    " the envelope in the message file" : "",
 		    strerror(errno));
 		return -1;
 	}
@@ -504,6 +593,11 @@ spool_env_read(const char *id, struct qmsg *m, char *err, size_t errlen)
 	}
 	if (m->nrcpt == 0 || m->arrival == 0) {
 		(void)snprintf(err, errlen, "incomplete envelope");
+		goto fail;
+	}
+	if (trailer && m->size != at) {
+		(void)snprintf(err, errlen, "the envelope's size is not the "
+		    "message's");
 		goto fail;
 	}
 	free(buf);
@@ -563,7 +657,6 @@ spool_sweep(void)
 			continue;
 		kind = spool_name_id(e->d_name, id);
 		drop = e->d_name[0] == '.' ||
-		    (kind == 'm' && !spool_exists(id, ".env")) ||
 		    (kind == 'e' && !spool_exists(id, ".msg"));
 		if (kind == 0 && e->d_name[0] != '.') {
 			log_warnx("the spool holds a file that is not the "
@@ -577,7 +670,7 @@ spool_sweep(void)
 			log_warn("cannot remove the leftover %s", path);
 		else
 			log_info("removed %s, left by an interrupted %s", path,
-			    e->d_name[0] == '.' ? "write" : "commit or removal");
+			    e->d_name[0] == '.' ? "write" : "removal");
 	}
 	(void)closedir(d);
 	return spool_fsync_dir("queue");
@@ -593,7 +686,7 @@ spool_set_aside(const char *id, const char *why)
 	    id, why);
 	spool_path(from, sizeof(from), id, ".env", 0);
 	(void)snprintf(to, sizeof(to), "bad/%s.env", id);
-	if (rename(from, to) == -1)
+	if (rename(from, to) == -1 && errno != ENOENT)
 		log_warn("cannot move %s to bad/", from);
 	spool_path(from, sizeof(from), id, ".msg", 0);
 	(void)snprintf(to, sizeof(to), "bad/%s.msg", id);
@@ -614,7 +707,7 @@ spool_load(struct qmsg **head)
 	if (spool_sweep() == -1 || (d = opendir("queue")) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
-		if (spool_name_id(e->d_name, id) != 'e')
+		if (spool_name_id(e->d_name, id) != 'm')
 			continue;
 		if ((m = malloc(sizeof(*m))) == NULL)
 			fatal("loading the queue");

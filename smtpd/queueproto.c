@@ -247,6 +247,7 @@ queueproto_deliver_encode(struct frame *f, const struct deliver_req *r)
 	frame_add_str(f, r->sender);
 	frame_add_str(f, r->rcpt);
 	frame_add_u32(f, r->recovering);
+	frame_add_u64(f, r->size);
 	return frame_finish(f);
 }
 
@@ -257,7 +258,8 @@ queueproto_deliver_decode(struct frame *f, struct deliver_req *r)
 	    frame_get_str(f, r->user, sizeof(r->user)) == -1 ||
 	    frame_get_str(f, r->sender, sizeof(r->sender)) == -1 ||
 	    frame_get_str(f, r->rcpt, sizeof(r->rcpt)) == -1 ||
-	    frame_get_u32(f, &r->recovering) == -1 || frame_end(f) == -1 ||
+	    frame_get_u32(f, &r->recovering) == -1 ||
+	    frame_get_u64(f, &r->size) == -1 || frame_end(f) == -1 ||
 	    r->recovering > 1 || r->key[0] == '\0' || r->user[0] == '\0')
 		return -1;
 	return 0;

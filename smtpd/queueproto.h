@@ -128,6 +128,8 @@ struct deliver_req {
 	char		sender[QUEUE_ADDR_MAX];	/* Return-Path, "" for <> */
 	char		rcpt[QUEUE_ADDR_MAX];	/* Delivered-To */
 	uint32_t	recovering;		/* see store_deliver_once */
+	uint64_t	size;			/* the message's bytes: the
+						 * file's first (queue.h) */
 };
 
 /*

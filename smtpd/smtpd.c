@@ -7,9 +7,10 @@
  * role runs the SMTP engine (engine.c) for the whole connection; the
  * monitor is the broker (broker.c), which decides and writes into the
  * queue.  The parent starts the queue role (smtpd -R queue: the spool)
- * and the deliver role (smtpd -R deliver: the Maildirs) as one group,
- * connected by a socket pair, and the queue with its own connection to
- * authd; both run sandboxed under their own uids (queue.c, deliver.c).
+ * and three deliver processes (smtpd -R deliver: the Maildirs) as one
+ * group, each deliver process connected to the queue by a socket pair,
+ * and the queue with its own connection to authd; all run sandboxed
+ * under their own uids (queue.c, deliver.c).
  * The table runs in every role.
  */
 #include <string.h>
@@ -41,44 +42,68 @@ smtp_greet_delay(const struct config *cfg)
 	return cfg->smtp_greeting_delay;
 }
 
-/* smtp_roles_start: the queue (authd on 3, deliver on 4) and deliver
- * (the queue on 3). */
+/*
+ * SMTP_DELIVER_PROCS deliver processes, so that delivery keeps up with
+ * many submitting clients: a delivery mostly waits for its two fsyncs,
+ * so more of them than CPUs still helps; the skeleton's four descriptors
+ * per role (authd, then one socket pair per deliver process) bound them.
+ */
+#define SMTP_DELIVER_PROCS	QUEUE_DELIVER_MAX
+
+/* smtp_roles_start: the queue (authd on 3, the deliver processes on 4,
+ * 5, 6) and each deliver process (the queue on 3). */
 static int
 smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
     size_t *n)
 {
-	int afd, sp[2], qfds[2];
+	int qfds[1 + SMTP_DELIVER_PROCS], dfds[SMTP_DELIVER_PROCS], sp[2];
+	size_t i, made = 0;
+	int ok = 0;
 
 	*n = 0;
-	if (max < 2)
+	if (max < 1 + SMTP_DELIVER_PROCS)
 		return -1;
-	if ((afd = authc_connect(cfg->auth_socket)) == -1) {
+	if ((qfds[0] = authc_connect(cfg->auth_socket)) == -1) {
 		log_warnx("the queue needs authd, which cannot be reached");
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("cannot make the queue's socket pair");
-		close(afd);
-		return -1;
+	for (made = 0; made < SMTP_DELIVER_PROCS; made++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ==
+		    -1) {
+			log_warn("cannot make the queue's socket pairs");
+			goto done;
+		}
+		qfds[1 + made] = sp[0];
+		dfds[made] = sp[1];
 	}
-	qfds[0] = afd;
-	qfds[1] = sp[0];
-	if ((pids[*n] = skel_spawn("queue", qfds, 2)) != -1)
+	if ((pids[*n] = skel_spawn("queue", qfds, 1 + SMTP_DELIVER_PROCS)) ==
+	    -1)
+		goto done;
+	(*n)++;
+	for (i = 0; i < SMTP_DELIVER_PROCS; i++) {
+		if ((pids[*n] = skel_spawn("deliver", &dfds[i], 1)) == -1)
+			goto done;
 		(*n)++;
-	if (*n == 1 && (pids[*n] = skel_spawn("deliver", &sp[1], 1)) != -1)
-		(*n)++;
-	close(afd);
-	close(sp[0]);
-	close(sp[1]);
-	return *n == 2 ? 0 : -1;
+	}
+	ok = 1;
+done:
+	close(qfds[0]);
+	for (i = 0; i < made; i++) {
+		close(qfds[1 + i]);
+		close(dfds[i]);
+	}
+	return ok ? 0 : -1;
 }
 
 static void __attribute__((noreturn))
 smtp_roles_main(const char *role, const struct config *cfg,
     const struct skel_ids *ids, int debug)
 {
+	static const int dfds[SMTP_DELIVER_PROCS] = { 4, 5, 6 };
+
 	if (strcmp(role, "queue") == 0)
-		queue_main(cfg, 3, 4, ids->queue_uid, ids->queue_gid);
+		queue_main(cfg, 3, dfds, SMTP_DELIVER_PROCS, ids->queue_uid,
+		    ids->queue_gid);
 	if (strcmp(role, "deliver") == 0)
 		deliver_main(cfg, 3, ids->mail_uid, ids->mail_gid);
 	fatalx("no role %s", role);

@@ -23,14 +23,22 @@ pytestmark = pytest.mark.skipif(
     "root (development mode otherwise)")
 
 
-def role_pid(p, role):
-    """The pid of smtpd's long-lived role (queue, deliver)."""
+DELIVER_PROCS = 3     # smtpd.c's SMTP_DELIVER_PROCS
+
+
+def role_pids(p, role, n):
+    """The pids of smtpd's long-lived role (queue, deliver): n of them."""
     def found():
         return [k for k in children(p.smtp.pid) if alive(k) and
                 role in cmdline(k) and "-R" in cmdline(k)]
-    assert wait_until(lambda: len(found()) == 1), \
+    assert wait_until(lambda: len(found()) == n), \
         [(k, cmdline(k)) for k in children(p.smtp.pid)]
-    return found()[0]
+    return found()
+
+
+def role_pid(p, role):
+    """The pid of smtpd's one queue role."""
+    return role_pids(p, role, 1)[0]
 
 
 def broker_pids(p):
@@ -57,10 +65,10 @@ def test_long_lived_roles_are_sandboxed(smtp):
     assert wait_until(lambda: status(q)["Seccomp"] == "2")
     assert_sandboxed(q, "_postern-queue", os.path.join(p.dir, "spool"),
                      "queue")
-    d = role_pid(p, "deliver")
-    assert wait_until(lambda: status(d)["Seccomp"] == "2")
-    assert_sandboxed(d, "_postern-mail", os.path.join(p.dir, "mail"),
-                     "deliver")
+    for d in role_pids(p, "deliver", DELIVER_PROCS):
+        assert wait_until(lambda: status(d)["Seccomp"] == "2")
+        assert_sandboxed(d, "_postern-mail", os.path.join(p.dir, "mail"),
+                         "deliver")
     st = status(p.smtp.pid)
     assert st["Uid"].split()[1] == "0" and st["Seccomp"] == "0", st
 
@@ -92,8 +100,9 @@ def test_private_key_only_in_the_keyholder(smtp):
     broker, net = broker_pids(p)
     for pid, what in ((net, "net"), (broker, "broker"),
                       (p.smtp.pid, "parent"),
-                      (role_pid(p, "queue"), "queue"),
-                      (role_pid(p, "deliver"), "deliver")):
+                      (role_pid(p, "queue"), "queue")) + \
+            tuple((d, "deliver") for d in
+                  role_pids(p, "deliver", DELIVER_PROCS)):
         assert not contains(pid, scalar), "private key in the " + what
     c.quit()
 

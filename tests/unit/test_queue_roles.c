@@ -38,48 +38,68 @@
 #include "smtpd/queue.h"
 #include "tests/unit/check.h"
 
+#define NDELIVER	2	/* deliveries in parallel, as smtpd runs them */
+
 static struct config cfg;
 static char root[256];
 static int authfd = -1;
-static pid_t qpid = -1, dpid = -1;
+static pid_t qpid = -1, dpid[NDELIVER];
 
 static void
 start_roles(void)
 {
-	int au[2], dv[2];
+	int au[2], dv[NDELIVER][2], qfds[NDELIVER];
+	size_t i, j;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, au) == -1 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dv) == -1)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, au) == -1)
 		exit(1);
-	if ((dpid = fork()) == 0) {
-		close(au[0]);
-		close(au[1]);
-		close(dv[0]);
-		deliver_main(&cfg, dv[1], (uid_t)-1, (gid_t)-1);
+	for (i = 0; i < NDELIVER; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dv[i]) ==
+		    -1)
+			exit(1);
+		qfds[i] = dv[i][0];
 	}
+	for (i = 0; i < NDELIVER; i++)
+		if ((dpid[i] = fork()) == 0) {
+			close(au[0]);
+			close(au[1]);
+			for (j = 0; j < NDELIVER; j++) {
+				close(dv[j][0]);
+				if (j != i)
+					close(dv[j][1]);
+			}
+			deliver_main(&cfg, dv[i][1], (uid_t)-1, (gid_t)-1);
+		}
 	if ((qpid = fork()) == 0) {
 		close(au[0]);
-		close(dv[1]);
-		queue_main(&cfg, au[1], dv[0], (uid_t)-1, (gid_t)-1);
+		for (j = 0; j < NDELIVER; j++)
+			close(dv[j][1]);
+		queue_main(&cfg, au[1], qfds, NDELIVER, (uid_t)-1, (gid_t)-1);
 	}
 	close(au[1]);
-	close(dv[0]);
-	close(dv[1]);
+	for (j = 0; j < NDELIVER; j++) {
+		close(dv[j][0]);
+		close(dv[j][1]);
+	}
 	authfd = au[0];
 }
 
 static int
 stop_roles(int sig)
 {
-	int st1 = 0, st2 = 0;
+	int st1 = 0, st2 = 0, ok;
+	size_t i;
 
 	if (sig != 0)
 		kill(qpid, sig);
 	close(authfd);
 	waitpid(qpid, &st1, 0);
-	waitpid(dpid, &st2, 0);
-	return sig != 0 ? 0 : (WIFEXITED(st1) && WEXITSTATUS(st1) == 0 &&
-	    WIFEXITED(st2) && WEXITSTATUS(st2) == 0 ? 0 : -1);
+	ok = WIFEXITED(st1) && WEXITSTATUS(st1) == 0;
+	for (i = 0; i < NDELIVER; i++) {
+		waitpid(dpid[i], &st2, 0);
+		ok = ok && WIFEXITED(st2) && WEXITSTATUS(st2) == 0;
+	}
+	return sig != 0 || ok ? 0 : -1;
 }
 
 static int
@@ -261,6 +281,30 @@ test_smtp(int fd)
 	CHECK_TRUE(strstr(name, id) != NULL, "the Maildir name has the key");
 }
 
+/* test_parallel: a burst of messages to one user, spread over the deliver
+ * processes: each lands once in the same Maildir, the queue empties. */
+static void
+test_parallel(int fd)
+{
+	char id[QUEUE_TEXT_MAX], buf[4096];
+	int i, ok = 0;
+
+	for (i = 0; i < 24; i++)
+		if (commit(fd, "alice@example.test", "lena@example.test", 1,
+		    "Subject: burst\r\n\r\nhello\r\n", id) == QUEUE_OK)
+			ok++;
+	CHECK_INT_EQ(ok, 24, "24 messages committed");
+	CHECK_INT_EQ(count_new("lena", 24, NULL, 0), 24,
+	    "each delivered once into the same Maildir");
+	for (i = 0; i < 100; i++) {
+		if (page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)) == 0 &&
+		    strstr(buf, "lena@") == NULL)
+			break;
+		usleep(50000);
+	}
+	CHECK_TRUE(strstr(buf, "lena@") == NULL, "and removed from the queue");
+}
+
 static void
 test_remote(int fd)
 {
@@ -338,9 +382,9 @@ test_quota(int fd)
 	CHECK_INT_EQ(store_open(&s, md, err, sizeof(err)), 0, "gina's store");
 	CHECK_INT_EQ(store_quota_set(s, 1024), 0, "quota 1K");
 	store_close(s);
-	CHECK_INT_EQ(room(fd, "gina@example.test", 0, 100), QUEUE_ROOM_YES,
+	CHECK_INT_EQ(room(fd, "gina@example.test", 1024, 100), QUEUE_ROOM_YES,
 	    "room for 100 bytes");
-	CHECK_INT_EQ(room(fd, "gina@example.test", 0, 5000), QUEUE_ROOM_OVER,
+	CHECK_INT_EQ(room(fd, "gina@example.test", 1024, 5000), QUEUE_ROOM_OVER,
 	    "no room for 5000 bytes");
 	CHECK_INT_EQ(room(fd, "hank@example.test", 0, 5000), QUEUE_ROOM_YES,
 	    "no Maildir yet, no quota from authd: room");
@@ -512,6 +556,7 @@ main(void)
 	fd = qconnect();
 	CHECK_TRUE(fd != -1, "queue.sock answers");
 	test_smtp(fd);
+	test_parallel(fd);
 	test_remote(fd);
 	test_quota(fd);
 	close(fd);

@@ -1,11 +1,11 @@
 /*
  * test_queue_spool.c: unit test of smtpd/queue_spool.c: the spool's
  * directories and modes, a committed message and its envelope (read back
- * field by field, rewritten after a state change), and the start-up
- * scan: a message without envelope, an envelope without message and tmp
- * files are removed, a malformed envelope goes to bad/, the good message
- * is loaded as recovering.  Runs as a plain program in a temporary
- * directory.
+ * field by field from the message file, rewritten after a state change
+ * into its own file), and the start-up scan: an envelope without message
+ * and tmp files are removed, a message without a readable envelope goes
+ * to bad/, the good message is loaded as recovering.  Runs as a plain
+ * program in a temporary directory.
  */
 #include <sys/stat.h>
 
@@ -95,7 +95,7 @@ test_commit(void)
 	snprintf(path, sizeof(path), "queue/%s.msg", m.id);
 	CHECK_TRUE(exists(path), "message file");
 	snprintf(path, sizeof(path), "queue/%s.env", m.id);
-	CHECK_TRUE(exists(path), "envelope");
+	CHECK_TRUE(!exists(path), "no envelope file: it is in the message's");
 
 	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0,
 	    "envelope read back");
@@ -122,6 +122,7 @@ test_commit(void)
 	rc[0].state = QRCPT_DELIVERED;
 	rc[0].attempts = 3;
 	CHECK_INT_EQ(spool_env_write(&m), 0, "rewrite");
+	CHECK_TRUE(exists(path), "the rewritten envelope has its own file");
 	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0, "read");
 	CHECK_INT_EQ(r.rcpts[0].state, QRCPT_DELIVERED, "state kept");
 	CHECK_INT_EQ(r.rcpts[0].attempts, 3, "attempts kept");
@@ -136,7 +137,9 @@ test_load(void)
 	char path[64];
 	long n;
 
-	put("queue/00000001aaaaaaaa.msg", "orphan message\r\n");
+	put("queue/00000001aaaaaaaa.msg", "message without envelope\r\n");
+	put("queue/00000005eeeeeeee.msg", "m\r\nid 00000005eeeeeeee\n"
+	    "postern-envelope-at 00000000000000000003\n");
 	put("queue/00000002bbbbbbbb.env", "postern-envelope 1\n");
 	put("queue/.00000003cccccccc.msg.tmp", "half written");
 	put("queue/.00000003cccccccc.env.tmp", "half written");
@@ -148,8 +151,12 @@ test_load(void)
 	CHECK_TRUE(head != NULL && strcmp(head->id, good_id) == 0,
 	    "the committed one");
 	CHECK_TRUE(head != NULL && head->recovering, "loaded as recovering");
-	CHECK_TRUE(!exists("queue/00000001aaaaaaaa.msg"),
-	    "message without envelope removed");
+	CHECK_TRUE(!exists("queue/00000001aaaaaaaa.msg") &&
+	    exists("bad/00000001aaaaaaaa.msg"),
+	    "message without envelope moved to bad/");
+	CHECK_TRUE(!exists("queue/00000005eeeeeeee.msg") &&
+	    exists("bad/00000005eeeeeeee.msg"),
+	    "message with a malformed envelope moved to bad/");
 	CHECK_TRUE(!exists("queue/00000002bbbbbbbb.env"),
 	    "envelope without message removed");
 	CHECK_TRUE(!exists("queue/.00000003cccccccc.msg.tmp"),
@@ -164,7 +171,7 @@ test_load(void)
 		head = m->next;
 		spool_msg_free(m);
 	}
-	CHECK_INT_EQ(spool_remove(good_id), 0, "remove");
+	CHECK_INT_EQ(spool_remove(good_id, 1), 0, "remove");
 	snprintf(path, sizeof(path), "queue/%s.env", good_id);
 	CHECK_TRUE(!exists(path), "envelope gone");
 	snprintf(path, sizeof(path), "queue/%s.msg", good_id);

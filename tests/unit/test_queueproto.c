@@ -210,6 +210,7 @@ test_fd(void)
 	strcpy(r.user, "bob@example.test");
 	strcpy(r.rcpt, "bob@example.test");
 	r.recovering = 1;
+	r.size = 5000000000ULL;
 	CHECK_INT_EQ(queueproto_deliver_encode(&f, &r), 0, "deliver encodes");
 	CHECK_INT_EQ(queueproto_send_fd(sv[0], &f, fd), 0, "sent with fd");
 	close(fd);
@@ -221,6 +222,7 @@ test_fd(void)
 	CHECK_INT_EQ(queueproto_deliver_decode(&g, &d), 0, "decodes");
 	CHECK_STR_EQ(d.key, r.key, "key");
 	CHECK_INT_EQ(d.recovering, 1, "recovering");
+	CHECK_TRUE(d.size == 5000000000ULL, "size");
 	queueproto_droom_encode(&f, "bob@example.test", 0, 10);
 	frame_write(sv[0], &f);
 	CHECK_INT_EQ(queueproto_recv_fd(sv[1], &g, &got, FRAME_FOREVER), 0,

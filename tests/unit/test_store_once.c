@@ -2,11 +2,13 @@
  * test_store_once.c: unit test of common/store_once.c: a delivery lands
  * in new/ with the head prepended and CRLF turned into LF, a missing
  * Maildir is created, a repeated delivery while recovering finds the
- * earlier copy in new/ and, after a store_sync moved it to cur/ the way
+ * earlier copy in new/ (and removes its half-written attempt from tmp/)
+ * and, after a store_sync moved it to cur/ the way
  * imapd does (",S=,W=,U=" and ":2,S" added), in cur/; without
  * recovering it writes again; the quota refuses with EDQUOT and writes
- * nothing; a bad key is refused.  Runs as a plain program in a
- * temporary directory.
+ * nothing; a bad key is refused; only the message's bytes of the file
+ * are delivered (the queue keeps its envelope after them).  Runs as a
+ * plain program in a temporary directory.
  */
 #include <sys/stat.h>
 
@@ -60,6 +62,14 @@ msgfile(const char *text)
 	return fd;
 }
 
+static uint64_t
+flen(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 static void
 test_deliver(void)
 {
@@ -73,10 +83,12 @@ test_deliver(void)
 	ssize_t r;
 
 	snprintf(md, sizeof(md), "%s/x.test/b", root);
-	in = msgfile(body);
-	CHECK_TRUE(in != -1, "message file");
+	snprintf(path, sizeof(path), "%sid 1\nrcpt pending\n", body);
+	in = msgfile(path);
+	CHECK_TRUE(in != -1, "message file, the queue's envelope after it");
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-0", head,
-	    strlen(head), in, 0, err, sizeof(err)), 0, "delivered");
+	    strlen(head), in, strlen(body), 0, err, sizeof(err)), 0,
+	    "delivered");
 	CHECK_INT_EQ(count(md, "new", name, sizeof(name)), 1, "one in new/");
 	CHECK_TRUE(strstr(name, "Q0123456789abcdef-0.") != NULL,
 	    "the key is in the name");
@@ -91,12 +103,25 @@ test_deliver(void)
 	    strlen(want) + 6);
 	CHECK_TRUE(strstr(name, path) != NULL, "S= and W= in the name");
 
+	snprintf(path, sizeof(path), "%s/tmp/1.M1P1Q0123456789abcdef-0.h", md);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK_TRUE(fd != -1 && write(fd, "Return", 6) == 6,
+	    "a half-written attempt in tmp/");
+	close(fd);
+	snprintf(path, sizeof(path), "%s/tmp/1.M1P1Q0123456789abcdef-9.h", md);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK_TRUE(fd != -1, "another key's file in tmp/");
+	close(fd);
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-0", head,
-	    strlen(head), in, 1, err, sizeof(err)), 1,
+	    strlen(head), in, strlen(body), 1, err, sizeof(err)), 1,
 	    "recovering finds the copy in new/");
+	CHECK_INT_EQ(count(md, "tmp", name, sizeof(name)), 1,
+	    "recovering removed the key's half-written file from tmp/");
+	CHECK_STR_EQ(name, "1.M1P1Q0123456789abcdef-9.h", "not another key's");
+	(void)unlink(path);
 	CHECK_INT_EQ(count(md, "new", NULL, 0), 1, "still one in new/");
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-1", head,
-	    strlen(head), in, 1, err, sizeof(err)), 0,
+	    strlen(head), in, strlen(body), 1, err, sizeof(err)), 0,
 	    "another recipient index is another delivery");
 	CHECK_INT_EQ(count(md, "new", NULL, 0), 2, "two in new/");
 
@@ -107,18 +132,23 @@ test_deliver(void)
 	CHECK_INT_EQ(count(md, "new", NULL, 0), 0, "new/ empty");
 	CHECK_INT_EQ(count(md, "cur", NULL, 0), 2, "two in cur/");
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-0", head,
-	    strlen(head), in, 1, err, sizeof(err)), 1,
+	    strlen(head), in, strlen(body), 1, err, sizeof(err)), 1,
 	    "recovering finds the copy in cur/ after the rename");
 	CHECK_INT_EQ(count(md, "cur", NULL, 0), 2, "still two in cur/");
 	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-0", head,
-	    strlen(head), in, 0, err, sizeof(err)), 0,
+	    strlen(head), in, strlen(body), 0, err, sizeof(err)), 0,
 	    "without recovering it writes again");
 	CHECK_INT_EQ(count(md, "new", NULL, 0), 1, "one more in new/");
 
 	errno = 0;
 	CHECK_INT_EQ(store_deliver_once(md, "../x", head, strlen(head), in,
-	    0, err, sizeof(err)), -1, "bad key refused");
+	    strlen(body), 0, err, sizeof(err)), -1, "bad key refused");
 	CHECK_INT_EQ(errno, EINVAL, "EINVAL");
+	errno = 0;
+	CHECK_INT_EQ(store_deliver_once(md, "0123456789abcdef-2", head,
+	    strlen(head), in, 4096, 0, err, sizeof(err)), -1,
+	    "a file shorter than the message is refused");
+	CHECK_INT_EQ(errno, EIO, "EIO");
 	close(in);
 }
 
@@ -137,7 +167,7 @@ test_quota(void)
 	CHECK_INT_EQ(store_deliver_room(md, 100, 0, err, sizeof(err)), 0,
 	    "room for 100 bytes");
 	CHECK_INT_EQ(store_deliver_once(md, "00000000000000aa-0", "", 0, in,
-	    0, err, sizeof(err)), 0, "a small message fits");
+	    flen(in), 0, err, sizeof(err)), 0, "a small message fits");
 	close(in);
 	CHECK_INT_EQ(store_deliver_room(md, 1010, 0, err, sizeof(err)), 1,
 	    "no room for 1010 more: new/ counts");
@@ -169,7 +199,7 @@ test_quota(void)
 	    "\r\n");
 	errno = 0;
 	CHECK_INT_EQ(store_deliver_once(md, "00000000000000aa-1", "", 0, in,
-	    0, err, sizeof(err)), -1, "over quota refused");
+	    flen(in), 0, err, sizeof(err)), -1, "over quota refused");
 	CHECK_INT_EQ(errno, EDQUOT, "EDQUOT");
 	CHECK_TRUE(strstr(err, "over quota") != NULL, err);
 	CHECK_INT_EQ(count(md, "new", NULL, 0), 1, "nothing more in new/");
