@@ -141,6 +141,9 @@ authd_sandbox(void)
 		SANDBOX_ALLOW(munmap),
 		SANDBOX_ALLOW(mremap),		/* realloc of a mapped chunk */
 		SANDBOX_ALLOW(madvise),		/* free in a thread's arena */
+		/* glibc's qsort asks how much memory the machine has before
+		 * it sorts 60 known addresses or more (lookup_known) */
+		SANDBOX_ALLOW(sysinfo),
 		/* the verification threads: their queue's mutex and
 		 * condition variable, LMDB's reader table mutexes */
 		SANDBOX_ALLOW(futex),

@@ -92,7 +92,11 @@
 #define QUEUE_SOCKET		"queue.sock"
 #define QUEUE_LOCK		"queue.lock"	/* one queue per spool */
 #define QUEUE_LOCK_WAIT_MS	5000
-#define QUEUE_CLIENTS_MAX	64	/* connections served at once */
+/* Connections served at once: one per smtpd connection (its broker)
+ * plus authctl, so as many as the default connection budgets let in
+ * (2 x "login startups ... full" + "session limit"): idle connections
+ * run into those per-address and per-network limits, not into this. */
+#define QUEUE_CLIENTS_MAX	1100
 #define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
 #define QUEUE_ERROR_MAX		200	/* a recipient's last error */

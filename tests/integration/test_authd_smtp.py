@@ -421,3 +421,22 @@ def test_postmaster_hint(postern):
     r = p.authctl("user", "add", "eve@example.test", "--password-stdin",
                   input="short\n", check=False)
     assert r.returncode != 0 and "postmaster" not in r.stderr
+
+
+def test_sixty_known_addresses_survive_a_daemon_start(postern):
+    """A daemon's start asks authd for the known addresses; glibc's qsort
+    of 60 or more asks the kernel how much memory there is (sysinfo),
+    which authd's sandbox allows (it once killed authd)."""
+    p = postern
+    pw = p.add_user(ALICE)
+    c = p.client()
+    for i in range(1, 62):
+        st, _, _ = c.login(ALICE, pw, address="127.11.0.%d" % i)
+        assert st == "ok", i
+    c.close()
+    p.start_pop3d()
+    assert "61 addresses known" in p.pop3_log(), p.pop3_log()
+    assert p.proc.poll() is None, p.log()
+    c = p.client()
+    assert c.login(ALICE, pw, address="127.11.0.1")[0] == "ok"
+    c.close()
