@@ -66,7 +66,9 @@ struct broker {
 	int		 queued;		/* ENV sent to the queue */
 	int		 broken;		/* the queue failed mid-way */
 	int		 too_big;
-	unsigned	 nrcpt;			/* destinations accepted */
+	unsigned	 nrcpt;			/* RCPTs accepted */
+	char		(*dests)[QUEUE_ADDR_MAX];	/* their destinations */
+	size_t		 ndests, capdests;
 	uint64_t	 bytes;
 	struct queue_env env;
 	/* the header, for the From check on 465 */
@@ -152,6 +154,7 @@ broker_reset(struct broker *b)
 	}
 	b->mail = b->queued = b->broken = b->too_big = 0;
 	b->nrcpt = 0;
+	b->ndests = 0;
 	b->bytes = 0;
 	b->hdrlen = 0;
 	b->hdrdone = b->hdrfull = 0;
@@ -229,6 +232,20 @@ broker_answer(struct frame *ans, int type, uint32_t verdict,
 	return 1;
 }
 
+/* broker_helo: the client's EHLO name as the Received header will show
+ * it: a host name or address literal's characters, others as '?' (it
+ * is the client's claim, and must not shape the header). */
+static void
+broker_helo(char *out, size_t len, const char *helo)
+{
+	size_t i;
+
+	for (i = 0; helo[i] != '\0' && i + 1 < len; i++)
+		out[i] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+		    "VWXYZ0123456789.-_:[]", helo[i]) != NULL ? helo[i] : '?';
+	out[i] = '\0';
+}
+
 static int
 broker_mail(struct broker *b, struct frame *f, struct frame *ans)
 {
@@ -265,7 +282,7 @@ broker_mail(struct broker *b, struct frame *f, struct frame *ans)
 	b->env.body = m.body;
 	b->env.flags = m.flags;
 	str_copy(b->env.envid, m.envid, sizeof(b->env.envid));
-	str_copy(b->env.helo, m.helo, sizeof(b->env.helo));
+	broker_helo(b->env.helo, sizeof(b->env.helo), m.helo);
 	str_copy(b->env.address, b->address, sizeof(b->env.address));
 	str_copy(b->env.auth_user, b->user, sizeof(b->env.auth_user));
 	str_copy(b->env.tls, m.tls, sizeof(b->env.tls));
@@ -340,46 +357,49 @@ broker_room(struct broker *b, const char *user, uint64_t quota)
 	return st;
 }
 
-/* broker_local: a recipient in one of our domains; the verdict. */
-static uint32_t
-broker_local(struct broker *b, const struct smtpmsg_rcpt *r,
-    const char *address)
+/* broker_seen: dest is already a destination of this transaction (a
+ * recipient given twice, two aliases that reach one user): it gets one
+ * copy, and counts once against the sending limit. */
+static int
+broker_seen(const struct broker *b, const char *dest)
 {
-	static struct auth_rcpt_ans a;
-	uint32_t i, st;
+	size_t i;
 
-	st = broker_lookup(b, address, &a);
-	if (st == AUTH_FAIL_PERM) {
-		log_info("recipient <%s> refused: no such user", address);
-		return SMTPV_NO_SUCH_USER;
-	}
-	if (st != AUTH_OK)
-		return SMTPV_TEMP;
-	for (i = 0; i < a.count; i++)
-		if (broker_room(b, a.users[i], a.quotas[i]) ==
-		    QUEUE_ROOM_OVER) {
-			log_info("recipient <%s> refused: %s is over quota",
-			    address, a.users[i]);
-			return SMTPV_OVER_QUOTA;
-		}
-	for (i = 0; i < a.count; i++)
-		if (broker_dest(b, r, broker_domain(a.users[i]) != NULL &&
-		    broker_domain_local(b->cfg, broker_domain(a.users[i]),
-		    strlen(broker_domain(a.users[i]))), a.users[i]) == -1)
-			return SMTPV_TEMP;
-	return SMTPV_OK;
+	for (i = 0; i < b->ndests; i++)
+		if (strcasecmp(b->dests[i], dest) == 0)
+			return 1;
+	return 0;
 }
 
-/* broker_limit: on 465, the recipient counts against the user's
+/* broker_remember: dest joins the transaction's destinations; -1 when
+ * out of memory. */
+static int
+broker_remember(struct broker *b, const char *dest)
+{
+	char (*p)[QUEUE_ADDR_MAX];
+	size_t cap;
+
+	if (b->ndests == b->capdests) {
+		cap = b->capdests == 0 ? 16 : b->capdests * 2;
+		if ((p = reallocarray(b->dests, cap, sizeof(*p))) == NULL)
+			return -1;
+		b->dests = p;
+		b->capdests = cap;
+	}
+	str_copy(b->dests[b->ndests++], dest, sizeof(b->dests[0]));
+	return 0;
+}
+
+/* broker_limit: on 465, n new destinations count against the user's
  * sending limit; the verdict. */
 static uint32_t
-broker_limit(struct broker *b)
+broker_limit(struct broker *b, uint32_t n)
 {
 	uint32_t st;
 
-	if (!b->submission)
+	if (!b->submission || n == 0)
 		return SMTPV_OK;
-	st = authc_send(b->afd, b->user, 1, b->address, b->session);
+	st = authc_send(b->afd, b->user, n, b->address, b->session);
 	if (st == AUTH_OK)
 		return SMTPV_OK;
 	if (st == AUTH_FAIL_TEMP)
@@ -388,13 +408,60 @@ broker_limit(struct broker *b)
 	return st == AUTH_FAIL_TEMP ? SMTPV_SEND_LIMIT : SMTPV_TEMP;
 }
 
+/* broker_is_local: dest ("user@domain") is in one of our domains. */
+static int
+broker_is_local(const struct broker *b, const char *dest)
+{
+	const char *domain = broker_domain(dest);
+
+	return domain != NULL && broker_domain_local(b->cfg, domain,
+	    strlen(domain));
+}
+
+/*
+ * broker_accept: the destinations a recipient reaches (authd's users
+ * and outside addresses, or the one remote address of a submission):
+ * the new ones are counted against the sending limit, each local user
+ * must have room, then the queue hears of them.  The verdict.
+ */
+static uint32_t
+broker_accept(struct broker *b, const struct smtpmsg_rcpt *r,
+    const char *address, const struct auth_rcpt_ans *a)
+{
+	uint32_t i, fresh = 0, v;
+
+	for (i = 0; i < a->count; i++)
+		fresh += !broker_seen(b, a->users[i]);
+	if ((v = broker_limit(b, fresh)) != SMTPV_OK)
+		return v;
+	for (i = 0; i < a->count; i++)
+		if (broker_is_local(b, a->users[i]) &&
+		    !broker_seen(b, a->users[i]) &&
+		    broker_room(b, a->users[i], a->quotas[i]) ==
+		    QUEUE_ROOM_OVER) {
+			log_info("recipient <%s> refused: %s is over quota",
+			    address, a->users[i]);
+			return SMTPV_OVER_QUOTA;
+		}
+	for (i = 0; i < a->count; i++) {
+		if (broker_seen(b, a->users[i]))
+			continue;
+		if (broker_remember(b, a->users[i]) == -1 ||
+		    broker_dest(b, r, broker_is_local(b, a->users[i]),
+		    a->users[i]) == -1)
+			return SMTPV_TEMP;
+	}
+	return SMTPV_OK;
+}
+
 static int
 broker_rcpt(struct broker *b, struct frame *f, struct frame *ans)
 {
 	static struct smtpmsg_rcpt r;
+	static struct auth_rcpt_ans a;
 	char address[SMTPMSG_ADDR_MAX + 1 + CONFIG_NAME_MAX];
 	const char *domain;
-	uint32_t v;
+	uint32_t v, st;
 
 	if (smtpmsg_rcpt_decode(f, &r) == -1 || !b->mail)
 		return -1;
@@ -408,14 +475,20 @@ broker_rcpt(struct broker *b, struct frame *f, struct frame *ans)
 	else
 		str_copy(address, r.addr, sizeof(address));
 	domain = broker_domain(address);
-	if (domain != NULL && broker_domain_local(b->cfg, domain,
-	    strlen(domain))) {
-		if ((v = broker_limit(b)) == SMTPV_OK)
-			v = broker_local(b, &r, address);
-	} else if (b->submission && domain != NULL) {
-		if ((v = broker_limit(b)) == SMTPV_OK)
-			v = broker_dest(b, &r, 0, address) == 0 ? SMTPV_OK :
+	memset(&a, 0, sizeof(a));
+	if (domain != NULL && broker_is_local(b, address)) {
+		st = broker_lookup(b, address, &a);
+		if (st == AUTH_FAIL_PERM) {
+			log_info("recipient <%s> refused: no such user",
+			    address);
+			v = SMTPV_NO_SUCH_USER;
+		} else
+			v = st == AUTH_OK ? broker_accept(b, &r, address, &a) :
 			    SMTPV_TEMP;
+	} else if (b->submission && domain != NULL) {
+		a.count = 1;
+		str_copy(a.users[0], address, sizeof(a.users[0]));
+		v = broker_accept(b, &r, address, &a);
 	} else {
 		log_info("recipient <%s> refused: relaying denied", address);
 		v = SMTPV_RELAY_DENIED;
@@ -519,6 +592,22 @@ broker_from_each(void *ctx, const char *local, size_t llen,
 	return -1;
 }
 
+/* broker_header_clean: the header's lines end in CRLF and hold no NUL
+ * or lone CR (what DATA ensures and BDAT with BINARYMIME does not):
+ * else one reader's From is another's X-Something. */
+static int
+broker_header_clean(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == '\0' ||
+		    (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n')) ||
+		    (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')))
+			return 0;
+	return 1;
+}
+
 /* broker_from: on 465, every address of every From field must be the
  * user's; the verdict.  A message without one is the user's to send
  * (sendmail-style clients add none; the recipient sees no forgery). */
@@ -534,6 +623,13 @@ broker_from(struct broker *b)
 	if (b->hdrfull) {
 		log_info("%s: message refused: its header is longer than "
 		    "%d bytes", b->user, BROKER_HDR_MAX);
+		return SMTPV_NOT_OWNER;
+	}
+	if (!broker_header_clean(b->hdr, mime_header_size(b->hdr,
+	    b->hdrlen))) {
+		log_info("%s: message refused: a NUL, bare CR or bare LF in "
+		    "its header (BINARYMIME), which readers split apart "
+		    "differently", b->user);
 		return SMTPV_NOT_OWNER;
 	}
 	/* Every From field is checked: a reader might show the second. */
@@ -632,6 +728,7 @@ broker_close(void *state)
 	broker_reset(b);
 	if (b->qfd != -1)
 		close(b->qfd);
+	free(b->dests);
 	free(b->hdr);
 }
 

@@ -1,6 +1,7 @@
 """smtpd with real clients: port 25 (STARTTLS, the MX) and 465
 (submission with AUTH), delivered into the Maildir and seen by imapd and
 pop3d.  Clients: Python's smtplib, swaks, curl and msmtp."""
+import base64
 import os
 import poplib
 import smtplib
@@ -464,3 +465,48 @@ def test_app_password_scoped_to_imap_cannot_send(smtp):
     s.sendmail(BOB, [ALICE], MSG % ("app", "app"))
     s.quit()
     wait_mails(smtp, ALICE)
+
+
+def test_a_recipient_given_twice_gets_one_copy(smtp):
+    smtp.authctl("alias", "add", "team@example.test", ALICE + "," + BOB)
+    s = mx(smtp)
+    s.sendmail("x@example.net", [ALICE, ALICE.upper(), "team@example.test"],
+               MSG % ("dup", "dup"))
+    s.quit()
+    wait_mails(smtp, ALICE)
+    wait_mails(smtp, BOB)
+    time.sleep(1)
+    assert len(mails(smtp, ALICE)) == 1 and len(mails(smtp, BOB)) == 1
+
+
+def test_sending_limit_counts_destinations(smtp):
+    smtp.authctl("user", "sendlimit", BOB, "3")
+    smtp.authctl("alias", "add", "list@example.test",
+                 "a@example.net,b@example.net,c@example.net")
+    s = submission(smtp)
+    s.mail(BOB)
+    assert s.rcpt("list@example.test")[0] == 250
+    code, msg = s.rcpt("d@example.net")
+    assert code == 451 and b"4.7.1" in msg, (code, msg)
+    s.quit()
+
+
+def test_binarymime_header_with_a_bare_cr_refused_on_465(smtp):
+    s = socket.create_connection(("127.0.0.1", smtp.subm_port), 15)
+    t = tls_context().wrap_socket(s)
+    f = t.makefile("rb")
+    assert reply(f)[0] == 220
+    t.sendall(b"EHLO x\r\n")
+    reply(f)
+    t.sendall(b"AUTH PLAIN " + base64.b64encode(
+        b"\0" + BOB.encode() + b"\0" + smtp.pw[BOB].encode()) + b"\r\n")
+    assert reply(f)[0] == 235
+    t.sendall(b"MAIL FROM:<bob@example.test> BODY=BINARYMIME\r\n"
+              b"RCPT TO:<alice@example.test>\r\n")
+    assert reply(f)[0] == 250 and reply(f)[0] == 250
+    msg = (b"From: bob@example.test\r\nX-A: b\rFrom: ceo@bank.example\r\n"
+           b"Subject: x\r\n\r\nbody\r\n")
+    t.sendall(b"BDAT %d LAST\r\n" % len(msg) + msg)
+    code, lines = reply(f)
+    assert code == 550, lines
+    t.close()
