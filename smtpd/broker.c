@@ -70,6 +70,7 @@ struct broker {
 	char		(*dests)[QUEUE_ADDR_MAX];	/* their destinations */
 	size_t		 ndests, capdests;
 	uint64_t	 bytes;
+	uint64_t	 declared;		/* MAIL's SIZE=, or 0 */
 	struct queue_env env;
 	/* the header, for the From check on 465 */
 	char		*hdr;
@@ -155,7 +156,7 @@ broker_reset(struct broker *b)
 	b->mail = b->queued = b->broken = b->too_big = 0;
 	b->nrcpt = 0;
 	b->ndests = 0;
-	b->bytes = 0;
+	b->bytes = b->declared = 0;
 	b->hdrlen = 0;
 	b->hdrdone = b->hdrfull = 0;
 	memset(&b->env, 0, sizeof(b->env));
@@ -289,6 +290,7 @@ broker_mail(struct broker *b, struct frame *f, struct frame *ans)
 	str_copy(b->env.proto, m.proto, sizeof(b->env.proto));
 	str_copy(b->env.session, b->session, sizeof(b->env.session));
 	b->env.port = b->port;
+	b->declared = m.size;
 	b->env.received_addr = !b->submission ||
 	    b->cfg->smtp_received_address;
 	b->mail = 1;
@@ -346,7 +348,7 @@ broker_room(struct broker *b, const char *user, uint64_t quota)
 	memset(&r, 0, sizeof(r));
 	str_copy(r.user, user, sizeof(r.user));
 	r.quota = quota;
-	r.size = 0;
+	r.size = b->declared;		/* what the client says is coming */
 	if (b->qfd == -1 || queueproto_room_encode(&f, &r) == -1 ||
 	    frame_write(b->qfd, &f) == -1 ||
 	    frame_read(b->qfd, &f, mono_ms() + BROKER_QUEUE_TIMEOUT_MS) == -1 ||

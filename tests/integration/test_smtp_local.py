@@ -69,19 +69,25 @@ def test_over_quota_recipient_refused_at_rcpt(smtp):
     p = smtp
     p.authctl("user", "quota", ALICE, "2K")
     s = mx(p)
-    s.sendmail("x@example.net", [ALICE], MSG % ("big", "x" * 3000))
+    # SIZE= tells the check what is coming: too much for the quota.
+    s.mail("x@example.net", ["SIZE=3000"])
+    code, msg = s.rcpt(ALICE)
+    assert code == 452 and b"4.2.2" in msg, (code, msg)
+    s.rset()
+    s.sendmail("x@example.net", [ALICE], MSG % ("big", "x" * 1500))
     s.quit()
     wait_mails(p, ALICE)
-    # The first message fit (usage was 0); now the mailbox is full.
+    # The first message fit; now the mailbox has less room than a
+    # message needs.
     s = mx(p)
-    s.mail("x@example.net")
+    s.mail("x@example.net", ["SIZE=1500"])
     deadline = time.time() + 10
     while True:
         code, msg = s.rcpt(ALICE)
         if code != 250 or time.time() > deadline:
             break
         s.rset()
-        s.mail("x@example.net")
+        s.mail("x@example.net", ["SIZE=1500"])
         time.sleep(0.2)
     assert code == 452 and b"4.2.2" in msg, (code, msg)
     code, _ = s.rcpt(BOB)
