@@ -51,8 +51,13 @@ def children(pid):
 
 
 def cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        return [a.decode() for a in f.read().split(b"\0") if a]
+    """pid's arguments; [] once it is gone (a connection's process may
+    end between the listing and the look)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return [a.decode() for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
 
 
 def alive(pid):
