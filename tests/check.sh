@@ -131,11 +131,11 @@ else
 	fail_one "integration tests (ASan+UBSan): not run, the build failed"
 fi
 
-stage "fuzz targets (${CHECK_FUZZ_SECONDS:-10}s each)"
+stage "fuzz targets (${CHECK_FUZZ_SECONDS:-8}s each)"
 if make -s fuzzers >"$tmp/fuzzbuild" 2>&1; then
 	for f in build/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
-		if FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-10} sh tests/fuzz/run.sh "$f"
+		if FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-8} sh tests/fuzz/run.sh "$f"
 		then
 			passed=$((passed + 1))
 		else
