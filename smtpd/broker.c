@@ -345,6 +345,8 @@ broker_room(struct broker *b, const char *user, uint64_t quota)
 	struct frame f;
 	uint32_t st;
 
+	if (quota == 0)
+		return QUEUE_ROOM_YES;	/* no limit: nothing to ask */
 	memset(&r, 0, sizeof(r));
 	str_copy(r.user, user, sizeof(r.user));
 	r.quota = quota;
