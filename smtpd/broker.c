@@ -162,26 +162,27 @@ broker_reset(struct broker *b)
 	memset(&b->env, 0, sizeof(b->env));
 }
 
-/* broker_domain_local: 1 when domain (n bytes) is one of ours. */
-static int
-broker_domain_local(const struct config *cfg, const char *domain, size_t n)
-{
-	int i;
-
-	for (i = 0; i < cfg->ndomains; i++)
-		if (strlen(cfg->domains[i]) == n &&
-		    strncasecmp(cfg->domains[i], domain, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* broker_split: the domain of address (after its last '@'), or NULL. */
+/* broker_domain: the domain of address (after its last '@'), or NULL. */
 static const char *
 broker_domain(const char *address)
 {
 	const char *at = strrchr(address, '@');
 
 	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
+}
+
+/* broker_is_local: address ("user@domain") is in one of our domains,
+ * written exactly (no trailing dot, no address literal). */
+static int
+broker_is_local(const struct broker *b, const char *address)
+{
+	const char *domain = broker_domain(address);
+	int i;
+
+	for (i = 0; domain != NULL && i < b->cfg->ndomains; i++)
+		if (strcasecmp(b->cfg->domains[i], domain) == 0)
+			return 1;
+	return 0;
 }
 
 /* broker_lookup: authd's expansion of a local address into a. */
@@ -201,11 +202,9 @@ static int
 broker_owns(struct broker *b, const char *address)
 {
 	static struct auth_rcpt_ans a;
-	const char *domain = broker_domain(address);
 	uint32_t i, st;
 
-	if (domain == NULL || !broker_domain_local(b->cfg, domain,
-	    strlen(domain)))
+	if (!broker_is_local(b, address))
 		return 0;
 	st = broker_lookup(b, address, &a);
 	if (st == AUTH_FAIL_TEMP)
@@ -412,16 +411,6 @@ broker_limit(struct broker *b, uint32_t n)
 	return st == AUTH_FAIL_TEMP ? SMTPV_SEND_LIMIT : SMTPV_TEMP;
 }
 
-/* broker_is_local: dest ("user@domain") is in one of our domains. */
-static int
-broker_is_local(const struct broker *b, const char *dest)
-{
-	const char *domain = broker_domain(dest);
-
-	return domain != NULL && broker_domain_local(b->cfg, domain,
-	    strlen(domain));
-}
-
 /*
  * broker_accept: the destinations a recipient reaches (authd's users
  * and outside addresses, or the one remote address of a submission):
@@ -480,7 +469,7 @@ broker_rcpt(struct broker *b, struct frame *f, struct frame *ans)
 		str_copy(address, r.addr, sizeof(address));
 	domain = broker_domain(address);
 	memset(&a, 0, sizeof(a));
-	if (domain != NULL && broker_is_local(b, address)) {
+	if (broker_is_local(b, address)) {
 		st = broker_lookup(b, address, &a);
 		if (st == AUTH_FAIL_PERM) {
 			log_info("recipient <%s> refused: no such user",
