@@ -1,0 +1,97 @@
+/*
+ * dns.h: the resolver (libunbound, in process, blocking, DNSSEC-validating)
+ * and the lookup function the mail-authentication code (SPF, DKIM, DMARC,
+ * MTA-STS) and the relay use.  Runs in the relay and check roles.
+ *
+ * Why blocking: each role is a small pool of processes under seccomp, with
+ * neither fork nor threads allowed; libunbound's asynchronous mode needs
+ * one or the other, its blocking ub_resolve needs neither.  A process
+ * resolves for one job at a time; the pool gives the parallelism.
+ *
+ * Every answer is hostile data: rdata stays raw bytes here and is read only
+ * by dnsrr.h's bounded parsers.
+ */
+#ifndef POSTERN_DNS_H
+#define POSTERN_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNS_T_A		1
+#define DNS_T_NS	2
+#define DNS_T_CNAME	5
+#define DNS_T_PTR	12
+#define DNS_T_MX	15
+#define DNS_T_TXT	16
+#define DNS_T_AAAA	28
+#define DNS_T_TLSA	52
+
+#define DNS_NAME_MAX	253		/* text form, without the final dot */
+#define DNS_RR_MAX	32		/* records kept per answer */
+#define DNS_RRSET_BUF	16384		/* rdata bytes kept per answer */
+
+/* How a lookup ended.  DNS_TEMP: SERVFAIL, timeout, no server; DNS_BOGUS:
+ * DNSSEC validation failed (treat as DNS_TEMP, and never as "no record"). */
+enum dns_rc {
+	DNS_OK = 0,	/* n >= 1 records of the type asked */
+	DNS_NODATA,	/* the name exists, no record of that type */
+	DNS_NXDOMAIN,	/* the name does not exist */
+	DNS_TEMP,
+	DNS_BOGUS
+};
+
+/* One answer: the rdata of up to DNS_RR_MAX records (more are dropped, and
+ * truncated set), in the order the server gave them; secure: DNSSEC
+ * validated (the whole chain from a trust anchor). */
+struct dns_rrset {
+	enum dns_rc	 rc;
+	int		 secure;
+	int		 truncated;
+	uint16_t	 type;
+	size_t		 n;
+	const unsigned char *rdata[DNS_RR_MAX];	/* into buf */
+	uint16_t	 len[DNS_RR_MAX];
+	unsigned char	 buf[DNS_RRSET_BUF];
+};
+
+/*
+ * dns_lookup_fn: one query.  name is a domain in text form (no trailing
+ * dot needed), type a DNS_T_*.  Fills *out (out->rc is also returned).
+ * The code that looks names up takes this and an argument, so that its
+ * unit tests can answer from a table and production from dns_query.
+ */
+typedef enum dns_rc (*dns_lookup_fn)(void *arg, const char *name,
+    uint16_t type, struct dns_rrset *out);
+
+struct dns;
+
+/* The resolver's settings (postern.conf: "dns server", "dns trust
+ * anchor"). */
+struct dns_config {
+	/* Forward every query to these ("ADDR" or "ADDR@PORT"), validating
+	 * the answers ourselves; none: recurse from the root hints. */
+	const char	*servers[4];
+	size_t		 nservers;
+	/* Trust anchors in DS or DNSKEY zone-file form, one per line, e.g.
+	 * /usr/share/dns/root.key; NULL: that file. */
+	const char	*anchor_file;
+	unsigned	 timeout_ms;	/* per lookup; 0: 10,000 */
+};
+
+/*
+ * dns_open: a resolver.  Reads the trust anchor file now (call it before
+ * the chroot); later lookups touch no file.  NULL with the reason in err.
+ * dns_close frees it.
+ */
+struct dns *dns_open(const struct dns_config *c, char *err, size_t errlen);
+void	dns_close(struct dns *d);
+
+/* dns_query: the dns_lookup_fn of a resolver (arg is the struct dns *). */
+enum dns_rc dns_query(void *arg, const char *name, uint16_t type,
+    struct dns_rrset *out);
+
+/* dns_rc_name: "ok", "nodata", "nxdomain", "temporary failure",
+ * "DNSSEC validation failed". */
+const char *dns_rc_name(enum dns_rc rc);
+
+#endif
