@@ -70,21 +70,39 @@ def read_log(path):
         return ""
 
 
-_ports_given = set()
+def _port_range():
+    """The test ports this pytest process hands out: a range of its own
+    per xdist worker (gw0, gw1, ...), below the kernel's ephemeral range,
+    so that two workers never pick the same port and no outgoing
+    connection's port is taken."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    n = int(worker[2:]) if worker[2:].isdigit() else 0
+    lo = 12000 + 5000 * n
+    return lo, lo + 5000
+
+
+_next_port = [None]
 
 
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now, and
-    that this process has not handed out before (the kernel may pick a
-    port just closed again)."""
-    while True:
+    that this process has not handed out before (the ports go up through
+    this worker's own range, so none repeats)."""
+    lo, hi = _port_range()
+    if _next_port[0] is None:
+        _next_port[0] = lo
+    while _next_port[0] < hi:
+        port = _next_port[0]
+        _next_port[0] += 1
         s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in _ports_given:
-            _ports_given.add(port)
-            return port
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        return port
+    raise RuntimeError("no test port left in %d..%d" % (lo, hi))
 
 
 def make_cert(d, kind="ec", name="localhost"):
