@@ -106,6 +106,7 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
+	$(O)/tests/tools/dns_query \
 	$(O)/tests/tools/queue_run
 
 all: $(PROGS)
@@ -185,6 +186,9 @@ $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/dns_query: $(O)/tests/tools/dns_query.o $(call obj,$(DNS_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD) -lunbound
+
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
 # it loads into the normal and the instrumented authd alike.
 $(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
@@ -199,7 +203,7 @@ ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c tests/tools/queue_run.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 

@@ -49,8 +49,9 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 
 /*
  * dns_options: no file after dns_open, nothing on disk written, 127.0.0.x
- * forwarders allowed (tests, and a local unbound in production), and the
- * lookup bounded in time.  libunbound has no per-lookup deadline in
+ * forwarders allowed (tests, and a local unbound in production), caches
+ * small (each relay and check process has its own), and the lookup
+ * bounded in time.  libunbound has no per-lookup deadline in
  * blocking mode; it gives up on a server after infra-cache-max-rtt and
  * on a query after max-sent-count packets, so those two bound it.
  */
@@ -74,7 +75,11 @@ dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
 	    dns_set(ctx, "root-key-sentinel:", "no", err, errlen) == -1 ||
 	    dns_set(ctx, "infra-cache-max-rtt:", rtt, err, errlen) == -1 ||
 	    dns_set(ctx, "max-sent-count:", sent, err, errlen) == -1 ||
-	    dns_set(ctx, "outgoing-range:", "64", err, errlen) == -1)
+	    dns_set(ctx, "outgoing-range:", "64", err, errlen) == -1 ||
+	    dns_set(ctx, "msg-cache-size:", "1m", err, errlen) == -1 ||
+	    dns_set(ctx, "rrset-cache-size:", "2m", err, errlen) == -1 ||
+	    dns_set(ctx, "key-cache-size:", "1m", err, errlen) == -1 ||
+	    dns_set(ctx, "neg-cache-size:", "512k", err, errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -294,11 +299,10 @@ dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 }
 
 const int dns_syscalls[] = {
-	SYS_bind, SYS_brk, SYS_close, SYS_connect, SYS_epoll_create1,
-	SYS_epoll_ctl, SYS_epoll_wait, SYS_fcntl, SYS_getegid, SYS_geteuid,
-	SYS_getgid, SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_madvise,
-	SYS_mmap, SYS_mremap, SYS_munmap, SYS_pipe2, SYS_recvfrom, SYS_sendmsg,
-	SYS_sendto, SYS_setsockopt, SYS_socket, SYS_writev
+	SYS_bind, SYS_close, SYS_connect, SYS_epoll_create1, SYS_epoll_ctl,
+	SYS_epoll_wait, SYS_fcntl, SYS_getegid, SYS_geteuid, SYS_getgid,
+	SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_pipe2, SYS_recvfrom,
+	SYS_sendmsg, SYS_sendto, SYS_setsockopt, SYS_socket, SYS_writev
 };
 const size_t dns_nsyscalls = sizeof(dns_syscalls) / sizeof(dns_syscalls[0]);
 

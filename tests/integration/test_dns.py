@@ -4,13 +4,19 @@ secure answers under a signed zone, insecure under an unsigned one, bogus
 when the trust anchor names another key, no such domain, the null MX,
 TLSA records, a record changed between two runs, and the errors an
 administrator gets for a missing anchor file or a server that is down.
+Then the resolver under seccomp (tests/tools/dns_query -s): the list of
+system calls dns.h gives the relay is complete.
 """
 import os
+import signal
+import subprocess
 
 import pytest
 
-from conftest import Postern
+from conftest import BUILD, Postern
 from dnstest import DnsServer
+
+DNS_QUERY = os.path.join(BUILD, "tests", "tools", "dns_query")
 
 TLSA_HEX = "9f" * 32
 
@@ -35,6 +41,9 @@ def dns():
     d.add("plain.test", "@", "MX", "5 mx.plain.test.")
     d.add("plain.test", "mx", "A", "127.0.0.22")
     d.add("plain.test", "null", "MX", "0 .")
+    # Larger than a UDP answer may be: the resolver retries over TCP.
+    d.add("plain.test", "big", "TXT",
+          " ".join('"%s"' % ("x" * 250) for _ in range(12)))
     d.start()
     p.write_config(d.config_lines())
     yield p, d
@@ -216,3 +225,45 @@ def test_bad_argument(dns):
     r = p.authctl("dns", "check", check=False)
     assert r.returncode == 2
     assert "usage: authctl dns check domain" in r.stderr
+
+
+def query(d, anchor, *pairs, sandbox=True):
+    argv = [DNS_QUERY] + (["-s"] if sandbox else []) + \
+        ["%s@%d" % (d.addr, d.port), anchor] + list(pairs)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+
+def test_resolver_under_seccomp(dns):
+    p, d = dns
+    r = query(d, d.anchor_file, "sec.test", "15", "mx.sec.test", "1",
+              "mx.sec.test", "28", "nx.sec.test", "1",
+              "_25._tcp.mx.sec.test", "52", "big.plain.test", "16",
+              "nx.plain.test", "15")
+    assert r.returncode == 0, "killed by signal %s: %s" % (
+        signal.Signals(-r.returncode).name if r.returncode < 0 else "-",
+        r.stderr)
+    assert r.stdout.splitlines() == [
+        "sec.test 15 ok secure 2 0",
+        "mx.sec.test 1 ok secure 1 0",
+        "mx.sec.test 28 ok secure 1 0",
+        "nx.sec.test 1 nxdomain secure 0 0",
+        "_25._tcp.mx.sec.test 52 ok secure 1 0",
+        "big.plain.test 16 ok insecure 1 0",
+        "nx.plain.test 15 nxdomain insecure 0 0",
+    ]
+
+
+def test_resolver_under_seccomp_bogus_and_down(dns):
+    p, d = dns
+    r = query(d, d.wrong_anchor_file(), "sec.test", "15", "plain.test",
+              "15")
+    assert r.returncode == 0, r.returncode
+    assert r.stdout.splitlines() == [
+        "sec.test 15 DNSSEC_validation_failed bogus 0 0",
+        "plain.test 15 ok insecure 1 0",
+    ]
+    argv = [DNS_QUERY, "-s", "%s@9" % d.addr, d.anchor_file, "sec.test",
+            "15"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.returncode
+    assert r.stdout == "sec.test 15 temporary_failure insecure 0 0\n"
