@@ -134,6 +134,14 @@ def test_nxdomain(dns):
         assert "authctl: %s: no such domain" % domain in r.stderr
 
 
+def test_name_outside_the_zones_fails_at_once(dns):
+    p, d = dns
+    r = check(p, "example.com")
+    assert r.returncode == 1
+    assert "example.com MX: lookup failed: temporary failure" in r.stdout
+    assert "authctl: example.com: " in r.stderr
+
+
 def test_wrong_anchor_is_bogus(dns):
     p, d = dns
     p.write_config(d.config_lines(d.wrong_anchor_file()))
