@@ -26,6 +26,10 @@
 
 #define CTL_DNS_TXT_MAX		4096	/* one TXT record, joined */
 #define CTL_DNS_TLSA_SHOW	64	/* data bytes shown in hex */
+#define CTL_DNS_SERVER_MAX	72	/* "ADDRESS@PORT": 63 + 1 + 5 + NUL */
+
+_Static_assert(CONFIG_MAX_DNS_SERVERS <= sizeof(((struct dns_config *)0)->
+    servers) / sizeof(char *), "a dns_config holds every dns server");
 
 static struct dns	*ctl_dns;
 static int		 ctl_dns_failed;	/* lookups that did not work */
@@ -69,7 +73,7 @@ ctl_dns_domain_ok(const char *arg, char out[DNS_NAME_MAX + 1])
 int
 ctl_dns_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 {
-	static char servers[CONFIG_MAX_DNS_SERVERS][64 + 8];
+	static char servers[CONFIG_MAX_DNS_SERVERS][CTL_DNS_SERVER_MAX];
 	struct dns_config dc;
 	char err[512];
 	int i;
@@ -278,6 +282,9 @@ ctl_dns_mx(const char *domain, struct ctl_dns_mx *mx)
 	for (i = 0; i < n; i++)
 		printf("%s MX %u %s (DNSSEC: %s)\n", domain, mx[i].pref,
 		    mx[i].host, ctl_dns_sec(rr));
+	if (rr->truncated)
+		printf("%s MX: more records than the %d shown\n", domain,
+		    DNS_RR_MAX);
 	return (int)n;
 }
 

@@ -44,6 +44,8 @@ def dns():
     # Larger than a UDP answer may be: the resolver retries over TCP.
     d.add("plain.test", "big", "TXT",
           " ".join('"%s"' % ("x" * 250) for _ in range(12)))
+    for i in range(40):
+        d.add("plain.test", "many", "MX", "%d mx%02d.many.plain.test." % (i, i))
     d.start()
     p.write_config(d.config_lines())
     yield p, d
@@ -112,6 +114,20 @@ def test_null_mx(dns):
         assert ("%s MX: null MX, the domain accepts no mail (DNSSEC: %s)"
                 % (domain, status)) in out
         assert not any(" A " in ln for ln in out)
+
+
+def test_more_mx_than_kept(dns):
+    p, d = dns
+    r = check(p, "many.plain.test")
+    out = lines(r)
+    mx = [ln for ln in out if ln.startswith("many.plain.test MX ")]
+    assert len(mx) == 32, out
+    assert "many.plain.test MX: more records than the 32 shown" in out
+    # The mail hosts do not exist: each says so, and that is an answer.
+    for ln in mx:
+        host = ln.split()[3]
+        assert "%s A: no such name (DNSSEC: insecure)" % host in out
+    assert r.returncode == 0, r.stderr
 
 
 def test_no_mx_falls_back_to_the_domain(dns):
