@@ -246,7 +246,7 @@ dns_copy(const struct ub_result *res, struct dns_rrset *out)
 	size_t used = 0, l;
 	int i;
 
-	for (i = 0; res->data[i] != NULL; i++) {
+	for (i = 0; res->data != NULL && res->data[i] != NULL; i++) {
 		if (res->len[i] < 0 || res->len[i] > UINT16_MAX) {
 			out->truncated = 1;
 			continue;
@@ -268,17 +268,21 @@ static enum dns_rc
 dns_result(const struct ub_result *res, struct dns_rrset *out)
 {
 	if (res->bogus) {
-		dns_why(out, "%s",
-		    res->why_bogus != NULL ? res->why_bogus : "");
+		dns_why(out, "%s", res->why_bogus != NULL ? res->why_bogus :
+		    "");
 		return DNS_BOGUS;
 	}
 	out->secure = res->secure != 0;
 	if (res->nxdomain)
 		return DNS_NXDOMAIN;
+	if (res->rcode == 2) {
+		/* libunbound's own answer too when no server answered. */
+		dns_why(out, "no DNS server gave a usable answer (SERVFAIL "
+		    "or no answer in time)");
+		return DNS_TEMP;
+	}
 	if (res->rcode != 0) {
-		dns_why(out, res->rcode == 2 ?
-		    "no DNS server gave a usable answer (SERVFAIL or no "
-		    "answer in time)" : "the DNS server refused (rcode %d)",
+		dns_why(out, "the DNS server answered with error code %d",
 		    res->rcode);
 		return DNS_TEMP;
 	}
@@ -286,8 +290,8 @@ dns_result(const struct ub_result *res, struct dns_rrset *out)
 		return DNS_NODATA;
 	dns_copy(res, out);
 	if (out->n == 0) {
-		dns_why(out, "every record of the "
-		    "answer is larger than %d bytes", DNS_RRSET_BUF);
+		dns_why(out, "every record of the answer is larger than %d "
+		    "bytes", DNS_RRSET_BUF);
 		return DNS_TEMP;
 	}
 	return DNS_OK;
