@@ -39,7 +39,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIBS_AUTHD   = -llmdb -lscrypt -lbearssl -lseccomp
-LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm
+LIBS_AUTHCTL = -llmdb -lscrypt -lbearssl -lseccomp -lzxcvbn -lqrencode -lm -lunbound
 
 COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/authproto.c common/privsep.c common/base64.c common/base32.c common/util.c \
@@ -52,6 +52,8 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
 	     common/rolemsg.c common/intake.c common/store_once.c
+# The resolver (libunbound: link -lunbound) and the record readers.
+DNS_SRC    = common/dns.c common/dnsrr.c
 # The MIME parser and what it needs: imapd now, smtpd later.
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
@@ -67,7 +69,8 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
-	      authd/authctl_queue.c common/store_copy.c smtpd/queueproto.c
+	      authd/authctl_queue.c common/store_copy.c smtpd/queueproto.c \
+	      authd/authctl_dns.c $(DNS_SRC)
 
 # smtpd's queue and deliver roles, and what authctl and sendmail share.
 QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
@@ -103,6 +106,7 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
+	$(O)/tests/tools/dns_query \
 	$(O)/tests/tools/queue_run
 
 all: $(PROGS)
@@ -139,6 +143,9 @@ $(O)/tests/unit/test_smtp_engine: $(O)/tests/unit/test_smtp_engine.o $(call obj,
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_dnsrr: $(O)/tests/unit/test_dnsrr.o $(call obj,common/dnsrr.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # test_search_cache also needs imapd's search cache.
@@ -179,6 +186,9 @@ $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/dns_query: $(O)/tests/tools/dns_query.o $(call obj,$(DNS_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD) -lunbound
+
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
 # it loads into the normal and the instrumented authd alike.
 $(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
@@ -193,7 +203,7 @@ ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c tests/tools/queue_run.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -224,6 +234,7 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_dnsrr     = common/dnsrr.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

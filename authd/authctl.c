@@ -107,6 +107,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "queue remove id" },
 	{ "queue", "flush", ctl_queue_flush, ctl_queue_prep, CTL_NODB,
 	    "queue flush [id]" },
+	{ "dns", "check", ctl_dns_check, ctl_dns_prep, CTL_NODB,
+	    "dns check domain" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 

@@ -278,6 +278,20 @@ int	ctl_queue_show(struct ctl *, int, char **);
 int	ctl_queue_remove(struct ctl *, int, char **);
 int	ctl_queue_flush(struct ctl *, int, char **);
 
+/*
+ * authctl_dns.c: "dns check DOMAIN": the MX (or null MX), A, AAAA and
+ * _25._tcp TLSA records of each mail host, SPF, _dmarc and _mta-sts TXT,
+ * each with its DNSSEC status, through "dns server" and "dns trust
+ * anchor".  ctl_dns_prep (root, before the drop) opens the resolver and
+ * reads the trust anchor; CTL_ERR with the reason when it cannot.
+ * ctl_dns_check: CTL_OK when every lookup got an answer (a record, "no
+ * record", a null MX), CTL_ERR when the domain does not exist or a lookup
+ * failed (timeout, SERVFAIL, DNSSEC bogus), after "authctl: DOMAIN: ..."
+ * on stderr.
+ */
+int	ctl_dns_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_dns_check(struct ctl *, int, char **);
+
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
 /* ctl_audit_prep: before the privilege drop, open the --syslog file of

@@ -787,6 +787,65 @@ test_listeners(void)
 	    CONFIG_MAX_LISTEN), 0, "defaults: no listener at all");
 }
 
+static void
+test_dns(void)
+{
+	config_defaults(&cfg);
+	CHECK_INT_EQ(cfg.ndns_servers, 0, "dns: no server by default");
+	CHECK_STR_EQ(cfg.dns_trust_anchor, "/usr/share/dns/root.key",
+	    "dns: default trust anchor");
+	CHECK_INT_EQ(parse("dns server 127.0.0.53\n"
+	    "dns server 2001:db8::53 port 5353\n"
+	    "dns server 127.0.0.53 port 5300\n"
+	    "dns server ::1\n"
+	    "dns trust anchor /etc/postern/test.key\n"), 0,
+	    "dns: four servers and an anchor");
+	CHECK_INT_EQ(cfg.ndns_servers, 4, "dns: four servers");
+	CHECK_STR_EQ(cfg.dns_servers[0].address, "127.0.0.53",
+	    "dns: first address");
+	CHECK_INT_EQ(cfg.dns_servers[0].port, 53, "dns: default port 53");
+	CHECK_STR_EQ(cfg.dns_servers[1].address, "2001:db8::53",
+	    "dns: IPv6 address");
+	CHECK_INT_EQ(cfg.dns_servers[1].port, 5353, "dns: explicit port");
+	CHECK_INT_EQ(cfg.dns_servers[2].port, 5300,
+	    "dns: same address, other port");
+	CHECK_STR_EQ(cfg.dns_trust_anchor, "/etc/postern/test.key",
+	    "dns: trust anchor");
+
+	expect_error("dns server 127.0.0.1\ndns server 127.0.0.2\n"
+	    "dns server 127.0.0.3\ndns server 127.0.0.4\n"
+	    "dns server 127.0.0.5\n",
+	    "t.conf:5: too many dns server statements (at most 4)",
+	    "dns: a fifth server refused");
+	expect_error("dns server ns.example.org\n",
+	    "t.conf:1: \"dns server\" needs a numeric IPv4 or IPv6 address, "
+	    "got \"ns.example.org\"", "dns: host name refused");
+	expect_error("dns server 127.0.0.1 port 0\n",
+	    "t.conf:1: \"dns server ... port\" needs a number from 1 to "
+	    "65535, got \"0\"", "dns: port 0 refused");
+	expect_error("dns server 127.0.0.1 port 65536\n",
+	    "t.conf:1: \"dns server ... port\" needs a number from 1 to "
+	    "65535, got \"65536\"", "dns: port too large refused");
+	expect_error("dns server 127.0.0.1 5353\n",
+	    "t.conf:1: usage: dns server ADDRESS [port N]",
+	    "dns: port without keyword refused");
+	expect_error("dns server\n",
+	    "t.conf:1: usage: dns server ADDRESS [port N]",
+	    "dns: server without address refused");
+	expect_error("dns server ::1 port 53 extra\n",
+	    "t.conf:1: usage: dns server ADDRESS [port N]",
+	    "dns: extra word refused");
+	expect_error("dns server ::1\ndns server 0::1 port 53\n",
+	    "t.conf:2: \"dns server\" 0::1 port 53 is given twice",
+	    "dns: same server twice refused");
+	expect_error("dns trust anchor root.key\n",
+	    "t.conf:1: \"dns trust anchor\" needs an absolute path, got "
+	    "\"root.key\"", "dns: relative anchor refused");
+	expect_error("dns trust anchor /a\ndns trust anchor /b\n",
+	    "t.conf:2: \"dns trust anchor\" already given on line 1",
+	    "dns: anchor given twice refused");
+}
+
 int
 main(void)
 {
@@ -805,5 +864,6 @@ main(void)
 	test_errors_compound();
 	test_load();
 	test_listeners();
+	test_dns();
 	return check_done();
 }
