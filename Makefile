@@ -98,7 +98,7 @@ SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
 # The check role's mail authentication (issue 11): SPF, DMARC with the
 # Public Suffix List, Authentication-Results.
 AUTHCHECK_SRC = common/spf.c common/spf_record.c common/spf_macro.c \
-	      common/dnsrr.c
+	      common/dnsrr.c common/psl.c common/punycode.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
