@@ -98,7 +98,9 @@ SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
 # The check role's mail authentication (issue 11): SPF, DMARC with the
 # Public Suffix List, Authentication-Results.
 AUTHCHECK_SRC = common/spf.c common/spf_record.c common/spf_macro.c \
-	      common/dnsrr.c common/psl.c common/punycode.c
+	      common/dnsrr.c common/psl.c common/punycode.c common/dmarc.c \
+	      common/dmarc_record.c common/dmarc_from.c common/mailhdr.c \
+	      common/authres.c
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
