@@ -44,12 +44,13 @@ authres_put(struct authres_out *o, const char *s, size_t n)
 	o->col += n;
 }
 
-/* One word; on a new folded line when it would pass the width.  first:
- * the first word of a result, which always starts a line. */
+/* One word; on a new folded line when it would pass the width (with
+ * room for the ';' that may end a result).  first: the first word of a
+ * result, which always starts a line. */
 static void
 authres_word(struct authres_out *o, const char *w, size_t n, int first)
 {
-	if (first || o->col + 1 + n > AUTHRES_WIDTH) {
+	if (first || o->col + 1 + n + 1 > AUTHRES_WIDTH) {
 		authres_put(o, "\r\n\t", 3);
 		o->col = 1;
 	} else
