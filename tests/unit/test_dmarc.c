@@ -285,6 +285,7 @@ test_from(void)
 		"From: \"unterminated <a@example.com>\r\n",
 		"From: (unterminated a@example.com\r\n",
 		"From: a@\r\n",
+		"From: a@exa\001mple.com\r\n",
 		"Subject: x\r\n\r\nFrom: a@example.com\r\n",
 	};
 	char out[DNS_NAME_MAX + 1], desc[160];
