@@ -546,7 +546,8 @@ spf_check(dns_lookup_fn lookup, void *arg, const char *ip,
 		    mailfrom, helo, receiver, out);
 		return out->result;
 	}
-	if (helo[0] == '\0' || strlen(helo) > DNS_NAME_MAX) {
+	/* an address literal HELO has no SPF identity (RFC 7208 2.3) */
+	if (helo[0] == '\0' || helo[0] == '[' || strlen(helo) > DNS_NAME_MAX) {
 		out->helo = 1;
 		snprintf(out->domain, sizeof(out->domain), "%s",
 		    strlen(helo) > DNS_NAME_MAX ? "" : helo);

@@ -97,6 +97,10 @@ test_record(void)
 	}
 	CHECK_INT_EQ(spf_record_parse("v=spf1 a\0 -all", 15, &r, err,
 	    sizeof(err)), -1, "a NUL inside refused");
+	spf_record_parse("v=spf1 a:example.com/33 -all", 28, &r, err,
+	    sizeof(err));
+	CHECK_STR_EQ(err, "syntax error: \"a:example.com/33\"",
+	    "the error shows the term as written");
 }
 
 static struct spf_macro_vars rfc_vars = {
@@ -397,7 +401,8 @@ static const struct spf_case cases[] = {
 	{ "HELO identity fails", { { "mx.example.org", "TXT", "v=spf1 a -all" },
 	    { "mx.example.org", "A", "192.0.2.7" } },
 	    "192.0.2.8", "", "mx.example.org", SPF_FAIL },
-	{ "null sender, HELO is an address literal: none", { { NULL } },
+	{ "null sender, HELO is an address literal: none",
+	    { { "[192.0.2.8]", "TEMP", "" } },
 	    "192.0.2.8", "", "[192.0.2.8]", SPF_NONE },
 	{ "%{l} is postmaster for <>", { { "mx.example.org", "TXT", "v=spf1 exists:%{l}.%{o}.x.example.net -all" },
 	    { "postmaster.mx.example.org.x.example.net", "A", "127.0.0.2" } },
