@@ -12,10 +12,11 @@
 # nothing else, ever.
 
 BUILD_PKGS="libbearssl-dev liblmdb-dev libscrypt-dev libseccomp-dev
-libzxcvbn-dev libqrencode-dev pkg-config make gcc openssl"
+libzxcvbn-dev libqrencode-dev pkg-config make gcc openssl publicsuffix"
 TEST_PKGS="lmdb-utils oathtool faketime mandoc python3-pytest clang
 libclang-rt-14-dev python3-lmdb valgrind curl fetchmail getmail6 gdb hydra
-zbar-tools isync mutt swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp python3-dkim"
+zbar-tools isync mutt swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp python3-dkim
+python3-spf"
 
 case "${1:-all}" in
 build)	PKGS=$BUILD_PKGS ;;
