@@ -244,6 +244,8 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZ_spf       = common/spf_record.c common/spf_macro.c
+FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
+		 common/dnsrr.c
 FUZZ_dmarc     = common/dmarc_record.c
 FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))

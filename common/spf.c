@@ -27,8 +27,8 @@ struct spf_ctx {
 	int		 v6;
 	char		 ip_dots[72];		/* %{i} */
 	char		 ip_text[64];		/* %{c} */
-	char		 sender[320];		/* %{s} */
-	char		 local[80];		/* %{l} */
+	char		 sender[512];		/* %{s} */
+	char		 local[256];		/* %{l} */
 	char		 sender_domain[DNS_NAME_MAX + 1];
 	const char	*helo, *receiver;
 	char		 timestamp[24];
