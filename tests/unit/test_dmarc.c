@@ -139,6 +139,9 @@ zone(void)
 	dnstable_add(t, "_dmarc.nop.example", "TXT", "v=DMARC1; adkim=s");
 	dnstable_add(t, "_dmarc.temp.example", "TEMP", "");
 	dnstable_add(t, "_dmarc.example.co.uk", "TXT", "v=DMARC1; p=reject");
+	dnstable_add(t, "_dmarc.np.example", "TXT",
+	    "v=DMARC1; p=none; sp=quarantine; np=reject");
+	dnstable_add(t, "exists.np.example", "A", "192.0.2.1");
 	return t;
 }
 
@@ -199,6 +202,12 @@ static const struct dmarc_case cases[] = {
 	    NULL, 0, 0, DMARC_TEMPERROR, DMARC_POLICY_NONE },
 	{ "org domain under co.uk", "a.b.example.co.uk", SPF_FAIL, "", NULL, 0,
 	    0, DMARC_FAIL, DMARC_POLICY_REJECT },
+	{ "np=: a subdomain that does not exist", "ghost.np.example", SPF_NONE,
+	    "", NULL, 0, 0, DMARC_FAIL, DMARC_POLICY_REJECT },
+	{ "np=: a subdomain that exists gets sp=", "exists.np.example", SPF_NONE,
+	    "", NULL, 0, 0, DMARC_FAIL, DMARC_POLICY_QUARANTINE },
+	{ "np=: the domain itself gets p=", "np.example", SPF_NONE, "", NULL, 0,
+	    0, DMARC_FAIL, DMARC_POLICY_NONE },
 	{ "From domain not a name", "exa mple.com", SPF_PASS, "", NULL, 0, 0,
 	    DMARC_PERMERROR, DMARC_POLICY_NONE },
 	{ "From domain empty label", "example..com", SPF_PASS, "", NULL, 0, 0,
