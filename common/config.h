@@ -51,6 +51,10 @@
  *                     locks)
  *   queue lifetime DURATION               5d
  *   queue retry DURATION                  15m
+ *   relay lifetime DURATION               5d (a remote recipient is
+ *                     retried that long after the arrival, then bounced)
+ *   relay delay notice DURATION|off       4h (a delay notice once a
+ *                     remote recipient waited that long)
  *   relay tls verify|opportunistic        opportunistic
  *   imap idle timeout DURATION            30m
  *   pop3 idle timeout DURATION            10m
@@ -159,6 +163,8 @@ struct config {
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;
 	int	relay_tls_verify;
+	int64_t	relay_lifetime;		/* seconds */
+	int64_t	relay_delay_notice;	/* seconds; 0: off */
 	int64_t	imap_idle_timeout;	/* after the login (RFC 3501: >= 30m) */
 	int64_t	imap_login_timeout;	/* idle before the login */
 	uint64_t imap_append_limit;	/* APPENDLIMIT: a literal's size */

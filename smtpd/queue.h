@@ -54,7 +54,8 @@
  *
  * Envelope (each line "key value"; addresses have no blank):
  *
- *   postern-envelope 1
+ *   postern-envelope 2                ("1": a spool of an older postern,
+ *                                     read as well: no "answer" lines)
  *   id <id>
  *   arrival <unix seconds>
  *   size <bytes of <id>.msg>
@@ -66,6 +67,11 @@
  *        <orcpt or -> <last error, to the end of the line>
  *     state: pending | delivered | failed; next: unix seconds of the
  *     next attempt; kind: local | remote
+ *   answer <code> <dsn or -> <host or -> <noticed>
+ *     (version 2, optional, right after the rcpt line it belongs to: a
+ *     remote recipient's last answer: the SMTP reply code (0: none), its
+ *     enhanced status, the MX host that gave it; noticed 1 once a delay
+ *     notice went out for it)
  *
  * Scheduling: local recipients go to the deliver processes, one request
  * in flight on each and one recipient of a message at a time; a
@@ -99,7 +105,9 @@
 #define QUEUE_CLIENTS_MAX	1100
 #define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
-#define QUEUE_ERROR_MAX		200	/* a recipient's last error */
+#define QUEUE_ERROR_MAX		320	/* a recipient's last error */
+#define QUEUE_HOST_MAX		254	/* a host name (DNS_NAME_MAX) and NUL */
+#define QUEUE_DSN_MAX		16	/* an enhanced status code "5.1.1" */
 
 /*
  * queue_main: the queue role.  cfg is the loaded configuration; authfd a
@@ -144,6 +152,12 @@ struct qrcpt {
 	char		address[QUEUE_ADDR_MAX];
 	char		orcpt[QUEUE_ORCPT_MAX];
 	char		error[QUEUE_ERROR_MAX];
+	/* Remote recipients: the last answer (code 0: none came; dsn and
+	 * host "" when unknown), and whether a delay notice went out. */
+	uint32_t	code;
+	char		dsn[QUEUE_DSN_MAX];
+	char		host[QUEUE_HOST_MAX];
+	uint32_t	noticed;
 };
 
 struct qmsg {
