@@ -67,11 +67,12 @@
  *        <orcpt or -> <last error, to the end of the line>
  *     state: pending | delivered | failed; next: unix seconds of the
  *     next attempt; kind: local | remote
- *   answer <code> <dsn or -> <host or -> <noticed>
+ *   answer <code> <dsn or -> <host or -> <noticed> <last>
  *     (version 2, optional, right after the rcpt line it belongs to: a
  *     remote recipient's last answer: the SMTP reply code (0: none), its
- *     enhanced status, the MX host that gave it; noticed 1 once a delay
- *     notice went out for it)
+ *     enhanced status, the MX host that gave it; noticed: bits 1 the
+ *     delay notice, 2 the bounce went out, or needed not; last: unix
+ *     seconds of the last attempt)
  *
  * Scheduling: local recipients go to the deliver processes, one request
  * in flight on each and one recipient of a message at a time; a
@@ -104,6 +105,7 @@
  * run into those per-address and per-network limits, not into this. */
 #define QUEUE_CLIENTS_MAX	1100
 #define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
+#define QUEUE_RELAY_MAX		3	/* relay processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
 #define QUEUE_ERROR_MAX		320	/* a recipient's last error */
 #define QUEUE_HOST_MAX		254	/* a host name (DNS_NAME_MAX) and NUL */
@@ -114,7 +116,10 @@
  * connected authd socket (MSG_AUTH_RCPT for intake recipients: when it
  * closes, the queue exits and the parent restarts it); deliverfds[0..n-1]
  * (1 <= n <= QUEUE_DELIVER_MAX) the queue's ends of SOCK_STREAM socket
- * pairs, one per deliver process (deliver_main's other ends); uid/gid the
+ * pairs, one per deliver process (deliver_main's other ends);
+ * relayfds[0..nrelay-1] (0 <= nrelay <= QUEUE_RELAY_MAX) the same for
+ * the relay processes (none: remote recipients wait, and bounce at the
+ * end of "relay lifetime"); uid/gid the
  * queue user (uid (uid_t)-1: development mode, no chroot or privilege
  * drop, only a chdir to the spool).  The caller has set up logging
  * (log_init).  Must be called as root (or the development user) with the
@@ -122,8 +127,8 @@
  * when authd or a deliver process hangs up.
  */
 void	queue_main(const struct config *cfg, int authfd,
-	    const int *deliverfds, size_t n, uid_t uid, gid_t gid)
-	    __attribute__((noreturn));
+	    const int *deliverfds, size_t n, const int *relayfds,
+	    size_t nrelay, uid_t uid, gid_t gid) __attribute__((noreturn));
 
 /*
  * deliver_main: the deliver role, one of several processes (the queue
@@ -157,8 +162,21 @@ struct qrcpt {
 	uint32_t	code;
 	char		dsn[QUEUE_DSN_MAX];
 	char		host[QUEUE_HOST_MAX];
-	uint32_t	noticed;
+	uint32_t	noticed;	/* QRCPT_NOTICED_* bits */
+	int64_t		last;		/* the last attempt, unix seconds */
+	int		inflight;	/* in memory only: with a relay process */
 };
+
+/* qrcpt.noticed: what the sender was told about a remote recipient (or
+ * needs not be: NOTIFY, a null sender); durable, so once each. */
+#define QRCPT_NOTICED_DELAY	0x01	/* the delay notice */
+#define QRCPT_NOTICED_FAILURE	0x02	/* the bounce (state failed) */
+#define QRCPT_NOTICED_ALL	0x03
+
+/* queue_rcpt.notify bits (smtpmsg.h's SMTPMSG_NOTIFY_*) */
+#define QUEUE_NOTIFY_NEVER	0x01
+#define QUEUE_NOTIFY_FAILURE	0x04
+#define QUEUE_NOTIFY_DELAY	0x08
 
 struct qmsg {
 	char		id[QUEUE_ID_LEN + 1];
@@ -171,7 +189,9 @@ struct qmsg {
 	struct qrcpt	*rcpts;		/* malloc'd, nrcpt entries */
 	size_t		nrcpt;
 	int		recovering;	/* see store_deliver_once */
-	int		busy;		/* a delivery is in flight */
+	int		busy;		/* a local delivery is in flight */
+	int		relaying;	/* relay jobs in flight */
+	int64_t		notice_next;	/* no notice tried before (unix s) */
 	struct qmsg	*next;		/* the queue's list */
 };
 

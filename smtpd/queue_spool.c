@@ -184,11 +184,12 @@ spool_env_text(const struct qmsg *m, size_t *len)
 			goto fail;
 		off += (size_t)n;
 		if (r->code == 0 && r->dsn[0] == '\0' && r->host[0] == '\0' &&
-		    !r->noticed)
+		    r->noticed == 0 && r->last == 0)
 			continue;
 		n = snprintf(buf + off, size - off, "answer %" PRIu32 " %s %s "
-		    "%" PRIu32 "\n", r->code, spool_word_ok(r->dsn) ? r->dsn :
-		    "-", spool_word_ok(r->host) ? r->host : "-", r->noticed);
+		    "%" PRIu32 " %" PRId64 "\n", r->code, spool_word_ok(r->dsn) ?
+		    r->dsn : "-", spool_word_ok(r->host) ? r->host : "-",
+		    r->noticed, r->last > 0 ? r->last : 0);
 		if (n < 0 || (size_t)n >= size - off)
 			goto fail;
 		off += (size_t)n;
@@ -429,9 +430,12 @@ spool_answer_parse(char *s, struct qrcpt *r)
 	r->code = (uint32_t)v;
 	if (spool_word(&s, r->dsn, sizeof(r->dsn)) == -1 ||
 	    spool_word(&s, r->host, sizeof(r->host)) == -1 ||
-	    spool_num(&s, 1, &v) == -1 || *s != '\0')
+	    spool_num(&s, QRCPT_NOTICED_ALL, &v) == -1)
 		return -1;
 	r->noticed = (uint32_t)v;
+	if (spool_num(&s, INT64_MAX, &v) == -1 || *s != '\0')
+		return -1;
+	r->last = (int64_t)v;
 	if (strcmp(r->dsn, "-") == 0)
 		r->dsn[0] = '\0';
 	if (strcmp(r->host, "-") == 0)

@@ -136,6 +136,7 @@ test_commit(void)
 	strcpy(rc[1].host, "mx1.remote.test");
 	strcpy(rc[1].error, "greylisted, try again");
 	rc[1].noticed = 1;
+	rc[1].last = 1764460050;
 	CHECK_INT_EQ(spool_env_write(&m), 0, "rewrite with an answer");
 	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0, "read");
 	CHECK_INT_EQ(r.rcpts[1].attempts, 2, "attempts");
@@ -145,6 +146,7 @@ test_commit(void)
 	CHECK_STR_EQ(r.rcpts[1].host, "mx1.remote.test", "host");
 	CHECK_STR_EQ(r.rcpts[1].error, "greylisted, try again", "text");
 	CHECK_INT_EQ(r.rcpts[1].noticed, 1, "delay notice sent");
+	CHECK_INT_EQ(r.rcpts[1].last, 1764460050, "last attempt");
 	CHECK_INT_EQ(r.rcpts[0].code, 0, "the answer is the second's only");
 	free(r.rcpts);
 	/* a host with a blank cannot break the line: written as unknown */
@@ -186,33 +188,48 @@ test_versions(void)
 	put("queue/00000006ffffffff.env", "postern-envelope 1\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
-	    "answer 451 4.7.1 mx.d.test 0\n");
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\n");
 	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
 	    -1, "no answer line in version 1");
 	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
-	    "answer 451 4.7.1 mx.d.test 0\n"
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n");
 	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
 	    -1, "an answer before any recipient");
 	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
-	    "answer 451 4.7.1 mx.d.test 0\nanswer 550 5.1.1 mx.d.test 0\n");
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\nanswer 550 5.1.1 mx.d.test 0 1764460300\n");
 	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
 	    -1, "two answers for one recipient");
 	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
-	    "answer 4510 4.7.1 mx.d.test 0\n");
+	    "answer 4510 4.7.1 mx.d.test 0 1764460300\n");
 	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
 	    -1, "a reply code out of range");
 	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
-	    "answer 451 4.7.1 mx.d.test 0 extra\n");
+	    "answer 451 4.7.1 mx.d.test 0 1764460300 extra\n");
 	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
 	    -1, "a trailing word");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 4 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "an unknown notice bit");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 3 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    0, "a good answer line");
+	CHECK_INT_EQ(r.rcpts[0].noticed, 3, "both notices");
+	CHECK_INT_EQ(r.rcpts[0].last, 1764460300, "last attempt");
+	free(r.rcpts);
 	put("queue/00000006ffffffff.env", "postern-envelope 3\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n");
