@@ -78,12 +78,30 @@
  * in flight on each and one recipient of a message at a time; a
  * temporary failure is retried after 1, 5, 15, 30 and 60 minutes, then
  * every "queue retry", until "queue lifetime" after the arrival, when it
- * fails for good.  Remote recipients wait for the relay (not built yet):
- * they are listed as such and fail at the end of the lifetime.  A message
- * whose recipients are all delivered or failed is removed.  Messages
- * loaded at start-up, and one whose delivery was in flight when the
- * deliver process died, are delivered "recovering" (store_deliver_once):
- * a copy already in the Maildir is not written twice.
+ * fails for good.  Remote recipients go to the relay processes
+ * (queue_relay.c), one job in flight on each: the due recipients of one
+ * message for one domain, up to RELAY_RCPT_MAX.  Their answer per
+ * recipient: sent (done), permanent (failed), temporary: retried 5, 15,
+ * 30 minutes, 1 and 2 hours after the failures before it, then every 4
+ * hours, until "relay lifetime" after the arrival (the last retry falls
+ * on it), then failed.  Attempts, the next one, the last answer and the
+ * time of the last attempt are written durably into the envelope after
+ * each job.  A job whose relay reports the domain down (no host
+ * answered) holds the domain's other messages until that job's next
+ * retry (in memory only: a restart forgets it).  A relay process that
+ * hangs up or breaks the protocol mid-job: what it answered counts, the
+ * rest is a temporary failure (one attempt).  A failed remote recipient
+ * makes a bounce, and one waiting past "relay delay notice" a delay
+ * notice (queue_dsn.c, common/dsn.h), each once (the "noticed" bits; a
+ * crash between the notice's commit and the envelope's rewrite sends it
+ * twice, never not at all); a message keeps its failed recipients until
+ * their bounce is queued.  A message whose recipients are all delivered
+ * or failed is removed.  Messages loaded at start-up, and one whose
+ * delivery was in flight when the deliver process died, are delivered
+ * "recovering" (store_deliver_once): a copy already in the Maildir is
+ * not written twice.  A relay job is not recoverable that way: a remote
+ * host that took a message whose result did not reach the envelope (the
+ * relay or the queue killed between the two) gets it again on the retry.
  */
 #ifndef POSTERN_QUEUE_H
 #define POSTERN_QUEUE_H

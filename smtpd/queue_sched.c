@@ -1,8 +1,9 @@
 /*
- * queue_sched.c: the queue's scheduler (queue.h says the policy): which
- * recipient goes to the deliver role next, what its answer does to the
- * envelope, when a message is done; the ROOM question; and what authctl
- * sees (list, show, remove, flush).  Runs in the queue role; trusts the
+ * queue_sched.c: the queue's scheduler (queue.h says the policy): the
+ * pass over the queue (expiry, notices, relay jobs through
+ * queue_relay.c), which local recipient goes to the deliver role next,
+ * what its answer does to the envelope, when a message is done; the ROOM
+ * question; and what authctl sees (list, show, remove, flush).  Runs in the queue role; trusts the
  * deliver role's answers only as far as the decoder checks them (a bad
  * one is fatal: the parent restarts both roles).
  */
