@@ -252,12 +252,13 @@ int	spool_env_read(const char *id, struct qmsg *m, char *err,
 
 /*
  * spool_remove: unlink the message, then the envelope; fsync queue/ when
- * durable (the administrator's REMOVE).  The scheduler's removal of a
- * message whose recipients are all done is not durable: a crash that
- * undoes it leaves the message queued with its last durable envelope,
- * which spool_load delivers again "recovering", so the key finds the
- * copies already in the Maildirs (a kill -9 undoes nothing: only a lost
- * page cache can).  0 or -1 (logged).
+ * durable (the administrator's REMOVE, and a message a remote host
+ * took: nothing would find that copy again).  The scheduler's removal of
+ * a message whose recipients are all done locally is not durable: a
+ * crash that undoes it leaves the message queued with its last durable
+ * envelope, which spool_load delivers again "recovering", so the key
+ * finds the copies already in the Maildirs (a kill -9 undoes nothing:
+ * only a lost page cache can).  0 or -1 (logged).
  */
 int	spool_remove(const char *id, int durable);
 

@@ -400,6 +400,15 @@ qrelay_links(void)
 	return n;
 }
 
+/* qrelay_notice_due: r (remote, in state want) still needs notice bit. */
+static int
+qrelay_notice_due(const struct qrcpt *r, uint32_t bit,
+    enum qrcpt_state want)
+{
+	return !r->local && !(r->noticed & bit) && !r->inflight &&
+	    r->state == want;
+}
+
 /* qrelay_notice: one notice of action for the recipients of m that
  * match; 1 when the envelope changed. */
 static int
@@ -407,24 +416,23 @@ qrelay_notice(struct qmsg *m, enum dsn_action action, int64_t now)
 {
 	uint32_t bit = action == DSN_FAILED ? QRCPT_NOTICED_FAILURE :
 	    QRCPT_NOTICED_DELAY;
+	enum qrcpt_state want = action == DSN_FAILED ? QRCPT_FAILED :
+	    QRCPT_PENDING;
 	size_t *idx, i, n = 0;
 	int rc;
 
 	if (action == DSN_DELAYED && (queue.cfg->relay_delay_notice == 0 ||
 	    now - m->arrival < queue.cfg->relay_delay_notice))
 		return 0;
-	if ((idx = calloc(m->nrcpt, sizeof(*idx))) == NULL)
+	/* most passes find nothing: count before allocating */
+	for (i = 0; i < m->nrcpt; i++)
+		n += qrelay_notice_due(&m->rcpts[i], bit, want);
+	if (n == 0 || (idx = calloc(n, sizeof(*idx))) == NULL)
 		return 0;
-	for (i = 0; i < m->nrcpt; i++) {
-		const struct qrcpt *r = &m->rcpts[i];
-
-		if (r->local || (r->noticed & bit) || r->inflight ||
-		    r->state != (action == DSN_FAILED ? QRCPT_FAILED :
-		    QRCPT_PENDING))
-			continue;
-		idx[n++] = i;
-	}
-	rc = n > 0 ? qdsn_send(m, idx, n, action) : -2;
+	for (i = 0, n = 0; i < m->nrcpt; i++)
+		if (qrelay_notice_due(&m->rcpts[i], bit, want))
+			idx[n++] = i;
+	rc = qdsn_send(m, idx, n, action);
 	for (i = 0; rc == 0 && i < n; i++)
 		m->rcpts[idx[i]].noticed |= bit;
 	free(idx);

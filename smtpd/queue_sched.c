@@ -60,12 +60,14 @@ sched_drop(struct qmsg *m)
 }
 
 /* sched_done: all recipients delivered or failed (and the sender told
- * of remote failures), nothing in flight: remove m, not durably
- * (queue.h says why that is safe). */
+ * of remote failures), nothing in flight: remove m, not durably (queue.h
+ * says why that is safe) unless a remote host took a copy: no key finds
+ * that one again, so its removal is made durable. */
 static int
 sched_done(struct qmsg *m)
 {
 	size_t i, ok = 0, failed = 0;
+	int sent = 0;
 
 	if (m->busy || m->relaying)
 		return 0;
@@ -75,12 +77,13 @@ sched_done(struct qmsg *m)
 		if (m->rcpts[i].state == QRCPT_FAILED && !m->rcpts[i].local &&
 		    !(m->rcpts[i].noticed & QRCPT_NOTICED_FAILURE))
 			return 0;
-		if (m->rcpts[i].state == QRCPT_DELIVERED)
+		if (m->rcpts[i].state == QRCPT_DELIVERED) {
 			ok++;
-		else
+			sent |= !m->rcpts[i].local;
+		} else
 			failed++;
 	}
-	if (spool_remove(m->id, 0) == -1)
+	if (spool_remove(m->id, sent) == -1)
 		return 0;
 	log_info("message %s done: %zu delivered, %zu failed", m->id, ok,
 	    failed);
