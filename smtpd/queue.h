@@ -137,7 +137,8 @@
  * pairs, one per deliver process (deliver_main's other ends);
  * relayfds[0..nrelay-1] (0 <= nrelay <= QUEUE_RELAY_MAX) the same for
  * the relay processes (none: remote recipients wait, and bounce at the
- * end of "relay lifetime"); uid/gid the
+ * end of "relay lifetime"; one that hangs up loses its link, the queue
+ * goes on without it until the parent restarts the roles); uid/gid the
  * queue user (uid (uid_t)-1: development mode, no chroot or privilege
  * drop, only a chdir to the spool).  The caller has set up logging
  * (log_init).  Must be called as root (or the development user) with the
