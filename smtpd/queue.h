@@ -123,7 +123,7 @@
  * run into those per-address and per-network limits, not into this. */
 #define QUEUE_CLIENTS_MAX	1100
 #define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
-#define QUEUE_RELAY_MAX		3	/* relay processes, at most */
+#define QUEUE_RELAY_MAX		4	/* relay processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
 #define QUEUE_ERROR_MAX		320	/* a recipient's last error */
 #define QUEUE_HOST_MAX		254	/* a host name (DNS_NAME_MAX) and NUL */

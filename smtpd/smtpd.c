@@ -54,7 +54,7 @@ smtp_greet_delay(const struct config *cfg)
 
 /*
  * Descriptors of the roles (skel_spawn hands them from 3 on):
- *   queue    3 authd, 4 5 6 the deliver processes, then 7 8 9 the relay
+ *   queue    3 authd, 4 5 6 the deliver processes, then 7 to 10 the relay
  *            processes (as many as run, up to QUEUE_RELAY_MAX: the queue
  *            takes the sockets it finds there, smtp_relay_fds)
  *   deliver  3 the queue
