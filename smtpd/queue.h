@@ -183,7 +183,7 @@ struct qrcpt {
 	char		host[QUEUE_HOST_MAX];
 	uint32_t	noticed;	/* QRCPT_NOTICED_* bits */
 	int64_t		last;		/* the last attempt, unix seconds */
-	int		inflight;	/* in memory only: with a relay process */
+	int		inflight;	/* in memory only: with a relay */
 };
 
 /* qrcpt.noticed: what the sender was told about a remote recipient (or

@@ -3,9 +3,10 @@
  * pass over the queue (expiry, notices, relay jobs through
  * queue_relay.c), which local recipient goes to the deliver role next,
  * what its answer does to the envelope, when a message is done; the ROOM
- * question; and what authctl sees (list, show, remove, flush).  Runs in the queue role; trusts the
- * deliver role's answers only as far as the decoder checks them (a bad
- * one is fatal: the parent restarts both roles).
+ * question; and what authctl sees (list, show, remove, flush).  Runs in
+ * the queue role; trusts the deliver role's answers only as far as the
+ * decoder checks them (a bad one is fatal: the parent restarts the
+ * roles).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -444,8 +445,8 @@ sched_remote_text(struct sched_buf *b, const struct qmsg *m,
 	else {
 		at = down > r->next ? down : r->next;
 		sched_age(next, sizeof(next), at - now);
-		sched_printf(b, ": waiting, %" PRIu32 " attempt%s, next %s%s%s%s",
-		    r->attempts, r->attempts == 1 ? "" : "s",
+		sched_printf(b, ": waiting, %" PRIu32 " attempt%s, next "
+		    "%s%s%s%s", r->attempts, r->attempts == 1 ? "" : "s",
 		    at <= now ? "now" : "in ", at <= now ? "" : next,
 		    down > r->next ? " (destination down)" : "",
 		    qrelay_links() == 0 ? " (no relay process runs)" : "");

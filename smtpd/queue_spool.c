@@ -187,9 +187,10 @@ spool_env_text(const struct qmsg *m, size_t *len)
 		    r->noticed == 0 && r->last == 0)
 			continue;
 		n = snprintf(buf + off, size - off, "answer %" PRIu32 " %s %s "
-		    "%" PRIu32 " %" PRId64 "\n", r->code, spool_word_ok(r->dsn) ?
-		    r->dsn : "-", spool_word_ok(r->host) ? r->host : "-",
-		    r->noticed, r->last > 0 ? r->last : 0);
+		    "%" PRIu32 " %" PRId64 "\n", r->code,
+		    spool_word_ok(r->dsn) ? r->dsn : "-",
+		    spool_word_ok(r->host) ? r->host : "-", r->noticed,
+		    r->last > 0 ? r->last : 0);
 		if (n < 0 || (size_t)n >= size - off)
 			goto fail;
 		off += (size_t)n;

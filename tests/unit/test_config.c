@@ -590,7 +590,7 @@ test_errors_statements(void)
 	    "got \"30m\"", "relay lifetime below range");
 	expect_error("relay delay notice never\n",
 	    "t.conf:1: \"relay delay notice\" needs a duration from 1m to "
-	    "60d, got \"never\"", "relay delay notice neither duration nor off");
+	    "60d, got \"never\"", "neither a duration nor off");
 	CHECK_INT_EQ(parse("relay delay notice off\n"), 0, "delay notice off");
 	CHECK_INT_EQ(cfg.relay_delay_notice, 0, "off is 0");
 	expect_error("imap idle timeout 10m\n",

@@ -122,7 +122,8 @@ serve_auth(void)
 	struct frame f;
 
 	if (frame_read(authfd, &f, mono_ms() + 5000) == -1 ||
-	    f.type != MSG_AUTH_RCPT || authproto_addr_req_decode(&f, &req) == -1)
+	    f.type != MSG_AUTH_RCPT ||
+	    authproto_addr_req_decode(&f, &req) == -1)
 		return;
 	memset(&ans, 0, sizeof(ans));
 	ans.id = req.id;

@@ -200,7 +200,8 @@ test_versions(void)
 	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
 	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
 	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
-	    "answer 451 4.7.1 mx.d.test 0 1764460300\nanswer 550 5.1.1 mx.d.test 0 1764460300\n");
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\n"
+	    "answer 550 5.1.1 mx.d.test 0 1764460300\n");
 	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
 	    -1, "two answers for one recipient");
 	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
