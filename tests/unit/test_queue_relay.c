@@ -5,8 +5,9 @@
  * one relay process (relayproto.h over the socket pair the queue gets):
  * - loaded from the spool: a remote recipient past "relay lifetime"
  *   bounces (RFC 3464 report, delivered to the local sender), one with
- *   NOTIFY=NEVER and one of a null-sender message do not; a recipient
- *   waiting past "relay delay notice" gets one delay notice, recorded;
+ *   NOTIFY=NEVER and one of a null-sender message do not; recipients
+ *   waiting past "relay delay notice" get one delay notice, recorded,
+ *   unless their NOTIFY leaves DELAY out;
  * - recipients grouped by domain into jobs (the message file rides
  *   along); SENT done, TEMP retried in 5 minutes with its last answer
  *   shown and kept in the envelope, PERM bounced;
@@ -396,7 +397,7 @@ test_loaded(void)
 {
 	char buf[65536], path[1400];
 	time_t now = time(NULL);
-	char line[256];
+	char line[512];
 	int n;
 
 	mkdir(cfg.spool_dir, 0755);
@@ -417,7 +418,11 @@ test_loaded(void)
 	plant("00000002bbbbbbbb", "", now - 6 * 86400, line);
 	/* 5 hours old, waiting: one delay notice */
 	snprintf(line, sizeof(line), "rcpt pending 2 %lld remote 0 "
-	    "slow@remote.test - - greylisted\n", (long long)now + 3600);
+	    "slow@remote.test - - greylisted\nrcpt pending 2 %lld remote 4 "
+	    "fail-only@remote.test - - greylisted\nrcpt pending 2 %lld "
+	    "remote 8 delay@remote.test - - greylisted\n",
+	    (long long)now + 3600, (long long)now + 3600,
+	    (long long)now + 3600);
 	plant("00000003cccccccc", "alice@example.test", now - 5 * 3600, line);
 
 	start_roles();
@@ -441,6 +446,10 @@ test_loaded(void)
 	    "Action: delayed\n") != NULL, "for slow, delayed");
 	CHECK_TRUE(strstr(buf, "Will-Retry-Until: ") != NULL,
 	    "Will-Retry-Until");
+	CHECK_TRUE(strstr(buf, "Final-Recipient: rfc822; delay@remote.test\n"
+	    "Action: delayed\n") != NULL, "NOTIFY=DELAY: in it");
+	CHECK_TRUE(strstr(buf, "fail-only@remote.test") == NULL,
+	    "NOTIFY=FAILURE: not in the delay notice");
 	CHECK_TRUE(strstr(buf, "Content-Type: text/rfc822-headers\n"
 	    "Content-Description: Undelivered message header\n\n"
 	    "Received: x\nSubject: old\n\n--") != NULL,
@@ -455,8 +464,10 @@ test_loaded(void)
 	snprintf(path, sizeof(path), "%s/queue/00000003cccccccc.env",
 	    cfg.spool_dir);
 	CHECK_INT_EQ(slurp(path, buf, sizeof(buf)), 0, "the envelope");
-	CHECK_TRUE(strstr(buf, "\nanswer 0 - - 1 0\n") != NULL,
-	    "the delay notice is recorded: once");
+	CHECK_TRUE(strstr(buf, "slow@remote.test - - greylisted\nanswer 0 - - "
+	    "1 0\n") != NULL, "the delay notice is recorded: once");
+	CHECK_TRUE(strstr(buf, "fail-only@remote.test - - greylisted\nanswer "
+	    "0 - - 1 0\n") != NULL, "also where none was wanted");
 }
 
 static void
@@ -522,6 +533,7 @@ test_down(int fd)
 	char id1[QUEUE_TEXT_MAX], id2[QUEUE_TEXT_MAX], buf[65536];
 	struct job jb;
 	int i, seen = 0, remote = 0;
+	uint32_t k;
 
 	CHECK_INT_EQ(commit(fd, "alice@example.test", eve, 1, id1), 0,
 	    "eve committed");
@@ -543,7 +555,8 @@ test_down(int fd)
 			seen++;
 		if (strcmp(jb.j.domain, "remote.test") == 0)
 			remote++;
-		answer(RELAY_SENT, 250, "2.0.0", "ok");
+		for (k = 0; k < jb.j.nrcpt; k++)
+			answer(RELAY_SENT, 250, "2.0.0", "ok");
 		done("mx.down.test", 0);
 	}
 	CHECK_INT_EQ(seen, 2, "after the flush: eve and fay tried");
