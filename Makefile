@@ -75,7 +75,9 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 # smtpd's queue and deliver roles, and what authctl and sendmail share.
 QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
 	      smtpd/queue_intake.c smtpd/queue_spool.c smtpd/queueproto.c \
-	      smtpd/deliver.c
+	      smtpd/queue_dsn.c smtpd/queue_relay.c smtpd/relayproto.c \
+	      smtpd/deliver.c \
+	      common/dsn.c common/strbuf.c
 SENDMAIL_SRC = smtpd/sendmail.c common/config.c common/config_lex.c \
 	      common/intake.c common/util.c common/log.c
 
@@ -177,6 +179,12 @@ $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,
 $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/unit/test_dsn: $(O)/tests/unit/test_dsn.o $(call obj,common/dsn.c common/strbuf.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -220,7 +228,7 @@ $(O)/%.o: %.c
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
-	  $(wildcard tests/unit/test_*.c) \
+	  smtpd/relayproto.c $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c \
 	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
@@ -259,6 +267,7 @@ FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
 		 common/dnsrr.c
 FUZZ_dmarc     = common/dmarc_record.c
 FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
+FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

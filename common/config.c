@@ -84,6 +84,8 @@ static int cf_quota(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_quarantine(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_duration_off(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_send_limit(struct cf_ctx *, const struct cf_keyword *,
@@ -163,6 +165,10 @@ static const struct cf_keyword cf_keywords[] = {
 	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "queue retry", cf_duration, FIELD(queue_retry),
 	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "relay delay notice", cf_duration_off, FIELD(relay_delay_notice),
+	    MINUTE, 60LL * DAY, 1, 0, "DURATION|off" },
+	{ "relay lifetime", cf_duration, FIELD(relay_lifetime),
+	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "relay tls", cf_relay_tls, FIELD(relay_tls_verify),
 	    0, 0, 1, 0, "verify|opportunistic" },
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
@@ -252,6 +258,18 @@ cf_duration(struct cf_ctx *ctx, const struct cf_keyword *kw,
 		return -1;
 	*(int64_t *)cf_field(ctx, kw) = v;
 	return 0;
+}
+
+/* A duration, or "off" (the field is then 0). */
+static int
+cf_duration_off(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	if (strcmp(a[0].s, "off") == 0) {
+		*(int64_t *)cf_field(ctx, kw) = 0;
+		return 0;
+	}
+	return cf_duration(ctx, kw, a, n);
 }
 
 /* The grammar counts in seconds; the field is in milliseconds. */
@@ -1050,6 +1068,8 @@ cf_defaults_limits(struct config *cfg)
 	cfg->login_notices = 1;
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
+	cfg->relay_lifetime = 5 * DAY;
+	cfg->relay_delay_notice = 4 * HOUR;
 	cfg->relay_tls_verify = 0;
 	cfg->ndns_servers = 0;
 	(void)str_copy(cfg->dns_trust_anchor, "/usr/share/dns/root.key",
