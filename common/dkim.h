@@ -174,6 +174,14 @@ struct dkim_key {
 int	dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
 	    char *why, size_t whylen);
 
+/*
+ * dkim_key_spki: the DER SubjectPublicKeyInfo of pk (what p= carries,
+ * base64-encoded) into out (cap bytes).  Returns its length, or 0 when
+ * cap is too small (DKIM_KEY_DER_MAX always suffices up to RSA-4096).
+ */
+size_t	dkim_key_spki(const br_rsa_public_key *pk, unsigned char *out,
+	    size_t cap);
+
 /* ---- canonicalization --------------------------------------------------------- */
 
 /*

@@ -201,3 +201,66 @@ dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
 	}
 	return 0;
 }
+
+/* der_put: tag, length, then len bytes of v (lead: one 0x00 first, part
+ * of the length); returns the new end, or 0 when it does not fit. */
+static size_t
+der_put(unsigned char *out, size_t cap, size_t at, unsigned tag,
+    int lead, const unsigned char *v, size_t len)
+{
+	size_t total = len + (lead != 0), hl = total < 0x80 ? 2 :
+	    total < 0x100 ? 3 : 4;
+
+	if (total > 0xffff || at + hl + total > cap)
+		return 0;
+	out[at] = (unsigned char)tag;
+	if (hl == 2) {
+		out[at + 1] = (unsigned char)total;
+	} else if (hl == 3) {
+		out[at + 1] = 0x81;
+		out[at + 2] = (unsigned char)total;
+	} else {
+		out[at + 1] = 0x82;
+		out[at + 2] = (unsigned char)(total >> 8);
+		out[at + 3] = (unsigned char)total;
+	}
+	at += hl;
+	if (lead)
+		out[at++] = 0;
+	memmove(out + at, v, len);
+	return at + len;
+}
+
+/* der_uint_put: a positive INTEGER, leading zeros dropped. */
+static size_t
+der_uint_put(unsigned char *out, size_t cap, size_t at,
+    const unsigned char *v, size_t len)
+{
+	while (len > 1 && v[0] == 0) {
+		v++;
+		len--;
+	}
+	return der_put(out, cap, at, DER_INT, (v[0] & 0x80) != 0, v, len);
+}
+
+size_t
+dkim_key_spki(const br_rsa_public_key *pk, unsigned char *out, size_t cap)
+{
+	static const unsigned char alg[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+	    0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
+	unsigned char rsa[DKIM_KEY_DER_MAX], spki[DKIM_KEY_DER_MAX];
+	size_t n, m;
+
+	/* Inside out: RSAPublicKey, in a BIT STRING after the algorithm,
+	 * all in a SEQUENCE. */
+	if ((n = der_uint_put(rsa, sizeof(rsa), 0, pk->n, pk->nlen)) == 0 ||
+	    (n = der_uint_put(rsa, sizeof(rsa), n, pk->e, pk->elen)) == 0 ||
+	    (n = der_put(spki, sizeof(spki), 0, DER_SEQ, 0, rsa, n)) == 0)
+		return 0;
+	memcpy(rsa, spki, n);
+	if ((m = der_put(spki, sizeof(spki), 0, DER_SEQ, 0, alg,
+	    sizeof(alg))) == 0 ||
+	    (m = der_put(spki, sizeof(spki), m, DER_BITS, 1, rsa, n)) == 0)
+		return 0;
+	return der_put(out, cap, 0, DER_SEQ, 0, spki, m);
+}
