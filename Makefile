@@ -71,7 +71,8 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
-	      authd/authctl_queue.c common/store_copy.c smtpd/queueproto.c
+	      authd/authctl_queue.c authd/authctl_dkim.c common/store_copy.c \
+	      smtpd/queueproto.c
 
 # smtpd's queue and deliver roles, and what authctl and sendmail share.
 QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \

@@ -107,6 +107,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "queue remove id" },
 	{ "queue", "flush", ctl_queue_flush, ctl_queue_prep, CTL_NODB,
 	    "queue flush [id]" },
+	{ "dkim", "keygen", ctl_dkim_keygen, ctl_dkim_keygen_prep, CTL_NODB,
+	    "dkim keygen domain [--selector selector] [--bits 1024..4096]" },
+	{ "dkim", "list", ctl_dkim_list, ctl_dkim_list_prep, CTL_NODB,
+	    "dkim list" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 

@@ -352,4 +352,18 @@ enum dkim_result dkim_verify_finish(struct dkim_sig *sig, dns_lookup_fn lookup,
  * joined by single dots, 1..253 bytes; else 0. */
 int	dkim_name_ok(const char *s);
 
+/* ---- the key directory ("dkim key directory") ------------------------------- */
+
+#define DKIM_SELECTOR_MAX	63	/* one DNS label */
+#define DKIM_KEYDIR_MAX		32	/* keys loaded from the directory */
+
+/*
+ * dkim_keyfile_split: the domain and selector a key file's name holds
+ * ("<domain>.<selector>.key": the selector is the last label before
+ * ".key", one DNS label; the domain a DNS name), lower case, into domain
+ * (DNS_NAME_MAX + 1 bytes) and selector (DKIM_SELECTOR_MAX + 1 bytes).
+ * Returns 0, or -1 for any other name (the file is not a DKIM key).
+ */
+int	dkim_keyfile_split(const char *file, char *domain, char *selector);
+
 #endif
