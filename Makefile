@@ -46,6 +46,7 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
 	     common/admission.c common/ratelimit.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
+	     common/keyholder_dkim.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/store_index_env.c common/store_sync.c common/store_folder.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \
@@ -219,7 +220,8 @@ FUZZ_split     = authd/split.c
 FUZZ_pem       = common/tls_pem.c
 FUZZLIBS_pem   = -lbearssl
 FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
-		 common/privsep.c common/tls_pem.c
+		 common/privsep.c common/tls_pem.c common/dkim_tag.c \
+		 common/base64.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
 FUZZ_mime      = $(MIME_SRC)
 FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c

@@ -24,6 +24,11 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_KEY_LOAD, PROC_PARENT, PROC_KEYHOLDER },
 	{ MSG_KEY_CHANNEL, PROC_PARENT, PROC_KEYHOLDER },
 	{ MSG_KEY_SIGN, PROC_NET, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_LOAD, PROC_PARENT, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_COMMIT, PROC_PARENT, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_CHANNEL, PROC_PARENT, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_SELECTOR, PROC_RELAY, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_SIGN, PROC_RELAY, PROC_KEYHOLDER },
 	{ MSG_AUTHD_READY, PROC_AUTHD_SERVER, PROC_AUTHD_PARENT },
 	{ MSG_AUTHD_POLICY, PROC_AUTHD_PARENT, PROC_AUTHD_SERVER },
 	{ MSG_AUTHD_NOTICE, PROC_AUTHD_SERVER, PROC_AUTHD_PARENT },
@@ -67,6 +72,11 @@ msg_name(int type)
 	case MSG_KEY_LOAD:		return "KEY_LOAD";
 	case MSG_KEY_CHANNEL:		return "KEY_CHANNEL";
 	case MSG_KEY_SIGN:		return "KEY_SIGN";
+	case MSG_KEY_DKIM_LOAD:		return "KEY_DKIM_LOAD";
+	case MSG_KEY_DKIM_COMMIT:	return "KEY_DKIM_COMMIT";
+	case MSG_KEY_DKIM_CHANNEL:	return "KEY_DKIM_CHANNEL";
+	case MSG_KEY_DKIM_SELECTOR:	return "KEY_DKIM_SELECTOR";
+	case MSG_KEY_DKIM_SIGN:		return "KEY_DKIM_SIGN";
 	case MSG_AUTHD_READY:		return "AUTHD_READY";
 	case MSG_AUTHD_POLICY:		return "AUTHD_POLICY";
 	case MSG_AUTHD_NOTICE:		return "AUTHD_NOTICE";
@@ -98,7 +108,7 @@ msg_role_name(int role)
 	static const char *const names[PROC_COUNT] = {
 		"authd parent", "authd server", "authctl", "parent",
 		"monitor", "net", "mail", "keyholder", "smtpd",
-		"queue", "deliver"
+		"queue", "deliver", "relay"
 	};
 
 	return role >= 0 && role < PROC_COUNT ? names[role] : "unknown";
