@@ -234,6 +234,8 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_dkimtag   = $(DKIM_SRC) common/base64.c common/util.c common/log.c
+FUZZLIBS_dkimtag = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
