@@ -261,13 +261,12 @@ sign(const char *msg, int64_t lifetime, const br_rsa_private_key *k)
 {
 	static struct dkim_signer s;
 	char err[128];
-	size_t len, i;
+	size_t len, i, mlen = strlen(msg);
 
 	if (dkim_signer_init(&s, "example.com", "s1", NOW, lifetime) == -1)
 		return -1;
-	for (i = 0; msg[i] != '\0'; i += 5)
-		dkim_signer_feed(&s, msg + i, strlen(msg + i) < 5 ?
-		    strlen(msg + i) : 5);
+	for (i = 0; i < mlen; i += 5)
+		dkim_signer_feed(&s, msg + i, mlen - i < 5 ? mlen - i : 5);
 	if (dkim_signer_finish(&s, sign_in_process, (void *)k, signed_msg,
 	    sizeof(signed_msg), &len, err, sizeof(err)) == -1) {
 		printf("# sign: %s\n", err);
