@@ -7,6 +7,7 @@ with ours, and a tampered one does not.  Also keygen's and list's
 refusals, the key file's mode, and no overwrite of a selector."""
 import os
 import re
+import signal
 import stat
 import subprocess
 import tempfile
@@ -247,3 +248,52 @@ def test_python_dkim_wrong_key_and_none(keys):
     assert our_verify(signed, "s1024", b"v=DKIM1; k=rsa; p=") == \
         ["permerror d=example.com s=s1024 (key revoked)"]
     assert our_verify(MESSAGE, "s1024", made["s1024"][1]) == ["none"]
+
+
+def wait_log(p, text, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in p.smtp_log():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_smtpd_keyholder_loads_keys(stopped_postern):
+    """smtpd's parent hands each key file to the keyholder at start and on
+    SIGHUP; a file others may read is skipped; the keyholder (sandboxed)
+    survives it all."""
+    p = stopped_postern
+    keydir = os.path.join(p.dir, "dkim")
+    p.write_config('dkim key directory "%s"\n' % keydir)
+    for sel in ("s1", "s2"):
+        r = p.authctl("dkim", "keygen", "example.org", "--selector", sel,
+                      "--bits", "1024")
+        assert "s%s._domainkey" % sel[1:] in r.stdout
+    loose = os.path.join(keydir, "example.test.open.key")
+    with open(os.path.join(keydir, "example.org.s1.key")) as f, \
+            open(loose, "w") as g:
+        g.write(f.read())
+    os.chmod(loose, 0o644)
+    p.start()
+    p.start_smtpd()
+    for sel in ("s1", "s2"):
+        assert wait_log(p, "DKIM key of example.org, selector %s, loaded"
+                        % sel), p.smtp_log()
+    assert wait_log(p, "example.test.open.key: the private key must be a "
+                    "regular file readable by its owner only"), p.smtp_log()
+    assert "DKIM key of example.test" not in p.smtp_log()
+    p.authctl("dkim", "keygen", "example.test", "--selector", "new",
+              "--bits", "1024")
+    before = p.smtp_log().count("selector s1, loaded")
+    os.kill(p.smtp.pid, signal.SIGHUP)
+    assert wait_log(p, "DKIM key of example.test, selector new, loaded"), \
+        p.smtp_log()
+    deadline = time.time() + 10
+    while p.smtp_log().count("selector s1, loaded") == before and \
+            time.time() < deadline:
+        time.sleep(0.1)
+    assert p.smtp_log().count("selector s1, loaded") == before + 1
+    assert p.smtp.poll() is None, p.smtp_log()
+    assert "keyholder ended" not in p.smtp_log()
+    assert p.stop_smtpd() == 0, p.smtp_log()
