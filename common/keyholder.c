@@ -1,7 +1,8 @@
 /*
  * keyholder.c: the keyholder role (see keyholder.h), and the two stubs
  * that talk to it: keyholder_load/keyholder_channel in the parent and
- * keyholder_sign in the net processes.
+ * keyholder_sign in the net processes (the DKIM stubs are in
+ * keyholder_dkim.c).
  *
  * The role trusts its parent (a malformed control message is fatal) and
  * nothing else: a net process is one compromised session away from

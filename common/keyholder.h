@@ -1,5 +1,6 @@
 /*
- * keyholder.h: the process that holds a daemon's TLS private key.
+ * keyholder.h: the process that holds a daemon's TLS private key, and
+ * smtpd's DKIM signing keys.
  *
  * The keyholder role runs in its own process, started by the daemon's
  * parent with fork + exec of the same binary and a role flag; it never
@@ -8,8 +9,9 @@
  * getpid (log lines) and exit; it never allocates, and parses the key
  * inside that sandbox.  It receives the key as an open
  * file descriptor from the parent (which never reads the file), signs
- * handshake hashes for net processes, and nothing else: it refuses key
- * exchange and never returns key material.
+ * handshake hashes for net processes and DKIM header hashes for relay
+ * processes, and nothing else: it refuses key exchange and never returns
+ * key material.
  *
  * Channels, all socketpairs, all frames (frame.h):
  *  - control (parent <-> keyholder): MSG_KEY_LOAD carries, with
@@ -176,5 +178,19 @@ int	keyholder_dkim_channel(int ctlfd);
 int	keyholder_dkim_selector(int fd, const char *domain, char *selector);
 size_t	keyholder_dkim_sign(int fd, const char *domain, const char *selector,
 	    const unsigned char hash[32], unsigned char *sig, size_t cap);
+
+/*
+ * keyholder_dkim_signer: dkim_signer_finish's signing function (dkim.h:
+ * dkim_sign_fn) for a relay: arg is a struct keyholder_dkim_key naming
+ * the channel, the domain and the selector (the one
+ * keyholder_dkim_selector gave, which the DKIM-Signature names).
+ */
+struct keyholder_dkim_key {
+	int		 fd;
+	const char	*domain;
+	const char	*selector;
+};
+int	keyholder_dkim_signer(void *arg, const unsigned char hash[32],
+	    unsigned char *sig, size_t *siglen);
 
 #endif

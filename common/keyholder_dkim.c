@@ -147,3 +147,17 @@ keyholder_dkim_sign(int fd, const char *domain, const char *selector,
 	memcpy(sig, p, len);
 	return len;
 }
+
+int
+keyholder_dkim_signer(void *arg, const unsigned char hash[32],
+    unsigned char *sig, size_t *siglen)
+{
+	const struct keyholder_dkim_key *k = arg;
+	size_t n;
+
+	if ((n = keyholder_dkim_sign(k->fd, k->domain, k->selector, hash, sig,
+	    *siglen)) == 0)
+		return -1;
+	*siglen = n;
+	return 0;
+}

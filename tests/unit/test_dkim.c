@@ -545,6 +545,29 @@ test_names(void)
 }
 
 static void
+test_keyfile(void)
+{
+	char d[DNS_NAME_MAX + 1], s[DKIM_SELECTOR_MAX + 1];
+
+	CHECK_INT_EQ(dkim_keyfile_split("Example.com.P202611.key", d, s), 0,
+	    "<domain>.<selector>.key");
+	CHECK_STR_EQ(d, "example.com", "its domain, lower case");
+	CHECK_STR_EQ(s, "p202611", "its selector, lower case");
+	CHECK_INT_EQ(dkim_keyfile_split(".example.com.s1.key.tmp", d, s), -1,
+	    "keygen's temporary file");
+	CHECK_INT_EQ(dkim_keyfile_split(".example.com.s1.key", d, s), -1,
+	    "a leading dot");
+	CHECK_INT_EQ(dkim_keyfile_split("s1.key", d, s), -1, "no domain");
+	CHECK_INT_EQ(dkim_keyfile_split("example.com.key", d, s), 0,
+	    "a one-label domain");
+	CHECK_INT_EQ(dkim_keyfile_split("example.com..key", d, s), -1,
+	    "empty selector");
+	CHECK_INT_EQ(dkim_keyfile_split("exa mple.s1.key", d, s), -1,
+	    "a space");
+	CHECK_INT_EQ(dkim_keyfile_split("README", d, s), -1, "another file");
+}
+
+static void
 test_many(void)
 {
 	static char m2[32768];
@@ -576,6 +599,7 @@ main(void)
 	test_length();
 	test_malformed();
 	test_names();
+	test_keyfile();
 	test_many();
 	return check_done();
 }

@@ -6,7 +6,9 @@
  * key; a bad file, a short key, an EC key do not load and change
  * nothing; a commit without loads empties the set; a net process's TLS
  * channel cannot get a DKIM signature and a DKIM channel cannot get a
- * TLS one; the request decoder refuses malformed frames.  Runs as a
+ * TLS one; a message signed through the keyholder as the relay will
+ * (dkim_signer + keyholder_dkim_signer) verifies with the public key;
+ * the request decoder refuses malformed frames.  Runs as a
  * plain program in a temporary directory.
  */
 #include <sys/socket.h>
@@ -21,6 +23,8 @@
 
 #include <bearssl.h>
 
+#include "common/base64.h"
+#include "common/dkim.h"
 #include "common/keyholder.h"
 #include "common/msg.h"
 #include "tests/unit/check.h"
@@ -188,6 +192,75 @@ test_sign(int ctl)
 	close(tls);
 }
 
+/* A lookup answering every name with the record of k2. */
+static char record[2048];
+
+static enum dns_rc
+lookup_k2(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
+{
+	size_t len = strlen(record), off, k, n = 0;
+
+	(void)arg;
+	(void)name;
+	memset(out, 0, sizeof(*out));
+	out->type = type;
+	for (off = 0; off < len; off += k) {
+		k = len - off > 255 ? 255 : len - off;
+		out->buf[n++] = (unsigned char)k;
+		memcpy(out->buf + n, record + off, k);
+		n += k;
+	}
+	out->rdata[0] = out->buf;
+	out->len[0] = (uint16_t)n;
+	out->n = 1;
+	return out->rc = DNS_OK;
+}
+
+static void
+test_relay_signs(int ctl)
+{
+	static const char msg[] = "From: a@example.com\r\nSubject: x\r\n\r\n"
+	    "body\r\n";
+	static struct dkim_signer s;
+	static struct dkim_verifier v;
+	static char field[DKIM_SIGNATURE_MAX], all[8192];
+	unsigned char der[DKIM_KEY_DER_MAX];
+	char b64[BASE64_LEN(DKIM_KEY_DER_MAX) + 1], err[128];
+	char sel[KEYHOLDER_SELECTOR_MAX + 1];
+	struct keyholder_dkim_key k;
+	size_t len;
+	int ch;
+
+	base64_encode(der, dkim_key_spki(&k2.pk, der, sizeof(der)), b64,
+	    sizeof(b64));
+	snprintf(record, sizeof(record), "v=DKIM1; k=rsa; p=%s", b64);
+	CHECK_TRUE((ch = keyholder_dkim_channel(ctl)) >= 0, "DKIM channel");
+	CHECK_INT_EQ(keyholder_dkim_selector(ch, "example.com", sel), 1,
+	    "the relay asks for the selector");
+	k.fd = ch;
+	k.domain = "example.com";
+	k.selector = sel;
+	dkim_signer_init(&s, "example.com", sel, 1790000000, 0);
+	dkim_signer_feed(&s, msg, strlen(msg));
+	CHECK_INT_EQ(dkim_signer_finish(&s, keyholder_dkim_signer, &k, field,
+	    sizeof(field), &len, err, sizeof(err)), 0,
+	    "signed through the keyholder");
+	snprintf(all, sizeof(all), "%s%s", field, msg);
+	dkim_verifier_init(&v, 1790000000);
+	dkim_verifier_feed(&v, all, strlen(all));
+	dkim_verifier_end(&v);
+	CHECK_INT_EQ(v.nsig, 1, "one signature");
+	CHECK_INT_EQ(dkim_verify_finish(&v.sig[0], lookup_k2, NULL), DKIM_PASS,
+	    "and it verifies with s2's public key");
+	k.selector = "nope";
+	dkim_signer_init(&s, "example.com", "nope", 1790000000, 0);
+	dkim_signer_feed(&s, msg, strlen(msg));
+	CHECK_INT_EQ(dkim_signer_finish(&s, keyholder_dkim_signer, &k, field,
+	    sizeof(field), &len, err, sizeof(err)), -1,
+	    "no signature for a selector without a key");
+	close(ch);
+}
+
 static void
 test_reload(int ctl)
 {
@@ -273,6 +346,7 @@ main(void)
 	CHECK_TRUE((pid = keyholder_start(&ctl)) > 0, "keyholder forked");
 	test_load(ctl);
 	test_sign(ctl);
+	test_relay_signs(ctl);
 	test_reload(ctl);
 	close(ctl);
 	CHECK_INT_EQ(waitpid(pid, &status, 0), pid, "keyholder reaped");
