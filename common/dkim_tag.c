@@ -14,7 +14,8 @@
 
 #define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || \
 			    (c) == '\n')
-#define IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || \
+			    ((c) >= 'A' && (c) <= 'Z'))
 #define IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
 #define DKIM_B64_MAX	2048	/* base64 text of the largest value taken */
 

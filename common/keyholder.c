@@ -699,7 +699,7 @@ keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
 	kh_loop(KH_CTLFD);
 }
 
-/* ---- parent and net side -------------------------------------------------- */
+/* ---- parent and net side ------------------------------------------------ */
 
 int
 kh_send_fds(int ctlfd, const struct frame *f, const int *fds, size_t nfds)
