@@ -117,6 +117,8 @@ static const struct cf_keyword cf_keywords[] = {
 	    "SIZE|none" },
 	{ "default services", cf_services, FIELD(default_services),
 	    0, 0, 1, 0, "LIST" },
+	{ "dkim key directory", cf_path, FIELD(dkim_key_dir), 0, 0, 1, 0,
+	    "DIR" },
 	{ "dns server", cf_dns_server, 0, 0, 0, 0, -1, 1,
 	    "ADDRESS [port N]" },
 	{ "dns trust anchor", cf_path, FIELD(dns_trust_anchor), 0, 0, 1, 0,
@@ -1133,6 +1135,8 @@ config_defaults(struct config *cfg)
 	(void)str_copy(cfg->runtime_dir, "/run/postern",
 	    sizeof(cfg->runtime_dir));
 	(void)str_copy(cfg->empty_dir, "/var/empty", sizeof(cfg->empty_dir));
+	(void)str_copy(cfg->dkim_key_dir, CONFIG_DKIM_DIR_DEFAULT,
+	    sizeof(cfg->dkim_key_dir));
 	for (r = 0; r < ROLE_COUNT; r++)
 		(void)str_copy(cfg->users[r], users[r], sizeof(cfg->users[r]));
 	(void)str_copy(cfg->group, "_postern", sizeof(cfg->group));

@@ -116,6 +116,7 @@
 #include <stdint.h>
 
 #define CONFIG_PATH_DEFAULT	"/etc/postern/postern.conf"
+#define CONFIG_DKIM_DIR_DEFAULT	"/etc/postern/dkim"
 #define CONFIG_MAX_DOMAINS	32
 #define CONFIG_MAX_LISTEN	16
 #define CONFIG_MAX_DNS_SERVERS	4
@@ -166,6 +167,9 @@ struct config {
 	char	spool_dir[CONFIG_PATH_MAX];
 	char	runtime_dir[CONFIG_PATH_MAX];
 	char	empty_dir[CONFIG_PATH_MAX];
+	/* "dkim key directory": <domain>.<selector>.key files, root's,
+	 * read by the keyholder (authctl dkim keygen writes them) */
+	char	dkim_key_dir[CONFIG_PATH_MAX];
 	char	users[ROLE_COUNT][64];
 	char	group[64];
 

@@ -22,6 +22,9 @@
  *   monitor              parent             MONITOR_SESSION MONITOR_MESSAGE
  *   parent               keyholder          KEY_LOAD KEY_CHANNEL
  *   net                  keyholder          KEY_SIGN
+ *   parent               keyholder          KEY_DKIM_LOAD KEY_DKIM_COMMIT
+ *                                           KEY_DKIM_CHANNEL
+ *   relay                keyholder          KEY_DKIM_SELECTOR KEY_DKIM_SIGN
  *   authd parent         authd server       AUTHD_READY AUTHD_POLICY
  *   authd server         authd parent       AUTHD_NOTICE
  *   smtpd (its monitor)  authd server       AUTH_SEND
@@ -64,6 +67,11 @@ enum msg_type {
 	MSG_KEY_LOAD = 32,
 	MSG_KEY_CHANNEL = 33,
 	MSG_KEY_SIGN = 34,
+	MSG_KEY_DKIM_LOAD = 35,
+	MSG_KEY_DKIM_COMMIT = 36,
+	MSG_KEY_DKIM_CHANNEL = 37,
+	MSG_KEY_DKIM_SELECTOR = 38,
+	MSG_KEY_DKIM_SIGN = 39,
 
 	MSG_AUTHD_READY = 48,
 	MSG_AUTHD_POLICY = 49,

@@ -35,6 +35,7 @@ typedef int (*pem_object_fn)(void *, const char *, struct pem_sink *, char *,
 struct key_state {
 	struct tls_key	*key;
 	int		 found;
+	unsigned	 min_rsa;	/* smallest RSA key taken, in bits */
 };
 
 static void pem_err(char *, size_t, const char *, ...)
@@ -306,14 +307,14 @@ key_put(struct tls_key *key, size_t *off, const unsigned char *p, size_t len)
 }
 
 static int
-key_set_rsa(struct tls_key *key, const br_rsa_private_key *sk, char *err,
-    size_t errlen)
+key_set_rsa(struct tls_key *key, const br_rsa_private_key *sk,
+    unsigned min_rsa, char *err, size_t errlen)
 {
 	size_t off = 0;
 
-	if (sk->n_bitlen < 2048 || sk->n_bitlen > 4096) {
-		pem_err(err, errlen, "RSA key of %u bits (2048 to 4096 "
-		    "supported)", (unsigned)sk->n_bitlen);
+	if (sk->n_bitlen < min_rsa || sk->n_bitlen > 4096) {
+		pem_err(err, errlen, "RSA key of %u bits (%u to 4096 "
+		    "supported)", (unsigned)sk->n_bitlen, min_rsa);
 		return -1;
 	}
 	if (sk->plen + sk->qlen + sk->dplen + sk->dqlen + sk->iqlen >
@@ -355,7 +356,7 @@ key_set_ec(struct tls_key *key, const br_ec_private_key *sk, char *err,
 
 static int
 key_decode(struct tls_key *key, const unsigned char *der, size_t len,
-    char *err, size_t errlen)
+    unsigned min_rsa, char *err, size_t errlen)
 {
 	br_skey_decoder_context dc;
 	int e, rc = -1;
@@ -369,8 +370,8 @@ key_decode(struct tls_key *key, const unsigned char *der, size_t len,
 		pem_err(err, errlen, "malformed private key (BearSSL error "
 		    "%d)", e);
 	else if (br_skey_decoder_key_type(&dc) == BR_KEYTYPE_RSA)
-		rc = key_set_rsa(key, br_skey_decoder_get_rsa(&dc), err,
-		    errlen);
+		rc = key_set_rsa(key, br_skey_decoder_get_rsa(&dc), min_rsa,
+		    err, errlen);
 	else if (br_skey_decoder_key_type(&dc) == BR_KEYTYPE_EC)
 		rc = key_set_ec(key, br_skey_decoder_get_ec(&dc), err, errlen);
 	else
@@ -404,12 +405,19 @@ key_object(void *arg, const char *name, struct pem_sink *s, char *err,
 		return -1;
 	}
 	ks->found = 1;
-	return key_decode(ks->key, s->buf, s->len, err, errlen);
+	return key_decode(ks->key, s->buf, s->len, ks->min_rsa, err, errlen);
 }
 
 int
 tls_key_parse(const char *pem, size_t len, struct tls_key *key, char *err,
     size_t errlen)
+{
+	return tls_key_parse_min(pem, len, key, 2048, err, errlen);
+}
+
+int
+tls_key_parse_min(const char *pem, size_t len, struct tls_key *key,
+    unsigned min_rsa, char *err, size_t errlen)
 {
 	unsigned char der[8192];
 	struct pem_sink sink;
@@ -423,6 +431,7 @@ tls_key_parse(const char *pem, size_t len, struct tls_key *key, char *err,
 	sink.overflow = 0;
 	ks.key = key;
 	ks.found = 0;
+	ks.min_rsa = min_rsa;
 	rc = pem_each(pem, len, &sink, key_object, &ks, err, errlen);
 	if (rc == 0 && !ks.found) {
 		pem_err(err, errlen, "no private key");

@@ -46,6 +46,11 @@ struct tls_key {
 int	tls_key_parse(const char *pem, size_t len, struct tls_key *key,
 	    char *err, size_t errlen);
 
+/* tls_key_parse_min: tls_key_parse, taking RSA keys from min_rsa bits
+ * on (DKIM keys: 1024). */
+int	tls_key_parse_min(const char *pem, size_t len, struct tls_key *key,
+	    unsigned min_rsa, char *err, size_t errlen);
+
 /*
  * tls_key_match: 0 when the public half of key is the public key of the
  * end-entity certificate of chain (RSA: same modulus and exponent; EC:

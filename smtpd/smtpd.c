@@ -165,6 +165,7 @@ static const struct skel_daemon smtpd = {
 	.broker = &smtp_broker,
 	.roles = &smtp_roles,
 	.message_rate = smtp_message_rate,
+	.dkim = 1,
 };
 
 int

@@ -46,6 +46,7 @@ test_defaults(void)
 	CHECK_STR_EQ(cfg.spool_dir, "/var/spool/postern", "default spool");
 	CHECK_STR_EQ(cfg.runtime_dir, "/run/postern", "default runtime");
 	CHECK_STR_EQ(cfg.empty_dir, "/var/empty", "default empty");
+	CHECK_STR_EQ(cfg.dkim_key_dir, "/etc/postern/dkim", "default dkim key directory");
 	CHECK_STR_EQ(cfg.users[ROLE_AUTH], "_postern-auth", "user auth");
 	CHECK_STR_EQ(cfg.users[ROLE_NET], "_postern", "user net");
 	CHECK_STR_EQ(cfg.users[ROLE_MAIL], "_postern-mail", "user mail");
@@ -137,6 +138,7 @@ static const char full[] =
     "spool /srv/spool\n"
     "runtime /run/px\n"
     "empty /var/empty2\n"
+    "dkim key directory /srv/dkim\n"
     "user auth a_auth\n"
     "user net a_net\n"
     "user mail a_mail\n"
@@ -206,6 +208,7 @@ test_full_paths(void)
 	CHECK_STR_EQ(cfg.mail_dir, "/srv/mail", "mail");
 	CHECK_STR_EQ(cfg.spool_dir, "/srv/spool", "spool");
 	CHECK_STR_EQ(cfg.runtime_dir, "/run/px", "runtime");
+	CHECK_STR_EQ(cfg.dkim_key_dir, "/srv/dkim", "dkim key directory");
 	CHECK_STR_EQ(cfg.empty_dir, "/var/empty2", "empty");
 	CHECK_STR_EQ(cfg.users[ROLE_AUTH], "a_auth", "user auth");
 	CHECK_STR_EQ(cfg.users[ROLE_NET], "a_net", "user net");
