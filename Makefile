@@ -46,6 +46,8 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
 	     common/admission.c common/ratelimit.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
+	     common/tls_client.c common/tls_anchors.c common/tls_verify.c \
+	     common/tls_dane.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/store_index_env.c common/store_sync.c common/store_folder.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \

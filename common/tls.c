@@ -21,33 +21,12 @@
 #include "common/keyholder.h"
 #include "common/log.h"
 #include "common/tls.h"
+#include "common/tls_int.h"
 #include "common/util.h"
 
-#define TLS_SEED_BYTES	32
 #define TLS_SIG_MAX	512	/* RSA-4096 */
 #define TLS_PLAIN_IN	4096	/* an SMTP command line and then some */
 #define TLS_PLAIN_OUT	4096
-
-struct tls_policy {
-	const br_ssl_server_policy_class *vtable;
-	struct tls_conn	*t;
-};
-
-struct tls_conn {
-	br_ssl_server_context	 sc;
-	struct tls_policy	 policy;
-	const struct tls_chain	*chain;
-	br_x509_certificate	 certs[TLS_MAX_CHAIN];
-	size_t			 ncerts;
-	int			 fd;
-	int			 keyfd;
-	int			 done;
-	int			 dead;		/* socket error or EOF */
-	int			 heard;		/* the client sent a byte */
-	unsigned char		 first;		/* and this was the first */
-	struct tls_plain	*plain;		/* before STARTTLS, else NULL */
-	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
-};
 
 /* The plaintext phase of a STARTTLS listener: the same buffer interface
  * over the bare socket, until tls_starttls. */
@@ -217,11 +196,11 @@ tls_start(struct tls_conn *t)
 	tls_engine_setup(t);
 	/* Before the reset: the chroot has no /dev/urandom. */
 	random_bytes(seed, sizeof(seed));
-	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
+	br_ssl_engine_inject_entropy(t->eng, seed, sizeof(seed));
 	explicit_bzero(seed, sizeof(seed));
 	if (!br_ssl_server_reset(&t->sc)) {
 		log_warnx("cannot start the TLS engine (BearSSL error %d)",
-		    br_ssl_engine_last_error(&t->sc.eng));
+		    br_ssl_engine_last_error(t->eng));
 		return -1;
 	}
 	return 0;
@@ -237,6 +216,7 @@ tls_conn_alloc(int fd, const struct tls_chain *chain, int keyfd)
 		log_warn("out of memory for a TLS connection");
 		return NULL;
 	}
+	t->eng = &t->sc.eng;
 	t->fd = fd;
 	t->keyfd = keyfd;
 	t->chain = chain;
@@ -311,6 +291,10 @@ tls_conn_free(struct tls_conn *t)
 	if (t->plain != NULL) {
 		explicit_bzero(t->plain, sizeof(*t->plain));
 		free(t->plain);
+	}
+	if (t->client != NULL) {
+		explicit_bzero(t->client, sizeof(*t->client));
+		free(t->client);
 	}
 	explicit_bzero(t, sizeof(*t));
 	free(t);
@@ -395,7 +379,7 @@ tls_events(struct tls_conn *t)
 
 	if (t->plain != NULL)
 		return tls_plain_events(t);
-	st = br_ssl_engine_current_state(&t->sc.eng);
+	st = br_ssl_engine_current_state(t->eng);
 	if (t->dead || (st & BR_SSL_CLOSED))
 		return 0;
 	if (st & BR_SSL_RECVREC)
@@ -413,13 +397,13 @@ tls_sendrec(struct tls_conn *t)
 	size_t len;
 	ssize_t n;
 
-	buf = br_ssl_engine_sendrec_buf(&t->sc.eng, &len);
+	buf = br_ssl_engine_sendrec_buf(t->eng, &len);
 	n = send(t->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
 		return -1;
-	br_ssl_engine_sendrec_ack(&t->sc.eng, (size_t)n);
+	br_ssl_engine_sendrec_ack(t->eng, (size_t)n);
 	return 1;
 }
 
@@ -431,7 +415,7 @@ tls_recvrec(struct tls_conn *t)
 	size_t len;
 	ssize_t n;
 
-	buf = br_ssl_engine_recvrec_buf(&t->sc.eng, &len);
+	buf = br_ssl_engine_recvrec_buf(t->eng, &len);
 	n = recv(t->fd, buf, len, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -441,14 +425,14 @@ tls_recvrec(struct tls_conn *t)
 		t->first = buf[0];
 	t->heard = 1;
 	/* May run the handshake, and do_sign with its bounded wait. */
-	br_ssl_engine_recvrec_ack(&t->sc.eng, (size_t)n);
+	br_ssl_engine_recvrec_ack(t->eng, (size_t)n);
 	return 1;
 }
 
 int
 tls_io(struct tls_conn *t, short revents)
 {
-	br_ssl_engine_context *eng = &t->sc.eng;
+	br_ssl_engine_context *eng = t->eng;
 	int sent, got;
 
 	if (t->dead)
@@ -480,7 +464,7 @@ tls_handshake_done(struct tls_conn *t)
 
 	if (t->plain != NULL)
 		return 1;
-	st = br_ssl_engine_current_state(&t->sc.eng);
+	st = br_ssl_engine_current_state(t->eng);
 	if (!t->done && !(st & BR_SSL_CLOSED) &&
 	    (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
 		t->done = 1;
@@ -496,7 +480,7 @@ tls_read_buf(struct tls_conn *t, size_t *len)
 		*len = t->plain->inlen;
 		return *len > 0 ? t->plain->in : NULL;
 	}
-	p = br_ssl_engine_recvapp_buf(&t->sc.eng, len);
+	p = br_ssl_engine_recvapp_buf(t->eng, len);
 
 	if (p == NULL)
 		*len = 0;
@@ -515,7 +499,7 @@ tls_read_ack(struct tls_conn *t, size_t n)
 		p->inlen -= n;
 		return;
 	}
-	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
+	br_ssl_engine_recvapp_ack(t->eng, n);
 }
 
 void
@@ -528,11 +512,11 @@ tls_read_wipe(struct tls_conn *t, size_t n)
 		tls_read_ack(t, n);
 		return;
 	}
-	if ((p = br_ssl_engine_recvapp_buf(&t->sc.eng, &len)) == NULL ||
+	if ((p = br_ssl_engine_recvapp_buf(t->eng, &len)) == NULL ||
 	    n > len)
 		fatalx("internal error: %zu bytes are not there to wipe", n);
 	explicit_bzero(p, n);
-	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
+	br_ssl_engine_recvapp_ack(t->eng, n);
 }
 
 unsigned char *
@@ -545,7 +529,7 @@ tls_write_buf(struct tls_conn *t, size_t *len)
 		    sizeof(t->plain->out) - t->plain->outlen;
 		return *len > 0 ? t->plain->out + t->plain->outlen : NULL;
 	}
-	p = br_ssl_engine_sendapp_buf(&t->sc.eng, len);
+	p = br_ssl_engine_sendapp_buf(t->eng, len);
 
 	if (p == NULL)
 		*len = 0;
@@ -559,14 +543,14 @@ tls_write_ack(struct tls_conn *t, size_t n)
 		t->plain->outlen += n;
 		return;
 	}
-	br_ssl_engine_sendapp_ack(&t->sc.eng, n);
+	br_ssl_engine_sendapp_ack(t->eng, n);
 }
 
 void
 tls_flush(struct tls_conn *t)
 {
 	if (t->plain == NULL)
-		br_ssl_engine_flush(&t->sc.eng, 0);
+		br_ssl_engine_flush(t->eng, 0);
 }
 
 void
@@ -575,7 +559,7 @@ tls_close(struct tls_conn *t)
 	if (t->plain != NULL)
 		t->plain->closing = 1;
 	else
-		br_ssl_engine_close(&t->sc.eng);
+		br_ssl_engine_close(t->eng);
 }
 
 int
@@ -585,10 +569,10 @@ tls_error(struct tls_conn *t)
 
 	if (t->plain != NULL)
 		return t->dead ? BR_ERR_IO : 0;
-	e = br_ssl_engine_last_error(&t->sc.eng);
+	e = br_ssl_engine_last_error(t->eng);
 
 	if (e == 0 && t->dead &&
-	    !(br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_CLOSED))
+	    !(br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED))
 		return BR_ERR_IO;
 	return e;
 }
@@ -596,16 +580,20 @@ tls_error(struct tls_conn *t)
 const char *
 tls_why(struct tls_conn *t, char *buf, size_t len)
 {
+	const char *peer = t->client != NULL ? "server" : "client";
+
 	/* A TLS record starts with its type, a handshake (22) first; an
 	 * SSL 2.0-style ClientHello with its high bit set. */
 	if (t->heard && !t->done && t->first != 22 && !(t->first & 0x80)) {
-		snprintf(buf, len, "the client does not speak TLS (its first "
-		    "byte is 0x%02x%s%c%s)", t->first,
+		snprintf(buf, len, "the %s does not speak TLS (its first "
+		    "byte is 0x%02x%s%c%s)", peer, t->first,
 		    t->first >= 0x20 && t->first < 0x7f ? ", '" : "",
 		    t->first >= 0x20 && t->first < 0x7f ? t->first : ' ',
 		    t->first >= 0x20 && t->first < 0x7f ? "'" : "");
 		return buf;
 	}
+	if (t->client != NULL)
+		return tls_client_strerror(t, tls_error(t), buf, len);
 	return tls_strerror(tls_error(t), buf, len);
 }
 
@@ -618,13 +606,13 @@ tls_heard(struct tls_conn *t)
 unsigned
 tls_version(struct tls_conn *t)
 {
-	return br_ssl_engine_get_version(&t->sc.eng);
+	return br_ssl_engine_get_version(t->eng);
 }
 
 uint16_t
 tls_suite(struct tls_conn *t)
 {
-	return t->sc.eng.session.cipher_suite;
+	return t->eng->session.cipher_suite;
 }
 
 const char *
@@ -727,7 +715,7 @@ static const struct {
 	{ BR_ALERT_NO_APPLICATION_PROTOCOL, "no application protocol" },
 };
 
-static const char *
+const char *
 tls_alert_text(int alert)
 {
 	size_t i;

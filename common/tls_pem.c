@@ -20,18 +20,6 @@
 #include "common/tls.h"
 #include "common/tls_pem.h"
 
-/* Where the DER of the PEM object being decoded goes. */
-struct pem_sink {
-	unsigned char	*buf;
-	size_t		 cap;
-	size_t		 len;
-	int		 overflow;
-};
-
-/* Called at the end of each PEM object: 0 to go on, -1 (err set) to stop. */
-typedef int (*pem_object_fn)(void *, const char *, struct pem_sink *, char *,
-    size_t);
-
 struct key_state {
 	struct tls_key	*key;
 	int		 found;
@@ -56,7 +44,7 @@ pem_err(char *err, size_t errlen, const char *fmt, ...)
 static void
 pem_append(void *ctx, const void *data, size_t len)
 {
-	struct pem_sink *s = ctx;
+	struct tls_pem_sink *s = ctx;
 
 	if (s->overflow || len > s->cap - s->len) {
 		s->overflow = 1;
@@ -66,14 +54,11 @@ pem_append(void *ctx, const void *data, size_t len)
 	s->len += len;
 }
 
-/*
- * pem_each: decode every PEM object of pem into sink, calling fn at the
- * end of each.  The extra newline is BearSSL's own trick (tools/files.c):
- * the decoder sees an END line only once the line has ended.
- */
-static int
-pem_each(const char *pem, size_t len, struct pem_sink *sink, pem_object_fn fn,
-    void *arg, char *err, size_t errlen)
+/* The extra newline is BearSSL's own trick (tools/files.c): the decoder
+ * sees an END line only once the line has ended. */
+int
+tls_pem_each(const char *pem, size_t len, struct tls_pem_sink *sink,
+    tls_pem_object_fn fn, void *arg, char *err, size_t errlen)
 {
 	br_pem_decoder_context pc;
 	const unsigned char *p = (const unsigned char *)pem;
@@ -120,7 +105,7 @@ pem_each(const char *pem, size_t len, struct pem_sink *sink, pem_object_fn fn,
 /* ---- certificate chains ---------------------------------------------- */
 
 static int
-chain_object(void *arg, const char *name, struct pem_sink *s, char *err,
+chain_object(void *arg, const char *name, struct tls_pem_sink *s, char *err,
     size_t errlen)
 {
 	struct tls_chain *c = arg;
@@ -245,14 +230,15 @@ int
 tls_chain_parse(const char *pem, size_t len, struct tls_chain *chain,
     char *err, size_t errlen)
 {
-	struct pem_sink sink;
+	struct tls_pem_sink sink;
 
 	memset(chain, 0, sizeof(*chain));
 	sink.buf = chain->der;
 	sink.cap = sizeof(chain->der);
 	sink.len = 0;
 	sink.overflow = 0;
-	if (pem_each(pem, len, &sink, chain_object, chain, err, errlen) == -1)
+	if (tls_pem_each(pem, len, &sink, chain_object, chain, err,
+	    errlen) == -1)
 		goto fail;
 	if (chain->ncerts == 0) {
 		pem_err(err, errlen, "no certificate");
@@ -380,7 +366,7 @@ key_decode(struct tls_key *key, const unsigned char *der, size_t len,
 }
 
 static int
-key_object(void *arg, const char *name, struct pem_sink *s, char *err,
+key_object(void *arg, const char *name, struct tls_pem_sink *s, char *err,
     size_t errlen)
 {
 	struct key_state *ks = arg;
@@ -412,7 +398,7 @@ tls_key_parse(const char *pem, size_t len, struct tls_key *key, char *err,
     size_t errlen)
 {
 	unsigned char der[8192];
-	struct pem_sink sink;
+	struct tls_pem_sink sink;
 	struct key_state ks;
 	int rc;
 
@@ -423,7 +409,7 @@ tls_key_parse(const char *pem, size_t len, struct tls_key *key, char *err,
 	sink.overflow = 0;
 	ks.key = key;
 	ks.found = 0;
-	rc = pem_each(pem, len, &sink, key_object, &ks, err, errlen);
+	rc = tls_pem_each(pem, len, &sink, key_object, &ks, err, errlen);
 	if (rc == 0 && !ks.found) {
 		pem_err(err, errlen, "no private key");
 		rc = -1;

@@ -1,0 +1,153 @@
+/*
+ * tls_client.c: the client side of TLS on BearSSL (tls.h): one client
+ * engine per outbound connection of the relay (SMTP after STARTTLS, the
+ * MTA-STS policy fetch), restricted to TLS 1.2 and the suites tls.h
+ * lists per policy, with the server's certificate judged by our X.509
+ * check (tls_verify.c).  The buffer interface is tls.c's.  Runs in the
+ * relay processes; every byte from the server is hostile and parsed by
+ * BearSSL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bearssl.h>
+
+#include "common/log.h"
+#include "common/tls.h"
+#include "common/tls_int.h"
+#include "common/util.h"
+
+/* Verified policies: the server side's ECDHE + AEAD suites, then ECDHE
+ * with AES-CBC and a SHA-2 MAC (forward secrecy kept). */
+static const uint16_t client_suites_strong[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+};
+
+/* Opportunistic: the same, then what older MTAs offer in TLS 1.2 (the
+ * alternative is plaintext): ECDHE with AES-CBC-SHA1, and the RSA key
+ * exchange (no forward secrecy) with AES-GCM and AES-CBC. */
+static const uint16_t client_suites_any[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+	BR_TLS_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_RSA_WITH_AES_128_CBC_SHA256,
+	BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
+	BR_TLS_RSA_WITH_AES_128_CBC_SHA,
+	BR_TLS_RSA_WITH_AES_256_CBC_SHA,
+};
+
+#define NSUITES(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct tls_conn *
+tls_conn_client(int fd, const struct tls_client_policy *p)
+{
+	unsigned char seed[TLS_SEED_BYTES];
+	br_ssl_engine_context *eng;
+	struct tls_conn *t;
+	struct tls_client *c;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->client = calloc(1, sizeof(*t->client))) == NULL) {
+		log_warn("out of memory for a TLS connection");
+		free(t);
+		return NULL;
+	}
+	c = t->client;
+	t->fd = fd;
+	t->keyfd = -1;
+	/* Every implementation BearSSL has; then only what we allow. */
+	br_ssl_client_init_full(&c->cc, &c->verify.chain, NULL, 0);
+	eng = t->eng = &c->cc.eng;
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	if (p->mode == TLS_VERIFY_NONE)
+		br_ssl_engine_set_suites(eng, client_suites_any,
+		    NSUITES(client_suites_any));
+	else
+		br_ssl_engine_set_suites(eng, client_suites_strong,
+		    NSUITES(client_suites_strong));
+	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+	tls_verify_init(&c->verify, p);
+	br_ssl_engine_set_x509(eng, &c->verify.vtable);
+	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof(t->iobuf), 1);
+	random_bytes(seed, sizeof(seed));
+	br_ssl_engine_inject_entropy(eng, seed, sizeof(seed));
+	explicit_bzero(seed, sizeof(seed));
+	if (!br_ssl_client_reset(&c->cc, p->sni, 0)) {
+		log_warnx("cannot start TLS to %s (BearSSL error %d)",
+		    p->sni != NULL ? p->sni : "a server",
+		    br_ssl_engine_last_error(eng));
+		tls_conn_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+tls_peer_verified(struct tls_conn *t, char *how, size_t howlen)
+{
+	if (t->client == NULL) {
+		snprintf(how, howlen, "not a client connection");
+		return -1;
+	}
+	snprintf(how, howlen, "%s", t->client->verify.how);
+	return t->client->verify.verified;
+}
+
+const char *
+tls_client_strerror(struct tls_conn *t, int err, char *buf, size_t len)
+{
+	const char *text;
+
+	if (err >= BR_ERR_SEND_FATAL_ALERT) {
+		text = tls_alert_text(err - BR_ERR_SEND_FATAL_ALERT);
+		snprintf(buf, len, "we sent the server the fatal alert %d (%s)",
+		    err - BR_ERR_SEND_FATAL_ALERT, text ? text : "unknown");
+	} else if (err >= BR_ERR_RECV_FATAL_ALERT) {
+		text = tls_alert_text(err - BR_ERR_RECV_FATAL_ALERT);
+		snprintf(buf, len, "the server sent the fatal alert %d (%s)",
+		    err - BR_ERR_RECV_FATAL_ALERT, text ? text : "unknown");
+	} else if (err > BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED)
+		snprintf(buf, len, "the server's certificate was refused: %s",
+		    t->client->verify.how);
+	else if (err == BR_ERR_UNSUPPORTED_VERSION)
+		snprintf(buf, len, "the server does not speak TLS 1.2");
+	else if (err == BR_ERR_BAD_CIPHER_SUITE ||
+	    err == BR_ERR_INVALID_ALGORITHM)
+		snprintf(buf, len, "the server chose a cipher suite or "
+		    "signature algorithm we did not offer");
+	else if (err == BR_ERR_BAD_SIGNATURE)
+		snprintf(buf, len, "the server's key exchange signature did "
+		    "not verify");
+	else if (err == BR_ERR_WRONG_KEY_USAGE)
+		snprintf(buf, len, "the server's certificate key usage forbids "
+		    "this key exchange");
+	else if (err == BR_ERR_IO)
+		snprintf(buf, len, "the server closed or reset the connection "
+		    "without a TLS close_notify");
+	else
+		tls_strerror(err, buf, len);
+	return buf;
+}
