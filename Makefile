@@ -105,7 +105,7 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
-	$(O)/tests/tools/queue_run
+	$(O)/tests/tools/queue_run $(O)/tests/tools/tlsprobe
 
 all: $(PROGS)
 
@@ -178,6 +178,9 @@ bench-store: $(O)/tests/bench/store_growth
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/tlsprobe: $(O)/tests/tools/tlsprobe.o $(call obj,$(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -195,7 +198,7 @@ ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c tests/tools/queue_run.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/tlsprobe.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 

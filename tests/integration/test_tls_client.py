@@ -1,0 +1,270 @@
+"""The TLS client of common/tls.c (tls_conn_client and its certificate
+check), end to end: tests/tools/tlsprobe against Debian's `openssl
+s_server` as an independent peer.
+
+Certificates are made here with the openssl CLI: a root CA, an
+intermediate CA and a leaf for mx.example.test (the server sends leaf +
+intermediate), a self-signed leaf, and a second, unrelated root.  TLSA
+data is computed from the files with openssl too, never by our code.
+Every server started here is stopped by its PID.
+"""
+import hashlib
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, free_port
+
+TLSPROBE = os.path.join(BUILD, "tests", "tools", "tlsprobe")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(TLSPROBE),
+                                reason="tlsprobe not built (make unit)")
+
+
+def openssl(d, *args, data=None):
+    r = subprocess.run(["openssl"] + list(args), cwd=d, check=True,
+                       capture_output=True, input=data)
+    return r.stdout
+
+
+def make_ca(d, name, cn, issuer=None):
+    ext = os.path.join(d, name + ".ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints=critical,CA:TRUE\n"
+                "keyUsage=critical,keyCertSign,cRLSign\n")
+    if issuer is None:
+        openssl(d, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                name + ".key", "-out", name + ".pem", "-days", "30",
+                "-subj", "/CN=" + cn, "-addext",
+                "basicConstraints=critical,CA:TRUE", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign")
+        return
+    openssl(d, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
+            "-subj", "/CN=" + cn)
+    openssl(d, "x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem",
+            "-CAkey", issuer + ".key", "-CAcreateserial", "-days", "30",
+            "-extfile", ext, "-out", name + ".pem")
+
+
+def make_leaf(d, name, issuer, dns, rsa=False):
+    ext = os.path.join(d, name + ".ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\n"
+                "subjectAltName=" + ",".join("DNS:" + n for n in dns) + "\n")
+    newkey = (["-newkey", "rsa:2048"] if rsa else
+              ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    if issuer is None:
+        openssl(d, "req", "-x509", *newkey, "-nodes", "-keyout",
+                name + ".key", "-out", name + ".pem", "-days", "30",
+                "-subj", "/CN=" + dns[0], "-addext",
+                "subjectAltName=" + ",".join("DNS:" + n for n in dns))
+        return
+    openssl(d, "req", *newkey, "-nodes", "-keyout", name + ".key",
+            "-out", name + ".csr", "-subj", "/CN=" + dns[0])
+    openssl(d, "x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem",
+            "-CAkey", issuer + ".key", "-CAcreateserial", "-days", "30",
+            "-extfile", ext, "-out", name + ".pem")
+
+
+def der(d, name):
+    return openssl(d, "x509", "-in", name + ".pem", "-outform", "DER")
+
+
+def spki(d, name):
+    pub = openssl(d, "x509", "-in", name + ".pem", "-pubkey", "-noout")
+    return openssl(d, "pkey", "-pubin", "-outform", "DER", data=pub)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    d = str(tmp_path_factory.mktemp("pki"))
+    make_ca(d, "root", "Test Root")
+    make_ca(d, "inter", "Test Intermediate", issuer="root")
+    make_leaf(d, "leaf", "inter", ["mx.example.test"])
+    make_leaf(d, "rsaleaf", "inter", ["mx.example.test"], rsa=True)
+    make_leaf(d, "self", None, ["mx.example.test"])
+    make_ca(d, "other", "Other Root")
+    return d
+
+
+class Server:
+    """openssl s_server on 127.0.0.1, stopped by its PID."""
+
+    def __init__(self, d, cert, chain=None, extra=()):
+        self.port = free_port()
+        args = ["openssl", "s_server", "-accept", str(self.port),
+                "-cert", cert + ".pem", "-key", cert + ".key", "-www",
+                "-tls1_2"]
+        if chain:
+            args += ["-cert_chain", chain + ".pem"]
+        self.proc = subprocess.Popen(args + list(extra), cwd=d,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("openssl s_server did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, 15)
+            self.proc.wait(5)
+
+
+@pytest.fixture
+def server(pki):
+    started = []
+
+    def start(cert, chain=None, extra=()):
+        s = Server(pki, cert, chain, extra)
+        started.append(s)
+        return s
+    yield start
+    for s in started:
+        s.stop()
+
+
+def probe(srv, *args):
+    r = subprocess.run([TLSPROBE] + list(args) +
+                       ["127.0.0.1", str(srv.port)],
+                       capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout.strip()
+
+
+def test_ca_verified(pki, server):
+    s = server("leaf", "inter")
+    rc, out = probe(s, "-m", "ca", "-c", os.path.join(pki, "root.pem"),
+                    "-s", "mx.example.test", "-n", "mx.example.test")
+    assert rc == 0, out
+    assert out.startswith("handshake ok: verified CA"), out
+    assert "ECDHE-ECDSA-" in out
+
+
+def test_ca_mtasts_pattern(pki, server):
+    s = server("leaf", "inter")
+    rc, out = probe(s, "-m", "ca", "-c", os.path.join(pki, "root.pem"),
+                    "-n", "other.test", "-n", "*.example.test")
+    assert rc == 0 and "verified CA" in out, out
+
+
+def test_ca_wrong_name_refused(pki, server):
+    s = server("leaf", "inter")
+    rc, out = probe(s, "-m", "ca", "-c", os.path.join(pki, "root.pem"),
+                    "-n", "mx.other.test")
+    assert rc == 1, out
+    assert out == ("handshake failed: the server's certificate was "
+                   "refused: name mismatch"), out
+
+
+def test_ca_untrusted_refused(pki, server):
+    s = server("leaf", "inter")
+    rc, out = probe(s, "-m", "ca", "-c", os.path.join(pki, "other.pem"),
+                    "-n", "mx.example.test")
+    assert rc == 1, out
+    assert "not issued by a trusted authority" in out, out
+
+
+def test_opportunistic_self_signed(pki, server):
+    s = server("self")
+    rc, out = probe(s, "-m", "none", "-c", os.path.join(pki, "root.pem"),
+                    "-n", "mx.example.test")
+    assert rc == 0, out
+    assert out.startswith("handshake ok: unverified self-signed"), out
+
+
+def test_opportunistic_verified_and_name_mismatch(pki, server):
+    s = server("leaf", "inter")
+    rc, out = probe(s, "-m", "none", "-c", os.path.join(pki, "root.pem"),
+                    "-n", "mx.example.test")
+    assert rc == 0 and out.startswith("handshake ok: verified CA"), out
+    rc, out = probe(s, "-m", "none", "-c", os.path.join(pki, "root.pem"),
+                    "-n", "elsewhere.test")
+    assert rc == 0 and out.startswith("handshake ok: unverified name "
+                                      "mismatch"), out
+
+
+def test_opportunistic_old_mta(pki, server):
+    """A server that only has the RSA key exchange: opportunistic takes
+    it, a verified policy refuses it (no suite in common)."""
+    s = server("rsaleaf", "inter", ["-cipher", "AES128-SHA"])
+    rc, out = probe(s, "-m", "none", "-n", "mx.example.test")
+    assert rc == 0 and out.startswith("handshake ok: unverified"), out
+    rc, out = probe(s, "-m", "ca", "-c", os.path.join(pki, "root.pem"),
+                    "-n", "mx.example.test")
+    assert rc == 1 and "handshake failed" in out, out
+
+
+def test_dane_ee_match(pki, server):
+    """DANE-EE 3 1 1: a self-signed certificate with another name is
+    accepted, names and issuer do not count."""
+    s = server("self")
+    h = hashlib.sha256(spki(pki, "self")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "wrong.example.org",
+                    "-t", "3 1 1 " + h)
+    assert rc == 0, out
+    assert out.startswith("handshake ok: verified DANE-EE"), out
+
+
+def test_dane_ee_full_cert_sha512(pki, server):
+    s = server("leaf", "inter")
+    h = hashlib.sha512(der(pki, "leaf")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "mx.example.test",
+                    "-t", "3 0 2 " + h)
+    assert rc == 0 and "verified DANE-EE" in out, out
+
+
+def test_dane_ee_mismatch_refused(pki, server):
+    s = server("self")
+    h = hashlib.sha256(spki(pki, "leaf")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "mx.example.test",
+                    "-t", "3 1 1 " + h)
+    assert rc == 1, out
+    assert out == ("handshake failed: the server's certificate was "
+                   "refused: no TLSA record matches"), out
+
+
+def test_dane_unusable_records_refused(pki, server):
+    """PKIX-EE (usage 1) is unusable for SMTP: even a matching one."""
+    s = server("self")
+    h = hashlib.sha256(spki(pki, "self")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "mx.example.test",
+                    "-t", "1 1 1 " + h)
+    assert rc == 1 and "no usable TLSA record" in out, out
+
+
+def test_dane_ta(pki, server):
+    s = server("leaf", "inter")
+    h = hashlib.sha256(der(pki, "inter")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "mx.example.test",
+                    "-t", "2 0 1 " + h)
+    assert rc == 0, out
+    assert out.startswith("handshake ok: verified DANE-TA"), out
+
+
+def test_dane_ta_name_mismatch_refused(pki, server):
+    s = server("leaf", "inter")
+    h = hashlib.sha256(der(pki, "inter")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "mx.other.test",
+                    "-t", "2 0 1 " + h)
+    assert rc == 1 and "name mismatch" in out, out
+
+
+def test_dane_ta_not_signing_refused(pki, server):
+    """A TLSA record for a CA certificate the server did send, but that
+    did not sign the chain: the self-signed leaf with the root's hash."""
+    s = server("self", "root")
+    h = hashlib.sha256(der(pki, "root")).hexdigest()
+    rc, out = probe(s, "-m", "dane", "-n", "mx.example.test",
+                    "-t", "2 0 1 " + h)
+    assert rc == 1 and "does not verify up to" in out, out

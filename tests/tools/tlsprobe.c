@@ -1,0 +1,172 @@
+/*
+ * tlsprobe.c: a test client for the TLS client side of common/tls.c, run
+ * by tests/integration/test_tls_client.py:
+ *
+ *	tlsprobe [-m none|ca|dane] [-c cafile] [-s sni] [-n name]...
+ *	    [-t "usage selector mtype hex"]... ADDR PORT
+ *
+ * connects to ADDR PORT, does a TLS handshake (no STARTTLS) with that
+ * policy, and prints one line: "handshake ok: verified HOW" or
+ * "handshake ok: unverified (WHY)" (exit 0), or "handshake failed: WHY"
+ * (exit 1); usage errors exit 2.  A test tool: no sandbox.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/dnsrr.h"
+#include "common/log.h"
+#include "common/tls.h"
+
+#define PROBE_MAX	8
+#define PROBE_WAIT_MS	10000
+
+static struct dnsrr_tlsa probe_tlsa[PROBE_MAX];
+static unsigned char probe_tlsa_data[PROBE_MAX][64];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tlsprobe [-m none|ca|dane] [-c cafile] "
+	    "[-s sni] [-n name]... [-t \"u s m hex\"]... addr port\n");
+	exit(2);
+}
+
+/* probe_tlsa_parse: "3 1 1 <hex>" into probe_tlsa[i]. */
+static int
+probe_tlsa_parse(const char *s, size_t i)
+{
+	unsigned u, sel, mt;
+	char hex[2 * 64 + 1];
+	size_t n, j;
+
+	if (sscanf(s, "%u %u %u %128s", &u, &sel, &mt, hex) != 4 ||
+	    u > 255 || sel > 255 || mt > 255 || (n = strlen(hex)) % 2 != 0)
+		return -1;
+	for (j = 0; j < n / 2; j++)
+		if (sscanf(hex + 2 * j, "%2hhx", &probe_tlsa_data[i][j]) != 1)
+			return -1;
+	probe_tlsa[i].usage = (uint8_t)u;
+	probe_tlsa[i].selector = (uint8_t)sel;
+	probe_tlsa[i].mtype = (uint8_t)mt;
+	probe_tlsa[i].data = probe_tlsa_data[i];
+	probe_tlsa[i].len = n / 2;
+	return 0;
+}
+
+static int
+probe_connect(const char *addr, const char *port)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(port));
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		usage();
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		printf("handshake failed: cannot connect\n");
+		exit(1);
+	}
+	return fd;
+}
+
+/* probe_handshake: drive t until the handshake is done; 0 or -1. */
+static int
+probe_handshake(struct tls_conn *t, int fd)
+{
+	struct pollfd pfd;
+
+	while (!tls_handshake_done(t)) {
+		pfd.fd = fd;
+		pfd.events = tls_events(t);
+		if (pfd.events == 0)
+			return -1;
+		if (poll(&pfd, 1, PROBE_WAIT_MS) <= 0)
+			return -1;
+		if (tls_io(t, pfd.revents) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct tls_client_policy p;
+	struct tls_anchors *anchors = NULL;
+	const char *names[PROBE_MAX];
+	struct tls_conn *t;
+	char err[256], how[128];
+	int ch, fd, v;
+
+	memset(&p, 0, sizeof(p));
+	log_init("tlsprobe", 1, 0);
+	while ((ch = getopt(argc, argv, "c:m:n:s:t:")) != -1) {
+		switch (ch) {
+		case 'c':
+			if ((anchors = tls_anchors_load(optarg, err,
+			    sizeof(err))) == NULL) {
+				fprintf(stderr, "tlsprobe: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'm':
+			if (strcmp(optarg, "none") == 0)
+				p.mode = TLS_VERIFY_NONE;
+			else if (strcmp(optarg, "ca") == 0)
+				p.mode = TLS_VERIFY_CA;
+			else if (strcmp(optarg, "dane") == 0)
+				p.mode = TLS_VERIFY_DANE;
+			else
+				usage();
+			break;
+		case 'n':
+			if (p.nnames == PROBE_MAX)
+				usage();
+			names[p.nnames++] = optarg;
+			break;
+		case 's':
+			p.sni = optarg;
+			break;
+		case 't':
+			if (p.ntlsa == PROBE_MAX ||
+			    probe_tlsa_parse(optarg, p.ntlsa) == -1)
+				usage();
+			p.ntlsa++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 2)
+		usage();
+	p.anchors = anchors;
+	p.names = names;
+	p.tlsa = probe_tlsa;
+	fd = probe_connect(argv[optind], argv[optind + 1]);
+	if ((t = tls_conn_client(fd, &p)) == NULL)
+		return 2;
+	if (probe_handshake(t, fd) == -1) {
+		printf("handshake failed: %s\n", tls_why(t, err, sizeof(err)));
+		return 1;
+	}
+	v = tls_peer_verified(t, how, sizeof(how));
+	printf("handshake ok: %s %s (%s)\n", v == 1 ? "verified" :
+	    "unverified", how, tls_suite_name(tls_suite(t)));
+	tls_close(t);
+	(void)tls_io(t, POLLOUT);
+	tls_conn_free(t);
+	close(fd);
+	tls_anchors_free(anchors);
+	return 0;
+}
