@@ -78,6 +78,10 @@ QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
 SENDMAIL_SRC = smtpd/sendmail.c common/config.c common/config_lex.c \
 	      common/intake.c common/util.c common/log.c
 
+# The relay's MTA-STS policy fetch: the policy parser, the HTTP response
+# parser, the HTTPS GET over the TLS client.
+MTASTS_SRC  = common/mtasts.c common/httpresp.c common/https.c
+
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c common/skel_roles.c common/sessio.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
@@ -178,7 +182,7 @@ bench-store: $(O)/tests/bench/store_growth
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
-$(O)/tests/tools/tlsprobe: $(O)/tests/tools/tlsprobe.o $(call obj,$(COMMON_SRC))
+$(O)/tests/tools/tlsprobe: $(O)/tests/tools/tlsprobe.o $(call obj,$(MTASTS_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
@@ -194,7 +198,7 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
+ALL_SRC = $(COMMON_SRC) $(MTASTS_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \

@@ -268,3 +268,165 @@ def test_dane_ta_not_signing_refused(pki, server):
     rc, out = probe(s, "-m", "dane", "-n", "mx.example.test",
                     "-t", "2 0 1 " + h)
     assert rc == 1 and "does not verify up to" in out, out
+
+
+# ---- the MTA-STS policy fetch (common/https.c) against Python's ssl ----
+
+POLICY = ("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\n"
+          "mx: *.backup.example.test\r\nmax_age: 86400\r\n")
+
+
+class PolicyServer:
+    """A one-connection-at-a-time HTTPS server (stdlib ssl) that answers
+    every request with self.answer (bytes) and records the request."""
+
+    def __init__(self, d, cert):
+        import ssl
+        import threading
+        with open(os.path.join(d, cert + "-chain.pem"), "w") as f:
+            f.write(open(os.path.join(d, cert + ".pem")).read())
+            f.write(open(os.path.join(d, "inter.pem")).read())
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(d, cert + "-chain.pem"),
+                                 os.path.join(d, cert + ".key"))
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.answer = b""
+        self.requests = []
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while self.running:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                s = self.ctx.wrap_socket(c, server_side=True)
+                s.settimeout(10)
+                req = b""
+                while b"\r\n\r\n" not in req:
+                    data = s.recv(4096)
+                    if not data:
+                        break
+                    req += data
+                self.requests.append(req.decode("latin-1"))
+                for part in self.answer if isinstance(self.answer, list) \
+                        else [self.answer]:
+                    s.sendall(part)
+                    time.sleep(0.02)
+                s.unwrap().close()
+            except OSError:
+                c.close()
+
+    def stop(self):
+        self.running = False
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def policy_server(pki):
+    make_leaf(pki, "sts", "inter", ["mta-sts.example.test"])
+    make_leaf(pki, "stswrong", "inter", ["mta-sts.elsewhere.test"])
+    servers = []
+
+    def start(cert="sts"):
+        s = PolicyServer(pki, cert)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def fetch(pki, srv, domain="example.test"):
+    r = subprocess.run([TLSPROBE, "-F", domain, "-c",
+                        os.path.join(pki, "root.pem"), "127.0.0.1",
+                        str(srv.port)], capture_output=True, text=True,
+                       timeout=30)
+    return r.returncode, r.stdout.strip()
+
+
+def answer(status, body, ctype="text/plain", extra=""):
+    return ("HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s"
+            "\r\n%s" % (status, ctype, len(body), extra, body)).encode()
+
+
+def test_fetch_policy(pki, policy_server):
+    s = policy_server()
+    s.answer = answer("200 OK", POLICY, "text/plain; charset=utf-8")
+    rc, out = fetch(pki, s)
+    assert rc == 0, out
+    assert out == ("policy mode=enforce max_age=86400 "
+                   "mx=mx1.example.test,*.backup.example.test"), out
+    req = s.requests[0]
+    assert req.startswith("GET /.well-known/mta-sts.txt HTTP/1.1\r\n"), req
+    assert "\r\nHost: mta-sts.example.test\r\n" in req, req
+    assert "\r\nConnection: close\r\n" in req, req
+
+
+def test_fetch_chunked(pki, policy_server):
+    s = policy_server()
+    body = POLICY.encode()
+    parts = [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+             b"Transfer-Encoding: chunked\r\n\r\n"]
+    for i in range(0, len(body), 20):
+        chunk = body[i:i + 20]
+        parts.append(b"%x;ext=1\r\n" % len(chunk) + chunk + b"\r\n")
+    parts.append(b"0\r\nX-Trailer: yes\r\n\r\n")
+    s.answer = parts
+    rc, out = fetch(pki, s)
+    assert rc == 0, out
+    assert out.startswith("policy mode=enforce max_age=86400 "), out
+
+
+def test_fetch_until_close(pki, policy_server):
+    s = policy_server()
+    s.answer = ("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+                POLICY.replace("\r\n", "\n")).encode()
+    rc, out = fetch(pki, s)
+    assert rc == 0 and out.startswith("policy mode=enforce"), out
+
+
+def test_fetch_404(pki, policy_server):
+    s = policy_server()
+    s.answer = answer("404 Not Found", "no policy here")
+    rc, out = fetch(pki, s)
+    assert rc == 1 and out == "fetch failed: the server answered 404", out
+
+
+def test_fetch_redirect_refused(pki, policy_server):
+    s = policy_server()
+    s.answer = answer("301 Moved Permanently", "",
+                      extra="Location: https://elsewhere.test/x\r\n")
+    rc, out = fetch(pki, s)
+    assert rc == 1 and "a redirect (301)" in out, out
+    assert len(s.requests) == 1
+
+
+def test_fetch_wrong_type_refused(pki, policy_server):
+    s = policy_server()
+    s.answer = answer("200 OK", POLICY, "text/html")
+    rc, out = fetch(pki, s)
+    assert rc == 1 and "text/plain" in out, out
+
+
+def test_fetch_bad_policy_refused(pki, policy_server):
+    s = policy_server()
+    s.answer = answer("200 OK", "version: STSv1\nmode: enforce\n"
+                      "max_age: 600\n")
+    rc, out = fetch(pki, s)
+    assert rc == 1 and "no mx" in out, out
+
+
+def test_fetch_wrong_certificate_refused(pki, policy_server):
+    s = policy_server("stswrong")
+    s.answer = answer("200 OK", POLICY)
+    rc, out = fetch(pki, s)
+    assert rc == 1 and "name mismatch" in out, out
+    assert s.requests == [] or s.requests == [""]

@@ -4,11 +4,15 @@
  *
  *	tlsprobe [-m none|ca|dane] [-c cafile] [-s sni] [-n name]...
  *	    [-t "usage selector mtype hex"]... ADDR PORT
+ *	tlsprobe -F domain -c cafile ADDR PORT
  *
- * connects to ADDR PORT, does a TLS handshake (no STARTTLS) with that
- * policy, and prints one line: "handshake ok: verified HOW" or
- * "handshake ok: unverified (WHY)" (exit 0), or "handshake failed: WHY"
- * (exit 1); usage errors exit 2.  A test tool: no sandbox.
+ * The first form connects to ADDR PORT, does a TLS handshake (no
+ * STARTTLS) with that policy, and prints one line: "handshake ok:
+ * verified HOW (SUITE)" or "handshake ok: unverified WHY (SUITE)" (exit
+ * 0), or "handshake failed: WHY" (exit 1).  The second fetches domain's
+ * MTA-STS policy from ADDR PORT (common/https.c) and prints "policy
+ * mode=M max_age=N mx=P,P..." (exit 0) or "fetch failed: WHY" (exit 1).
+ * Usage errors exit 2.  A test tool: no sandbox.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/dnsrr.h"
+#include "common/https.h"
 #include "common/log.h"
 #include "common/tls.h"
 
@@ -35,7 +40,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: tlsprobe [-m none|ca|dane] [-c cafile] "
-	    "[-s sni] [-n name]... [-t \"u s m hex\"]... addr port\n");
+	    "[-s sni] [-n name]... [-t \"u s m hex\"]... addr port\n"
+	    "       tlsprobe -F domain -c cafile addr port\n");
 	exit(2);
 }
 
@@ -58,6 +64,33 @@ probe_tlsa_parse(const char *s, size_t i)
 	probe_tlsa[i].mtype = (uint8_t)mt;
 	probe_tlsa[i].data = probe_tlsa_data[i];
 	probe_tlsa[i].len = n / 2;
+	return 0;
+}
+
+/* probe_fetch: the -F form. */
+static int
+probe_fetch(const char *domain, const struct tls_anchors *a,
+    const char *addr, const char *port)
+{
+	static struct http_resp r;
+	static const char *modes[] = { "none", "testing", "enforce" };
+	struct mtasts_policy p;
+	char err[512];
+	size_t i;
+	int fd;
+
+	if ((fd = https_connect(addr, (uint16_t)atoi(port), PROBE_WAIT_MS,
+	    err, sizeof(err))) == -1 ||
+	    https_mtasts_fetch(fd, domain, a, PROBE_WAIT_MS, &r, &p, err,
+	    sizeof(err)) == -1) {
+		printf("fetch failed: %s\n", err);
+		return 1;
+	}
+	close(fd);
+	printf("policy mode=%s max_age=%u mx=", modes[p.mode], p.max_age);
+	for (i = 0; i < p.nmx; i++)
+		printf("%s%s", i ? "," : "", p.mx[i]);
+	printf("\n");
 	return 0;
 }
 
@@ -107,12 +140,16 @@ main(int argc, char *argv[])
 	const char *names[PROBE_MAX];
 	struct tls_conn *t;
 	char err[256], how[128];
+	const char *fetch = NULL;
 	int ch, fd, v;
 
 	memset(&p, 0, sizeof(p));
 	log_init("tlsprobe", 1, 0);
-	while ((ch = getopt(argc, argv, "c:m:n:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "F:c:m:n:s:t:")) != -1) {
 		switch (ch) {
+		case 'F':
+			fetch = optarg;
+			break;
 		case 'c':
 			if ((anchors = tls_anchors_load(optarg, err,
 			    sizeof(err))) == NULL) {
@@ -150,6 +187,9 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 2)
 		usage();
+	if (fetch != NULL)
+		return probe_fetch(fetch, anchors, argv[optind],
+		    argv[optind + 1]);
 	p.anchors = anchors;
 	p.names = names;
 	p.tlsa = probe_tlsa;
