@@ -292,6 +292,7 @@ class PolicyServer:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(4)
+        self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
         self.answer = b""
         self.requests = []
@@ -303,6 +304,8 @@ class PolicyServer:
         while self.running:
             try:
                 c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
             try:
@@ -325,8 +328,8 @@ class PolicyServer:
 
     def stop(self):
         self.running = False
+        self.thread.join(10)
         self.sock.close()
-        self.thread.join(5)
 
 
 @pytest.fixture
