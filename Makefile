@@ -165,6 +165,9 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/unit/test_mtasts: $(O)/tests/unit/test_mtasts.o $(call obj,common/mtasts.c common/httpresp.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # The queue's tests need the queue and deliver roles.
 $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
