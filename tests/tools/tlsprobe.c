@@ -84,6 +84,8 @@ probe_fetch(const char *domain, const struct tls_anchors *a,
 	    https_mtasts_fetch(fd, domain, a, PROBE_WAIT_MS, &r, &p, err,
 	    sizeof(err)) == -1) {
 		printf("fetch failed: %s\n", err);
+		if (fd != -1)
+			close(fd);
 		return 1;
 	}
 	close(fd);
@@ -141,7 +143,7 @@ main(int argc, char *argv[])
 	struct tls_conn *t;
 	char err[256], how[128];
 	const char *fetch = NULL;
-	int ch, fd, v;
+	int ch, fd, rc, v;
 
 	memset(&p, 0, sizeof(p));
 	log_init("tlsprobe", 1, 0);
@@ -187,9 +189,12 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 2)
 		usage();
-	if (fetch != NULL)
-		return probe_fetch(fetch, anchors, argv[optind],
+	if (fetch != NULL) {
+		rc = probe_fetch(fetch, anchors, argv[optind],
 		    argv[optind + 1]);
+		tls_anchors_free(anchors);
+		return rc;
+	}
 	p.anchors = anchors;
 	p.names = names;
 	p.tlsa = probe_tlsa;
@@ -198,15 +203,18 @@ main(int argc, char *argv[])
 		return 2;
 	if (probe_handshake(t, fd) == -1) {
 		printf("handshake failed: %s\n", tls_why(t, err, sizeof(err)));
-		return 1;
+		rc = 1;
+	} else {
+		v = tls_peer_verified(t, how, sizeof(how));
+		printf("handshake ok: %s %s (%s)\n", v == 1 ? "verified" :
+		    "unverified", how, tls_suite_name(tls_suite(t)));
+		tls_close(t);
+		(void)tls_io(t, POLLOUT);
+		rc = 0;
 	}
-	v = tls_peer_verified(t, how, sizeof(how));
-	printf("handshake ok: %s %s (%s)\n", v == 1 ? "verified" :
-	    "unverified", how, tls_suite_name(tls_suite(t)));
-	tls_close(t);
-	(void)tls_io(t, POLLOUT);
+	fflush(stdout);
 	tls_conn_free(t);
 	close(fd);
 	tls_anchors_free(anchors);
-	return 0;
+	return rc;
 }
