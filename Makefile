@@ -236,6 +236,8 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_mtasts    = common/mtasts.c
+FUZZ_http      = common/httpresp.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
