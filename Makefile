@@ -238,6 +238,9 @@ FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZ_mtasts    = common/mtasts.c
 FUZZ_http      = common/httpresp.c
+FUZZ_tlsverify = common/tls_verify.c common/tls_dane.c common/tls_anchors.c \
+		 common/tls_pem.c
+FUZZLIBS_tlsverify = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

@@ -116,6 +116,53 @@ tls_peer_verified(struct tls_conn *t, char *how, size_t howlen)
 	return t->client->verify.verified;
 }
 
+/* client_engine_why: the engine's own errors, said of the server. */
+static const char *
+client_engine_why(int err)
+{
+	switch (err) {
+	case BR_ERR_UNSUPPORTED_VERSION:
+		return "the server does not speak TLS 1.2";
+	case BR_ERR_BAD_VERSION:
+	case BR_ERR_BAD_LENGTH:
+	case BR_ERR_UNKNOWN_TYPE:
+	case BR_ERR_TOO_LARGE:
+		return "the server sent something that is not TLS";
+	case BR_ERR_BAD_MAC:
+		return "a record from the server failed its integrity check";
+	case BR_ERR_BAD_CIPHER_SUITE:
+	case BR_ERR_INVALID_ALGORITHM:
+		return "the server chose a cipher suite or signature "
+		    "algorithm we did not offer";
+	case BR_ERR_BAD_SIGNATURE:
+		return "the server's key exchange signature did not verify";
+	case BR_ERR_WRONG_KEY_USAGE:
+		return "the server's certificate key usage forbids this key "
+		    "exchange";
+	case BR_ERR_BAD_FINISHED:
+		return "the server's Finished message did not verify";
+	case BR_ERR_IO:
+		return "the server closed or reset the connection without a "
+		    "TLS close_notify";
+	case BR_ERR_UNEXPECTED:
+	case BR_ERR_BAD_CCS:
+	case BR_ERR_BAD_ALERT:
+	case BR_ERR_BAD_HANDSHAKE:
+	case BR_ERR_OVERSIZED_ID:
+	case BR_ERR_BAD_COMPRESSION:
+	case BR_ERR_BAD_FRAGLEN:
+	case BR_ERR_BAD_SECRENEG:
+	case BR_ERR_EXTRA_EXTENSION:
+	case BR_ERR_BAD_SNI:
+	case BR_ERR_BAD_HELLO_DONE:
+	case BR_ERR_LIMIT_EXCEEDED:
+	case BR_ERR_RESUME_MISMATCH:
+		return "the server sent a malformed or unexpected handshake "
+		    "message";
+	}
+	return NULL;
+}
+
 const char *
 tls_client_strerror(struct tls_conn *t, int err, char *buf, size_t len)
 {
@@ -132,21 +179,8 @@ tls_client_strerror(struct tls_conn *t, int err, char *buf, size_t len)
 	} else if (err > BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED)
 		snprintf(buf, len, "the server's certificate was refused: %s",
 		    t->client->verify.how);
-	else if (err == BR_ERR_UNSUPPORTED_VERSION)
-		snprintf(buf, len, "the server does not speak TLS 1.2");
-	else if (err == BR_ERR_BAD_CIPHER_SUITE ||
-	    err == BR_ERR_INVALID_ALGORITHM)
-		snprintf(buf, len, "the server chose a cipher suite or "
-		    "signature algorithm we did not offer");
-	else if (err == BR_ERR_BAD_SIGNATURE)
-		snprintf(buf, len, "the server's key exchange signature did "
-		    "not verify");
-	else if (err == BR_ERR_WRONG_KEY_USAGE)
-		snprintf(buf, len, "the server's certificate key usage forbids "
-		    "this key exchange");
-	else if (err == BR_ERR_IO)
-		snprintf(buf, len, "the server closed or reset the connection "
-		    "without a TLS close_notify");
+	else if ((text = client_engine_why(err)) != NULL)
+		snprintf(buf, len, "%s", text);
 	else
 		tls_strerror(err, buf, len);
 	return buf;

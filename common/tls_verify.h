@@ -19,7 +19,7 @@
 
 #define TLS_PEER_CERTS	10		/* certificates of a chain kept */
 #define TLS_PEER_BYTES	(48 * 1024)	/* their DER, in all */
-#define TLS_PEER_NAMES	32		/* dNSNames read from the EE */
+#define TLS_PEER_NAMES	64		/* dNSNames read from the EE */
 #define TLS_PEER_DN	1024		/* a DANE-TA's subject name, DER */
 #define TLS_HOW_MAX	96
 
