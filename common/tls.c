@@ -28,6 +28,8 @@
 #define TLS_PLAIN_IN	4096	/* an SMTP command line and then some */
 #define TLS_PLAIN_OUT	4096
 
+static const char *tls_suite_name_client(uint16_t);
+
 /* The plaintext phase of a STARTTLS listener: the same buffer interface
  * over the bare socket, until tls_starttls. */
 struct tls_plain {
@@ -242,6 +244,12 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 	return t;
 }
 
+struct tls_plain *
+tls_plain_new(void)
+{
+	return calloc(1, sizeof(struct tls_plain));
+}
+
 struct tls_conn *
 tls_conn_plain(int fd, const struct tls_chain *chain, int keyfd)
 {
@@ -249,7 +257,7 @@ tls_conn_plain(int fd, const struct tls_chain *chain, int keyfd)
 
 	if ((t = tls_conn_alloc(fd, chain, keyfd)) == NULL)
 		return NULL;
-	if ((t->plain = calloc(1, sizeof(*t->plain))) == NULL) {
+	if ((t->plain = tls_plain_new()) == NULL) {
 		log_warn("out of memory for a connection");
 		tls_conn_free(t);
 		return NULL;
@@ -274,7 +282,7 @@ tls_starttls(struct tls_conn *t)
 	free(t->plain);
 	t->plain = NULL;
 	t->heard = 0;
-	return tls_start(t);
+	return t->client != NULL ? tls_client_start(t) : tls_start(t);
 }
 
 int
@@ -631,6 +639,43 @@ tls_suite_name(uint16_t suite)
 		return "ECDHE-RSA-AES256-GCM-SHA384";
 	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
 		return "ECDHE-RSA-CHACHA20-POLY1305";
+	}
+	return tls_suite_name_client(suite);
+}
+
+/* tls_suite_name_client: the suites only the client side offers. */
+static const char *
+tls_suite_name_client(uint16_t suite)
+{
+	switch (suite) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256:
+		return "ECDHE-ECDSA-AES128-SHA256";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256:
+		return "ECDHE-RSA-AES128-SHA256";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384:
+		return "ECDHE-ECDSA-AES256-SHA384";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384:
+		return "ECDHE-RSA-AES256-SHA384";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA:
+		return "ECDHE-ECDSA-AES128-SHA";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA:
+		return "ECDHE-RSA-AES128-SHA";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA:
+		return "ECDHE-ECDSA-AES256-SHA";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA:
+		return "ECDHE-RSA-AES256-SHA";
+	case BR_TLS_RSA_WITH_AES_128_GCM_SHA256:
+		return "AES128-GCM-SHA256";
+	case BR_TLS_RSA_WITH_AES_256_GCM_SHA384:
+		return "AES256-GCM-SHA384";
+	case BR_TLS_RSA_WITH_AES_128_CBC_SHA256:
+		return "AES128-SHA256";
+	case BR_TLS_RSA_WITH_AES_256_CBC_SHA256:
+		return "AES256-SHA256";
+	case BR_TLS_RSA_WITH_AES_128_CBC_SHA:
+		return "AES128-SHA";
+	case BR_TLS_RSA_WITH_AES_256_CBC_SHA:
+		return "AES256-SHA";
 	}
 	return "an unknown cipher suite";
 }

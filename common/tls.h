@@ -164,8 +164,9 @@ int	tls_heard(struct tls_conn *t);
 unsigned tls_version(struct tls_conn *t);
 uint16_t tls_suite(struct tls_conn *t);
 
-/* tls_suite_name: the OpenSSL-style name of one of our cipher suites
- * ("ECDHE-ECDSA-AES128-GCM-SHA256"); a static string. */
+/* tls_suite_name: the OpenSSL-style name of one of our cipher suites,
+ * the server's and the client's ("ECDHE-ECDSA-AES128-GCM-SHA256",
+ * "AES128-SHA"); a static string. */
 const char *tls_suite_name(uint16_t suite);
 
 /*
@@ -278,6 +279,20 @@ struct tls_client_policy {
  * server.  System calls: getrandom, sendto, recvfrom.
  */
 struct tls_conn *tls_conn_client(int fd, const struct tls_client_policy *p);
+
+/*
+ * tls_conn_client_plain: the same for SMTP's STARTTLS (RFC 3207) on the
+ * client side: the connection begins in plaintext with the buffer
+ * interface over the bare socket (the greeting, EHLO, "STARTTLS" and
+ * its "220"), as tls_conn_plain does for a server; tls_starttls then
+ * starts the client engine with policy p.  What the server sent after
+ * its "220" and we did not consume is thrown away there (a reply
+ * injected in plaintext); the caller MUST have read the "220" line and
+ * nothing after it (tls_read_ack exactly that line), and flushed what
+ * it wrote.  NULL when out of memory (logged).
+ */
+struct tls_conn *tls_conn_client_plain(int fd,
+	    const struct tls_client_policy *p);
 
 /*
  * tls_peer_verified: once the server's certificate was checked: 1 if it

@@ -61,26 +61,40 @@ static const uint16_t client_suites_any[] = {
 
 #define NSUITES(a)	(sizeof(a) / sizeof((a)[0]))
 
-struct tls_conn *
-tls_conn_client(int fd, const struct tls_client_policy *p)
+/* client_alloc: a client connection on fd with policy p, not started;
+ * with plain, in its plaintext phase (tls_conn_client_plain). */
+static struct tls_conn *
+client_alloc(int fd, const struct tls_client_policy *p, int plain)
 {
-	unsigned char seed[TLS_SEED_BYTES];
-	br_ssl_engine_context *eng;
 	struct tls_conn *t;
-	struct tls_client *c;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->client = calloc(1, sizeof(*t->client))) == NULL) {
+	    (t->client = calloc(1, sizeof(*t->client))) == NULL ||
+	    (plain && (t->plain = tls_plain_new()) == NULL)) {
 		log_warn("out of memory for a TLS connection");
+		if (t != NULL)
+			free(t->client);
 		free(t);
 		return NULL;
 	}
-	c = t->client;
 	t->fd = fd;
 	t->keyfd = -1;
+	t->client->policy = p;
+	/* Only the buffer interface of a plaintext phase needs it now. */
+	t->eng = &t->client->cc.eng;
+	return t;
+}
+
+int
+tls_client_start(struct tls_conn *t)
+{
+	struct tls_client *c = t->client;
+	const struct tls_client_policy *p = c->policy;
+	unsigned char seed[TLS_SEED_BYTES];
+	br_ssl_engine_context *eng = &c->cc.eng;
+
 	/* Every implementation BearSSL has; then only what we allow. */
 	br_ssl_client_init_full(&c->cc, &c->verify.chain, NULL, 0);
-	eng = t->eng = &c->cc.eng;
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
 	if (p->mode == TLS_VERIFY_NONE)
 		br_ssl_engine_set_suites(eng, client_suites_any,
@@ -99,10 +113,29 @@ tls_conn_client(int fd, const struct tls_client_policy *p)
 		log_warnx("cannot start TLS to %s (BearSSL error %d)",
 		    p->sni != NULL ? p->sni : "a server",
 		    br_ssl_engine_last_error(eng));
+		return -1;
+	}
+	return 0;
+}
+
+struct tls_conn *
+tls_conn_client(int fd, const struct tls_client_policy *p)
+{
+	struct tls_conn *t;
+
+	if ((t = client_alloc(fd, p, 0)) == NULL)
+		return NULL;
+	if (tls_client_start(t) == -1) {
 		tls_conn_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+struct tls_conn *
+tls_conn_client_plain(int fd, const struct tls_client_policy *p)
+{
+	return client_alloc(fd, p, 1);
 }
 
 int

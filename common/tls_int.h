@@ -24,6 +24,7 @@ struct tls_policy {
 struct tls_client {
 	br_ssl_client_context	 cc;
 	struct tls_verify	 verify;
+	const struct tls_client_policy *policy;
 };
 
 struct tls_conn {
@@ -43,6 +44,13 @@ struct tls_conn {
 	struct tls_client	*client;	/* a client connection, else NULL */
 	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
+
+/* tls_plain_new: the buffers of a plaintext phase (NULL: no memory). */
+struct tls_plain *tls_plain_new(void);
+
+/* tls_client_start: seed and reset the client engine of t (tls_client.c);
+ * 0, or -1 (logged). */
+int	tls_client_start(struct tls_conn *t);
 
 /* tls_alert_text: a TLS alert number in words, or NULL. */
 const char *tls_alert_text(int alert);

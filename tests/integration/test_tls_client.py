@@ -433,3 +433,65 @@ def test_fetch_wrong_certificate_refused(pki, policy_server):
     rc, out = fetch(pki, s)
     assert rc == 1 and "name mismatch" in out, out
     assert s.requests == [] or s.requests == [""]
+
+
+# ---- STARTTLS on the client side (tls_conn_client_plain) ----
+
+def smtp_server(pki, inject):
+    """A one-shot SMTP-ish server: greeting, "220" to STARTTLS (with an
+    injected plaintext reply right behind it when inject), then TLS with
+    the leaf + intermediate, and "221" to QUIT.  Returns (port, thread,
+    result dict)."""
+    import ssl
+    import threading
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with open(os.path.join(pki, "smtp-chain.pem"), "w") as f:
+        f.write(open(os.path.join(pki, "leaf.pem")).read())
+        f.write(open(os.path.join(pki, "inter.pem")).read())
+    ctx.load_cert_chain(os.path.join(pki, "smtp-chain.pem"),
+                        os.path.join(pki, "leaf.key"))
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    ls.settimeout(20)
+    result = {}
+
+    def serve():
+        c, _ = ls.accept()
+        c.settimeout(10)
+        c.sendall(b"220 mx.example.test ESMTP\r\n")
+        f = c.makefile("rb")
+        result["cmd"] = f.readline().strip()
+        c.sendall(b"220 2.0.0 go ahead\r\n" +
+                  (b"250 injected\r\n" if inject else b""))
+        s = ctx.wrap_socket(c, server_side=True)
+        data = b""
+        while b"\r\n" not in data:
+            d = s.recv(100)
+            if not d:
+                break
+            data += d
+        result["tls_cmd"] = data.strip()
+        s.sendall(b"221 2.0.0 bye\r\n")
+        s.close()
+        ls.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return ls.getsockname()[1], t, result
+
+
+@pytest.mark.parametrize("inject", [False, True])
+def test_starttls_client(pki, inject):
+    port, thread, result = smtp_server(pki, inject)
+    r = subprocess.run([TLSPROBE, "-S", "-m", "ca", "-c",
+                        os.path.join(pki, "root.pem"), "-s",
+                        "mx.example.test", "-n", "mx.example.test",
+                        "127.0.0.1", str(port)],
+                       capture_output=True, text=True, timeout=30)
+    thread.join(20)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert lines[0].startswith("handshake ok: verified CA"), lines
+    assert lines[1] == "reply: 221 2.0.0 bye", lines
+    assert result["cmd"] == b"STARTTLS"
+    assert result["tls_cmd"] == b"QUIT"

@@ -5,6 +5,7 @@
  *	tlsprobe [-m none|ca|dane] [-c cafile] [-s sni] [-n name]...
  *	    [-t "usage selector mtype hex"]... ADDR PORT
  *	tlsprobe -F domain -c cafile ADDR PORT
+ *	tlsprobe -S [policy options as above] ADDR PORT
  *
  * The first form connects to ADDR PORT, does a TLS handshake (no
  * STARTTLS) with that policy, and prints one line: "handshake ok:
@@ -12,6 +13,10 @@
  * 0), or "handshake failed: WHY" (exit 1).  The second fetches domain's
  * MTA-STS policy from ADDR PORT (common/https.c) and prints "policy
  * mode=M max_age=N mx=P,P..." (exit 0) or "fetch failed: WHY" (exit 1).
+ * The third speaks SMTP first (tls_conn_client_plain): reads the "220"
+ * greeting, sends STARTTLS, reads its "220" line, tls_starttls, and once
+ * the handshake is done sends QUIT and prints the handshake line and
+ * "reply: LINE" with the server's answer to QUIT inside TLS.
  * Usage errors exit 2.  A test tool: no sandbox.
  */
 #include <sys/socket.h>
@@ -41,7 +46,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: tlsprobe [-m none|ca|dane] [-c cafile] "
 	    "[-s sni] [-n name]... [-t \"u s m hex\"]... addr port\n"
-	    "       tlsprobe -F domain -c cafile addr port\n");
+	    "       tlsprobe -F domain -c cafile addr port\n"
+	    "       tlsprobe -S [policy options] addr port\n");
 	exit(2);
 }
 
@@ -115,6 +121,72 @@ probe_connect(const char *addr, const char *port)
 	return fd;
 }
 
+/* probe_line: one line from t into buf, consumed exactly (the rest stays
+ * for tls_starttls to throw away); 0 or -1. */
+static int
+probe_line(struct tls_conn *t, int fd, char *buf, size_t cap)
+{
+	struct pollfd pfd;
+	unsigned char *p, *nl;
+	size_t len, n;
+
+	for (;;) {
+		if ((p = tls_read_buf(t, &len)) != NULL &&
+		    (nl = memchr(p, '\n', len)) != NULL) {
+			n = (size_t)(nl - p) + 1;
+			if (n >= cap)
+				return -1;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			buf[strcspn(buf, "\r\n")] = '\0';
+			tls_read_ack(t, n);
+			return 0;
+		}
+		pfd.fd = fd;
+		if ((pfd.events = tls_events(t)) == 0 ||
+		    poll(&pfd, 1, PROBE_WAIT_MS) <= 0 ||
+		    tls_io(t, pfd.revents) == -1)
+			return -1;
+	}
+}
+
+/* probe_write: s into t, sent out; 0 or -1. */
+static int
+probe_write(struct tls_conn *t, int fd, const char *s)
+{
+	struct pollfd pfd;
+	unsigned char *w;
+	size_t room, n = strlen(s);
+
+	if ((w = tls_write_buf(t, &room)) == NULL || room < n)
+		return -1;
+	memcpy(w, s, n);
+	tls_write_ack(t, n);
+	tls_flush(t);
+	while ((pfd.events = tls_events(t)) & POLLOUT) {
+		pfd.fd = fd;
+		if (poll(&pfd, 1, PROBE_WAIT_MS) <= 0 ||
+		    tls_io(t, pfd.revents) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* probe_smtp: the plaintext part up to tls_starttls; 0 or -1. */
+static int
+probe_smtp(struct tls_conn *t, int fd)
+{
+	char line[512];
+
+	if (probe_line(t, fd, line, sizeof(line)) == -1 ||
+	    strncmp(line, "220", 3) != 0 ||
+	    probe_write(t, fd, "STARTTLS\r\n") == -1 ||
+	    probe_line(t, fd, line, sizeof(line)) == -1 ||
+	    strncmp(line, "220", 3) != 0)
+		return -1;
+	return tls_starttls(t);
+}
+
 /* probe_handshake: drive t until the handshake is done; 0 or -1. */
 static int
 probe_handshake(struct tls_conn *t, int fd)
@@ -143,14 +215,18 @@ main(int argc, char *argv[])
 	struct tls_conn *t;
 	char err[256], how[128];
 	const char *fetch = NULL;
-	int ch, fd, rc, v;
+	char reply[512];
+	int ch, fd, rc, v, smtp = 0;
 
 	memset(&p, 0, sizeof(p));
 	log_init("tlsprobe", 1, 0);
-	while ((ch = getopt(argc, argv, "F:c:m:n:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "F:Sc:m:n:s:t:")) != -1) {
 		switch (ch) {
 		case 'F':
 			fetch = optarg;
+			break;
+		case 'S':
+			smtp = 1;
 			break;
 		case 'c':
 			if ((anchors = tls_anchors_load(optarg, err,
@@ -199,15 +275,24 @@ main(int argc, char *argv[])
 	p.names = names;
 	p.tlsa = probe_tlsa;
 	fd = probe_connect(argv[optind], argv[optind + 1]);
-	if ((t = tls_conn_client(fd, &p)) == NULL)
+	t = smtp ? tls_conn_client_plain(fd, &p) : tls_conn_client(fd, &p);
+	if (t == NULL)
 		return 2;
-	if (probe_handshake(t, fd) == -1) {
+	if (smtp && probe_smtp(t, fd) == -1) {
+		printf("smtp failed before TLS\n");
+		rc = 1;
+	} else if (probe_handshake(t, fd) == -1) {
 		printf("handshake failed: %s\n", tls_why(t, err, sizeof(err)));
 		rc = 1;
 	} else {
 		v = tls_peer_verified(t, how, sizeof(how));
 		printf("handshake ok: %s %s (%s)\n", v == 1 ? "verified" :
 		    "unverified", how, tls_suite_name(tls_suite(t)));
+		if (smtp && (probe_write(t, fd, "QUIT\r\n") == -1 ||
+		    probe_line(t, fd, reply, sizeof(reply)) == -1))
+			printf("no reply in TLS\n");
+		else if (smtp)
+			printf("reply: %s\n", reply);
 		tls_close(t);
 		(void)tls_io(t, POLLOUT);
 		rc = 0;
