@@ -169,6 +169,8 @@ dane_ta_path(struct tls_verify *v, size_t k)
 	ta.dn.len = dn.len;
 	ta.flags = BR_X509_TA_CA;
 	ta.pkey = *pk;
+	/* A fresh context: ee_names_ok's date and names are gone, the
+	 * dates are checked against the clock. */
 	br_x509_minimal_init_full(&v->aux, &ta, 1);
 	return aux_feed(v, k);
 }
@@ -215,21 +217,27 @@ dane_usable(const struct dnsrr_tlsa *r)
 }
 
 /* dane_ta: a DANE-TA record r against the kept chain: 0 accepted, else
- * *why says what failed (left alone when no certificate matches). */
+ * why (TLS_HOW_MAX bytes) says what failed; left alone when no
+ * certificate matches. */
 static int
 dane_ta(struct tls_verify *v, const struct dnsrr_tlsa *r, int names_ok,
-    const char **why)
+    char *why)
 {
+	unsigned err;
 	size_t k;
 
 	for (k = 0; k < v->ncerts; k++) {
 		if (tls_tlsa_match(r, v->der + v->off[k], v->len[k]) != 1)
 			continue;
-		if (dane_ta_path(v, k) != 0)
-			*why = "the chain does not verify up to the DANE-TA "
-			    "certificate";
+		if ((err = dane_ta_path(v, k)) == BR_ERR_X509_NOT_TRUSTED)
+			snprintf(why, TLS_HOW_MAX, "the chain does not verify "
+			    "up to the DANE-TA certificate");
+		else if (err != 0)
+			snprintf(why, TLS_HOW_MAX, "DANE-TA matches, but the "
+			    "chain below it is refused: %s", chain_why(v, err));
 		else if (!names_ok)
-			*why = "DANE-TA matches, but a name mismatch";
+			snprintf(why, TLS_HOW_MAX, "DANE-TA matches, but a "
+			    "name mismatch");
 		else
 			return 0;
 	}
@@ -242,8 +250,10 @@ judge_dane(struct tls_verify *v, int names_ok)
 {
 	const struct tls_client_policy *p = v->policy;
 	const struct dnsrr_tlsa *r;
-	const char *why = NULL;
+	char why[TLS_HOW_MAX];
 	size_t i, usable = 0;
+
+	why[0] = '\0';
 
 	for (i = 0; i < p->ntlsa; i++) {
 		r = &p->tlsa[i];
@@ -255,14 +265,14 @@ judge_dane(struct tls_verify *v, int names_ok)
 			verify_how(v, 1, "DANE-EE");
 			return 0;
 		}
-		if (r->usage == 2 && dane_ta(v, r, names_ok, &why) == 0) {
+		if (r->usage == 2 && dane_ta(v, r, names_ok, why) == 0) {
 			verify_how(v, 1, "DANE-TA");
 			return 0;
 		}
 	}
-	if (why == NULL)
-		why = usable ? "no TLSA record matches" :
-		    "no usable TLSA record";
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "%s", usable ?
+		    "no TLSA record matches" : "no usable TLSA record");
 	verify_how(v, 0, why);
 	return BR_ERR_X509_NOT_TRUSTED;
 }

@@ -220,6 +220,15 @@ test_dane(void)
 	CHECK_INT_EQ(run("self.pem", TLS_VERIFY_DANE, "mx.example.test", r, 1,
 	    &ok, how, NULL), BR_ERR_X509_NOT_TRUSTED,
 	    "DANE-TA: a chain without the TA is refused");
+	r[0] = tlsa("inter-2-0-1", b1, sizeof(b1));
+	CHECK_INT_EQ(run("expchain.pem", TLS_VERIFY_DANE, "mx.example.test", r,
+	    1, &ok, how, NULL), BR_ERR_X509_NOT_TRUSTED,
+	    "DANE-TA: an expired leaf below the TA is refused");
+	CHECK_STR_EQ(how, "DANE-TA matches, but the chain below it is "
+	    "refused: expired or not yet valid", "DANE-TA expired: how");
+	CHECK_INT_EQ(run("expchain.pem", TLS_VERIFY_CA, "mx.example.test",
+	    NULL, 0, &ok, how, NULL), BR_ERR_X509_EXPIRED,
+	    "CA: an expired leaf is refused");
 	r[0] = tlsa("root-2-0-1", b1, sizeof(b1));
 	CHECK_INT_EQ(run("chain.pem", TLS_VERIFY_DANE, "mx.example.test", r,
 	    1, &ok, how, NULL), BR_ERR_X509_NOT_TRUSTED,

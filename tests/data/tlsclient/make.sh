@@ -3,8 +3,9 @@
 # hand, in this directory; the unit test test_tls_client.c reads them).
 # A root and an intermediate CA, a leaf for mx.example.test sent with the
 # intermediate (chain.pem), a leaf with the name *.example.test, a
-# self-signed leaf, an expired self-signed leaf (openssl ca with fixed
-# dates), and tlsa.txt: TLSA data computed by openssl, never by postern.
+# self-signed leaf, an expired self-signed leaf and an expired leaf sent
+# with the intermediate (expchain.pem; openssl ca with fixed dates), and
+# tlsa.txt: TLSA data computed by openssl, never by postern.
 set -e
 ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
 days=36500
@@ -36,6 +37,7 @@ new_certs_dir = ca.d
 default_md = sha256
 policy = p
 copy_extensions = copy
+unique_subject = no
 [p]
 commonName = supplied
 CNF
@@ -44,6 +46,12 @@ openssl req $ec -keyout expired.key -out expired.csr -subj /CN=mx.example.test \
 openssl ca -batch -config ca.cnf -selfsign -keyfile expired.key -in expired.csr \
 	-startdate 20200101000000Z -enddate 20200201000000Z -out expired.tmp
 openssl x509 -in expired.tmp -out expired.pem
+openssl req $ec -keyout expleaf.key -out expleaf.csr -subj /CN=mx.example.test \
+	-addext subjectAltName=DNS:mx.example.test
+openssl ca -batch -config ca.cnf -cert inter.pem -keyfile inter.key -in expleaf.csr \
+	-startdate 20200101000000Z -enddate 20200201000000Z -out expleaf.tmp
+openssl x509 -in expleaf.tmp -out expleaf.pem
+cat expleaf.pem inter.pem >expchain.pem
 spki() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER; }
 der() { openssl x509 -in "$1" -outform DER; }
 {
@@ -56,4 +64,4 @@ der() { openssl x509 -in "$1" -outform DER; }
 	echo "inter-2-1-1 $(spki inter.pem | openssl dgst -sha256 -r | cut -d' ' -f1)"
 	echo "root-2-0-1 $(der root.pem | openssl dgst -sha256 -r | cut -d' ' -f1)"
 } >tlsa.txt
-rm -rf ca.d ca.cnf expired.tmp *.csr *.ext *.key
+rm -rf ca.d ca.cnf *.tmp *.csr *.ext *.key
