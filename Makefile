@@ -165,7 +165,10 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
-$(O)/tests/unit/test_mtasts: $(O)/tests/unit/test_mtasts.o $(call obj,common/mtasts.c common/httpresp.c)
+$(O)/tests/unit/test_mtasts: $(O)/tests/unit/test_mtasts.o $(call obj,common/mtasts.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_httpresp: $(O)/tests/unit/test_httpresp.o $(call obj,common/httpresp.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # The queue's tests need the queue and deliver roles.
