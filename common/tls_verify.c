@@ -113,6 +113,7 @@ ee_names_ok(struct tls_verify *v, uint32_t days, uint32_t secs)
 	br_x509_minimal_set_name_elements(&v->aux, nm.elts,
 	    TLS_PEER_NAMES + 1);
 	(void)aux_feed(v, 1);
+	br_x509_minimal_set_name_elements(&v->aux, NULL, 0);	/* nm ends */
 	for (i = 0; i < TLS_PEER_NAMES; i++)
 		ndns += nm.elts[i].status == 1;
 	for (i = 0; i <= TLS_PEER_NAMES; i++) {
