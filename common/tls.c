@@ -5,7 +5,10 @@
  * key is not here: our policy object picks the suite and the hash, lets
  * the engine hash the ServerKeyExchange, and has the keyholder sign it
  * (do_sign); it refuses every other key exchange (do_keyx).  Every byte
- * from the client is hostile and is parsed by BearSSL only.
+ * from the client is hostile and is parsed by BearSSL only.  The buffer
+ * interface (tls_events, tls_io, tls_read_buf, ..., and the plaintext
+ * phase before STARTTLS) drives the client engine of tls_client.c too,
+ * through the connection's engine pointer (tls_int.h).
  */
 #include <sys/socket.h>
 
