@@ -347,8 +347,9 @@ def policy_server(pki):
         s.stop()
 
 
-def fetch(pki, srv, domain="example.test"):
-    r = subprocess.run([TLSPROBE, "-F", domain, "-c",
+def fetch(pki, srv, domain="example.test", wait=None):
+    r = subprocess.run([TLSPROBE, "-F", domain] +
+                       (["-T", str(wait)] if wait else []) + ["-c",
                         os.path.join(pki, "root.pem"), "127.0.0.1",
                         str(srv.port)], capture_output=True, text=True,
                        timeout=30)
@@ -425,6 +426,32 @@ def test_fetch_bad_policy_refused(pki, policy_server):
                       "max_age: 600\n")
     rc, out = fetch(pki, s)
     assert rc == 1 and "no mx" in out, out
+
+
+def test_fetch_too_large_refused(pki, policy_server):
+    s = policy_server()
+    body = POLICY + "x-pad: " + "a" * 70000 + "\r\n"
+    s.answer = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+                body).encode()
+    rc, out = fetch(pki, s)
+    assert rc == 1 and "a body larger than 65536 bytes" in out, out
+
+
+def test_fetch_timeout(pki):
+    """A server that accepts and never answers: the fetch gives up at its
+    deadline, not later."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    try:
+        start = time.time()
+        rc, out = fetch(pki, type("S", (), {"port": ls.getsockname()[1]}),
+                        wait=1500)
+        took = time.time() - start
+    finally:
+        ls.close()
+    assert rc == 1 and "within the time allowed" in out, out
+    assert 1.0 < took < 8, took
 
 
 def test_fetch_wrong_certificate_refused(pki, policy_server):

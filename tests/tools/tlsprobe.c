@@ -4,7 +4,7 @@
  *
  *	tlsprobe [-m none|ca|dane] [-c cafile] [-s sni] [-n name]...
  *	    [-t "usage selector mtype hex"]... ADDR PORT
- *	tlsprobe -F domain -c cafile ADDR PORT
+ *	tlsprobe -F domain -c cafile [-T ms] ADDR PORT
  *	tlsprobe -S [policy options as above] ADDR PORT
  *
  * The first form connects to ADDR PORT, does a TLS handshake (no
@@ -38,6 +38,7 @@
 #define PROBE_MAX	8
 #define PROBE_WAIT_MS	10000
 
+static int probe_wait = PROBE_WAIT_MS;
 static struct dnsrr_tlsa probe_tlsa[PROBE_MAX];
 static unsigned char probe_tlsa_data[PROBE_MAX][64];
 
@@ -46,7 +47,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: tlsprobe [-m none|ca|dane] [-c cafile] "
 	    "[-s sni] [-n name]... [-t \"u s m hex\"]... addr port\n"
-	    "       tlsprobe -F domain -c cafile addr port\n"
+	    "       tlsprobe -F domain -c cafile [-T ms] addr port\n"
 	    "       tlsprobe -S [policy options] addr port\n");
 	exit(2);
 }
@@ -85,9 +86,9 @@ probe_fetch(const char *domain, const struct tls_anchors *a,
 	size_t i;
 	int fd;
 
-	if ((fd = https_connect(addr, (uint16_t)atoi(port), PROBE_WAIT_MS,
+	if ((fd = https_connect(addr, (uint16_t)atoi(port), probe_wait,
 	    err, sizeof(err))) == -1 ||
-	    https_mtasts_fetch(fd, domain, a, PROBE_WAIT_MS, &r, &p, err,
+	    https_mtasts_fetch(fd, domain, a, probe_wait, &r, &p, err,
 	    sizeof(err)) == -1) {
 		printf("fetch failed: %s\n", err);
 		if (fd != -1)
@@ -220,13 +221,16 @@ main(int argc, char *argv[])
 
 	memset(&p, 0, sizeof(p));
 	log_init("tlsprobe", 1, 0);
-	while ((ch = getopt(argc, argv, "F:Sc:m:n:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "F:ST:c:m:n:s:t:")) != -1) {
 		switch (ch) {
 		case 'F':
 			fetch = optarg;
 			break;
 		case 'S':
 			smtp = 1;
+			break;
+		case 'T':
+			probe_wait = atoi(optarg);
 			break;
 		case 'c':
 			if ((anchors = tls_anchors_load(optarg, err,

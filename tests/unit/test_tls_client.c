@@ -308,6 +308,16 @@ test_anchors(void)
 	a = tls_anchors_parse(junk, sizeof(junk) - 1, err, sizeof(err));
 	CHECK_TRUE(a == NULL && strcmp(err, "no usable CA certificate") == 0,
 	    "anchors: an undecodable certificate is skipped");
+	/* The system's bundle, where ca-certificates is installed. */
+	a = tls_anchors_load("/etc/ssl/certs/ca-certificates.crt", err,
+	    sizeof(err));
+	if (a == NULL && strstr(err, "No such file") != NULL)
+		printf("ok %d - anchors: the system bundle # SKIP not "
+		    "installed\n", ++check_count);
+	else
+		CHECK_TRUE(a != NULL && tls_anchors_count(a) >= 50,
+		    "anchors: the system bundle loads");
+	tls_anchors_free(a);
 	a = tls_anchors_load(DATA "missing.pem", err, sizeof(err));
 	CHECK_TRUE(a == NULL && strstr(err, "missing.pem") != NULL,
 	    "anchors: a missing file is said");
