@@ -41,7 +41,7 @@ struct tls_conn {
 	int			 heard;		/* the peer sent a byte */
 	unsigned char		 first;		/* and this was the first */
 	struct tls_plain	*plain;		/* before STARTTLS, else NULL */
-	struct tls_client	*client;	/* a client connection, else NULL */
+	struct tls_client	*client;	/* client side, else NULL */
 	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 

@@ -79,8 +79,8 @@ tls_pem_each(const char *pem, size_t len, struct tls_pem_sink *sink,
 			break;
 		case BR_PEM_END_OBJ:
 			if (inobj)
-				rc = fn(arg, br_pem_decoder_name(&pc), sink, err,
-				    errlen);
+				rc = fn(arg, br_pem_decoder_name(&pc), sink,
+				    err, errlen);
 			inobj = 0;
 			break;
 		case BR_PEM_ERROR:

@@ -185,7 +185,8 @@ chain_why(struct tls_verify *v, unsigned err)
 	switch (err) {
 	case BR_ERR_X509_NOT_TRUSTED:
 		if (v->ncerts == 1 &&
-		    tls_cert_split(v->der + v->off[0], v->len[0], &parts) == 0 &&
+		    tls_cert_split(v->der + v->off[0], v->len[0],
+		    &parts) == 0 &&
 		    parts.issuer_len == parts.subject_len &&
 		    memcmp(parts.issuer, parts.subject, parts.issuer_len) == 0)
 			return "self-signed";

@@ -32,7 +32,7 @@ struct tls_verify {
 	size_t			 derlen;
 	size_t			 off[TLS_PEER_CERTS], len[TLS_PEER_CERTS];
 	size_t			 ncerts;
-	size_t			 cur;		/* bytes of the cert coming in */
+	size_t			 cur;		/* bytes of the cert so far */
 	int			 keep;		/* and it fits */
 	int			 broken;	/* one was not kept: no more */
 	br_x509_pkey		 pkey;		/* the EE key, decoded by us */
@@ -45,14 +45,15 @@ struct tls_verify {
 };
 
 /* tls_verify_init: v checks chains with policy p (kept by pointer). */
-void	tls_verify_init(struct tls_verify *v, const struct tls_client_policy *p);
+void	tls_verify_init(struct tls_verify *v,
+	    const struct tls_client_policy *p);
 
 /* tls_verify_chain: the whole check over a chain given as n DER
  * certificates, EE first, as the engine would feed it: returns 0 when
  * the policy accepts it, else the BR_ERR_X509_* code the engine is
  * given; v->verified and v->how tell the rest.  For the unit tests. */
-unsigned tls_verify_chain(struct tls_verify *v, const br_x509_certificate *certs,
-	    size_t n);
+unsigned tls_verify_chain(struct tls_verify *v,
+	    const br_x509_certificate *certs, size_t n);
 
 /* tls_anchors_array: the anchors as BearSSL wants them (tls_anchors.c);
  * *n gets their number. */

@@ -81,7 +81,8 @@ test_http(void)
 		    "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
 		    "both Content-Length and chunked" },
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-		    "Content-Length: 2\r\n\r\n", "two different Content-Lengths" },
+		    "Content-Length: 2\r\n\r\n",
+		    "two different Content-Lengths" },
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
 		    "a malformed Content-Length" },
 		{ "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"

@@ -77,7 +77,8 @@ test_policy_bad(void)
 		    "name" },
 		{ "version: STSv1\r\rmode: enforce\n", "a stray carriage "
 		    "return" },
-		{ "version: STSv1\nmode: enf\001orce\n", "a control character" },
+		{ "version: STSv1\nmode: enf\001orce\n",
+		    "a control character" },
 	};
 	struct mtasts_policy p;
 	char err[128], text[4096];
