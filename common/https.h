@@ -7,7 +7,9 @@
  * bounded parser of httpresp.h (200 only, no redirects, text/plain, at
  * most 64 KiB, chunked or not).  Runs in the relay processes, blocking
  * with a deadline (poll); no DNS here: the caller resolved the host and
- * gives the address or a connected socket.
+ * gives the address or a connected socket.  System calls, for the
+ * relay's allow-list: socket, connect, getsockopt, fcntl (https_connect),
+ * poll, clock_gettime, and the TLS client's (tls.h).
  */
 #ifndef POSTERN_HTTPS_H
 #define POSTERN_HTTPS_H

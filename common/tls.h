@@ -276,7 +276,8 @@ struct tls_client_policy {
  * The rest of the interface (tls_events, tls_io, tls_handshake_done,
  * tls_read_buf, tls_write_buf, tls_close, tls_error, tls_why,
  * tls_conn_free, ...) is the server side's; tls_why then speaks of the
- * server.  System calls: getrandom, sendto, recvfrom.
+ * server.  System calls: getrandom, sendto, recvfrom, and the clock
+ * (time(2), through the vDSO) for the certificates' dates.
  */
 struct tls_conn *tls_conn_client(int fd, const struct tls_client_policy *p);
 
