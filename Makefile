@@ -47,6 +47,8 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/admission.c common/ratelimit.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
 	     common/keyholder_dkim.c \
+	     common/tls_client.c common/tls_anchors.c common/tls_verify.c \
+	     common/tls_dane.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/store_index_env.c common/store_sync.c common/store_folder.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \
@@ -86,6 +88,10 @@ QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
 SENDMAIL_SRC = smtpd/sendmail.c common/config.c common/config_lex.c \
 	      common/intake.c common/util.c common/log.c
 
+# The relay's MTA-STS policy fetch: the policy parser, the HTTP response
+# parser, the HTTPS GET over the TLS client.
+MTASTS_SRC  = common/mtasts.c common/httpresp.c common/https.c
+
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c common/skel_roles.c common/sessio.c
 POP3D_SRC   = pop3d/parse.c pop3d/preauth.c pop3d/session.c
@@ -121,7 +127,8 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
 	$(O)/tests/tools/dns_query $(O)/tests/tools/dkimtool \
-	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck
+	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck \
+	$(O)/tests/tools/tlsprobe
 
 all: $(PROGS)
 
@@ -180,6 +187,12 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/unit/test_mtasts: $(O)/tests/unit/test_mtasts.o $(call obj,common/mtasts.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_httpresp: $(O)/tests/unit/test_httpresp.o $(call obj,common/httpresp.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # The queue's tests need the queue and deliver roles.
 $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
@@ -217,6 +230,9 @@ $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 $(O)/tests/tools/dkimtool: $(O)/tests/tools/dkimtool.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/tlsprobe: $(O)/tests/tools/tlsprobe.o $(call obj,$(MTASTS_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -233,13 +249,13 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
+ALL_SRC = $(COMMON_SRC) $(MTASTS_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  smtpd/relayproto.c $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c \
 	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c \
-	  tests/tools/dkimtool.c
+	  tests/tools/dkimtool.c tests/tools/tlsprobe.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -280,6 +296,11 @@ FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
 FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZ_dkimtag   = $(DKIM_SRC) common/base64.c common/util.c common/log.c
 FUZZLIBS_dkimtag = -lbearssl
+FUZZ_mtasts    = common/mtasts.c
+FUZZ_http      = common/httpresp.c
+FUZZ_tlsverify = common/tls_verify.c common/tls_dane.c common/tls_anchors.c \
+		 common/tls_pem.c
+FUZZLIBS_tlsverify = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)
