@@ -45,6 +45,11 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_QUEUE_FLUSH, PROC_AUTHCTL, PROC_QUEUE },
 	{ MSG_DELIVER_MSG, PROC_QUEUE, PROC_DELIVER },
 	{ MSG_DELIVER_ROOM, PROC_QUEUE, PROC_DELIVER },
+	{ MSG_RELAY_JOB, PROC_QUEUE, PROC_RELAY },
+	{ MSG_RELAY_RCPT, PROC_QUEUE, PROC_RELAY },
+	{ MSG_RELAY_GO, PROC_QUEUE, PROC_RELAY },
+	{ MSG_RELAY_RESULT, PROC_RELAY, PROC_QUEUE },
+	{ MSG_RELAY_DONE, PROC_RELAY, PROC_QUEUE },
 };
 const size_t msg_graph_len = sizeof(msg_graph) / sizeof(msg_graph[0]);
 
@@ -88,6 +93,11 @@ msg_name(int type)
 	case MSG_QUEUE_FLUSH:		return "QUEUE_FLUSH";
 	case MSG_DELIVER_MSG:		return "DELIVER_MSG";
 	case MSG_DELIVER_ROOM:		return "DELIVER_ROOM";
+	case MSG_RELAY_JOB:		return "RELAY_JOB";
+	case MSG_RELAY_RCPT:		return "RELAY_RCPT";
+	case MSG_RELAY_GO:		return "RELAY_GO";
+	case MSG_RELAY_RESULT:		return "RELAY_RESULT";
+	case MSG_RELAY_DONE:		return "RELAY_DONE";
 	}
 	return "unknown";
 }
@@ -98,7 +108,7 @@ msg_role_name(int role)
 	static const char *const names[PROC_COUNT] = {
 		"authd parent", "authd server", "authctl", "parent",
 		"monitor", "net", "mail", "keyholder", "smtpd",
-		"queue", "deliver"
+		"queue", "deliver", "relay"
 	};
 
 	return role >= 0 && role < PROC_COUNT ? names[role] : "unknown";

@@ -33,6 +33,8 @@
  *   authctl              queue              QUEUE_LIST QUEUE_SHOW
  *                                           QUEUE_REMOVE QUEUE_FLUSH
  *   queue                deliver            DELIVER_MSG DELIVER_ROOM
+ *   queue                relay              RELAY_JOB RELAY_RCPT RELAY_GO
+ *   relay                queue              RELAY_RESULT RELAY_DONE
  *
  * (each request is answered with a message of the same type, back along
  * the same edge).  msg_graph[] holds these edges, so a receiver can say
@@ -89,6 +91,13 @@ enum msg_type {
 	/* smtpd: queue -> deliver */
 	MSG_DELIVER_MSG = 96,
 	MSG_DELIVER_ROOM = 97,
+
+	/* smtpd: queue <-> relay (smtpd/relayproto.h) */
+	MSG_RELAY_JOB = 100,
+	MSG_RELAY_RCPT = 101,
+	MSG_RELAY_GO = 102,
+	MSG_RELAY_RESULT = 103,
+	MSG_RELAY_DONE = 104,
 };
 
 /* The roles of the graph (a process may play one or, like pop3d's
@@ -96,7 +105,7 @@ enum msg_type {
 enum msg_role {
 	PROC_AUTHD_PARENT, PROC_AUTHD_SERVER, PROC_AUTHCTL, PROC_PARENT,
 	PROC_MONITOR, PROC_NET, PROC_MAIL, PROC_KEYHOLDER, PROC_SMTPD,
-	PROC_QUEUE, PROC_DELIVER, PROC_COUNT
+	PROC_QUEUE, PROC_DELIVER, PROC_RELAY, PROC_COUNT
 };
 
 struct msg_edge {
