@@ -33,6 +33,19 @@ relayproto_word(const char *s)
 	return 1;
 }
 
+/* relayproto_addr: non-empty, no control byte or DEL (a quoted local
+ * part may hold a space; UTF-8 above 0x7f is allowed). */
+static int
+relayproto_addr(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* relayproto_digits: 1..3 digits at *sp, then stop; advances *sp. */
 static int
 relayproto_digits(const char **sp)
@@ -94,7 +107,7 @@ relayproto_job_decode(struct frame *f, struct relay_job *j)
 	    (j->flags & ~QUEUE_F_ALL) || !relayproto_word(j->domain) ||
 	    j->nrcpt < 1 || j->nrcpt > RELAY_RCPT_MAX)
 		return -1;
-	if (j->sender[0] != '\0' && !relayproto_word(j->sender))
+	if (j->sender[0] != '\0' && !relayproto_addr(j->sender))
 		return -1;
 	if (!relayproto_printable(j->envid))
 		return -1;
@@ -121,7 +134,7 @@ relayproto_rcpt_decode(struct frame *f, struct relay_rcpt *r)
 	    frame_get_str(f, r->orcpt, sizeof(r->orcpt)) == -1 ||
 	    frame_get_u32(f, &r->notify) == -1 || frame_end(f) == -1)
 		return -1;
-	if (!relayproto_word(r->address) || (r->notify & ~QUEUE_NOTIFY_ALL))
+	if (!relayproto_addr(r->address) || (r->notify & ~QUEUE_NOTIFY_ALL))
 		return -1;
 	if (r->orcpt[0] != '\0' && !relayproto_word(r->orcpt))
 		return -1;

@@ -81,8 +81,10 @@ struct relay_done {
  *           flag, domain empty or holding a byte below 0x21 or 0x7f,
  *           nrcpt outside 1..RELAY_RCPT_MAX (the domain's ASCII letters
  *           are lowercased on decoding)
- *   RCPT:   address empty or holding a control byte or space, unknown
- *           notify bit
+ *   RCPT:   address empty or holding a control byte (a space may stand
+ *           in a quoted local part), orcpt holding a control byte or
+ *           space, unknown notify bit
+ *   JOB and RCPT addresses: a byte below 0x20 or 0x7f refused
  *   RESULT: status above RELAY_PERM, code neither 0 nor 200..599, dsn
  *           neither "" nor class.subject.detail (class 2, 4 or 5, subject
  *           and detail 1..3 digits), a non-printable byte in text

@@ -110,8 +110,10 @@ test_job(void)
 	strcpy(j.domain, "example.net\r\n");
 	CHECK_INT_EQ(job_rc(&j, &d), -1, "CRLF in domain");
 	job_fill(&j);
-	strcpy(j.sender, "a b@example.test");
-	CHECK_INT_EQ(job_rc(&j, &d), -1, "space in sender");
+	strcpy(j.sender, "\"a b\"@example.test");
+	CHECK_INT_EQ(job_rc(&j, &d), 0, "quoted space in sender");
+	strcpy(j.sender, "a\tb@example.test");
+	CHECK_INT_EQ(job_rc(&j, &d), -1, "tab in sender");
 	job_fill(&j);
 	strcpy(j.envid, "x\001");
 	CHECK_INT_EQ(job_rc(&j, &d), -1, "control byte in envid");
