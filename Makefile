@@ -163,6 +163,11 @@ $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,
 $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+SMTP_CLIENT_SRC = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	      smtpd/relayproto.c smtpd/queueproto.c common/base64.c
+$(O)/tests/unit/test_smtp_client: $(O)/tests/unit/test_smtp_client.o $(call obj,$(SMTP_CLIENT_SRC) common/frame.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -195,7 +200,7 @@ $(O)/%.o: %.c
 ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
-	  smtpd/relayproto.c $(wildcard tests/unit/test_*.c) \
+	  $(SMTP_CLIENT_SRC) $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c tests/tools/queue_run.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
@@ -227,6 +232,9 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_smtpreply = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	       smtpd/relayproto.c smtpd/queueproto.c common/base64.c \
+	       common/frame.c common/util.c common/log.c
 FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
