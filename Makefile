@@ -168,6 +168,9 @@ SMTP_CLIENT_SRC = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
 $(O)/tests/unit/test_smtp_client: $(O)/tests/unit/test_smtp_client.o $(call obj,$(SMTP_CLIENT_SRC) common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/relay_mx.c common/dnsrr.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
