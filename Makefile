@@ -119,7 +119,21 @@ $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC
 $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
 
-SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC)
+# The relay role: the SMTP client engine, the MX logic, the sessions.
+# Its resolver and TLS client come from common/dns.c (libunbound) and
+# common/tls.h's client: until the build has them, relay_dns_none.c and
+# relay_tls_none.c stand in and say so (no resolver: every destination
+# waits; no TLS client: plaintext only, and what needs TLS waits); with
+# them, relay_dns.c and relay_tls.c replace the two and LIBS_SMTPD gains
+# -lunbound.
+RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
+	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
+	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	      common/dnsrr.c
+RELAY_DNS_SRC = smtpd/relay_dns_none.c
+RELAY_TLS_SRC = smtpd/relay_tls_none.c
+SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC) \
+	      $(RELAY_SRC) $(RELAY_DNS_SRC) $(RELAY_TLS_SRC)
 LIBS_SMTPD  = -llmdb -lbearssl -lseccomp
 
 $(O)/smtpd/smtpd: $(call obj,$(SMTPD_SRC) $(SKEL_SRC) $(MIME_SRC) $(COMMON_SRC))

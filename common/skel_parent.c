@@ -215,15 +215,16 @@ static int
 parent_preflight(void)
 {
 	static const enum config_role roles[] = {
-		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER, ROLE_QUEUE
+		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER, ROLE_QUEUE, ROLE_RELAY
 	};
 	int rv = 0, nroles = (int)(sizeof(roles) / sizeof(roles[0]));
 
 	if (parent_listeners() == -1)
 		rv = -1;
-	/* The queue user is smtpd's (its queue and broker roles). */
-	if (preflight_users(&cfg, conf_path, roles, dmn->roles != NULL ||
-	    dmn->broker != NULL ? nroles : nroles - 1, 0) == -1)
+	/* The queue user is smtpd's (its queue and broker roles), and so
+	 * is the relay user (its relay role). */
+	if (preflight_users(&cfg, conf_path, roles, dmn->roles != NULL ?
+	    nroles : dmn->broker != NULL ? nroles - 1 : nroles - 2, 0) == -1)
 		rv = -1;
 	if (dmn->roles != NULL &&
 	    preflight_dir(conf_path, "spool", cfg.spool_dir) == -1)
@@ -742,6 +743,10 @@ parent_ids(void)
 	if ((dmn->roles != NULL || dmn->broker != NULL) &&
 	    privsep_user(cfg.users[ROLE_QUEUE], &ids.queue_uid,
 	    &ids.queue_gid) == -1)
+		exit(1);
+	if (dmn->roles != NULL &&
+	    privsep_user(cfg.users[ROLE_RELAY], &ids.relay_uid,
+	    &ids.relay_gid) == -1)
 		exit(1);
 }
 

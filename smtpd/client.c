@@ -400,6 +400,7 @@ client_on_greeting(struct client *c, const struct client_reply *r)
 		client_host_reply(c, r, "greeting refused");
 		return;
 	}
+	c->greeted = 1;
 	client_ehlo(c);
 }
 
@@ -742,6 +743,12 @@ uint64_t
 client_size_max(const struct client *c)
 {
 	return c->size_max;
+}
+
+int
+client_greeted(const struct client *c)
+{
+	return c->greeted;
 }
 
 const char *

@@ -146,6 +146,10 @@ const struct relay_rcpt_result *client_result(const struct client *c,
 unsigned	client_caps(const struct client *c);
 uint64_t	client_size_max(const struct client *c);
 
+/* client_greeted: 1 once the server greeted with 2xx (it answered, even
+ * if the session failed later): the destination is not down. */
+int		client_greeted(const struct client *c);
+
 /* client_state_name: "greeting", "EHLO", "RCPT"... what the engine is
  * waiting for, for the caller's log lines. */
 const char	*client_state_name(const struct client *c);

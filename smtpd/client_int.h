@@ -68,7 +68,7 @@ struct client {
 	unsigned	 caps;
 	uint64_t	 size_max;
 	int		 tls_active, tls_failed, starttls_skip;
-	int		 mail_failed, dot_sent;
+	int		 mail_failed, dot_sent, greeted;
 	size_t		 next_rcpt, naccepted;
 	uint8_t		 accepted[RELAY_RCPT_MAX];
 

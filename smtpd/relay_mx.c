@@ -6,6 +6,7 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +197,45 @@ relay_mx_resolve(dns_lookup_fn lookup, void *arg, const char *domain,
 		    domain);
 	return relay_mx_end(d, RELAY_DEST_NOHOST,
 	    "no mail host with a usable address for", domain);
+}
+
+enum relay_dest_rc
+relay_mx_direct(dns_lookup_fn lookup, void *arg, const char *host,
+    struct relay_dest *d, size_t *refused)
+{
+	struct relay_mx_cand c;
+	struct relay_host *h = &d->host[0];
+	unsigned char raw[16];
+	int r, family;
+
+	memset(d, 0, sizeof(*d));
+	family = inet_pton(AF_INET, host, raw) == 1 ? AF_INET :
+	    inet_pton(AF_INET6, host, raw) == 1 ? AF_INET6 : 0;
+	if (family != 0) {
+		if (relay_mx_refused(family, raw)) {
+			if (refused != NULL)
+				(*refused)++;
+			return relay_mx_end(d, RELAY_DEST_NOHOST,
+			    "refused address", host);
+		}
+		(void)str_copy(h->name, host, sizeof(h->name));
+		h->naddr = 1;
+		h->addr[0].family = family;
+		(void)str_copy(h->addr[0].text, host, sizeof(h->addr[0].text));
+		d->nhost = 1;
+		return relay_mx_end(d, RELAY_DEST_OK, "", host);
+	}
+	memset(&c, 0, sizeof(c));
+	(void)str_copy(c.name, host, sizeof(c.name));
+	str_lower(c.name);
+	r = relay_mx_host(lookup, arg, &c, 0, h, refused);
+	if (r == 1) {
+		d->nhost = 1;
+		return relay_mx_end(d, RELAY_DEST_OK, "", host);
+	}
+	if (r == -1)
+		return relay_mx_end(d, RELAY_DEST_TEMP,
+		    "DNS lookup failed for the addresses of", host);
+	return relay_mx_end(d, RELAY_DEST_NOHOST, "no usable address for",
+	    host);
 }

@@ -63,6 +63,12 @@ struct relay_dest {
 enum relay_dest_rc relay_mx_resolve(dns_lookup_fn lookup, void *arg,
 	    const char *domain, struct relay_dest *d, size_t *refused);
 
+/* relay_mx_direct: as relay_mx_resolve for one named host without MX
+ * lookup (a smarthost): its addresses, or a numeric address as it is.
+ * RELAY_DEST_NXDOMAIN, RELAY_DEST_NOHOST or RELAY_DEST_TEMP as above. */
+enum relay_dest_rc relay_mx_direct(dns_lookup_fn lookup, void *arg,
+	    const char *host, struct relay_dest *d, size_t *refused);
+
 /* relay_mx_refused: 1 when the raw address (4 bytes for AF_INET, 16 for
  * AF_INET6) is one relay_mx_resolve never uses. */
 int	relay_mx_refused(int family, const unsigned char *raw);
