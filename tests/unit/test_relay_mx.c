@@ -259,6 +259,19 @@ test_limit(void)
 	CHECK_INT_EQ(d.nhost, RELAY_HOSTS_MAX, "at most RELAY_HOSTS_MAX");
 	CHECK_STR_EQ(d.host[RELAY_HOSTS_MAX - 1].name, "h5.test",
 	    "the lowest preferences kept");
+	CHECK_INT_EQ(relay_mx_direct(lookup, NULL, "h3.test", &d, NULL),
+	    RELAY_DEST_OK, "direct host");
+	CHECK_STR_EQ(d.host[0].addr[0].text, "1.1.1.3", "its address");
+	CHECK_INT_EQ(relay_mx_direct(lookup, NULL, "192.0.2.9", &d, NULL),
+	    RELAY_DEST_OK, "numeric host, no lookup");
+	CHECK_STR_EQ(d.host[0].addr[0].text, "192.0.2.9", "as given");
+	CHECK_INT_EQ(relay_mx_direct(lookup, NULL, "2001:db8::9", &d, NULL),
+	    RELAY_DEST_OK, "numeric IPv6 host");
+	CHECK_INT_EQ(d.host[0].addr[0].family, AF_INET6, "v6 family");
+	CHECK_INT_EQ(relay_mx_direct(lookup, NULL, "0.0.0.0", &d, NULL),
+	    RELAY_DEST_NOHOST, "0.0.0.0 refused as a smarthost too");
+	CHECK_INT_EQ(relay_mx_direct(lookup, NULL, "gone.test", &d, NULL),
+	    RELAY_DEST_NOHOST, "a host without addresses");
 	CHECK_INT_EQ(relay_mx_refused(AF_INET, z4), 1, "0/8 refused");
 	CHECK_INT_EQ(relay_mx_refused(AF_INET, ok4), 0, "loopback usable "
 	    "(tests, a smarthost on this machine)");

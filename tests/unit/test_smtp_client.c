@@ -110,7 +110,9 @@ test_plain(void)
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_READ, "waits for greeting");
 	CHECK_INT_EQ(client_timeout_ms(c), 300000, "greeting: 5 minutes");
 	CHECK_STR_EQ(take(c), "", "nothing said before the greeting");
+	CHECK_INT_EQ(client_greeted(c), 0, "not greeted yet");
 	feed(c, "220 mx.example.net ESMTP\r\n");
+	CHECK_INT_EQ(client_greeted(c), 1, "greeted");
 	CHECK_STR_EQ(take(c), "EHLO mx.ours.test\r\n", "EHLO");
 	feed(c, EHLO_PLAIN);
 	CHECK_INT_EQ(client_caps(c) & CLIENT_CAP_SIZE, CLIENT_CAP_SIZE,
@@ -303,6 +305,7 @@ test_421(void)
 	c = start(CLIENT_TLS_NO, NULL, NULL);
 	feed(c, "554 no service\r\n");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "554 greeting: next");
+	CHECK_INT_EQ(client_greeted(c), 0, "554 is no greeting");
 	CHECK_INT_EQ(client_result(c, 0)->code, 554, "554 kept");
 	CHECK_INT_EQ(client_result(c, 0)->status, RELAY_PERM, "554 perm");
 	client_free(c);
