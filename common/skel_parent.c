@@ -834,8 +834,9 @@ skel_main(const struct skel_daemon *d, int argc, char *argv[])
 	if (role != NULL && (d->roles == NULL || role_key))
 		parent_usage(2);
 	/* The keyholder role (-K) gets its control channel as 3, a
-	 * daemon's role (-R) its descriptors from 3 on. */
-	daemon_close_inherited(role != NULL ? 6 : role_key ? 3 :
+	 * daemon's role (-R) its descriptors from 3 on (3..10:
+	 * skel_roles.c's ROLES_FDS_MAX). */
+	daemon_close_inherited(role != NULL ? 10 : role_key ? 3 :
 	    STDERR_FILENO);
 	log_init(d->name, 1, verbose);
 	if (config_load(&cfg, conf_path) == -1)
