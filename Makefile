@@ -103,7 +103,7 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
-	$(O)/tests/tools/queue_run
+	$(O)/tests/tools/queue_run $(O)/tests/tools/relay_run
 
 all: $(PROGS)
 
@@ -204,6 +204,9 @@ $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/relay_run: $(O)/tests/tools/relay_run.o $(call obj,$(RELAY_SRC) $(RELAY_DNS_SRC) $(RELAY_TLS_SRC) smtpd/queueproto.c common/skel_roles.c $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
+
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
 # it loads into the normal and the instrumented authd alike.
 $(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
@@ -218,7 +221,7 @@ ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(SMTP_CLIENT_SRC) $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c tests/tools/queue_run.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/relay_run.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 

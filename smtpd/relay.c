@@ -224,6 +224,15 @@ relay_serve(struct relay_ctx *x, int qfd)
 }
 
 void
+relay_run(struct relay_ctx *x, int queuefd, uid_t uid, gid_t gid)
+{
+	relay_sandbox(x->cfg, uid, gid);
+	for (;;)
+		if (relay_serve(x, queuefd) == -1)
+			_exit(0);
+}
+
+void
 relay_main(const struct config *cfg, int queuefd, uid_t uid, gid_t gid)
 {
 	static struct relay_ctx x;
@@ -242,8 +251,5 @@ relay_main(const struct config *cfg, int queuefd, uid_t uid, gid_t gid)
 	if (relay_tls_built() && (x.anchors = relay_tls_anchors_load(
 	    cfg->relay_ca_file, err, sizeof(err))) == NULL)
 		log_warnx("the relay cannot verify certificates: %s", err);
-	relay_sandbox(cfg, uid, gid);
-	for (;;)
-		if (relay_serve(&x, queuefd) == -1)
-			_exit(0);
+	relay_run(&x, queuefd, uid, gid);
 }

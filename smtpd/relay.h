@@ -51,6 +51,12 @@ struct relay_ctx {
 void	relay_main(const struct config *cfg, int queuefd, uid_t uid,
 	    gid_t gid) __attribute__((noreturn));
 
+/* relay_run: what relay_main does once x is set up: the sandbox, then
+ * jobs until the queue hangs up (_exit(0)).  For a test that sets x up
+ * itself (its own lookup function). */
+void	relay_run(struct relay_ctx *x, int queuefd, uid_t uid, gid_t gid)
+	    __attribute__((noreturn));
+
 /* relay_creds_load: each smarthost's credentials file (one line "user
  * password"); a file that cannot be read or parsed is logged and its
  * smarthost then fails every delivery temporarily. */
