@@ -57,9 +57,9 @@ relay_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		SANDBOX_ALLOW(close),
 		SANDBOX_ALLOW(pread64),		/* the message file */
 		/* TCP to the remote servers (and syslog's reconnect) */
-		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET)),
-		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET6)),
-		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_UNIX)),
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET, 0)),
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET6, 0)),
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0)),
 		SANDBOX_ALLOW(connect),
 		SANDBOX_ALLOW(getsockopt),	/* SO_ERROR after connect */
 		/* memory: malloc only, never executable */
