@@ -183,6 +183,23 @@ relay_answer(int qfd, const struct relay_rcpt_result *res, uint32_t n,
 	return 0;
 }
 
+/* relay_log_result: one line per recipient: what became of it, and the
+ * remote's words (which hold their enhanced code) or ours. */
+static void
+relay_log_result(const struct relay_job *job, const struct relay_rcpt *r,
+    const struct relay_rcpt_result *res, const struct relay_done *done)
+{
+	const char *what = res->status == RELAY_SENT ? "sent" :
+	    res->status == RELAY_TEMP ? "deferred" : "failed";
+
+	if (res->code != 0)
+		log_info("%s to <%s>: %s: %s said %u %s", job->id, r->address,
+		    what, done->host, res->code, res->text);
+	else
+		log_info("%s to <%s>: %s: %s %s", job->id, r->address, what,
+		    res->dsn, res->text);
+}
+
 int
 relay_serve(struct relay_ctx *x, int qfd)
 {
@@ -192,7 +209,7 @@ relay_serve(struct relay_ctx *x, int qfd)
 	struct relay_done done;
 	struct frame f;
 	uint32_t i;
-	int msgfd, rc;
+	int msgfd;
 
 	if (queueproto_recv_fd(qfd, &f, &msgfd, FRAME_FOREVER) == -1) {
 		if (errno == ECONNRESET)
@@ -213,14 +230,8 @@ relay_serve(struct relay_ctx *x, int qfd)
 	relay_deliver(x, &job, rcpt, msgfd, res, &done);
 	(void)close(msgfd);
 	for (i = 0; i < job.nrcpt; i++)
-		log_info("%s to <%s>: %s: %s%s%u %s %s", job.id,
-		    rcpt[i].address, res[i].status == RELAY_SENT ? "sent" :
-		    res[i].status == RELAY_TEMP ? "deferred" : "failed",
-		    done.host[0] != '\0' ? done.host : "",
-		    done.host[0] != '\0' ? " said " : "", res[i].code,
-		    res[i].dsn, res[i].text);
-	rc = relay_answer(qfd, res, job.nrcpt, &done);
-	return rc;
+		relay_log_result(&job, &rcpt[i], &res[i], &done);
+	return relay_answer(qfd, res, job.nrcpt, &done);
 }
 
 void

@@ -47,6 +47,8 @@ def relay(p, msg, rcpts, records, tmp_path, eightbit=False,
             exit_ = int(w[1])
     assert exit_ == 0, out.stdout + out.stderr
     assert done is not None, out.stdout + out.stderr
+    assert "AddressSanitizer" not in out.stderr and \
+        "runtime error" not in out.stderr, out.stderr
     return results, done, out.stderr
 
 
