@@ -18,11 +18,12 @@ RELAY_RUN = os.path.join(BUILD, "tests", "tools", "relay_run")
 
 
 def relay(p, msg, rcpts, records, tmp_path, eightbit=False,
-          sender="sender@elsewhere.test", domain="example.test"):
-    """One job through relay_run; (results, done, exit status)."""
+          sender="sender@elsewhere.test", domain="example.test", extra=""):
+    """One job through relay_run; (results, done, its log); relay.tls
+    says whether the build has a TLS client."""
     conf = tmp_path / "relay.conf"
     conf.write_text("hostname relay.elsewhere.test\ndomain elsewhere.test\n"
-                    "relay port %d\n" % p.smtp_port)
+                    "relay port %d\n" % p.smtp_port + extra)
     mfile = tmp_path / "msg"
     mfile.write_bytes(msg)
     empty = tmp_path / "empty"
@@ -45,6 +46,8 @@ def relay(p, msg, rcpts, records, tmp_path, eightbit=False,
             done = line.split(" ", 5)[1:]
         elif w[0] == "EXIT":
             exit_ = int(w[1])
+        elif w[0] == "TLS":
+            relay.tls = w[1] == "1"
     assert exit_ == 0, out.stdout + out.stderr
     assert done is not None, out.stdout + out.stderr
     assert "AddressSanitizer" not in out.stderr and \
@@ -70,6 +73,13 @@ def test_delivery_per_recipient(smtp, tmp_path):
     host, addr, down, policy = done[0], done[1], done[2], done[3]
     assert (host, addr, down) == ("mx.example.test", "127.0.0.1", "0")
     assert policy == "opportunistic"
+    # STARTTLS when the build has a TLS client; the test certificate is
+    # self-signed for "localhost": used, not verified.
+    if relay.tls:
+        assert done[4].startswith("TLSv1.2 ") and \
+            "unverified" in done[4], done
+    else:
+        assert done[4] == "none", done
     got = wait_mails(p, ALICE)[0]
     assert "Subject: relayed" in got
     # Dot-stuffed on the wire, unstuffed by the server: as sent.
@@ -123,3 +133,44 @@ def test_no_smtp(smtp, tmp_path, recs, status, dsn):
     assert not mails(p, ALICE)
     if dsn == "4.4.1":
         assert done[2] == "1", done
+
+
+def test_tls_verify(smtp, tmp_path):
+    """relay tls verify: with the server's own certificate as the CA and
+    the MX named as the certificate, delivered over verified TLS; without
+    a TLS client in the build, deferred (4.7.5), never sent in the
+    clear."""
+    p = smtp
+    extra = ("relay tls example.test verify\nrelay ca file %s/cert.pem\n"
+             % p.dir)
+    recs = [["-x", "example.test=10:localhost"],
+            ["-a", "localhost=127.0.0.1"]]
+    res, done, log = relay(p, b"Subject: v\r\n\r\nv\r\n", [ALICE], recs,
+                           tmp_path, extra=extra)
+    if relay.tls:
+        assert res[0][0] == 0, (res, log)
+        assert "CA verified" in done[4] and done[3] == "tls-required", done
+        assert wait_mails(p, ALICE)
+    else:
+        assert res[0][:3] == (1, 0, "4.7.5"), res
+        assert not mails(p, ALICE)
+
+
+def test_tls_verify_name_mismatch(smtp, tmp_path):
+    """relay tls verify and a certificate for another name: deferred."""
+    p = smtp
+    extra = ("relay tls example.test verify\nrelay ca file %s/cert.pem\n"
+             % p.dir)
+    res, done, log = relay(p, b"Subject: v\r\n\r\nv\r\n", [ALICE], MX,
+                           tmp_path, extra=extra)
+    assert res[0][0] == 1 and res[0][2].startswith("4.7."), (res, log)
+    assert not mails(p, ALICE)
+
+
+def test_tls_none(smtp, tmp_path):
+    p = smtp
+    res, done, log = relay(p, b"Subject: n\r\n\r\nn\r\n", [ALICE], MX,
+                           tmp_path, extra="relay tls example.test none\n")
+    assert res[0][0] == 0, res
+    assert done[3] == "no-tls" and done[4] == "none", done
+    assert wait_mails(p, ALICE)

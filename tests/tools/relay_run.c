@@ -15,7 +15,8 @@
  * still applies).  Prints one line per recipient ("RESULT status code
  * dsn text") and one for DONE ("DONE host addr dest_down policy tls"),
  * then "EXIT n" with the relay's exit status once it saw the queue hang
- * up.
+ * up.  The first line says whether this build has a TLS client
+ * ("TLS 1" or "TLS 0"); with one, "relay ca file" is loaded.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,6 +35,7 @@
 #include "common/util.h"
 #include "smtpd/queueproto.h"
 #include "smtpd/relay.h"
+#include "smtpd/relay_tls.h"
 
 #define RR_MAX	32
 
@@ -176,6 +178,7 @@ main(int argc, char *argv[])
 	static struct relay_ctx x;
 	struct relay_job job;
 	const char *conf = NULL, *msg = NULL, *dir = "/";
+	char err[256];
 	struct stat st;
 	int ch, sp[2], msgfd, status;
 	pid_t pid;
@@ -214,6 +217,11 @@ main(int argc, char *argv[])
 	x.port = cfg.relay_port;
 	x.connect_ms = 5000;
 	relay_creds_load(&x);
+	printf("TLS %d\n", relay_tls_built());
+	if (relay_tls_built() && (x.anchors = relay_tls_anchors_load(
+	    cfg.relay_ca_file, err, sizeof(err))) == NULL)
+		printf("ANCHORS %s\n", err);
+	fflush(stdout);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
 	if ((pid = fork()) == -1)
