@@ -18,7 +18,8 @@ RELAY_RUN = os.path.join(BUILD, "tests", "tools", "relay_run")
 
 
 def relay(p, msg, rcpts, records, tmp_path, eightbit=False,
-          sender="sender@elsewhere.test", domain="example.test", extra=""):
+          sender="sender@elsewhere.test", domain="example.test", extra="",
+          real_dns=False):
     """One job through relay_run; (results, done, its log); relay.tls
     says whether the build has a TLS client."""
     conf = tmp_path / "relay.conf"
@@ -32,6 +33,8 @@ def relay(p, msg, rcpts, records, tmp_path, eightbit=False,
             "-s", sender, "-r", str(empty)]
     if eightbit:
         args.append("-8")
+    if real_dns:
+        args.append("-D")
     for r in records:
         args += r
     out = subprocess.run(args + rcpts, capture_output=True, text=True,

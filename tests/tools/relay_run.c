@@ -10,7 +10,8 @@
  *
  * -x adds an MX record (HOST "." for a null MX), -a an A or AAAA record;
  * a name with no record at all is NXDOMAIN, one with records of another
- * type NODATA.  -r runs the relay as this process's children do in
+ * type NODATA.  -D asks the relay's resolver instead ("dns server" and
+ * "dns trust anchor" of CONF), as relay_main does.  -r runs the relay as this process's children do in
  * smtpd, chdir'ed into DIR (development mode: no chroot, the sandbox
  * still applies).  Prints one line per recipient ("RESULT status code
  * dsn text") and one for DONE ("DONE host addr dest_down policy tls"),
@@ -35,6 +36,7 @@
 #include "common/util.h"
 #include "smtpd/queueproto.h"
 #include "smtpd/relay.h"
+#include "smtpd/relay_dns.h"
 #include "smtpd/relay_tls.h"
 
 #define RR_MAX	32
@@ -179,6 +181,7 @@ main(int argc, char *argv[])
 	struct relay_job job;
 	const char *conf = NULL, *msg = NULL, *dir = "/";
 	char err[256];
+	int real_dns = 0;
 	struct stat st;
 	int ch, sp[2], msgfd, status;
 	pid_t pid;
@@ -186,7 +189,7 @@ main(int argc, char *argv[])
 	memset(&job, 0, sizeof(job));
 	(void)str_copy(job.id, "0123456789abcdef", sizeof(job.id));
 	log_init("relay_run", 1, 0);
-	while ((ch = getopt(argc, argv, "f:m:d:s:8x:a:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:m:d:s:8x:a:r:D")) != -1) {
 		switch (ch) {
 		case 'f': conf = optarg; break;
 		case 'm': msg = optarg; break;
@@ -198,6 +201,7 @@ main(int argc, char *argv[])
 		case 'x': add(optarg, 1); break;
 		case 'a': add(optarg, 0); break;
 		case 'r': dir = optarg; break;
+		case 'D': real_dns = 1; break;
 		default: return 2;
 		}
 	}
@@ -214,6 +218,12 @@ main(int argc, char *argv[])
 	(void)str_copy(cfg.empty_dir, dir, sizeof(cfg.empty_dir));
 	x.cfg = &cfg;
 	x.lookup = table;
+	if (real_dns) {
+		x.lookup = relay_dns_lookup;
+		if ((x.lookup_arg = relay_dns_open(&cfg, err,
+		    sizeof(err))) == NULL)
+			printf("DNS %s\n", err);
+	}
 	x.port = cfg.relay_port;
 	x.connect_ms = 5000;
 	relay_creds_load(&x);
