@@ -16,7 +16,7 @@
 #include "common/netaddr.h"
 
 #define RELAY_HOSTS_MAX		5	/* MX hosts tried per attempt */
-#define RELAY_ADDRS_MAX		4	/* addresses per host: 2 of each family */
+#define RELAY_ADDRS_MAX		4	/* per host: 2 of each family */
 
 struct relay_addr {
 	int		 family;		/* AF_INET6 or AF_INET */

@@ -28,7 +28,7 @@ struct relay_session {
 	/* Out: */
 	char			 tls_desc[QUEUE_TLS_MAX]; /* "none" or ... */
 	int			 tls_verified;
-	int			 file_error;	/* the message could not be read */
+	int			 file_error;	/* the message file failed */
 };
 
 /* relay_session_run: run s->client to its end; the recipients' results

@@ -46,7 +46,7 @@ struct relay_job {
 	uint32_t	body;				/* QUEUE_BODY_* */
 	uint32_t	flags;				/* QUEUE_F_* */
 	char		domain[DNS_NAME_MAX + 1];	/* lowercased */
-	uint64_t	size;		/* the message: the file's first bytes */
+	uint64_t	size;		/* the message: the file's start */
 	uint32_t	nrcpt;		/* 1..RELAY_RCPT_MAX */
 	uint32_t	attempt;	/* 0 on the first try */
 };

@@ -55,7 +55,7 @@ smtp_greet_delay(const struct config *cfg)
 /* The queue's descriptors: authd on 3, the deliver processes on 4, 5,
  * 6, the relay processes from 7 on ("relay processes" of them). */
 #define SMTP_QUEUE_FD_AUTH	3
-#define SMTP_QUEUE_FDS		(1 + SMTP_DELIVER_PROCS + CONFIG_MAX_RELAY_PROCS)
+#define SMTP_QUEUE_FDS	(1 + SMTP_DELIVER_PROCS + CONFIG_MAX_RELAY_PROCS)
 
 /* smtp_roles_pair: one socket pair, the queue's end into *q, the role's
  * into *r. */

@@ -5,16 +5,17 @@
  * delivers to a real server on loopback.  Test tool only; trusts its
  * arguments.
  *
- *   relay_run -f CONF -m FILE -d DOMAIN [-s SENDER] [-8] [-r DIR]
+ *   relay_run -f CONF -m FILE -d DOMAIN [-s SENDER] [-8] [-r DIR] [-D]
  *             [-x NAME=PREF:HOST]... [-a HOST=ADDR]... RCPT...
  *
  * -x adds an MX record (HOST "." for a null MX), -a an A or AAAA record;
  * a name with no record at all is NXDOMAIN, one with records of another
  * type NODATA.  -D asks the relay's resolver instead ("dns server" and
- * "dns trust anchor" of CONF), as relay_main does.  -r runs the relay as this process's children do in
- * smtpd, chdir'ed into DIR (development mode: no chroot, the sandbox
- * still applies).  Prints one line per recipient ("RESULT status code
- * dsn text") and one for DONE ("DONE host addr dest_down policy tls"),
+ * "dns trust anchor" of CONF), as relay_main does.  The relay runs as
+ * smtpd's relay processes do, chdir'ed into DIR (-r; development mode:
+ * no chroot, the sandbox still applies).  Prints one line per recipient
+ * ("RESULT status code dsn text") and one for DONE ("DONE host addr
+ * dest_down policy tls"),
  * then "EXIT n" with the relay's exit status once it saw the queue hang
  * up.  The first line says whether this build has a TLS client
  * ("TLS 1" or "TLS 0"); with one, "relay ca file" is loaded.

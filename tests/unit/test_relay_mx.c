@@ -174,8 +174,8 @@ test_special(void)
 {
 	static const struct answer t[] = {
 		{ "nullmx.test", DNS_T_MX, DNS_OK, 1, { "0 ." }, { 0 } },
-		{ "mixed.test", DNS_T_MX, DNS_OK, 1, { "0 .", "10 mx.mixed.test" },
-		  { 0 } },
+		{ "mixed.test", DNS_T_MX, DNS_OK, 1,
+		  { "0 .", "10 mx.mixed.test" }, { 0 } },
 		{ "mx.mixed.test", DNS_T_A, DNS_OK, 1, { "\x0a\x00\x00\x01" },
 		  { 4 } },
 		{ "mx.mixed.test", DNS_T_AAAA, DNS_NODATA, 1, { 0 }, { 0 } },
@@ -243,12 +243,18 @@ test_limit(void)
 		{ "many.test", DNS_T_MX, DNS_OK, 0,
 		  { "1 h1.test", "2 h2.test", "3 h3.test", "4 h4.test",
 		    "5 h5.test", "6 h6.test" }, { 0 } },
-		{ "h1.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x01" }, { 4 } },
-		{ "h2.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x02" }, { 4 } },
-		{ "h3.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x03" }, { 4 } },
-		{ "h4.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x04" }, { 4 } },
-		{ "h5.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x05" }, { 4 } },
-		{ "h6.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x06" }, { 4 } },
+		{ "h1.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x01" },
+		  { 4 } },
+		{ "h2.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x02" },
+		  { 4 } },
+		{ "h3.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x03" },
+		  { 4 } },
+		{ "h4.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x04" },
+		  { 4 } },
+		{ "h5.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x05" },
+		  { 4 } },
+		{ "h6.test", DNS_T_A, DNS_OK, 0, { "\x01\x01\x01\x06" },
+		  { 4 } },
 	};
 	struct relay_dest d;
 	unsigned char z4[4] = { 0, 9, 9, 9 }, ok4[4] = { 127, 0, 0, 1 };
