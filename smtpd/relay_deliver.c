@@ -39,7 +39,7 @@ struct relay_try {
 	struct relay_rcpt_result *res;
 	struct relay_done	*done;
 	int			 msgfd;
-	int			 final;		/* a host took the transaction */
+	int			 final;		/* a host answered it all */
 	int			 answered;	/* some host greeted us */
 	int			 file_error;
 };
