@@ -128,7 +128,8 @@ TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
 	$(O)/tests/tools/dns_query $(O)/tests/tools/dkimtool \
 	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck \
-	$(O)/tests/tools/tlsprobe
+	$(O)/tests/tools/tlsprobe \
+	$(O)/tests/tools/relay_run
 
 all: $(PROGS)
 
@@ -144,8 +145,15 @@ $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC
 $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
 
-SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC)
-LIBS_SMTPD  = -llmdb -lbearssl -lseccomp
+# The relay role: the SMTP client engine, the MX logic, the sessions;
+# its resolver is common/dns.c (libunbound), its TLS client common/tls.h's.
+RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
+	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
+	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	      smtpd/relay_dns.c smtpd/relay_tls.c $(DNS_SRC) $(MTASTS_SRC)
+SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC) \
+	      $(RELAY_SRC)
+LIBS_SMTPD  = -llmdb -lbearssl -lseccomp -lunbound
 
 $(O)/smtpd/smtpd: $(call obj,$(SMTPD_SRC) $(SKEL_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
@@ -200,6 +208,14 @@ $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SR
 $(O)/tests/unit/test_dsn: $(O)/tests/unit/test_dsn.o $(call obj,common/dsn.c common/strbuf.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+SMTP_CLIENT_SRC = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	      smtpd/relayproto.c smtpd/queueproto.c common/base64.c
+$(O)/tests/unit/test_smtp_client: $(O)/tests/unit/test_smtp_client.o $(call obj,$(SMTP_CLIENT_SRC) common/frame.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/relay_mx.c common/dnsrr.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -239,6 +255,9 @@ $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC)
 $(O)/tests/tools/dns_query: $(O)/tests/tools/dns_query.o $(call obj,$(DNS_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD) -lunbound
 
+$(O)/tests/tools/relay_run: $(O)/tests/tools/relay_run.o $(call obj,$(RELAY_SRC) smtpd/queueproto.c common/skel_roles.c $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
+
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
 # it loads into the normal and the instrumented authd alike.
 $(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
@@ -252,10 +271,11 @@ $(O)/%.o: %.c
 ALL_SRC = $(COMMON_SRC) $(MTASTS_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
-	  smtpd/relayproto.c $(wildcard tests/unit/test_*.c) \
+	  $(SMTP_CLIENT_SRC) $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c \
 	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c \
-	  tests/tools/dkimtool.c tests/tools/tlsprobe.c
+	  tests/tools/dkimtool.c tests/tools/tlsprobe.c \
+	  tests/tools/relay_run.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -293,7 +313,9 @@ FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
 		 common/dnsrr.c
 FUZZ_dmarc     = common/dmarc_record.c
 FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
-FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_smtpreply = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	       smtpd/relayproto.c smtpd/queueproto.c common/base64.c \
+	       common/frame.c common/util.c common/log.c
 FUZZ_dkimtag   = $(DKIM_SRC) common/base64.c common/util.c common/log.c
 FUZZLIBS_dkimtag = -lbearssl
 FUZZ_mtasts    = common/mtasts.c

@@ -69,6 +69,11 @@ def test_long_lived_roles_are_sandboxed(smtp):
         assert wait_until(lambda: status(d)["Seccomp"] == "2")
         assert_sandboxed(d, "_postern-mail", os.path.join(p.dir, "mail"),
                          "deliver")
+    # "relay processes" defaults to 3.
+    for r in role_pids(p, "relay", 3):
+        assert wait_until(lambda: status(r)["Seccomp"] == "2")
+        assert_sandboxed(r, "_postern-relay", os.path.join(p.dir, "empty"),
+                         "relay")
     st = status(p.smtp.pid)
     assert st["Uid"].split()[1] == "0" and st["Seccomp"] == "0", st
 
