@@ -141,6 +141,9 @@ $(O)/tests/unit/test_smtp_engine: $(O)/tests/unit/test_smtp_engine.o $(call obj,
 $(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # test_search_cache also needs imapd's search cache.
 $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)

@@ -45,6 +45,10 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_QUEUE_FLUSH, PROC_AUTHCTL, PROC_QUEUE },
 	{ MSG_DELIVER_MSG, PROC_QUEUE, PROC_DELIVER },
 	{ MSG_DELIVER_ROOM, PROC_QUEUE, PROC_DELIVER },
+	{ MSG_QUEUE_CHECKS, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_CHECK_MSG, PROC_SMTPD, PROC_CHECK },
+	{ MSG_CHECK_SIG, PROC_SMTPD, PROC_CHECK },
+	{ MSG_CHECK_RUN, PROC_SMTPD, PROC_CHECK },
 };
 const size_t msg_graph_len = sizeof(msg_graph) / sizeof(msg_graph[0]);
 
@@ -88,6 +92,10 @@ msg_name(int type)
 	case MSG_QUEUE_FLUSH:		return "QUEUE_FLUSH";
 	case MSG_DELIVER_MSG:		return "DELIVER_MSG";
 	case MSG_DELIVER_ROOM:		return "DELIVER_ROOM";
+	case MSG_QUEUE_CHECKS:		return "QUEUE_CHECKS";
+	case MSG_CHECK_MSG:		return "CHECK_MSG";
+	case MSG_CHECK_SIG:		return "CHECK_SIG";
+	case MSG_CHECK_RUN:		return "CHECK_RUN";
 	}
 	return "unknown";
 }
@@ -98,7 +106,7 @@ msg_role_name(int role)
 	static const char *const names[PROC_COUNT] = {
 		"authd parent", "authd server", "authctl", "parent",
 		"monitor", "net", "mail", "keyholder", "smtpd",
-		"queue", "deliver"
+		"queue", "deliver", "check"
 	};
 
 	return role >= 0 && role < PROC_COUNT ? names[role] : "unknown";

@@ -33,6 +33,8 @@
  *   authctl              queue              QUEUE_LIST QUEUE_SHOW
  *                                           QUEUE_REMOVE QUEUE_FLUSH
  *   queue                deliver            DELIVER_MSG DELIVER_ROOM
+ *   smtpd (its monitor)  queue              QUEUE_CHECKS
+ *   smtpd (its monitor)  check              CHECK_MSG CHECK_SIG CHECK_RUN
  *
  * (each request is answered with a message of the same type, back along
  * the same edge).  msg_graph[] holds these edges, so a receiver can say
@@ -85,10 +87,16 @@ enum msg_type {
 	MSG_QUEUE_SHOW = 87,
 	MSG_QUEUE_REMOVE = 88,
 	MSG_QUEUE_FLUSH = 89,
+	MSG_QUEUE_CHECKS = 90,
 
 	/* smtpd: queue -> deliver */
 	MSG_DELIVER_MSG = 96,
 	MSG_DELIVER_ROOM = 97,
+
+	/* smtpd: monitor -> check (smtpd/checkproto.h) */
+	MSG_CHECK_MSG = 112,
+	MSG_CHECK_SIG = 113,
+	MSG_CHECK_RUN = 114,
 };
 
 /* The roles of the graph (a process may play one or, like pop3d's
@@ -96,7 +104,7 @@ enum msg_type {
 enum msg_role {
 	PROC_AUTHD_PARENT, PROC_AUTHD_SERVER, PROC_AUTHCTL, PROC_PARENT,
 	PROC_MONITOR, PROC_NET, PROC_MAIL, PROC_KEYHOLDER, PROC_SMTPD,
-	PROC_QUEUE, PROC_DELIVER, PROC_COUNT
+	PROC_QUEUE, PROC_DELIVER, PROC_CHECK, PROC_COUNT
 };
 
 struct msg_edge {

@@ -73,6 +73,8 @@ enum smtp_verdict {
 	SMTPV_TEMP,		/* any */
 	SMTPV_REQUIRETLS,	/* MAIL */
 	SMTPV_BAD_SENDER,	/* MAIL */
+	SMTPV_POLICY,		/* END: the sender domain's DMARC policy
+				 * refuses it; text: why, in words */
 };
 
 struct smtpmsg_mail {

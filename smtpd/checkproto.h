@@ -1,0 +1,129 @@
+/*
+ * checkproto.h: the protocol between a port-25 broker and the check role
+ * (smtpd -R check: SPF, DKIM verification, DMARC; check.c), and its
+ * typed codec.  One request at a time on a connection:
+ *
+ *   MSG_CHECK_MSG  broker -> check: struct check_msg (who sent the
+ *                  message and what its header says)
+ *   MSG_CHECK_SIG  broker -> check: struct check_sig, exactly nsig of
+ *                  them (0..CHECK_SIGS_MAX), in header order
+ *   MSG_CHECK_RUN  broker -> check: (no field): evaluate
+ *                  answer MSG_CHECK_RUN: struct check_result
+ *
+ * The broker (root's monitor, then the queue uid) hashes the message as
+ * it streams to the queue: for each DKIM-Signature field, the hash of
+ * the header fields it signs and the hash of the body as it says to
+ * canonicalize it.  The check role holds no message: it looks the keys
+ * up, checks the RSA signatures over those hashes, compares the body
+ * hashes with bh=, and evaluates SPF and DMARC.
+ *
+ * Runs in the broker (encoding requests, decoding answers) and in the
+ * check role (decoding requests).  Neither trusts the other's bytes: the
+ * check role reads DNS answers from the Internet, and the broker's
+ * fields came from the SMTP client.  Every decoder bounds every field,
+ * refuses a NUL or a control character where text is expected, an
+ * unknown bit or value, and trailing bytes.  Buffers are the caller's;
+ * nothing allocates.
+ */
+#ifndef POSTERN_CHECKPROTO_H
+#define POSTERN_CHECKPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/authproto.h"
+#include "common/frame.h"
+#include "smtpd/queueproto.h"
+
+#define CHECK_SOCKET		"check.sock"	/* in the spool, root's */
+#define CHECK_SIGS_MAX		5	/* DKIM-Signature fields checked */
+#define CHECK_DOMAIN_MAX	254	/* a domain name and its NUL */
+#define CHECK_FIELD_MAX		3500	/* a DKIM-Signature field, bytes */
+#define CHECK_HASH_MAX		64	/* SHA-512 at most; rsa-sha256: 32 */
+#define CHECK_REASON_MAX	200	/* printable ASCII */
+#define CHECK_AUTHRES_MAX	QUEUE_AUTHRES_MAX
+
+/* check_msg.checks: what the configuration turned on ("smtp spf check",
+ * "smtp dkim check", "smtp dmarc check"). */
+#define CHECK_SPF		0x01
+#define CHECK_DKIM		0x02
+#define CHECK_DMARC		0x04
+#define CHECK_ALL		0x07
+
+/* check_msg.from: the RFC5322.From DMARC needs (RFC 7489 6.6.1). */
+#define CHECK_FROM_ONE		0	/* one field, one address: from_domain */
+#define CHECK_FROM_NONE		1	/* no From field */
+#define CHECK_FROM_MANY		2	/* several fields or addresses */
+#define CHECK_FROM_BAD		3	/* unreadable, or the header too long */
+
+struct check_msg {
+	char		address[AUTH_ADDR_MAX];	/* the client's, numeric */
+	char		helo[QUEUE_HELO_MAX];	/* as the Received shows it */
+	char		sender[QUEUE_ADDR_MAX];	/* MAIL FROM, "" for <> */
+	uint32_t	from;			/* CHECK_FROM_* */
+	char		from_domain[CHECK_DOMAIN_MAX];	/* "" unless ONE */
+	uint32_t	checks;			/* CHECK_* bits, not 0 */
+	uint32_t	nsig;			/* MSG_CHECK_SIG to follow */
+};
+
+/* check_sig.state: what the broker could do with the field. */
+#define CHECK_SIG_HASHED	0	/* hhash and bhash are the message's */
+#define CHECK_SIG_UNHASHED	1	/* the broker could not hash it (the
+					 * field does not parse, an unknown
+					 * algorithm or canonicalization):
+					 * the check role says why */
+#define CHECK_SIG_TOO_LONG	2	/* longer than CHECK_FIELD_MAX: field
+					 * is empty, the result permerror */
+
+struct check_sig {
+	uint32_t	state;			/* CHECK_SIG_* */
+	char		field[CHECK_FIELD_MAX + 1];	/* the value after
+					 * "DKIM-Signature:", folding kept
+					 * (CRLF, blanks), no NUL */
+	uint8_t		hhash[CHECK_HASH_MAX];	/* the signed header's hash */
+	uint32_t	hhlen;			/* 0 unless HASHED */
+	uint8_t		bhash[CHECK_HASH_MAX];	/* the body's, to match bh= */
+	uint32_t	bhlen;
+};
+
+/* check_result.disposition: what the broker does with the message. */
+#define CHECK_ACCEPT		0
+#define CHECK_QUARANTINE	1	/* to the recipients' Junk folders */
+#define CHECK_REJECT		2	/* 550 5.7.1 at the end of DATA */
+
+struct check_result {
+	uint32_t	disposition;		/* CHECK_ACCEPT etc. */
+	char		reason[CHECK_REASON_MAX + 1];	/* for the reply and
+					 * the log; "" on ACCEPT */
+	char		authres[CHECK_AUTHRES_MAX];	/* the value of the
+					 * Authentication-Results field
+					 * (RFC 8601), unfolded: see
+					 * queueproto_authres_valid */
+};
+
+/*
+ * Encoders build a finished frame in f and return 0, or -1 when a field
+ * is too long or a value out of range.  Decoders read a frame whose type
+ * the caller checked and return 0, or -1 (out is then undefined) for a
+ * missing, oversized or trailing field, a NUL, a value out of range:
+ *   check_msg: address not printable ASCII, helo or from_domain not
+ *     printable ASCII without blanks, sender with a control character
+ *     (UTF-8 bytes are allowed: SMTPUTF8), from not CHECK_FROM_*,
+ *     from_domain empty exactly when from is not ONE violated, checks 0
+ *     or with unknown bits, nsig above CHECK_SIGS_MAX;
+ *   check_sig: state unknown, a NUL in field, hhlen/bhlen above
+ *     CHECK_HASH_MAX, hashes given unless HASHED or missing when HASHED,
+ *     a field given when TOO_LONG;
+ *   check_result: disposition unknown, reason not printable ASCII,
+ *     authres failing queueproto_authres_valid (empty included).
+ */
+int	checkproto_msg_encode(struct frame *f, const struct check_msg *m);
+int	checkproto_msg_decode(struct frame *f, struct check_msg *m);
+int	checkproto_sig_encode(struct frame *f, const struct check_sig *s);
+int	checkproto_sig_decode(struct frame *f, struct check_sig *s);
+/* RUN (the request has no field: queueproto_empty_*). */
+int	checkproto_result_encode(struct frame *f,
+	    const struct check_result *r);
+int	checkproto_result_decode(struct frame *f, struct check_result *r);
+
+#endif
