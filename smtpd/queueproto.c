@@ -285,6 +285,55 @@ queueproto_authres_valid(const char *s)
 }
 
 int
+queueproto_authres_field(char *out, size_t outlen, const char *value)
+{
+	static const char name[] = "Authentication-Results: ";
+	size_t o = 0, line = sizeof(name) - 1, i;
+	int quoted = 0, escaped = 0, depth = 0, fold;
+	char c;
+
+	if (outlen < sizeof(name))
+		return -1;
+	memcpy(out, name, sizeof(name) - 1);
+	o = sizeof(name) - 1;
+	for (i = 0; value[i] != '\0'; i++) {
+		c = value[i];
+		fold = 0;
+		if (escaped)
+			escaped = 0;
+		else if (c == '\\' && (quoted || depth > 0))
+			escaped = 1;
+		else if (c == '"' && depth == 0)
+			quoted = !quoted;
+		else if (c == '(' && !quoted)
+			depth++;
+		else if (c == ')' && !quoted && depth > 0)
+			depth--;
+		else if (c == ' ' && !quoted && depth == 0 && i > 0 &&
+		    value[i - 1] == ';')
+			fold = 1;
+		else if (c == ' ' && line > 900)
+			fold = 1;
+		/* A fold is "\n\t" for the blank: one byte more. */
+		if (o + 3 >= outlen)
+			return -1;
+		if (fold) {
+			out[o++] = '\n';
+			out[o++] = '\t';
+			line = 1;
+			continue;
+		}
+		out[o++] = c;
+		line++;
+	}
+	if (o + 2 > outlen)
+		return -1;
+	out[o++] = '\n';
+	out[o] = '\0';
+	return 0;
+}
+
+int
 queueproto_checks_encode(struct frame *f, const struct queue_checks *c)
 {
 	frame_init(f, MSG_QUEUE_CHECKS);
