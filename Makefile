@@ -51,7 +51,11 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \
 	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
-	     common/rolemsg.c common/intake.c common/store_once.c
+	     common/rolemsg.c common/intake.c common/store_once.c $(DKIM_SRC)
+# DKIM signing and verification (common/dkim.h).
+DKIM_SRC   = common/dkim_canon.c common/dkim_tag.c common/dkim_sig.c \
+	     common/dkim_key.c common/dkim_msg.c common/dkim_sign.c \
+	     common/dkim_verify.c
 # The MIME parser and what it needs: imapd now, smtpd later.
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
@@ -141,8 +145,8 @@ $(O)/tests/unit/test_smtp_engine: $(O)/tests/unit/test_smtp_engine.o $(call obj,
 $(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtpd/addr.c smtpd/smtpmsg.c common/frame.c common/msg.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c common/frame.c common/msg.c common/util.c common/log.c)
-	$(CC) $(LDFLAGS) -o $@ $^
+$(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c $(DKIM_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
 
 # test_search_cache also needs imapd's search cache.
 $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))

@@ -61,46 +61,93 @@ checkproto_msg_decode(struct frame *f, struct check_msg *m)
 	    (m->from == CHECK_FROM_ONE) != (m->from_domain[0] != '\0') ||
 	    !checkproto_text(m->from_domain, 0) ||
 	    m->checks == 0 || (m->checks & ~CHECK_ALL) ||
-	    m->nsig > CHECK_SIGS_MAX)
+	    m->nsig > DKIM_SIGS_MAX)
 		return -1;
 	return 0;
 }
 
 int
-checkproto_sig_encode(struct frame *f, const struct check_sig *s)
+checkproto_sig_encode(struct frame *f, const struct dkim_sig *s)
 {
-	if (s->hhlen > CHECK_HASH_MAX || s->bhlen > CHECK_HASH_MAX)
+	if (s->blen > DKIM_SIG_BYTES_MAX)
 		return -1;
 	frame_init(f, MSG_CHECK_SIG);
-	frame_add_u32(f, s->state);
-	frame_add_str(f, s->field);
-	frame_add_bytes(f, s->hhash, s->hhlen);
-	frame_add_bytes(f, s->bhash, s->bhlen);
+	frame_add_u32(f, (uint32_t)s->result);
+	frame_add_str(f, s->reason);
+	frame_add_str(f, s->domain);
+	frame_add_str(f, s->selector);
+	frame_add_str(f, s->auid);
+	frame_add_u32(f, (uint32_t)s->head_relaxed);
+	frame_add_u32(f, (uint32_t)s->body_relaxed);
+	frame_add_u64(f, (uint64_t)s->length);
+	frame_add_u64(f, (uint64_t)s->timestamp);
+	frame_add_u64(f, (uint64_t)s->expire);
+	frame_add_bytes(f, s->bh, sizeof(s->bh));
+	frame_add_bytes(f, s->hhash, sizeof(s->hhash));
+	frame_add_bytes(f, s->b, s->blen);
 	return frame_finish(f);
 }
 
-int
-checkproto_sig_decode(struct frame *f, struct check_sig *s)
+/* checkproto_signed: a u64 on the wire that holds an int64_t of -1 or
+ * more (l=, t=, x=: -1 for none). */
+static int
+checkproto_signed(struct frame *f, int64_t *v)
 {
-	const uint8_t *hh, *bh;
-	size_t hhlen, bhlen;
-	int hashed;
+	uint64_t u;
 
-	if (frame_get_u32(f, &s->state) == -1 ||
-	    frame_get_str(f, s->field, sizeof(s->field)) == -1 ||
-	    frame_get_bytes(f, &hh, &hhlen) == -1 ||
-	    frame_get_bytes(f, &bh, &bhlen) == -1 || frame_end(f) == -1)
+	if (frame_get_u64(f, &u) == -1 || (u > INT64_MAX && u != UINT64_MAX))
 		return -1;
-	hashed = s->state == CHECK_SIG_HASHED;
-	if (s->state > CHECK_SIG_TOO_LONG || hhlen > CHECK_HASH_MAX ||
-	    bhlen > CHECK_HASH_MAX || hashed != (hhlen > 0) ||
-	    hashed != (bhlen > 0) ||
-	    (s->state == CHECK_SIG_TOO_LONG) == (s->field[0] != '\0'))
+	*v = u == UINT64_MAX ? -1 : (int64_t)u;
+	return 0;
+}
+
+/* checkproto_fixed: a bytes field of exactly len bytes into out. */
+static int
+checkproto_fixed(struct frame *f, unsigned char *out, size_t len)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (frame_get_bytes(f, &p, &n) == -1 || n != len)
 		return -1;
-	memcpy(s->hhash, hh, hhlen);
-	memcpy(s->bhash, bh, bhlen);
-	s->hhlen = (uint32_t)hhlen;
-	s->bhlen = (uint32_t)bhlen;
+	memcpy(out, p, n);
+	return 0;
+}
+
+int
+checkproto_sig_decode(struct frame *f, struct dkim_sig *s)
+{
+	uint32_t result, hrel, brel;
+	const uint8_t *b;
+	size_t blen;
+
+	memset(s, 0, sizeof(*s));
+	if (frame_get_u32(f, &result) == -1 ||
+	    frame_get_str(f, s->reason, sizeof(s->reason)) == -1 ||
+	    frame_get_str(f, s->domain, sizeof(s->domain)) == -1 ||
+	    frame_get_str(f, s->selector, sizeof(s->selector)) == -1 ||
+	    frame_get_str(f, s->auid, sizeof(s->auid)) == -1 ||
+	    frame_get_u32(f, &hrel) == -1 || frame_get_u32(f, &brel) == -1 ||
+	    checkproto_signed(f, &s->length) == -1 ||
+	    checkproto_signed(f, &s->timestamp) == -1 ||
+	    checkproto_signed(f, &s->expire) == -1 ||
+	    checkproto_fixed(f, s->bh, sizeof(s->bh)) == -1 ||
+	    checkproto_fixed(f, s->hhash, sizeof(s->hhash)) == -1 ||
+	    frame_get_bytes(f, &b, &blen) == -1 || frame_end(f) == -1)
+		return -1;
+	if (result > DKIM_PERMERROR || hrel > 1 || brel > 1 ||
+	    blen > DKIM_SIG_BYTES_MAX || !checkproto_text(s->reason, 1) ||
+	    !checkproto_text(s->domain, 0) ||
+	    !checkproto_text(s->selector, 0) || !checkproto_sender(s->auid))
+		return -1;
+	if (result == DKIM_PENDING && (blen == 0 || !dkim_name_ok(s->domain) ||
+	    !dkim_name_ok(s->selector)))
+		return -1;
+	s->result = (enum dkim_result)result;
+	s->head_relaxed = (int)hrel;
+	s->body_relaxed = (int)brel;
+	memcpy(s->b, b, blen);
+	s->blen = blen;
 	return 0;
 }
 

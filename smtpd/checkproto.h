@@ -5,17 +5,19 @@
  *
  *   MSG_CHECK_MSG  broker -> check: struct check_msg (who sent the
  *                  message and what its header says)
- *   MSG_CHECK_SIG  broker -> check: struct check_sig, exactly nsig of
- *                  them (0..CHECK_SIGS_MAX), in header order
+ *   MSG_CHECK_SIG  broker -> check: struct dkim_sig (common/dkim.h),
+ *                  exactly nsig of them (0..DKIM_SIGS_MAX), in header
+ *                  order: phase 1 of DKIM verification, as the broker
+ *                  left it
  *   MSG_CHECK_RUN  broker -> check: (no field): evaluate
  *                  answer MSG_CHECK_RUN: struct check_result
  *
  * The broker (root's monitor, then the queue uid) hashes the message as
- * it streams to the queue: for each DKIM-Signature field, the hash of
- * the header fields it signs and the hash of the body as it says to
- * canonicalize it.  The check role holds no message: it looks the keys
- * up, checks the RSA signatures over those hashes, compares the body
- * hashes with bh=, and evaluates SPF and DMARC.
+ * it streams to the queue (dkim_verifier_*): each DKIM-Signature field
+ * parsed, its body hash compared with bh=, the hash of the header fields
+ * it signs computed.  The check role holds no message: it finishes each
+ * signature still pending (the key from DNS, the RSA signature over
+ * that hash: dkim_verify_finish), and evaluates SPF and DMARC.
  *
  * Runs in the broker (encoding requests, decoding answers) and in the
  * check role (decoding requests).  Neither trusts the other's bytes: the
@@ -32,14 +34,12 @@
 #include <stdint.h>
 
 #include "common/authproto.h"
+#include "common/dkim.h"
 #include "common/frame.h"
 #include "smtpd/queueproto.h"
 
 #define CHECK_SOCKET		"check.sock"	/* in the spool, root's */
-#define CHECK_SIGS_MAX		5	/* DKIM-Signature fields checked */
-#define CHECK_DOMAIN_MAX	254	/* a domain name and its NUL */
-#define CHECK_FIELD_MAX		3500	/* a DKIM-Signature field, bytes */
-#define CHECK_HASH_MAX		64	/* SHA-512 at most; rsa-sha256: 32 */
+#define CHECK_DOMAIN_MAX	(DNS_NAME_MAX + 1)
 #define CHECK_REASON_MAX	200	/* printable ASCII */
 #define CHECK_AUTHRES_MAX	QUEUE_AUTHRES_MAX
 
@@ -66,26 +66,6 @@ struct check_msg {
 	uint32_t	nsig;			/* MSG_CHECK_SIG to follow */
 };
 
-/* check_sig.state: what the broker could do with the field. */
-#define CHECK_SIG_HASHED	0	/* hhash and bhash are the message's */
-#define CHECK_SIG_UNHASHED	1	/* the broker could not hash it (the
-					 * field does not parse, an unknown
-					 * algorithm or canonicalization):
-					 * the check role says why */
-#define CHECK_SIG_TOO_LONG	2	/* longer than CHECK_FIELD_MAX: field
-					 * is empty, the result permerror */
-
-struct check_sig {
-	uint32_t	state;			/* CHECK_SIG_* */
-	char		field[CHECK_FIELD_MAX + 1];	/* the value after
-					 * "DKIM-Signature:", folding kept
-					 * (CRLF, blanks), no NUL */
-	uint8_t		hhash[CHECK_HASH_MAX];	/* the signed header's hash */
-	uint32_t	hhlen;			/* 0 unless HASHED */
-	uint8_t		bhash[CHECK_HASH_MAX];	/* the body's, to match bh= */
-	uint32_t	bhlen;
-};
-
 /* check_result.disposition: what the broker does with the message. */
 #define CHECK_ACCEPT		0
 #define CHECK_QUARANTINE	1	/* to the recipients' Junk folders */
@@ -110,17 +90,20 @@ struct check_result {
  *     printable ASCII without blanks, sender with a control character
  *     (UTF-8 bytes are allowed: SMTPUTF8), from not CHECK_FROM_*,
  *     from_domain empty exactly when from is not ONE violated, checks 0
- *     or with unknown bits, nsig above CHECK_SIGS_MAX;
- *   check_sig: state unknown, a NUL in field, hhlen/bhlen above
- *     CHECK_HASH_MAX, hashes given unless HASHED or missing when HASHED,
- *     a field given when TOO_LONG;
+ *     or with unknown bits, nsig above DKIM_SIGS_MAX;
+ *   dkim_sig: result unknown, reason, domain, selector or auid with a
+ *     control byte or blank (reason: blanks allowed), domain or selector
+ *     not dkim_name_ok on a PENDING one, c= flags above 1, l=, t=, x=
+ *     below -1, bh= or the header hash not 32 bytes, b= longer than
+ *     DKIM_SIG_BYTES_MAX (or empty when PENDING).  What the signature
+ *     says is still not trusted: dkim_verify_finish checks it again;
  *   check_result: disposition unknown, reason not printable ASCII,
  *     authres failing queueproto_authres_valid (empty included).
  */
 int	checkproto_msg_encode(struct frame *f, const struct check_msg *m);
 int	checkproto_msg_decode(struct frame *f, struct check_msg *m);
-int	checkproto_sig_encode(struct frame *f, const struct check_sig *s);
-int	checkproto_sig_decode(struct frame *f, struct check_sig *s);
+int	checkproto_sig_encode(struct frame *f, const struct dkim_sig *s);
+int	checkproto_sig_decode(struct frame *f, struct dkim_sig *s);
 /* RUN (the request has no field: queueproto_empty_*). */
 int	checkproto_result_encode(struct frame *f,
 	    const struct check_result *r);

@@ -164,7 +164,7 @@ test_msg(void)
 	CHECK_INT_EQ(reparse(&f, &g), 0, desc);				\
 	CHECK_INT_EQ(checkproto_msg_decode(&g, &d), -1, desc);		\
 } while (0)
-	MSG_BAD(b.nsig = CHECK_SIGS_MAX + 1, "too many signatures");
+	MSG_BAD(b.nsig = DKIM_SIGS_MAX + 1, "too many signatures");
 	MSG_BAD(b.checks = 0, "no check");
 	MSG_BAD(b.checks = 8, "an unknown check");
 	MSG_BAD(b.from = 4, "an unknown From state");
@@ -193,62 +193,79 @@ test_msg(void)
 static void
 test_sig(void)
 {
-	static struct check_sig s, d, b;
+	static struct dkim_sig s, d, b;
 	struct frame f, g;
 
 	memset(&s, 0, sizeof(s));
-	s.state = CHECK_SIG_HASHED;
-	strcpy(s.field, " v=1; a=rsa-sha256; d=example.org; s=sel;\r\n\t"
-	    "h=from:to; bh=AAAA; b=BBBB");
-	memset(s.hhash, 0x11, 32);
-	s.hhlen = 32;
-	memset(s.bhash, 0x22, 32);
-	s.bhlen = 32;
+	s.result = DKIM_PENDING;
+	strcpy(s.domain, "example.org");
+	strcpy(s.selector, "sel_1");
+	strcpy(s.auid, "user@example.org");
+	s.head_relaxed = 1;
+	s.length = -1;
+	s.timestamp = 1700000000;
+	s.expire = -1;
+	memset(s.bh, 0x22, sizeof(s.bh));
+	memset(s.hhash, 0x11, sizeof(s.hhash));
+	memset(s.b, 0x33, DKIM_SIG_BYTES_MAX);
+	s.blen = DKIM_SIG_BYTES_MAX;
 	CHECK_INT_EQ(checkproto_sig_encode(&f, &s), 0, "sig encodes");
 	CHECK_INT_EQ(reparse(&f, &g), 0, "sig frame");
 	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), 0, "sig decodes");
-	CHECK_STR_EQ(d.field, s.field, "field, folding kept");
-	CHECK_INT_EQ(d.hhlen, 32, "header hash length");
-	CHECK_TRUE(memcmp(d.bhash, s.bhash, 32) == 0, "body hash");
+	CHECK_TRUE(memcmp(&d, &s, sizeof(s)) == 0, "the same signature");
+	CHECK_INT_EQ(d.length, -1, "no l=");
 
-	memset(s.field, 'x', CHECK_FIELD_MAX);
-	s.field[CHECK_FIELD_MAX] = '\0';
-	CHECK_INT_EQ(checkproto_sig_encode(&f, &s), 0, "the longest field "
-	    "fits a frame");
-	CHECK_INT_EQ(reparse(&f, &g), 0, "longest");
-	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), 0, "longest decodes");
+	b = s;
+	b.result = DKIM_FAIL;
+	strcpy(b.reason, "body hash did not verify");
+	CHECK_INT_EQ(checkproto_sig_encode(&f, &b), 0, "a decided one");
+	CHECK_INT_EQ(reparse(&f, &g), 0, "decided");
+	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), 0, "decodes");
+	CHECK_STR_EQ(d.reason, "body hash did not verify", "its reason");
+	b.domain[0] = b.selector[0] = '\0';
+	b.blen = 0;
+	b.result = DKIM_PERMERROR;
+	CHECK_INT_EQ(checkproto_sig_encode(&f, &b), 0, "unparsed");
+	CHECK_INT_EQ(reparse(&f, &g), 0, "unparsed");
+	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), 0, "a permerror without "
+	    "domain decodes");
 
 #define SIG_BAD(field_set, desc) do {					\
 	b = s;								\
-	strcpy(b.field, " v=1");					\
 	field_set;							\
 	CHECK_INT_EQ(checkproto_sig_encode(&f, &b), 0, desc);		\
 	CHECK_INT_EQ(reparse(&f, &g), 0, desc);				\
 	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), -1, desc);		\
 } while (0)
-	SIG_BAD(b.state = 3, "an unknown state");
-	SIG_BAD(b.hhlen = 0, "HASHED without a header hash");
-	SIG_BAD(b.bhlen = 0, "HASHED without a body hash");
-	SIG_BAD(b.state = CHECK_SIG_UNHASHED, "hashes unless HASHED");
-	SIG_BAD((b.state = CHECK_SIG_TOO_LONG, b.hhlen = b.bhlen = 0),
-	    "TOO_LONG with a field");
-	SIG_BAD((b.state = CHECK_SIG_UNHASHED, b.hhlen = b.bhlen = 0,
-	    b.field[0] = '\0'), "UNHASHED without a field");
+	SIG_BAD(b.result = DKIM_PERMERROR + 1, "an unknown result");
+	SIG_BAD(b.blen = 0, "PENDING without b=");
+	SIG_BAD(strcpy(b.domain, "-bad-.org"), "PENDING with a bad d=");
+	SIG_BAD(b.selector[0] = '\0', "PENDING without s=");
+	SIG_BAD(strcpy(b.reason, "a\nb"), "a line break in the reason");
+	SIG_BAD(strcpy(b.auid, "a b@example.org"), "a blank in i=");
+	SIG_BAD(b.body_relaxed = 2, "c= out of range");
+	SIG_BAD(b.length = -2, "l= below -1");
 #undef SIG_BAD
 	b = s;
-	b.hhlen = CHECK_HASH_MAX + 1;
-	CHECK_INT_EQ(checkproto_sig_encode(&f, &b), -1, "a hash too long");
-	b = s;
-	memset(b.field, 'x', CHECK_FIELD_MAX);
-	b.field[CHECK_FIELD_MAX] = '\0';
+	b.blen = DKIM_SIG_BYTES_MAX + 1;
+	CHECK_INT_EQ(checkproto_sig_encode(&f, &b), -1, "b= too long");
 	frame_init(&f, MSG_CHECK_SIG);
-	frame_add_u32(&f, CHECK_SIG_UNHASHED);
-	frame_add_bytes(&f, b.field, CHECK_FIELD_MAX + 1);
-	frame_add_bytes(&f, "", 0);
-	frame_add_bytes(&f, "", 0);
-	CHECK_INT_EQ(frame_finish(&f), 0, "an oversized field");
-	CHECK_INT_EQ(reparse(&f, &g), 0, "oversized");
-	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), -1, "oversized refused");
+	frame_add_u32(&f, DKIM_PENDING);
+	frame_add_str(&f, "");
+	frame_add_str(&f, "example.org");
+	frame_add_str(&f, "sel");
+	frame_add_str(&f, "");
+	frame_add_u32(&f, 0);
+	frame_add_u32(&f, 0);
+	frame_add_u64(&f, 0);
+	frame_add_u64(&f, 0);
+	frame_add_u64(&f, 0);
+	frame_add_bytes(&f, s.bh, 31);
+	frame_add_bytes(&f, s.hhash, 32);
+	frame_add_bytes(&f, s.b, 10);
+	CHECK_INT_EQ(frame_finish(&f), 0, "a short bh=");
+	CHECK_INT_EQ(reparse(&f, &g), 0, "short bh=");
+	CHECK_INT_EQ(checkproto_sig_decode(&g, &d), -1, "bh= of 31 bytes");
 }
 
 static void
