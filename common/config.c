@@ -54,6 +54,8 @@ static int cf_ban(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_bool(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_dns_server(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_domain(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_duration(struct cf_ctx *, const struct cf_keyword *,
@@ -111,6 +113,10 @@ static const struct cf_keyword cf_keywords[] = {
 	    "SIZE|none" },
 	{ "default services", cf_services, FIELD(default_services),
 	    0, 0, 1, 0, "LIST" },
+	{ "dns server", cf_dns_server, 0, 0, 0, 0, -1, 1,
+	    "ADDRESS [port N]" },
+	{ "dns trust anchor", cf_path, FIELD(dns_trust_anchor), 0, 0, 1, 0,
+	    "FILE" },
 	{ "domain", cf_domain, 0, 0, 0, 0, 1, 1, "NAME" },
 	{ "empty", cf_path, FIELD(empty_dir), 0, 0, 1, 0, "DIR" },
 	{ "group", cf_account, FIELD(group), 0, 0, 1, 0, "NAME" },
@@ -542,6 +548,54 @@ cf_listen(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	return 0;
 }
 
+static int
+cf_dns_server(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	struct config *cfg = ctx->cfg;
+	struct config_dns_server srv;
+	unsigned char bin[16], other[16];
+	char show[64];
+	int64_t port;
+	int af, afo, i;
+
+	memset(&srv, 0, sizeof(srv));
+	if ((n != 1 && n != 3) || (n == 3 && strcmp(a[1].s, "port") != 0)) {
+		cf_error(&ctx->err, "usage: dns server %s", kw->usage);
+		return -1;
+	}
+	if (cf_addr(a[0].s, &af, bin) == -1 ||
+	    str_copy(srv.address, a[0].s, sizeof(srv.address)) == -1) {
+		cf_error(&ctx->err, "\"dns server\" needs a numeric IPv4 or "
+		    "IPv6 address, got \"%s\"",
+		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	srv.port = 53;
+	if (n == 3) {
+		if (cf_get_int(&ctx->err, "dns server ... port", a[2].s, 1,
+		    65535, &port) == -1)
+			return -1;
+		srv.port = (uint16_t)port;
+	}
+	for (i = 0; i < cfg->ndns_servers; i++) {
+		if (cfg->dns_servers[i].port == srv.port &&
+		    cf_addr(cfg->dns_servers[i].address, &afo, other) == 0 &&
+		    afo == af && memcmp(other, bin, sizeof(bin)) == 0) {
+			cf_error(&ctx->err, "\"dns server\" %s port %u is "
+			    "given twice", srv.address, srv.port);
+			return -1;
+		}
+	}
+	if (cfg->ndns_servers >= CONFIG_MAX_DNS_SERVERS) {
+		cf_error(&ctx->err, "too many dns server statements (at most "
+		    "%d)", CONFIG_MAX_DNS_SERVERS);
+		return -1;
+	}
+	cfg->dns_servers[cfg->ndns_servers++] = srv;
+	return 0;
+}
+
 /*
  * cf_expect: check the fixed words of a statement whose arguments
  * alternate between values and keywords ("N within DURATION for ...");
@@ -959,6 +1013,9 @@ cf_defaults_limits(struct config *cfg)
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
 	cfg->relay_tls_verify = 0;
+	cfg->ndns_servers = 0;
+	(void)str_copy(cfg->dns_trust_anchor, "/usr/share/dns/root.key",
+	    sizeof(cfg->dns_trust_anchor));
 	cfg->imap_idle_timeout = 30 * MINUTE;
 	cfg->imap_login_timeout = MINUTE;
 	cfg->imap_append_limit = 50 * MEGA;

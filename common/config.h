@@ -52,6 +52,13 @@
  *   queue lifetime DURATION               5d
  *   queue retry DURATION                  15m
  *   relay tls verify|opportunistic        opportunistic
+ *   dns server ADDRESS [port N]           (repeatable, at most
+ *                     CONFIG_MAX_DNS_SERVERS; numeric IPv4 or IPv6, port
+ *                     53; the relay and authctl dns check forward every
+ *                     query to these and validate the answers themselves;
+ *                     none: recurse from the root)
+ *   dns trust anchor FILE                 "/usr/share/dns/root.key" (DS or
+ *                     DNSKEY records, one a line, read before the chroot)
  *   imap idle timeout DURATION            30m
  *   pop3 idle timeout DURATION            10m
  *   login grace DURATION                  30s (handshake and login must
@@ -97,6 +104,7 @@
 #define CONFIG_PATH_DEFAULT	"/etc/postern/postern.conf"
 #define CONFIG_MAX_DOMAINS	32
 #define CONFIG_MAX_LISTEN	16
+#define CONFIG_MAX_DNS_SERVERS	4
 #define CONFIG_NAME_MAX		256	/* host and domain names */
 #define CONFIG_PATH_MAX		1024
 #define CONFIG_LIMIT_MAX	10000	/* connection and session limits */
@@ -125,6 +133,11 @@ enum listen_service {
 
 struct config_listen {
 	enum listen_service	service;
+	char			address[64];	/* numeric IPv4 or IPv6 */
+	uint16_t		port;
+};
+
+struct config_dns_server {
 	char			address[64];	/* numeric IPv4 or IPv6 */
 	uint16_t		port;
 };
@@ -159,6 +172,9 @@ struct config {
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;
 	int	relay_tls_verify;
+	struct config_dns_server dns_servers[CONFIG_MAX_DNS_SERVERS];
+	int	ndns_servers;
+	char	dns_trust_anchor[CONFIG_PATH_MAX];
 	int64_t	imap_idle_timeout;	/* after the login (RFC 3501: >= 30m) */
 	int64_t	imap_login_timeout;	/* idle before the login */
 	uint64_t imap_append_limit;	/* APPENDLIMIT: a literal's size */

@@ -51,6 +51,9 @@ struct dns_rrset {
 	size_t		 n;
 	const unsigned char *rdata[DNS_RR_MAX];	/* into buf */
 	uint16_t	 len[DNS_RR_MAX];
+	/* DNS_BOGUS, DNS_TEMP (and a name that is no domain name): why, in
+	 * words, for a log line or authctl; "" when nothing more is known. */
+	char		 why[256];
 	unsigned char	 buf[DNS_RRSET_BUF];
 };
 
@@ -89,6 +92,22 @@ void	dns_close(struct dns *d);
 /* dns_query: the dns_lookup_fn of a resolver (arg is the struct dns *). */
 enum dns_rc dns_query(void *arg, const char *name, uint16_t type,
     struct dns_rrset *out);
+
+/*
+ * dns_syscalls: the system calls dns_query makes after dns_open (traced
+ * with strace on libunbound 1.17.1, forwarding over UDP and TCP, answers
+ * secure, insecure, bogus, NXDOMAIN and none at all), for a role's
+ * seccomp allow-list; dns_nsyscalls entries, __NR_* numbers.  Each lookup
+ * builds a fresh event base (epoll_create1, pipe2, closed again), takes
+ * randomness for query ids and ports (getrandom), asks libevent's
+ * set-uid check (get*id), and talks DNS on sockets of its own: socket
+ * (AF_INET or AF_INET6, SOCK_DGRAM or SOCK_STREAM), bind to a random
+ * port, connect, sendto/recvfrom, TCP via sendmsg(MSG_FASTOPEN) or
+ * writev, getsockopt(SO_ERROR), fcntl(O_NONBLOCK), close.  Memory: brk,
+ * mmap, munmap, madvise, mremap.  No file is opened.
+ */
+extern const int dns_syscalls[];
+extern const size_t dns_nsyscalls;
 
 /* dns_rc_name: "ok", "nodata", "nxdomain", "temporary failure",
  * "DNSSEC validation failed". */

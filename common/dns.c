@@ -1,0 +1,321 @@
+/*
+ * dns.c: the resolver (dns.h) on libunbound, blocking, in the calling
+ * process.  Runs in the relay and check roles and in authctl.  Trusts the
+ * trust anchor file (root's, read in dns_open before any chroot) and
+ * nothing in an answer: rdata is copied, bounded, into the caller's
+ * dns_rrset and read later by dnsrr.h.
+ *
+ * Everything libunbound would read from a file is given here instead: no
+ * resolv.conf, no hosts file, the built-in root hints, the anchors line by
+ * line.  dns_open finalizes the context, so that a bad anchor is an error
+ * now and the modules are set up before the caller drops its privileges:
+ * ub_ctx_zone_remove does that first, then undoes one default of
+ * libunbound, which answers every name under "test." itself (RFC 6761
+ * §6.2 allows it) and would keep the integration tests' zones from the
+ * forwarders.  No public server delegates "test.", so on the internet the
+ * answer stays "no such name".  ("local-zone: test. nodefault" through
+ * ub_ctx_set_option is accepted and ignored by libunbound 1.17.)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unbound.h>
+
+#include "common/dns.h"
+
+#define DNS_ANCHOR_DEFAULT	"/usr/share/dns/root.key"
+#define DNS_ANCHOR_LINE		8192
+#define DNS_TIMEOUT_DEFAULT	10000
+
+struct dns {
+	struct ub_ctx	*ctx;
+};
+
+static int
+dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
+    size_t errlen)
+{
+	int r;
+
+	if ((r = ub_ctx_set_option(ctx, opt, val)) != 0) {
+		snprintf(err, errlen, "resolver option %s %s: %s", opt, val,
+		    ub_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * dns_options: no file after dns_open, nothing on disk written, 127.0.0.x
+ * forwarders allowed (tests, and a local unbound in production), and the
+ * lookup bounded in time.  libunbound has no per-lookup deadline in
+ * blocking mode; it gives up on a server after infra-cache-max-rtt and
+ * on a query after max-sent-count packets, so those two bound it.
+ */
+static int
+dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
+    size_t errlen)
+{
+	char rtt[16], sent[16];
+	unsigned per;
+
+	if (timeout_ms == 0)
+		timeout_ms = DNS_TIMEOUT_DEFAULT;
+	per = timeout_ms / 4 < 50 ? 50 : timeout_ms / 4;
+	snprintf(rtt, sizeof(rtt), "%u", per);
+	snprintf(sent, sizeof(sent), "%u", 8);
+	if (dns_set(ctx, "chroot:", "", err, errlen) == -1 ||
+	    dns_set(ctx, "do-not-query-localhost:", "no", err, errlen) == -1 ||
+	    dns_set(ctx, "use-syslog:", "no", err, errlen) == -1 ||
+	    dns_set(ctx, "verbosity:", "0", err, errlen) == -1 ||
+	    dns_set(ctx, "trust-anchor-signaling:", "no", err, errlen) == -1 ||
+	    dns_set(ctx, "root-key-sentinel:", "no", err, errlen) == -1 ||
+	    dns_set(ctx, "infra-cache-max-rtt:", rtt, err, errlen) == -1 ||
+	    dns_set(ctx, "max-sent-count:", sent, err, errlen) == -1 ||
+	    dns_set(ctx, "outgoing-range:", "64", err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* dns_anchor_line: a line worth giving to libunbound, without its line
+ * end and leading blanks; NULL for blanks and comments (';' or '#'). */
+static char *
+dns_anchor_line(char *line)
+{
+	size_t n;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	line += strspn(line, " \t");
+	if (*line == '\0' || *line == ';' || *line == '#')
+		return NULL;
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	return line;
+}
+
+static int
+dns_anchors(struct ub_ctx *ctx, const char *path, char *err, size_t errlen)
+{
+	char buf[DNS_ANCHOR_LINE], *line;
+	size_t lineno = 0, n = 0;
+	FILE *f;
+	int r, rc = -1;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "DNS trust anchor %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		lineno++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "DNS trust anchor %s:%zu: line "
+			    "longer than %d bytes", path, lineno,
+			    DNS_ANCHOR_LINE - 2);
+			goto out;
+		}
+		if ((line = dns_anchor_line(buf)) == NULL)
+			continue;
+		if ((r = ub_ctx_add_ta(ctx, line)) != 0) {
+			snprintf(err, errlen, "DNS trust anchor %s:%zu: %s",
+			    path, lineno, ub_strerror(r));
+			goto out;
+		}
+		n++;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "DNS trust anchor %s: read error", path);
+		goto out;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "DNS trust anchor %s: no DS or DNSKEY "
+		    "record in it", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+static int
+dns_forwarders(struct ub_ctx *ctx, const struct dns_config *c, char *err,
+    size_t errlen)
+{
+	size_t i;
+	int r;
+
+	if (c->nservers > sizeof(c->servers) / sizeof(c->servers[0])) {
+		snprintf(err, errlen, "too many DNS servers (at most %zu)",
+		    sizeof(c->servers) / sizeof(c->servers[0]));
+		return -1;
+	}
+	for (i = 0; i < c->nservers; i++) {
+		if ((r = ub_ctx_set_fwd(ctx, c->servers[i])) != 0) {
+			snprintf(err, errlen, "DNS server %s: %s",
+			    c->servers[i], ub_strerror(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct dns *
+dns_open(const struct dns_config *c, char *err, size_t errlen)
+{
+	const char *anchor = c->anchor_file != NULL ? c->anchor_file :
+	    DNS_ANCHOR_DEFAULT;
+	struct dns *d;
+	int r;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		snprintf(err, errlen, "resolver: out of memory");
+		return NULL;
+	}
+	if ((d->ctx = ub_ctx_create()) == NULL) {
+		snprintf(err, errlen, "resolver: cannot create a libunbound "
+		    "context");
+		free(d);
+		return NULL;
+	}
+	if (dns_options(d->ctx, c->timeout_ms, err, errlen) == -1 ||
+	    dns_forwarders(d->ctx, c, err, errlen) == -1 ||
+	    dns_anchors(d->ctx, anchor, err, errlen) == -1)
+		goto fail;
+	if ((r = ub_ctx_zone_remove(d->ctx, "test.")) != 0) {
+		snprintf(err, errlen, "resolver setup (trust anchor %s): %s",
+		    anchor, ub_strerror(r));
+		goto fail;
+	}
+	return d;
+fail:
+	dns_close(d);
+	return NULL;
+}
+
+void
+dns_close(struct dns *d)
+{
+	if (d == NULL)
+		return;
+	ub_ctx_delete(d->ctx);
+	free(d);
+}
+
+/* dns_copy: the records into out, bounded by DNS_RR_MAX and the buffer;
+ * what does not fit is dropped and out->truncated set. */
+static void
+dns_copy(const struct ub_result *res, struct dns_rrset *out)
+{
+	size_t used = 0, l;
+	int i;
+
+	for (i = 0; res->data[i] != NULL; i++) {
+		if (res->len[i] < 0 || res->len[i] > UINT16_MAX) {
+			out->truncated = 1;
+			continue;
+		}
+		l = (size_t)res->len[i];
+		if (out->n == DNS_RR_MAX || l > sizeof(out->buf) - used) {
+			out->truncated = 1;
+			break;
+		}
+		memcpy(out->buf + used, res->data[i], l);
+		out->rdata[out->n] = out->buf + used;
+		out->len[out->n] = (uint16_t)l;
+		out->n++;
+		used += l;
+	}
+}
+
+static enum dns_rc
+dns_result(const struct ub_result *res, struct dns_rrset *out)
+{
+	if (res->bogus) {
+		snprintf(out->why, sizeof(out->why), "%s",
+		    res->why_bogus != NULL ? res->why_bogus : "");
+		return DNS_BOGUS;
+	}
+	out->secure = res->secure != 0;
+	if (res->nxdomain)
+		return DNS_NXDOMAIN;
+	if (res->rcode != 0) {
+		snprintf(out->why, sizeof(out->why), res->rcode == 2 ?
+		    "no DNS server gave a usable answer (SERVFAIL or no "
+		    "answer in time)" : "the DNS server refused (rcode %d)",
+		    res->rcode);
+		return DNS_TEMP;
+	}
+	if (!res->havedata)
+		return DNS_NODATA;
+	dns_copy(res, out);
+	if (out->n == 0) {
+		snprintf(out->why, sizeof(out->why), "every record of the "
+		    "answer is larger than %d bytes", DNS_RRSET_BUF);
+		return DNS_TEMP;
+	}
+	return DNS_OK;
+}
+
+enum dns_rc
+dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
+{
+	struct dns *d = arg;
+	struct ub_result *res = NULL;
+	size_t len = strlen(name);
+	int r;
+
+	out->rc = DNS_TEMP;
+	out->secure = 0;
+	out->truncated = 0;
+	out->type = type;
+	out->n = 0;
+	out->why[0] = '\0';
+	/* A name longer than DNS allows cannot exist. */
+	if (len == 0 || len > DNS_NAME_MAX + (name[len - 1] == '.')) {
+		snprintf(out->why, sizeof(out->why), "not a domain name");
+		return out->rc = DNS_NXDOMAIN;
+	}
+	r = ub_resolve(d->ctx, name, type, 1, &res);
+	if (r == UB_SYNTAX) {
+		snprintf(out->why, sizeof(out->why), "not a domain name");
+		out->rc = DNS_NXDOMAIN;
+	} else if (r != 0 || res == NULL) {
+		snprintf(out->why, sizeof(out->why), "%s", ub_strerror(r));
+		out->rc = DNS_TEMP;
+	} else
+		out->rc = dns_result(res, out);
+	if (res != NULL)
+		ub_resolve_free(res);
+	return out->rc;
+}
+
+const int dns_syscalls[] = {
+	SYS_bind, SYS_brk, SYS_close, SYS_connect, SYS_epoll_create1,
+	SYS_epoll_ctl, SYS_epoll_wait, SYS_fcntl, SYS_getegid, SYS_geteuid,
+	SYS_getgid, SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_madvise,
+	SYS_mmap, SYS_mremap, SYS_munmap, SYS_pipe2, SYS_recvfrom, SYS_sendmsg,
+	SYS_sendto, SYS_setsockopt, SYS_socket, SYS_writev
+};
+const size_t dns_nsyscalls = sizeof(dns_syscalls) / sizeof(dns_syscalls[0]);
+
+const char *
+dns_rc_name(enum dns_rc rc)
+{
+	switch (rc) {
+	case DNS_OK:
+		return "ok";
+	case DNS_NODATA:
+		return "nodata";
+	case DNS_NXDOMAIN:
+		return "nxdomain";
+	case DNS_TEMP:
+		return "temporary failure";
+	case DNS_BOGUS:
+		return "DNSSEC validation failed";
+	}
+	return "unknown";
+}
