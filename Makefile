@@ -52,6 +52,14 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
 	     common/rolemsg.c common/intake.c common/store_once.c $(DKIM_SRC)
+# The check role's mail authentication (issue 11): SPF, DMARC with the
+# Public Suffix List, Authentication-Results.
+AUTHCHECK_SRC = common/spf.c common/spf_record.c common/spf_macro.c \
+	      common/dnsrr.c common/psl.c common/punycode.c common/dmarc.c \
+	      common/dmarc_record.c common/dmarc_from.c common/mailhdr.c \
+	      common/authres.c
+# The resolver (libunbound: link -lunbound) and the record readers.
+DNS_SRC    = common/dns.c common/dnsrr.c
 # DKIM signing and verification (common/dkim.h).
 DKIM_SRC   = common/dkim_canon.c common/dkim_tag.c common/dkim_sig.c \
 	     common/dkim_key.c common/dkim_msg.c common/dkim_sign.c \
@@ -123,8 +131,13 @@ $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC
 $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
 
-SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC)
-LIBS_SMTPD  = -llmdb -lbearssl -lseccomp
+# The inbound checks: the broker's side, the protocol, the check role.
+CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
+	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
+	      $(AUTHCHECK_SRC) common/dns.c
+SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC) \
+	      $(CHECK_SRC)
+LIBS_SMTPD  = -llmdb -lbearssl -lseccomp -lunbound
 
 $(O)/smtpd/smtpd: $(call obj,$(SMTPD_SRC) $(SKEL_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
@@ -231,6 +244,10 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_checkproto = smtpd/checkproto.c smtpd/arstrip.c smtpd/queueproto.c \
+		 $(DKIM_SRC) common/base64.c common/frame.c common/msg.c \
+		 common/util.c common/log.c
+FUZZLIBS_checkproto = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

@@ -42,6 +42,15 @@
  *                     address on port 25)
  *   smtp received address yes|no          no (port 465: the client's
  *                     address in the Received header)
+ *   smtp spf check yes|no                 no (port 25: SPF, RFC 7208)
+ *   smtp dkim check yes|no                no (port 25: DKIM, RFC 6376)
+ *   smtp dmarc check yes|no               no (port 25: DMARC, RFC 7489;
+ *                     judges SPF and DKIM even when they are not
+ *                     reported)
+ *   smtp dmarc reject yes|no              yes (DMARC fail under p=reject:
+ *                     550 5.7.1 at the end of DATA; no: as quarantine)
+ *   smtp dmarc quarantine junk|deliver    junk (DMARC fail under
+ *                     p=quarantine: into the recipients' Junk folders)
  *   smtp send limit N per hour|none       200 (recipients an authenticated
  *                     user may send to in any hour, 1 to
  *                     CONFIG_SEND_LIMIT_MAX; authctl user sendlimit
@@ -167,6 +176,11 @@ struct config {
 	int64_t	smtp_idle_timeout;	/* seconds */
 	int	smtp_message_rate;	/* per minute and address, port 25 */
 	int	smtp_received_address;
+	int	smtp_spf_check;		/* port 25: SPF, DKIM, DMARC */
+	int	smtp_dkim_check;
+	int	smtp_dmarc_check;
+	int	smtp_dmarc_reject;	/* p=reject: 550 5.7.1 */
+	int	smtp_dmarc_quarantine_junk;	/* p=quarantine: Junk */
 	int	smtp_send_limit;	/* recipients per hour; 0: no limit */
 	int	login_notices;		/* authd mails users about logins */
 	int64_t	queue_lifetime;		/* seconds */

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "common/dkim.h"
 #include "common/msg.h"
 #include "smtpd/checkproto.h"
 
@@ -20,12 +21,12 @@ checkproto_text(const char *s, int blank)
 }
 
 /* checkproto_sender: no control character (UTF-8 is an SMTPUTF8
- * sender's), no blank. */
+ * sender's; a quoted local part may hold a blank). */
 static int
 checkproto_sender(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
 	return 1;
 }

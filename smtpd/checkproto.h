@@ -34,9 +34,13 @@
 #include <stdint.h>
 
 #include "common/authproto.h"
-#include "common/dkim.h"
+#include "common/dns.h"
 #include "common/frame.h"
 #include "smtpd/queueproto.h"
+
+/* common/dkim.h's: its callers include it (a declaration here keeps
+ * dkim.h out of the code that does not need it). */
+struct dkim_sig;
 
 #define CHECK_SOCKET		"check.sock"	/* in the spool, root's */
 #define CHECK_DOMAIN_MAX	(DNS_NAME_MAX + 1)
@@ -86,13 +90,14 @@ struct check_result {
  * is too long or a value out of range.  Decoders read a frame whose type
  * the caller checked and return 0, or -1 (out is then undefined) for a
  * missing, oversized or trailing field, a NUL, a value out of range:
- *   check_msg: address not printable ASCII, helo or from_domain not
- *     printable ASCII without blanks, sender with a control character
- *     (UTF-8 bytes are allowed: SMTPUTF8), from not CHECK_FROM_*,
- *     from_domain empty exactly when from is not ONE violated, checks 0
- *     or with unknown bits, nsig above DKIM_SIGS_MAX;
+ *   check_msg: address empty or not printable ASCII, helo or
+ *     from_domain not printable ASCII without blanks, sender with a
+ *     control character (UTF-8 bytes and blanks are allowed: SMTPUTF8,
+ *     quoted local parts), from not CHECK_FROM_*, from_domain not empty
+ *     exactly when from is ONE, checks 0 or with unknown bits, nsig
+ *     above DKIM_SIGS_MAX;
  *   dkim_sig: result unknown, reason, domain, selector or auid with a
- *     control byte or blank (reason: blanks allowed), domain or selector
+ *     control byte (domain and selector: or a blank), domain or selector
  *     not dkim_name_ok on a PENDING one, c= flags above 1, l=, t=, x=
  *     below -1, bh= or the header hash not 32 bytes, b= longer than
  *     DKIM_SIG_BYTES_MAX (or empty when PENDING).  What the signature

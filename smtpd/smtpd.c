@@ -9,8 +9,11 @@
  * queue.  The parent starts the queue role (smtpd -R queue: the spool)
  * and three deliver processes (smtpd -R deliver: the Maildirs) as one
  * group, each deliver process connected to the queue by a socket pair,
- * and the queue with its own connection to authd; all run sandboxed
- * under their own uids (queue.c, deliver.c).
+ * and the queue with its own connection to authd; when any of the
+ * checks of inbound mail is on ("smtp spf|dkim|dmarc check"), also
+ * CHECK_PROCS check processes (smtpd -R check) sharing the listening
+ * socket <spool>/check.sock the parent binds for them; all run
+ * sandboxed under their own uids (queue.c, deliver.c, check.c).
  * The table runs in every role.
  */
 #include <string.h>
@@ -21,6 +24,8 @@
 #include "common/log.h"
 #include "common/skel.h"
 #include "smtpd/broker.h"
+#include "smtpd/broker_check.h"
+#include "smtpd/check.h"
 #include "smtpd/engine.h"
 #include "smtpd/queue.h"
 
@@ -50,8 +55,27 @@ smtp_greet_delay(const struct config *cfg)
  */
 #define SMTP_DELIVER_PROCS	QUEUE_DELIVER_MAX
 
+/* smtp_checks_start: the check processes (the listening socket on 3),
+ * when a check is configured. */
+static int
+smtp_checks_start(const struct config *cfg, pid_t *pids, size_t max,
+    size_t *n)
+{
+	int lfd, i, ok = 1;
+
+	if (broker_check_bits(cfg) == 0)
+		return 0;
+	if (*n + CHECK_PROCS > max || (lfd = check_listen(cfg)) == -1)
+		return -1;
+	for (i = 0; i < CHECK_PROCS && ok; i++)
+		if ((ok = (pids[*n] = skel_spawn("check", &lfd, 1)) != -1))
+			(*n)++;
+	close(lfd);
+	return ok ? 0 : -1;
+}
+
 /* smtp_roles_start: the queue (authd on 3, the deliver processes on 4,
- * 5, 6) and each deliver process (the queue on 3). */
+ * 5, 6), each deliver process (the queue on 3), the check processes. */
 static int
 smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
     size_t *n)
@@ -85,7 +109,7 @@ smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
 			goto done;
 		(*n)++;
 	}
-	ok = 1;
+	ok = smtp_checks_start(cfg, pids, max, n) == 0;
 done:
 	close(qfds[0]);
 	for (i = 0; i < made; i++) {
@@ -106,6 +130,8 @@ smtp_roles_main(const char *role, const struct config *cfg,
 		    ids->queue_gid);
 	if (strcmp(role, "deliver") == 0)
 		deliver_main(cfg, 3, ids->mail_uid, ids->mail_gid);
+	if (strcmp(role, "check") == 0)
+		check_main(cfg, 3);
 	fatalx("no role %s", role);
 }
 

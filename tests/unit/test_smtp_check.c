@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dkim.h"
 #include "smtpd/arstrip.h"
 #include "smtpd/checkproto.h"
 #include "smtpd/queueproto.h"
@@ -242,7 +243,7 @@ test_sig(void)
 	SIG_BAD(strcpy(b.domain, "-bad-.org"), "PENDING with a bad d=");
 	SIG_BAD(b.selector[0] = '\0', "PENDING without s=");
 	SIG_BAD(strcpy(b.reason, "a\nb"), "a line break in the reason");
-	SIG_BAD(strcpy(b.auid, "a b@example.org"), "a blank in i=");
+	SIG_BAD(strcpy(b.auid, "a\tb@example.org"), "a tab in i=");
 	SIG_BAD(b.body_relaxed = 2, "c= out of range");
 	SIG_BAD(b.length = -2, "l= below -1");
 #undef SIG_BAD
