@@ -123,7 +123,7 @@ struct smtpmsg_answer {
  *   end:  how 0 or 1.
  *   answer: type is the one asked (MSG_SMTP_MAIL, _RCPT or _END); any
  *         verdict (the engine answers an unknown one with 451); text
- *         printable ASCII.
+ *         printable ASCII, blanks allowed (SMTPV_POLICY's reason).
  */
 int	smtpmsg_mail_encode(struct frame *f, const struct smtpmsg_mail *m);
 int	smtpmsg_mail_decode(struct frame *f, struct smtpmsg_mail *m);
