@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dkim.h"
 #include "smtpd/arstrip.h"
 #include "smtpd/checkproto.h"
 #include "smtpd/queueproto.h"
