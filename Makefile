@@ -161,6 +161,9 @@ $(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtp
 $(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c $(DKIM_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
 
+$(O)/tests/unit/test_check_eval: $(O)/tests/unit/test_check_eval.o $(call obj,smtpd/check_eval.c smtpd/broker_check.c smtpd/checkproto.c smtpd/queueproto.c $(AUTHCHECK_SRC) tests/tools/dnstable.c $(DKIM_SRC) $(MIME_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
+
 # test_search_cache also needs imapd's search cache.
 $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)

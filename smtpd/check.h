@@ -13,8 +13,8 @@
  * DNS trust anchor, the Public Suffix List); the brokers' requests are
  * decoded as hostile, and every DNS answer is.
  */
-#ifndef POSTERN_CHECK_H
-#define POSTERN_CHECK_H
+#ifndef POSTERN_SMTPD_CHECK_H
+#define POSTERN_SMTPD_CHECK_H
 
 #include <sys/types.h>
 

@@ -57,7 +57,8 @@ struct dkim_sig;
 /* check_msg.from: the RFC5322.From DMARC needs (RFC 7489 6.6.1). */
 #define CHECK_FROM_ONE		0	/* one field, one address: from_domain */
 #define CHECK_FROM_NONE		1	/* no From field */
-#define CHECK_FROM_MANY		2	/* several fields or addresses */
+#define CHECK_FROM_MANY		2	/* several fields or addresses, or
+					 * a field without an address */
 #define CHECK_FROM_BAD		3	/* unreadable, or the header too long */
 
 struct check_msg {
