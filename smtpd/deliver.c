@@ -224,7 +224,7 @@ deliver_head(const struct deliver_req *req, char *head, size_t len)
 
 	field[0] = '\0';
 	if (req->authres[0] != '\0' && queueproto_authres_field(field,
-	    sizeof(field), req->authres) == -1)
+	    sizeof(field), req->authres, 0) == -1)
 		return -1;
 	n = snprintf(head, len, "Return-Path: <%s>\nDelivered-To: %s\n%s",
 	    req->sender, req->rcpt, field);

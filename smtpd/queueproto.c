@@ -285,7 +285,8 @@ queueproto_authres_valid(const char *s)
 }
 
 int
-queueproto_authres_field(char *out, size_t outlen, const char *value)
+queueproto_authres_field(char *out, size_t outlen, const char *value,
+    int crlf)
 {
 	static const char name[] = "Authentication-Results: ";
 	size_t o = 0, line = sizeof(name) - 1, i;
@@ -314,10 +315,12 @@ queueproto_authres_field(char *out, size_t outlen, const char *value)
 			fold = 1;
 		else if (c == ' ' && line > 900)
 			fold = 1;
-		/* A fold is "\n\t" for the blank: one byte more. */
-		if (o + 3 >= outlen)
+		/* A fold is "\r\n\t" for the blank: two bytes more. */
+		if (o + 4 >= outlen)
 			return -1;
 		if (fold) {
+			if (crlf)
+				out[o++] = '\r';
 			out[o++] = '\n';
 			out[o++] = '\t';
 			line = 1;
@@ -326,8 +329,10 @@ queueproto_authres_field(char *out, size_t outlen, const char *value)
 		out[o++] = c;
 		line++;
 	}
-	if (o + 2 > outlen)
+	if (o + 3 > outlen)
 		return -1;
+	if (crlf)
+		out[o++] = '\r';
 	out[o++] = '\n';
 	out[o] = '\0';
 	return 0;

@@ -202,10 +202,12 @@ int	queueproto_authres_valid(const char *s);
  * MUST pass queueproto_authres_valid), folded after each ';' that is
  * outside quotes and comments (each result on a line of its own, RFC
  * 8601's layout) and at a blank when a line grew past 900 bytes, with
- * LF line ends (the store's).  0, or -1 when out is too small; 2 x
- * QUEUE_AUTHRES_MAX + 32 bytes always suffice.
+ * LF line ends (the store's), or CRLF when crlf is set (the relay's
+ * wire).  0, or -1 when out is too small; 2 x QUEUE_AUTHRES_MAX + 32
+ * bytes always suffice.
  */
-int	queueproto_authres_field(char *out, size_t outlen, const char *value);
+int	queueproto_authres_field(char *out, size_t outlen, const char *value,
+	    int crlf);
 
 int	queueproto_room_encode(struct frame *f, const struct queue_room *r);
 int	queueproto_room_decode(struct frame *f, struct queue_room *r);

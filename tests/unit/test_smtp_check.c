@@ -361,25 +361,29 @@ test_field(void)
 
 	CHECK_INT_EQ(queueproto_authres_field(out, sizeof(out),
 	    "mx.example.test; spf=pass smtp.mailfrom=a.example; dkim=fail "
-	    "reason=\"bad; sig\" (x; y) header.d=a.example"), 0, "folds");
+	    "reason=\"bad; sig\" (x; y) header.d=a.example", 0), 0, "folds");
 	CHECK_STR_EQ(out, "Authentication-Results: mx.example.test;\n\t"
 	    "spf=pass smtp.mailfrom=a.example;\n\tdkim=fail reason=\"bad; "
 	    "sig\" (x; y) header.d=a.example\n",
 	    "after each ';' outside quotes and comments");
+	CHECK_INT_EQ(queueproto_authres_field(out, sizeof(out),
+	    "mx.example.test; spf=pass", 1), 0, "CRLF");
+	CHECK_STR_EQ(out, "Authentication-Results: mx.example.test;\r\n\t"
+	    "spf=pass\r\n", "for the wire");
 	CHECK_INT_EQ(queueproto_authres_field(out, 30, "mx.example.test; "
-	    "none"), -1, "too small");
+	    "none", 0), -1, "too small");
 	memset(v, 'a', sizeof(v) - 1);
 	v[sizeof(v) - 1] = '\0';
 	v[950] = ' ';
 	v[1900] = ' ';
-	CHECK_INT_EQ(queueproto_authres_field(out, sizeof(out), v), 0,
+	CHECK_INT_EQ(queueproto_authres_field(out, sizeof(out), v, 1), 0,
 	    "the longest");
 	CHECK_TRUE(strchr(out, '\t') != NULL && strlen(strchr(out, '\t')) <
 	    1200, "a long line folded at a blank");
 	memset(v, ';', sizeof(v) - 1);
 	for (size_t i = 1; i < sizeof(v) - 1; i += 2)
 		v[i] = ' ';
-	CHECK_INT_EQ(queueproto_authres_field(out, sizeof(out), v), 0,
+	CHECK_INT_EQ(queueproto_authres_field(out, sizeof(out), v, 1), 0,
 	    "every other byte folded: 2 x QUEUE_AUTHRES_MAX + 32 suffice");
 }
 
