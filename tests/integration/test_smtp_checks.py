@@ -7,6 +7,7 @@ Authentication-Results field removed; DMARC p=reject refused with 550
 5.7.1 and p=quarantine delivered into Junk; nothing of this on 465."""
 import os
 import re
+import signal
 import smtplib
 import subprocess
 import time
@@ -294,3 +295,31 @@ def test_check_role_is_sandboxed_as_the_relay_user(checked):
     assert len(rows) == 2, out
     assert all(r.split()[0] == "_postern-relay" for r in rows), rows
     assert not read_log(p.smtp_logfile).count("fatal")
+
+
+def test_stalled_check_role_accepts_with_temperror(checked):
+    p = checked
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True,
+                         text=True).stdout
+    pids = [int(ln.split()[0]) for ln in out.splitlines()
+            if "-R check" in ln and p.conf in ln]
+    assert len(pids) == 2
+    n = len(mails(p, ALICE))
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "stall"))
+        waited = time.time() - t0
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    assert code == 250, "accepted rather than lost"
+    assert 15 < waited < 40, waited
+    ar = authres(newest(p, ALICE, n=n + 1))[0]
+    for method in ("spf", "dkim", "dmarc"):
+        assert result(ar, method) == "temperror", ar
+    assert "did not answer in time" in p.smtp_log()
+    # The check processes serve the next connection again.
+    code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "again"))
+    assert code == 550
