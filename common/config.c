@@ -158,6 +158,7 @@ static const struct cf_keyword cf_keywords[] = {
 	    8, 128, 1, 0, "N" },
 	{ "pop3 idle timeout", cf_duration, FIELD(pop3_idle_timeout),
 	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "public suffix list", cf_path, FIELD(psl_file), 0, 0, 1, 0, "FILE" },
 	{ "queue lifetime", cf_duration, FIELD(queue_lifetime),
 	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "queue retry", cf_duration, FIELD(queue_retry),
@@ -336,6 +337,7 @@ cf_relay_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	return 0;
 }
 
+/* "smtp dmarc quarantine": 1 junk (into the Junk folder), 0 deliver. */
 static int
 cf_quarantine(struct cf_ctx *ctx, const struct cf_keyword *kw,
     const struct cf_word *a, int n)
@@ -1039,12 +1041,12 @@ cf_defaults_limits(struct config *cfg)
 	cfg->smtp_idle_timeout = 5 * MINUTE;
 	cfg->smtp_message_rate = 60;
 	cfg->smtp_received_address = 0;
-	cfg->smtp_spf_check = 0;
-	cfg->smtp_dkim_check = 0;
-	cfg->smtp_dmarc_check = 0;
+	cfg->smtp_send_limit = 200;
+	cfg->smtp_spf_check = 1;
+	cfg->smtp_dkim_check = 1;
+	cfg->smtp_dmarc_check = 1;
 	cfg->smtp_dmarc_reject = 1;
 	cfg->smtp_dmarc_quarantine_junk = 1;
-	cfg->smtp_send_limit = 200;
 	cfg->login_notices = 1;
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
@@ -1118,6 +1120,9 @@ config_defaults(struct config *cfg)
 	    sizeof(cfg->tls_cert));
 	(void)str_copy(cfg->tls_key, "/etc/postern/key.pem",
 	    sizeof(cfg->tls_key));
+	(void)str_copy(cfg->psl_file,
+	    "/usr/share/publicsuffix/public_suffix_list.dat",
+	    sizeof(cfg->psl_file));
 	cf_defaults_limits(cfg);
 }
 

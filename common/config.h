@@ -42,19 +42,20 @@
  *                     address on port 25)
  *   smtp received address yes|no          no (port 465: the client's
  *                     address in the Received header)
- *   smtp spf check yes|no                 no (port 25: SPF, RFC 7208)
- *   smtp dkim check yes|no                no (port 25: DKIM, RFC 6376)
- *   smtp dmarc check yes|no               no (port 25: DMARC, RFC 7489;
- *                     judges SPF and DKIM even when they are not
- *                     reported)
- *   smtp dmarc reject yes|no              yes (DMARC fail under p=reject:
- *                     550 5.7.1 at the end of DATA; no: as quarantine)
- *   smtp dmarc quarantine junk|deliver    junk (DMARC fail under
- *                     p=quarantine: into the recipients' Junk folders)
  *   smtp send limit N per hour|none       200 (recipients an authenticated
  *                     user may send to in any hour, 1 to
  *                     CONFIG_SEND_LIMIT_MAX; authctl user sendlimit
  *                     overrides it per user)
+ *   smtp spf check yes|no                 yes (port 25: SPF, RFC 7208)
+ *   smtp dkim check yes|no                yes (port 25: DKIM signatures)
+ *   smtp dmarc check yes|no               yes (port 25: DMARC, RFC 7489)
+ *   smtp dmarc reject yes|no              yes (honour p=reject: 550 5.7.1
+ *                     at the end of DATA; no: treat it as quarantine)
+ *   smtp dmarc quarantine junk|deliver    junk (p=quarantine: into the
+ *                     recipient's Junk folder, or the INBOX)
+ *   public suffix list FILE               "/usr/share/publicsuffix/
+ *                     public_suffix_list.dat" (DMARC's organizational
+ *                     domains; read before the chroot)
  *   login notices yes|no                  yes (authd mails a user on a
  *                     login from a new address and when the account
  *                     locks)
@@ -176,12 +177,13 @@ struct config {
 	int64_t	smtp_idle_timeout;	/* seconds */
 	int	smtp_message_rate;	/* per minute and address, port 25 */
 	int	smtp_received_address;
-	int	smtp_spf_check;		/* port 25: SPF, DKIM, DMARC */
+	int	smtp_send_limit;	/* recipients per hour; 0: no limit */
+	int	smtp_spf_check;		/* port 25: SPF, DKIM, DMARC checks */
 	int	smtp_dkim_check;
 	int	smtp_dmarc_check;
-	int	smtp_dmarc_reject;	/* p=reject: 550 5.7.1 */
-	int	smtp_dmarc_quarantine_junk;	/* p=quarantine: Junk */
-	int	smtp_send_limit;	/* recipients per hour; 0: no limit */
+	int	smtp_dmarc_reject;	/* p=reject: 550 5.7.1 at end of DATA */
+	int	smtp_dmarc_quarantine_junk;	/* p=quarantine: 1 Junk, 0 INBOX */
+	char	psl_file[CONFIG_PATH_MAX];	/* the Public Suffix List */
 	int	login_notices;		/* authd mails users about logins */
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;

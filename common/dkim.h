@@ -96,7 +96,7 @@ const struct dkim_tag *dkim_tags_get(const struct dkim_tags *t,
 int	dkim_tag_base64(const struct dkim_tag *t, unsigned char *out,
 	    size_t cap, size_t *outlen);
 
-/* ---- one signature -------------------------------------------------------- */
+/* ---- one signature ------------------------------------------------------ */
 
 enum dkim_result {
 	DKIM_PENDING = 0,	/* phase 1 found nothing wrong: finish it */
@@ -152,7 +152,7 @@ struct dkim_hname {
 int	dkim_sig_parse(const char *value, size_t len, int64_t now,
 	    struct dkim_sig *sig, struct dkim_hname *names, size_t *nnames);
 
-/* ---- key records (RFC 6376 §3.6.1) ------------------------------------------ */
+/* ---- key records (RFC 6376 §3.6.1) -------------------------------------- */
 
 struct dkim_key {
 	int		 testing;	/* t=y */
@@ -182,7 +182,7 @@ int	dkim_key_parse(const char *txt, size_t len, struct dkim_key *key,
 size_t	dkim_key_spki(const br_rsa_public_key *pk, unsigned char *out,
 	    size_t cap);
 
-/* ---- canonicalization --------------------------------------------------------- */
+/* ---- canonicalization --------------------------------------------------- */
 
 /*
  * A body hasher: feeds the canonical form (relaxed or simple, §3.4.3 and
@@ -215,10 +215,10 @@ void	dkim_body_final(struct dkim_body *b, unsigned char hash[32],
  * folding, without the final CRLF: len bytes) into sha, relaxed (§3.4.2)
  * or simple (§3.4.1), followed by CRLF when crlf is set.
  */
-void	dkim_head_canon(br_sha256_context *sha, int relaxed, const char *field,
-	    size_t len, int crlf);
+void	dkim_head_canon(br_sha256_context *sha, int relaxed,
+	    const char *field, size_t len, int crlf);
 
-/* ---- the message: header section and body, fed in chunks ------------------ */
+/* ---- the message: header section and body, fed in chunks ---------------- */
 
 struct dkim_field {
 	uint32_t	 off, len;	/* into head, without the CRLF */
@@ -256,13 +256,15 @@ int	dkim_msg_end(struct dkim_msg *m);
  * with no instance left adds nothing), canonicalized.  skip: a field
  * index never selected (the signature being verified), or -1.
  */
-void	dkim_msg_hash_fields(const struct dkim_msg *m, br_sha256_context *sha,
-	    int relaxed, const struct dkim_hname *names, size_t n, long skip);
+void	dkim_msg_hash_fields(const struct dkim_msg *m,
+	    br_sha256_context *sha, int relaxed, const struct dkim_hname *names,
+	    size_t n, long skip);
 
 /* dkim_msg_field_is: 1 when field i is called name (case-insensitive). */
-int	dkim_msg_field_is(const struct dkim_msg *m, size_t i, const char *name);
+int	dkim_msg_field_is(const struct dkim_msg *m, size_t i,
+	    const char *name);
 
-/* ---- signing -------------------------------------------------------------- */
+/* ---- signing ------------------------------------------------------------ */
 
 /*
  * The RSA signer: sign (PKCS#1 v1.5, SHA-256 OID) hash, the SHA-256 of
@@ -291,7 +293,8 @@ int	dkim_signer_init(struct dkim_signer *s, const char *domain,
 	    const char *selector, int64_t now, int64_t lifetime);
 
 /* dkim_signer_feed: the next len bytes of the message. */
-void	dkim_signer_feed(struct dkim_signer *s, const void *data, size_t len);
+void	dkim_signer_feed(struct dkim_signer *s, const void *data,
+	    size_t len);
 
 /*
  * dkim_signer_finish: the message ended: sign it with fn and write the
@@ -306,7 +309,7 @@ void	dkim_signer_feed(struct dkim_signer *s, const void *data, size_t len);
 int	dkim_signer_finish(struct dkim_signer *s, dkim_sign_fn fn, void *arg,
 	    char *out, size_t cap, size_t *outlen, char *err, size_t errlen);
 
-/* ---- verification ----------------------------------------------------------- */
+/* ---- verification ------------------------------------------------------- */
 
 /*
  * Phase 1, where the message passes (the broker): init, feed the whole
@@ -345,11 +348,25 @@ void	dkim_verifier_end(struct dkim_verifier *v);
 enum dkim_result dkim_verify_finish(struct dkim_sig *sig, dns_lookup_fn lookup,
 	    void *arg);
 
-/* ---- names ------------------------------------------------------------------ */
+/* ---- names -------------------------------------------------------------- */
 
 /* dkim_name_ok: 1 when s is a DNS name we sign for or look up: labels of
  * 1..63 letters, digits, '-' and '_', not starting or ending with '-',
  * joined by single dots, 1..253 bytes; else 0. */
 int	dkim_name_ok(const char *s);
+
+/* ---- the key directory ("dkim key directory") --------------------------- */
+
+#define DKIM_SELECTOR_MAX	63	/* one DNS label */
+#define DKIM_KEYDIR_MAX		32	/* keys loaded from the directory */
+
+/*
+ * dkim_keyfile_split: the domain and selector a key file's name holds
+ * ("<domain>.<selector>.key": the selector is the last label before
+ * ".key", one DNS label; the domain a DNS name), lower case, into domain
+ * (DNS_NAME_MAX + 1 bytes) and selector (DKIM_SELECTOR_MAX + 1 bytes).
+ * Returns 0, or -1 for any other name (the file is not a DKIM key).
+ */
+int	dkim_keyfile_split(const char *file, char *domain, char *selector);
 
 #endif

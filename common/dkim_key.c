@@ -19,6 +19,8 @@
 #define DER_OID		0x06
 #define DER_NULL	0x05
 
+#define KEY_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+
 /* 1.2.840.113549.1.1.1 rsaEncryption */
 static const unsigned char oid_rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
     0x01, 0x01, 0x01 };
@@ -142,16 +144,13 @@ key_list_has(const struct dkim_tag *t, const char *item, int star)
 	size_t i = 0, start, end, len = strlen(item);
 
 	while (i <= t->vallen) {
-		while (i < t->vallen && (t->val[i] == ' ' || t->val[i] == '\t' ||
-		    t->val[i] == '\r' || t->val[i] == '\n'))
+		while (i < t->vallen && KEY_FWS(t->val[i]))
 			i++;
 		start = i;
 		while (i < t->vallen && t->val[i] != ':')
 			i++;
 		end = i;
-		while (end > start && (t->val[end - 1] == ' ' ||
-		    t->val[end - 1] == '\t' || t->val[end - 1] == '\r' ||
-		    t->val[end - 1] == '\n'))
+		while (end > start && KEY_FWS(t->val[end - 1]))
 			end--;
 		if ((end - start == len &&
 		    memcmp(t->val + start, item, len) == 0) ||

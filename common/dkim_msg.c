@@ -23,9 +23,9 @@ dkim_msg_init(struct dkim_msg *m)
 	m->cr = 0;
 }
 
-/* msg_split: the fields of head[0..end), which ends in CRLF. */
+/* dmsg_split: the fields of head[0..end), which ends in CRLF. */
 static int
-msg_split(struct dkim_msg *m, size_t end)
+dmsg_split(struct dkim_msg *m, size_t end)
 {
 	size_t i = 0, line, colon;
 	struct dkim_field *f = NULL;
@@ -61,10 +61,10 @@ msg_split(struct dkim_msg *m, size_t end)
 	return 0;
 }
 
-/* msg_put: one byte of the header section, a bare LF stored as CRLF;
+/* dmsg_put: one byte of the header section, a bare LF stored as CRLF;
  * 1 when the section ended with it. */
 static int
-msg_put(struct dkim_msg *m, unsigned char c)
+dmsg_put(struct dkim_msg *m, unsigned char c)
 {
 	if (m->len + 2 > sizeof(m->head) || c == '\0') {
 		m->state = DKIM_MSG_BAD;
@@ -78,7 +78,7 @@ msg_put(struct dkim_msg *m, unsigned char c)
 		return 0;
 	if (m->len == 2 || (m->len >= 4 &&
 	    memcmp(m->head + m->len - 4, "\r\n\r\n", 4) == 0)) {
-		m->state = msg_split(m, m->len - 2) == 0 ? DKIM_MSG_BODY :
+		m->state = dmsg_split(m, m->len - 2) == 0 ? DKIM_MSG_BODY :
 		    DKIM_MSG_BAD;
 		return 1;
 	}
@@ -92,7 +92,7 @@ dkim_msg_feed(struct dkim_msg *m, const void *data, size_t len)
 	size_t i;
 
 	for (i = 0; i < len && m->state == DKIM_MSG_HEAD; i++)
-		if (msg_put(m, p[i]))
+		if (dmsg_put(m, p[i]))
 			return i + 1;
 	return len;
 }
@@ -118,7 +118,7 @@ dkim_msg_end(struct dkim_msg *m)
 			m->head[m->len++] = '\r';
 		m->head[m->len++] = '\n';
 	}
-	m->state = msg_split(m, m->len) == 0 ? DKIM_MSG_BODY : DKIM_MSG_BAD;
+	m->state = dmsg_split(m, m->len) == 0 ? DKIM_MSG_BODY : DKIM_MSG_BAD;
 	return dkim_msg_done(m);
 }
 
@@ -132,7 +132,7 @@ dkim_msg_field_is(const struct dkim_msg *m, size_t i, const char *name)
 }
 
 static int
-msg_name_eq(const struct dkim_hname *a, const char *b, size_t blen)
+dmsg_name_eq(const struct dkim_hname *a, const char *b, size_t blen)
 {
 	return a->len == blen && strncasecmp(a->name, b, blen) == 0;
 }
@@ -147,13 +147,13 @@ dkim_msg_hash_fields(const struct dkim_msg *m, br_sha256_context *sha,
 	for (j = 0; j < n; j++) {
 		used = 0;
 		for (k = 0; k < j; k++)
-			if (msg_name_eq(&names[k], names[j].name,
+			if (dmsg_name_eq(&names[k], names[j].name,
 			    names[j].len))
 				used++;
 		for (i = (long)m->nfields - 1; i >= 0; i--) {
 			const struct dkim_field *f = &m->field[i];
 
-			if (i == skip || !msg_name_eq(&names[j],
+			if (i == skip || !dmsg_name_eq(&names[j],
 			    m->head + f->off, f->namelen))
 				continue;
 			if (used-- == 0) {

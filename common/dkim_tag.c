@@ -14,7 +14,8 @@
 
 #define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || \
 			    (c) == '\n')
-#define IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || \
+			    ((c) >= 'A' && (c) <= 'Z'))
 #define IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
 #define DKIM_B64_MAX	2048	/* base64 text of the largest value taken */
 
@@ -152,4 +153,31 @@ dkim_result_name(enum dkim_result r)
 	case DKIM_PERMERROR:	return "permerror";
 	}
 	return "permerror";
+}
+
+int
+dkim_keyfile_split(const char *file, char *domain, char *selector)
+{
+	size_t len = strlen(file), i, dot;
+
+	if (len < 5 || len > DNS_NAME_MAX + 5 ||
+	    strcmp(file + len - 4, ".key") != 0)
+		return -1;
+	len -= 4;
+	for (dot = len; dot > 0 && file[dot - 1] != '.'; dot--)
+		;
+	if (dot < 2 || len - dot > DKIM_SELECTOR_MAX)
+		return -1;
+	for (i = 0; i < dot - 1; i++)
+		domain[i] = (char)(IS_ALPHA((unsigned char)file[i]) ?
+		    (file[i] | 0x20) : file[i]);
+	domain[dot - 1] = '\0';
+	for (i = dot; i < len; i++)
+		selector[i - dot] = (char)(IS_ALPHA((unsigned char)file[i]) ?
+		    (file[i] | 0x20) : file[i]);
+	selector[len - dot] = '\0';
+	if (!dkim_name_ok(domain) || !dkim_name_ok(selector) ||
+	    strchr(selector, '.') != NULL)
+		return -1;
+	return 0;
 }

@@ -190,6 +190,25 @@ dmarc_judge(const struct psl *psl, const struct dmarc_input *in,
 	    dmarc_policy_name(out->action));
 }
 
+/*
+ * The policy for the From domain: p= for the domain of the record, sp=
+ * for a subdomain, np= for a subdomain that does not exist (RFC 9091:
+ * asked only when np= differs from sp=, with one A lookup).
+ */
+static enum dmarc_policy
+dmarc_policy_of(struct dmarc_ctx *c, const struct dmarc_record *r, int sub,
+    const char *from)
+{
+	if (!sub)
+		return r->p;
+	if (r->np == r->sp)
+		return r->sp;
+	memset(&c->rr, 0, offsetof(struct dns_rrset, buf));
+	if (c->lookup(c->arg, from, DNS_T_A, &c->rr) == DNS_NXDOMAIN)
+		return r->np;
+	return r->sp;
+}
+
 enum dmarc_result
 dmarc_check(dns_lookup_fn lookup, void *arg, const struct psl *psl,
     const struct dmarc_input *in, struct dmarc_outcome *out)
@@ -220,7 +239,8 @@ dmarc_check(dns_lookup_fn lookup, void *arg, const struct psl *psl,
 	}
 	switch (f) {
 	case DMARC_FOUND_ONE:
-		dmarc_judge(psl, in, &rec, sub ? rec.sp : rec.p, out);
+		dmarc_judge(psl, in, &rec, dmarc_policy_of(c, &rec, sub,
+		    out->from_domain), out);
 		break;
 	case DMARC_FOUND_NONE:
 		dmarc_outcome_set(out, DMARC_NONE, "no DMARC record");

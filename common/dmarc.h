@@ -39,7 +39,7 @@ enum dmarc_policy {
 struct dmarc_record {
 	enum dmarc_policy p;
 	enum dmarc_policy sp;		/* p when absent */
-	enum dmarc_policy np;		/* sp when absent (RFC 9091; parsed) */
+	enum dmarc_policy np;		/* sp when absent (RFC 9091) */
 	int		 adkim_strict;	/* adkim=s (default r) */
 	int		 aspf_strict;	/* aspf=s (default r) */
 	unsigned	 pct;		/* 0..100, default 100 */
@@ -93,9 +93,9 @@ struct dmarc_input {
  * FAIL otherwise; NONE when no policy record was found (or several);
  * TEMPERROR when DNS failed; PERMERROR on a malformed record or From
  * domain.  The action of a FAIL is the policy (sp= for a subdomain whose
- * record is the organizational domain's), lowered one step (reject to
- * quarantine, quarantine to none) when in->sample >= pct.  Fills *out
- * and returns out->result.
+ * record is the organizational domain's, np= when that subdomain does
+ * not exist), lowered one step (reject to quarantine, quarantine to
+ * none) when in->sample >= pct.  Fills *out and returns out->result.
  */
 enum dmarc_result dmarc_check(dns_lookup_fn lookup, void *arg,
 	    const struct psl *psl, const struct dmarc_input *in,

@@ -93,7 +93,8 @@ dmarc_from_mailbox(const char *s, size_t n, char dom[DNS_NAME_MAX + 1])
 	for (i = 0; i < dl; i++) {
 		char c = at[i];
 
-		if (dmarc_from_blank(c) || c == '<' || c == '>')
+		if ((unsigned char)c <= ' ' || c == 0x7f || c == '<' ||
+		    c == '>')
 			return -1;
 		dom[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 	}

@@ -17,6 +17,7 @@
  * ub_ctx_set_option is accepted and ignored by libunbound 1.17.)
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,33 @@ struct dns {
 	struct ub_ctx	*ctx;
 };
 
+static void dns_fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void dns_why(struct dns_rrset *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* dns_fail: the reason dns_open gives; a longer one is cut. */
+static void
+dns_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* dns_why: out->why; a longer reason is cut. */
+static void
+dns_why(struct dns_rrset *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(out->why, sizeof(out->why), fmt, ap);
+	va_end(ap);
+}
+
 static int
 dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
     size_t errlen)
@@ -40,7 +68,7 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 	int r;
 
 	if ((r = ub_ctx_set_option(ctx, opt, val)) != 0) {
-		snprintf(err, errlen, "resolver option %s %s: %s", opt, val,
+		dns_fail(err, errlen, "resolver option %s %s: %s", opt, val,
 		    ub_strerror(r));
 		return -1;
 	}
@@ -49,8 +77,9 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 
 /*
  * dns_options: no file after dns_open, nothing on disk written, 127.0.0.x
- * forwarders allowed (tests, and a local unbound in production), and the
- * lookup bounded in time.  libunbound has no per-lookup deadline in
+ * forwarders allowed (tests, and a local unbound in production), caches
+ * small (each relay and check process has its own), and the lookup
+ * bounded in time.  libunbound has no per-lookup deadline in
  * blocking mode; it gives up on a server after infra-cache-max-rtt and
  * on a query after max-sent-count packets, so those two bound it.
  */
@@ -64,8 +93,8 @@ dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
 	if (timeout_ms == 0)
 		timeout_ms = DNS_TIMEOUT_DEFAULT;
 	per = timeout_ms / 4 < 50 ? 50 : timeout_ms / 4;
-	snprintf(rtt, sizeof(rtt), "%u", per);
-	snprintf(sent, sizeof(sent), "%u", 8);
+	(void)snprintf(rtt, sizeof(rtt), "%u", per);
+	(void)snprintf(sent, sizeof(sent), "%u", 8);
 	if (dns_set(ctx, "chroot:", "", err, errlen) == -1 ||
 	    dns_set(ctx, "do-not-query-localhost:", "no", err, errlen) == -1 ||
 	    dns_set(ctx, "use-syslog:", "no", err, errlen) == -1 ||
@@ -74,7 +103,11 @@ dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
 	    dns_set(ctx, "root-key-sentinel:", "no", err, errlen) == -1 ||
 	    dns_set(ctx, "infra-cache-max-rtt:", rtt, err, errlen) == -1 ||
 	    dns_set(ctx, "max-sent-count:", sent, err, errlen) == -1 ||
-	    dns_set(ctx, "outgoing-range:", "64", err, errlen) == -1)
+	    dns_set(ctx, "outgoing-range:", "64", err, errlen) == -1 ||
+	    dns_set(ctx, "msg-cache-size:", "1m", err, errlen) == -1 ||
+	    dns_set(ctx, "rrset-cache-size:", "2m", err, errlen) == -1 ||
+	    dns_set(ctx, "key-cache-size:", "1m", err, errlen) == -1 ||
+	    dns_set(ctx, "neg-cache-size:", "512k", err, errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -105,14 +138,14 @@ dns_anchors(struct ub_ctx *ctx, const char *path, char *err, size_t errlen)
 	int r, rc = -1;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "DNS trust anchor %s: %s", path,
+		dns_fail(err, errlen, "DNS trust anchor %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		lineno++;
 		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "DNS trust anchor %s:%zu: line "
+			dns_fail(err, errlen, "DNS trust anchor %s:%zu: line "
 			    "longer than %d bytes", path, lineno,
 			    DNS_ANCHOR_LINE - 2);
 			goto out;
@@ -120,18 +153,18 @@ dns_anchors(struct ub_ctx *ctx, const char *path, char *err, size_t errlen)
 		if ((line = dns_anchor_line(buf)) == NULL)
 			continue;
 		if ((r = ub_ctx_add_ta(ctx, line)) != 0) {
-			snprintf(err, errlen, "DNS trust anchor %s:%zu: %s",
+			dns_fail(err, errlen, "DNS trust anchor %s:%zu: %s",
 			    path, lineno, ub_strerror(r));
 			goto out;
 		}
 		n++;
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "DNS trust anchor %s: read error", path);
+		dns_fail(err, errlen, "DNS trust anchor %s: read error", path);
 		goto out;
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "DNS trust anchor %s: no DS or DNSKEY "
+		dns_fail(err, errlen, "DNS trust anchor %s: no DS or DNSKEY "
 		    "record in it", path);
 		goto out;
 	}
@@ -149,13 +182,13 @@ dns_forwarders(struct ub_ctx *ctx, const struct dns_config *c, char *err,
 	int r;
 
 	if (c->nservers > sizeof(c->servers) / sizeof(c->servers[0])) {
-		snprintf(err, errlen, "too many DNS servers (at most %zu)",
+		dns_fail(err, errlen, "too many DNS servers (at most %zu)",
 		    sizeof(c->servers) / sizeof(c->servers[0]));
 		return -1;
 	}
 	for (i = 0; i < c->nservers; i++) {
 		if ((r = ub_ctx_set_fwd(ctx, c->servers[i])) != 0) {
-			snprintf(err, errlen, "DNS server %s: %s",
+			dns_fail(err, errlen, "DNS server %s: %s",
 			    c->servers[i], ub_strerror(r));
 			return -1;
 		}
@@ -172,11 +205,11 @@ dns_open(const struct dns_config *c, char *err, size_t errlen)
 	int r;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		snprintf(err, errlen, "resolver: out of memory");
+		dns_fail(err, errlen, "resolver: out of memory");
 		return NULL;
 	}
 	if ((d->ctx = ub_ctx_create()) == NULL) {
-		snprintf(err, errlen, "resolver: cannot create a libunbound "
+		dns_fail(err, errlen, "resolver: cannot create a libunbound "
 		    "context");
 		free(d);
 		return NULL;
@@ -186,7 +219,7 @@ dns_open(const struct dns_config *c, char *err, size_t errlen)
 	    dns_anchors(d->ctx, anchor, err, errlen) == -1)
 		goto fail;
 	if ((r = ub_ctx_zone_remove(d->ctx, "test.")) != 0) {
-		snprintf(err, errlen, "resolver setup (trust anchor %s): %s",
+		dns_fail(err, errlen, "resolver setup (trust anchor %s): %s",
 		    anchor, ub_strerror(r));
 		goto fail;
 	}
@@ -213,7 +246,7 @@ dns_copy(const struct ub_result *res, struct dns_rrset *out)
 	size_t used = 0, l;
 	int i;
 
-	for (i = 0; res->data[i] != NULL; i++) {
+	for (i = 0; res->data != NULL && res->data[i] != NULL; i++) {
 		if (res->len[i] < 0 || res->len[i] > UINT16_MAX) {
 			out->truncated = 1;
 			continue;
@@ -235,17 +268,21 @@ static enum dns_rc
 dns_result(const struct ub_result *res, struct dns_rrset *out)
 {
 	if (res->bogus) {
-		snprintf(out->why, sizeof(out->why), "%s",
-		    res->why_bogus != NULL ? res->why_bogus : "");
+		dns_why(out, "%s", res->why_bogus != NULL ? res->why_bogus :
+		    "");
 		return DNS_BOGUS;
 	}
 	out->secure = res->secure != 0;
 	if (res->nxdomain)
 		return DNS_NXDOMAIN;
+	if (res->rcode == 2) {
+		/* libunbound's own answer too when no server answered. */
+		dns_why(out, "no DNS server gave a usable answer (SERVFAIL "
+		    "or no answer in time)");
+		return DNS_TEMP;
+	}
 	if (res->rcode != 0) {
-		snprintf(out->why, sizeof(out->why), res->rcode == 2 ?
-		    "no DNS server gave a usable answer (SERVFAIL or no "
-		    "answer in time)" : "the DNS server refused (rcode %d)",
+		dns_why(out, "the DNS server answered with error code %d",
 		    res->rcode);
 		return DNS_TEMP;
 	}
@@ -253,8 +290,8 @@ dns_result(const struct ub_result *res, struct dns_rrset *out)
 		return DNS_NODATA;
 	dns_copy(res, out);
 	if (out->n == 0) {
-		snprintf(out->why, sizeof(out->why), "every record of the "
-		    "answer is larger than %d bytes", DNS_RRSET_BUF);
+		dns_why(out, "every record of the answer is larger than %d "
+		    "bytes", DNS_RRSET_BUF);
 		return DNS_TEMP;
 	}
 	return DNS_OK;
@@ -276,15 +313,15 @@ dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 	out->why[0] = '\0';
 	/* A name longer than DNS allows cannot exist. */
 	if (len == 0 || len > DNS_NAME_MAX + (name[len - 1] == '.')) {
-		snprintf(out->why, sizeof(out->why), "not a domain name");
+		dns_why(out, "not a domain name");
 		return out->rc = DNS_NXDOMAIN;
 	}
 	r = ub_resolve(d->ctx, name, type, 1, &res);
 	if (r == UB_SYNTAX) {
-		snprintf(out->why, sizeof(out->why), "not a domain name");
+		dns_why(out, "not a domain name");
 		out->rc = DNS_NXDOMAIN;
 	} else if (r != 0 || res == NULL) {
-		snprintf(out->why, sizeof(out->why), "%s", ub_strerror(r));
+		dns_why(out, "%s", ub_strerror(r));
 		out->rc = DNS_TEMP;
 	} else
 		out->rc = dns_result(res, out);
@@ -294,11 +331,10 @@ dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 }
 
 const int dns_syscalls[] = {
-	SYS_bind, SYS_brk, SYS_close, SYS_connect, SYS_epoll_create1,
-	SYS_epoll_ctl, SYS_epoll_wait, SYS_fcntl, SYS_getegid, SYS_geteuid,
-	SYS_getgid, SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_madvise,
-	SYS_mmap, SYS_mremap, SYS_munmap, SYS_pipe2, SYS_recvfrom, SYS_sendmsg,
-	SYS_sendto, SYS_setsockopt, SYS_socket, SYS_writev
+	SYS_bind, SYS_close, SYS_connect, SYS_epoll_create1, SYS_epoll_ctl,
+	SYS_epoll_wait, SYS_fcntl, SYS_getegid, SYS_geteuid, SYS_getgid,
+	SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_pipe2, SYS_recvfrom,
+	SYS_sendmsg, SYS_sendto, SYS_setsockopt, SYS_socket, SYS_writev
 };
 const size_t dns_nsyscalls = sizeof(dns_syscalls) / sizeof(dns_syscalls[0]);
 

@@ -76,35 +76,57 @@ struct dns_config {
 	const char	*servers[4];
 	size_t		 nservers;
 	/* Trust anchors in DS or DNSKEY zone-file form, one per line, e.g.
-	 * /usr/share/dns/root.key; NULL: that file. */
+	 * /usr/share/dns/root.key; NULL: that file.  Blank lines and lines
+	 * starting with ';' or '#' are skipped; a line is at most 8190
+	 * bytes. */
 	const char	*anchor_file;
-	unsigned	 timeout_ms;	/* per lookup; 0: 10,000 */
+	/* Per lookup; 0: 10,000.  Approximate: libunbound has no deadline in
+	 * blocking mode, so this caps the wait for one server at a quarter
+	 * of it (infra-cache-max-rtt) and a query at 8 packets; a lookup
+	 * that no server answers ends in about half of it (measured). */
+	unsigned	 timeout_ms;
 };
 
 /*
  * dns_open: a resolver.  Reads the trust anchor file now (call it before
- * the chroot); later lookups touch no file.  NULL with the reason in err.
- * dns_close frees it.
+ * the chroot) and sets libunbound up completely (no resolv.conf, no hosts
+ * file, built-in root hints, nothing written); later lookups touch no
+ * file.  NULL with the reason in err (one line, for the administrator):
+ * the anchor file unreadable or without a record, an anchor libunbound
+ * refuses, a server that is not "ADDR[@PORT]", more than 4 servers.
+ * dns_close frees it (NULL is fine).
  */
 struct dns *dns_open(const struct dns_config *c, char *err, size_t errlen);
 void	dns_close(struct dns *d);
 
-/* dns_query: the dns_lookup_fn of a resolver (arg is the struct dns *). */
+/*
+ * dns_query: the dns_lookup_fn of a resolver (arg is the struct dns *).
+ * Blocks until the answer or the timeout.  A name longer than
+ * DNS_NAME_MAX (a final dot aside) or that libunbound cannot parse is
+ * DNS_NXDOMAIN (it cannot exist).  DNS_TEMP also when not one record of
+ * the answer fits DNS_RRSET_BUF.  out->secure is also set for DNS_NODATA
+ * and DNS_NXDOMAIN (a validated denial).  Keeps an answer cache between
+ * calls (a few megabytes, libunbound's TTL rules).
+ */
 enum dns_rc dns_query(void *arg, const char *name, uint16_t type,
     struct dns_rrset *out);
 
 /*
- * dns_syscalls: the system calls dns_query makes after dns_open (traced
- * with strace on libunbound 1.17.1, forwarding over UDP and TCP, answers
- * secure, insecure, bogus, NXDOMAIN and none at all), for a role's
- * seccomp allow-list; dns_nsyscalls entries, __NR_* numbers.  Each lookup
+ * dns_syscalls: the system calls dns_query makes after dns_open, beyond
+ * memory (brk, mmap, munmap, madvise: malloc's, which every role's
+ * allow-list has already, with its argument filters), for the seccomp
+ * allow-list of a role that resolves; dns_nsyscalls entries, __NR_*
+ * numbers.  Traced with strace on libunbound 1.17.1, forwarding over UDP
+ * and TCP, answers secure, insecure, bogus, NXDOMAIN and none at all, and
+ * checked by tests/tools/dns_query -s (test_dns.py), which resolves under
+ * exactly this list and kills itself on any other call.  Each lookup
  * builds a fresh event base (epoll_create1, pipe2, closed again), takes
  * randomness for query ids and ports (getrandom), asks libevent's
  * set-uid check (get*id), and talks DNS on sockets of its own: socket
  * (AF_INET or AF_INET6, SOCK_DGRAM or SOCK_STREAM), bind to a random
  * port, connect, sendto/recvfrom, TCP via sendmsg(MSG_FASTOPEN) or
- * writev, getsockopt(SO_ERROR), fcntl(O_NONBLOCK), close.  Memory: brk,
- * mmap, munmap, madvise, mremap.  No file is opened.
+ * writev, getsockopt(SO_ERROR), fcntl(O_NONBLOCK), close.  No file is
+ * opened.
  */
 extern const int dns_syscalls[];
 extern const size_t dns_nsyscalls;

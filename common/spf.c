@@ -27,8 +27,8 @@ struct spf_ctx {
 	int		 v6;
 	char		 ip_dots[72];		/* %{i} */
 	char		 ip_text[64];		/* %{c} */
-	char		 sender[320];		/* %{s} */
-	char		 local[80];		/* %{l} */
+	char		 sender[512];		/* %{s} */
+	char		 local[256];		/* %{l} */
 	char		 sender_domain[DNS_NAME_MAX + 1];
 	const char	*helo, *receiver;
 	char		 timestamp[24];
@@ -546,7 +546,8 @@ spf_check(dns_lookup_fn lookup, void *arg, const char *ip,
 		    mailfrom, helo, receiver, out);
 		return out->result;
 	}
-	if (helo[0] == '\0' || strlen(helo) > DNS_NAME_MAX) {
+	/* an address literal HELO has no SPF identity (RFC 7208 2.3) */
+	if (helo[0] == '\0' || helo[0] == '[' || strlen(helo) > DNS_NAME_MAX) {
 		out->helo = 1;
 		snprintf(out->domain, sizeof(out->domain), "%s",
 		    strlen(helo) > DNS_NAME_MAX ? "" : helo);

@@ -267,7 +267,7 @@ int
 spf_record_parse(const char *txt, size_t len, struct spf_record *r,
     char *err, size_t errlen)
 {
-	char *p, *tok;
+	char *p, *tok, shown[64];
 	int rc;
 
 	if (errlen > 0)
@@ -294,14 +294,16 @@ spf_record_parse(const char *txt, size_t len, struct spf_record *r,
 		p += strcspn(p, " ");
 		if (*p != '\0')
 			*p++ = '\0';
+		/* the term as written: parsing cuts it */
+		snprintf(shown, sizeof(shown), "%s", tok);
 		if ((rc = spf_record_modifier(tok, r)) == 1)
 			continue;
 		if (rc == 0 && r->n == SPF_TERMS_MAX) {
-			spf_record_err(err, errlen, "too many terms", tok);
+			spf_record_err(err, errlen, "too many terms", shown);
 			return -1;
 		}
 		if (rc == -1 || spf_record_directive(tok, &r->term[r->n]) == -1) {
-			spf_record_err(err, errlen, "syntax error", tok);
+			spf_record_err(err, errlen, "syntax error", shown);
 			return -1;
 		}
 		r->n++;

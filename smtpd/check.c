@@ -293,7 +293,7 @@ check_main(const struct config *cfg, int lfd)
 	    privsep_user(cfg->users[ROLE_RELAY], &uid, &gid) == -1)
 		exit(1);
 	chk.dns = check_dns(cfg);
-	if ((chk.psl = psl_load(PSL_DEFAULT_FILE, err, sizeof(err))) == NULL)
+	if ((chk.psl = psl_load(cfg->psl_file, err, sizeof(err))) == NULL)
 		fatalx("the DMARC checks have no Public Suffix List: %s", err);
 	check_sandbox(cfg, uid, gid);
 	log_debug("check role ready: %zu public suffix rules",

@@ -25,7 +25,9 @@ the zones and restarts unbound (about a tenth of a second).  The default
 TTL is 1 second so that a caching resolver sees a change at once.
 
 wrong_anchor_file() gives an anchor of a key that signed nothing: with it
-every signed answer is bogus.
+every signed answer is bogus.  A name outside the zones is refused at
+once (a resolver reports a temporary failure): nothing is ever asked of
+the internet.
 
 Runs as the invoking user: no chroot, no privilege drop, pid file and
 everything else under the given directory.  stop() ends unbound by its
@@ -235,7 +237,11 @@ class DnsServer:
                 # The answers come from the auth zones; never recurse.
                 "    do-not-query-localhost: yes",
                 "    local-zone: \"test.\" nodefault",
+                # Names outside the test zones: refused at once.
+                "    local-zone: \".\" refuse",
                 ""]
+        for name, _ in zonefiles:
+            conf.insert(-1, "    local-zone: \"%s.\" transparent" % name)
         for name, path in zonefiles:
             conf += ["auth-zone:",
                      "    name: \"%s.\"" % name,
