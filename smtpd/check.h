@@ -36,7 +36,8 @@
 
 /*
  * check_listen: in the parent, as root: bind <spool>/check.sock (a stale
- * one unlinked first) with mode 0600, owned by root, so that only root
+ * one unlinked first) owned by root with no access for group or others
+ * (umask 077 at bind), so that only root
  * (each broker, before its privilege drop) can connect; non-blocking,
  * listening.  The descriptor, or -1 (logged).
  */

@@ -304,6 +304,16 @@ def test_check_role_is_sandboxed_as_the_relay_user(checked):
             p.conf in ln]
     assert len(rows) == 2, out
     assert all(r.split()[0] == "_postern-relay" for r in rows), rows
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True,
+                         text=True).stdout
+    for ln in out.splitlines():
+        if "-R check" in ln and p.conf in ln:
+            root = os.readlink("/proc/%s/root" % ln.split()[0])
+            assert root == os.path.join(p.dir, "empty"), root
+            with open("/proc/%s/status" % ln.split()[0]) as f:
+                assert re.search(r"^Seccomp:\s+2$", f.read(), re.M)
+    st = os.stat(os.path.join(p.dir, "spool", "check.sock"))
+    assert st.st_uid == 0 and st.st_mode & 0o077 == 0, oct(st.st_mode)
     assert not read_log(p.smtp_logfile).count("fatal")
 
 
