@@ -166,32 +166,6 @@ broker_check_from(const struct dkim_msg *m, char *domain, size_t len)
 	return CHECK_FROM_ONE;
 }
 
-void
-broker_check_temperror(char *out, size_t outlen, const char *hostname,
-    unsigned checks, const char *why)
-{
-	static const struct {
-		unsigned	 bit;
-		const char	*method;
-	} m[] = {
-		{ CHECK_SPF, "spf" },
-		{ CHECK_DKIM, "dkim" },
-		{ CHECK_DMARC, "dmarc" },
-	};
-	size_t i, off;
-	int n;
-
-	n = snprintf(out, outlen, "%s", hostname);
-	off = n < 0 ? 0 : (size_t)n;
-	for (i = 0; i < sizeof(m) / sizeof(m[0]) && off < outlen; i++) {
-		if (!(checks & m[i].bit))
-			continue;
-		n = snprintf(out + off, outlen - off, "; %s=temperror "
-		    "reason=\"%s\"", m[i].method, why);
-		off += n < 0 ? 0 : (size_t)n;
-	}
-}
-
 /* broker_check_ask: the request and the answer; -1 with the reason in
  * why when there is none. */
 static int
@@ -249,6 +223,6 @@ broker_check_run(struct broker_check *c, const char *address,
 	}
 	memset(r, 0, sizeof(*r));
 	r->disposition = CHECK_ACCEPT;
-	broker_check_temperror(r->authres, sizeof(r->authres),
+	checkproto_temperror(r->authres, sizeof(r->authres),
 	    c->cfg->hostname, c->checks, why);
 }

@@ -79,13 +79,4 @@ void	broker_check_close(struct broker_check *c);
 uint32_t broker_check_from(const struct dkim_msg *m, char *domain,
 	    size_t len);
 
-/*
- * broker_check_temperror: the Authentication-Results value for a message
- * whose checks could not be made: "<hostname>; spf=temperror ..." for
- * each check in checks, with reason why (printable ASCII, no '"' or
- * '\\'), into out (outlen bytes, CHECK_AUTHRES_MAX suffice).  Pure.
- */
-void	broker_check_temperror(char *out, size_t outlen,
-	    const char *hostname, unsigned checks, const char *why);
-
 #endif

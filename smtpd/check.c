@@ -117,14 +117,13 @@ check_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 	free(all);
 }
 
-/* check_dns: the resolver of the configuration (before the chroot). */
+/* check_dns: the resolver of the configuration (before the chroot), or
+ * NULL with the reason in err. */
 static struct dns *
-check_dns(const struct config *cfg)
+check_dns(const struct config *cfg, char *err, size_t errlen)
 {
 	static char servers[CONFIG_MAX_DNS_SERVERS][80];
 	struct dns_config dc;
-	struct dns *d;
-	char err[256];
 	int i;
 
 	memset(&dc, 0, sizeof(dc));
@@ -138,9 +137,7 @@ check_dns(const struct config *cfg)
 	dc.anchor_file = cfg->dns_trust_anchor[0] != '\0' ?
 	    cfg->dns_trust_anchor : NULL;
 	dc.timeout_ms = CHECK_DNS_TIMEOUT_MS;
-	if ((d = dns_open(&dc, err, sizeof(err))) == NULL)
-		fatalx("the mail checks have no resolver: %s", err);
-	return d;
+	return dns_open(&dc, err, errlen);
 }
 
 /* The role's state: its resolver, the list, and its clients. */
@@ -148,6 +145,7 @@ static struct {
 	const struct config *cfg;
 	struct dns	*dns;
 	struct psl	*psl;
+	const char	*broken;	/* not NULL: why nothing is checked */
 	int		 lfd;
 	int		 fds[CHECK_CLIENTS_MAX];
 	size_t		 nfds;
@@ -201,6 +199,13 @@ check_serve(int fd)
 	if (check_read(fd, &f, MSG_CHECK_RUN, deadline) == -1 ||
 	    f.len != FRAME_HDR + 1)
 		return -1;
+	if (chk.broken != NULL) {
+		memset(&r, 0, sizeof(r));
+		r.disposition = CHECK_ACCEPT;
+		checkproto_temperror(r.authres, sizeof(r.authres),
+		    chk.cfg->hostname, m.checks, chk.broken);
+		goto answer;
+	}
 	random_bytes(&sample, sizeof(sample));
 	memset(&env, 0, sizeof(env));
 	env.lookup = dns_query;
@@ -212,6 +217,7 @@ check_serve(int fd)
 	env.sample = sample % 100;
 	check_dkim_finish(sigs, m.nsig, dns_query, chk.dns, dk);
 	check_eval(&env, &m, dk, m.nsig, &r);
+answer:
 	log_info("message from %s <%s>: %s", m.address, m.sender, r.authres);
 	/* A broker that gave up waiting is gone: its write fails (EPIPE,
 	 * SIGPIPE ignored) and it is closed. */
@@ -290,11 +296,19 @@ check_main(const struct config *cfg, int lfd)
 	if (!privsep_is_dev() &&
 	    privsep_user(cfg->users[ROLE_RELAY], &uid, &gid) == -1)
 		exit(1);
-	chk.dns = check_dns(cfg);
-	if ((chk.psl = psl_load(cfg->psl_file, err, sizeof(err))) == NULL)
-		fatalx("the DMARC checks have no Public Suffix List: %s", err);
+	/* Without its files the role still answers, temperror for every
+	 * message: mail goes on, and no crash loop takes the queue (which
+	 * is restarted with it) down. */
+	if ((chk.dns = check_dns(cfg, err, sizeof(err))) == NULL) {
+		log_warnx("the mail checks have no resolver: %s; every "
+		    "message on port 25 gets temperror results", err);
+		chk.broken = "the check service has no resolver";
+	} else if ((chk.psl = psl_load(cfg->psl_file, err, sizeof(err))) ==
+	    NULL) {
+		log_warnx("the mail checks have no Public Suffix List: %s; "
+		    "every message on port 25 gets temperror results", err);
+		chk.broken = "the check service has no public suffix list";
+	}
 	check_sandbox(cfg, uid, gid);
-	log_debug("check role ready: %zu public suffix rules",
-	    psl_count(chk.psl));
 	check_loop();
 }

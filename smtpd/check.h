@@ -50,8 +50,11 @@ int	check_listen(const struct config *cfg);
  * Suffix List, looks up the relay user (development mode: none), then
  * chroots to the empty directory, drops to that user and enters its
  * sandbox.  Serves one request at a time, from any of its clients.
- * Never returns: exits 1 on a fatal error (the parent restarts the
- * group).
+ * Without its resolver or its list (a file missing, logged at start) it
+ * still serves, answering temperror for every check: the role is
+ * restarted with the queue and the deliver processes, so failing to
+ * start would stop all mail.  Never returns: exits 1 on a fatal error
+ * (the parent restarts the group).
  */
 void	check_main(const struct config *cfg, int lfd) __attribute__((noreturn));
 

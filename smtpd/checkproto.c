@@ -3,6 +3,7 @@
  * of its answers (checkproto.h).  Runs in the broker and in the check
  * role; every decoder treats the frame as hostile.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/dkim.h"
@@ -174,4 +175,30 @@ checkproto_result_decode(struct frame *f, struct check_result *r)
 	    !queueproto_authres_valid(r->authres))
 		return -1;
 	return 0;
+}
+
+void
+checkproto_temperror(char *out, size_t outlen, const char *hostname,
+    unsigned checks, const char *why)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*method;
+	} m[] = {
+		{ CHECK_SPF, "spf" },
+		{ CHECK_DKIM, "dkim" },
+		{ CHECK_DMARC, "dmarc" },
+	};
+	size_t i, off;
+	int n;
+
+	n = snprintf(out, outlen, "%s", hostname);
+	off = n < 0 ? 0 : (size_t)n;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]) && off < outlen; i++) {
+		if (!(checks & m[i].bit))
+			continue;
+		n = snprintf(out + off, outlen - off, "; %s=temperror "
+		    "reason=\"%s\"", m[i].method, why);
+		off += n < 0 ? 0 : (size_t)n;
+	}
 }

@@ -115,4 +115,15 @@ int	checkproto_result_encode(struct frame *f,
 	    const struct check_result *r);
 int	checkproto_result_decode(struct frame *f, struct check_result *r);
 
+/*
+ * checkproto_temperror: the Authentication-Results value for a message
+ * whose checks could not be made (no check role, no answer, a check role
+ * without its resolver): "<hostname>; spf=temperror reason=..." for each
+ * check in checks (CHECK_* bits), with reason why (printable ASCII
+ * without '"' or '\\'), into out (outlen bytes; CHECK_AUTHRES_MAX
+ * suffice).  Pure.
+ */
+void	checkproto_temperror(char *out, size_t outlen, const char *hostname,
+	    unsigned checks, const char *why);
+
 #endif

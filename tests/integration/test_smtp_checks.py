@@ -343,3 +343,22 @@ def test_stalled_check_role_accepts_with_temperror(checked):
     # The check processes serve the next connection again.
     code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "again"))
     assert code == 550
+
+
+def test_check_role_without_resolver_keeps_mail_flowing():
+    p = Postern()
+    try:
+        checks_on(p, "dns trust anchor %s/none.key\n" % p.dir)
+        p.start()
+        p.pw = smtp_users(p)
+        p.start_smtpd()
+        code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "nores"))
+        assert code == 250
+        ar = authres(newest(p, ALICE))[0]
+        assert result(ar, "spf") == "temperror", ar
+        assert "no resolver" in ar
+        log = p.smtp_log()
+        assert "the mail checks have no resolver" in log
+        assert "restarting the daemon's roles" not in log, log
+    finally:
+        p.cleanup()

@@ -271,7 +271,7 @@ test_temperror(void)
 {
 	char out[CHECK_AUTHRES_MAX];
 
-	broker_check_temperror(out, sizeof(out), "mx.example.test", CHECK_ALL,
+	checkproto_temperror(out, sizeof(out), "mx.example.test", CHECK_ALL,
 	    "the check service did not answer in time");
 	CHECK_STR_EQ(out, "mx.example.test; spf=temperror reason=\"the check "
 	    "service did not answer in time\"; dkim=temperror reason=\"the "
@@ -279,7 +279,7 @@ test_temperror(void)
 	    "reason=\"the check service did not answer in time\"",
 	    "every check a temperror");
 	CHECK_TRUE(queueproto_authres_valid(out), "stored as it is");
-	broker_check_temperror(out, sizeof(out), "mx.example.test", CHECK_DKIM,
+	checkproto_temperror(out, sizeof(out), "mx.example.test", CHECK_DKIM,
 	    "x");
 	CHECK_STR_EQ(out, "mx.example.test; dkim=temperror reason=\"x\"",
 	    "only what is checked");
