@@ -72,8 +72,9 @@ void	broker_check_close(struct broker_check *c);
  * when there is exactly one From field holding exactly one address
  * whose domain is a DNS name (dkim_name_ok, a final dot dropped);
  * CHECK_FROM_NONE without a From field; CHECK_FROM_MANY for several
- * fields or addresses, or a field without one (RFC 7489 6.6.1); CHECK_FROM_BAD for a header
- * section that could not be kept whole or a domain that is no name.
+ * fields or addresses, or a field without one (RFC 7489 6.6.1);
+ * CHECK_FROM_BAD for a header section that could not be kept whole or
+ * a domain that is no name.
  * domain is "" unless ONE.  Pure.
  */
 uint32_t broker_check_from(const struct dkim_msg *m, char *domain,

@@ -142,8 +142,8 @@ spool_env_text(const struct qmsg *m, size_t *len)
 	char *buf;
 	int n;
 
-	size = 2048 + QUEUE_AUTHRES_MAX + m->nrcpt * (3 * QUEUE_ADDR_MAX + QUEUE_ORCPT_MAX +
-	    QUEUE_ERROR_MAX + 80);
+	size = 2048 + QUEUE_AUTHRES_MAX + m->nrcpt * (3 * QUEUE_ADDR_MAX +
+	    QUEUE_ORCPT_MAX + QUEUE_ERROR_MAX + 80);
 	if ((buf = malloc(size)) == NULL)
 		return NULL;
 	spool_clean(origin, sizeof(origin), m->origin);
