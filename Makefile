@@ -151,8 +151,13 @@ RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
 	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
 	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
 	      smtpd/relay_dns.c smtpd/relay_tls.c $(DNS_SRC) $(MTASTS_SRC)
+# The inbound checks: the broker's side, the protocol, the check role.
+CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
+	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
+	      $(AUTHCHECK_SRC)
+# (common/dnsrr.c is in both lists: $(sort) links it once.)
 SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC) \
-	      $(RELAY_SRC)
+	      $(sort $(RELAY_SRC) $(CHECK_SRC))
 LIBS_SMTPD  = -llmdb -lbearssl -lseccomp -lunbound
 
 $(O)/smtpd/smtpd: $(call obj,$(SMTPD_SRC) $(SKEL_SRC) $(MIME_SRC) $(COMMON_SRC))
@@ -176,6 +181,12 @@ $(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtp
 
 $(O)/tests/unit/test_dnsrr: $(O)/tests/unit/test_dnsrr.o $(call obj,common/dnsrr.c)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c $(DKIM_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
+
+$(O)/tests/unit/test_check_eval: $(O)/tests/unit/test_check_eval.o $(call obj,smtpd/check_eval.c smtpd/broker_check.c smtpd/checkproto.c smtpd/queueproto.c $(AUTHCHECK_SRC) tests/tools/dnstable.c $(DKIM_SRC) $(MIME_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
 
 # test_search_cache also needs imapd's search cache.
 $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
@@ -323,6 +334,10 @@ FUZZ_http      = common/httpresp.c
 FUZZ_tlsverify = common/tls_verify.c common/tls_dane.c common/tls_anchors.c \
 		 common/tls_pem.c
 FUZZLIBS_tlsverify = -lbearssl
+FUZZ_checkproto = smtpd/checkproto.c smtpd/arstrip.c smtpd/queueproto.c \
+		 $(DKIM_SRC) common/base64.c common/frame.c common/msg.c \
+		 common/util.c common/log.c
+FUZZLIBS_checkproto = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

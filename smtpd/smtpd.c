@@ -10,8 +10,11 @@
  * three deliver processes (smtpd -R deliver: the Maildirs) and "relay
  * processes" relay processes (smtpd -R relay: other mail servers) as one
  * group, each deliver and relay process connected to the queue by a
- * socket pair, and the queue with its own connection to authd; all run
- * sandboxed under their own uids (queue.c, deliver.c, relay.c).
+ * socket pair, and the queue with its own connection to authd; when any
+ * of the checks of inbound mail is on ("smtp spf|dkim|dmarc check"),
+ * also CHECK_PROCS check processes (smtpd -R check) sharing the
+ * listening socket <spool>/check.sock the parent binds for them; all run
+ * sandboxed under their own uids (queue.c, deliver.c, relay.c, check.c).
  * The table runs in every role.
  */
 #include <sys/socket.h>
@@ -24,6 +27,8 @@
 #include "common/log.h"
 #include "common/skel.h"
 #include "smtpd/broker.h"
+#include "smtpd/broker_check.h"
+#include "smtpd/check.h"
 #include "smtpd/engine.h"
 #include "smtpd/queue.h"
 #include "smtpd/relay.h"
@@ -75,8 +80,27 @@ smtp_roles_pair(int *q, int *r)
 	return 0;
 }
 
+/* smtp_checks_start: the check processes (the listening socket on 3),
+ * when a check is configured. */
+static int
+smtp_checks_start(const struct config *cfg, pid_t *pids, size_t max,
+    size_t *n)
+{
+	int lfd, i, ok = 1;
+
+	if (broker_check_bits(cfg) == 0)
+		return 0;
+	if (*n + CHECK_PROCS > max || (lfd = check_listen(cfg)) == -1)
+		return -1;
+	for (i = 0; i < CHECK_PROCS && ok; i++)
+		if ((ok = (pids[*n] = skel_spawn("check", &lfd, 1)) != -1))
+			(*n)++;
+	close(lfd);
+	return ok ? 0 : -1;
+}
+
 /* smtp_roles_start: the queue (see above), each deliver process and each
- * relay process (the queue on 3). */
+ * relay process (the queue on 3), the check processes. */
 static int
 smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
     size_t *n)
@@ -106,7 +130,7 @@ smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
 			goto done;
 		(*n)++;
 	}
-	ok = 1;
+	ok = smtp_checks_start(cfg, pids, max, n) == 0;
 done:
 	close(qfds[0]);
 	for (i = 1; i < made; i++) {
@@ -127,8 +151,8 @@ smtp_roles_main(const char *role, const struct config *cfg,
 	if (strcmp(role, "queue") == 0) {
 		for (nrelay = 0; nrelay < (size_t)cfg->relay_processes &&
 		    nrelay < QUEUE_RELAY_MAX; nrelay++)
-			rfds[nrelay] = SMTP_QUEUE_FD_AUTH + 1 + SMTP_DELIVER_PROCS +
-			    (int)nrelay;
+			rfds[nrelay] = SMTP_QUEUE_FD_AUTH + 1 +
+			    SMTP_DELIVER_PROCS + (int)nrelay;
 		queue_main(cfg, SMTP_QUEUE_FD_AUTH, dfds, SMTP_DELIVER_PROCS,
 		    rfds, nrelay, ids->queue_uid, ids->queue_gid);
 	}
@@ -136,6 +160,8 @@ smtp_roles_main(const char *role, const struct config *cfg,
 		deliver_main(cfg, 3, ids->mail_uid, ids->mail_gid);
 	if (strcmp(role, "relay") == 0)
 		relay_main(cfg, 3, ids->relay_uid, ids->relay_gid);
+	if (strcmp(role, "check") == 0)
+		check_main(cfg, 3);
 	fatalx("no role %s", role);
 }
 
