@@ -75,6 +75,13 @@ def read_log(path):
         return ""
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "serial: runs alone, not beside other tests (floods "
+        "from many addresses, kill -9 storms, timing); tests/check.sh runs "
+        "these first and the others in parallel")
+
+
 def _port_range():
     """The test ports this pytest process hands out: a range of its own
     per xdist worker (gw0, gw1, ...), below the kernel's ephemeral range,
