@@ -343,6 +343,8 @@ def test_5xx_bounced_with_a_report(net):
     st = check_dsn(raw, msg, rcpt, "5.1.1", "out unknown user")
     assert st["Remote-MTA"].replace(" ", "") == "dns;mx.remote.test", \
         dict(st)
+    words = msg.get_payload()[0].get_payload(decode=True).decode()
+    assert "host mx.remote.test said: 550 5.1.1" in words, words
     diag = st["Diagnostic-Code"]
     assert diag.replace(" ", "").startswith("smtp;550"), diag
     assert "5.1.1" in diag, diag
@@ -395,7 +397,10 @@ def test_no_mail_domain_bounced_at_once(net, rcpt, status):
     subject = "out no domain " + rcpt
     qid = submit(sender, rcpt, subject)
     raw, msg = wait_dsn(sender, subject)
-    check_dsn(raw, msg, rcpt, status, subject)
+    st = check_dsn(raw, msg, rcpt, status, subject)
+    # No SMTP server was ever asked.
+    assert st["Remote-MTA"] is None and st["Diagnostic-Code"] is None, \
+        dict(st)
     wait_gone(sender, qid)
     assert "message %s to %s deferred" % (qid, rcpt) not in \
         sender.smtp_log()
