@@ -81,8 +81,9 @@ def spki_sha256(cert):
 
 
 def check_clean(p):
-    log = p.smtp_log()
-    assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    for log in (p.smtp_log(), p.log()):
+        assert "AddressSanitizer" not in log and \
+            "runtime error" not in log, log
 
 
 @pytest.fixture(scope="module")
