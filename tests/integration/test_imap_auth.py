@@ -172,6 +172,7 @@ def heavy_session(p, pw, ncmd=12):
     return s
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("how", ["close", "kick"])
 def test_ended_session_stops_the_commands_it_sent(imap, how):
     """A client that leaves, or a kick, ends the work the session had
