@@ -5,8 +5,8 @@
 # but this one: auth, imap, pop3, relay, smtp, ...; benchlib.py is the
 # Python module imap, pop3, relay and smtp share), or only those named as
 # arguments, with /usr/bin/python3 or as itself, prints its output, and
-# ends with one line per benchmark: its name and exit status.  The exit status is non-zero
-# when any benchmark failed.
+# ends with one line per benchmark: its name and exit status.  The exit
+# status is non-zero when any benchmark failed.
 #
 # pop3 also needs build/tests/tools/tls_echo (built by `make unit`) for its
 # bound: it is built here when missing.  imap and pop3 install Dovecot
