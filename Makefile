@@ -98,6 +98,13 @@ SMTP_ENGINE_SRC = smtpd/engine.c smtpd/engine_env.c smtpd/engine_data.c \
 SMTP_ENGINE_DEPS = common/sasl.c common/base64.c common/rolemsg.c \
 	      common/frame.c common/msg.c common/log.c common/util.c
 
+# The check role's mail authentication (issue 11): SPF, DMARC with the
+# Public Suffix List, Authentication-Results.
+AUTHCHECK_SRC = common/spf.c common/spf_record.c common/spf_macro.c \
+	      common/dnsrr.c common/psl.c common/punycode.c common/dmarc.c \
+	      common/dmarc_record.c common/dmarc_from.c common/mailhdr.c \
+	      common/authres.c
+
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 
 PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
@@ -107,7 +114,7 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
 	$(O)/tests/tools/dns_query \
-	$(O)/tests/tools/queue_run
+	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck
 
 all: $(PROGS)
 
@@ -173,6 +180,17 @@ $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SR
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+# The mail authentication tests answer DNS from a table.
+AUTHCHECK_TESTS = $(O)/tests/unit/test_spf $(O)/tests/unit/test_dmarc \
+	      $(O)/tests/unit/test_psl $(O)/tests/unit/test_authres
+$(AUTHCHECK_TESTS): $(O)/tests/unit/%: $(O)/tests/unit/%.o \
+	    $(call obj,$(AUTHCHECK_SRC) tests/tools/dnstable.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/tools/spfcheck: $(O)/tests/tools/spfcheck.o \
+	    $(call obj,$(AUTHCHECK_SRC) tests/tools/dnstable.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # The store's growth benchmark, run by hand (make bench-store).
 $(O)/tests/bench/store_growth: $(O)/tests/bench/store_growth.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_POP3D)
@@ -203,7 +221,8 @@ ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
 	  $(wildcard tests/unit/test_*.c) \
-	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c
+	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c \
+	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -235,6 +254,11 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
 FUZZ_dnsrr     = common/dnsrr.c
+FUZZ_spf       = common/spf_record.c common/spf_macro.c
+FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
+		 common/dnsrr.c
+FUZZ_dmarc     = common/dmarc_record.c
+FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

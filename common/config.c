@@ -82,6 +82,8 @@ static int cf_path(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_quota(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_quarantine(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_send_limit(struct cf_ctx *, const struct cf_keyword *,
@@ -156,6 +158,7 @@ static const struct cf_keyword cf_keywords[] = {
 	    8, 128, 1, 0, "N" },
 	{ "pop3 idle timeout", cf_duration, FIELD(pop3_idle_timeout),
 	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "public suffix list", cf_path, FIELD(psl_file), 0, 0, 1, 0, "FILE" },
 	{ "queue lifetime", cf_duration, FIELD(queue_lifetime),
 	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "queue retry", cf_duration, FIELD(queue_retry),
@@ -165,6 +168,14 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
 	{ "session limit", cf_session_limit, 0, 0, 0, 0, 4, 0,
 	    "N per user N" },
+	{ "smtp dkim check", cf_bool, FIELD(smtp_dkim_check),
+	    0, 0, 1, 0, "yes|no" },
+	{ "smtp dmarc check", cf_bool, FIELD(smtp_dmarc_check),
+	    0, 0, 1, 0, "yes|no" },
+	{ "smtp dmarc quarantine", cf_quarantine,
+	    FIELD(smtp_dmarc_quarantine_junk), 0, 0, 1, 0, "junk|deliver" },
+	{ "smtp dmarc reject", cf_bool, FIELD(smtp_dmarc_reject),
+	    0, 0, 1, 0, "yes|no" },
 	{ "smtp greeting delay", cf_duration_ms, FIELD(smtp_greeting_delay),
 	    0, MINUTE, 1, 0, "DURATION" },
 	{ "smtp idle timeout", cf_duration, FIELD(smtp_idle_timeout),
@@ -181,6 +192,8 @@ static const struct cf_keyword cf_keywords[] = {
 	    0, 0, 1, 0, "yes|no" },
 	{ "smtp send limit", cf_send_limit, FIELD(smtp_send_limit),
 	    1, CONFIG_SEND_LIMIT_MAX, -1, 0, "N per hour|none" },
+	{ "smtp spf check", cf_bool, FIELD(smtp_spf_check),
+	    0, 0, 1, 0, "yes|no" },
 	{ "spool", cf_path, FIELD(spool_dir), 0, 0, 1, 0, "DIR" },
 	{ "state", cf_path, FIELD(state_dir), 0, 0, 1, 0, "DIR" },
 	{ "tls certificate", cf_path, FIELD(tls_cert), 0, 0, 1, 0, "FILE" },
@@ -319,6 +332,26 @@ cf_relay_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
 		cf_error(&ctx->err, "\"%s\" needs verify or opportunistic, "
 		    "got \"%s\"", kw->path,
 		    cf_show(a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	return 0;
+}
+
+/* "smtp dmarc quarantine": 1 junk (into the Junk folder), 0 deliver. */
+static int
+cf_quarantine(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	char show[64];
+	int *p = cf_field(ctx, kw);
+
+	if (strcmp(a[0].s, "junk") == 0)
+		*p = 1;
+	else if (strcmp(a[0].s, "deliver") == 0)
+		*p = 0;
+	else {
+		cf_error(&ctx->err, "\"%s\" needs junk or deliver, got \"%s\"",
+		    kw->path, cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
 	return 0;
@@ -1009,6 +1042,11 @@ cf_defaults_limits(struct config *cfg)
 	cfg->smtp_message_rate = 60;
 	cfg->smtp_received_address = 0;
 	cfg->smtp_send_limit = 200;
+	cfg->smtp_spf_check = 1;
+	cfg->smtp_dkim_check = 1;
+	cfg->smtp_dmarc_check = 1;
+	cfg->smtp_dmarc_reject = 1;
+	cfg->smtp_dmarc_quarantine_junk = 1;
 	cfg->login_notices = 1;
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
@@ -1082,6 +1120,9 @@ config_defaults(struct config *cfg)
 	    sizeof(cfg->tls_cert));
 	(void)str_copy(cfg->tls_key, "/etc/postern/key.pem",
 	    sizeof(cfg->tls_key));
+	(void)str_copy(cfg->psl_file,
+	    "/usr/share/publicsuffix/public_suffix_list.dat",
+	    sizeof(cfg->psl_file));
 	cf_defaults_limits(cfg);
 }
 

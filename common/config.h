@@ -46,6 +46,16 @@
  *                     user may send to in any hour, 1 to
  *                     CONFIG_SEND_LIMIT_MAX; authctl user sendlimit
  *                     overrides it per user)
+ *   smtp spf check yes|no                 yes (port 25: SPF, RFC 7208)
+ *   smtp dkim check yes|no                yes (port 25: DKIM signatures)
+ *   smtp dmarc check yes|no               yes (port 25: DMARC, RFC 7489)
+ *   smtp dmarc reject yes|no              yes (honour p=reject: 550 5.7.1
+ *                     at the end of DATA; no: treat it as quarantine)
+ *   smtp dmarc quarantine junk|deliver    junk (p=quarantine: into the
+ *                     recipient's Junk folder, or the INBOX)
+ *   public suffix list FILE               "/usr/share/publicsuffix/
+ *                     public_suffix_list.dat" (DMARC's organizational
+ *                     domains; read before the chroot)
  *   login notices yes|no                  yes (authd mails a user on a
  *                     login from a new address and when the account
  *                     locks)
@@ -168,6 +178,12 @@ struct config {
 	int	smtp_message_rate;	/* per minute and address, port 25 */
 	int	smtp_received_address;
 	int	smtp_send_limit;	/* recipients per hour; 0: no limit */
+	int	smtp_spf_check;		/* port 25: SPF, DKIM, DMARC checks */
+	int	smtp_dkim_check;
+	int	smtp_dmarc_check;
+	int	smtp_dmarc_reject;	/* p=reject: 550 5.7.1 at end of DATA */
+	int	smtp_dmarc_quarantine_junk;	/* p=quarantine: 1 Junk, 0 INBOX */
+	char	psl_file[CONFIG_PATH_MAX];	/* the Public Suffix List */
 	int	login_notices;		/* authd mails users about logins */
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;

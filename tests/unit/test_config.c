@@ -63,6 +63,15 @@ test_defaults(void)
 	CHECK_INT_EQ(cfg.queue_lifetime, 5 * 86400, "default queue lifetime");
 	CHECK_INT_EQ(cfg.queue_retry, 15 * 60, "default queue retry");
 	CHECK_INT_EQ(cfg.relay_tls_verify, 0, "default relay tls");
+	CHECK_INT_EQ(cfg.smtp_spf_check, 1, "default smtp spf check");
+	CHECK_INT_EQ(cfg.smtp_dkim_check, 1, "default smtp dkim check");
+	CHECK_INT_EQ(cfg.smtp_dmarc_check, 1, "default smtp dmarc check");
+	CHECK_INT_EQ(cfg.smtp_dmarc_reject, 1, "default smtp dmarc reject");
+	CHECK_INT_EQ(cfg.smtp_dmarc_quarantine_junk, 1,
+	    "default smtp dmarc quarantine: junk");
+	CHECK_STR_EQ(cfg.psl_file,
+	    "/usr/share/publicsuffix/public_suffix_list.dat",
+	    "default public suffix list");
 	CHECK_INT_EQ(cfg.imap_idle_timeout, 30 * 60, "default imap idle");
 	CHECK_INT_EQ(cfg.imap_login_timeout, 60, "default imap login timeout");
 	CHECK_INT_EQ(cfg.imap_append_limit, 50 * 1024 * 1024,
@@ -144,6 +153,12 @@ static const char full[] =
     "queue lifetime 2d\n"
     "queue retry 30m\n"
     "relay tls verify\n"
+    "smtp spf check no\n"
+    "smtp dkim check no\n"
+    "smtp dmarc check no\n"
+    "smtp dmarc reject no\n"
+    "smtp dmarc quarantine deliver\n"
+    "public suffix list /etc/px/psl.dat\n"
     "imap idle timeout 1h\n"
     "imap login timeout 2m\n"
     "imap append limit 20M\n"
@@ -226,6 +241,13 @@ test_full_values(void)
 	CHECK_INT_EQ(cfg.queue_lifetime, 2 * 86400, "queue lifetime");
 	CHECK_INT_EQ(cfg.queue_retry, 1800, "queue retry");
 	CHECK_INT_EQ(cfg.relay_tls_verify, 1, "relay tls verify");
+	CHECK_INT_EQ(cfg.smtp_spf_check, 0, "smtp spf check no");
+	CHECK_INT_EQ(cfg.smtp_dkim_check, 0, "smtp dkim check no");
+	CHECK_INT_EQ(cfg.smtp_dmarc_check, 0, "smtp dmarc check no");
+	CHECK_INT_EQ(cfg.smtp_dmarc_reject, 0, "smtp dmarc reject no");
+	CHECK_INT_EQ(cfg.smtp_dmarc_quarantine_junk, 0,
+	    "smtp dmarc quarantine deliver");
+	CHECK_STR_EQ(cfg.psl_file, "/etc/px/psl.dat", "public suffix list");
 	CHECK_INT_EQ(cfg.imap_idle_timeout, 3600, "imap idle");
 	CHECK_INT_EQ(cfg.imap_login_timeout, 120, "imap login timeout");
 	CHECK_INT_EQ(cfg.imap_append_limit, 20 * 1024 * 1024,
@@ -592,6 +614,15 @@ test_errors_statements(void)
 	expect_error("smtp require tls maybe\n",
 	    "t.conf:1: \"smtp require tls\" needs yes or no, got \"maybe\"",
 	    "bad boolean");
+	expect_error("smtp dmarc quarantine spam\n",
+	    "t.conf:1: \"smtp dmarc quarantine\" needs junk or deliver, "
+	    "got \"spam\"", "bad smtp dmarc quarantine");
+	expect_error("smtp spf check maybe\n",
+	    "t.conf:1: \"smtp spf check\" needs yes or no, got \"maybe\"",
+	    "bad smtp spf check");
+	expect_error("public suffix list psl.dat\n",
+	    "t.conf:1: \"public suffix list\" needs an absolute path, "
+	    "got \"psl.dat\"", "relative public suffix list");
 	expect_error("relay tls always\n",
 	    "t.conf:1: \"relay tls\" needs verify or opportunistic, "
 	    "got \"always\"", "bad relay tls");
