@@ -46,14 +46,21 @@ COMMON_SRC = common/log.c common/config.c common/config_lex.c common/frame.c \
 	     common/netaddr.c common/daemon.c common/authc.c common/sasl.c \
 	     common/admission.c common/ratelimit.c \
 	     common/tls.c common/tls_pem.c common/keyholder.c \
+	     common/keyholder_dkim.c \
+	     common/tls_client.c common/tls_anchors.c common/tls_verify.c \
+	     common/tls_dane.c \
 	     common/store.c common/store_maildir.c common/store_index.c \
 	     common/store_index_env.c common/store_sync.c common/store_folder.c \
 	     common/store_subs.c common/store_flags.c common/store_append.c \
 	     common/store_move.c common/store_modseq.c common/store_quota.c \
 	     common/mailpath.c common/preflight.c common/mutf7.c common/msg.c \
-	     common/rolemsg.c common/intake.c common/store_once.c
+	     common/rolemsg.c common/intake.c common/store_once.c $(DKIM_SRC)
 # The resolver (libunbound: link -lunbound) and the record readers.
 DNS_SRC    = common/dns.c common/dnsrr.c
+# DKIM signing and verification (common/dkim.h).
+DKIM_SRC   = common/dkim_canon.c common/dkim_tag.c common/dkim_sig.c \
+	     common/dkim_key.c common/dkim_msg.c common/dkim_sign.c \
+	     common/dkim_verify.c
 # The MIME parser and what it needs: imapd now, smtpd later.
 MIME_SRC   = common/strbuf.c common/charset.c common/charset_tables.c \
 	     common/mime.c common/mime_field.c common/mime_envelope.c \
@@ -69,15 +76,21 @@ AUTHCTL_SRC = authd/authctl.c authd/authctl_user.c authd/authctl_totp.c \
 	      authd/pwpolicy.c authd/qr.c authd/authctl_backup.c \
 	      authd/authctl_mailbox.c authd/authctl_session.c \
 	      authd/authctl_quota.c authd/authctl_sendlimit.c authd/lookup.c \
-	      authd/authctl_queue.c common/store_copy.c smtpd/queueproto.c \
-	      authd/authctl_dns.c $(DNS_SRC)
+	      authd/authctl_queue.c authd/authctl_dkim.c common/store_copy.c \
+	      smtpd/queueproto.c authd/authctl_dns.c $(DNS_SRC)
 
 # smtpd's queue and deliver roles, and what authctl and sendmail share.
 QUEUE_SRC   = smtpd/queue.c smtpd/queue_msg.c smtpd/queue_sched.c \
 	      smtpd/queue_intake.c smtpd/queue_spool.c smtpd/queueproto.c \
-	      smtpd/deliver.c
+	      smtpd/queue_dsn.c smtpd/queue_relay.c smtpd/relayproto.c \
+	      smtpd/deliver.c \
+	      common/dsn.c common/strbuf.c
 SENDMAIL_SRC = smtpd/sendmail.c common/config.c common/config_lex.c \
 	      common/intake.c common/util.c common/log.c
+
+# The relay's MTA-STS policy fetch: the policy parser, the HTTP response
+# parser, the HTTPS GET over the TLS client.
+MTASTS_SRC  = common/mtasts.c common/httpresp.c common/https.c
 
 SKEL_SRC    = common/skel_parent.c common/skel_monitor.c common/skel_net.c \
 	      common/skel_mail.c common/skel_roles.c common/sessio.c
@@ -113,8 +126,9 @@ PROGS = $(O)/authd/authd $(O)/authd/authctl $(O)/pop3d/pop3d \
 # target (its sources in FUZZ_<name>).
 TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
-	$(O)/tests/tools/dns_query \
-	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck
+	$(O)/tests/tools/dns_query $(O)/tests/tools/dkimtool \
+	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck \
+	$(O)/tests/tools/tlsprobe
 
 all: $(PROGS)
 
@@ -173,9 +187,21 @@ $(O)/tests/unit/test_split: $(O)/tests/unit/test_split.o $(call obj,authd/split.
 $(O)/tests/unit/test_imap_append: $(O)/tests/unit/test_imap_append.o $(call obj,$(IMAP_PARSE_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/unit/test_mtasts: $(O)/tests/unit/test_mtasts.o $(call obj,common/mtasts.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_httpresp: $(O)/tests/unit/test_httpresp.o $(call obj,common/httpresp.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # The queue's tests need the queue and deliver roles.
 $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/unit/test_dsn: $(O)/tests/unit/test_dsn.o $(call obj,common/dsn.c common/strbuf.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
@@ -201,6 +227,12 @@ bench-store: $(O)/tests/bench/store_growth
 $(O)/tests/tools/tls_echo: $(O)/tests/tools/tls_echo.o $(call obj,$(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
+$(O)/tests/tools/dkimtool: $(O)/tests/tools/dkimtool.o $(call obj,$(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
+$(O)/tests/tools/tlsprobe: $(O)/tests/tools/tlsprobe.o $(call obj,$(MTASTS_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC) common/skel_roles.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
@@ -217,12 +249,13 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-ALL_SRC = $(COMMON_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
+ALL_SRC = $(COMMON_SRC) $(MTASTS_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
-	  $(wildcard tests/unit/test_*.c) \
+	  smtpd/relayproto.c $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c \
-	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c
+	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c \
+	  tests/tools/dkimtool.c tests/tools/tlsprobe.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -240,7 +273,8 @@ FUZZ_split     = authd/split.c
 FUZZ_pem       = common/tls_pem.c
 FUZZLIBS_pem   = -lbearssl
 FUZZ_keyholder = common/keyholder.c common/frame.c common/log.c common/util.c \
-		 common/privsep.c common/tls_pem.c
+		 common/privsep.c common/tls_pem.c common/dkim_tag.c \
+		 common/base64.c
 FUZZLIBS_keyholder = -lbearssl -lseccomp
 FUZZ_mime      = $(MIME_SRC)
 FUZZ_imap      = $(IMAP_PARSE_SRC) common/log.c
@@ -259,6 +293,14 @@ FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
 		 common/dnsrr.c
 FUZZ_dmarc     = common/dmarc_record.c
 FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
+FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_dkimtag   = $(DKIM_SRC) common/base64.c common/util.c common/log.c
+FUZZLIBS_dkimtag = -lbearssl
+FUZZ_mtasts    = common/mtasts.c
+FUZZ_http      = common/httpresp.c
+FUZZ_tlsverify = common/tls_verify.c common/tls_dane.c common/tls_anchors.c \
+		 common/tls_pem.c
+FUZZLIBS_tlsverify = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

@@ -109,6 +109,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "queue flush [id]" },
 	{ "dns", "check", ctl_dns_check, ctl_dns_prep, CTL_NODB,
 	    "dns check domain" },
+	{ "dkim", "keygen", ctl_dkim_keygen, ctl_dkim_keygen_prep, CTL_NODB,
+	    "dkim keygen domain [--selector selector] [--bits 1024..4096]" },
+	{ "dkim", "list", ctl_dkim_list, ctl_dkim_list_prep, CTL_NODB,
+	    "dkim list" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 

@@ -292,6 +292,17 @@ int	ctl_queue_flush(struct ctl *, int, char **);
 int	ctl_dns_prep(struct ctl *, int, char **, uid_t, gid_t);
 int	ctl_dns_check(struct ctl *, int, char **);
 
+/*
+ * authctl_dkim.c: "dkim keygen DOMAIN [--selector S] [--bits N]" makes an
+ * RSA key in the "dkim key directory" and prints the DNS record for it;
+ * "dkim list" lists the keys there.  The prep functions do the work as
+ * root (the directory is root's); the others print after the drop.
+ */
+int	ctl_dkim_keygen_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_dkim_keygen(struct ctl *, int, char **);
+int	ctl_dkim_list_prep(struct ctl *, int, char **, uid_t, gid_t);
+int	ctl_dkim_list(struct ctl *, int, char **);
+
 /* authctl_audit.c */
 int	ctl_audit(struct ctl *, int, char **);
 /* ctl_audit_prep: before the privilege drop, open the --syslog file of

@@ -84,6 +84,8 @@ static int cf_quota(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_quarantine(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_duration_off(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_send_limit(struct cf_ctx *, const struct cf_keyword *,
@@ -115,6 +117,8 @@ static const struct cf_keyword cf_keywords[] = {
 	    "SIZE|none" },
 	{ "default services", cf_services, FIELD(default_services),
 	    0, 0, 1, 0, "LIST" },
+	{ "dkim key directory", cf_path, FIELD(dkim_key_dir), 0, 0, 1, 0,
+	    "DIR" },
 	{ "dns server", cf_dns_server, 0, 0, 0, 0, -1, 1,
 	    "ADDRESS [port N]" },
 	{ "dns trust anchor", cf_path, FIELD(dns_trust_anchor), 0, 0, 1, 0,
@@ -163,6 +167,10 @@ static const struct cf_keyword cf_keywords[] = {
 	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "queue retry", cf_duration, FIELD(queue_retry),
 	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "relay delay notice", cf_duration_off, FIELD(relay_delay_notice),
+	    MINUTE, 60LL * DAY, 1, 0, "DURATION|off" },
+	{ "relay lifetime", cf_duration, FIELD(relay_lifetime),
+	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "relay tls", cf_relay_tls, FIELD(relay_tls_verify),
 	    0, 0, 1, 0, "verify|opportunistic" },
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
@@ -252,6 +260,18 @@ cf_duration(struct cf_ctx *ctx, const struct cf_keyword *kw,
 		return -1;
 	*(int64_t *)cf_field(ctx, kw) = v;
 	return 0;
+}
+
+/* A duration, or "off" (the field is then 0). */
+static int
+cf_duration_off(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	if (strcmp(a[0].s, "off") == 0) {
+		*(int64_t *)cf_field(ctx, kw) = 0;
+		return 0;
+	}
+	return cf_duration(ctx, kw, a, n);
 }
 
 /* The grammar counts in seconds; the field is in milliseconds. */
@@ -1050,6 +1070,8 @@ cf_defaults_limits(struct config *cfg)
 	cfg->login_notices = 1;
 	cfg->queue_lifetime = 5 * DAY;
 	cfg->queue_retry = 15 * MINUTE;
+	cfg->relay_lifetime = 5 * DAY;
+	cfg->relay_delay_notice = 4 * HOUR;
 	cfg->relay_tls_verify = 0;
 	cfg->ndns_servers = 0;
 	(void)str_copy(cfg->dns_trust_anchor, "/usr/share/dns/root.key",
@@ -1113,6 +1135,8 @@ config_defaults(struct config *cfg)
 	(void)str_copy(cfg->runtime_dir, "/run/postern",
 	    sizeof(cfg->runtime_dir));
 	(void)str_copy(cfg->empty_dir, "/var/empty", sizeof(cfg->empty_dir));
+	(void)str_copy(cfg->dkim_key_dir, CONFIG_DKIM_DIR_DEFAULT,
+	    sizeof(cfg->dkim_key_dir));
 	for (r = 0; r < ROLE_COUNT; r++)
 		(void)str_copy(cfg->users[r], users[r], sizeof(cfg->users[r]));
 	(void)str_copy(cfg->group, "_postern", sizeof(cfg->group));

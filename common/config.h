@@ -61,6 +61,10 @@
  *                     locks)
  *   queue lifetime DURATION               5d
  *   queue retry DURATION                  15m
+ *   relay lifetime DURATION               5d (a remote recipient is
+ *                     retried that long after the arrival, then bounced)
+ *   relay delay notice DURATION|off       4h (a delay notice once a
+ *                     remote recipient waited that long)
  *   relay tls verify|opportunistic        opportunistic
  *   dns server ADDRESS [port N]           (repeatable, at most
  *                     CONFIG_MAX_DNS_SERVERS; numeric IPv4 or IPv6, port
@@ -112,6 +116,7 @@
 #include <stdint.h>
 
 #define CONFIG_PATH_DEFAULT	"/etc/postern/postern.conf"
+#define CONFIG_DKIM_DIR_DEFAULT	"/etc/postern/dkim"
 #define CONFIG_MAX_DOMAINS	32
 #define CONFIG_MAX_LISTEN	16
 #define CONFIG_MAX_DNS_SERVERS	4
@@ -162,6 +167,9 @@ struct config {
 	char	spool_dir[CONFIG_PATH_MAX];
 	char	runtime_dir[CONFIG_PATH_MAX];
 	char	empty_dir[CONFIG_PATH_MAX];
+	/* "dkim key directory": <domain>.<selector>.key files, root's,
+	 * read by the keyholder (authctl dkim keygen writes them) */
+	char	dkim_key_dir[CONFIG_PATH_MAX];
 	char	users[ROLE_COUNT][64];
 	char	group[64];
 
@@ -188,6 +196,8 @@ struct config {
 	int64_t	queue_lifetime;		/* seconds */
 	int64_t	queue_retry;
 	int	relay_tls_verify;
+	int64_t	relay_lifetime;		/* seconds */
+	int64_t	relay_delay_notice;	/* seconds; 0: off */
 	struct config_dns_server dns_servers[CONFIG_MAX_DNS_SERVERS];
 	int	ndns_servers;
 	char	dns_trust_anchor[CONFIG_PATH_MAX];

@@ -1,7 +1,8 @@
 /*
  * keyholder.c: the keyholder role (see keyholder.h), and the two stubs
  * that talk to it: keyholder_load/keyholder_channel in the parent and
- * keyholder_sign in the net processes.
+ * keyholder_sign in the net processes (the DKIM stubs are in
+ * keyholder_dkim.c).
  *
  * The role trusts its parent (a malformed control message is fatal) and
  * nothing else: a net process is one compromised session away from
@@ -19,20 +20,22 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <bearssl.h>
 #include <seccomp.h>
 
+#include "common/dkim.h"
 #include "common/frame.h"
 #include "common/keyholder.h"
+#include "common/keyholder_int.h"
 #include "common/log.h"
 #include "common/privsep.h"
 #include "common/tls.h"
 #include "common/tls_pem.h"
 #include "common/util.h"
 
-#define KH_LOAD_TIMEOUT_MS	10000
 #define KH_SIG_MAX		512	/* RSA-4096 */
 #define KH_FDS_MAX		4	/* descriptors received, not yet used */
 #define KH_CTLFD		3
@@ -40,8 +43,17 @@
 struct kh_chan {
 	int		fd;
 	int		slot;	/* the key current when the channel opened */
+	int		dkim;	/* a relay's DKIM channel, not a net one */
 	size_t		len;
-	uint8_t		buf[KEYHOLDER_REQ_MAX];
+	uint8_t		buf[KEYHOLDER_DKIM_REQ_MAX];
+};
+
+/* One DKIM key of the key directory. */
+struct kh_dkim {
+	char		domain[DNS_NAME_MAX + 1];
+	char		selector[DKIM_SELECTOR_MAX + 1];
+	int64_t		mtime;
+	struct tls_key	key;
 };
 
 /* Two key slots: a load parses into the unused one, so a failed load
@@ -60,13 +72,20 @@ static size_t		kh_ctllen;
 static int		kh_fds[KH_FDS_MAX];
 static size_t		kh_nfds;
 static struct frame	kh_req, kh_ans;
+/* Two DKIM key sets: loads fill the other one, a commit swaps them, so
+ * a reload that fails half-way never leaves the relays without keys. */
+static struct kh_dkim	kh_dkim[2][DKIM_KEYDIR_MAX];
+static size_t		kh_ndkim[2];
+static int		kh_dkim_cur;
 
 static void kh_exit(int) __attribute__((noreturn));
+static int kh_dkim_req(struct kh_chan *, const uint8_t *, size_t);
 
 static void
 kh_exit(int status)
 {
 	explicit_bzero(kh_keys, sizeof(kh_keys));
+	explicit_bzero(kh_dkim, sizeof(kh_dkim));
 	explicit_bzero(kh_pem, sizeof(kh_pem));
 	_exit(status);
 }
@@ -127,7 +146,7 @@ kh_setup(int ctlfd)
 		fatal("cannot close inherited descriptors");
 }
 
-static int
+int
 kh_send(int fd, const struct frame *f, int flags)
 {
 	size_t off = 0;
@@ -266,22 +285,24 @@ kh_chan_close_slot(int slot)
 static int
 kh_chan_read(struct kh_chan *c)
 {
+	size_t cap = c->dkim ? KEYHOLDER_DKIM_REQ_MAX : KEYHOLDER_REQ_MAX;
 	ssize_t n;
 	long flen;
 
-	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	n = read(c->fd, c->buf + c->len, cap - c->len);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0)
 		return -1;
 	c->len += (size_t)n;
 	while ((flen = frame_complete(c->buf, c->len)) > 0) {
-		if (kh_sign_req(c, c->buf, (size_t)flen) == -1)
+		if ((c->dkim ? kh_dkim_req(c, c->buf, (size_t)flen) :
+		    kh_sign_req(c, c->buf, (size_t)flen)) == -1)
 			return -1;
 		memmove(c->buf, c->buf + flen, c->len - (size_t)flen);
 		c->len -= (size_t)flen;
 	}
-	if (flen == -1 || c->len == sizeof(c->buf)) {
+	if (flen == -1 || c->len == cap) {
 		log_warnx("oversized sign request; closing the "
 		    "channel");
 		return -1;
@@ -345,6 +366,167 @@ kh_take_fd(void)
 	return fd;
 }
 
+/* ---- DKIM --------------------------------------------------------------- */
+
+/* kh_dkim_find: the current key of domain and selector, or with selector
+ * NULL the domain's newest key (the last made, for a rotation); NULL. */
+static const struct kh_dkim *
+kh_dkim_find(const char *domain, const char *selector)
+{
+	const struct kh_dkim *best = NULL, *k;
+	size_t i;
+
+	for (i = 0; i < kh_ndkim[kh_dkim_cur]; i++) {
+		k = &kh_dkim[kh_dkim_cur][i];
+		if (strcasecmp(k->domain, domain) != 0)
+			continue;
+		if (selector != NULL) {
+			if (strcasecmp(k->selector, selector) == 0)
+				return k;
+			continue;
+		}
+		if (best == NULL || k->mtime > best->mtime ||
+		    (k->mtime == best->mtime &&
+		    strcmp(k->selector, best->selector) > 0))
+			best = k;
+	}
+	return best;
+}
+
+int
+keyholder_dkim_parse(struct frame *f, const uint8_t *buf, size_t len,
+    struct keyholder_dkim_req *r)
+{
+	const uint8_t *hash;
+	size_t hashlen;
+
+	memset(r, 0, sizeof(*r));
+	if (frame_parse(f, buf, len) == -1)
+		return -1;
+	r->type = f->type;
+	if (f->type == MSG_KEY_DKIM_SELECTOR)
+		return frame_get_str(f, r->domain, sizeof(r->domain)) == -1 ||
+		    frame_end(f) == -1 ? -1 : 0;
+	if (f->type != MSG_KEY_DKIM_SIGN ||
+	    frame_get_str(f, r->domain, sizeof(r->domain)) == -1 ||
+	    frame_get_str(f, r->selector, sizeof(r->selector)) == -1 ||
+	    frame_get_bytes(f, &hash, &hashlen) == -1 || frame_end(f) == -1 ||
+	    hashlen != sizeof(r->hash))
+		return -1;
+	memcpy(r->hash, hash, sizeof(r->hash));
+	return 0;
+}
+
+/* kh_dkim_req: one request on a relay's DKIM channel; -1 closes it. */
+static int
+kh_dkim_req(struct kh_chan *c, const uint8_t *buf, size_t len)
+{
+	struct keyholder_dkim_req r;
+	unsigned char sig[KH_SIG_MAX];
+	const struct kh_dkim *k;
+	size_t siglen = 0;
+
+	if (keyholder_dkim_parse(&kh_req, buf, len, &r) == -1) {
+		log_warnx("malformed DKIM request; closing the channel");
+		return -1;
+	}
+	k = kh_dkim_find(r.domain, r.type == MSG_KEY_DKIM_SIGN ?
+	    r.selector : NULL);
+	frame_init(&kh_ans, r.type);
+	if (r.type == MSG_KEY_DKIM_SELECTOR) {
+		frame_add_u32(&kh_ans, k == NULL);
+		frame_add_str(&kh_ans, k != NULL ? k->selector : "");
+	} else {
+		if (k != NULL && br_rsa_pkcs1_sign_get_default()(
+		    BR_HASH_OID_SHA256, r.hash, sizeof(r.hash), &k->key.rsa,
+		    sig) == 1)
+			siglen = (k->key.rsa.n_bitlen + 7) / 8;
+		frame_add_u32(&kh_ans, siglen == 0);
+		frame_add_bytes(&kh_ans, sig, siglen);
+	}
+	if (frame_finish(&kh_ans) == -1)
+		return -1;
+	return kh_send(c->fd, &kh_ans, MSG_DONTWAIT);
+}
+
+/* kh_dkim_load: parse one key file into the next set.  Consumes fd. */
+static int
+kh_dkim_load(int fd, const char *domain, const char *selector,
+    int64_t mtime, char *err, size_t errlen)
+{
+	int next = !kh_dkim_cur;
+	struct kh_dkim *k;
+	size_t len = 0;
+	int rc;
+
+	if (kh_ndkim[next] == DKIM_KEYDIR_MAX) {
+		(void)close(fd);
+		(void)snprintf(err, errlen, "more than %d DKIM keys",
+		    DKIM_KEYDIR_MAX);
+		return -1;
+	}
+	k = &kh_dkim[next][kh_ndkim[next]];
+	rc = kh_read_file(fd, err, errlen, &len);
+	if (rc == 0)
+		rc = tls_key_parse_min(kh_pem, len, &k->key, DKIM_RSA_MIN_BITS,
+		    err, errlen);
+	explicit_bzero(kh_pem, len);
+	if (rc == 0 && k->key.type != BR_KEYTYPE_RSA) {
+		(void)snprintf(err, errlen, "a DKIM key must be RSA");
+		rc = -1;
+	}
+	if (rc == -1) {
+		tls_key_wipe(&k->key);
+		return -1;
+	}
+	(void)str_copy(k->domain, domain, sizeof(k->domain));
+	(void)str_copy(k->selector, selector, sizeof(k->selector));
+	k->mtime = mtime;
+	kh_ndkim[next]++;
+	return 0;
+}
+
+static void
+kh_ctl_dkim_load(int ctlfd)
+{
+	char domain[DNS_NAME_MAX + 1], selector[DKIM_SELECTOR_MAX + 1];
+	char err[256];
+	uint64_t mtime;
+	int fd, rc;
+
+	fd = kh_take_fd();
+	if (frame_get_str(&kh_req, domain, sizeof(domain)) == -1 ||
+	    frame_get_str(&kh_req, selector, sizeof(selector)) == -1 ||
+	    frame_get_u64(&kh_req, &mtime) == -1 ||
+	    frame_end(&kh_req) == -1 || !dkim_name_ok(domain) ||
+	    !dkim_name_ok(selector))
+		fatalx("malformed DKIM key load from the parent");
+	err[0] = '\0';
+	rc = kh_dkim_load(fd, domain, selector, (int64_t)mtime, err,
+	    sizeof(err));
+	frame_init(&kh_ans, MSG_KEY_DKIM_LOAD);
+	frame_add_u32(&kh_ans, rc == -1);
+	frame_add_str(&kh_ans, rc == -1 ? err : "");
+	if (frame_finish(&kh_ans) == -1 || kh_send(ctlfd, &kh_ans, 0) == -1)
+		fatalx("cannot answer the parent");
+}
+
+/* kh_ctl_dkim_commit: the keys loaded since the last commit replace the
+ * current ones, which are wiped. */
+static void
+kh_ctl_dkim_commit(int ctlfd)
+{
+	int old = kh_dkim_cur;
+
+	kh_dkim_cur = !kh_dkim_cur;
+	explicit_bzero(kh_dkim[old], sizeof(kh_dkim[old]));
+	kh_ndkim[old] = 0;
+	frame_init(&kh_ans, MSG_KEY_DKIM_COMMIT);
+	frame_add_u32(&kh_ans, (uint32_t)kh_ndkim[kh_dkim_cur]);
+	if (frame_finish(&kh_ans) == -1 || kh_send(ctlfd, &kh_ans, 0) == -1)
+		fatalx("cannot answer the parent");
+}
+
 static void
 kh_ctl_load(int ctlfd)
 {
@@ -365,7 +547,7 @@ kh_ctl_load(int ctlfd)
 }
 
 static void
-kh_ctl_channel(void)
+kh_ctl_channel(int dkim)
 {
 	int fd = kh_take_fd();
 
@@ -378,6 +560,7 @@ kh_ctl_channel(void)
 	}
 	kh_chans[kh_nchans].fd = fd;
 	kh_chans[kh_nchans].slot = kh_cur;
+	kh_chans[kh_nchans].dkim = dkim;
 	kh_chans[kh_nchans].len = 0;
 	kh_nchans++;
 }
@@ -385,14 +568,26 @@ kh_ctl_channel(void)
 static void
 kh_ctl_frame(int ctlfd, const uint8_t *buf, size_t len)
 {
-	if (frame_parse(&kh_req, buf, len) == -1 || frame_end(&kh_req) == -1)
+	if (frame_parse(&kh_req, buf, len) == -1)
+		fatalx("malformed control message from the parent");
+	if (kh_req.type == MSG_KEY_DKIM_LOAD) {
+		kh_ctl_dkim_load(ctlfd);
+		return;
+	}
+	if (frame_end(&kh_req) == -1)
 		fatalx("malformed control message from the parent");
 	switch (kh_req.type) {
 	case MSG_KEY_LOAD:
 		kh_ctl_load(ctlfd);
 		break;
 	case MSG_KEY_CHANNEL:
-		kh_ctl_channel();
+		kh_ctl_channel(0);
+		break;
+	case MSG_KEY_DKIM_CHANNEL:
+		kh_ctl_channel(1);
+		break;
+	case MSG_KEY_DKIM_COMMIT:
+		kh_ctl_dkim_commit(ctlfd);
 		break;
 	default:
 		fatalx("unexpected control message %d from the parent",
@@ -504,9 +699,9 @@ keyholder_main(int ctlfd, const char *chroot_dir, int uid, int gid)
 	kh_loop(KH_CTLFD);
 }
 
-/* ---- parent and net side -------------------------------------------------- */
+/* ---- parent and net side ------------------------------------------------ */
 
-static int
+int
 kh_send_fds(int ctlfd, const struct frame *f, const int *fds, size_t nfds)
 {
 	union {

@@ -1,5 +1,6 @@
 /*
- * keyholder.h: the process that holds a daemon's TLS private key.
+ * keyholder.h: the process that holds a daemon's TLS private key, and
+ * smtpd's DKIM signing keys.
  *
  * The keyholder role runs in its own process, started by the daemon's
  * parent with fork + exec of the same binary and a role flag; it never
@@ -8,8 +9,9 @@
  * getpid (log lines) and exit; it never allocates, and parses the key
  * inside that sandbox.  It receives the key as an open
  * file descriptor from the parent (which never reads the file), signs
- * handshake hashes for net processes, and nothing else: it refuses key
- * exchange and never returns key material.
+ * handshake hashes for net processes and DKIM header hashes for relay
+ * processes, and nothing else: it refuses key exchange and never returns
+ * key material.
  *
  * Channels, all socketpairs, all frames (frame.h):
  *  - control (parent <-> keyholder): MSG_KEY_LOAD carries, with
@@ -35,6 +37,32 @@
  *    KEYHOLDER_MAX_CHANNELS channels are open at once; beyond that a new
  *    one is closed at once (its handshakes fail).
  *
+ * DKIM (RFC 6376) keys, one per (domain, selector), also live here:
+ *  - control: MSG_KEY_DKIM_LOAD carries (SCM_RIGHTS) one fd of a key
+ *    file of the "dkim key directory" and str domain, str selector, u64
+ *    the file's modification time; the keyholder parses it (PEM, RSA of
+ *    1024 to 4096 bits) into the next key set and answers u32 status, str
+ *    reason.  MSG_KEY_DKIM_COMMIT (no field) makes the next set current
+ *    (the old one is wiped) and answers u32 the number of keys: a reload
+ *    is loads, then one commit, and a half-done one changes nothing.
+ *    MSG_KEY_DKIM_CHANNEL carries one end of a socketpair for a relay
+ *    process; no answer.  Only such channels sign DKIM hashes, and they
+ *    sign nothing else: a net process, one session away from hostile,
+ *    cannot make our domains' signatures.
+ *  - DKIM channel (relay <-> keyholder):
+ *    MSG_KEY_DKIM_SELECTOR req: str domain
+ *                          ans: u32 status (0 a key, 1 none), str selector
+ *      the selector to sign with: the domain's newest key file (mtime,
+ *      then the greater selector), so a key made for a rotation signs
+ *      from the reload after it was made.
+ *    MSG_KEY_DKIM_SIGN req: str domain, str selector, bytes hash (32,
+ *                           the SHA-256 of the canonical header)
+ *                      ans: u32 status (0 ok, 1 no such key), bytes
+ *                           signature (RSASSA-PKCS1-v1_5, SHA-256)
+ *    A malformed request, or one over KEYHOLDER_DKIM_REQ_MAX bytes,
+ *    closes the channel.  Keys are looked up in the current set at each
+ *    request (domain and selector case-insensitive).
+ *
  * The channels may be SOCK_STREAM: descriptors are matched to the frame
  * they were sent with, in order.
  */
@@ -50,6 +78,27 @@
 
 #define KEYHOLDER_MAX_CHANNELS	1024
 #define KEYHOLDER_REQ_MAX	128	/* a sign request's frame: u32 + hash */
+#define KEYHOLDER_DKIM_REQ_MAX	512	/* a DKIM request's frame */
+#define KEYHOLDER_SELECTOR_MAX	63	/* DKIM_SELECTOR_MAX */
+#define KEYHOLDER_DOMAIN_MAX	253	/* DNS_NAME_MAX */
+
+/* One DKIM channel request, decoded. */
+struct keyholder_dkim_req {
+	int		type;	/* MSG_KEY_DKIM_SELECTOR or _SIGN */
+	char		domain[KEYHOLDER_DOMAIN_MAX + 1];
+	char		selector[KEYHOLDER_SELECTOR_MAX + 1];	/* SIGN */
+	unsigned char	hash[32];				/* SIGN */
+};
+
+/*
+ * keyholder_dkim_parse: decode one DKIM channel request (hostile bytes:
+ * one whole frame of len bytes, as keyholder_sign_parse takes) into r.
+ * f is scratch.  Pure.  Returns 0, or -1 for anything malformed: another
+ * type, a string too long or holding a NUL, a hash not of 32 bytes,
+ * bytes left over.
+ */
+int	keyholder_dkim_parse(struct frame *f, const uint8_t *buf, size_t len,
+	    struct keyholder_dkim_req *r);
 
 /*
  * keyholder_sign_parse: decode one sign request, as the keyholder reads
@@ -98,5 +147,50 @@ int	keyholder_channel(int ctlfd);
  */
 size_t	keyholder_sign(int fd, int hash_id, const unsigned char *hash,
 	    size_t hashlen, unsigned char *sig, size_t siglen);
+
+/*
+ * DKIM, parent side.  keyholder_dkim_load hands over one key file (the
+ * caller keeps and closes its fd) for domain and selector, mtime its
+ * modification time; 0, or -1 with the reason in err.
+ * keyholder_dkim_commit makes the keys loaded since the last commit the
+ * current set; returns their number, or -1 (no answer: treat the
+ * keyholder as dead).  Both wait at most 10 s.  keyholder_dkim_channel
+ * makes a DKIM channel for a relay process, as keyholder_channel does.
+ */
+int	keyholder_dkim_load(int ctlfd, int keyfd, const char *domain,
+	    const char *selector, int64_t mtime, char *err, size_t errlen);
+int	keyholder_dkim_commit(int ctlfd);
+int	keyholder_dkim_channel(int ctlfd);
+
+/*
+ * DKIM, relay side, through a DKIM channel fd; each waits at most
+ * TLS_SIGN_TIMEOUT_MS and afterwards the channel is out of step (MUST
+ * NOT be used again) if it returned -1 (or 0 from keyholder_dkim_sign
+ * for a timeout; logged).
+ * keyholder_dkim_selector: the selector to sign domain's mail with into
+ * selector (KEYHOLDER_SELECTOR_MAX + 1 bytes): 1, or 0 when the domain
+ * has no key, -1 on failure.
+ * keyholder_dkim_sign: the RSA signature of hash (SHA-256 of the
+ * canonical header) with the key of domain and selector into sig (cap
+ * bytes); returns its length, or 0 (no such key, or failure).  Matches
+ * dkim_sign_fn's shape through a small adapter in the relay.
+ */
+int	keyholder_dkim_selector(int fd, const char *domain, char *selector);
+size_t	keyholder_dkim_sign(int fd, const char *domain, const char *selector,
+	    const unsigned char hash[32], unsigned char *sig, size_t cap);
+
+/*
+ * keyholder_dkim_signer: dkim_signer_finish's signing function (dkim.h:
+ * dkim_sign_fn) for a relay: arg is a struct keyholder_dkim_key naming
+ * the channel, the domain and the selector (the one
+ * keyholder_dkim_selector gave, which the DKIM-Signature names).
+ */
+struct keyholder_dkim_key {
+	int		 fd;
+	const char	*domain;
+	const char	*selector;
+};
+int	keyholder_dkim_signer(void *arg, const unsigned char hash[32],
+	    unsigned char *sig, size_t *siglen);
 
 #endif

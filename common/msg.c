@@ -24,6 +24,11 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_KEY_LOAD, PROC_PARENT, PROC_KEYHOLDER },
 	{ MSG_KEY_CHANNEL, PROC_PARENT, PROC_KEYHOLDER },
 	{ MSG_KEY_SIGN, PROC_NET, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_LOAD, PROC_PARENT, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_COMMIT, PROC_PARENT, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_CHANNEL, PROC_PARENT, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_SELECTOR, PROC_RELAY, PROC_KEYHOLDER },
+	{ MSG_KEY_DKIM_SIGN, PROC_RELAY, PROC_KEYHOLDER },
 	{ MSG_AUTHD_READY, PROC_AUTHD_SERVER, PROC_AUTHD_PARENT },
 	{ MSG_AUTHD_POLICY, PROC_AUTHD_PARENT, PROC_AUTHD_SERVER },
 	{ MSG_AUTHD_NOTICE, PROC_AUTHD_SERVER, PROC_AUTHD_PARENT },
@@ -45,6 +50,11 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_QUEUE_FLUSH, PROC_AUTHCTL, PROC_QUEUE },
 	{ MSG_DELIVER_MSG, PROC_QUEUE, PROC_DELIVER },
 	{ MSG_DELIVER_ROOM, PROC_QUEUE, PROC_DELIVER },
+	{ MSG_RELAY_JOB, PROC_QUEUE, PROC_RELAY },
+	{ MSG_RELAY_RCPT, PROC_QUEUE, PROC_RELAY },
+	{ MSG_RELAY_GO, PROC_QUEUE, PROC_RELAY },
+	{ MSG_RELAY_RESULT, PROC_RELAY, PROC_QUEUE },
+	{ MSG_RELAY_DONE, PROC_RELAY, PROC_QUEUE },
 };
 const size_t msg_graph_len = sizeof(msg_graph) / sizeof(msg_graph[0]);
 
@@ -67,6 +77,11 @@ msg_name(int type)
 	case MSG_KEY_LOAD:		return "KEY_LOAD";
 	case MSG_KEY_CHANNEL:		return "KEY_CHANNEL";
 	case MSG_KEY_SIGN:		return "KEY_SIGN";
+	case MSG_KEY_DKIM_LOAD:		return "KEY_DKIM_LOAD";
+	case MSG_KEY_DKIM_COMMIT:	return "KEY_DKIM_COMMIT";
+	case MSG_KEY_DKIM_CHANNEL:	return "KEY_DKIM_CHANNEL";
+	case MSG_KEY_DKIM_SELECTOR:	return "KEY_DKIM_SELECTOR";
+	case MSG_KEY_DKIM_SIGN:		return "KEY_DKIM_SIGN";
 	case MSG_AUTHD_READY:		return "AUTHD_READY";
 	case MSG_AUTHD_POLICY:		return "AUTHD_POLICY";
 	case MSG_AUTHD_NOTICE:		return "AUTHD_NOTICE";
@@ -88,6 +103,11 @@ msg_name(int type)
 	case MSG_QUEUE_FLUSH:		return "QUEUE_FLUSH";
 	case MSG_DELIVER_MSG:		return "DELIVER_MSG";
 	case MSG_DELIVER_ROOM:		return "DELIVER_ROOM";
+	case MSG_RELAY_JOB:		return "RELAY_JOB";
+	case MSG_RELAY_RCPT:		return "RELAY_RCPT";
+	case MSG_RELAY_GO:		return "RELAY_GO";
+	case MSG_RELAY_RESULT:		return "RELAY_RESULT";
+	case MSG_RELAY_DONE:		return "RELAY_DONE";
 	}
 	return "unknown";
 }
@@ -98,7 +118,7 @@ msg_role_name(int role)
 	static const char *const names[PROC_COUNT] = {
 		"authd parent", "authd server", "authctl", "parent",
 		"monitor", "net", "mail", "keyholder", "smtpd",
-		"queue", "deliver"
+		"queue", "deliver", "relay"
 	};
 
 	return role >= 0 && role < PROC_COUNT ? names[role] : "unknown";

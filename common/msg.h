@@ -22,6 +22,9 @@
  *   monitor              parent             MONITOR_SESSION MONITOR_MESSAGE
  *   parent               keyholder          KEY_LOAD KEY_CHANNEL
  *   net                  keyholder          KEY_SIGN
+ *   parent               keyholder          KEY_DKIM_LOAD KEY_DKIM_COMMIT
+ *                                           KEY_DKIM_CHANNEL
+ *   relay                keyholder          KEY_DKIM_SELECTOR KEY_DKIM_SIGN
  *   authd parent         authd server       AUTHD_READY AUTHD_POLICY
  *   authd server         authd parent       AUTHD_NOTICE
  *   smtpd (its monitor)  authd server       AUTH_SEND
@@ -33,6 +36,8 @@
  *   authctl              queue              QUEUE_LIST QUEUE_SHOW
  *                                           QUEUE_REMOVE QUEUE_FLUSH
  *   queue                deliver            DELIVER_MSG DELIVER_ROOM
+ *   queue                relay              RELAY_JOB RELAY_RCPT RELAY_GO
+ *   relay                queue              RELAY_RESULT RELAY_DONE
  *
  * (each request is answered with a message of the same type, back along
  * the same edge).  msg_graph[] holds these edges, so a receiver can say
@@ -62,6 +67,11 @@ enum msg_type {
 	MSG_KEY_LOAD = 32,
 	MSG_KEY_CHANNEL = 33,
 	MSG_KEY_SIGN = 34,
+	MSG_KEY_DKIM_LOAD = 35,
+	MSG_KEY_DKIM_COMMIT = 36,
+	MSG_KEY_DKIM_CHANNEL = 37,
+	MSG_KEY_DKIM_SELECTOR = 38,
+	MSG_KEY_DKIM_SIGN = 39,
 
 	MSG_AUTHD_READY = 48,
 	MSG_AUTHD_POLICY = 49,
@@ -89,6 +99,13 @@ enum msg_type {
 	/* smtpd: queue -> deliver */
 	MSG_DELIVER_MSG = 96,
 	MSG_DELIVER_ROOM = 97,
+
+	/* smtpd: queue <-> relay (smtpd/relayproto.h) */
+	MSG_RELAY_JOB = 100,
+	MSG_RELAY_RCPT = 101,
+	MSG_RELAY_GO = 102,
+	MSG_RELAY_RESULT = 103,
+	MSG_RELAY_DONE = 104,
 };
 
 /* The roles of the graph (a process may play one or, like pop3d's
@@ -96,7 +113,7 @@ enum msg_type {
 enum msg_role {
 	PROC_AUTHD_PARENT, PROC_AUTHD_SERVER, PROC_AUTHCTL, PROC_PARENT,
 	PROC_MONITOR, PROC_NET, PROC_MAIL, PROC_KEYHOLDER, PROC_SMTPD,
-	PROC_QUEUE, PROC_DELIVER, PROC_COUNT
+	PROC_QUEUE, PROC_DELIVER, PROC_RELAY, PROC_COUNT
 };
 
 struct msg_edge {

@@ -207,6 +207,9 @@ struct skel_daemon {
 	int			(*message_rate)(const struct config *cfg);
 	/* Long-lived roles besides the keyholder (below); NULL: none. */
 	const struct skel_roles	*roles;
+	/* 1: the keyholder also holds the DKIM keys of the "dkim key
+	 * directory" (smtpd: its relays sign outbound mail). */
+	int			 dkim;
 };
 
 /*

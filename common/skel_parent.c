@@ -10,12 +10,15 @@
  * login over a channel of its own, then one of the session budget
  * (common/admission.h); the parent answers whether the session may start.
  * SIGHUP reloads the certificate and key; a bad pair keeps the old one.
+ * smtpd's keyholder also gets the DKIM keys of the "dkim key directory",
+ * each file passed the same way, at start and on SIGHUP.
  * The parent never holds a secret, so per-connection processes may be
  * plain forks of it.  It trusts the configuration file and the files it
  * names, and its monitors until they report a login; it never blocks on
  * a monitor.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,6 +39,7 @@
 #include "common/authc.h"
 #include "common/config.h"
 #include "common/daemon.h"
+#include "common/dkim.h"
 #include "common/frame.h"
 #include "common/keyholder.h"
 #include "common/log.h"
@@ -171,6 +175,62 @@ parent_load(void)
 	chain = fresh;
 	cert_next_check = mono_ms() + PARENT_CERT_CHECK_MS;
 	return 0;
+}
+
+/* parent_dkim_one: hand the keyholder the key file of dir/name. */
+static void
+parent_dkim_one(const char *name)
+{
+	char domain[DNS_NAME_MAX + 1], selector[DKIM_SELECTOR_MAX + 1];
+	char path[CONFIG_PATH_MAX + 300], err[256];
+	struct stat st;
+	int fd;
+
+	if (dkim_keyfile_split(name, domain, selector) == -1)
+		return;
+	(void)snprintf(path, sizeof(path), "%s/%s", cfg.dkim_key_dir, name);
+	if ((fd = parent_open_secret(path)) == -1)
+		return;
+	if (fstat(fd, &st) == -1)
+		log_warn("%s", path);
+	else if (keyholder_dkim_load(keyctl, fd, domain, selector,
+	    (int64_t)st.st_mtime, err, sizeof(err)) == -1)
+		log_warnx("%s: DKIM key not loaded: %s", path, err);
+	else
+		log_info("DKIM key of %s, selector %s, loaded", domain,
+		    selector);
+	close(fd);
+}
+
+/*
+ * parent_dkim: (smtpd) give the keyholder every key of the "dkim key
+ * directory", then make them the current set.  A missing directory is
+ * no keys; a file that does not load is logged and skipped, so one bad
+ * key does not stop the mail of the other domains.
+ */
+static void
+parent_dkim(void)
+{
+	struct dirent *e;
+	DIR *d;
+	int n;
+
+	if (!dmn->dkim)
+		return;
+	if ((d = opendir(cfg.dkim_key_dir)) == NULL) {
+		if (errno != ENOENT)
+			log_warn("cannot read the DKIM key directory %s",
+			    cfg.dkim_key_dir);
+	} else {
+		while ((e = readdir(d)) != NULL)
+			parent_dkim_one(e->d_name);
+		closedir(d);
+	}
+	if ((n = keyholder_dkim_commit(keyctl)) == -1)
+		fatalx("the keyholder did not take the DKIM keys");
+	if (n == 0)
+		log_info("no DKIM key in %s: outbound mail is not signed",
+		    cfg.dkim_key_dir);
 }
 
 /* parent_cert_daily: once a day, say again that the certificate served
@@ -663,6 +723,7 @@ parent_on_signal(void)
 		else
 			log_warnx("reload failed; keeping the old "
 			    "certificate and key");
+		parent_dkim();
 	}
 	return 0;
 }
@@ -791,6 +852,7 @@ parent_start(int debug)
 	parent_keyholder();
 	if (parent_load() == -1)
 		fatalx("cannot load the TLS certificate and key");
+	parent_dkim();
 	skel_roles_start(dmn->roles, &cfg);
 	if (ready != -1)
 		daemon_ready(ready);

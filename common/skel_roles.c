@@ -24,7 +24,7 @@
 #include "common/util.h"
 
 #define ROLES_MAX		8
-#define ROLES_FDS_MAX		4	/* descriptors 3..6 */
+#define ROLES_FDS_MAX		8	/* descriptors 3..10 */
 #define ROLES_PAUSE_MIN_MS	250
 #define ROLES_PAUSE_MAX_MS	60000
 #define ROLES_YOUNG_MS		2000	/* a role that ends sooner died young */

@@ -5,7 +5,10 @@
  * key is not here: our policy object picks the suite and the hash, lets
  * the engine hash the ServerKeyExchange, and has the keyholder sign it
  * (do_sign); it refuses every other key exchange (do_keyx).  Every byte
- * from the client is hostile and is parsed by BearSSL only.
+ * from the client is hostile and is parsed by BearSSL only.  The buffer
+ * interface (tls_events, tls_io, tls_read_buf, ..., and the plaintext
+ * phase before STARTTLS) drives the client engine of tls_client.c too,
+ * through the connection's engine pointer (tls_int.h).
  */
 #include <sys/socket.h>
 
@@ -21,33 +24,14 @@
 #include "common/keyholder.h"
 #include "common/log.h"
 #include "common/tls.h"
+#include "common/tls_int.h"
 #include "common/util.h"
 
-#define TLS_SEED_BYTES	32
 #define TLS_SIG_MAX	512	/* RSA-4096 */
 #define TLS_PLAIN_IN	4096	/* an SMTP command line and then some */
 #define TLS_PLAIN_OUT	4096
 
-struct tls_policy {
-	const br_ssl_server_policy_class *vtable;
-	struct tls_conn	*t;
-};
-
-struct tls_conn {
-	br_ssl_server_context	 sc;
-	struct tls_policy	 policy;
-	const struct tls_chain	*chain;
-	br_x509_certificate	 certs[TLS_MAX_CHAIN];
-	size_t			 ncerts;
-	int			 fd;
-	int			 keyfd;
-	int			 done;
-	int			 dead;		/* socket error or EOF */
-	int			 heard;		/* the client sent a byte */
-	unsigned char		 first;		/* and this was the first */
-	struct tls_plain	*plain;		/* before STARTTLS, else NULL */
-	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
-};
+static const char *tls_suite_name_client(uint16_t);
 
 /* The plaintext phase of a STARTTLS listener: the same buffer interface
  * over the bare socket, until tls_starttls. */
@@ -217,11 +201,11 @@ tls_start(struct tls_conn *t)
 	tls_engine_setup(t);
 	/* Before the reset: the chroot has no /dev/urandom. */
 	random_bytes(seed, sizeof(seed));
-	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof(seed));
+	br_ssl_engine_inject_entropy(t->eng, seed, sizeof(seed));
 	explicit_bzero(seed, sizeof(seed));
 	if (!br_ssl_server_reset(&t->sc)) {
 		log_warnx("cannot start the TLS engine (BearSSL error %d)",
-		    br_ssl_engine_last_error(&t->sc.eng));
+		    br_ssl_engine_last_error(t->eng));
 		return -1;
 	}
 	return 0;
@@ -237,6 +221,7 @@ tls_conn_alloc(int fd, const struct tls_chain *chain, int keyfd)
 		log_warn("out of memory for a TLS connection");
 		return NULL;
 	}
+	t->eng = &t->sc.eng;
 	t->fd = fd;
 	t->keyfd = keyfd;
 	t->chain = chain;
@@ -262,6 +247,12 @@ tls_conn_new(int fd, const struct tls_chain *chain, int keyfd)
 	return t;
 }
 
+struct tls_plain *
+tls_plain_new(void)
+{
+	return calloc(1, sizeof(struct tls_plain));
+}
+
 struct tls_conn *
 tls_conn_plain(int fd, const struct tls_chain *chain, int keyfd)
 {
@@ -269,7 +260,7 @@ tls_conn_plain(int fd, const struct tls_chain *chain, int keyfd)
 
 	if ((t = tls_conn_alloc(fd, chain, keyfd)) == NULL)
 		return NULL;
-	if ((t->plain = calloc(1, sizeof(*t->plain))) == NULL) {
+	if ((t->plain = tls_plain_new()) == NULL) {
 		log_warn("out of memory for a connection");
 		tls_conn_free(t);
 		return NULL;
@@ -294,7 +285,7 @@ tls_starttls(struct tls_conn *t)
 	free(t->plain);
 	t->plain = NULL;
 	t->heard = 0;
-	return tls_start(t);
+	return t->client != NULL ? tls_client_start(t) : tls_start(t);
 }
 
 int
@@ -311,6 +302,10 @@ tls_conn_free(struct tls_conn *t)
 	if (t->plain != NULL) {
 		explicit_bzero(t->plain, sizeof(*t->plain));
 		free(t->plain);
+	}
+	if (t->client != NULL) {
+		explicit_bzero(t->client, sizeof(*t->client));
+		free(t->client);
 	}
 	explicit_bzero(t, sizeof(*t));
 	free(t);
@@ -395,7 +390,7 @@ tls_events(struct tls_conn *t)
 
 	if (t->plain != NULL)
 		return tls_plain_events(t);
-	st = br_ssl_engine_current_state(&t->sc.eng);
+	st = br_ssl_engine_current_state(t->eng);
 	if (t->dead || (st & BR_SSL_CLOSED))
 		return 0;
 	if (st & BR_SSL_RECVREC)
@@ -413,13 +408,13 @@ tls_sendrec(struct tls_conn *t)
 	size_t len;
 	ssize_t n;
 
-	buf = br_ssl_engine_sendrec_buf(&t->sc.eng, &len);
+	buf = br_ssl_engine_sendrec_buf(t->eng, &len);
 	n = send(t->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
 		return -1;
-	br_ssl_engine_sendrec_ack(&t->sc.eng, (size_t)n);
+	br_ssl_engine_sendrec_ack(t->eng, (size_t)n);
 	return 1;
 }
 
@@ -431,7 +426,7 @@ tls_recvrec(struct tls_conn *t)
 	size_t len;
 	ssize_t n;
 
-	buf = br_ssl_engine_recvrec_buf(&t->sc.eng, &len);
+	buf = br_ssl_engine_recvrec_buf(t->eng, &len);
 	n = recv(t->fd, buf, len, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -441,14 +436,14 @@ tls_recvrec(struct tls_conn *t)
 		t->first = buf[0];
 	t->heard = 1;
 	/* May run the handshake, and do_sign with its bounded wait. */
-	br_ssl_engine_recvrec_ack(&t->sc.eng, (size_t)n);
+	br_ssl_engine_recvrec_ack(t->eng, (size_t)n);
 	return 1;
 }
 
 int
 tls_io(struct tls_conn *t, short revents)
 {
-	br_ssl_engine_context *eng = &t->sc.eng;
+	br_ssl_engine_context *eng = t->eng;
 	int sent, got;
 
 	if (t->dead)
@@ -480,7 +475,7 @@ tls_handshake_done(struct tls_conn *t)
 
 	if (t->plain != NULL)
 		return 1;
-	st = br_ssl_engine_current_state(&t->sc.eng);
+	st = br_ssl_engine_current_state(t->eng);
 	if (!t->done && !(st & BR_SSL_CLOSED) &&
 	    (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
 		t->done = 1;
@@ -496,7 +491,7 @@ tls_read_buf(struct tls_conn *t, size_t *len)
 		*len = t->plain->inlen;
 		return *len > 0 ? t->plain->in : NULL;
 	}
-	p = br_ssl_engine_recvapp_buf(&t->sc.eng, len);
+	p = br_ssl_engine_recvapp_buf(t->eng, len);
 
 	if (p == NULL)
 		*len = 0;
@@ -515,7 +510,7 @@ tls_read_ack(struct tls_conn *t, size_t n)
 		p->inlen -= n;
 		return;
 	}
-	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
+	br_ssl_engine_recvapp_ack(t->eng, n);
 }
 
 void
@@ -528,11 +523,11 @@ tls_read_wipe(struct tls_conn *t, size_t n)
 		tls_read_ack(t, n);
 		return;
 	}
-	if ((p = br_ssl_engine_recvapp_buf(&t->sc.eng, &len)) == NULL ||
+	if ((p = br_ssl_engine_recvapp_buf(t->eng, &len)) == NULL ||
 	    n > len)
 		fatalx("internal error: %zu bytes are not there to wipe", n);
 	explicit_bzero(p, n);
-	br_ssl_engine_recvapp_ack(&t->sc.eng, n);
+	br_ssl_engine_recvapp_ack(t->eng, n);
 }
 
 unsigned char *
@@ -545,7 +540,7 @@ tls_write_buf(struct tls_conn *t, size_t *len)
 		    sizeof(t->plain->out) - t->plain->outlen;
 		return *len > 0 ? t->plain->out + t->plain->outlen : NULL;
 	}
-	p = br_ssl_engine_sendapp_buf(&t->sc.eng, len);
+	p = br_ssl_engine_sendapp_buf(t->eng, len);
 
 	if (p == NULL)
 		*len = 0;
@@ -559,14 +554,14 @@ tls_write_ack(struct tls_conn *t, size_t n)
 		t->plain->outlen += n;
 		return;
 	}
-	br_ssl_engine_sendapp_ack(&t->sc.eng, n);
+	br_ssl_engine_sendapp_ack(t->eng, n);
 }
 
 void
 tls_flush(struct tls_conn *t)
 {
 	if (t->plain == NULL)
-		br_ssl_engine_flush(&t->sc.eng, 0);
+		br_ssl_engine_flush(t->eng, 0);
 }
 
 void
@@ -575,7 +570,7 @@ tls_close(struct tls_conn *t)
 	if (t->plain != NULL)
 		t->plain->closing = 1;
 	else
-		br_ssl_engine_close(&t->sc.eng);
+		br_ssl_engine_close(t->eng);
 }
 
 int
@@ -585,10 +580,10 @@ tls_error(struct tls_conn *t)
 
 	if (t->plain != NULL)
 		return t->dead ? BR_ERR_IO : 0;
-	e = br_ssl_engine_last_error(&t->sc.eng);
+	e = br_ssl_engine_last_error(t->eng);
 
 	if (e == 0 && t->dead &&
-	    !(br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_CLOSED))
+	    !(br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED))
 		return BR_ERR_IO;
 	return e;
 }
@@ -596,16 +591,20 @@ tls_error(struct tls_conn *t)
 const char *
 tls_why(struct tls_conn *t, char *buf, size_t len)
 {
+	const char *peer = t->client != NULL ? "server" : "client";
+
 	/* A TLS record starts with its type, a handshake (22) first; an
 	 * SSL 2.0-style ClientHello with its high bit set. */
 	if (t->heard && !t->done && t->first != 22 && !(t->first & 0x80)) {
-		snprintf(buf, len, "the client does not speak TLS (its first "
-		    "byte is 0x%02x%s%c%s)", t->first,
+		snprintf(buf, len, "the %s does not speak TLS (its first "
+		    "byte is 0x%02x%s%c%s)", peer, t->first,
 		    t->first >= 0x20 && t->first < 0x7f ? ", '" : "",
 		    t->first >= 0x20 && t->first < 0x7f ? t->first : ' ',
 		    t->first >= 0x20 && t->first < 0x7f ? "'" : "");
 		return buf;
 	}
+	if (t->client != NULL)
+		return tls_client_strerror(t, tls_error(t), buf, len);
 	return tls_strerror(tls_error(t), buf, len);
 }
 
@@ -618,13 +617,13 @@ tls_heard(struct tls_conn *t)
 unsigned
 tls_version(struct tls_conn *t)
 {
-	return br_ssl_engine_get_version(&t->sc.eng);
+	return br_ssl_engine_get_version(t->eng);
 }
 
 uint16_t
 tls_suite(struct tls_conn *t)
 {
-	return t->sc.eng.session.cipher_suite;
+	return t->eng->session.cipher_suite;
 }
 
 const char *
@@ -643,6 +642,43 @@ tls_suite_name(uint16_t suite)
 		return "ECDHE-RSA-AES256-GCM-SHA384";
 	case BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
 		return "ECDHE-RSA-CHACHA20-POLY1305";
+	}
+	return tls_suite_name_client(suite);
+}
+
+/* tls_suite_name_client: the suites only the client side offers. */
+static const char *
+tls_suite_name_client(uint16_t suite)
+{
+	switch (suite) {
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256:
+		return "ECDHE-ECDSA-AES128-SHA256";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256:
+		return "ECDHE-RSA-AES128-SHA256";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384:
+		return "ECDHE-ECDSA-AES256-SHA384";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384:
+		return "ECDHE-RSA-AES256-SHA384";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA:
+		return "ECDHE-ECDSA-AES128-SHA";
+	case BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA:
+		return "ECDHE-RSA-AES128-SHA";
+	case BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA:
+		return "ECDHE-ECDSA-AES256-SHA";
+	case BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA:
+		return "ECDHE-RSA-AES256-SHA";
+	case BR_TLS_RSA_WITH_AES_128_GCM_SHA256:
+		return "AES128-GCM-SHA256";
+	case BR_TLS_RSA_WITH_AES_256_GCM_SHA384:
+		return "AES256-GCM-SHA384";
+	case BR_TLS_RSA_WITH_AES_128_CBC_SHA256:
+		return "AES128-SHA256";
+	case BR_TLS_RSA_WITH_AES_256_CBC_SHA256:
+		return "AES256-SHA256";
+	case BR_TLS_RSA_WITH_AES_128_CBC_SHA:
+		return "AES128-SHA";
+	case BR_TLS_RSA_WITH_AES_256_CBC_SHA:
+		return "AES256-SHA";
 	}
 	return "an unknown cipher suite";
 }
@@ -727,7 +763,7 @@ static const struct {
 	{ BR_ALERT_NO_APPLICATION_PROTOCOL, "no application protocol" },
 };
 
-static const char *
+const char *
 tls_alert_text(int alert)
 {
 	size_t i;

@@ -1,5 +1,7 @@
 /*
- * tls.h: server-side TLS on BearSSL for every network daemon.
+ * tls.h: TLS on BearSSL: the server side for every network daemon, and
+ * the client side for smtpd's relay (outbound SMTP) and its MTA-STS
+ * policy fetch (https.h).
  *
  * Runs in the net processes (one connection each) and, for loading the
  * certificate chain, in the daemons' parents.  The private key is never
@@ -162,8 +164,9 @@ int	tls_heard(struct tls_conn *t);
 unsigned tls_version(struct tls_conn *t);
 uint16_t tls_suite(struct tls_conn *t);
 
-/* tls_suite_name: the OpenSSL-style name of one of our cipher suites
- * ("ECDHE-ECDSA-AES128-GCM-SHA256"); a static string. */
+/* tls_suite_name: the OpenSSL-style name of one of our cipher suites,
+ * the server's and the client's ("ECDHE-ECDSA-AES128-GCM-SHA256",
+ * "AES128-SHA"); a static string. */
 const char *tls_suite_name(uint16_t suite);
 
 /*
@@ -174,5 +177,133 @@ const char *tls_suite_name(uint16_t suite);
  * by its number.
  */
 const char *tls_strerror(int err, char *buf, size_t len);
+
+/* ---- the client side (tls_client.c, tls_anchors.c, tls_verify.c) ----
+ *
+ * Runs in the relay processes.  The trust anchors are read before the
+ * chroot; each connection is an engine restricted to TLS 1.2.  Suites:
+ * with a verified policy (CA, DANE) only the server side's ECDHE + AEAD
+ * suites and ECDHE with AES-CBC and SHA-256/384 (still forward-secret,
+ * for MTAs whose OpenSSL predates GCM); in opportunistic mode also
+ * ECDHE with AES-CBC-SHA1 and the RSA key exchange with AES-GCM/CBC,
+ * because the alternative there is plaintext and older MTAs (Exchange
+ * 2010, appliances) offer nothing better.  Never RC4, 3DES, TLS < 1.2.
+ * The server's certificate goes through our own X.509 check
+ * (tls_verify.h), which wraps BearSSL's br_x509_minimal; in every mode
+ * the engine uses the end-entity certificate's key for the key exchange
+ * and the ServerKeyExchange signature.
+ */
+
+/* The trust anchors of a CA bundle.  Opaque; read-only once loaded. */
+struct tls_anchors;
+
+#define TLS_ANCHORS_MAX		1024		/* certificates in a bundle */
+#define TLS_ANCHORS_FILE_MAX	(4 * 1024 * 1024)
+
+/*
+ * tls_anchors_load: read the PEM file pem_file (a bundle of CERTIFICATE
+ * blocks such as /etc/ssl/certs/ca-certificates.crt) into trust anchors.
+ * Call it before the chroot.  Certificates BearSSL cannot decode (an
+ * unsupported key type) are skipped; other PEM objects are ignored.
+ * Returns the anchors (free with tls_anchors_free), or NULL with the
+ * reason in err (errlen bytes): unreadable, larger than
+ * TLS_ANCHORS_FILE_MAX, malformed PEM, more than TLS_ANCHORS_MAX
+ * certificates, no usable certificate, out of memory.
+ */
+struct tls_anchors *tls_anchors_load(const char *pem_file, char *err,
+	    size_t errlen);
+
+/* tls_anchors_parse: as tls_anchors_load, from len bytes of PEM text. */
+struct tls_anchors *tls_anchors_parse(const char *pem, size_t len,
+	    char *err, size_t errlen);
+
+/* tls_anchors_count: how many anchors were loaded. */
+size_t	tls_anchors_count(const struct tls_anchors *a);
+
+void	tls_anchors_free(struct tls_anchors *a);	/* NULL is fine */
+
+/*
+ * What the server's certificate must satisfy.
+ *  TLS_VERIFY_NONE: opportunistic: the chain is checked against anchors
+ *	and names and the result recorded (tls_peer_verified), but the
+ *	handshake never fails on the certificate.
+ *  TLS_VERIFY_CA: the chain must end at one of anchors, be in its
+ *	validity period, and the end-entity certificate must carry one of
+ *	names (dNSName SANs, or the CN when there is no dNSName).
+ *  TLS_VERIFY_DANE: RFC 7672: one of the tlsa records must match.
+ *	Usage 3 (DANE-EE): the end-entity certificate (selector 0: the
+ *	whole certificate, 1: its SubjectPublicKeyInfo; matching type 0:
+ *	exact, 1: SHA-256, 2: SHA-512) matches; names and dates are then
+ *	ignored.  Usage 2 (DANE-TA): a certificate the server sent
+ *	matches, the chain below it verifies up to it (signatures, dates),
+ *	and the end-entity certificate carries one of names.  Usages 0
+ *	and 1 (PKIX-TA/EE) and unknown selectors or matching types are
+ *	unusable for SMTP and ignored; with no usable record the handshake
+ *	fails (RFC 7672 section 2.2 wants encryption without
+ *	authentication then: the caller uses TLS_VERIFY_NONE).
+ * Names: the MX host name, or MTA-STS "mx" patterns; a name may begin
+ * with a "*." label, which stands for exactly one label ("*.example.com"
+ * covers "mx.example.com", not "a.b.example.com" nor "example.com"); a
+ * certificate's "*." name is matched the same way.  Case is ignored,
+ * and a trailing dot.
+ */
+enum tls_verify_mode {
+	TLS_VERIFY_NONE,
+	TLS_VERIFY_CA,
+	TLS_VERIFY_DANE,
+};
+
+struct dnsrr_tlsa;
+
+struct tls_client_policy {
+	enum tls_verify_mode	 mode;
+	const struct tls_anchors *anchors;	/* NULL: none (DANE, NONE) */
+	const char		*sni;		/* server name sent, or NULL */
+	const char *const	*names;		/* see above; nnames of them */
+	size_t			 nnames;
+	const struct dnsrr_tlsa	*tlsa;		/* DANE: the TLSA records */
+	size_t			 ntlsa;
+};
+
+/*
+ * tls_conn_client: a client engine on the connected socket fd (for SMTP:
+ * after the server's "220" to STARTTLS), verifying the server with
+ * policy p.  The policy and everything it points to (anchors, names,
+ * tlsa data) MUST outlive the connection: the check runs during
+ * tls_io.  Seeds the engine from getrandom(2).  The ClientHello is
+ * queued at once: tls_events asks for POLLOUT.  Returns NULL (logged)
+ * when out of memory or the engine cannot start (a malformed sni).
+ * The rest of the interface (tls_events, tls_io, tls_handshake_done,
+ * tls_read_buf, tls_write_buf, tls_close, tls_error, tls_why,
+ * tls_conn_free, ...) is the server side's; tls_why then speaks of the
+ * server.  System calls: getrandom, sendto, recvfrom, and the clock
+ * (time(2), through the vDSO) for the certificates' dates.
+ */
+struct tls_conn *tls_conn_client(int fd, const struct tls_client_policy *p);
+
+/*
+ * tls_conn_client_plain: the same for SMTP's STARTTLS (RFC 3207) on the
+ * client side: the connection begins in plaintext with the buffer
+ * interface over the bare socket (the greeting, EHLO, "STARTTLS" and
+ * its "220"), as tls_conn_plain does for a server; tls_starttls then
+ * starts the client engine with policy p.  What the server sent after
+ * its "220" and we did not consume is thrown away there (a reply
+ * injected in plaintext); the caller MUST have read the "220" line and
+ * nothing after it (tls_read_ack exactly that line), and flushed what
+ * it wrote.  NULL when out of memory (logged).
+ */
+struct tls_conn *tls_conn_client_plain(int fd,
+	    const struct tls_client_policy *p);
+
+/*
+ * tls_peer_verified: once the server's certificate was checked: 1 if it
+ * satisfied a verification (how: "CA", "DANE-EE" or "DANE-TA"), 0 if not
+ * (how: the reason for the log, e.g. "self-signed", "expired or not yet
+ * valid", "not issued by a trusted authority, name mismatch", "no TLSA
+ * record matches"), also before the check ("no certificate checked").
+ * how gets howlen bytes, truncated, always NUL-terminated.  -1 on a
+ * server connection.
+ */
+int	tls_peer_verified(struct tls_conn *t, char *how, size_t howlen);
 
 #endif

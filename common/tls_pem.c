@@ -20,21 +20,10 @@
 #include "common/tls.h"
 #include "common/tls_pem.h"
 
-/* Where the DER of the PEM object being decoded goes. */
-struct pem_sink {
-	unsigned char	*buf;
-	size_t		 cap;
-	size_t		 len;
-	int		 overflow;
-};
-
-/* Called at the end of each PEM object: 0 to go on, -1 (err set) to stop. */
-typedef int (*pem_object_fn)(void *, const char *, struct pem_sink *, char *,
-    size_t);
-
 struct key_state {
 	struct tls_key	*key;
 	int		 found;
+	unsigned	 min_rsa;	/* smallest RSA key taken, in bits */
 };
 
 static void pem_err(char *, size_t, const char *, ...)
@@ -56,7 +45,7 @@ pem_err(char *err, size_t errlen, const char *fmt, ...)
 static void
 pem_append(void *ctx, const void *data, size_t len)
 {
-	struct pem_sink *s = ctx;
+	struct tls_pem_sink *s = ctx;
 
 	if (s->overflow || len > s->cap - s->len) {
 		s->overflow = 1;
@@ -66,14 +55,11 @@ pem_append(void *ctx, const void *data, size_t len)
 	s->len += len;
 }
 
-/*
- * pem_each: decode every PEM object of pem into sink, calling fn at the
- * end of each.  The extra newline is BearSSL's own trick (tools/files.c):
- * the decoder sees an END line only once the line has ended.
- */
-static int
-pem_each(const char *pem, size_t len, struct pem_sink *sink, pem_object_fn fn,
-    void *arg, char *err, size_t errlen)
+/* The extra newline is BearSSL's own trick (tools/files.c): the decoder
+ * sees an END line only once the line has ended. */
+int
+tls_pem_each(const char *pem, size_t len, struct tls_pem_sink *sink,
+    tls_pem_object_fn fn, void *arg, char *err, size_t errlen)
 {
 	br_pem_decoder_context pc;
 	const unsigned char *p = (const unsigned char *)pem;
@@ -94,8 +80,8 @@ pem_each(const char *pem, size_t len, struct pem_sink *sink, pem_object_fn fn,
 			break;
 		case BR_PEM_END_OBJ:
 			if (inobj)
-				rc = fn(arg, br_pem_decoder_name(&pc), sink, err,
-				    errlen);
+				rc = fn(arg, br_pem_decoder_name(&pc), sink,
+				    err, errlen);
 			inobj = 0;
 			break;
 		case BR_PEM_ERROR:
@@ -120,7 +106,7 @@ pem_each(const char *pem, size_t len, struct pem_sink *sink, pem_object_fn fn,
 /* ---- certificate chains ---------------------------------------------- */
 
 static int
-chain_object(void *arg, const char *name, struct pem_sink *s, char *err,
+chain_object(void *arg, const char *name, struct tls_pem_sink *s, char *err,
     size_t errlen)
 {
 	struct tls_chain *c = arg;
@@ -245,14 +231,15 @@ int
 tls_chain_parse(const char *pem, size_t len, struct tls_chain *chain,
     char *err, size_t errlen)
 {
-	struct pem_sink sink;
+	struct tls_pem_sink sink;
 
 	memset(chain, 0, sizeof(*chain));
 	sink.buf = chain->der;
 	sink.cap = sizeof(chain->der);
 	sink.len = 0;
 	sink.overflow = 0;
-	if (pem_each(pem, len, &sink, chain_object, chain, err, errlen) == -1)
+	if (tls_pem_each(pem, len, &sink, chain_object, chain, err,
+	    errlen) == -1)
 		goto fail;
 	if (chain->ncerts == 0) {
 		pem_err(err, errlen, "no certificate");
@@ -306,14 +293,14 @@ key_put(struct tls_key *key, size_t *off, const unsigned char *p, size_t len)
 }
 
 static int
-key_set_rsa(struct tls_key *key, const br_rsa_private_key *sk, char *err,
-    size_t errlen)
+key_set_rsa(struct tls_key *key, const br_rsa_private_key *sk,
+    unsigned min_rsa, char *err, size_t errlen)
 {
 	size_t off = 0;
 
-	if (sk->n_bitlen < 2048 || sk->n_bitlen > 4096) {
-		pem_err(err, errlen, "RSA key of %u bits (2048 to 4096 "
-		    "supported)", (unsigned)sk->n_bitlen);
+	if (sk->n_bitlen < min_rsa || sk->n_bitlen > 4096) {
+		pem_err(err, errlen, "RSA key of %u bits (%u to 4096 "
+		    "supported)", (unsigned)sk->n_bitlen, min_rsa);
 		return -1;
 	}
 	if (sk->plen + sk->qlen + sk->dplen + sk->dqlen + sk->iqlen >
@@ -355,7 +342,7 @@ key_set_ec(struct tls_key *key, const br_ec_private_key *sk, char *err,
 
 static int
 key_decode(struct tls_key *key, const unsigned char *der, size_t len,
-    char *err, size_t errlen)
+    unsigned min_rsa, char *err, size_t errlen)
 {
 	br_skey_decoder_context dc;
 	int e, rc = -1;
@@ -369,8 +356,8 @@ key_decode(struct tls_key *key, const unsigned char *der, size_t len,
 		pem_err(err, errlen, "malformed private key (BearSSL error "
 		    "%d)", e);
 	else if (br_skey_decoder_key_type(&dc) == BR_KEYTYPE_RSA)
-		rc = key_set_rsa(key, br_skey_decoder_get_rsa(&dc), err,
-		    errlen);
+		rc = key_set_rsa(key, br_skey_decoder_get_rsa(&dc), min_rsa,
+		    err, errlen);
 	else if (br_skey_decoder_key_type(&dc) == BR_KEYTYPE_EC)
 		rc = key_set_ec(key, br_skey_decoder_get_ec(&dc), err, errlen);
 	else
@@ -380,7 +367,7 @@ key_decode(struct tls_key *key, const unsigned char *der, size_t len,
 }
 
 static int
-key_object(void *arg, const char *name, struct pem_sink *s, char *err,
+key_object(void *arg, const char *name, struct tls_pem_sink *s, char *err,
     size_t errlen)
 {
 	struct key_state *ks = arg;
@@ -404,15 +391,22 @@ key_object(void *arg, const char *name, struct pem_sink *s, char *err,
 		return -1;
 	}
 	ks->found = 1;
-	return key_decode(ks->key, s->buf, s->len, err, errlen);
+	return key_decode(ks->key, s->buf, s->len, ks->min_rsa, err, errlen);
 }
 
 int
 tls_key_parse(const char *pem, size_t len, struct tls_key *key, char *err,
     size_t errlen)
 {
+	return tls_key_parse_min(pem, len, key, 2048, err, errlen);
+}
+
+int
+tls_key_parse_min(const char *pem, size_t len, struct tls_key *key,
+    unsigned min_rsa, char *err, size_t errlen)
+{
 	unsigned char der[8192];
-	struct pem_sink sink;
+	struct tls_pem_sink sink;
 	struct key_state ks;
 	int rc;
 
@@ -423,7 +417,8 @@ tls_key_parse(const char *pem, size_t len, struct tls_key *key, char *err,
 	sink.overflow = 0;
 	ks.key = key;
 	ks.found = 0;
-	rc = pem_each(pem, len, &sink, key_object, &ks, err, errlen);
+	ks.min_rsa = min_rsa;
+	rc = tls_pem_each(pem, len, &sink, key_object, &ks, err, errlen);
 	if (rc == 0 && !ks.found) {
 		pem_err(err, errlen, "no private key");
 		rc = -1;

@@ -1,6 +1,7 @@
 /*
  * tls_pem.h: internal to the TLS code: PEM and DER decoding of private
- * keys, and the check that a key belongs to a certificate.
+ * keys, the check that a key belongs to a certificate, and the PEM walk
+ * that the certificate loaders share (the chain, the client's anchors).
  *
  * Runs only in the keyholder process (keyholder.c), inside its sandbox,
  * and in the fuzz target: the parent and the net processes never hold a
@@ -46,6 +47,11 @@ struct tls_key {
 int	tls_key_parse(const char *pem, size_t len, struct tls_key *key,
 	    char *err, size_t errlen);
 
+/* tls_key_parse_min: tls_key_parse, taking RSA keys from min_rsa bits
+ * on (DKIM keys: 1024). */
+int	tls_key_parse_min(const char *pem, size_t len, struct tls_key *key,
+	    unsigned min_rsa, char *err, size_t errlen);
+
 /*
  * tls_key_match: 0 when the public half of key is the public key of the
  * end-entity certificate of chain (RSA: same modulus and exponent; EC:
@@ -56,6 +62,28 @@ int	tls_key_match(const struct tls_key *key, const struct tls_chain *chain,
 
 /* tls_key_wipe: explicit_bzero the whole key; it is empty afterwards. */
 void	tls_key_wipe(struct tls_key *key);
+
+/* Where the DER of the PEM object being decoded goes: cap bytes at buf;
+ * len is reset at each object, overflow set when it did not fit. */
+struct tls_pem_sink {
+	unsigned char	*buf;
+	size_t		 cap;
+	size_t		 len;
+	int		 overflow;
+};
+
+/* Called at the end of each PEM object with its name (the word after
+ * "BEGIN"): 0 to go on, -1 (err set) to stop. */
+typedef int (*tls_pem_object_fn)(void *, const char *, struct tls_pem_sink *,
+    char *, size_t);
+
+/*
+ * tls_pem_each: decode every PEM object of the len bytes at pem into
+ * sink, calling fn(arg, ...) at the end of each.  0, or -1 with err set
+ * (malformed PEM, an unterminated object, or fn's refusal).
+ */
+int	tls_pem_each(const char *pem, size_t len, struct tls_pem_sink *sink,
+	    tls_pem_object_fn fn, void *arg, char *err, size_t errlen);
 
 /*
  * tls_pem_read: read fd to its end into buf (cap bytes), without

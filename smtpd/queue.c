@@ -487,8 +487,9 @@ queue_authd_read(void)
 static void __attribute__((noreturn))
 queue_loop(int lfd)
 {
-	struct pollfd pfd[QUEUE_CLIENTS_MAX + 2 + QUEUE_DELIVER_MAX];
-	size_t i, k, n;
+	struct pollfd pfd[QUEUE_CLIENTS_MAX + 2 + QUEUE_DELIVER_MAX +
+	    QUEUE_RELAY_MAX];
+	size_t i, k, n, first;
 
 	for (;;) {
 		intake_scan();
@@ -498,7 +499,12 @@ queue_loop(int lfd)
 		for (k = 0; k < queue.ndl; k++)
 			pfd[2 + k] = (struct pollfd){ queue.dl[k].fd, POLLIN,
 			    0 };
-		for (i = 0, n = 2 + queue.ndl; i < QUEUE_CLIENTS_MAX; i++)
+		/* a relay link that closed polls as -1: ignored */
+		for (k = 0; k < queue.nrl; k++)
+			pfd[2 + queue.ndl + k] = (struct pollfd){
+			    queue.rl[k].fd, POLLIN, 0 };
+		first = 2 + queue.ndl + queue.nrl;
+		for (i = 0, n = first; i < QUEUE_CLIENTS_MAX; i++)
 			pfd[n++] = (struct pollfd){ queue_clients[i].fd,
 			    POLLIN, 0 };
 		if (poll(pfd, n, (int)sched_timeout()) == -1) {
@@ -516,9 +522,13 @@ queue_loop(int lfd)
 				    "unasked");
 			sched_deliver_answer(&queue.dl[k]);
 		}
+		for (k = 0; k < queue.nrl; k++)
+			if (queue.rl[k].fd != -1 &&
+			    pfd[2 + queue.ndl + k].revents != 0)
+				sched_relay_answer(&queue.rl[k]);
 		for (i = 0; i < QUEUE_CLIENTS_MAX; i++)
 			if (queue_clients[i].fd != -1 &&
-			    pfd[2 + queue.ndl + i].revents != 0)
+			    pfd[first + i].revents != 0)
 				queue_client_read(&queue_clients[i]);
 		if (pfd[0].revents != 0)
 			queue_accept(lfd);
@@ -527,7 +537,8 @@ queue_loop(int lfd)
 
 void
 queue_main(const struct config *cfg, int authfd, const int *deliverfds,
-    size_t ndeliver, uid_t uid, gid_t gid)
+    size_t ndeliver, const int *relayfds, size_t nrelay, uid_t uid,
+    gid_t gid)
 {
 	struct qmsg *head, *m, *next;
 	long n;
@@ -547,6 +558,12 @@ queue_main(const struct config *cfg, int authfd, const int *deliverfds,
 		queue.dl[i].room_fd = -1;
 	}
 	queue.ndl = ndeliver;
+	if (nrelay > QUEUE_RELAY_MAX)
+		fatalx("the queue takes at most %d relay processes",
+		    QUEUE_RELAY_MAX);
+	for (i = 0; i < nrelay; i++)
+		queue.rl[i].fd = relayfds[i];
+	queue.nrl = nrelay;
 	queue_uid = uid == (uid_t)-1 ? getuid() : uid;
 	for (i = 0; i < QUEUE_CLIENTS_MAX; i++)
 		queue_clients[i].fd = -1;

@@ -54,7 +54,8 @@
  *
  * Envelope (each line "key value"; addresses have no blank):
  *
- *   postern-envelope 1
+ *   postern-envelope 2                ("1": a spool of an older postern,
+ *                                     read as well: no "answer" lines)
  *   id <id>
  *   arrival <unix seconds>
  *   size <bytes of <id>.msg>
@@ -66,17 +67,41 @@
  *        <orcpt or -> <last error, to the end of the line>
  *     state: pending | delivered | failed; next: unix seconds of the
  *     next attempt; kind: local | remote
+ *   answer <code> <dsn or -> <host or -> <noticed> <last>
+ *     (version 2, optional, right after the rcpt line it belongs to: a
+ *     remote recipient's last answer: the SMTP reply code (0: none), its
+ *     enhanced status, the MX host that gave it; noticed: bits 1 the
+ *     delay notice, 2 the bounce went out, or needed not; last: unix
+ *     seconds of the last attempt)
  *
  * Scheduling: local recipients go to the deliver processes, one request
  * in flight on each and one recipient of a message at a time; a
  * temporary failure is retried after 1, 5, 15, 30 and 60 minutes, then
  * every "queue retry", until "queue lifetime" after the arrival, when it
- * fails for good.  Remote recipients wait for the relay (not built yet):
- * they are listed as such and fail at the end of the lifetime.  A message
- * whose recipients are all delivered or failed is removed.  Messages
- * loaded at start-up, and one whose delivery was in flight when the
- * deliver process died, are delivered "recovering" (store_deliver_once):
- * a copy already in the Maildir is not written twice.
+ * fails for good.  Remote recipients go to the relay processes
+ * (queue_relay.c), one job in flight on each: the due recipients of one
+ * message for one domain, up to RELAY_RCPT_MAX.  Their answer per
+ * recipient: sent (done), permanent (failed), temporary: retried 5, 15,
+ * 30 minutes, 1 and 2 hours after the failures before it, then every 4
+ * hours, until "relay lifetime" after the arrival (the last retry falls
+ * on it), then failed.  Attempts, the next one, the last answer and the
+ * time of the last attempt are written durably into the envelope after
+ * each job.  A job whose relay reports the domain down (no host
+ * answered) holds the domain's other messages until that job's next
+ * retry (in memory only: a restart forgets it).  A relay process that
+ * hangs up or breaks the protocol mid-job: what it answered counts, the
+ * rest is a temporary failure (one attempt).  A failed remote recipient
+ * makes a bounce, and one waiting past "relay delay notice" a delay
+ * notice (queue_dsn.c, common/dsn.h), each once (the "noticed" bits; a
+ * crash between the notice's commit and the envelope's rewrite sends it
+ * twice, never not at all); a message keeps its failed recipients until
+ * their bounce is queued.  A message whose recipients are all delivered
+ * or failed is removed.  Messages loaded at start-up, and one whose
+ * delivery was in flight when the deliver process died, are delivered
+ * "recovering" (store_deliver_once): a copy already in the Maildir is
+ * not written twice.  A relay job is not recoverable that way: a remote
+ * host that took a message whose result did not reach the envelope (the
+ * relay or the queue killed between the two) gets it again on the retry.
  */
 #ifndef POSTERN_QUEUE_H
 #define POSTERN_QUEUE_H
@@ -98,15 +123,22 @@
  * run into those per-address and per-network limits, not into this. */
 #define QUEUE_CLIENTS_MAX	1100
 #define QUEUE_DELIVER_MAX	3	/* deliver processes, at most */
+#define QUEUE_RELAY_MAX		4	/* relay processes, at most */
 #define QUEUE_RCPTS_MAX		4096	/* destinations of one message */
-#define QUEUE_ERROR_MAX		200	/* a recipient's last error */
+#define QUEUE_ERROR_MAX		320	/* a recipient's last error */
+#define QUEUE_HOST_MAX		254	/* a host name (DNS_NAME_MAX) and NUL */
+#define QUEUE_DSN_MAX		16	/* an enhanced status code "5.1.1" */
 
 /*
  * queue_main: the queue role.  cfg is the loaded configuration; authfd a
  * connected authd socket (MSG_AUTH_RCPT for intake recipients: when it
  * closes, the queue exits and the parent restarts it); deliverfds[0..n-1]
  * (1 <= n <= QUEUE_DELIVER_MAX) the queue's ends of SOCK_STREAM socket
- * pairs, one per deliver process (deliver_main's other ends); uid/gid the
+ * pairs, one per deliver process (deliver_main's other ends);
+ * relayfds[0..nrelay-1] (0 <= nrelay <= QUEUE_RELAY_MAX) the same for
+ * the relay processes (none: remote recipients wait, and bounce at the
+ * end of "relay lifetime"; one that hangs up loses its link, the queue
+ * goes on without it until the parent restarts the roles); uid/gid the
  * queue user (uid (uid_t)-1: development mode, no chroot or privilege
  * drop, only a chdir to the spool).  The caller has set up logging
  * (log_init).  Must be called as root (or the development user) with the
@@ -114,8 +146,8 @@
  * when authd or a deliver process hangs up.
  */
 void	queue_main(const struct config *cfg, int authfd,
-	    const int *deliverfds, size_t n, uid_t uid, gid_t gid)
-	    __attribute__((noreturn));
+	    const int *deliverfds, size_t n, const int *relayfds,
+	    size_t nrelay, uid_t uid, gid_t gid) __attribute__((noreturn));
 
 /*
  * deliver_main: the deliver role, one of several processes (the queue
@@ -144,7 +176,26 @@ struct qrcpt {
 	char		address[QUEUE_ADDR_MAX];
 	char		orcpt[QUEUE_ORCPT_MAX];
 	char		error[QUEUE_ERROR_MAX];
+	/* Remote recipients: the last answer (code 0: none came; dsn and
+	 * host "" when unknown), and whether a delay notice went out. */
+	uint32_t	code;
+	char		dsn[QUEUE_DSN_MAX];
+	char		host[QUEUE_HOST_MAX];
+	uint32_t	noticed;	/* QRCPT_NOTICED_* bits */
+	int64_t		last;		/* the last attempt, unix seconds */
+	int		inflight;	/* in memory only: with a relay */
 };
+
+/* qrcpt.noticed: what the sender was told about a remote recipient (or
+ * needs not be: NOTIFY, a null sender); durable, so once each. */
+#define QRCPT_NOTICED_DELAY	0x01	/* the delay notice */
+#define QRCPT_NOTICED_FAILURE	0x02	/* the bounce (state failed) */
+#define QRCPT_NOTICED_ALL	0x03
+
+/* queue_rcpt.notify bits (smtpmsg.h's SMTPMSG_NOTIFY_*) */
+#define QUEUE_NOTIFY_NEVER	0x01
+#define QUEUE_NOTIFY_FAILURE	0x04
+#define QUEUE_NOTIFY_DELAY	0x08
 
 struct qmsg {
 	char		id[QUEUE_ID_LEN + 1];
@@ -157,7 +208,9 @@ struct qmsg {
 	struct qrcpt	*rcpts;		/* malloc'd, nrcpt entries */
 	size_t		nrcpt;
 	int		recovering;	/* see store_deliver_once */
-	int		busy;		/* a delivery is in flight */
+	int		busy;		/* a local delivery is in flight */
+	int		relaying;	/* relay jobs in flight */
+	int64_t		notice_next;	/* no notice tried before (unix s) */
 	struct qmsg	*next;		/* the queue's list */
 };
 
@@ -200,12 +253,13 @@ int	spool_env_read(const char *id, struct qmsg *m, char *err,
 
 /*
  * spool_remove: unlink the message, then the envelope; fsync queue/ when
- * durable (the administrator's REMOVE).  The scheduler's removal of a
- * message whose recipients are all done is not durable: a crash that
- * undoes it leaves the message queued with its last durable envelope,
- * which spool_load delivers again "recovering", so the key finds the
- * copies already in the Maildirs (a kill -9 undoes nothing: only a lost
- * page cache can).  0 or -1 (logged).
+ * durable (the administrator's REMOVE, and a message a remote host
+ * took: nothing would find that copy again).  The scheduler's removal of
+ * a message whose recipients are all done locally is not durable: a
+ * crash that undoes it leaves the message queued with its last durable
+ * envelope, which spool_load delivers again "recovering", so the key
+ * finds the copies already in the Maildirs (a kill -9 undoes nothing:
+ * only a lost page cache can).  0 or -1 (logged).
  */
 int	spool_remove(const char *id, int durable);
 

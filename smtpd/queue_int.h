@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "common/config.h"
+#include "common/dsn.h"
 #include "smtpd/queue.h"
+#include "smtpd/relayproto.h"
 
 /* One deliver process's link: one request in flight at a time on each;
  * the queue spreads messages over all of them (queue.h). */
@@ -26,6 +28,29 @@ struct qdeliver {
 	int64_t		 since;		/* mono_ms() of the request */
 };
 
+/* One relay process's link: one job in flight at a time on each (the
+ * recipients of one message for one destination domain). */
+struct qrelay {
+	int		 fd;		/* -1: the link is gone */
+	struct qmsg	*msg;		/* the job's message, NULL: idle */
+	char		 domain[QUEUE_HOST_MAX];
+	size_t		 idx[RELAY_RCPT_MAX];	/* its recipients in msg */
+	size_t		 n;
+	struct relay_rcpt_result res[RELAY_RCPT_MAX];	/* RESULTs so far */
+	size_t		 nres;
+	int64_t		 since;		/* mono_ms() of the job */
+};
+
+/* The memory of a destination that was down (no host answered): its
+ * messages wait until "until" (unix seconds), the next retry of the
+ * message whose job found it down. */
+struct qdown {
+	char		 domain[QUEUE_HOST_MAX];
+	int64_t		 until;
+};
+
+#define QUEUE_DOWN_MAX	256	/* domains remembered; the oldest go */
+
 struct queue_state {
 	const struct config *cfg;
 	int		 authfd;
@@ -34,6 +59,10 @@ struct queue_state {
 	size_t		 nmsgs;
 	struct qdeliver	 dl[QUEUE_DELIVER_MAX];
 	size_t		 ndl;
+	struct qrelay	 rl[QUEUE_RELAY_MAX];
+	size_t		 nrl;
+	struct qdown	 down[QUEUE_DOWN_MAX];
+	size_t		 ndown;
 	int64_t		 intake_next;	/* mono_ms() of the next scan */
 	int64_t		 sched_next;	/* mono_ms() of the next pass */
 	int		 sched_kick;	/* something changed: pass now */
@@ -100,7 +129,55 @@ char	*sched_text(const char *id, size_t *len, int *nomem);
 uint32_t sched_remove(const char *id, char *text, size_t len);
 uint32_t sched_flush(const char *id, char *text, size_t len);
 
+/* sched_save: after a change to m: m removed when it is done
+ * (sched_done), else its envelope rewritten durably.  m may be freed. */
+void	sched_save(struct qmsg *m);
+
+/*
+ * Relay jobs (queue_relay.c).  qrelay_sched hands the due remote
+ * recipients of m, grouped by domain (up to RELAY_RCPT_MAX a job), to
+ * idle relay processes.  qrelay_check: jobs past their bound lose their
+ * link; expired memories of down domains go.  qrelay_busy: a job is in
+ * flight; qrelay_links: relay processes still linked.  qrelay_notices:
+ * the bounce and delay notices m's remote recipients are due; 1 when
+ * m's envelope changed (the caller saves it).  qrelay_delay: the wait
+ * after the nth failed attempt; qrelay_domain: the domain of an
+ * address; qrelay_down_until: when a down domain may be tried again (0:
+ * not down); qrelay_forget_down: forget every down domain (a flush).
+ */
+void	qrelay_sched(struct qmsg *m, int64_t now);
+void	qrelay_check(void);
+int	qrelay_busy(void);
+size_t	qrelay_links(void);
+int	qrelay_notices(struct qmsg *m, int64_t now);
+int64_t	qrelay_delay(uint32_t attempts);
+const char *qrelay_domain(const char *addr);
+int64_t	qrelay_down_until(const char *domain);
+void	qrelay_forget_down(void);
+
+/* sched_relay_answer: read what relay process r sent (poll said
+ * readable); a relay that hangs up or breaks the protocol loses its link
+ * (what it had answered is applied, the rest stays queued). */
+void	sched_relay_answer(struct qrelay *r);
+
 /* Intake (queue_intake.c): pick up what intake/ holds. */
 void	intake_scan(void);
+/* intake_expand: the destinations of recipient rcpt (qualified with the
+ * first domain when it has no '@'; a local one expanded by authd) into
+ * w.  0, 1 when authd does not know it (nothing added), -1 when authd
+ * cannot answer now. */
+int	intake_expand(struct qwriter *w, const char *rcpt);
+
+/*
+ * Notices to the sender (queue_dsn.c): qdsn_send queues, durably,
+ * one notice (dsn.h) of action for the recipients idx[0..n-1] of m, to
+ * m's sender, from the null sender, through the qwriter like any
+ * message (so it is delivered locally or relayed).  A null-sender m gets
+ * none (logged), nor do recipients whose NOTIFY excludes it.  Returns 0
+ * when done (queued, or nothing to send), -1 when it cannot be queued
+ * now (authd or the spool failed, logged): the caller tries again later.
+ */
+int	qdsn_send(struct qmsg *m, const size_t *idx, size_t n,
+	    enum dsn_action action);
 
 #endif

@@ -112,9 +112,8 @@ intake_domain_local(const char *addr)
 	return at != NULL && config_is_local_domain(queue.cfg, at + 1);
 }
 
-/* intake_expand: the destinations of recipient rcpt into w.  0, 1 when
- * authd does not know it (dropped), -1 when authd cannot answer. */
-static int
+/* intake_expand (queue_int.h): also the queue's own notices. */
+int
 intake_expand(struct qwriter *w, const char *rcpt)
 {
 	static struct auth_rcpt_ans ans;

@@ -1,10 +1,12 @@
 /*
- * queue_sched.c: the queue's scheduler (queue.h says the policy): which
- * recipient goes to the deliver role next, what its answer does to the
- * envelope, when a message is done; the ROOM question; and what authctl
- * sees (list, show, remove, flush).  Runs in the queue role; trusts the
- * deliver role's answers only as far as the decoder checks them (a bad
- * one is fatal: the parent restarts both roles).
+ * queue_sched.c: the queue's scheduler (queue.h says the policy): the
+ * pass over the queue (expiry, notices, relay jobs through
+ * queue_relay.c), which local recipient goes to the deliver role next,
+ * what its answer does to the envelope, when a message is done; the ROOM
+ * question; and what authctl sees (list, show, remove, flush).  Runs in
+ * the queue role; trusts the deliver role's answers only as far as the
+ * decoder checks them (a bad one is fatal: the parent restarts the
+ * roles).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,7 +23,6 @@
 #include "common/util.h"
 #include "smtpd/queue_int.h"
 
-#define SCHED_RELAY_WAIT	"waiting for the relay (not built yet)"
 #define SCHED_DELIVER_MS	(10 * 60 * 1000)	/* one delivery's bound */
 
 /* Backoff after the nth temporary failure, in seconds; then "queue
@@ -38,13 +39,6 @@ sched_now(void)
 void
 sched_add(struct qmsg *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->nrcpt; i++)
-		if (m->rcpts[i].state == QRCPT_PENDING && !m->rcpts[i].local &&
-		    m->rcpts[i].error[0] == '\0')
-			(void)str_copy(m->rcpts[i].error, SCHED_RELAY_WAIT,
-			    sizeof(m->rcpts[i].error));
 	m->next = queue.msgs;
 	queue.msgs = m;
 	queue.nmsgs++;
@@ -66,22 +60,31 @@ sched_drop(struct qmsg *m)
 	spool_msg_free(m);
 }
 
-/* sched_done: all recipients delivered or failed: remove m, not
- * durably (queue.h says why that is safe). */
+/* sched_done: all recipients delivered or failed (and the sender told
+ * of remote failures), nothing in flight: remove m, not durably (queue.h
+ * says why that is safe) unless a remote host took a copy: no key finds
+ * that one again, so its removal is made durable. */
 static int
 sched_done(struct qmsg *m)
 {
 	size_t i, ok = 0, failed = 0;
+	int sent = 0;
 
+	if (m->busy || m->relaying)
+		return 0;
 	for (i = 0; i < m->nrcpt; i++) {
 		if (m->rcpts[i].state == QRCPT_PENDING)
 			return 0;
-		if (m->rcpts[i].state == QRCPT_DELIVERED)
+		if (m->rcpts[i].state == QRCPT_FAILED && !m->rcpts[i].local &&
+		    !(m->rcpts[i].noticed & QRCPT_NOTICED_FAILURE))
+			return 0;
+		if (m->rcpts[i].state == QRCPT_DELIVERED) {
 			ok++;
-		else
+			sent |= !m->rcpts[i].local;
+		} else
 			failed++;
 	}
-	if (spool_remove(m->id, 0) == -1)
+	if (spool_remove(m->id, sent) == -1)
 		return 0;
 	log_info("message %s done: %zu delivered, %zu failed", m->id, ok,
 	    failed);
@@ -89,7 +92,15 @@ sched_done(struct qmsg *m)
 	return 1;
 }
 
-/* sched_expire: recipients past the queue lifetime fail; 1 when m
+void
+sched_save(struct qmsg *m)
+{
+	if (!sched_done(m))
+		(void)spool_env_write(m);
+}
+
+/* sched_expire: recipients past their lifetime ("queue lifetime" for
+ * local ones, "relay lifetime" for remote ones) fail; 1 when m
  * changed. */
 static int
 sched_expire(struct qmsg *m, int64_t now)
@@ -97,16 +108,22 @@ sched_expire(struct qmsg *m, int64_t now)
 	size_t i;
 	int changed = 0;
 
-	if (now - m->arrival < queue.cfg->queue_lifetime)
-		return 0;
 	for (i = 0; i < m->nrcpt; i++) {
 		struct qrcpt *r = &m->rcpts[i];
 
-		if (r->state != QRCPT_PENDING)
+		if (r->state != QRCPT_PENDING || r->inflight ||
+		    (m->busy && r->local) || now - m->arrival <
+		    (r->local ? queue.cfg->queue_lifetime :
+		    queue.cfg->relay_lifetime))
 			continue;
 		log_warnx("message %s to %s: gave up after %" PRIu32
-		    " attempts (queue lifetime): %s", m->id, r->dest,
-		    r->attempts, r->error[0] != '\0' ? r->error : "no attempt");
+		    " attempts (%s lifetime): %s", m->id, r->dest,
+		    r->attempts, r->local ? "queue" : "relay",
+		    r->error[0] != '\0' ? r->error : "no attempt");
+		if (r->error[0] == '\0')
+			(void)str_copy(r->error, r->local ? "no attempt" :
+			    "no relay process took it in time",
+			    sizeof(r->error));
 		r->state = QRCPT_FAILED;
 		changed = 1;
 	}
@@ -170,27 +187,32 @@ sched_run(void)
 	struct qmsg *m, *next;
 	int64_t now = sched_now();
 	size_t i, k;
+	int changed;
 
 	for (k = 0; k < queue.ndl; k++)
 		if (queue.dl[k].state != QD_IDLE &&
 		    mono_ms() - queue.dl[k].since > SCHED_DELIVER_MS)
 			fatalx("the deliver role did not answer within %d "
 			    "minutes", SCHED_DELIVER_MS / 60000);
+	qrelay_check();
 	if (!queue.sched_kick && mono_ms() < queue.sched_next)
 		return;
 	queue.sched_kick = 0;
 	queue.sched_next = mono_ms() + 1000;
 	for (m = queue.msgs; m != NULL; m = next) {
 		next = m->next;
-		if (m->busy || sched_done(m))
+		if (sched_done(m))
 			continue;
-		if (sched_expire(m, now))
+		changed = sched_expire(m, now);
+		changed |= qrelay_notices(m, now);
+		if (changed)
 			(void)spool_env_write(m);
 		/* Also a message loaded with every recipient done: the
 		 * queue died between its last envelope and its removal. */
 		if (sched_done(m))
 			continue;
-		if ((d = sched_idle()) == NULL)
+		qrelay_sched(m, now);
+		if (m->busy || (d = sched_idle()) == NULL)
 			continue;
 		for (i = 0; i < m->nrcpt; i++)
 			if (m->rcpts[i].state == QRCPT_PENDING &&
@@ -209,7 +231,7 @@ sched_timeout(void)
 	for (k = 0; k < queue.ndl; k++)
 		if (queue.dl[k].state != QD_IDLE)
 			return 250;
-	return 1000;
+	return qrelay_busy() ? 250 : 1000;
 }
 
 void
@@ -228,7 +250,7 @@ static void
 sched_result(struct qmsg *m, size_t i, uint32_t status, const char *text)
 {
 	struct qrcpt *r = &m->rcpts[i];
-	size_t nb = sizeof(sched_backoff) / sizeof(sched_backoff[0]), k;
+	size_t nb = sizeof(sched_backoff) / sizeof(sched_backoff[0]);
 	int64_t delay;
 
 	r->attempts++;
@@ -256,12 +278,7 @@ sched_result(struct qmsg *m, size_t i, uint32_t status, const char *text)
 		break;
 	}
 	/* Done: removed without recording the result (queue.h). */
-	for (k = 0; k < m->nrcpt; k++)
-		if (m->rcpts[k].state == QRCPT_PENDING)
-			break;
-	if (k < m->nrcpt)
-		(void)spool_env_write(m);
-	(void)sched_done(m);
+	sched_save(m);
 	queue.sched_kick = 1;
 }
 
@@ -394,6 +411,65 @@ sched_in_flight(const struct qmsg *m, size_t i)
 	return 0;
 }
 
+/* sched_when: t (unix seconds) for a listing. */
+static void
+sched_when(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		(void)snprintf(buf, len, "%" PRId64, t);
+}
+
+/* sched_remote_text: the state of remote recipient r. */
+static void
+sched_remote_text(struct sched_buf *b, const struct qmsg *m,
+    const struct qrcpt *r, int64_t now, int full)
+{
+	int64_t down = qrelay_down_until(qrelay_domain(r->dest)), at;
+	char next[32], when[40];
+
+	if (r->state == QRCPT_DELIVERED)
+		sched_printf(b, ": sent%s%s", r->host[0] != '\0' ? " to " : "",
+		    r->host);
+	else if (r->state == QRCPT_FAILED)
+		sched_printf(b, ": failed after %" PRIu32 " attempt%s, %s",
+		    r->attempts, r->attempts == 1 ? "" : "s",
+		    (r->noticed & QRCPT_NOTICED_FAILURE) ? "sender told" :
+		    "bounce pending");
+	else if (r->inflight)
+		sched_printf(b, ": in delivery (attempt %" PRIu32 ")",
+		    r->attempts + 1);
+	else {
+		at = down > r->next ? down : r->next;
+		sched_age(next, sizeof(next), at - now);
+		sched_printf(b, ": waiting, %" PRIu32 " attempt%s, next "
+		    "%s%s%s%s", r->attempts, r->attempts == 1 ? "" : "s",
+		    at <= now ? "now" : "in ", at <= now ? "" : next,
+		    down > r->next ? " (destination down)" : "",
+		    qrelay_links() == 0 ? " (no relay process runs)" : "");
+	}
+	if (r->code != 0 || r->host[0] != '\0')
+		sched_printf(b, "\n      last answer%s%s: %" PRIu32 " %s%s%s",
+		    r->host[0] != '\0' ? " from " : "", r->host, r->code,
+		    r->dsn, r->dsn[0] != '\0' ? " " : "", r->error);
+	else if (r->error[0] != '\0')
+		sched_printf(b, "\n      last error: %s", r->error);
+	if (full && r->last != 0) {
+		sched_when(when, sizeof(when), r->last);
+		sched_printf(b, "\n      last attempt %s", when);
+	}
+	if (full && r->state == QRCPT_PENDING) {
+		sched_when(when, sizeof(when), m->arrival +
+		    queue.cfg->relay_lifetime);
+		sched_printf(b, "\n      retried until %s%s", when,
+		    (r->noticed & QRCPT_NOTICED_DELAY) ? ", delay notice sent" :
+		    "");
+	}
+}
+
 static void
 sched_rcpt_text(struct sched_buf *b, const struct qmsg *m, size_t i,
     int64_t now, int full)
@@ -404,12 +480,12 @@ sched_rcpt_text(struct sched_buf *b, const struct qmsg *m, size_t i,
 	sched_printf(b, "  %s %s", r->local ? "local " : "remote", r->dest);
 	if (full && r->address[0] != '\0' && strcmp(r->address, r->dest) != 0)
 		sched_printf(b, " (as given: %s)", r->address);
-	if (r->state == QRCPT_DELIVERED)
+	if (!r->local)
+		sched_remote_text(b, m, r, now, full);
+	else if (r->state == QRCPT_DELIVERED)
 		sched_printf(b, ": delivered");
 	else if (r->state == QRCPT_FAILED)
 		sched_printf(b, ": failed after %" PRIu32 " attempts", r->attempts);
-	else if (!r->local)
-		sched_printf(b, ": pending");
 	else if (m->busy && sched_in_flight(m, i))
 		sched_printf(b, ": being delivered");
 	else {
@@ -418,7 +494,7 @@ sched_rcpt_text(struct sched_buf *b, const struct qmsg *m, size_t i,
 		    r->attempts, r->next <= now ? "now" : "in ",
 		    r->next <= now ? "" : next);
 	}
-	if (r->error[0] != '\0')
+	if (r->local && r->error[0] != '\0')
 		sched_printf(b, ": %s", r->error);
 	if (full && r->orcpt[0] != '\0')
 		sched_printf(b, "\n      orcpt %s", r->orcpt);
@@ -432,16 +508,12 @@ sched_msg_text(struct sched_buf *b, const struct qmsg *m, int64_t now,
     int full)
 {
 	char age[32], when[40];
-	time_t t = (time_t)m->arrival;
-	struct tm tm;
 	size_t i;
 
 	sched_age(age, sizeof(age), now - m->arrival);
 	sched_printf(b, "%s  %" PRIu64 " bytes  %s old  from <%s>\n", m->id,
 	    m->size, age, m->sender);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		(void)snprintf(when, sizeof(when), "%" PRId64, m->arrival);
+	sched_when(when, sizeof(when), m->arrival);
 	if (full)
 		sched_printf(b, "  origin %s\n  arrival %s\n  body %" PRIu32
 		    " flags 0x%" PRIx32 " envid %s\n", m->origin, when,
@@ -502,7 +574,7 @@ sched_remove(const char *id, char *text, size_t len)
 		(void)snprintf(text, len, "no message %s in the queue", id);
 		return QUEUE_NOTFOUND;
 	}
-	if (m->busy) {
+	if (m->busy || m->relaying) {
 		(void)snprintf(text, len, "message %s is being delivered; try "
 		    "again in a moment", id);
 		return QUEUE_TEMP;
@@ -533,15 +605,17 @@ sched_flush(const char *id, char *text, size_t len)
 			continue;
 		for (i = 0; i < m->nrcpt; i++)
 			if (m->rcpts[i].state == QRCPT_PENDING &&
-			    m->rcpts[i].local) {
+			    !m->rcpts[i].inflight) {
 				m->rcpts[i].next = 0;
 				n++;
 			}
 	}
+	qrelay_forget_down();
 	queue.sched_kick = 1;
 	log_info("queue flushed by the administrator: %zu recipient%s to "
 	    "try now", n, n == 1 ? "" : "s");
-	(void)snprintf(text, len, "%zu local recipient%s to try now (remote "
-	    "ones wait for the relay)", n, n == 1 ? "" : "s");
+	(void)snprintf(text, len, "%zu recipient%s to try now%s", n,
+	    n == 1 ? "" : "s", qrelay_links() == 0 ?
+	    " (remote ones wait: no relay process runs)" : "");
 	return QUEUE_OK;
 }

@@ -22,7 +22,7 @@
 #include "common/util.h"
 #include "smtpd/queue.h"
 
-#define SPOOL_ENV_MAX	(8U << 20)	/* an envelope's bytes */
+#define SPOOL_ENV_MAX	(16U << 20)	/* an envelope's bytes */
 /* The message file's last line: where its envelope starts. */
 #define SPOOL_FOOT	"postern-envelope-at "
 #define SPOOL_FOOT_LEN	(sizeof(SPOOL_FOOT) - 1 + 20 + 1)
@@ -130,6 +130,21 @@ spool_clean(char *out, size_t len, const char *s)
 	out[i] = '\0';
 }
 
+/* spool_word_ok: s can be one word of an envelope line (not "", no
+ * blank or control character, not "-"). */
+static int
+spool_word_ok(const char *s)
+{
+	const char *p;
+
+	if (s[0] == '\0' || strcmp(s, "-") == 0)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 static const char *const spool_states[] = { "pending", "delivered",
 	"failed" };
 
@@ -143,11 +158,11 @@ spool_env_text(const struct qmsg *m, size_t *len)
 	int n;
 
 	size = 2048 + m->nrcpt * (3 * QUEUE_ADDR_MAX + QUEUE_ORCPT_MAX +
-	    QUEUE_ERROR_MAX + 80);
+	    QUEUE_ERROR_MAX + QUEUE_DSN_MAX + QUEUE_HOST_MAX + 120);
 	if ((buf = malloc(size)) == NULL)
 		return NULL;
 	spool_clean(origin, sizeof(origin), m->origin);
-	n = snprintf(buf, size, "postern-envelope 1\nid %s\narrival %" PRId64
+	n = snprintf(buf, size, "postern-envelope 2\nid %s\narrival %" PRId64
 	    "\nsize %" PRIu64 "\nfrom <%s>\norigin %s\nbody %" PRIu32
 	    " flags %" PRIu32 " envid %s\n", m->id, m->arrival, m->size,
 	    m->sender, origin, m->body, m->flags,
@@ -165,6 +180,17 @@ spool_env_text(const struct qmsg *m, size_t *len)
 		    r->local ? "local" : "remote", r->notify, r->dest,
 		    r->address[0] != '\0' ? r->address : "-",
 		    r->orcpt[0] != '\0' ? r->orcpt : "-", err);
+		if (n < 0 || (size_t)n >= size - off)
+			goto fail;
+		off += (size_t)n;
+		if (r->code == 0 && r->dsn[0] == '\0' && r->host[0] == '\0' &&
+		    r->noticed == 0 && r->last == 0)
+			continue;
+		n = snprintf(buf + off, size - off, "answer %" PRIu32 " %s %s "
+		    "%" PRIu32 " %" PRId64 "\n", r->code,
+		    spool_word_ok(r->dsn) ? r->dsn : "-",
+		    spool_word_ok(r->host) ? r->host : "-", r->noticed,
+		    r->last > 0 ? r->last : 0);
 		if (n < 0 || (size_t)n >= size - off)
 			goto fail;
 		off += (size_t)n;
@@ -394,17 +420,65 @@ spool_rcpt_parse(char *s, struct qrcpt *r)
 	return str_copy(r->error, s, sizeof(r->error)) == -1 ? -1 : 0;
 }
 
+/* spool_answer_parse: an "answer" line (version 2) into r. */
+static int
+spool_answer_parse(char *s, struct qrcpt *r)
+{
+	uint64_t v;
+
+	if (spool_num(&s, 999, &v) == -1)
+		return -1;
+	r->code = (uint32_t)v;
+	if (spool_word(&s, r->dsn, sizeof(r->dsn)) == -1 ||
+	    spool_word(&s, r->host, sizeof(r->host)) == -1 ||
+	    spool_num(&s, QRCPT_NOTICED_ALL, &v) == -1)
+		return -1;
+	r->noticed = (uint32_t)v;
+	if (spool_num(&s, INT64_MAX, &v) == -1 || *s != '\0')
+		return -1;
+	r->last = (int64_t)v;
+	if (strcmp(r->dsn, "-") == 0)
+		r->dsn[0] = '\0';
+	if (strcmp(r->host, "-") == 0)
+		r->host[0] = '\0';
+	return 0;
+}
+
+/* What the reader of one envelope carries from line to line. */
+struct spool_parse {
+	size_t	cap;		/* rcpts allocated */
+	int	version;	/* the first line's: 1 or 2 */
+	int	answer_ok;	/* the last line was a rcpt line */
+};
+
 /* spool_env_line: one line (NUL-terminated, no LF) of an envelope. */
 static int
-spool_env_line(struct qmsg *m, size_t lineno, char *s, size_t *cap)
+spool_env_line(struct qmsg *m, size_t lineno, char *s,
+    struct spool_parse *ps)
 {
+	int answer_ok = ps->answer_ok;
+
 	char envid[QUEUE_ENVID_MAX + 8];
 	uint64_t v, body, flags;
 	size_t n;
 	struct qrcpt *r;
 
-	if (lineno == 1)
-		return strcmp(s, "postern-envelope 1") == 0 ? 0 : -1;
+	ps->answer_ok = 0;
+	if (lineno == 1) {
+		if (strcmp(s, "postern-envelope 1") == 0)
+			ps->version = 1;
+		else if (strcmp(s, "postern-envelope 2") == 0)
+			ps->version = 2;
+		else
+			return -1;
+		return 0;
+	}
+	if (strncmp(s, "answer ", 7) == 0) {
+		/* at most one per recipient, right after its rcpt line */
+		if (ps->version < 2 || !answer_ok)
+			return -1;
+		return spool_answer_parse(s + 7, &m->rcpts[m->nrcpt - 1]);
+	}
 	if (strncmp(s, "id ", 3) == 0)
 		return strcmp(s + 3, m->id) == 0 ? 0 : -1;
 	if (strncmp(s, "arrival ", 8) == 0) {
@@ -447,9 +521,9 @@ spool_env_line(struct qmsg *m, size_t lineno, char *s, size_t *cap)
 	if (strncmp(s, "rcpt ", 5) == 0) {
 		if (m->nrcpt == QUEUE_RCPTS_MAX)
 			return -1;
-		if (m->nrcpt == *cap) {
-			*cap = *cap == 0 ? 4 : *cap * 2;
-			r = reallocarray(m->rcpts, *cap, sizeof(*r));
+		if (m->nrcpt == ps->cap) {
+			ps->cap = ps->cap == 0 ? 4 : ps->cap * 2;
+			r = reallocarray(m->rcpts, ps->cap, sizeof(*r));
 			if (r == NULL)
 				return -1;
 			m->rcpts = r;
@@ -457,6 +531,7 @@ spool_env_line(struct qmsg *m, size_t lineno, char *s, size_t *cap)
 		if (spool_rcpt_parse(s + 5, &m->rcpts[m->nrcpt]) == -1)
 			return -1;
 		m->nrcpt++;
+		ps->answer_ok = 1;
 		return 0;
 	}
 	return -1;
@@ -554,8 +629,9 @@ fail:
 int
 spool_env_read(const char *id, struct qmsg *m, char *err, size_t errlen)
 {
+	struct spool_parse ps = { 0, 0, 0 };
 	char path[64], *buf, *line, *nl;
-	size_t len, lineno = 0, cap = 0;
+	size_t len, lineno = 0;
 	uint64_t at = 0;
 	int trailer = 0;
 
@@ -585,7 +661,7 @@ spool_env_read(const char *id, struct qmsg *m, char *err, size_t errlen)
 			goto fail;
 		}
 		*nl = '\0';
-		if (spool_env_line(m, lineno, line, &cap) == -1) {
+		if (spool_env_line(m, lineno, line, &ps) == -1) {
 			(void)snprintf(err, errlen, "line %zu is malformed",
 			    lineno);
 			goto fail;

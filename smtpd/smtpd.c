@@ -13,8 +13,10 @@
  * under their own uids (queue.c, deliver.c).
  * The table runs in every role.
  */
-#include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <string.h>
 #include <unistd.h>
 
 #include "common/authc.h"
@@ -50,8 +52,35 @@ smtp_greet_delay(const struct config *cfg)
  */
 #define SMTP_DELIVER_PROCS	QUEUE_DELIVER_MAX
 
-/* smtp_roles_start: the queue (authd on 3, the deliver processes on 4,
- * 5, 6) and each deliver process (the queue on 3). */
+/*
+ * Descriptors of the roles (skel_spawn hands them from 3 on):
+ *   queue    3 authd, 4 5 6 the deliver processes, then 7 to 10 the relay
+ *            processes (as many as run, up to QUEUE_RELAY_MAX: the queue
+ *            takes the sockets it finds there, smtp_relay_fds)
+ *   deliver  3 the queue
+ */
+#define SMTP_RELAY_FD0	(4 + SMTP_DELIVER_PROCS)
+
+/* smtp_relay_fds: in the queue role, the relay processes' sockets the
+ * parent handed it (SMTP_RELAY_FD0 on, each a socket, the first gap
+ * ends them) into fds; how many. */
+static size_t
+smtp_relay_fds(int *fds)
+{
+	struct stat st;
+	size_t n;
+
+	for (n = 0; n < QUEUE_RELAY_MAX; n++) {
+		if (fstat(SMTP_RELAY_FD0 + (int)n, &st) == -1 ||
+		    !S_ISSOCK(st.st_mode))
+			break;
+		fds[n] = SMTP_RELAY_FD0 + (int)n;
+	}
+	return n;
+}
+
+/* smtp_roles_start: the queue and each deliver process (the
+ * descriptors above). */
 static int
 smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
     size_t *n)
@@ -100,10 +129,14 @@ smtp_roles_main(const char *role, const struct config *cfg,
     const struct skel_ids *ids, int debug)
 {
 	static const int dfds[SMTP_DELIVER_PROCS] = { 4, 5, 6 };
+	int rfds[QUEUE_RELAY_MAX];
+	size_t nrelay;
 
-	if (strcmp(role, "queue") == 0)
-		queue_main(cfg, 3, dfds, SMTP_DELIVER_PROCS, ids->queue_uid,
-		    ids->queue_gid);
+	if (strcmp(role, "queue") == 0) {
+		nrelay = smtp_relay_fds(rfds);
+		queue_main(cfg, 3, dfds, SMTP_DELIVER_PROCS, rfds, nrelay,
+		    ids->queue_uid, ids->queue_gid);
+	}
 	if (strcmp(role, "deliver") == 0)
 		deliver_main(cfg, 3, ids->mail_uid, ids->mail_gid);
 	fatalx("no role %s", role);
@@ -132,6 +165,7 @@ static const struct skel_daemon smtpd = {
 	.broker = &smtp_broker,
 	.roles = &smtp_roles,
 	.message_rate = smtp_message_rate,
+	.dkim = 1,
 };
 
 int

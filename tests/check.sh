@@ -15,6 +15,8 @@
 PYTHON=${PYTHON:-/usr/bin/python3}
 SAN_ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0
 SAN_UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Builds use every CPU; the tests themselves run one at a time.
+JOBS=-j$(nproc 2>/dev/null || echo 2)
 
 root=$(pwd)
 passed=0
@@ -43,7 +45,7 @@ num() {
 # appends "unit PASSED FAILED" to $POSTERN_COUNTS).
 unit_tree() {
 	: >"$tmp/counts"
-	POSTERN_COUNTS="$tmp/counts" make -s "$@" unit
+	POSTERN_COUNTS="$tmp/counts" make -s $JOBS "$@" unit
 	rc=$?
 	if [ -s "$tmp/counts" ]; then
 		read -r _ p f <"$tmp/counts"
@@ -85,7 +87,7 @@ integration() {
 
 stage "build"
 built=1
-if ! make -s all; then
+if ! make -s $JOBS all; then
 	fail_one "make all"
 	built=0
 fi
@@ -113,7 +115,7 @@ fi
 
 stage "build (ASan+UBSan, build/asan)"
 built=1
-if ! make -s O=build/asan SAN=1 all; then
+if ! make -s $JOBS O=build/asan SAN=1 all; then
 	fail_one "make O=build/asan SAN=1 all"
 	built=0
 fi
@@ -131,11 +133,11 @@ else
 	fail_one "integration tests (ASan+UBSan): not run, the build failed"
 fi
 
-stage "fuzz targets (${CHECK_FUZZ_SECONDS:-8}s each)"
-if make -s fuzzers >"$tmp/fuzzbuild" 2>&1; then
+stage "fuzz targets (${CHECK_FUZZ_SECONDS:-4}s each)"
+if make -s $JOBS fuzzers >"$tmp/fuzzbuild" 2>&1; then
 	for f in build/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
-		if FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-8} sh tests/fuzz/run.sh "$f"
+		if FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-4} sh tests/fuzz/run.sh "$f"
 		then
 			passed=$((passed + 1))
 		else

@@ -286,17 +286,22 @@ def test_authctl_queue(queue):
     out = authctl(conf, "queue", "list").stdout.decode()
     assert "1 message in the queue" in out
     assert "from <robot@example.test>" in out
-    assert "remote zed@remote.test: pending: waiting for the relay" in out
+    assert ("remote zed@remote.test: waiting, 0 attempts, next now "
+            "(no relay process runs)") in out
     r = authctl(conf, "queue", "show", qid)
     assert r.returncode == 0, r.stderr
     assert "origin local uid %d" % os.getuid() in r.stdout.decode()
+    assert "retried until " in r.stdout.decode()
     r = authctl(conf, "queue", "show", "0000000000000000")
     assert r.returncode == 1
     assert b"no message 0000000000000000 in the queue" in r.stderr
     r = authctl(conf, "queue", "show", "../../x")
     assert r.returncode == 2 and b"not a queue id" in r.stderr
     r = authctl(conf, "queue", "flush")
-    assert r.returncode == 0 and b"0 local recipients" in r.stdout
+    assert r.returncode == 0 and (b"1 recipient to try now (remote ones "
+                                  b"wait: no relay process runs)") in r.stdout
+    out = authctl(conf, "queue", "list").stdout.decode()
+    assert "remote zed@remote.test: waiting, 0 attempts" in out
     r = authctl(conf, "queue", "remove", qid)
     assert r.returncode == 0, r.stderr
     assert ("message %s removed" % qid).encode() in r.stdout

@@ -4,6 +4,7 @@ pop3d.  Clients: Python's smtplib, swaks, curl and msmtp."""
 import base64
 import os
 import poplib
+import re
 import smtplib
 import socket
 import ssl
@@ -188,6 +189,16 @@ def test_remote_recipient_on_465_is_queued_for_the_relay(smtp):
     s.quit()
     out = smtp.authctl("queue", "list").stdout
     assert "friend@example.net" in out, out
+    qid = None
+    for line in out.split("\n"):
+        if re.match(r"[0-9a-f]{16} ", line):
+            qid = line.split()[0]
+        elif "friend@example.net" in line:
+            break
+    show = smtp.authctl("queue", "show", qid).stdout
+    # waiting (for a relay process, or for its retry) or with one now
+    assert re.search(r"remote friend@example\.net: (waiting, \d+ attempts?, "
+                     r"next |in delivery)", show), show
 
 
 def test_non_owned_sender_and_from_refused(smtp):

@@ -93,7 +93,8 @@ main(int argc, char *argv[])
 	if ((qpid = fork()) == 0) {
 		(void)close(au[0]);
 		(void)close(dv[1]);
-		queue_main(&cfg, au[1], &dv[0], 1, (uid_t)-1, (gid_t)-1);
+		queue_main(&cfg, au[1], &dv[0], 1, NULL, 0, (uid_t)-1,
+		    (gid_t)-1);
 	}
 	if (dpid == -1 || qpid == -1)
 		fatal("fork");

@@ -46,6 +46,7 @@ test_defaults(void)
 	CHECK_STR_EQ(cfg.spool_dir, "/var/spool/postern", "default spool");
 	CHECK_STR_EQ(cfg.runtime_dir, "/run/postern", "default runtime");
 	CHECK_STR_EQ(cfg.empty_dir, "/var/empty", "default empty");
+	CHECK_STR_EQ(cfg.dkim_key_dir, "/etc/postern/dkim", "default dkim key directory");
 	CHECK_STR_EQ(cfg.users[ROLE_AUTH], "_postern-auth", "user auth");
 	CHECK_STR_EQ(cfg.users[ROLE_NET], "_postern", "user net");
 	CHECK_STR_EQ(cfg.users[ROLE_MAIL], "_postern-mail", "user mail");
@@ -62,6 +63,9 @@ test_defaults(void)
 	CHECK_INT_EQ(cfg.smtp_max_recipients, 100, "default max recipients");
 	CHECK_INT_EQ(cfg.queue_lifetime, 5 * 86400, "default queue lifetime");
 	CHECK_INT_EQ(cfg.queue_retry, 15 * 60, "default queue retry");
+	CHECK_INT_EQ(cfg.relay_lifetime, 5 * 86400, "default relay lifetime");
+	CHECK_INT_EQ(cfg.relay_delay_notice, 4 * 3600,
+	    "default relay delay notice");
 	CHECK_INT_EQ(cfg.relay_tls_verify, 0, "default relay tls");
 	CHECK_INT_EQ(cfg.smtp_spf_check, 1, "default smtp spf check");
 	CHECK_INT_EQ(cfg.smtp_dkim_check, 1, "default smtp dkim check");
@@ -134,6 +138,7 @@ static const char full[] =
     "spool /srv/spool\n"
     "runtime /run/px\n"
     "empty /var/empty2\n"
+    "dkim key directory /srv/dkim\n"
     "user auth a_auth\n"
     "user net a_net\n"
     "user mail a_mail\n"
@@ -152,6 +157,8 @@ static const char full[] =
     "smtp max recipients 50\n"
     "queue lifetime 2d\n"
     "queue retry 30m\n"
+    "relay lifetime 3d\n"
+    "relay delay notice 90m\n"
     "relay tls verify\n"
     "smtp spf check no\n"
     "smtp dkim check no\n"
@@ -201,6 +208,7 @@ test_full_paths(void)
 	CHECK_STR_EQ(cfg.mail_dir, "/srv/mail", "mail");
 	CHECK_STR_EQ(cfg.spool_dir, "/srv/spool", "spool");
 	CHECK_STR_EQ(cfg.runtime_dir, "/run/px", "runtime");
+	CHECK_STR_EQ(cfg.dkim_key_dir, "/srv/dkim", "dkim key directory");
 	CHECK_STR_EQ(cfg.empty_dir, "/var/empty2", "empty");
 	CHECK_STR_EQ(cfg.users[ROLE_AUTH], "a_auth", "user auth");
 	CHECK_STR_EQ(cfg.users[ROLE_NET], "a_net", "user net");
@@ -240,6 +248,8 @@ test_full_values(void)
 	CHECK_INT_EQ(cfg.smtp_max_recipients, 50, "max recipients");
 	CHECK_INT_EQ(cfg.queue_lifetime, 2 * 86400, "queue lifetime");
 	CHECK_INT_EQ(cfg.queue_retry, 1800, "queue retry");
+	CHECK_INT_EQ(cfg.relay_lifetime, 3 * 86400, "relay lifetime");
+	CHECK_INT_EQ(cfg.relay_delay_notice, 5400, "relay delay notice");
 	CHECK_INT_EQ(cfg.relay_tls_verify, 1, "relay tls verify");
 	CHECK_INT_EQ(cfg.smtp_spf_check, 0, "smtp spf check no");
 	CHECK_INT_EQ(cfg.smtp_dkim_check, 0, "smtp dkim check no");
@@ -600,6 +610,14 @@ test_errors_statements(void)
 	expect_error("queue retry 10x\n",
 	    "t.conf:1: \"queue retry\" needs a duration from 1m to 1d, "
 	    "got \"10x\"", "bad duration");
+	expect_error("relay lifetime 30m\n",
+	    "t.conf:1: \"relay lifetime\" needs a duration from 1h to 60d, "
+	    "got \"30m\"", "relay lifetime below range");
+	expect_error("relay delay notice never\n",
+	    "t.conf:1: \"relay delay notice\" needs a duration from 1m to "
+	    "60d, got \"never\"", "neither a duration nor off");
+	CHECK_INT_EQ(parse("relay delay notice off\n"), 0, "delay notice off");
+	CHECK_INT_EQ(cfg.relay_delay_notice, 0, "off is 0");
 	expect_error("imap idle timeout 10m\n",
 	    "t.conf:1: \"imap idle timeout\" needs a duration from 30m to "
 	    "1d, got \"10m\"", "imap idle below RFC 3501's 30 minutes");

@@ -5,7 +5,8 @@
  * a transaction is committed and lands in the recipient's Maildir with
  * Return-Path, Delivered-To and the queue's Received header; an intake
  * file is expanded through "authd" and delivered; a remote recipient
- * waits (listed, shown, removed through the authctl messages); ROOM
+ * waits without relay processes (listed, shown, removed through the
+ * authctl messages); ROOM
  * answers from the Maildir's quota, and an over-quota delivery is
  * deferred with 4.2.2 (the sandboxed deliver role opens the index); a bad
  * intake file goes to bad/; a killed queue restarts, loads what it had
@@ -74,7 +75,8 @@ start_roles(void)
 		close(au[0]);
 		for (j = 0; j < NDELIVER; j++)
 			close(dv[j][1]);
-		queue_main(&cfg, au[1], qfds, NDELIVER, (uid_t)-1, (gid_t)-1);
+		queue_main(&cfg, au[1], qfds, NDELIVER, NULL, 0, (uid_t)-1,
+		    (gid_t)-1);
 	}
 	close(au[1]);
 	for (j = 0; j < NDELIVER; j++) {
@@ -317,8 +319,9 @@ test_remote(int fd)
 	CHECK_INT_EQ(page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)), 0,
 	    "list");
 	CHECK_TRUE(strstr(buf, id) != NULL, "listed");
-	CHECK_TRUE(strstr(buf, "waiting for the relay") != NULL,
-	    "waits for the relay");
+	CHECK_TRUE(strstr(buf, "remote dave@remote.test: waiting, 0 attempts, "
+	    "next now (no relay process runs)") != NULL,
+	    "waits for the relay, which does not run");
 	CHECK_INT_EQ(page(fd, MSG_QUEUE_SHOW, id, buf, sizeof(buf)), 0, "show");
 	CHECK_TRUE(strstr(buf, "origin smtp 192.0.2.7 sess1") != NULL,
 	    "show has the origin");

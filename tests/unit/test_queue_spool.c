@@ -126,8 +126,118 @@ test_commit(void)
 	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0, "read");
 	CHECK_INT_EQ(r.rcpts[0].state, QRCPT_DELIVERED, "state kept");
 	CHECK_INT_EQ(r.rcpts[0].attempts, 3, "attempts kept");
+	CHECK_INT_EQ(r.rcpts[0].code, 0, "a local recipient: no answer");
+	free(r.rcpts);
+
+	/* a remote recipient's last answer and its delay notice */
+	rc[1].attempts = 2;
+	rc[1].code = 451;
+	strcpy(rc[1].dsn, "4.7.1");
+	strcpy(rc[1].host, "mx1.remote.test");
+	strcpy(rc[1].error, "greylisted, try again");
+	rc[1].noticed = 1;
+	rc[1].last = 1764460050;
+	CHECK_INT_EQ(spool_env_write(&m), 0, "rewrite with an answer");
+	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0, "read");
+	CHECK_INT_EQ(r.rcpts[1].attempts, 2, "attempts");
+	CHECK_INT_EQ(r.rcpts[1].next, 1764460060, "next attempt");
+	CHECK_INT_EQ(r.rcpts[1].code, 451, "reply code");
+	CHECK_STR_EQ(r.rcpts[1].dsn, "4.7.1", "enhanced status");
+	CHECK_STR_EQ(r.rcpts[1].host, "mx1.remote.test", "host");
+	CHECK_STR_EQ(r.rcpts[1].error, "greylisted, try again", "text");
+	CHECK_INT_EQ(r.rcpts[1].noticed, 1, "delay notice sent");
+	CHECK_INT_EQ(r.rcpts[1].last, 1764460050, "last attempt");
+	CHECK_INT_EQ(r.rcpts[0].code, 0, "the answer is the second's only");
+	free(r.rcpts);
+	/* a host with a blank cannot break the line: written as unknown */
+	strcpy(rc[1].host, "mx1 remote");
+	strcpy(rc[1].dsn, "");
+	CHECK_INT_EQ(spool_env_write(&m), 0, "rewrite");
+	CHECK_INT_EQ(spool_env_read(m.id, &r, err, sizeof(err)), 0, "read");
+	CHECK_STR_EQ(r.rcpts[1].host, "", "a host that is not one word");
+	CHECK_STR_EQ(r.rcpts[1].dsn, "", "no enhanced status");
+	CHECK_INT_EQ(r.rcpts[1].code, 451, "code kept");
 	free(r.rcpts);
 	memcpy(good_id, m.id, sizeof(good_id));
+}
+
+/* test_versions: an envelope of version 1 (a spool of an older postern)
+ * still loads, without answers; "answer" lines are checked. */
+static void
+test_versions(void)
+{
+	struct qmsg r;
+	char err[128];
+
+	put("queue/00000006ffffffff.msg", "m\r\n");
+	put("queue/00000006ffffffff.env", "postern-envelope 1\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "origin local uid 0\nbody 0 flags 0 envid -\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - connection "
+	    "refused\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    0, "a version 1 envelope loads");
+	CHECK_INT_EQ(r.nrcpt, 1, "its recipient");
+	CHECK_INT_EQ(r.rcpts[0].attempts, 1, "attempts");
+	CHECK_INT_EQ(r.rcpts[0].next, 1764460300, "next");
+	CHECK_STR_EQ(r.rcpts[0].error, "connection refused", "error");
+	CHECK_INT_EQ(r.rcpts[0].code, 0, "no answer");
+	CHECK_STR_EQ(r.rcpts[0].host, "", "no host");
+	free(r.rcpts);
+
+	put("queue/00000006ffffffff.env", "postern-envelope 1\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "no answer line in version 1");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "an answer before any recipient");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 0 1764460300\n"
+	    "answer 550 5.1.1 mx.d.test 0 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "two answers for one recipient");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 4510 4.7.1 mx.d.test 0 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "a reply code out of range");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 0 1764460300 extra\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "a trailing word");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 4 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "an unknown notice bit");
+	put("queue/00000006ffffffff.env", "postern-envelope 2\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n"
+	    "answer 451 4.7.1 mx.d.test 3 1764460300\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    0, "a good answer line");
+	CHECK_INT_EQ(r.rcpts[0].noticed, 3, "both notices");
+	CHECK_INT_EQ(r.rcpts[0].last, 1764460300, "last attempt");
+	free(r.rcpts);
+	put("queue/00000006ffffffff.env", "postern-envelope 3\nid "
+	    "00000006ffffffff\narrival 1764460000\nsize 3\nfrom <a@b.test>\n"
+	    "rcpt pending 1 1764460300 remote 0 c@d.test - - x\n");
+	CHECK_INT_EQ(spool_env_read("00000006ffffffff", &r, err, sizeof(err)),
+	    -1, "an unknown version");
+	(void)unlink("queue/00000006ffffffff.env");
+	(void)unlink("queue/00000006ffffffff.msg");
 }
 
 static void
@@ -192,6 +302,7 @@ main(void)
 		return 1;
 	test_setup();
 	test_commit();
+	test_versions();
 	test_load();
 	rc = check_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
