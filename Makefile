@@ -128,7 +128,8 @@ TESTPROGS = $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 TOOLS = $(O)/tests/tools/tls_echo $(O)/tests/tools/faultsync.so \
 	$(O)/tests/tools/dns_query $(O)/tests/tools/dkimtool \
 	$(O)/tests/tools/queue_run $(O)/tests/tools/spfcheck \
-	$(O)/tests/tools/tlsprobe
+	$(O)/tests/tools/tlsprobe \
+	$(O)/tests/tools/relay_run
 
 all: $(PROGS)
 
@@ -144,8 +145,20 @@ $(O)/pop3d/pop3d: $(call obj,pop3d/pop3d.c $(SKEL_SRC) $(POP3D_SRC) $(COMMON_SRC
 $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_IMAPD)
 
-SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC)
-LIBS_SMTPD  = -llmdb -lbearssl -lseccomp
+# The relay role: the SMTP client engine, the MX logic, the sessions;
+# its resolver is common/dns.c (libunbound), its TLS client common/tls.h's.
+RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
+	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
+	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	      smtpd/relay_dns.c smtpd/relay_tls.c $(DNS_SRC) $(MTASTS_SRC)
+# The inbound checks: the broker's side, the protocol, the check role.
+CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
+	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
+	      $(AUTHCHECK_SRC)
+# (common/dnsrr.c is in both lists: $(sort) links it once.)
+SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC) \
+	      $(sort $(RELAY_SRC) $(CHECK_SRC))
+LIBS_SMTPD  = -llmdb -lbearssl -lseccomp -lunbound
 
 $(O)/smtpd/smtpd: $(call obj,$(SMTPD_SRC) $(SKEL_SRC) $(MIME_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
@@ -168,6 +181,12 @@ $(O)/tests/unit/test_smtp_addr: $(O)/tests/unit/test_smtp_addr.o $(call obj,smtp
 
 $(O)/tests/unit/test_dnsrr: $(O)/tests/unit/test_dnsrr.o $(call obj,common/dnsrr.c)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c $(DKIM_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
+
+$(O)/tests/unit/test_check_eval: $(O)/tests/unit/test_check_eval.o $(call obj,smtpd/check_eval.c smtpd/broker_check.c smtpd/checkproto.c smtpd/queueproto.c $(AUTHCHECK_SRC) tests/tools/dnstable.c $(DKIM_SRC) $(MIME_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
 
 # test_search_cache also needs imapd's search cache.
 $(O)/tests/unit/test_search_cache: $(O)/tests/unit/test_search_cache.o $(call obj,imapd/search_cache.c $(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
@@ -198,6 +217,14 @@ $(O)/tests/unit/test_queue%: $(O)/tests/unit/test_queue%.o $(call obj,$(QUEUE_SR
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_dsn: $(O)/tests/unit/test_dsn.o $(call obj,common/dsn.c common/strbuf.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+SMTP_CLIENT_SRC = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	      smtpd/relayproto.c smtpd/queueproto.c common/base64.c
+$(O)/tests/unit/test_smtp_client: $(O)/tests/unit/test_smtp_client.o $(call obj,$(SMTP_CLIENT_SRC) common/frame.c common/util.c common/log.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/relay_mx.c common/dnsrr.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
@@ -239,6 +266,9 @@ $(O)/tests/tools/queue_run: $(O)/tests/tools/queue_run.o $(call obj,$(QUEUE_SRC)
 $(O)/tests/tools/dns_query: $(O)/tests/tools/dns_query.o $(call obj,$(DNS_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD) -lunbound
 
+$(O)/tests/tools/relay_run: $(O)/tests/tools/relay_run.o $(call obj,$(RELAY_SRC) smtpd/queueproto.c common/skel_roles.c $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SMTPD)
+
 # An LD_PRELOAD shim (test_attack.py's fault injection): no sanitizer, so
 # it loads into the normal and the instrumented authd alike.
 $(O)/tests/tools/faultsync.so: tests/tools/faultsync.c
@@ -252,10 +282,11 @@ $(O)/%.o: %.c
 ALL_SRC = $(COMMON_SRC) $(MTASTS_SRC) $(MIME_SRC) $(AUTHDB_SRC) $(AUTHD_SRC) $(AUTHCTL_SRC) \
 	  $(SKEL_SRC) $(QUEUE_SRC) smtpd/sendmail.c pop3d/pop3d.c $(POP3D_SRC) \
 	  imapd/imapd.c $(IMAPD_SRC) $(SMTPD_SRC) \
-	  smtpd/relayproto.c $(wildcard tests/unit/test_*.c) \
+	  $(SMTP_CLIENT_SRC) $(wildcard tests/unit/test_*.c) \
 	  tests/tools/tls_echo.c tests/tools/queue_run.c tests/tools/dns_query.c \
 	  $(AUTHCHECK_SRC) tests/tools/dnstable.c tests/tools/spfcheck.c \
-	  tests/tools/dkimtool.c tests/tools/tlsprobe.c
+	  tests/tools/dkimtool.c tests/tools/tlsprobe.c \
+	  tests/tools/relay_run.c
 -include $(patsubst %.c,$(O)/%.d,$(ALL_SRC))
 
 
@@ -293,7 +324,9 @@ FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
 		 common/dnsrr.c
 FUZZ_dmarc     = common/dmarc_record.c
 FUZZ_authres   = common/authres.c common/mailhdr.c common/dmarc_from.c
-FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_smtpreply = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
+	       smtpd/relayproto.c smtpd/queueproto.c common/base64.c \
+	       common/frame.c common/util.c common/log.c
 FUZZ_dkimtag   = $(DKIM_SRC) common/base64.c common/util.c common/log.c
 FUZZLIBS_dkimtag = -lbearssl
 FUZZ_mtasts    = common/mtasts.c
@@ -301,6 +334,10 @@ FUZZ_http      = common/httpresp.c
 FUZZ_tlsverify = common/tls_verify.c common/tls_dane.c common/tls_anchors.c \
 		 common/tls_pem.c
 FUZZLIBS_tlsverify = -lbearssl
+FUZZ_checkproto = smtpd/checkproto.c smtpd/arstrip.c smtpd/queueproto.c \
+		 $(DKIM_SRC) common/base64.c common/frame.c common/msg.c \
+		 common/util.c common/log.c
+FUZZLIBS_checkproto = -lbearssl
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*)

@@ -86,6 +86,10 @@ static int cf_quarantine(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_duration_off(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
+static int cf_relay_via(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int);
+static int cf_expect_words(struct cf_ctx *, const struct cf_keyword *,
+    const struct cf_word *, int, const char *const *);
 static int cf_relay_tls(struct cf_ctx *, const struct cf_keyword *,
     const struct cf_word *, int);
 static int cf_send_limit(struct cf_ctx *, const struct cf_keyword *,
@@ -167,12 +171,19 @@ static const struct cf_keyword cf_keywords[] = {
 	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
 	{ "queue retry", cf_duration, FIELD(queue_retry),
 	    MINUTE, DAY, 1, 0, "DURATION" },
+	{ "relay ca file", cf_path, FIELD(relay_ca_file), 0, 0, 1, 0,
+	    "FILE" },
 	{ "relay delay notice", cf_duration_off, FIELD(relay_delay_notice),
 	    MINUTE, 60LL * DAY, 1, 0, "DURATION|off" },
 	{ "relay lifetime", cf_duration, FIELD(relay_lifetime),
 	    HOUR, 60LL * DAY, 1, 0, "DURATION" },
+	{ "relay port", cf_int, FIELD(relay_port), 1, 65535, 1, 0, "N" },
+	{ "relay processes", cf_int, FIELD(relay_processes),
+	    1, CONFIG_MAX_RELAY_PROCS, 1, 0, "N" },
 	{ "relay tls", cf_relay_tls, FIELD(relay_tls_verify),
-	    0, 0, 1, 0, "verify|opportunistic" },
+	    0, 0, -1, 1, "[DOMAIN] none|opportunistic|verify|dane" },
+	{ "relay via", cf_relay_via, 0, 0, 0, 0, -1, 1,
+	    "HOST port N [for DOMAIN] credentials FILE" },
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
 	{ "session limit", cf_session_limit, 0, 0, 0, 0, 4, 0,
 	    "N per user N" },
@@ -337,6 +348,48 @@ cf_bool(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	return 0;
 }
 
+/* cf_relay_tls_domain: "relay tls DOMAIN MODE". */
+static int
+cf_relay_tls_domain(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a)
+{
+	static const char *const modes[] = {
+		"none", "opportunistic", "verify", "dane"
+	};
+	struct config *cfg = ctx->cfg;
+	struct config_relay_tls *t;
+	char name[CONFIG_NAME_MAX], show[64];
+	int i, m = -1;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(a[1].s, modes[i]) == 0)
+			m = i;
+	if (cf_dns_name(a[0].s, name, sizeof(name)) == -1 || m == -1) {
+		cf_error(&ctx->err, "\"%s\" needs a domain and none, "
+		    "opportunistic, verify or dane, got \"%s\"", kw->path,
+		    cf_show(m == -1 ? a[1].s : a[0].s, show, sizeof(show)));
+		return -1;
+	}
+	str_lower(name);
+	for (i = 0; i < cfg->nrelay_tls; i++)
+		if (strcmp(cfg->relay_tls[i].domain, name) == 0) {
+			cf_error(&ctx->err, "\"%s %s\" given twice", kw->path,
+			    name);
+			return -1;
+		}
+	if (cfg->nrelay_tls >= CONFIG_MAX_RELAY_TLS) {
+		cf_error(&ctx->err, "too many \"%s\" domains (at most %d)",
+		    kw->path, CONFIG_MAX_RELAY_TLS);
+		return -1;
+	}
+	t = &cfg->relay_tls[cfg->nrelay_tls++];
+	(void)str_copy(t->domain, name, sizeof(t->domain));
+	t->mode = (enum config_relay_tls_mode)m;
+	return 0;
+}
+
+/* "relay tls verify|opportunistic" (every destination), or a domain's
+ * own "relay tls DOMAIN MODE". */
 static int
 cf_relay_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
     const struct cf_word *a, int n)
@@ -344,6 +397,13 @@ cf_relay_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	char show[64];
 	int *p = cf_field(ctx, kw);
 
+	if (n == 2)
+		return cf_relay_tls_domain(ctx, kw, a);
+	if (n != 1) {
+		cf_error(&ctx->err, "wrong number of arguments to \"%s\" "
+		    "(usage: %s %s)", kw->path, kw->path, kw->usage);
+		return -1;
+	}
 	if (strcmp(a[0].s, "verify") == 0)
 		*p = 1;
 	else if (strcmp(a[0].s, "opportunistic") == 0)
@@ -374,6 +434,65 @@ cf_quarantine(struct cf_ctx *ctx, const struct cf_keyword *kw,
 		    kw->path, cf_show(a[0].s, show, sizeof(show)));
 		return -1;
 	}
+	return 0;
+}
+
+/* "relay via HOST port N [for DOMAIN] credentials FILE"; one smarthost
+ * per domain, and one for every domain. */
+static int
+cf_relay_via(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int n)
+{
+	static const char *const w5[] = { NULL, "port", NULL, "credentials",
+	    NULL };
+	static const char *const w7[] = { NULL, "port", NULL, "for", NULL,
+	    "credentials", NULL };
+	struct config *cfg = ctx->cfg;
+	struct config_relay_via v;
+	char show[64];
+	int64_t port;
+	int i;
+
+	if (n != 5 && n != 7) {
+		cf_error(&ctx->err, "wrong number of arguments to \"%s\" "
+		    "(usage: %s %s)", kw->path, kw->path, kw->usage);
+		return -1;
+	}
+	memset(&v, 0, sizeof(v));
+	if (cf_expect_words(ctx, kw, a, n, n == 5 ? w5 : w7) == -1 ||
+	    cf_get_int(&ctx->err, "relay via ... port", a[2].s, 1, 65535,
+	    &port) == -1)
+		return -1;
+	v.port = (uint16_t)port;
+	if (cf_dns_name(a[0].s, v.host, sizeof(v.host)) == -1 ||
+	    (n == 7 && cf_dns_name(a[4].s, v.domain, sizeof(v.domain)) ==
+	    -1)) {
+		cf_error(&ctx->err, "\"%s\" needs a host name and a domain, "
+		    "got \"%s\"", kw->path, cf_show(n == 7 ? a[4].s : a[0].s,
+		    show, sizeof(show)));
+		return -1;
+	}
+	str_lower(v.domain);
+	if (a[n - 1].s[0] != '/' || str_copy(v.credentials, a[n - 1].s,
+	    sizeof(v.credentials)) == -1) {
+		cf_error(&ctx->err, "\"%s ... credentials\" needs an absolute "
+		    "path, got \"%s\"", kw->path,
+		    cf_show(a[n - 1].s, show, sizeof(show)));
+		return -1;
+	}
+	for (i = 0; i < cfg->nrelay_via; i++)
+		if (strcmp(cfg->relay_via[i].domain, v.domain) == 0) {
+			cf_error(&ctx->err, "\"%s\" given twice for %s",
+			    kw->path, v.domain[0] != '\0' ? v.domain :
+			    "every domain");
+			return -1;
+		}
+	if (cfg->nrelay_via >= CONFIG_MAX_RELAY_VIA) {
+		cf_error(&ctx->err, "too many \"%s\" statements (at most %d)",
+		    kw->path, CONFIG_MAX_RELAY_VIA);
+		return -1;
+	}
+	cfg->relay_via[cfg->nrelay_via++] = v;
 	return 0;
 }
 
@@ -1076,6 +1195,10 @@ cf_defaults_limits(struct config *cfg)
 	cfg->ndns_servers = 0;
 	(void)str_copy(cfg->dns_trust_anchor, "/usr/share/dns/root.key",
 	    sizeof(cfg->dns_trust_anchor));
+	cfg->nrelay_tls = 0;
+	cfg->relay_port = 25;
+	cfg->relay_processes = 3;
+	cfg->nrelay_via = 0;
 	cfg->imap_idle_timeout = 30 * MINUTE;
 	cfg->imap_login_timeout = MINUTE;
 	cfg->imap_append_limit = 50 * MEGA;
@@ -1147,6 +1270,8 @@ config_defaults(struct config *cfg)
 	(void)str_copy(cfg->psl_file,
 	    "/usr/share/publicsuffix/public_suffix_list.dat",
 	    sizeof(cfg->psl_file));
+	(void)str_copy(cfg->relay_ca_file,
+	    "/etc/ssl/certs/ca-certificates.crt", sizeof(cfg->relay_ca_file));
 	cf_defaults_limits(cfg);
 }
 

@@ -65,14 +65,31 @@
  *                     retried that long after the arrival, then bounced)
  *   relay delay notice DURATION|off       4h (a delay notice once a
  *                     remote recipient waited that long)
- *   relay tls verify|opportunistic        opportunistic
  *   dns server ADDRESS [port N]           (repeatable, at most
  *                     CONFIG_MAX_DNS_SERVERS; numeric IPv4 or IPv6, port
  *                     53; the relay and authctl dns check forward every
  *                     query to these and validate the answers themselves;
  *                     none: recurse from the root)
  *   dns trust anchor FILE                 "/usr/share/dns/root.key" (DS or
- *                     DNSKEY records, one a line, read before the chroot)
+ *   relay tls verify|opportunistic        opportunistic (every destination
+ *                     without a statement of its own)
+ *   relay tls DOMAIN none|opportunistic|verify|dane   (repeatable, at most
+ *                     CONFIG_MAX_RELAY_TLS; the TLS policy for mail to
+ *                     DOMAIN: no STARTTLS, STARTTLS when offered, a
+ *                     certificate valid for the MX name required, DANE
+ *                     TLSA records required)
+ *   relay port N                          25 (the port MX hosts are
+ *                     contacted on; tests use another)
+ *   relay processes N                     3 (1..CONFIG_MAX_RELAY_PROCS)
+ *   relay ca file FILE                    "/etc/ssl/certs/ca-certificates.crt"
+ *                     (the trust anchors of verified TLS, read before the
+ *                     chroot)
+ *   relay via HOST port N [for DOMAIN] credentials FILE   (repeatable, at
+ *                     most CONFIG_MAX_RELAY_VIA; the smarthost for mail to
+ *                     DOMAIN, or without "for" for every other domain;
+ *                     TLS with a verified certificate and AUTH PLAIN with
+ *                     the "user password" line of FILE, read before the
+ *                     chroot)
  *   imap idle timeout DURATION            30m
  *   pop3 idle timeout DURATION            10m
  *   login grace DURATION                  30s (handshake and login must
@@ -130,6 +147,29 @@
 #define CONFIG_QUOTA_MAX	(UINT64_C(1024) << 30)
 /* Recipients per hour: "smtp send limit", authctl user sendlimit. */
 #define CONFIG_SEND_LIMIT_MAX	1000000
+
+#define CONFIG_MAX_RELAY_TLS	32
+#define CONFIG_MAX_RELAY_VIA	8
+#define CONFIG_MAX_RELAY_PROCS	4
+
+/* "relay tls DOMAIN MODE" */
+enum config_relay_tls_mode {
+	RELAY_TLS_NONE, RELAY_TLS_OPPORTUNISTIC, RELAY_TLS_VERIFY,
+	RELAY_TLS_DANE
+};
+
+struct config_relay_tls {
+	char			domain[CONFIG_NAME_MAX];	/* lowercase */
+	enum config_relay_tls_mode mode;
+};
+
+/* "relay via HOST port N [for DOMAIN] credentials FILE" */
+struct config_relay_via {
+	char			host[CONFIG_NAME_MAX];
+	uint16_t		port;
+	char			domain[CONFIG_NAME_MAX];	/* "": all */
+	char			credentials[CONFIG_PATH_MAX];
+};
 
 /* Service bits, shared with authd's user records. */
 #define SERVICE_IMAP	0x01
@@ -201,6 +241,13 @@ struct config {
 	struct config_dns_server dns_servers[CONFIG_MAX_DNS_SERVERS];
 	int	ndns_servers;
 	char	dns_trust_anchor[CONFIG_PATH_MAX];
+	struct config_relay_tls relay_tls[CONFIG_MAX_RELAY_TLS];
+	int	nrelay_tls;
+	int	relay_port;
+	int	relay_processes;
+	char	relay_ca_file[CONFIG_PATH_MAX];
+	struct config_relay_via relay_via[CONFIG_MAX_RELAY_VIA];
+	int	nrelay_via;
 	int64_t	imap_idle_timeout;	/* after the login (RFC 3501: >= 30m) */
 	int64_t	imap_login_timeout;	/* idle before the login */
 	uint64_t imap_append_limit;	/* APPENDLIMIT: a literal's size */

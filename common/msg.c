@@ -55,6 +55,10 @@ const struct msg_edge msg_graph[] = {
 	{ MSG_RELAY_GO, PROC_QUEUE, PROC_RELAY },
 	{ MSG_RELAY_RESULT, PROC_RELAY, PROC_QUEUE },
 	{ MSG_RELAY_DONE, PROC_RELAY, PROC_QUEUE },
+	{ MSG_QUEUE_CHECKS, PROC_SMTPD, PROC_QUEUE },
+	{ MSG_CHECK_MSG, PROC_SMTPD, PROC_CHECK },
+	{ MSG_CHECK_SIG, PROC_SMTPD, PROC_CHECK },
+	{ MSG_CHECK_RUN, PROC_SMTPD, PROC_CHECK },
 };
 const size_t msg_graph_len = sizeof(msg_graph) / sizeof(msg_graph[0]);
 
@@ -108,6 +112,10 @@ msg_name(int type)
 	case MSG_RELAY_GO:		return "RELAY_GO";
 	case MSG_RELAY_RESULT:		return "RELAY_RESULT";
 	case MSG_RELAY_DONE:		return "RELAY_DONE";
+	case MSG_QUEUE_CHECKS:		return "QUEUE_CHECKS";
+	case MSG_CHECK_MSG:		return "CHECK_MSG";
+	case MSG_CHECK_SIG:		return "CHECK_SIG";
+	case MSG_CHECK_RUN:		return "CHECK_RUN";
 	}
 	return "unknown";
 }
@@ -118,7 +126,7 @@ msg_role_name(int role)
 	static const char *const names[PROC_COUNT] = {
 		"authd parent", "authd server", "authctl", "parent",
 		"monitor", "net", "mail", "keyholder", "smtpd",
-		"queue", "deliver", "relay"
+		"queue", "deliver", "relay", "check"
 	};
 
 	return role >= 0 && role < PROC_COUNT ? names[role] : "unknown";

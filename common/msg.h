@@ -38,6 +38,8 @@
  *   queue                deliver            DELIVER_MSG DELIVER_ROOM
  *   queue                relay              RELAY_JOB RELAY_RCPT RELAY_GO
  *   relay                queue              RELAY_RESULT RELAY_DONE
+ *   smtpd (its monitor)  queue              QUEUE_CHECKS
+ *   smtpd (its monitor)  check              CHECK_MSG CHECK_SIG CHECK_RUN
  *
  * (each request is answered with a message of the same type, back along
  * the same edge).  msg_graph[] holds these edges, so a receiver can say
@@ -95,6 +97,7 @@ enum msg_type {
 	MSG_QUEUE_SHOW = 87,
 	MSG_QUEUE_REMOVE = 88,
 	MSG_QUEUE_FLUSH = 89,
+	MSG_QUEUE_CHECKS = 90,
 
 	/* smtpd: queue -> deliver */
 	MSG_DELIVER_MSG = 96,
@@ -106,6 +109,10 @@ enum msg_type {
 	MSG_RELAY_GO = 102,
 	MSG_RELAY_RESULT = 103,
 	MSG_RELAY_DONE = 104,
+	/* smtpd: monitor -> check (smtpd/checkproto.h) */
+	MSG_CHECK_MSG = 112,
+	MSG_CHECK_SIG = 113,
+	MSG_CHECK_RUN = 114,
 };
 
 /* The roles of the graph (a process may play one or, like pop3d's
@@ -113,7 +120,7 @@ enum msg_type {
 enum msg_role {
 	PROC_AUTHD_PARENT, PROC_AUTHD_SERVER, PROC_AUTHCTL, PROC_PARENT,
 	PROC_MONITOR, PROC_NET, PROC_MAIL, PROC_KEYHOLDER, PROC_SMTPD,
-	PROC_QUEUE, PROC_DELIVER, PROC_RELAY, PROC_COUNT
+	PROC_QUEUE, PROC_DELIVER, PROC_RELAY, PROC_CHECK, PROC_COUNT
 };
 
 struct msg_edge {

@@ -285,8 +285,8 @@ pid_t	skel_spawn(const char *role, const int *fds, int nfds);
 /* Privsep identities, looked up by the parent before anything forks;
  * uid -1 in development mode. */
 struct skel_ids {
-	uid_t	net_uid, mail_uid, key_uid, queue_uid;
-	gid_t	net_gid, mail_gid, key_gid, queue_gid;
+	uid_t	net_uid, mail_uid, key_uid, queue_uid, relay_uid;
+	gid_t	net_gid, mail_gid, key_gid, queue_gid, relay_gid;
 };
 
 /* What a monitor knows about its connection. */

@@ -293,6 +293,10 @@ monitor_broker(const struct skel_daemon *d, const struct config *cfg,
 	int fd, afd, rc, failures = 0, authed = 0, status;
 	pid_t net;
 
+	/* The net child first, so that it never holds the broker's channels
+	 * (authd, the queue, the checks): a compromised net process could
+	 * otherwise speak to them as its broker. */
+	fd = monitor_fork_net(d, cfg, ids, chain, cl, &net);
 	if ((afd = authc_connect(cfg->auth_socket)) == -1) {
 		log_warnx("authd cannot be reached; closing");
 		_exit(1);
@@ -301,7 +305,6 @@ monitor_broker(const struct skel_daemon *d, const struct config *cfg,
 		fatal("out of memory for the broker");
 	if (d->broker->open(state, cfg, cl, afd) == -1)
 		_exit(1);
-	fd = monitor_fork_net(d, cfg, ids, chain, cl, &net);
 	broker_sandbox(d, cfg, ids);
 	for (;;) {
 		rc = frame_read(fd, &f, authed || cl->starttls ?

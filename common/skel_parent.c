@@ -275,15 +275,16 @@ static int
 parent_preflight(void)
 {
 	static const enum config_role roles[] = {
-		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER, ROLE_QUEUE
+		ROLE_NET, ROLE_MAIL, ROLE_KEYHOLDER, ROLE_QUEUE, ROLE_RELAY
 	};
 	int rv = 0, nroles = (int)(sizeof(roles) / sizeof(roles[0]));
 
 	if (parent_listeners() == -1)
 		rv = -1;
-	/* The queue user is smtpd's (its queue and broker roles). */
-	if (preflight_users(&cfg, conf_path, roles, dmn->roles != NULL ||
-	    dmn->broker != NULL ? nroles : nroles - 1, 0) == -1)
+	/* The queue user is smtpd's (its queue and broker roles), and so
+	 * is the relay user (its relay role). */
+	if (preflight_users(&cfg, conf_path, roles, dmn->roles != NULL ?
+	    nroles : dmn->broker != NULL ? nroles - 1 : nroles - 2, 0) == -1)
 		rv = -1;
 	if (dmn->roles != NULL &&
 	    preflight_dir(conf_path, "spool", cfg.spool_dir) == -1)
@@ -804,6 +805,10 @@ parent_ids(void)
 	    privsep_user(cfg.users[ROLE_QUEUE], &ids.queue_uid,
 	    &ids.queue_gid) == -1)
 		exit(1);
+	if (dmn->roles != NULL &&
+	    privsep_user(cfg.users[ROLE_RELAY], &ids.relay_uid,
+	    &ids.relay_gid) == -1)
+		exit(1);
 }
 
 /* parent_admission: the connection budgets from the configuration. */
@@ -891,8 +896,9 @@ skel_main(const struct skel_daemon *d, int argc, char *argv[])
 	if (role != NULL && (d->roles == NULL || role_key))
 		parent_usage(2);
 	/* The keyholder role (-K) gets its control channel as 3, a
-	 * daemon's role (-R) its descriptors from 3 on. */
-	daemon_close_inherited(role != NULL ? 6 : role_key ? 3 :
+	 * daemon's role (-R) its descriptors from 3 on (3..10:
+	 * skel_roles.c's ROLES_FDS_MAX). */
+	daemon_close_inherited(role != NULL ? 10 : role_key ? 3 :
 	    STDERR_FILENO);
 	log_init(d->name, 1, verbose);
 	if (config_load(&cfg, conf_path) == -1)

@@ -20,7 +20,17 @@
  *     address must be addresses the user owns (the user's own, or an
  *     alias that reaches them), and each recipient counts against the
  *     user's sending limit (authd);
- *   - the message size, counted again.
+ *   - the message size, counted again;
+ *   - on port 25, the checks of the message (broker_check.h: SPF, DKIM,
+ *     DMARC as the configuration turns them on): the check role's
+ *     verdict at the end of DATA refuses it (550 5.7.1, a DMARC
+ *     p=reject), sends it to the Junk folders (p=quarantine) or accepts
+ *     it, and its Authentication-Results text goes to the queue with the
+ *     message (MSG_QUEUE_CHECKS), which the deliver role writes above
+ *     the message.  On both ports every Authentication-Results field
+ *     that claims our host name is removed from the message as it
+ *     streams (arstrip.h): only ours may, and a local user's forgery
+ *     would fool another as much as a stranger's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +49,9 @@
 #include "common/mime_field.h"
 #include "common/skel.h"
 #include "common/util.h"
+#include "smtpd/arstrip.h"
 #include "smtpd/broker.h"
+#include "smtpd/broker_check.h"
 #include "smtpd/queue.h"
 #include "smtpd/queueproto.h"
 #include "smtpd/smtpmsg.h"
@@ -77,6 +89,12 @@ struct broker {
 	size_t		 hdrlen;
 	int		 hdrdone;		/* all of it is in hdr */
 	int		 hdrfull;		/* longer than hdr */
+	/* port 25: the checks (NULL: none configured) */
+	struct broker_check *check;
+	/* our Authentication-Results fields taken out, and the message as
+	 * it goes on to the queue */
+	struct arstrip	 strip;
+	uint8_t		*stripped;
 };
 
 /* broker_queue_connect: the queue's socket in the spool, as root. */
@@ -122,10 +140,17 @@ broker_open(void *state, const struct config *cfg,
 	/* Without the queue the session still runs: every MAIL is told
 	 * to try again later. */
 	b->qfd = broker_queue_connect(cfg);
-	if ((b->hdr = malloc(BROKER_HDR_MAX)) == NULL) {
+	if ((b->hdr = malloc(BROKER_HDR_MAX)) == NULL ||
+	    (b->stripped = malloc(SMTPMSG_DATA_MAX + ARSTRIP_PENDING_MAX)) ==
+	    NULL) {
 		log_warn("out of memory for the broker");
 		return -1;
 	}
+	/* The check role's socket is root's: reached now or never. */
+	if (!b->submission && broker_check_bits(cfg) != 0 &&
+	    (b->check = broker_check_open(cfg, broker_check_bits(cfg))) ==
+	    NULL)
+		return -1;
 	return 0;
 }
 
@@ -292,6 +317,9 @@ broker_mail(struct broker *b, struct frame *f, struct frame *ans)
 	b->declared = m.size;
 	b->env.received_addr = !b->submission ||
 	    b->cfg->smtp_received_address;
+	arstrip_init(&b->strip, b->cfg->hostname);
+	if (b->check != NULL)
+		broker_check_begin(b->check);
 	b->mail = 1;
 	return broker_answer(ans, MSG_SMTP_MAIL, SMTPV_OK, "");
 }
@@ -530,10 +558,26 @@ broker_header(struct broker *b, const uint8_t *p, size_t n)
 		b->hdrfull = 1;
 }
 
+/* broker_queue_data: n bytes of the message to the queue, in frames of
+ * at most QUEUE_DATA_MAX. */
+static void
+broker_queue_data(struct broker *b, const uint8_t *p, size_t n)
+{
+	struct frame q;
+	size_t k;
+
+	for (; n > 0 && !b->broken; p += k, n -= k) {
+		k = n < QUEUE_DATA_MAX ? n : QUEUE_DATA_MAX;
+		if (queueproto_data_encode(&q, p, k) == 0)
+			(void)broker_send(b, &q);
+		else
+			b->broken = 1;
+	}
+}
+
 static int
 broker_data(struct broker *b, struct frame *f)
 {
-	struct frame q;
 	const uint8_t *p;
 	size_t n;
 
@@ -546,10 +590,10 @@ broker_data(struct broker *b, struct frame *f)
 	if (b->too_big || b->broken)
 		return 0;
 	broker_header(b, p, n);
-	if (queueproto_data_encode(&q, p, n) == 0)
-		(void)broker_send(b, &q);
-	else
-		b->broken = 1;
+	if (b->check != NULL)
+		broker_check_data(b->check, p, n);
+	broker_queue_data(b, b->stripped, arstrip_feed(&b->strip, p, n,
+	    b->stripped));
 	return 0;
 }
 
@@ -664,6 +708,46 @@ broker_commit(struct broker *b, char *id, size_t idlen)
 	return SMTPV_OK;
 }
 
+/*
+ * broker_checked: the message is complete: the rest of it to the queue,
+ * then, on port 25, the check role's verdict: SMTPV_POLICY (its reason
+ * into text) when the sender domain's policy refuses it, else its
+ * Authentication-Results and Junk flag go to the queue.  The verdict.
+ */
+static uint32_t
+broker_checked(struct broker *b, char *text, size_t len)
+{
+	static struct check_result r;
+	static struct queue_checks k;
+	struct frame f;
+
+	broker_queue_data(b, b->stripped, arstrip_finish(&b->strip,
+	    b->stripped));
+	if (b->strip.removed > 0)
+		log_info("removed %u Authentication-Results field%s claiming "
+		    "this host from a message from %s", b->strip.removed,
+		    b->strip.removed == 1 ? "" : "s", b->address);
+	if (b->check == NULL || b->broken)
+		return b->broken ? SMTPV_TEMP : SMTPV_OK;
+	broker_check_run(b->check, b->address, b->env.helo, b->env.sender,
+	    &r);
+	if (r.disposition == CHECK_REJECT) {
+		log_info("message from %s <%s> refused: %s (%s)", b->address,
+		    b->env.sender, r.reason, r.authres);
+		(void)str_copy(text, r.reason, len);
+		return SMTPV_POLICY;
+	}
+	if (r.disposition == CHECK_QUARANTINE)
+		log_info("message from %s <%s> goes to Junk: %s", b->address,
+		    b->env.sender, r.reason);
+	memset(&k, 0, sizeof(k));
+	(void)str_copy(k.authres, r.authres, sizeof(k.authres));
+	k.junk = r.disposition == CHECK_QUARANTINE;
+	if (queueproto_checks_encode(&f, &k) == -1 || broker_send(b, &f) == -1)
+		return SMTPV_TEMP;
+	return SMTPV_OK;
+}
+
 static int
 broker_end(struct broker *b, struct frame *f, struct frame *ans)
 {
@@ -679,7 +763,8 @@ broker_end(struct broker *b, struct frame *f, struct frame *ans)
 		v = SMTPV_TOO_BIG;
 	else if (b->broken)
 		v = SMTPV_TEMP;
-	else if ((v = broker_from(b)) == SMTPV_OK)
+	else if ((v = broker_from(b)) == SMTPV_OK &&
+	    (v = broker_checked(b, id, SMTPMSG_TEXT_MAX + 1)) == SMTPV_OK)
 		v = broker_commit(b, id, sizeof(id));
 	if (v == SMTPV_OK)
 		log_info("%s%smessage %s queued: %llu bytes, %u recipient%s",
@@ -721,8 +806,10 @@ broker_close(void *state)
 	broker_reset(b);
 	if (b->qfd != -1)
 		close(b->qfd);
+	broker_check_close(b->check);
 	free(b->dests);
 	free(b->hdr);
+	free(b->stripped);
 }
 
 const struct skel_broker smtp_broker = {

@@ -1,6 +1,9 @@
 /*
  * deliver.c: smtpd's deliver role (queue.h): writes one message into one
- * user's Maildir INBOX per request of the queue, and says whether a
+ * user's Maildir INBOX per request of the queue (or its Junk folder, for
+ * mail the sender domain's DMARC policy quarantines: made when missing,
+ * \Junk by its name, subscribed), with the Return-Path, Delivered-To
+ * and Authentication-Results fields first, and says whether a
  * message of some size would fit a user's quota.  Several of these
  * processes run side by side, each with its own socket pair to the
  * queue; two may write into the same Maildir at once (store_once.c's
@@ -27,6 +30,8 @@
 #include "common/privsep.h"
 #include "common/skel.h"
 #include "common/store.h"
+#include "common/store_folder.h"
+#include "common/store_maildir.h"
 #include "common/util.h"
 #include "smtpd/queue.h"
 
@@ -152,12 +157,88 @@ deliver_path(const char *user, char *path, size_t len, char *why,
 	return str_copy(path, abs + 1, len);
 }
 
+/* deliver_junk: the Junk folder of the Maildir at path (made, with the
+ * user's Maildir, when missing) into junk.  0, or -1 with the reason in
+ * why. */
+static int
+deliver_junk(const char *path, char *junk, size_t len, char *why,
+    size_t whylen)
+{
+	struct store *s;
+	struct stat st;
+	int rc = 0;
+
+	if (snprintf(junk, len, "%s/.Junk", path) >= (int)len) {
+		(void)snprintf(why, whylen, "the Junk folder's path is too "
+		    "long");
+		return -1;
+	}
+	if (lstat(junk, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (maildir_mkpath(path) == -1) {
+		(void)snprintf(why, whylen, "cannot create the Maildir: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (store_open(&s, path, why, whylen) == -1)
+		return -1;
+	if (store_folder_create(s, "Junk", 0) == -1 && errno != EEXIST) {
+		(void)snprintf(why, whylen, "cannot create the Junk folder: "
+		    "%s", strerror(errno));
+		rc = -1;
+	} else if (store_subscribe(s, "Junk", 1) == -1)
+		log_warnx("%s: the new Junk folder could not be subscribed",
+		    path);
+	store_close(s);
+	return rc;
+}
+
+/* deliver_junk_ready: the Junk folder of the Maildir at path into junk,
+ * and room for size bytes in the user's quota (which Junk shares with
+ * INBOX; the Junk folder has none of its own).  DELIVER_OK, or
+ * DELIVER_QUOTA or DELIVER_TEMP with the reason in why. */
+static uint32_t
+deliver_junk_ready(const char *path, char *junk, size_t len, uint64_t size,
+    char *why, size_t whylen)
+{
+	char tmp[QUEUE_TEXT_MAX];
+	int rc;
+
+	if (deliver_junk(path, junk, len, why, whylen) == -1)
+		return DELIVER_TEMP;
+	if ((rc = store_deliver_room(path, size, 0, tmp, sizeof(tmp))) == 0)
+		return DELIVER_OK;
+	(void)snprintf(why, whylen, "%s%.400s", rc == 1 ? "4.2.2 mailbox "
+	    "full: " : "", tmp);
+	return rc == 1 ? DELIVER_QUOTA : DELIVER_TEMP;
+}
+
+/* deliver_head: the fields written above the message into head: the
+ * envelope's sender and recipient, and the checks' result.  Its length,
+ * or -1 when it does not fit. */
+static int
+deliver_head(const struct deliver_req *req, char *head, size_t len)
+{
+	char field[2 * QUEUE_AUTHRES_MAX + 64];
+	int n;
+
+	field[0] = '\0';
+	if (req->authres[0] != '\0' && queueproto_authres_field(field,
+	    sizeof(field), req->authres, 0) == -1)
+		return -1;
+	n = snprintf(head, len, "Return-Path: <%s>\nDelivered-To: %s\n%s",
+	    req->sender, req->rcpt, field);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
 /* deliver_msg: one MSG_DELIVER_MSG. */
 static void
 deliver_msg(int qfd, struct frame *f, int msgfd)
 {
 	static struct deliver_req req;
-	char path[AUTH_PATH_MAX], why[QUEUE_TEXT_MAX], head[1024];
+	static char head[1024 + 2 * QUEUE_AUTHRES_MAX];
+	char path[AUTH_PATH_MAX], junk[AUTH_PATH_MAX + 8];
+	char why[QUEUE_TEXT_MAX];
 	struct frame out;
 	uint32_t status = DELIVER_OK;
 	int n, rc;
@@ -165,17 +246,21 @@ deliver_msg(int qfd, struct frame *f, int msgfd)
 	if (queueproto_deliver_decode(f, &req) == -1 || msgfd == -1)
 		fatalx("malformed delivery request from the queue");
 	why[0] = '\0';
-	n = snprintf(head, sizeof(head), "Return-Path: <%s>\nDelivered-To: "
-	    "%s\n", req.sender, req.rcpt);
-	if (n < 0 || (size_t)n >= sizeof(head))
+	if ((n = deliver_head(&req, head, sizeof(head))) == -1)
 		fatalx("delivery request with oversized addresses");
 	if (deliver_path(req.user, path, sizeof(path), why, sizeof(why)) ==
 	    -1) {
 		status = DELIVER_PERM;
 		log_warnx("cannot deliver to %s: %s", req.user, why);
+	} else if (req.junk && (status = deliver_junk_ready(path, junk,
+	    sizeof(junk), req.size + (uint64_t)n, why, sizeof(why))) !=
+	    DELIVER_OK) {
+		log_warnx("delivery of %s to %s's Junk failed: %s", req.key,
+		    req.user, why);
 	} else {
-		rc = store_deliver_once(path, req.key, head, (size_t)n, msgfd,
-		    req.size, (int)req.recovering, why, sizeof(why));
+		rc = store_deliver_once(req.junk ? junk : path, req.key, head,
+		    (size_t)n, msgfd, req.size, (int)req.recovering, why,
+		    sizeof(why));
 		if (rc == 1)
 			(void)str_copy(why, "already delivered", sizeof(why));
 		else if (rc == -1) {

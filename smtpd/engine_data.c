@@ -311,6 +311,9 @@ engine_end_answer(struct engine_state *e, const struct smtpmsg_answer *a)
 		}
 	} else if (a->verdict == SMTPV_OK)
 		engine_say(e, "250 2.0.0 Ok: queued as %s", a->text);
+	else if (a->verdict == SMTPV_POLICY)
+		engine_say(e, "550 5.7.1 %s", a->text[0] != '\0' ? a->text :
+		    "Message refused by the sender domain's policy");
 	else if ((text = engine_verdict_text(MSG_SMTP_END, a->verdict)) != NULL)
 		engine_say(e, "%s", text);
 	else

@@ -299,6 +299,28 @@ queue_rcpt(struct qclient *c, struct frame *f)
 	return 0;
 }
 
+/* queue_checks: MSG_QUEUE_CHECKS, once, before COMMIT: the checks'
+ * results go into the envelope. */
+static int
+queue_checks(struct qclient *c, struct frame *f)
+{
+	static struct queue_checks k;
+
+	if (!c->in_tx || queueproto_checks_decode(f, &k) == -1)
+		return -1;
+	if (c->w.failed || c->w.m == NULL)
+		return 0;
+	if (c->w.m->authres != NULL)
+		return -1;
+	if ((c->w.m->authres = strdup(k.authres)) == NULL) {
+		c->w.failed = 1;
+		(void)str_copy(c->w.why, "out of memory", sizeof(c->w.why));
+		return 0;
+	}
+	c->w.m->junk = k.junk;
+	return 0;
+}
+
 static int
 queue_commit(struct qclient *c, struct frame *f)
 {
@@ -379,6 +401,8 @@ queue_dispatch(struct qclient *c, struct frame *f)
 		if (c->w.m != NULL)
 			(void)qwriter_data(&c->w, p, len, 0);
 		return 0;
+	case MSG_QUEUE_CHECKS:
+		return queue_checks(c, f);
 	case MSG_QUEUE_COMMIT:
 		return queue_commit(c, f);
 	case MSG_QUEUE_ABORT:

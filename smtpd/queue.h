@@ -63,6 +63,12 @@
  *   origin <words>                    "smtp <address> <session>" or
  *                                     "local uid <n>"
  *   body <n> flags <n> envid <xtext or ->
+ *   authres <text, to the end of the line>   (optional) the value of the
+ *                                     Authentication-Results field the
+ *                                     check role made (port 25), which
+ *                                     the deliver role writes first
+ *   junk 1                            (optional) DMARC quarantine: the
+ *                                     deliver role writes into Junk
  *   rcpt <state> <attempts> <next> <kind> <notify> <dest> <address>
  *        <orcpt or -> <last error, to the end of the line>
  *     state: pending | delivered | failed; next: unix seconds of the
@@ -73,6 +79,12 @@
  *     enhanced status, the MX host that gave it; noticed: bits 1 the
  *     delay notice, 2 the bounce went out, or needed not; last: unix
  *     seconds of the last attempt)
+ *
+ * The Authentication-Results field is known only at the end of DATA,
+ * after the Received header and the message went into the file; so it
+ * lives in the envelope, which COMMIT writes with the message in one
+ * atomic rename (it is there exactly when the message is), and each
+ * delivery writes it above the message, as it writes Return-Path.
  *
  * Scheduling: local recipients go to the deliver processes, one request
  * in flight on each and one recipient of a message at a time; a
@@ -205,6 +217,9 @@ struct qmsg {
 	char		origin[640];	/* "smtp <addr> <session> user <u>", "local uid <n>" */
 	uint32_t	body, flags;
 	char		envid[QUEUE_ENVID_MAX];
+	char		*authres;	/* malloc'd, NULL: none; the checks
+					 * of port 25 (queueproto.h) */
+	uint32_t	junk;		/* 1: to the Junk folders */
 	struct qrcpt	*rcpts;		/* malloc'd, nrcpt entries */
 	size_t		nrcpt;
 	int		recovering;	/* see store_deliver_once */

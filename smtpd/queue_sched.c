@@ -148,7 +148,7 @@ sched_idle(void)
 static int
 sched_send(struct qdeliver *d, struct qmsg *m, size_t i)
 {
-	struct deliver_req req;
+	static struct deliver_req req;
 	struct frame f;
 	int fd, rc;
 
@@ -160,6 +160,9 @@ sched_send(struct qdeliver *d, struct qmsg *m, size_t i)
 	    m->rcpts[i].address : m->rcpts[i].dest, sizeof(req.rcpt));
 	req.recovering = m->recovering ? 1 : 0;
 	req.size = m->size;
+	if (m->authres != NULL)
+		(void)str_copy(req.authres, m->authres, sizeof(req.authres));
+	req.junk = m->junk;
 	if ((fd = spool_msg_open(m->id)) == -1) {
 		log_warn("cannot open the message file of %s", m->id);
 		sched_result(m, i, DELIVER_TEMP, "the queue cannot open the "

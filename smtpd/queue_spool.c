@@ -157,8 +157,9 @@ spool_env_text(const struct qmsg *m, size_t *len)
 	char *buf;
 	int n;
 
-	size = 2048 + m->nrcpt * (3 * QUEUE_ADDR_MAX + QUEUE_ORCPT_MAX +
-	    QUEUE_ERROR_MAX + QUEUE_DSN_MAX + QUEUE_HOST_MAX + 120);
+	size = 2048 + QUEUE_AUTHRES_MAX + m->nrcpt * (3 * QUEUE_ADDR_MAX +
+	    QUEUE_ORCPT_MAX + QUEUE_ERROR_MAX + QUEUE_DSN_MAX + QUEUE_HOST_MAX +
+	    120);
 	if ((buf = malloc(size)) == NULL)
 		return NULL;
 	spool_clean(origin, sizeof(origin), m->origin);
@@ -170,6 +171,15 @@ spool_env_text(const struct qmsg *m, size_t *len)
 	if (n < 0 || (size_t)n >= size)
 		goto fail;
 	off = (size_t)n;
+	if (m->authres != NULL || m->junk) {
+		n = snprintf(buf + off, size - off, "%s%s%s%s",
+		    m->authres != NULL ? "authres " : "",
+		    m->authres != NULL ? m->authres : "",
+		    m->authres != NULL ? "\n" : "", m->junk ? "junk 1\n" : "");
+		if (n < 0 || (size_t)n >= size - off)
+			goto fail;
+		off += (size_t)n;
+	}
 	for (i = 0; i < m->nrcpt; i++) {
 		const struct qrcpt *r = &m->rcpts[i];
 
@@ -344,6 +354,7 @@ spool_msg_free(struct qmsg *m)
 	if (m == NULL)
 		return;
 	free(m->rcpts);
+	free(m->authres);
 	free(m);
 }
 
@@ -518,6 +529,15 @@ spool_env_line(struct qmsg *m, size_t lineno, char *s,
 		    sizeof(m->envid));
 		return 0;
 	}
+	if (strncmp(s, "authres ", 8) == 0) {
+		if (m->authres != NULL || !queueproto_authres_valid(s + 8))
+			return -1;
+		return (m->authres = strdup(s + 8)) == NULL ? -1 : 0;
+	}
+	if (strcmp(s, "junk 1") == 0) {
+		m->junk = 1;
+		return 0;
+	}
 	if (strncmp(s, "rcpt ", 5) == 0) {
 		if (m->nrcpt == QUEUE_RCPTS_MAX)
 			return -1;
@@ -682,6 +702,8 @@ fail:
 	free(buf);
 	free(m->rcpts);
 	m->rcpts = NULL;
+	free(m->authres);
+	m->authres = NULL;
 	return -1;
 }
 

@@ -248,6 +248,8 @@ queueproto_deliver_encode(struct frame *f, const struct deliver_req *r)
 	frame_add_str(f, r->rcpt);
 	frame_add_u32(f, r->recovering);
 	frame_add_u64(f, r->size);
+	frame_add_str(f, r->authres);
+	frame_add_u32(f, r->junk);
 	return frame_finish(f);
 }
 
@@ -259,8 +261,98 @@ queueproto_deliver_decode(struct frame *f, struct deliver_req *r)
 	    frame_get_str(f, r->sender, sizeof(r->sender)) == -1 ||
 	    frame_get_str(f, r->rcpt, sizeof(r->rcpt)) == -1 ||
 	    frame_get_u32(f, &r->recovering) == -1 ||
-	    frame_get_u64(f, &r->size) == -1 || frame_end(f) == -1 ||
-	    r->recovering > 1 || r->key[0] == '\0' || r->user[0] == '\0')
+	    frame_get_u64(f, &r->size) == -1 ||
+	    frame_get_str(f, r->authres, sizeof(r->authres)) == -1 ||
+	    frame_get_u32(f, &r->junk) == -1 || frame_end(f) == -1 ||
+	    r->recovering > 1 || r->key[0] == '\0' || r->user[0] == '\0' ||
+	    r->junk > 1 ||
+	    (r->authres[0] != '\0' && !queueproto_authres_valid(r->authres)))
+		return -1;
+	return 0;
+}
+
+int
+queueproto_authres_valid(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || s[0] == ' ')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return i < QUEUE_AUTHRES_MAX;
+}
+
+int
+queueproto_authres_field(char *out, size_t outlen, const char *value,
+    int crlf)
+{
+	static const char name[] = "Authentication-Results: ";
+	size_t o = 0, line = sizeof(name) - 1, i;
+	int quoted = 0, escaped = 0, depth = 0, fold;
+	char c;
+
+	if (outlen < sizeof(name))
+		return -1;
+	memcpy(out, name, sizeof(name) - 1);
+	o = sizeof(name) - 1;
+	for (i = 0; value[i] != '\0'; i++) {
+		c = value[i];
+		fold = 0;
+		if (escaped)
+			escaped = 0;
+		else if (c == '\\' && (quoted || depth > 0))
+			escaped = 1;
+		else if (c == '"' && depth == 0)
+			quoted = !quoted;
+		else if (c == '(' && !quoted)
+			depth++;
+		else if (c == ')' && !quoted && depth > 0)
+			depth--;
+		else if (c == ' ' && !quoted && depth == 0 && i > 0 &&
+		    value[i - 1] == ';')
+			fold = 1;
+		else if (c == ' ' && line > 900)
+			fold = 1;
+		/* A fold is "\r\n\t" for the blank: two bytes more. */
+		if (o + 4 >= outlen)
+			return -1;
+		if (fold) {
+			if (crlf)
+				out[o++] = '\r';
+			out[o++] = '\n';
+			out[o++] = '\t';
+			line = 1;
+			continue;
+		}
+		out[o++] = c;
+		line++;
+	}
+	if (o + 3 > outlen)
+		return -1;
+	if (crlf)
+		out[o++] = '\r';
+	out[o++] = '\n';
+	out[o] = '\0';
+	return 0;
+}
+
+int
+queueproto_checks_encode(struct frame *f, const struct queue_checks *c)
+{
+	frame_init(f, MSG_QUEUE_CHECKS);
+	frame_add_str(f, c->authres);
+	frame_add_u32(f, c->junk);
+	return frame_finish(f);
+}
+
+int
+queueproto_checks_decode(struct frame *f, struct queue_checks *c)
+{
+	if (frame_get_str(f, c->authres, sizeof(c->authres)) == -1 ||
+	    frame_get_u32(f, &c->junk) == -1 || frame_end(f) == -1 ||
+	    c->junk > 1 || !queueproto_authres_valid(c->authres))
 		return -1;
 	return 0;
 }

@@ -12,6 +12,9 @@
  *   MSG_QUEUE_COMMIT  broker -> queue: (no field)
  *                     answer: status (u32: QUEUE_OK, QUEUE_TEMP), text
  *                     (the queue id on QUEUE_OK, else the reason)
+ *   MSG_QUEUE_CHECKS  broker -> queue: struct queue_checks (below), at
+ *                     most once, after the DATA and before COMMIT, no
+ *                     answer: what the check role found (port 25)
  *   MSG_QUEUE_ABORT   broker -> queue: (no field), no answer
  *   MSG_QUEUE_ROOM    broker -> queue: user, quota (u64), size (u64)
  *                     answer: status (u32: QUEUE_ROOM_*), text ("")
@@ -64,6 +67,8 @@
 #define QUEUE_PROTO_MAX	16
 #define QUEUE_TEXT_MAX	512		/* an answer's text */
 #define QUEUE_DATA_MAX	(FRAME_MAX - 16)
+#define QUEUE_AUTHRES_MAX 2048		/* an Authentication-Results value
+					 * and its NUL */
 
 /* queue_env.body */
 #define QUEUE_BODY_7BIT		0
@@ -116,6 +121,16 @@ struct queue_rcpt {
 	char		dest[QUEUE_ADDR_MAX];	/* user@domain or remote */
 };
 
+/* The checks of a message that came in on port 25: the envelope keeps
+ * them, and the deliver role writes them (queue.h). */
+struct queue_checks {
+	char		authres[QUEUE_AUTHRES_MAX];	/* the value of the
+					 * Authentication-Results field:
+					 * queueproto_authres_valid */
+	uint32_t	junk;		/* 1: into the Junk folders (DMARC
+					 * quarantine) */
+};
+
 struct queue_room {
 	char		user[AUTH_USER_MAX];
 	uint64_t	quota;
@@ -130,6 +145,10 @@ struct deliver_req {
 	uint32_t	recovering;		/* see store_deliver_once */
 	uint64_t	size;			/* the message's bytes: the
 						 * file's first (queue.h) */
+	char		authres[QUEUE_AUTHRES_MAX];	/* "" or the value of
+						 * the Authentication-Results
+						 * field to write first */
+	uint32_t	junk;			/* 1: into Junk, not INBOX */
 };
 
 /*
@@ -161,6 +180,35 @@ int	queueproto_result_encode(struct frame *f, uint8_t type,
 int	queueproto_result_decode(struct frame *f, uint32_t max,
 	    uint32_t *status, char *text, size_t textlen);
 
+/* CHECKS; the decoder also refuses junk above 1 and an authres that
+ * fails queueproto_authres_valid. */
+int	queueproto_checks_encode(struct frame *f,
+	    const struct queue_checks *c);
+int	queueproto_checks_decode(struct frame *f, struct queue_checks *c);
+
+/*
+ * queueproto_authres_valid: 1 when s can be the value of an
+ * Authentication-Results field as postern stores it: 1 to
+ * QUEUE_AUTHRES_MAX - 1 bytes, unfolded (the deliver role folds it),
+ * each printable ASCII or a byte of 0x80 and above (an SMTPUTF8
+ * address), not starting with a blank; so it is one line of the
+ * envelope and one field of the delivered message.  Else 0.
+ */
+int	queueproto_authres_valid(const char *s);
+
+/*
+ * queueproto_authres_field: the whole field as a delivery writes it
+ * into out (outlen bytes): "Authentication-Results: " and value (which
+ * MUST pass queueproto_authres_valid), folded after each ';' that is
+ * outside quotes and comments (each result on a line of its own, RFC
+ * 8601's layout) and at a blank when a line grew past 900 bytes, with
+ * LF line ends (the store's), or CRLF when crlf is set (the relay's
+ * wire).  0, or -1 when out is too small; 2 x QUEUE_AUTHRES_MAX + 32
+ * bytes always suffice.
+ */
+int	queueproto_authres_field(char *out, size_t outlen, const char *value,
+	    int crlf);
+
 int	queueproto_room_encode(struct frame *f, const struct queue_room *r);
 int	queueproto_room_decode(struct frame *f, struct queue_room *r);
 
@@ -179,6 +227,8 @@ int	queueproto_page_ans_decode(struct frame *f, uint32_t *status,
 int	queueproto_id_encode(struct frame *f, uint8_t type, const char *id);
 int	queueproto_id_decode(struct frame *f, char *id, size_t idlen);
 
+/* DELIVER_MSG; the decoder also refuses junk above 1 and an authres
+ * neither "" nor valid. */
 int	queueproto_deliver_encode(struct frame *f,
 	    const struct deliver_req *r);
 int	queueproto_deliver_decode(struct frame *f, struct deliver_req *r);

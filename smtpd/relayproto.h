@@ -46,7 +46,7 @@ struct relay_job {
 	uint32_t	body;				/* QUEUE_BODY_* */
 	uint32_t	flags;				/* QUEUE_F_* */
 	char		domain[DNS_NAME_MAX + 1];	/* lowercased */
-	uint64_t	size;		/* the message: the file's first bytes */
+	uint64_t	size;		/* the message: the file's start */
 	uint32_t	nrcpt;		/* 1..RELAY_RCPT_MAX */
 	uint32_t	attempt;	/* 0 on the first try */
 };
@@ -54,7 +54,7 @@ struct relay_job {
 struct relay_rcpt {
 	char		address[QUEUE_ADDR_MAX];	/* queue_rcpt.dest */
 	char		orcpt[QUEUE_ORCPT_MAX];		/* "" or "rfc822;..." */
-	uint32_t	notify;				/* QUEUE_NOTIFY_ALL bits */
+	uint32_t	notify;			/* QUEUE_NOTIFY_ALL bits */
 };
 
 struct relay_rcpt_result {
@@ -68,7 +68,7 @@ struct relay_done {
 	char		host[DNS_NAME_MAX + 1];	/* the MX that answered, "" */
 	char		addr[NETADDR_STRLEN];	/* its address, "" */
 	char		tls[QUEUE_TLS_MAX];	/* "none" or the TLS words */
-	char		policy[RELAY_POLICY_MAX]; /* "dane", "opportunistic".. */
+	char		policy[RELAY_POLICY_MAX]; /* "dane"... */
 	uint32_t	dest_down;	/* 1: no host of the domain answered */
 };
 

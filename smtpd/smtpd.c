@@ -7,10 +7,14 @@
  * role runs the SMTP engine (engine.c) for the whole connection; the
  * monitor is the broker (broker.c), which decides and writes into the
  * queue.  The parent starts the queue role (smtpd -R queue: the spool)
- * and three deliver processes (smtpd -R deliver: the Maildirs) as one
- * group, each deliver process connected to the queue by a socket pair,
- * and the queue with its own connection to authd; all run sandboxed
- * under their own uids (queue.c, deliver.c).
+ * three deliver processes (smtpd -R deliver: the Maildirs) and "relay
+ * processes" relay processes (smtpd -R relay: other mail servers) as one
+ * group, each deliver and relay process connected to the queue by a
+ * socket pair, and the queue with its own connection to authd; when any
+ * of the checks of inbound mail is on ("smtp spf|dkim|dmarc check"),
+ * also CHECK_PROCS check processes (smtpd -R check) sharing the
+ * listening socket <spool>/check.sock the parent binds for them; all run
+ * sandboxed under their own uids (queue.c, deliver.c, relay.c, check.c).
  * The table runs in every role.
  */
 #include <sys/socket.h>
@@ -23,8 +27,11 @@
 #include "common/log.h"
 #include "common/skel.h"
 #include "smtpd/broker.h"
+#include "smtpd/broker_check.h"
+#include "smtpd/check.h"
 #include "smtpd/engine.h"
 #include "smtpd/queue.h"
+#include "smtpd/relay.h"
 
 static int64_t
 smtp_idle(const struct config *cfg)
@@ -52,74 +59,83 @@ smtp_greet_delay(const struct config *cfg)
  */
 #define SMTP_DELIVER_PROCS	QUEUE_DELIVER_MAX
 
-/*
- * Descriptors of the roles (skel_spawn hands them from 3 on):
- *   queue    3 authd, 4 5 6 the deliver processes, then 7 to 10 the relay
- *            processes (as many as run, up to QUEUE_RELAY_MAX: the queue
- *            takes the sockets it finds there, smtp_relay_fds)
- *   deliver  3 the queue
- */
-#define SMTP_RELAY_FD0	(4 + SMTP_DELIVER_PROCS)
+/* The queue's descriptors: authd on 3, the deliver processes on 4, 5,
+ * 6, the relay processes from 7 on ("relay processes" of them). */
+#define SMTP_QUEUE_FD_AUTH	3
+#define SMTP_QUEUE_FDS	(1 + SMTP_DELIVER_PROCS + CONFIG_MAX_RELAY_PROCS)
 
-/* smtp_relay_fds: in the queue role, the relay processes' sockets the
- * parent handed it (SMTP_RELAY_FD0 on, each a socket, the first gap
- * ends them) into fds; how many. */
-static size_t
-smtp_relay_fds(int *fds)
+/* smtp_roles_pair: one socket pair, the queue's end into *q, the role's
+ * into *r. */
+static int
+smtp_roles_pair(int *q, int *r)
 {
-	struct stat st;
-	size_t n;
+	int sp[2];
 
-	for (n = 0; n < QUEUE_RELAY_MAX; n++) {
-		if (fstat(SMTP_RELAY_FD0 + (int)n, &st) == -1 ||
-		    !S_ISSOCK(st.st_mode))
-			break;
-		fds[n] = SMTP_RELAY_FD0 + (int)n;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("cannot make the queue's socket pairs");
+		return -1;
 	}
-	return n;
+	*q = sp[0];
+	*r = sp[1];
+	return 0;
 }
 
-/* smtp_roles_start: the queue and each deliver process (the
- * descriptors above). */
+/* smtp_checks_start: the check processes (the listening socket on 3),
+ * when a check is configured. */
+static int
+smtp_checks_start(const struct config *cfg, pid_t *pids, size_t max,
+    size_t *n)
+{
+	int lfd, i, ok = 1;
+
+	if (broker_check_bits(cfg) == 0)
+		return 0;
+	if (*n + CHECK_PROCS > max || (lfd = check_listen(cfg)) == -1)
+		return -1;
+	for (i = 0; i < CHECK_PROCS && ok; i++)
+		if ((ok = (pids[*n] = skel_spawn("check", &lfd, 1)) != -1))
+			(*n)++;
+	close(lfd);
+	return ok ? 0 : -1;
+}
+
+/* smtp_roles_start: the queue (see above), each deliver process and each
+ * relay process (the queue on 3), the check processes. */
 static int
 smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
     size_t *n)
 {
-	int qfds[1 + SMTP_DELIVER_PROCS], dfds[SMTP_DELIVER_PROCS], sp[2];
-	size_t i, made = 0;
+	int qfds[SMTP_QUEUE_FDS], rfds[SMTP_QUEUE_FDS];
+	size_t i, made = 0, nrelay = (size_t)cfg->relay_processes;
+	size_t nfds = 1 + SMTP_DELIVER_PROCS + nrelay;
 	int ok = 0;
 
 	*n = 0;
-	if (max < 1 + SMTP_DELIVER_PROCS)
+	if (max < nfds || nrelay > CONFIG_MAX_RELAY_PROCS)
 		return -1;
 	if ((qfds[0] = authc_connect(cfg->auth_socket)) == -1) {
 		log_warnx("the queue needs authd, which cannot be reached");
 		return -1;
 	}
-	for (made = 0; made < SMTP_DELIVER_PROCS; made++) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ==
-		    -1) {
-			log_warn("cannot make the queue's socket pairs");
+	for (made = 1; made < nfds; made++)
+		if (smtp_roles_pair(&qfds[made], &rfds[made]) == -1)
 			goto done;
-		}
-		qfds[1 + made] = sp[0];
-		dfds[made] = sp[1];
-	}
-	if ((pids[*n] = skel_spawn("queue", qfds, 1 + SMTP_DELIVER_PROCS)) ==
-	    -1)
+	if ((pids[*n] = skel_spawn("queue", qfds, (int)nfds)) == -1)
 		goto done;
 	(*n)++;
-	for (i = 0; i < SMTP_DELIVER_PROCS; i++) {
-		if ((pids[*n] = skel_spawn("deliver", &dfds[i], 1)) == -1)
+	for (i = 1; i < nfds; i++) {
+		pids[*n] = skel_spawn(i <= SMTP_DELIVER_PROCS ? "deliver" :
+		    "relay", &rfds[i], 1);
+		if (pids[*n] == -1)
 			goto done;
 		(*n)++;
 	}
-	ok = 1;
+	ok = smtp_checks_start(cfg, pids, max, n) == 0;
 done:
 	close(qfds[0]);
-	for (i = 0; i < made; i++) {
-		close(qfds[1 + i]);
-		close(dfds[i]);
+	for (i = 1; i < made; i++) {
+		close(qfds[i]);
+		close(rfds[i]);
 	}
 	return ok ? 0 : -1;
 }
@@ -133,12 +149,19 @@ smtp_roles_main(const char *role, const struct config *cfg,
 	size_t nrelay;
 
 	if (strcmp(role, "queue") == 0) {
-		nrelay = smtp_relay_fds(rfds);
-		queue_main(cfg, 3, dfds, SMTP_DELIVER_PROCS, rfds, nrelay,
-		    ids->queue_uid, ids->queue_gid);
+		for (nrelay = 0; nrelay < (size_t)cfg->relay_processes &&
+		    nrelay < QUEUE_RELAY_MAX; nrelay++)
+			rfds[nrelay] = SMTP_QUEUE_FD_AUTH + 1 +
+			    SMTP_DELIVER_PROCS + (int)nrelay;
+		queue_main(cfg, SMTP_QUEUE_FD_AUTH, dfds, SMTP_DELIVER_PROCS,
+		    rfds, nrelay, ids->queue_uid, ids->queue_gid);
 	}
 	if (strcmp(role, "deliver") == 0)
 		deliver_main(cfg, 3, ids->mail_uid, ids->mail_gid);
+	if (strcmp(role, "relay") == 0)
+		relay_main(cfg, 3, ids->relay_uid, ids->relay_gid);
+	if (strcmp(role, "check") == 0)
+		check_main(cfg, 3);
 	fatalx("no role %s", role);
 }
 

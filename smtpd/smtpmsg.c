@@ -239,7 +239,7 @@ smtpmsg_answer_decode(struct frame *f, int type, struct smtpmsg_answer *a)
 	if (!smtpmsg_answer_type(type) || f->type != type ||
 	    frame_get_u32(f, &a->verdict) == -1 ||
 	    frame_get_str(f, a->text, sizeof(a->text)) == -1 ||
-	    frame_end(f) == -1 || !smtpmsg_print(a->text, 0))
+	    frame_end(f) == -1 || !smtpmsg_print(a->text, 1))
 		return -1;
 	return 0;
 }

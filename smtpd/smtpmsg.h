@@ -73,6 +73,8 @@ enum smtp_verdict {
 	SMTPV_TEMP,		/* any */
 	SMTPV_REQUIRETLS,	/* MAIL */
 	SMTPV_BAD_SENDER,	/* MAIL */
+	SMTPV_POLICY,		/* END: the sender domain's DMARC policy
+				 * refuses it; text: why, in words */
 };
 
 struct smtpmsg_mail {
@@ -121,7 +123,7 @@ struct smtpmsg_answer {
  *   end:  how 0 or 1.
  *   answer: type is the one asked (MSG_SMTP_MAIL, _RCPT or _END); any
  *         verdict (the engine answers an unknown one with 451); text
- *         printable ASCII.
+ *         printable ASCII, blanks allowed (SMTPV_POLICY's reason).
  */
 int	smtpmsg_mail_encode(struct frame *f, const struct smtpmsg_mail *m);
 int	smtpmsg_mail_decode(struct frame *f, struct smtpmsg_mail *m);

@@ -14,7 +14,7 @@
 BUILD_PKGS="libbearssl-dev liblmdb-dev libscrypt-dev libseccomp-dev
 libzxcvbn-dev libqrencode-dev libunbound-dev dns-root-data publicsuffix
 pkg-config make gcc openssl"
-TEST_PKGS="lmdb-utils oathtool faketime mandoc python3-pytest clang
+TEST_PKGS="lmdb-utils oathtool faketime mandoc python3-pytest python3-pytest-xdist clang
 libclang-rt-14-dev python3-lmdb valgrind curl fetchmail getmail6 gdb hydra
 zbar-tools isync mutt swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp python3-dkim
 unbound bind9-utils python3-spf"

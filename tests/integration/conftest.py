@@ -41,6 +41,8 @@ IS_ROOT = os.geteuid() == 0
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
 
+# The checks of inbound mail are on by default and need a DNS server:
+# the tests that have one (test_smtp_checks.py) turn them on again.
 BASE_CONFIG = """\
 hostname localhost
 domain example.test
@@ -58,6 +60,9 @@ listen pop3s on 127.0.0.1 port {pop3_port}
 listen imaps on 127.0.0.1 port {imap_port}
 listen smtp on 127.0.0.1 port {smtp_port}
 listen submissions on 127.0.0.1 port {subm_port}
+smtp spf check no
+smtp dkim check no
+smtp dmarc check no
 """
 
 
@@ -68,6 +73,13 @@ def read_log(path):
             return f.read()
     except OSError:
         return ""
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "serial: runs alone, not beside other tests (floods "
+        "from many addresses, kill -9 storms, timing); tests/check.sh runs "
+        "these first and the others in parallel")
 
 
 def _port_range():

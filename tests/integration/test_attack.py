@@ -43,6 +43,8 @@ import pytest
 from conftest import ALICE, BOB, BUILD, IS_ROOT, REPO, audit, last_login
 from authclient import AuthClient, STATUS
 
+pytestmark = pytest.mark.serial
+
 JUDGED = {"wrong password", "2FA code missing", "wrong or reused 2FA code",
           "wrong or used recovery code"}
 BURST_TIMEOUT = 60.0

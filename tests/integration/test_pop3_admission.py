@@ -25,6 +25,8 @@ import pytest
 from conftest import ALICE, BOB, IS_ROOT, audit
 from test_pop3 import connect, login, pop_user, tls_context
 
+pytestmark = pytest.mark.serial
+
 MSG_NET_LOGIN = 16
 SYS_PIDFD_GETFD = 438
 

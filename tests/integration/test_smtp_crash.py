@@ -24,6 +24,8 @@ from conftest import ALICE, BOB, Postern, _finish, tls_context
 from test_pop3_privsep import alive, children, cmdline
 from test_smtp import smtp_users
 
+pytestmark = pytest.mark.serial
+
 TOTAL = 500 if "asan" in os.environ.get("POSTERN_BUILD", "") else 2000
 CLIENTS = 8
 PER_CONNECTION = 25

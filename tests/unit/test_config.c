@@ -462,6 +462,76 @@ test_quota(void)
 }
 
 static void
+test_relay(void)
+{
+	config_defaults(&cfg);
+	CHECK_INT_EQ(cfg.relay_port, 25, "default relay port");
+	CHECK_INT_EQ(cfg.relay_processes, 3, "default relay processes");
+	CHECK_STR_EQ(cfg.relay_ca_file, "/etc/ssl/certs/ca-certificates.crt",
+	    "default relay ca file");
+	CHECK_INT_EQ(cfg.nrelay_tls, 0, "no per-domain tls");
+	CHECK_INT_EQ(cfg.nrelay_via, 0, "no smarthost");
+	CHECK_INT_EQ(parse("relay port 2525\nrelay processes 2\n"
+	    "relay ca file /etc/ca.pem\n"
+	    "relay tls opportunistic\n"
+	    "relay tls Example.NET dane\nrelay tls example.org none\n"
+	    "relay via smart.example.com port 587 credentials /etc/pw\n"
+	    "relay via 192.0.2.1 port 25 for Example.COM credentials /etc/p2\n"),
+	    0, "relay statements");
+	CHECK_INT_EQ(cfg.relay_port, 2525, "relay port");
+	CHECK_INT_EQ(cfg.relay_processes, 2, "relay processes");
+	CHECK_STR_EQ(cfg.relay_ca_file, "/etc/ca.pem", "relay ca file");
+	CHECK_INT_EQ(cfg.relay_tls_verify, 0, "global opportunistic");
+	CHECK_INT_EQ(cfg.nrelay_tls, 2, "two domains");
+	CHECK_STR_EQ(cfg.relay_tls[0].domain, "example.net", "lowercased");
+	CHECK_INT_EQ(cfg.relay_tls[0].mode, RELAY_TLS_DANE, "dane");
+	CHECK_INT_EQ(cfg.relay_tls[1].mode, RELAY_TLS_NONE, "none");
+	CHECK_INT_EQ(cfg.nrelay_via, 2, "two smarthosts");
+	CHECK_STR_EQ(cfg.relay_via[0].host, "smart.example.com", "via host");
+	CHECK_INT_EQ(cfg.relay_via[0].port, 587, "via port");
+	CHECK_STR_EQ(cfg.relay_via[0].domain, "", "via for all");
+	CHECK_STR_EQ(cfg.relay_via[0].credentials, "/etc/pw", "credentials");
+	CHECK_STR_EQ(cfg.relay_via[1].host, "192.0.2.1", "numeric via host");
+	CHECK_STR_EQ(cfg.relay_via[1].domain, "example.com", "via for domain");
+	expect_error("relay processes 5\n",
+	    "t.conf:1: \"relay processes\" needs a number from 1 to 4, "
+	    "got \"5\"", "too many relay processes");
+	expect_error("relay port 0\n",
+	    "t.conf:1: \"relay port\" needs a number from 1 to 65535, "
+	    "got \"0\"", "port 0");
+	expect_error("relay tls example.net strict\n",
+	    "t.conf:1: \"relay tls\" needs a domain and none, opportunistic, "
+	    "verify or dane, got \"strict\"", "unknown tls mode");
+	expect_error("relay tls a.test dane\nrelay tls A.test none\n",
+	    "t.conf:2: \"relay tls a.test\" given twice", "domain twice");
+	expect_error("relay tls a b c\n",
+	    "t.conf:1: wrong number of arguments to \"relay tls\" (usage: "
+	    "relay tls [DOMAIN] none|opportunistic|verify|dane)",
+	    "three words");
+	expect_error("relay via h.test port 25\n",
+	    "t.conf:1: wrong number of arguments to \"relay via\" (usage: "
+	    "relay via HOST port N [for DOMAIN] credentials FILE)",
+	    "credentials missing");
+	expect_error("relay via h.test port 25 credentials pw\n",
+	    "t.conf:1: \"relay via ... credentials\" needs an absolute path, "
+	    "got \"pw\"", "relative credentials");
+	expect_error("relay via h.test port 99999 credentials /pw\n",
+	    "t.conf:1: \"relay via ... port\" needs a number from 1 to "
+	    "65535, got \"99999\"", "bad via port");
+	expect_error("relay via h.test port 25 to x.test credentials /pw\n",
+	    "t.conf:1: \"relay via\": expected \"for\", got \"to\" "
+	    "(usage: relay via HOST port N [for DOMAIN] credentials FILE)",
+	    "for misspelt");
+	expect_error("relay via h.test port 25 credentials /pw\n"
+	    "relay via i.test port 25 credentials /pw\n",
+	    "t.conf:2: \"relay via\" given twice for every domain",
+	    "two smarthosts for everything");
+	expect_error("relay via h_x port 25 credentials /pw\n",
+	    "t.conf:1: \"relay via\" needs a host name and a domain, got "
+	    "\"h_x\"", "bad host");
+}
+
+static void
 test_send_limit(void)
 {
 	int v;
@@ -906,6 +976,7 @@ main(void)
 	test_size();
 	test_quota();
 	test_send_limit();
+	test_relay();
 	test_services();
 	test_errors_lexical();
 	test_errors_statements();

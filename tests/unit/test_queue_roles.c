@@ -173,6 +173,9 @@ slurp(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* The checks commit sends before COMMIT (NULL: none, as on 465). */
+static const struct queue_checks *commit_checks;
+
 static uint32_t
 commit(int fd, const char *sender, const char *dest, int local,
     const char *body, char *id)
@@ -200,6 +203,10 @@ commit(int fd, const char *sender, const char *dest, int local,
 	frame_write(fd, &f);
 	queueproto_data_encode(&f, body, strlen(body));
 	frame_write(fd, &f);
+	if (commit_checks != NULL) {
+		queueproto_checks_encode(&f, commit_checks);
+		frame_write(fd, &f);
+	}
 	queueproto_empty_encode(&f, MSG_QUEUE_COMMIT);
 	frame_write(fd, &f);
 	if (frame_read(fd, &f, mono_ms() + 5000) == -1 ||
@@ -281,6 +288,50 @@ test_smtp(int fd)
 	CHECK_TRUE(strstr(buf, id) != NULL, "the queue id is in Received");
 	CHECK_TRUE(strstr(buf, "\n\nhello\n") != NULL, "the body, LF ends");
 	CHECK_TRUE(strstr(name, id) != NULL, "the Maildir name has the key");
+}
+
+/* test_checks: the checks of port 25 reach the delivered message (the
+ * Authentication-Results field above Received, folded), quarantine goes
+ * to a Junk folder made for it, and the envelope keeps both. */
+static void
+test_checks(int fd)
+{
+	static struct queue_checks k;
+	char id[QUEUE_TEXT_MAX], name[1400], buf[8192], path[1400];
+	struct stat st;
+	const char *want;
+
+	memset(&k, 0, sizeof(k));
+	strcpy(k.authres, "mx.example.test; spf=pass smtp.mailfrom=example.org;"
+	    " dmarc=pass header.from=example.org");
+	commit_checks = &k;
+	CHECK_INT_EQ(commit(fd, "a@example.org", "carl@example.test", 1,
+	    "Subject: checked\r\n\r\nhi\r\n", id), QUEUE_OK, "committed");
+	CHECK_INT_EQ(count_new("carl", 1, name, sizeof(name)), 1, "delivered");
+	CHECK_INT_EQ(slurp(name, buf, sizeof(buf)), 0, "read it");
+	want = "Return-Path: <a@example.org>\nDelivered-To: carl@example.test\n"
+	    "Authentication-Results: mx.example.test;\n\tspf=pass "
+	    "smtp.mailfrom=example.org;\n\tdmarc=pass header.from=example.org"
+	    "\nReceived: from client.example.net";
+	CHECK_STR_EQ(strncmp(buf, want, strlen(want)) == 0 ? want : buf, want,
+	    "Authentication-Results first, folded, above Received");
+
+	k.junk = 1;
+	strcpy(k.authres, "mx.example.test; dmarc=fail (p=quarantine) "
+	    "header.from=example.org");
+	CHECK_INT_EQ(commit(fd, "a@example.org", "jane@example.test", 1,
+	    "Subject: junk\r\n\r\nhi\r\n", id), QUEUE_OK, "committed");
+	CHECK_INT_EQ(count_new("jane/.Junk", 1, name, sizeof(name)), 1,
+	    "quarantined into Junk");
+	CHECK_INT_EQ(count_new("jane", 0, NULL, 0), 0, "not into INBOX");
+	CHECK_INT_EQ(slurp(name, buf, sizeof(buf)), 0, "read it");
+	CHECK_TRUE(strstr(buf, "\nAuthentication-Results: mx.example.test;\n\t"
+	    "dmarc=fail (p=quarantine) header.from=example.org\n") != NULL,
+	    "its Authentication-Results");
+	snprintf(path, sizeof(path), "%s/example.test/jane/.Junk/maildirfolder",
+	    cfg.mail_dir);
+	CHECK_INT_EQ(stat(path, &st), 0, "Junk is a folder of the store");
+	commit_checks = NULL;
 }
 
 /* test_parallel: a burst of messages to one user, spread over the deliver
@@ -503,10 +554,22 @@ test_restart(void)
 	char buf[8192];
 	int fd, i;
 
+	static struct queue_checks k;
+
 	fd = qconnect();
+	memset(&k, 0, sizeof(k));
+	strcpy(k.authres, "mx.example.test; spf=none");
+	k.junk = 1;
+	commit_checks = &k;
 	CHECK_INT_EQ(commit(fd, "alice@example.test", "frank@remote.test", 0,
 	    "Subject: wait\r\n\r\nx\r\n", waiting), QUEUE_OK,
-	    "a waiting message committed");
+	    "a waiting message committed, with checks");
+	commit_checks = NULL;
+	snprintf(name, sizeof(name), "%s/queue/%.16s.msg", cfg.spool_dir,
+	    waiting);
+	CHECK_INT_EQ(slurp(name, buf, sizeof(buf)), 0, "its message file");
+	CHECK_TRUE(strstr(buf, "\nauthres mx.example.test; spf=none\njunk 1\n")
+	    != NULL, "the envelope keeps the checks");
 	close(fd);
 	CHECK_INT_EQ(stop_roles(SIGKILL), 0, "queue killed");
 	plant_delivered();
@@ -559,6 +622,7 @@ main(void)
 	fd = qconnect();
 	CHECK_TRUE(fd != -1, "queue.sock answers");
 	test_smtp(fd);
+	test_checks(fd);
 	test_parallel(fd);
 	test_remote(fd);
 	test_quota(fd);

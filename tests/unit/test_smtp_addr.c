@@ -355,6 +355,11 @@ test_codec(void)
 	CHECK_STR_EQ(an2.text, "0123456789abcdef", "answer text");
 	CHECK_INT_EQ(smtpmsg_answer_encode(&f, MSG_SMTP_DATA, &an), -1,
 	    "DATA has no answer");
+	strcpy(an.text, "Message refused by the DMARC policy of b.example");
+	smtpmsg_answer_encode(&f, MSG_SMTP_END, &an);
+	frame_parse(&g, f.buf, f.len);
+	CHECK_INT_EQ(smtpmsg_answer_decode(&g, MSG_SMTP_END, &an2), 0,
+	    "blanks in an answer's text");
 	strcpy(an.text, "bad\r\n250 injected");
 	smtpmsg_answer_encode(&f, MSG_SMTP_END, &an);
 	frame_parse(&g, f.buf, f.len);

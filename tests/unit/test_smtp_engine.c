@@ -636,6 +636,30 @@ test_params(void)
 	close_sess(s);
 }
 
+/* test_policy: a DMARC refusal at the end of DATA is 550 5.7.1 with
+ * the broker's reason; the next transaction goes on. */
+static void
+test_policy(void)
+{
+	static const uint32_t v[] = { SMTPV_OK, SMTPV_OK, SMTPV_POLICY,
+	    SMTPV_OK, SMTPV_OK, SMTPV_OK };
+	struct sess *s = open_sess(0);
+
+	verdicts(s, 6, v);
+	says(s, "EHLO c\r\nMAIL FROM:<a@b.example>\r\n"
+	    "RCPT TO:<x@example.org>\r\n", 0);
+	reset_out(s);
+	says(s, "DATA\r\nhi\r\n.\r\n", 0);
+	CHECK_STR_EQ(s->out, "354 End data with <CR><LF>.<CR><LF>\r\n"
+	    "550 5.7.1 0123456789abcdef\r\n", "the policy's refusal");
+	reset_out(s);
+	says(s, "MAIL FROM:<a@b.example>\r\nRCPT TO:<x@example.org>\r\n"
+	    "DATA\r\nhi\r\n.\r\n", 0);
+	CHECK_TRUE(has(s->out, "250 2.0.0 Ok: queued as 0123456789abcdef"),
+	    "the next message goes through");
+	close_sess(s);
+}
+
 static void
 test_recipients(void)
 {
@@ -980,6 +1004,7 @@ main(void)
 	test_errors();
 	test_params();
 	test_recipients();
+	test_policy();
 	test_starttls();
 	test_auth();
 	test_bdat();

@@ -1,0 +1,106 @@
+/*
+ * check.h: smtpd's check role (smtpd -R check, check.c): SPF, DKIM
+ * verification and DMARC for mail arriving on port 25, asked by the
+ * brokers over <spool>/check.sock (checkproto.h), and the judgement
+ * itself (check_dkim.c: DKIM's phase 2; check_eval.c: SPF, DMARC, the
+ * verdict and the Authentication-Results text), which the unit tests
+ * run with a table for DNS.
+ *
+ * The role runs as the relay's uid (network, no mail, no spool), chrooted
+ * to the empty directory, under its seccomp sandbox: what it needs after
+ * its start is the resolver's sockets and its clients.  It trusts the
+ * configuration and the files it reads as root before the chroot (the
+ * DNS trust anchor, the Public Suffix List); the brokers' requests are
+ * decoded as hostile, and every DNS answer is.
+ */
+#ifndef POSTERN_SMTPD_CHECK_H
+#define POSTERN_SMTPD_CHECK_H
+
+#include <sys/types.h>
+
+#include "common/config.h"
+#include "common/dns.h"
+#include "common/psl.h"
+#include "smtpd/checkproto.h"
+
+#define CHECK_PROCS		2	/* processes in the pool */
+#define CHECK_DKIM_MAX		5	/* dkim.h's DKIM_SIGS_MAX: signatures
+					 * judged (the code that includes
+					 * authres.h cannot include dkim.h) */
+#define CHECK_CLIENTS_MAX	1100	/* brokers served by one process
+					 * (as queue.h's QUEUE_CLIENTS_MAX) */
+#define CHECK_REQUEST_MS	5000	/* a request's frames, once begun */
+#define CHECK_DNS_TIMEOUT_MS	4000	/* one lookup: SPF's ten and
+					 * DMARC's two stay near the
+					 * broker's wait */
+
+/*
+ * check_listen: in the parent, as root: bind <spool>/check.sock (a stale
+ * one unlinked first) owned by root with no access for group or others
+ * (umask 077 at bind), so that only root
+ * (each broker, before its privilege drop) can connect; non-blocking,
+ * listening.  The descriptor, or -1 (logged).
+ */
+int	check_listen(const struct config *cfg);
+
+/*
+ * check_main: the check role, one of CHECK_PROCS processes that share
+ * the listening socket lfd (check_listen's).  As root: opens the
+ * resolver ("dns server", "dns trust anchor") and loads the Public
+ * Suffix List, looks up the relay user (development mode: none), then
+ * chroots to the empty directory, drops to that user and enters its
+ * sandbox.  Serves one request at a time, from any of its clients.
+ * Without its resolver or its list (a file missing, logged at start) it
+ * still serves, answering temperror for every check: the role is
+ * restarted with the queue and the deliver processes, so failing to
+ * start would stop all mail.  Never returns: exits 1 on a fatal error
+ * (the parent restarts the group).
+ */
+void	check_main(const struct config *cfg, int lfd) __attribute__((noreturn));
+
+/* What check_eval needs besides the request. */
+struct check_env {
+	dns_lookup_fn	 lookup;	/* every DNS question */
+	void		*arg;
+	const struct psl *psl;
+	const char	*hostname;	/* our authserv-id, SPF's %{r} */
+	int		 dmarc_reject;	/* "smtp dmarc reject yes" */
+	int		 dmarc_junk;	/* "smtp dmarc quarantine junk" */
+	unsigned	 sample;	/* uniform in 0..99, for DMARC pct= */
+};
+
+/* One DKIM result as the judgement takes it (check_dkim_finish). */
+struct check_dkim {
+	char		 result[16];	/* RFC 8601's word: "pass", "fail",
+					 * "neutral", "policy", "temperror",
+					 * "permerror" */
+	char		 domain[DNS_NAME_MAX + 1];	/* d=, "" unknown */
+	char		 selector[DNS_NAME_MAX + 1];	/* s= */
+	char		 b[9];		/* the first 8 characters of b= */
+	char		 reason[128];	/* "" on pass */
+};
+
+/*
+ * check_dkim_finish: phase 2 of the n (at most CHECK_DKIM_MAX) signatures
+ * sigs of one message, as a broker sent them (decoded, still hostile):
+ * each pending one's key looked up through lookup and its signature
+ * verified (dkim_verify_finish); the results into out[0..n).
+ */
+void	check_dkim_finish(struct dkim_sig *sigs, size_t n,
+	    dns_lookup_fn lookup, void *arg, struct check_dkim *out);
+
+/*
+ * check_eval: judge the message m, whose DKIM results are dk[0..ndk)
+ * (check_dkim_finish's): SPF for the client address, DMARC for the From
+ * domain, as far as m->checks asks (DMARC judges the SPF and DKIM
+ * results even when they are not reported: SPF is evaluated for it).
+ * Fills *r: CHECK_REJECT when DMARC fails under p=reject and reject is
+ * configured; CHECK_QUARANTINE when it fails under p=quarantine (or
+ * p=reject without reject) and junk is configured; else CHECK_ACCEPT;
+ * the reason in words; the Authentication-Results value (with fewer
+ * DKIM results when all of them do not fit CHECK_AUTHRES_MAX).
+ */
+void	check_eval(const struct check_env *env, const struct check_msg *m,
+	    const struct check_dkim *dk, size_t ndk, struct check_result *r);
+
+#endif

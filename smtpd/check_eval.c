@@ -1,0 +1,190 @@
+/*
+ * check_eval.c: the check role's judgement of one message (check.h):
+ * SPF (common/spf.h), DMARC (common/dmarc.h) over the SPF and DKIM
+ * results, the disposition the configuration gives a DMARC failure, and
+ * the Authentication-Results value (common/authres.h).  Runs in the
+ * check role; the request is a broker's (decoded), every DNS answer is
+ * hostile and read only by the modules above.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/authres.h"
+#include "common/dmarc.h"
+#include "common/spf.h"
+#include "common/util.h"
+#include "smtpd/check.h"
+
+/* check_dkim_word: authres.h's result for an RFC 8601 word. */
+static enum authres_dkim_result
+check_dkim_word(const char *word)
+{
+	int r;
+
+	for (r = DKIM_NONE; r <= DKIM_PERMERROR; r++)
+		if (strcmp(authres_dkim_result_name(
+		    (enum authres_dkim_result)r), word) == 0)
+			return (enum authres_dkim_result)r;
+	return DKIM_PERMERROR;
+}
+
+/*
+ * check_unfold: the value of the field authres_build made (the name,
+ * folding and final CRLF taken off, each fold one blank) into out.  0,
+ * or -1 when it does not fit or is not what queueproto_authres_valid
+ * takes.
+ */
+static int
+check_unfold(const char *field, char *out, size_t outlen)
+{
+	static const char name[] = "Authentication-Results:";
+	size_t i, o = 0;
+
+	if (strncmp(field, name, sizeof(name) - 1) != 0)
+		return -1;
+	for (i = sizeof(name) - 1; field[i] == ' ' || field[i] == '\t'; i++)
+		;
+	for (; field[i] != '\0'; i++) {
+		if (field[i] == '\r' || field[i] == '\n') {
+			while (field[i + 1] == '\r' || field[i + 1] == '\n')
+				i++;
+			if (field[i + 1] == ' ' || field[i + 1] == '\t') {
+				i++;
+				if (o + 1 >= outlen)
+					return -1;
+				out[o++] = ' ';
+			}
+			continue;
+		}
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = field[i];
+	}
+	out[o] = '\0';
+	return queueproto_authres_valid(out) ? 0 : -1;
+}
+
+/* What check_eval found, for the field. */
+struct check_found {
+	struct spf_outcome spf;
+	enum spf_result	 spfr;
+	struct authres_dkim dkim[CHECK_DKIM_MAX];
+	size_t		 ndkim;
+	enum dmarc_result dmarcr;
+	struct dmarc_outcome dmarc;
+};
+
+/* check_authres: the Authentication-Results value of f into r, with as
+ * many DKIM results as fit. */
+static void
+check_authres(const struct check_env *env, const struct check_msg *m,
+    const struct check_found *f, struct check_result *r)
+{
+	static char field[AUTHRES_MAX];
+	struct authres_input in;
+	int found = f->dmarcr == DMARC_PASS || f->dmarcr == DMARC_FAIL;
+	size_t n = f->ndkim + 1;
+
+	memset(&in, 0, sizeof(in));
+	in.authserv_id = env->hostname;
+	in.spf_checked = (m->checks & CHECK_SPF) != 0;
+	in.spf_result = spf_result_name(f->spfr);
+	in.spf_helo = f->spf.helo;
+	in.spf_identity = f->spf.helo ? m->helo : m->sender;
+	in.dkim_checked = (m->checks & CHECK_DKIM) != 0;
+	in.dkim = f->dkim;
+	in.dmarc_checked = (m->checks & CHECK_DMARC) != 0;
+	in.dmarc_result = dmarc_result_name(f->dmarcr);
+	in.dmarc_policy = found ? dmarc_policy_name(f->dmarc.policy) : NULL;
+	in.dmarc_action = found ? dmarc_policy_name(f->dmarc.action) : NULL;
+	in.from_domain = m->from == CHECK_FROM_ONE ? m->from_domain : NULL;
+	while (n-- > 0) {
+		in.ndkim = n;
+		if (authres_build(&in, field, sizeof(field)) != -1 &&
+		    check_unfold(field, r->authres, sizeof(r->authres)) == 0)
+			return;
+	}
+	(void)snprintf(r->authres, sizeof(r->authres), "%s; none",
+	    env->hostname);
+}
+
+/* check_dmarc: DMARC for m (when asked) into f. */
+static void
+check_dmarc(const struct check_env *env, const struct check_msg *m,
+    struct check_found *f)
+{
+	struct dmarc_input in;
+
+	memset(&f->dmarc, 0, sizeof(f->dmarc));
+	f->dmarcr = DMARC_NONE;
+	if (!(m->checks & CHECK_DMARC) || m->from == CHECK_FROM_NONE)
+		return;
+	/* RFC 7489 6.6.1: one From, one address, or no DMARC verdict. */
+	if (m->from != CHECK_FROM_ONE) {
+		f->dmarcr = DMARC_PERMERROR;
+		(void)str_copy(f->dmarc.reason, m->from == CHECK_FROM_MANY ?
+		    "several From fields or addresses" : "unreadable From",
+		    sizeof(f->dmarc.reason));
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.from_domain = m->from_domain;
+	in.spf = f->spfr;
+	in.spf_domain = f->spf.domain;
+	in.dkim = f->dkim;
+	in.ndkim = f->ndkim;
+	in.sample = env->sample;
+	f->dmarcr = dmarc_check(env->lookup, env->arg, env->psl, &in,
+	    &f->dmarc);
+}
+
+/* check_disposition: what a DMARC failure does, by the configuration. */
+static void
+check_disposition(const struct check_env *env, const struct check_msg *m,
+    const struct check_found *f, struct check_result *r)
+{
+	enum dmarc_policy a = f->dmarc.action;
+
+	r->disposition = CHECK_ACCEPT;
+	r->reason[0] = '\0';
+	if (f->dmarcr != DMARC_FAIL || a == DMARC_POLICY_NONE)
+		return;
+	if (a == DMARC_POLICY_REJECT && env->dmarc_reject) {
+		r->disposition = CHECK_REJECT;
+		(void)snprintf(r->reason, sizeof(r->reason), "Message refused "
+		    "by the DMARC policy of %.100s", m->from_domain);
+	} else if (env->dmarc_junk) {
+		r->disposition = CHECK_QUARANTINE;
+		(void)snprintf(r->reason, sizeof(r->reason), "the DMARC "
+		    "policy of %.100s quarantines it", m->from_domain);
+	}
+}
+
+void
+check_eval(const struct check_env *env, const struct check_msg *m,
+    const struct check_dkim *dk, size_t ndk, struct check_result *r)
+{
+	static struct check_found f;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	memset(r, 0, sizeof(*r));
+	f.spfr = SPF_NONE;
+	if (m->checks & (CHECK_SPF | CHECK_DMARC))
+		f.spfr = spf_check(env->lookup, env->arg, m->address,
+		    m->sender, m->helo, env->hostname, &f.spf);
+	for (i = 0; i < ndk && i < CHECK_DKIM_MAX; i++) {
+		f.dkim[i].result = check_dkim_word(dk[i].result);
+		(void)str_copy(f.dkim[i].domain, dk[i].domain,
+		    sizeof(f.dkim[i].domain));
+		(void)str_copy(f.dkim[i].selector, dk[i].selector,
+		    sizeof(f.dkim[i].selector));
+		(void)str_copy(f.dkim[i].b, dk[i].b, sizeof(f.dkim[i].b));
+		(void)str_copy(f.dkim[i].reason, dk[i].reason,
+		    sizeof(f.dkim[i].reason));
+	}
+	f.ndkim = i;
+	check_dmarc(env, m, &f);
+	check_disposition(env, m, &f, r);
+	check_authres(env, m, &f, r);
+}

@@ -1,0 +1,84 @@
+/*
+ * relay.h: smtpd's relay role (smtpd -R relay): delivers the queue's
+ * remote recipients to other mail servers, one job (one message, one
+ * destination domain, its recipients) at a time per process.  Several
+ * relay processes run side by side, each with its own socket pair to the
+ * queue (relayproto.h).  Runs as the relay user, chrooted to the empty
+ * directory, under its sandbox; it never sees the spool: the queue
+ * passes the open message file.  It trusts the queue (its only peer,
+ * over a socket pair the parent made) but decodes every frame with the
+ * checked codec; everything from DNS and the remote servers is hostile.
+ */
+#ifndef POSTERN_RELAY_H
+#define POSTERN_RELAY_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/config.h"
+#include "common/dns.h"
+#include "smtpd/relayproto.h"
+
+#define RELAY_CRED_MAX	256	/* a smarthost's user or password */
+
+/* A smarthost's credentials ("relay via ... credentials FILE"). */
+struct relay_cred {
+	char	user[RELAY_CRED_MAX];
+	char	pass[RELAY_CRED_MAX];
+	int	ok;		/* read and well-formed */
+};
+
+/* What the relay holds for its jobs, set up before the chroot. */
+struct relay_ctx {
+	const struct config *cfg;
+	dns_lookup_fn	 lookup;
+	void		*lookup_arg;
+	const void	*anchors;	/* relay_tls_anchors_load; NULL none */
+	int		 port;		/* the MX hosts' port */
+	int64_t		 connect_ms;	/* per address */
+	struct relay_cred cred[CONFIG_MAX_RELAY_VIA];	/* as cfg->relay_via */
+};
+
+/*
+ * relay_main: the relay role.  cfg is the loaded configuration, queuefd
+ * the relay's end of its socket pair with the queue, uid/gid the relay
+ * user ((uid_t)-1: development mode, no chroot or privilege drop).
+ * Reads the credentials files, the CA bundle and the DNS trust anchor,
+ * then locks itself in (relay_sandbox) and serves jobs.  Never returns:
+ * exits 0 when the queue hangs up, 1 on a fatal error (a malformed frame
+ * from the queue).
+ */
+void	relay_main(const struct config *cfg, int queuefd, uid_t uid,
+	    gid_t gid) __attribute__((noreturn));
+
+/* relay_run: what relay_main does once x is set up: the sandbox, then
+ * jobs until the queue hangs up (_exit(0)).  For a test that sets x up
+ * itself (its own lookup function). */
+void	relay_run(struct relay_ctx *x, int queuefd, uid_t uid, gid_t gid)
+	    __attribute__((noreturn));
+
+/* relay_creds_load: each smarthost's credentials file (one line "user
+ * password"); a file that cannot be read or parsed is logged and its
+ * smarthost then fails every delivery temporarily. */
+void	relay_creds_load(struct relay_ctx *x);
+
+/*
+ * relay_serve: one job from the queue on qfd: JOB (with the message
+ * file), the RCPTs, GO; then the delivery and the answers (a RESULT per
+ * recipient, DONE).  0 when the job was answered, -1 when the queue hung
+ * up (errno ECONNRESET) or a frame could not be written.  A malformed
+ * frame is fatal.
+ */
+int	relay_serve(struct relay_ctx *x, int qfd);
+
+/*
+ * relay_deliver: the delivery of one job: the destination's hosts
+ * (relay_mx.h) or its smarthost, the TLS policy per host, the SMTP
+ * sessions until one host answered the transaction; res[i] for rcpt[i],
+ * done filled.  The message is the first job->size bytes of msgfd.
+ */
+void	relay_deliver(struct relay_ctx *x, const struct relay_job *job,
+	    const struct relay_rcpt *rcpt, int msgfd,
+	    struct relay_rcpt_result *res, struct relay_done *done);
+
+#endif

@@ -1,0 +1,435 @@
+/*
+ * relay_deliver.c: one job of the relay (relay.h's relay_deliver): where
+ * the mail goes (the domain's MX hosts, or its smarthost), the TLS policy
+ * of each host (DANE when its TLSA records validate, else the domain's
+ * "relay tls" policy, REQUIRETLS, or opportunistic), the SMTP sessions in
+ * host order (IPv6 then IPv4 addresses of each) until a host answers the
+ * transaction, and what each recipient gets.  Runs in the relay role;
+ * DNS answers and remote replies are hostile and reach here only
+ * through relay_mx.c and the client engine.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "smtpd/client.h"
+#include "smtpd/relay.h"
+#include "smtpd/relay_mx.h"
+#include "smtpd/relay_net.h"
+#include "smtpd/relay_session.h"
+#include "smtpd/relay_tls.h"
+
+/* What a host's session must achieve with TLS, and why. */
+struct relay_policy {
+	const char		*name;		/* relayproto's policy words */
+	enum client_tls		 starttls;
+	struct relay_tls_req	 req;
+	const char		*names[2];
+	struct dnsrr_tlsa	 tlsa[DNS_RR_MAX];
+	int			 refuse;	/* the host cannot be used */
+	char			 why[160];
+};
+
+/* One job's state while its hosts are tried. */
+struct relay_try {
+	const struct relay_job	*job;
+	const struct relay_rcpt	*rcpt;
+	struct relay_rcpt_result *res;
+	struct relay_done	*done;
+	int			 msgfd;
+	int			 final;		/* a host answered it all */
+	int			 answered;	/* some host greeted us */
+	int			 file_error;
+};
+
+static struct dns_rrset tlsa_rr;
+
+/* relay_set_all: every recipient gets the same result. */
+static void
+relay_set_all(struct relay_try *t, uint32_t status, const char *dsn,
+    const char *text)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->job->nrcpt; i++) {
+		t->res[i].status = status;
+		t->res[i].code = 0;
+		(void)str_copy(t->res[i].dsn, dsn, sizeof(t->res[i].dsn));
+		(void)str_copy(t->res[i].text, text, sizeof(t->res[i].text));
+	}
+}
+
+/* relay_merge: a session's results over what earlier hosts gave (all of
+ * them when no host had answered before: overwrite): a temporary
+ * failure wins over a permanent one (a later host, or a later attempt,
+ * may take the message), and a remote answer over our own reason of the
+ * same kind. */
+static void
+relay_merge(struct relay_try *t, const struct client *c, int overwrite)
+{
+	const struct relay_rcpt_result *n;
+	struct relay_rcpt_result *o;
+	uint32_t i;
+
+	for (i = 0; i < t->job->nrcpt; i++) {
+		n = client_result(c, i);
+		o = &t->res[i];
+		if (overwrite || client_outcome(c) == CLIENT_DONE) {
+			*o = *n;
+			continue;
+		}
+		if (o->status == RELAY_TEMP && n->status == RELAY_PERM)
+			continue;
+		if (o->status == n->status && o->code != 0 && n->code == 0)
+			continue;
+		*o = *n;
+	}
+}
+
+/* relay_tls_mode: the "relay tls" policy of domain. */
+static enum config_relay_tls_mode
+relay_tls_mode(const struct config *cfg, const char *domain)
+{
+	int i;
+
+	for (i = 0; i < cfg->nrelay_tls; i++)
+		if (strcmp(cfg->relay_tls[i].domain, domain) == 0)
+			return cfg->relay_tls[i].mode;
+	return cfg->relay_tls_verify ? RELAY_TLS_VERIFY :
+	    RELAY_TLS_OPPORTUNISTIC;
+}
+
+/* relay_dane: the usable TLSA records of a DNSSEC-secure host (RFC 7672
+ * §2.2): 1 with p->tlsa filled, 0 when it has none (or is insecure), -1
+ * when the lookup failed (the host must not be used then). */
+static int
+relay_dane(struct relay_ctx *x, const struct relay_host *h,
+    struct relay_policy *p)
+{
+	char name[DNS_NAME_MAX + 16];
+	enum dns_rc rc;
+	size_t i;
+
+	if (!h->secure)
+		return 0;
+	if (snprintf(name, sizeof(name), "_%d._tcp.%s", x->port, h->name) >=
+	    (int)sizeof(name))
+		return 0;
+	rc = x->lookup(x->lookup_arg, name, DNS_T_TLSA, &tlsa_rr);
+	if (rc == DNS_TEMP || rc == DNS_BOGUS)
+		return -1;
+	if (rc != DNS_OK || !tlsa_rr.secure)
+		return 0;
+	p->req.ntlsa = 0;
+	for (i = 0; i < tlsa_rr.n; i++) {
+		struct dnsrr_tlsa *r = &p->tlsa[p->req.ntlsa];
+
+		if (dnsrr_tlsa(tlsa_rr.rdata[i], tlsa_rr.len[i], r) == -1)
+			continue;
+		/* DANE-TA(2) and DANE-EE(3) only: RFC 7672 §3.1.3. */
+		if (r->usage == 2 || r->usage == 3)
+			p->req.ntlsa++;
+	}
+	p->req.tlsa = p->tlsa;
+	return p->req.ntlsa > 0 ? 1 : 0;
+}
+
+static void
+relay_policy_refuse(struct relay_policy *p, const char *why,
+    const char *host)
+{
+	p->refuse = 1;
+	(void)snprintf(p->why, sizeof(p->why), "%s for %.100s", why, host);
+}
+
+/* relay_policy: what TLS the session with host h needs. */
+static void
+relay_policy(struct relay_ctx *x, const struct relay_job *job,
+    const struct relay_host *h, int smarthost, struct relay_policy *p)
+{
+	enum config_relay_tls_mode mode = relay_tls_mode(x->cfg, job->domain);
+	int dane;
+
+	memset(p, 0, sizeof(*p));
+	p->names[0] = h->name;
+	p->req.sni = h->name;
+	p->req.names = p->names;
+	p->req.nnames = 1;
+	p->req.anchors = x->anchors;
+	if (smarthost) {
+		p->name = "smarthost";
+		p->starttls = CLIENT_TLS_MUST;
+		p->req.mode = RELAY_VERIFY_CA;
+	} else if ((dane = relay_dane(x, h, p)) != 0 &&
+	    mode != RELAY_TLS_NONE) {
+		if (dane == -1) {
+			relay_policy_refuse(p, "TLSA lookup failed", h->name);
+			return;
+		}
+		p->name = "dane";
+		p->starttls = CLIENT_TLS_MUST;
+		p->req.mode = RELAY_VERIFY_DANE;
+	} else if (mode == RELAY_TLS_DANE) {
+		relay_policy_refuse(p, "no DNSSEC-validated TLSA record "
+		    "(relay tls dane)", h->name);
+		return;
+	} else if (mode == RELAY_TLS_VERIFY ||
+	    (job->flags & QUEUE_F_REQUIRETLS)) {
+		p->name = mode == RELAY_TLS_VERIFY ? "tls-required" :
+		    "requiretls";
+		p->starttls = CLIENT_TLS_MUST;
+		p->req.mode = RELAY_VERIFY_CA;
+	} else if (mode == RELAY_TLS_NONE) {
+		p->name = "no-tls";
+		p->starttls = CLIENT_TLS_NO;
+		return;
+	} else {
+		p->name = "opportunistic";
+		p->starttls = CLIENT_TLS_TRY;
+		p->req.mode = RELAY_VERIFY_NONE;
+		return;
+	}
+	if (p->req.mode == RELAY_VERIFY_CA && x->anchors == NULL)
+		relay_policy_refuse(p, "TLS must be verified and no CA bundle "
+		    "was loaded", h->name);
+}
+
+/* relay_cred: the smarthost of the job's domain, or NULL. */
+static const struct config_relay_via *
+relay_via(const struct config *cfg, const char *domain, int *idx)
+{
+	int i, all = -1;
+
+	for (i = 0; i < cfg->nrelay_via; i++) {
+		if (strcmp(cfg->relay_via[i].domain, domain) == 0) {
+			*idx = i;
+			return &cfg->relay_via[i];
+		}
+		if (cfg->relay_via[i].domain[0] == '\0')
+			all = i;
+	}
+	if (all == -1)
+		return NULL;
+	*idx = all;
+	return &cfg->relay_via[all];
+}
+
+/* relay_session_log: one line per session that got an answer: which host,
+ * which address, TLS and the policy (the delivery's Received line, in
+ * the log). */
+static void
+relay_session_log(const struct relay_try *t, const struct relay_host *h,
+    const struct relay_addr *a, const struct relay_session *s,
+    const struct relay_policy *p, const struct client *c)
+{
+	uint32_t i, sent = 0, temp = 0, perm = 0;
+
+	for (i = 0; i < t->job->nrcpt; i++) {
+		const struct relay_rcpt_result *r = client_result(c, i);
+
+		sent += r->status == RELAY_SENT;
+		temp += r->status == RELAY_TEMP;
+		perm += r->status == RELAY_PERM;
+	}
+	log_info("%s to %s: host %s [%s], TLS %s, policy %s: %u sent, "
+	    "%u deferred, %u failed%s", t->job->id, t->job->domain, h->name,
+	    a->text, s->tls_desc, p->name, sent, temp, perm,
+	    client_outcome(c) == CLIENT_NEXT ? " (trying the next host)" :
+	    "");
+}
+
+/* relay_address: one session with one address of h; 1 when the job is
+ * done with this host (answered, or no other address worth a try). */
+static int
+relay_address(struct relay_ctx *x, struct relay_try *t,
+    const struct relay_host *h, const struct relay_addr *a,
+    struct relay_policy *p, const struct relay_cred *cred, int port)
+{
+	struct client_params cp;
+	struct relay_session s;
+	struct relay_net net;
+	struct client *c;
+	char err[160], text[QUEUE_TEXT_MAX];
+	enum client_tls starttls = p->starttls;
+	int again, first;
+
+	do {
+		again = 0;
+		if (relay_net_connect(&net, a, port, x->connect_ms, err,
+		    sizeof(err)) == -1) {
+			(void)snprintf(text, sizeof(text), "cannot connect to "
+			    "%s [%s]: %s", h->name, a->text, err);
+			log_info("%s to %s: %s", t->job->id, t->job->domain,
+			    text);
+			if (!t->answered)
+				relay_set_all(t, RELAY_TEMP, "4.4.1", text);
+			return 0;
+		}
+		memset(&cp, 0, sizeof(cp));
+		cp.helo = x->cfg->hostname;
+		cp.job = t->job;
+		cp.rcpt = t->rcpt;
+		cp.tls = starttls;
+		if (cred != NULL) {
+			cp.auth_user = cred->user;
+			cp.auth_pass = cred->pass;
+		}
+		if ((c = client_new(&cp)) == NULL)
+			fatal("cannot allocate an SMTP session");
+		memset(&s, 0, sizeof(s));
+		s.net = &net;
+		s.client = c;
+		s.tls = &p->req;
+		s.msgfd = t->msgfd;
+		s.size = t->job->size;
+		relay_session_run(&s);
+		relay_net_close(&net);
+		first = !t->answered;
+		if (client_greeted(c)) {
+			t->answered = 1;
+			(void)str_copy(t->done->host, h->name,
+			    sizeof(t->done->host));
+			(void)str_copy(t->done->addr, a->text,
+			    sizeof(t->done->addr));
+			(void)str_copy(t->done->tls, s.tls_desc,
+			    sizeof(t->done->tls));
+			(void)str_copy(t->done->policy, p->name,
+			    sizeof(t->done->policy));
+			relay_session_log(t, h, a, &s, p, c);
+		}
+		relay_merge(t, c, first);
+		t->file_error = s.file_error;
+		t->final = client_outcome(c) == CLIENT_DONE;
+		/* RFC 7435: opportunistic TLS that fails falls back to
+		 * plaintext, on a new connection. */
+		if (!t->final && !t->file_error && client_tls_failed(c) &&
+		    starttls == CLIENT_TLS_TRY) {
+			starttls = CLIENT_TLS_NO;
+			again = 1;
+		}
+		if (!client_greeted(c) && !again) {
+			client_free(c);
+			return 0;
+		}
+		client_free(c);
+	} while (again);
+	return 1;
+}
+
+/* relay_hosts: try the hosts of d in order. */
+static void
+relay_hosts(struct relay_ctx *x, struct relay_try *t,
+    const struct relay_dest *d, const struct relay_cred *cred, int port)
+{
+	struct relay_policy p;
+	size_t i, k;
+
+	for (i = 0; i < d->nhost && !t->final && !t->file_error; i++) {
+		const struct relay_host *h = &d->host[i];
+
+		if (strcasecmp(h->name, x->cfg->hostname) == 0) {
+			log_warnx("%s to %s: the MX host %s is this server; "
+			    "skipped (a mail loop)", t->job->id,
+			    t->job->domain, h->name);
+			if (!t->answered)
+				relay_set_all(t, RELAY_TEMP, "4.4.6",
+				    "mail loop: the MX host is this server");
+			continue;
+		}
+		relay_policy(x, t->job, h, cred != NULL, &p);
+		if (p.refuse) {
+			log_warnx("%s to %s: %s", t->job->id, t->job->domain,
+			    p.why);
+			if (!t->answered)
+				relay_set_all(t, RELAY_TEMP, "4.7.5", p.why);
+			continue;
+		}
+		for (k = 0; k < h->naddr; k++)
+			if (relay_address(x, t, h, &h->addr[k], &p, cred,
+			    port) || t->final || t->file_error)
+				break;
+	}
+}
+
+/* relay_destination: the hosts of the job's domain, or of its
+ * smarthost; 0, or -1 when every recipient already has its result. */
+static int
+relay_destination(struct relay_ctx *x, struct relay_try *t,
+    struct relay_dest *d, const struct relay_cred **cred, int *port)
+{
+	const struct config_relay_via *via;
+	size_t refused = 0;
+	int idx = 0;
+
+	*cred = NULL;
+	*port = x->port;
+	if ((via = relay_via(x->cfg, t->job->domain, &idx)) != NULL) {
+		*cred = &x->cred[idx];
+		*port = via->port;
+		if (!(*cred)->ok) {
+			relay_set_all(t, RELAY_TEMP, "4.7.8", "the smarthost's "
+			    "credentials could not be read");
+			return -1;
+		}
+		relay_mx_direct(x->lookup, x->lookup_arg, via->host, d,
+		    &refused);
+	} else
+		relay_mx_resolve(x->lookup, x->lookup_arg, t->job->domain, d,
+		    &refused);
+	if (refused > 0)
+		log_warnx("%s to %s: %zu address%s of 0.0.0.0/8 or :: in "
+		    "DNS refused", t->job->id, t->job->domain, refused,
+		    refused == 1 ? "" : "es");
+	switch (d->rc) {
+	case RELAY_DEST_OK:
+		return 0;
+	case RELAY_DEST_NULLMX:
+		relay_set_all(t, RELAY_PERM, "5.1.10", d->why);
+		break;
+	case RELAY_DEST_NXDOMAIN:
+		relay_set_all(t, RELAY_PERM, "5.1.2", d->why);
+		break;
+	case RELAY_DEST_NOHOST:
+		relay_set_all(t, via != NULL ? RELAY_TEMP : RELAY_PERM,
+		    via != NULL ? "4.4.4" : "5.4.4", d->why);
+		break;
+	case RELAY_DEST_TEMP:
+		relay_set_all(t, RELAY_TEMP, "4.4.3", d->why);
+		t->done->dest_down = 1;
+		break;
+	}
+	log_info("%s to %s: %s", t->job->id, t->job->domain, d->why);
+	return -1;
+}
+
+void
+relay_deliver(struct relay_ctx *x, const struct relay_job *job,
+    const struct relay_rcpt *rcpt, int msgfd, struct relay_rcpt_result *res,
+    struct relay_done *done)
+{
+	static struct relay_dest d;
+	const struct relay_cred *cred;
+	struct relay_try t;
+	int port;
+
+	memset(&t, 0, sizeof(t));
+	memset(done, 0, sizeof(*done));
+	(void)str_copy(done->tls, "none", sizeof(done->tls));
+	t.job = job;
+	t.rcpt = rcpt;
+	t.res = res;
+	t.done = done;
+	t.msgfd = msgfd;
+	relay_set_all(&t, RELAY_TEMP, "4.4.1", "no host of the destination "
+	    "could be reached");
+	if (relay_destination(x, &t, &d, &cred, &port) == -1)
+		return;
+	relay_hosts(x, &t, &d, cred, port);
+	if (t.file_error)
+		relay_set_all(&t, RELAY_TEMP, "4.3.0",
+		    "the message file could not be read");
+	if (!t.answered)
+		done->dest_down = 1;
+}

@@ -1,0 +1,131 @@
+/*
+ * relay_session.c: one SMTP session of the relay (relay_session.h).
+ * Runs in the relay role.  The server's bytes go to the client engine
+ * unread; the message file is the queue's (trusted for its content, but
+ * read with pread at bounded offsets, and a short file ends the session
+ * before the end of data is sent).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smtpd/relay_session.h"
+
+#define RELAY_TLS_TIMEOUT_MS	(5 * 60 * 1000)
+
+static void
+relay_session_write(struct relay_session *s)
+{
+	const uint8_t *p;
+	size_t len;
+
+	client_output(s->client, &p, &len);
+	if (relay_net_write(s->net, p, len,
+	    client_timeout_ms(s->client)) == -1) {
+		client_fail(s->client, errno == ETIMEDOUT ? "timeout" :
+		    "connection lost");
+		return;
+	}
+	client_output_done(s->client, len);
+}
+
+static void
+relay_session_read(struct relay_session *s)
+{
+	uint8_t buf[4096];
+	ssize_t n;
+
+	n = relay_net_read(s->net, buf, sizeof(buf),
+	    client_timeout_ms(s->client));
+	if (n > 0)
+		client_input(s->client, buf, (size_t)n);
+	else if (n == 0)
+		client_fail(s->client, "connection closed by the server");
+	else
+		client_fail(s->client, errno == ETIMEDOUT ? "timeout" :
+		    "connection lost");
+	explicit_bzero(buf, sizeof(buf));
+}
+
+static void
+relay_session_tls(struct relay_session *s)
+{
+	char err[160];
+
+	s->net->tls = relay_tls_start(s->net->fd, s->tls, RELAY_TLS_TIMEOUT_MS,
+	    err, sizeof(err));
+	if (s->net->tls == NULL) {
+		(void)snprintf(s->tls_desc, sizeof(s->tls_desc),
+		    "TLS failed (%s)", err);
+		client_tls_done(s->client, 0);
+		return;
+	}
+	relay_tls_describe(s->net->tls, s->tls_desc, sizeof(s->tls_desc));
+	s->tls_verified = relay_tls_verified(s->net->tls);
+	client_tls_done(s->client, 1);
+}
+
+/* relay_session_body: the next chunk of the message (prefix first). */
+static void
+relay_session_body(struct relay_session *s, uint64_t *off, size_t *poff)
+{
+	uint8_t buf[CLIENT_BODY_CHUNK];
+	size_t want;
+	ssize_t n;
+
+	if (*poff < s->prefixlen) {
+		want = s->prefixlen - *poff;
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		client_body(s->client, (const uint8_t *)s->prefix + *poff,
+		    want);
+		*poff += want;
+		return;
+	}
+	if (*off >= s->size) {
+		client_body_end(s->client);
+		return;
+	}
+	want = s->size - *off < sizeof(buf) ? (size_t)(s->size - *off) :
+	    sizeof(buf);
+	do
+		n = pread(s->msgfd, buf, want, (off_t)*off);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		s->file_error = 1;
+		client_fail(s->client, "the message file could not be read");
+		return;
+	}
+	client_body(s->client, buf, (size_t)n);
+	*off += (uint64_t)n;
+}
+
+void
+relay_session_run(struct relay_session *s)
+{
+	uint64_t off = 0;
+	size_t poff = 0;
+
+	(void)snprintf(s->tls_desc, sizeof(s->tls_desc), "none");
+	s->tls_verified = 0;
+	s->file_error = 0;
+	for (;;) {
+		switch (client_next(s->client)) {
+		case CLIENT_WANT_WRITE:
+			relay_session_write(s);
+			break;
+		case CLIENT_WANT_READ:
+			relay_session_read(s);
+			break;
+		case CLIENT_WANT_TLS:
+			relay_session_tls(s);
+			break;
+		case CLIENT_WANT_BODY:
+			relay_session_body(s, &off, &poff);
+			break;
+		case CLIENT_WANT_NOTHING:
+			return;
+		}
+	}
+}

@@ -1,0 +1,40 @@
+/*
+ * relay_session.h: one SMTP session of the relay with one remote host:
+ * the client engine (client.h) driven over a connection (relay_net.h),
+ * STARTTLS's handshake done when the engine asks, the message read from
+ * the queue's file descriptor in bounded chunks.  Runs in the relay role.
+ */
+#ifndef POSTERN_RELAY_SESSION_H
+#define POSTERN_RELAY_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtpd/client.h"
+#include "smtpd/relay_net.h"
+#include "smtpd/relay_tls.h"
+
+struct relay_session {
+	struct relay_net	*net;		/* connected */
+	struct client		*client;	/* fresh, for this session */
+	const struct relay_tls_req *tls;	/* for the handshake */
+	int			 msgfd;		/* the message file */
+	uint64_t		 size;		/* its first size bytes */
+	/* Bytes sent before the message (header fields the relay adds,
+	 * such as a DKIM-Signature), CRLF line ends; NULL when none. */
+	const void		*prefix;
+	size_t			 prefixlen;
+
+	/* Out: */
+	char			 tls_desc[QUEUE_TLS_MAX]; /* "none" or ... */
+	int			 tls_verified;
+	int			 file_error;	/* the message file failed */
+};
+
+/* relay_session_run: run s->client to its end; the recipients' results
+ * and the outcome are then the client's.  Never fails by itself: a
+ * broken connection, a timeout or an unreadable message file end the
+ * session through client_fail. */
+void	relay_session_run(struct relay_session *s);
+
+#endif
