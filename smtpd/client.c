@@ -628,14 +628,21 @@ client_input(struct client *c, const uint8_t *p, size_t len)
 }
 
 void
-client_tls_done(struct client *c, int ok)
+client_tls_done(struct client *c, int ok, const char *why)
 {
+	char text[QUEUE_TEXT_MAX];
+
 	if (c->phase != CP_TLS)
 		return;
 	c->phase = CP_REPLY;
 	if (!ok) {
 		c->tls_failed = 1;
-		client_abort(c, "4.7.5", "TLS handshake failed");
+		if (why == NULL || why[0] == '\0')
+			why = "no reason given";
+		if (snprintf(text, sizeof(text), "TLS handshake failed: %s",
+		    why) >= (int)sizeof(text))
+			text[sizeof(text) - 1] = '\0';
+		client_abort(c, "4.7.5", text);
 		return;
 	}
 	c->tls_active = 1;

@@ -107,9 +107,11 @@ void	client_output_done(struct client *c, size_t n);
 void	client_input(struct client *c, const uint8_t *p, size_t len);
 
 /* client_tls_done: the caller's handshake after STARTTLS's 220 succeeded
- * (ok 1: the engine says EHLO again) or failed (ok 0: CLIENT_NEXT, 4.7.5,
- * and client_tls_failed says so). */
-void	client_tls_done(struct client *c, int ok);
+ * (ok 1: the engine says EHLO again) or failed (ok 0: CLIENT_NEXT, 4.7.5
+ * "TLS handshake failed: why" for every recipient, so that the queue's
+ * last answer says what was refused; and client_tls_failed says so).
+ * why (read during the call, may be NULL) matters only when ok is 0. */
+void	client_tls_done(struct client *c, int ok, const char *why);
 int	client_tls_failed(const struct client *c);
 
 /* client_body: len (1..CLIENT_BODY_CHUNK) more message bytes, in order,

@@ -432,7 +432,8 @@ sched_remote_text(struct sched_buf *b, const struct qmsg *m,
     const struct qrcpt *r, int64_t now, int full)
 {
 	int64_t down = qrelay_down_until(qrelay_domain(r->dest)), at;
-	char next[32], when[40];
+	char next[32], when[40], code[16];
+	const char *dsn;
 
 	if (r->state == QRCPT_DELIVERED)
 		sched_printf(b, ": sent%s%s", r->host[0] != '\0' ? " to " : "",
@@ -454,11 +455,19 @@ sched_remote_text(struct sched_buf *b, const struct qmsg *m,
 		    down > r->next ? " (destination down)" : "",
 		    qrelay_links() == 0 ? " (no relay process runs)" : "");
 	}
-	if (r->code != 0 || r->host[0] != '\0')
-		sched_printf(b, "\n      last answer%s%s: %" PRIu32 " %s%s%s",
-		    r->host[0] != '\0' ? " from " : "", r->host, r->code,
-		    r->dsn, r->dsn[0] != '\0' ? " " : "", r->error);
-	else if (r->error[0] != '\0')
+	if (r->code != 0 || r->host[0] != '\0') {
+		/* A remote text starts with its enhanced code already. */
+		dsn = r->dsn[0] != '\0' && strncmp(r->error, r->dsn,
+		    strlen(r->dsn)) != 0 ? r->dsn : "";
+		if (r->code != 0)
+			(void)snprintf(code, sizeof(code), "%" PRIu32 " ",
+			    r->code);
+		else
+			code[0] = '\0';
+		sched_printf(b, "\n      last answer%s%s: %s%s%s%s",
+		    r->host[0] != '\0' ? " from " : "", r->host, code, dsn,
+		    dsn[0] != '\0' ? " " : "", r->error);
+	} else if (r->error[0] != '\0')
 		sched_printf(b, "\n      last error: %s", r->error);
 	if (full && r->last != 0) {
 		sched_when(when, sizeof(when), r->last);

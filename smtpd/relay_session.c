@@ -58,12 +58,12 @@ relay_session_tls(struct relay_session *s)
 	if (s->net->tls == NULL) {
 		(void)snprintf(s->tls_desc, sizeof(s->tls_desc),
 		    "TLS failed (%s)", err);
-		client_tls_done(s->client, 0);
+		client_tls_done(s->client, 0, err);
 		return;
 	}
 	relay_tls_describe(s->net->tls, s->tls_desc, sizeof(s->tls_desc));
 	s->tls_verified = relay_tls_verified(s->net->tls);
-	client_tls_done(s->client, 1);
+	client_tls_done(s->client, 1, NULL);
 }
 
 /* relay_session_body: the next chunk of the message (prefix first). */

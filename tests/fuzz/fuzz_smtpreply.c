@@ -88,7 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 			pos += n;
 			continue;
 		case CLIENT_WANT_TLS:
-			client_tls_done(c, pos < len ? buf[pos++] & 1 : 0);
+			client_tls_done(c, pos < len ? buf[pos++] & 1 : 0,
+			    "refused");
 			continue;
 		case CLIENT_WANT_BODY:
 			if (body_sent++)

@@ -517,7 +517,7 @@ test_starttls(void)
 	CHECK_STR_EQ(take(c), "STARTTLS\r\n", "STARTTLS when offered");
 	feed(c, "220 2.0.0 ready\r\n");
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_TLS, "handshake wanted");
-	client_tls_done(c, 1);
+	client_tls_done(c, 1, NULL);
 	CHECK_INT_EQ(client_caps(c), 0, "capabilities forgotten");
 	CHECK_STR_EQ(take(c), "EHLO mx.ours.test\r\n", "EHLO again");
 	feed(c, "250-hi\r\n250-REQUIRETLS\r\n250 STARTTLS\r\n");
@@ -546,9 +546,12 @@ test_starttls(void)
 	/* Handshake failure. */
 	c = start(CLIENT_TLS_TRY, NULL, NULL);
 	feed(c, "220 hi\r\n250-hi\r\n250 STARTTLS\r\n220 go\r\n");
-	client_tls_done(c, 0);
+	client_tls_done(c, 0, "no TLSA record matches");
 	CHECK_INT_EQ(client_tls_failed(c), 1, "TLS failure recorded");
 	CHECK_STR_EQ(client_result(c, 0)->dsn, "4.7.5", "4.7.5");
+	CHECK_STR_EQ(client_result(c, 0)->text,
+	    "TLS handshake failed: no TLSA record matches",
+	    "the result names why the handshake failed");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "next");
 	client_free(c);
 
@@ -591,7 +594,7 @@ test_auth(void)
 	    "250 STARTTLS\r\n");
 	take(c);
 	feed(c, "220 go\r\n");
-	client_tls_done(c, 1);
+	client_tls_done(c, 1, NULL);
 	take(c);
 	feed(c, "250-hi\r\n250 AUTH=LOGIN PLAIN\r\n");
 	CHECK_STR_EQ(take(c), "AUTH PLAIN AHVzZXIAcGFzcw==\r\n",
@@ -603,7 +606,7 @@ test_auth(void)
 
 	c = start(CLIENT_TLS_MUST, "user", "pass");
 	feed(c, "220 hi\r\n250-hi\r\n250 STARTTLS\r\n220 go\r\n");
-	client_tls_done(c, 1);
+	client_tls_done(c, 1, NULL);
 	feed(c, "250-hi\r\n250 AUTH PLAIN\r\n535 5.7.8 bad credentials\r\n");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "AUTH refused");
 	CHECK_INT_EQ(client_result(c, 0)->code, 535, "535 kept");
@@ -611,7 +614,7 @@ test_auth(void)
 
 	c = start(CLIENT_TLS_MUST, "user", "pass");
 	feed(c, "220 hi\r\n250-hi\r\n250 STARTTLS\r\n220 go\r\n");
-	client_tls_done(c, 1);
+	client_tls_done(c, 1, NULL);
 	feed(c, "250-hi\r\n250 AUTH LOGIN\r\n");
 	CHECK_STR_EQ(client_result(c, 0)->dsn, "4.7.8", "no PLAIN offered");
 	client_free(c);
