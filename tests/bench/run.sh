@@ -2,18 +2,19 @@
 #
 # run.sh: what `make bench` runs, from the top of the tree, after the
 # build.  Runs each benchmark in tests/bench/ (every executable file here
-# but this one: auth, imap, pop3, smtp, ...; benchlib.py is the Python
-# module imap, pop3 and smtp share), or only those named as arguments, with
-# /usr/bin/python3 or as itself, prints its output, and ends with one line
-# per benchmark: its name and exit status.  The exit status is non-zero
-# when any benchmark failed.
+# but this one: auth, imap, pop3, relay, smtp, ...; benchlib.py is the
+# Python module imap, pop3, relay and smtp share), or only those named as
+# arguments, with /usr/bin/python3 or as itself, prints its output, and
+# ends with one line per benchmark: its name and exit status.  The exit
+# status is non-zero when any benchmark failed.
 #
 # pop3 also needs build/tests/tools/tls_echo (built by `make unit`) for its
 # bound: it is built here when missing.  imap and pop3 install Dovecot
 # (dovecot-imapd, dovecot-pop3d), smtp installs Postfix (debconf "No
 # configuration") and dovecot-core (Postfix's SASL) with apt-get when they
 # are missing and they run as root, and skip themselves (exit 0) when they
-# cannot.
+# cannot; relay installs Postfix the same way and skips itself without
+# unbound and bind9-utils (tests/integration/dnstest.py's DNS).
 
 PYTHON=${PYTHON:-/usr/bin/python3}
 dir=tests/bench
