@@ -62,6 +62,7 @@ relay_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0)),
 		SANDBOX_ALLOW(connect),
 		SANDBOX_ALLOW(getsockopt),	/* SO_ERROR after connect */
+		/* setsockopt (TCP_NODELAY): in the resolver's list below */
 		/* memory: malloc only, never executable */
 		SANDBOX_ALLOW(brk),
 		SANDBOX_ALLOW_IF2(mmap, SANDBOX_NOEXEC, SANDBOX_MAP_ANON),
