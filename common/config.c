@@ -158,6 +158,7 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "login startups", cf_login_startups, 0, 0, 0, 0, 5, 0,
 	    "N drop PERCENT full N" },
 	{ "mail", cf_path, FIELD(mail_dir), 0, 0, 1, 0, "DIR" },
+	{ "mta-sts port", cf_int, FIELD(mtasts_port), 1, 65535, 1, 0, "N" },
 	{ "password max age", cf_duration, FIELD(password_max_age),
 	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
 	{ "password min guesses", cf_int, FIELD(password_min_guesses),
@@ -1197,6 +1198,7 @@ cf_defaults_limits(struct config *cfg)
 	    sizeof(cfg->dns_trust_anchor));
 	cfg->nrelay_tls = 0;
 	cfg->relay_port = 25;
+	cfg->mtasts_port = 443;
 	cfg->relay_processes = 3;
 	cfg->nrelay_via = 0;
 	cfg->imap_idle_timeout = 30 * MINUTE;

@@ -80,6 +80,9 @@
  *                     TLSA records required)
  *   relay port N                          25 (the port MX hosts are
  *                     contacted on; tests use another)
+ *   mta-sts port N                        443 (the port of the HTTPS
+ *                     servers MTA-STS policies are fetched from; tests
+ *                     use another)
  *   relay processes N                     3 (1..CONFIG_MAX_RELAY_PROCS)
  *   relay ca file FILE                    "/etc/ssl/certs/ca-certificates.crt"
  *                     (the trust anchors of verified TLS, read before the
@@ -244,6 +247,7 @@ struct config {
 	struct config_relay_tls relay_tls[CONFIG_MAX_RELAY_TLS];
 	int	nrelay_tls;
 	int	relay_port;
+	int	mtasts_port;		/* the MTA-STS policy hosts' port */
 	int	relay_processes;
 	char	relay_ca_file[CONFIG_PATH_MAX];
 	struct config_relay_via relay_via[CONFIG_MAX_RELAY_VIA];

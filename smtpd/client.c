@@ -43,7 +43,7 @@ client_new(const struct client_params *p)
 		}
 		c->has_auth = 1;
 	}
-	c->phase = CP_REPLY;
+	c->phase = p->implicit_tls ? CP_TLS : CP_REPLY;
 	c->outcome = CLIENT_NEXT;
 	c->expect[0] = CX_GREETING;
 	c->expect_n = 1;
@@ -641,7 +641,9 @@ client_tls_done(struct client *c, int ok)
 	c->tls_active = 1;
 	c->caps = 0;
 	c->size_max = 0;
-	client_ehlo(c);
+	/* Implicit TLS: the greeting is next, through TLS. */
+	if (c->greeted)
+		client_ehlo(c);
 }
 
 int
