@@ -230,7 +230,7 @@ $(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/
 
 # The MTA-STS policy of the relay: its cache, the verdict per host, the
 # discovery on a table of DNS answers (the fetch fails: no policy host).
-$(O)/tests/unit/test_relay_sts: $(O)/tests/unit/test_relay_sts.o $(call obj,smtpd/relay_sts.c smtpd/relay_sts_cache.c smtpd/relay_mx.c $(MTASTS_SRC) $(COMMON_SRC))
+$(O)/tests/unit/test_relay_sts: $(O)/tests/unit/test_relay_sts.o $(call obj,smtpd/relay_sts.c smtpd/relay_sts_cache.c smtpd/relay_mx.c common/dnsrr.c $(MTASTS_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
