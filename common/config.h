@@ -87,12 +87,15 @@
  *   relay ca file FILE                    "/etc/ssl/certs/ca-certificates.crt"
  *                     (the trust anchors of verified TLS, read before the
  *                     chroot)
- *   relay via HOST port N [for DOMAIN] credentials FILE   (repeatable, at
- *                     most CONFIG_MAX_RELAY_VIA; the smarthost for mail to
+ *   relay via HOST port N [tls implicit|starttls] [for DOMAIN]
+ *                     credentials FILE   (repeatable, at most
+ *                     CONFIG_MAX_RELAY_VIA; the smarthost for mail to
  *                     DOMAIN, or without "for" for every other domain;
- *                     TLS with a verified certificate and AUTH PLAIN with
- *                     the "user password" line of FILE, read before the
- *                     chroot)
+ *                     TLS with a verified certificate, implicit (RFC 8314)
+ *                     by default on port 465 and STARTTLS on others, and
+ *                     AUTH PLAIN with the "user password" line of FILE,
+ *                     read before the chroot; FILE must not be readable
+ *                     by others)
  *   imap idle timeout DURATION            30m
  *   pop3 idle timeout DURATION            10m
  *   login grace DURATION                  30s (handshake and login must
@@ -167,9 +170,18 @@ struct config_relay_tls {
 };
 
 /* "relay via HOST port N [for DOMAIN] credentials FILE" */
+/* How a smarthost's connection gets TLS: implicit (RFC 8314
+ * submissions) by default on port 465, STARTTLS on any other. */
+enum config_via_tls {
+	CONFIG_VIA_TLS_DEFAULT,
+	CONFIG_VIA_TLS_IMPLICIT,
+	CONFIG_VIA_TLS_STARTTLS
+};
+
 struct config_relay_via {
 	char			host[CONFIG_NAME_MAX];
 	uint16_t		port;
+	enum config_via_tls	tls;
 	char			domain[CONFIG_NAME_MAX];	/* "": all */
 	char			credentials[CONFIG_PATH_MAX];
 };

@@ -29,9 +29,11 @@
  *                 result is that server's final word for this attempt.
  *   CLIENT_NEXT:  the host failed us before the transaction (connection
  *                 closed, timeout, greeting or EHLO refused, 421, TLS or
- *                 AUTH failure, a capability the message needs missing,
- *                 a malformed reply): every recipient holds the reason
- *                 and the caller should try the destination's next host.
+ *                 AUTH failure (always temporary: 4.x.x, the server's
+ *                 code and text kept), a capability the message needs
+ *                 missing, a malformed reply): every recipient holds the
+ *                 reason and the caller should try the destination's next
+ *                 host.
  *                 Once the end of the data was sent the session never
  *                 ends in CLIENT_NEXT (the message may have been taken:
  *                 the recipients get a temporary result instead).

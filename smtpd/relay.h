@@ -22,7 +22,7 @@
 
 #define RELAY_CRED_MAX	256	/* a smarthost's user or password */
 /* A smarthost on this port gets implicit TLS (RFC 8314 submissions);
- * on any other, STARTTLS. */
+ * on any other, STARTTLS, unless "relay via ... tls" says otherwise. */
 #define RELAY_SUBMISSIONS_PORT	465
 
 /* A smarthost's credentials ("relay via ... credentials FILE"). */

@@ -45,6 +45,7 @@ struct relay_try {
 	int			 final;		/* a host answered it all */
 	int			 answered;	/* some host greeted us */
 	int			 file_error;
+	int			 implicit_tls;	/* the smarthost's 465 */
 	int			 sts_known;	/* sts was looked up */
 	const struct mtasts_policy *sts;	/* the domain's, or NULL */
 };
@@ -322,9 +323,7 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 		if (cred != NULL) {
 			cp.auth_user = cred->user;
 			cp.auth_pass = cred->pass;
-			/* RFC 8314 §3.3: port 465 is submissions, TLS from
-			 * the first byte. */
-			cp.implicit_tls = port == RELAY_SUBMISSIONS_PORT;
+			cp.implicit_tls = t->implicit_tls;
 		}
 		if ((c = client_new(&cp)) == NULL)
 			fatal("cannot allocate an SMTP session");
@@ -421,6 +420,10 @@ relay_destination(struct relay_ctx *x, struct relay_try *t,
 	if ((via = relay_via(x->cfg, t->job->domain, &idx)) != NULL) {
 		*cred = &x->cred[idx];
 		*port = via->port;
+		/* RFC 8314 §3.3: submissions, TLS from the first byte. */
+		t->implicit_tls = via->tls == CONFIG_VIA_TLS_IMPLICIT ||
+		    (via->tls == CONFIG_VIA_TLS_DEFAULT &&
+		    via->port == RELAY_SUBMISSIONS_PORT);
 		if (!(*cred)->ok) {
 			relay_set_all(t, RELAY_TEMP, "4.7.8", "the smarthost's "
 			    "credentials could not be read");

@@ -607,6 +607,11 @@ test_auth(void)
 	feed(c, "250-hi\r\n250 AUTH PLAIN\r\n535 5.7.8 bad credentials\r\n");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "AUTH refused");
 	CHECK_INT_EQ(client_result(c, 0)->code, 535, "535 kept");
+	CHECK_INT_EQ(client_result(c, 0)->status, RELAY_TEMP,
+	    "a refused AUTH is temporary (our credentials)");
+	CHECK_STR_EQ(client_result(c, 0)->dsn, "4.7.8", "4.7.8");
+	CHECK_TRUE(strstr(client_result(c, 0)->text, "bad credentials") !=
+	    NULL, "the server's text kept");
 	client_free(c);
 
 	c = start(CLIENT_TLS_MUST, "user", "pass");
