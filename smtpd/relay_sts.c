@@ -75,7 +75,6 @@ relay_sts_try(struct relay_ctx *x, const char *addr, const char *domain,
 	rc = https_mtasts_fetch(fd, domain, x->anchors, HTTPS_TIMEOUT_MS, &r,
 	    p, err, errlen);
 	(void)close(fd);
-	explicit_bzero(&r, sizeof(r));
 	return rc;
 }
 
