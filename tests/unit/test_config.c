@@ -542,9 +542,8 @@ test_relay(void)
 	    "65535, got \"99999\"", "bad via port");
 	expect_error("relay via h.test port 25 to x.test credentials /pw\n",
 	    "t.conf:1: \"relay via\": expected \"for\", got \"to\" "
-	    "(usage: relay via HOST port N [tls implicit|starttls] [for DOMAIN] "
-	    "credentials FILE)",
-	    "for misspelt");
+	    "(usage: relay via HOST port N [tls implicit|starttls] "
+	    "[for DOMAIN] credentials FILE)", "for misspelt");
 	expect_error("relay via h.test port 25 credentials /pw\n"
 	    "relay via i.test port 25 credentials /pw\n",
 	    "t.conf:2: \"relay via\" given twice for every domain",
