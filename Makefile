@@ -150,7 +150,8 @@ $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) 
 RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
 	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
 	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
-	      smtpd/relay_dns.c smtpd/relay_tls.c $(DNS_SRC) $(MTASTS_SRC)
+	      smtpd/relay_dns.c smtpd/relay_tls.c smtpd/relay_sts.c \
+	      smtpd/relay_sts_cache.c $(DNS_SRC) $(MTASTS_SRC)
 # The inbound checks: the broker's side, the protocol, the check role.
 CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
 	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
@@ -226,6 +227,11 @@ $(O)/tests/unit/test_smtp_client: $(O)/tests/unit/test_smtp_client.o $(call obj,
 
 $(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/relay_mx.c common/dnsrr.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# The MTA-STS policy of the relay: its cache, the verdict per host, the
+# discovery on a table of DNS answers (the fetch fails: no policy host).
+$(O)/tests/unit/test_relay_sts: $(O)/tests/unit/test_relay_sts.o $(call obj,smtpd/relay_sts.c smtpd/relay_sts_cache.c smtpd/relay_mx.c common/dnsrr.c $(MTASTS_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -158,6 +158,7 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "login startups", cf_login_startups, 0, 0, 0, 0, 5, 0,
 	    "N drop PERCENT full N" },
 	{ "mail", cf_path, FIELD(mail_dir), 0, 0, 1, 0, "DIR" },
+	{ "mta-sts port", cf_int, FIELD(mtasts_port), 1, 65535, 1, 0, "N" },
 	{ "password max age", cf_duration, FIELD(password_max_age),
 	    DAY, 3650LL * DAY, 1, 0, "DURATION" },
 	{ "password min guesses", cf_int, FIELD(password_min_guesses),
@@ -183,7 +184,8 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "relay tls", cf_relay_tls, FIELD(relay_tls_verify),
 	    0, 0, -1, 1, "[DOMAIN] none|opportunistic|verify|dane" },
 	{ "relay via", cf_relay_via, 0, 0, 0, 0, -1, 1,
-	    "HOST port N [for DOMAIN] credentials FILE" },
+	    "HOST port N [tls implicit|starttls] [for DOMAIN] "
+	    "credentials FILE" },
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
 	{ "session limit", cf_session_limit, 0, 0, 0, 0, 4, 0,
 	    "N per user N" },
@@ -437,12 +439,47 @@ cf_quarantine(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	return 0;
 }
 
-/* "relay via HOST port N [for DOMAIN] credentials FILE"; one smarthost
- * per domain, and one for every domain. */
+/* cf_relay_via_tls: the optional "tls implicit|starttls" after "port
+ * N" of "relay via", taken out of a (into b, n words then); 0 or -1. */
+static int
+cf_relay_via_tls(struct cf_ctx *ctx, const struct cf_keyword *kw,
+    const struct cf_word *a, int *n, struct cf_word *b,
+    struct config_relay_via *v)
+{
+	char show[64];
+	int i, k;
+
+	v->tls = CONFIG_VIA_TLS_DEFAULT;
+	if (*n < 5 || a[3].quoted || strcmp(a[3].s, "tls") != 0) {
+		for (i = 0; i < *n; i++)
+			b[i] = a[i];
+		return 0;
+	}
+	if (strcmp(a[4].s, "implicit") == 0)
+		v->tls = CONFIG_VIA_TLS_IMPLICIT;
+	else if (strcmp(a[4].s, "starttls") == 0)
+		v->tls = CONFIG_VIA_TLS_STARTTLS;
+	else {
+		cf_error(&ctx->err, "\"%s ... tls\" needs implicit or "
+		    "starttls, got \"%s\"", kw->path,
+		    cf_show(a[4].s, show, sizeof(show)));
+		return -1;
+	}
+	for (i = 0, k = 0; i < *n; i++)
+		if (i != 3 && i != 4)
+			b[k++] = a[i];
+	*n = k;
+	return 0;
+}
+
+/* "relay via HOST port N [tls implicit|starttls] [for DOMAIN]
+ * credentials FILE"; one smarthost per domain, and one for every
+ * domain. */
 static int
 cf_relay_via(struct cf_ctx *ctx, const struct cf_keyword *kw,
-    const struct cf_word *a, int n)
+    const struct cf_word *words, int n)
 {
+	struct cf_word a[9];
 	static const char *const w5[] = { NULL, "port", NULL, "credentials",
 	    NULL };
 	static const char *const w7[] = { NULL, "port", NULL, "for", NULL,
@@ -453,12 +490,14 @@ cf_relay_via(struct cf_ctx *ctx, const struct cf_keyword *kw,
 	int64_t port;
 	int i;
 
+	memset(&v, 0, sizeof(v));
+	if (n <= 9 && cf_relay_via_tls(ctx, kw, words, &n, a, &v) == -1)
+		return -1;
 	if (n != 5 && n != 7) {
 		cf_error(&ctx->err, "wrong number of arguments to \"%s\" "
 		    "(usage: %s %s)", kw->path, kw->path, kw->usage);
 		return -1;
 	}
-	memset(&v, 0, sizeof(v));
 	if (cf_expect_words(ctx, kw, a, n, n == 5 ? w5 : w7) == -1 ||
 	    cf_get_int(&ctx->err, "relay via ... port", a[2].s, 1, 65535,
 	    &port) == -1)
@@ -1197,6 +1236,7 @@ cf_defaults_limits(struct config *cfg)
 	    sizeof(cfg->dns_trust_anchor));
 	cfg->nrelay_tls = 0;
 	cfg->relay_port = 25;
+	cfg->mtasts_port = 443;
 	cfg->relay_processes = 3;
 	cfg->nrelay_via = 0;
 	cfg->imap_idle_timeout = 30 * MINUTE;

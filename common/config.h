@@ -80,16 +80,22 @@
  *                     TLSA records required)
  *   relay port N                          25 (the port MX hosts are
  *                     contacted on; tests use another)
+ *   mta-sts port N                        443 (the port of the HTTPS
+ *                     servers MTA-STS policies are fetched from; tests
+ *                     use another)
  *   relay processes N                     3 (1..CONFIG_MAX_RELAY_PROCS)
  *   relay ca file FILE                    "/etc/ssl/certs/ca-certificates.crt"
  *                     (the trust anchors of verified TLS, read before the
  *                     chroot)
- *   relay via HOST port N [for DOMAIN] credentials FILE   (repeatable, at
- *                     most CONFIG_MAX_RELAY_VIA; the smarthost for mail to
+ *   relay via HOST port N [tls implicit|starttls] [for DOMAIN]
+ *                     credentials FILE   (repeatable, at most
+ *                     CONFIG_MAX_RELAY_VIA; the smarthost for mail to
  *                     DOMAIN, or without "for" for every other domain;
- *                     TLS with a verified certificate and AUTH PLAIN with
- *                     the "user password" line of FILE, read before the
- *                     chroot)
+ *                     TLS with a verified certificate, implicit (RFC 8314)
+ *                     by default on port 465 and STARTTLS on others, and
+ *                     AUTH PLAIN with the "user password" line of FILE,
+ *                     read before the chroot; FILE must not be readable
+ *                     by others)
  *   imap idle timeout DURATION            30m
  *   pop3 idle timeout DURATION            10m
  *   login grace DURATION                  30s (handshake and login must
@@ -164,9 +170,18 @@ struct config_relay_tls {
 };
 
 /* "relay via HOST port N [for DOMAIN] credentials FILE" */
+/* How a smarthost's connection gets TLS: implicit (RFC 8314
+ * submissions) by default on port 465, STARTTLS on any other. */
+enum config_via_tls {
+	CONFIG_VIA_TLS_DEFAULT,
+	CONFIG_VIA_TLS_IMPLICIT,
+	CONFIG_VIA_TLS_STARTTLS
+};
+
 struct config_relay_via {
 	char			host[CONFIG_NAME_MAX];
 	uint16_t		port;
+	enum config_via_tls	tls;
 	char			domain[CONFIG_NAME_MAX];	/* "": all */
 	char			credentials[CONFIG_PATH_MAX];
 };
@@ -244,6 +259,7 @@ struct config {
 	struct config_relay_tls relay_tls[CONFIG_MAX_RELAY_TLS];
 	int	nrelay_tls;
 	int	relay_port;
+	int	mtasts_port;		/* the MTA-STS policy hosts' port */
 	int	relay_processes;
 	char	relay_ca_file[CONFIG_PATH_MAX];
 	struct config_relay_via relay_via[CONFIG_MAX_RELAY_VIA];

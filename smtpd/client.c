@@ -43,7 +43,7 @@ client_new(const struct client_params *p)
 		}
 		c->has_auth = 1;
 	}
-	c->phase = CP_REPLY;
+	c->phase = p->implicit_tls ? CP_TLS : CP_REPLY;
 	c->outcome = CLIENT_NEXT;
 	c->expect[0] = CX_GREETING;
 	c->expect_n = 1;
@@ -212,6 +212,23 @@ client_host_reply(struct client *c, const struct client_reply *r,
 		(void)snprintf(dsn, sizeof(dsn), "4.5.0");
 	if (snprintf(text, sizeof(text), "%s: %s", what, r->text) >=
 	    (int)sizeof(text))
+		text[sizeof(text) - 1] = '\0';
+	client_host_fail(c, r->code, dsn, text);
+}
+
+/* client_auth_refused: the smarthost refused our credentials: every
+ * recipient waits (the class made 4): the mail is not at fault, our
+ * configuration is, and it may be fixed before the lifetime ends.  The
+ * code and the server's text are kept for the administrator. */
+static void
+client_auth_refused(struct client *c, const struct client_reply *r)
+{
+	char dsn[RELAY_DSN_MAX], text[QUEUE_TEXT_MAX];
+
+	client_reply_dsn(r, dsn, sizeof(dsn));
+	dsn[0] = '4';
+	if (snprintf(text, sizeof(text), "the smarthost refused AUTH: %s",
+	    r->text) >= (int)sizeof(text))
 		text[sizeof(text) - 1] = '\0';
 	client_host_fail(c, r->code, dsn, text);
 }
@@ -542,7 +559,7 @@ client_reply_done(struct client *c, enum client_cmd cmd, size_t idx,
 		if (r->code == 235)
 			client_transaction(c);
 		else
-			client_host_reply(c, r, "the smarthost refused AUTH");
+			client_auth_refused(c, r);
 		break;
 	case CX_MAIL:
 		client_on_mail(c, r);
@@ -648,7 +665,9 @@ client_tls_done(struct client *c, int ok, const char *why)
 	c->tls_active = 1;
 	c->caps = 0;
 	c->size_max = 0;
-	client_ehlo(c);
+	/* Implicit TLS: the greeting is next, through TLS. */
+	if (c->greeted)
+		client_ehlo(c);
 }
 
 int

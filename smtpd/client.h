@@ -11,13 +11,14 @@
  * reply), every line of a reply must carry the same code, and the text
  * kept per recipient is bounded and made printable ASCII.
  *
- * The session: greeting; EHLO (HELO when EHLO gets a 5xx); STARTTLS when
- * offered and the TLS mode allows (then EHLO again); AUTH PLAIN when
- * credentials are given (only over TLS); MAIL FROM with SIZE=, BODY=,
- * SMTPUTF8, REQUIRETLS, and RET/ENVID only when the server offers DSN;
- * RCPT per recipient (NOTIFY/ORCPT only with DSN); DATA when at least one
- * recipient was accepted; MAIL, the RCPTs and DATA in one write when the
- * server offers PIPELINING (RFC 2920); the body dot-stuffed (bare LF or
+ * The session: (with implicit TLS, the TLS handshake first: RFC 8314's
+ * submissions on port 465) greeting; EHLO (HELO when EHLO gets a 5xx);
+ * STARTTLS when offered and the TLS mode allows (then EHLO again); AUTH
+ * PLAIN when credentials are given (only over TLS); MAIL FROM with SIZE=,
+ * BODY=, SMTPUTF8, REQUIRETLS, and RET/ENVID only when the server offers
+ * DSN; RCPT per recipient (NOTIFY/ORCPT only with DSN); DATA when at least
+ * one recipient was accepted; MAIL, the RCPTs and DATA in one write when
+ * the server offers PIPELINING (RFC 2920); the body dot-stuffed (bare LF or
  * CR become CRLF); QUIT.  No downgrade: a message that needs 8BITMIME or
  * SMTPUTF8 from a server that lacks it fails with 5.6.3 or 5.6.7;
  * REQUIRETLS with a server that does not offer it, 5.7.30.  BINARYMIME
@@ -28,9 +29,11 @@
  *                 result is that server's final word for this attempt.
  *   CLIENT_NEXT:  the host failed us before the transaction (connection
  *                 closed, timeout, greeting or EHLO refused, 421, TLS or
- *                 AUTH failure, a capability the message needs missing,
- *                 a malformed reply): every recipient holds the reason
- *                 and the caller should try the destination's next host.
+ *                 AUTH failure (always temporary: 4.x.x, the server's
+ *                 code and text kept), a capability the message needs
+ *                 missing, a malformed reply): every recipient holds the
+ *                 reason and the caller should try the destination's next
+ *                 host.
  *                 Once the end of the data was sent the session never
  *                 ends in CLIENT_NEXT (the message may have been taken:
  *                 the recipients get a temporary result instead).
@@ -56,6 +59,11 @@ struct client_params {
 	const struct relay_job *job;	/* sender, envid, body, flags, size */
 	const struct relay_rcpt *rcpt;	/* job->nrcpt recipients */
 	enum client_tls	 tls;
+	/* Implicit TLS (RFC 8314 §3.3, a smarthost's port 465): the engine
+	 * asks for the handshake (CLIENT_WANT_TLS) before anything else,
+	 * the greeting comes through TLS, and STARTTLS is never sent.  A
+	 * failed handshake ends the session as after STARTTLS. */
+	int		 implicit_tls;
 	/* Smarthost credentials for AUTH PLAIN, or NULL.  Sent only over
 	 * TLS.  The engine copies them and wipes its copy when freed. */
 	const char	*auth_user;

@@ -131,6 +131,7 @@ relay_creds_load(struct relay_ctx *x)
 {
 	char buf[2 * RELAY_CRED_MAX + 4];
 	const char *path;
+	struct stat st;
 	ssize_t n;
 	int i, fd;
 
@@ -143,13 +144,22 @@ relay_creds_load(struct relay_ctx *x)
 			    path);
 			continue;
 		}
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (st.st_mode & (S_IROTH | S_IWOTH))) {
+			log_warnx("the smarthost credentials %s must be a "
+			    "file that others cannot read or write (chmod "
+			    "600); not used", path);
+			(void)close(fd);
+			continue;
+		}
 		n = read(fd, buf, sizeof(buf) - 1);
 		(void)close(fd);
-		if (n <= 0 || relay_cred_parse(buf, (size_t)n,
-		    &x->cred[i]) == -1)
+		if (n <= 0 || st.st_size >= (off_t)sizeof(buf) ||
+		    relay_cred_parse(buf, (size_t)n, &x->cred[i]) == -1) {
+			explicit_bzero(&x->cred[i], sizeof(x->cred[i]));
 			log_warnx("the smarthost credentials %s must be one "
 			    "line \"user password\"", path);
-		else
+		} else
 			x->cred[i].ok = 1;
 		explicit_bzero(buf, sizeof(buf));
 	}
@@ -248,6 +258,7 @@ void
 relay_main(const struct config *cfg, int queuefd, uid_t uid, gid_t gid)
 {
 	static struct relay_ctx x;
+	static struct relay_sts_cache sts;
 	char err[256];
 
 	log_set_role("relay");
@@ -256,6 +267,7 @@ relay_main(const struct config *cfg, int queuefd, uid_t uid, gid_t gid)
 	x.port = cfg->relay_port;
 	x.connect_ms = RELAY_CONNECT_MS;
 	x.lookup = relay_dns_lookup;
+	x.sts = &sts;
 	relay_creds_load(&x);
 	if ((x.lookup_arg = relay_dns_open(cfg, err, sizeof(err))) == NULL)
 		log_warnx("the relay has no resolver: %s; mail to other "

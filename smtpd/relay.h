@@ -17,9 +17,13 @@
 
 #include "common/config.h"
 #include "common/dns.h"
+#include "smtpd/relay_sts_cache.h"
 #include "smtpd/relayproto.h"
 
 #define RELAY_CRED_MAX	256	/* a smarthost's user or password */
+/* A smarthost on this port gets implicit TLS (RFC 8314 submissions);
+ * on any other, STARTTLS, unless "relay via ... tls" says otherwise. */
+#define RELAY_SUBMISSIONS_PORT	465
 
 /* A smarthost's credentials ("relay via ... credentials FILE"). */
 struct relay_cred {
@@ -37,6 +41,8 @@ struct relay_ctx {
 	int		 port;		/* the MX hosts' port */
 	int64_t		 connect_ms;	/* per address */
 	struct relay_cred cred[CONFIG_MAX_RELAY_VIA];	/* as cfg->relay_via */
+	/* The MTA-STS policies this process fetched; NULL: none kept. */
+	struct relay_sts_cache *sts;
 };
 
 /*
@@ -58,8 +64,12 @@ void	relay_run(struct relay_ctx *x, int queuefd, uid_t uid, gid_t gid)
 	    __attribute__((noreturn));
 
 /* relay_creds_load: each smarthost's credentials file (one line "user
- * password"); a file that cannot be read or parsed is logged and its
- * smarthost then fails every delivery temporarily. */
+ * password"), before the chroot.  A file that cannot be read or parsed,
+ * that is not a regular file, or that others may read or write (mode
+ * o+r or o+w: a password for everyone on the machine) is refused: it is
+ * logged (its path, never its content) and its smarthost then fails
+ * every delivery temporarily (4.7.8).  The file's bytes are wiped once
+ * parsed; the credentials stay in x->cred for the process's life. */
 void	relay_creds_load(struct relay_ctx *x);
 
 /*

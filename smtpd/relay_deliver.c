@@ -1,8 +1,9 @@
 /*
  * relay_deliver.c: one job of the relay (relay.h's relay_deliver): where
  * the mail goes (the domain's MX hosts, or its smarthost), the TLS policy
- * of each host (DANE when its TLSA records validate, else the domain's
- * "relay tls" policy, REQUIRETLS, or opportunistic), the SMTP sessions in
+ * of each host (DANE when its TLSA records validate, else MTA-STS when
+ * the domain has a policy in mode enforce, else the domain's "relay tls"
+ * policy, REQUIRETLS, or opportunistic), the SMTP sessions in
  * host order (IPv6 then IPv4 addresses of each) until a host answers the
  * transaction, and what each recipient gets.  Runs in the relay role;
  * DNS answers and remote replies are hostile and reach here only
@@ -19,6 +20,7 @@
 #include "smtpd/relay_mx.h"
 #include "smtpd/relay_net.h"
 #include "smtpd/relay_session.h"
+#include "smtpd/relay_sts.h"
 #include "smtpd/relay_tls.h"
 
 /* What a host's session must achieve with TLS, and why. */
@@ -29,6 +31,7 @@ struct relay_policy {
 	const char		*names[2];
 	struct dnsrr_tlsa	 tlsa[DNS_RR_MAX];
 	int			 refuse;	/* the host cannot be used */
+	enum relay_sts_host	 sts;		/* MTA-STS's verdict */
 	char			 why[160];
 };
 
@@ -42,6 +45,9 @@ struct relay_try {
 	int			 final;		/* a host answered it all */
 	int			 answered;	/* some host greeted us */
 	int			 file_error;
+	int			 implicit_tls;	/* the smarthost's 465 */
+	int			 sts_known;	/* sts was looked up */
+	const struct mtasts_policy *sts;	/* the domain's, or NULL */
 };
 
 static struct dns_rrset tlsa_rr;
@@ -144,11 +150,25 @@ relay_policy_refuse(struct relay_policy *p, const char *why,
 	(void)snprintf(p->why, sizeof(p->why), "%s for %.100s", why, host);
 }
 
+/* relay_sts: the destination's MTA-STS policy, looked up once per job
+ * and only for a host without DANE (RFC 8461 §2: DANE comes first). */
+static enum relay_sts_host
+relay_sts(struct relay_ctx *x, struct relay_try *t, const char *host)
+{
+	if (!t->sts_known) {
+		t->sts = relay_sts_policy(x, t->job->id, t->job->domain,
+		    now_us() / 1000000);
+		t->sts_known = 1;
+	}
+	return relay_sts_host(t->sts, host);
+}
+
 /* relay_policy: what TLS the session with host h needs. */
 static void
-relay_policy(struct relay_ctx *x, const struct relay_job *job,
+relay_policy(struct relay_ctx *x, struct relay_try *t,
     const struct relay_host *h, int smarthost, struct relay_policy *p)
 {
+	const struct relay_job *job = t->job;
 	enum config_relay_tls_mode mode = relay_tls_mode(x->cfg, job->domain);
 	int dane;
 
@@ -175,6 +195,17 @@ relay_policy(struct relay_ctx *x, const struct relay_job *job,
 		relay_policy_refuse(p, "no DNSSEC-validated TLSA record "
 		    "(relay tls dane)", h->name);
 		return;
+	} else if (mode != RELAY_TLS_NONE &&
+	    (p->sts = relay_sts(x, t, h->name)) == RELAY_STS_SKIP) {
+		relay_policy_refuse(p, "not an MX host the MTA-STS policy "
+		    "allows", h->name);
+		return;
+	} else if (p->sts == RELAY_STS_ENFORCE) {
+		/* RFC 8461 §4.2: a certificate valid for the MX host name,
+		 * from a trusted CA; §5: never plaintext. */
+		p->name = "mta-sts";
+		p->starttls = CLIENT_TLS_MUST;
+		p->req.mode = RELAY_VERIFY_CA;
 	} else if (mode == RELAY_TLS_VERIFY ||
 	    (job->flags & QUEUE_F_REQUIRETLS)) {
 		p->name = mode == RELAY_TLS_VERIFY ? "tls-required" :
@@ -186,7 +217,8 @@ relay_policy(struct relay_ctx *x, const struct relay_job *job,
 		p->starttls = CLIENT_TLS_NO;
 		return;
 	} else {
-		p->name = "opportunistic";
+		p->name = p->sts == RELAY_STS_NONE ? "opportunistic" :
+		    "mta-sts-testing";
 		p->starttls = CLIENT_TLS_TRY;
 		p->req.mode = RELAY_VERIFY_NONE;
 		return;
@@ -240,6 +272,22 @@ relay_session_log(const struct relay_try *t, const struct relay_host *h,
 	    "");
 }
 
+/* relay_sts_testing: in MTA-STS mode testing, what enforce would have
+ * refused in the session s with h (RFC 8461 §5.2: deliver, report). */
+static void
+relay_sts_testing(const struct relay_try *t, const struct relay_host *h,
+    const struct relay_session *s, const struct relay_policy *p)
+{
+	if (p->sts == RELAY_STS_TESTING_MISS)
+		log_warnx("%s to %s: MTA-STS (testing): %s is not an MX host "
+		    "the policy allows; mode enforce would not use it",
+		    t->job->id, t->job->domain, h->name);
+	if (!s->tls_verified)
+		log_warnx("%s to %s: MTA-STS (testing): TLS with %s was %s; "
+		    "mode enforce would defer the mail", t->job->id,
+		    t->job->domain, h->name, s->tls_desc);
+}
+
 /* relay_address: one session with one address of h; 1 when the job is
  * done with this host (answered, or no other address worth a try). */
 static int
@@ -275,6 +323,7 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 		if (cred != NULL) {
 			cp.auth_user = cred->user;
 			cp.auth_pass = cred->pass;
+			cp.implicit_tls = t->implicit_tls;
 		}
 		if ((c = client_new(&cp)) == NULL)
 			fatal("cannot allocate an SMTP session");
@@ -298,6 +347,9 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 			(void)str_copy(t->done->policy, p->name,
 			    sizeof(t->done->policy));
 			relay_session_log(t, h, a, &s, p, c);
+			if (p->sts == RELAY_STS_TESTING ||
+			    p->sts == RELAY_STS_TESTING_MISS)
+				relay_sts_testing(t, h, &s, p);
 		}
 		relay_merge(t, c, first);
 		t->file_error = s.file_error;
@@ -338,7 +390,7 @@ relay_hosts(struct relay_ctx *x, struct relay_try *t,
 				    "mail loop: the MX host is this server");
 			continue;
 		}
-		relay_policy(x, t->job, h, cred != NULL, &p);
+		relay_policy(x, t, h, cred != NULL, &p);
 		if (p.refuse) {
 			log_warnx("%s to %s: %s", t->job->id, t->job->domain,
 			    p.why);
@@ -368,6 +420,10 @@ relay_destination(struct relay_ctx *x, struct relay_try *t,
 	if ((via = relay_via(x->cfg, t->job->domain, &idx)) != NULL) {
 		*cred = &x->cred[idx];
 		*port = via->port;
+		/* RFC 8314 §3.3: submissions, TLS from the first byte. */
+		t->implicit_tls = via->tls == CONFIG_VIA_TLS_IMPLICIT ||
+		    (via->tls == CONFIG_VIA_TLS_DEFAULT &&
+		    via->port == RELAY_SUBMISSIONS_PORT);
 		if (!(*cred)->ok) {
 			relay_set_all(t, RELAY_TEMP, "4.7.8", "the smarthost's "
 			    "credentials could not be read");

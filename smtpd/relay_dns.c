@@ -3,6 +3,7 @@
  * blocking, DNSSEC-validating).  Runs in the relay role; the answers are
  * read by relay_mx.c and dnsrr.h's parsers.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,16 @@ enum dns_rc
 relay_dns_lookup(void *arg, const char *name, uint16_t type,
     struct dns_rrset *out)
 {
+	/* relay_dns_open failed: every lookup fails for now (the mail
+	 * waits in the queue) instead of crashing the relay. */
+	if (arg == NULL) {
+		memset(out, 0, offsetof(struct dns_rrset, buf));
+		out->type = type;
+		out->rc = DNS_TEMP;
+		(void)snprintf(out->why, sizeof(out->why), "the relay has no "
+		    "resolver");
+		return out->rc;
+	}
 	return dns_query(arg, name, type, out);
 }
 

@@ -6,7 +6,7 @@
  * arguments.
  *
  *   relay_run -f CONF -m FILE -d DOMAIN [-s SENDER] [-8] [-r DIR] [-D]
- *             [-x NAME=PREF:HOST]... [-a HOST=ADDR]... RCPT...
+ *             [-n JOBS] [-x NAME=PREF:HOST]... [-a HOST=ADDR]... RCPT...
  *
  * -x adds an MX record (HOST "." for a null MX), -a an A or AAAA record;
  * a name with no record at all is NXDOMAIN, one with records of another
@@ -17,7 +17,9 @@
  * ("RESULT status code dsn text") and one for DONE ("DONE host addr
  * dest_down policy tls"), then "EXIT n" with the relay's exit status
  * once it saw the queue hang up.  "relay ca file" is loaded as the relay
- * loads it.
+ * loads it.  -n gives the same job JOBS times (default 1) to the one
+ * relay process, one after the other, as the queue gives a relay process
+ * job after job (its MTA-STS cache lives that long).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -178,10 +180,11 @@ main(int argc, char *argv[])
 {
 	static struct config cfg;
 	static struct relay_ctx x;
+	static struct relay_sts_cache sts;
 	struct relay_job job;
 	const char *conf = NULL, *msg = NULL, *dir = "/";
 	char err[256];
-	int real_dns = 0;
+	int real_dns = 0, jobs = 1, k;
 	struct stat st;
 	int ch, sp[2], msgfd, status;
 	pid_t pid;
@@ -189,7 +192,7 @@ main(int argc, char *argv[])
 	memset(&job, 0, sizeof(job));
 	(void)str_copy(job.id, "0123456789abcdef", sizeof(job.id));
 	log_init("relay_run", 1, 0);
-	while ((ch = getopt(argc, argv, "f:m:d:s:8x:a:r:D")) != -1) {
+	while ((ch = getopt(argc, argv, "f:m:d:s:8x:a:r:Dn:")) != -1) {
 		switch (ch) {
 		case 'f': conf = optarg; break;
 		case 'm': msg = optarg; break;
@@ -202,6 +205,7 @@ main(int argc, char *argv[])
 		case 'a': add(optarg, 0); break;
 		case 'r': dir = optarg; break;
 		case 'D': real_dns = 1; break;
+		case 'n': jobs = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -225,6 +229,7 @@ main(int argc, char *argv[])
 			printf("DNS %s\n", err);
 	}
 	x.port = cfg.relay_port;
+	x.sts = &sts;
 	x.connect_ms = 5000;
 	relay_creds_load(&x);
 	if ((x.anchors = relay_tls_anchors_load(cfg.relay_ca_file, err,
@@ -241,8 +246,11 @@ main(int argc, char *argv[])
 		relay_run(&x, sp[1], (uid_t)-1, (gid_t)-1);
 	}
 	close(sp[1]);
-	if (queue(sp[0], &job, argv, msgfd) == -1)
-		printf("QUEUE failed\n");
+	for (k = 0; k < jobs; k++)
+		if (queue(sp[0], &job, argv, msgfd) == -1) {
+			printf("QUEUE failed\n");
+			break;
+		}
 	fflush(stdout);
 	close(sp[0]);
 	if (waitpid(pid, &status, 0) == -1)

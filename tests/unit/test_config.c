@@ -493,6 +493,27 @@ test_relay(void)
 	CHECK_STR_EQ(cfg.relay_via[0].credentials, "/etc/pw", "credentials");
 	CHECK_STR_EQ(cfg.relay_via[1].host, "192.0.2.1", "numeric via host");
 	CHECK_STR_EQ(cfg.relay_via[1].domain, "example.com", "via for domain");
+	CHECK_INT_EQ(cfg.relay_via[0].tls, CONFIG_VIA_TLS_DEFAULT,
+	    "via tls: by the port");
+	CHECK_INT_EQ(cfg.mtasts_port, 443, "default mta-sts port");
+	CHECK_INT_EQ(parse("mta-sts port 8443\n"
+	    "relay via s.test port 2465 tls implicit for a.test "
+	    "credentials /pw\n"
+	    "relay via t.test port 465 tls starttls credentials /pw\n"), 0,
+	    "mta-sts port, via tls");
+	CHECK_INT_EQ(cfg.mtasts_port, 8443, "mta-sts port");
+	CHECK_INT_EQ(cfg.relay_via[0].tls, CONFIG_VIA_TLS_IMPLICIT,
+	    "tls implicit");
+	CHECK_STR_EQ(cfg.relay_via[0].domain, "a.test", "for after tls");
+	CHECK_INT_EQ(cfg.relay_via[1].tls, CONFIG_VIA_TLS_STARTTLS,
+	    "tls starttls");
+	CHECK_STR_EQ(cfg.relay_via[1].credentials, "/pw", "credentials");
+	expect_error("relay via h.test port 25 tls maybe credentials /pw\n",
+	    "t.conf:1: \"relay via ... tls\" needs implicit or starttls, got "
+	    "\"maybe\"", "unknown via tls");
+	expect_error("mta-sts port 0\n",
+	    "t.conf:1: \"mta-sts port\" needs a number from 1 to 65535, "
+	    "got \"0\"", "mta-sts port 0");
 	expect_error("relay processes 5\n",
 	    "t.conf:1: \"relay processes\" needs a number from 1 to 4, "
 	    "got \"5\"", "too many relay processes");
@@ -510,7 +531,8 @@ test_relay(void)
 	    "three words");
 	expect_error("relay via h.test port 25\n",
 	    "t.conf:1: wrong number of arguments to \"relay via\" (usage: "
-	    "relay via HOST port N [for DOMAIN] credentials FILE)",
+	    "relay via HOST port N [tls implicit|starttls] [for DOMAIN] "
+	    "credentials FILE)",
 	    "credentials missing");
 	expect_error("relay via h.test port 25 credentials pw\n",
 	    "t.conf:1: \"relay via ... credentials\" needs an absolute path, "
@@ -520,8 +542,8 @@ test_relay(void)
 	    "65535, got \"99999\"", "bad via port");
 	expect_error("relay via h.test port 25 to x.test credentials /pw\n",
 	    "t.conf:1: \"relay via\": expected \"for\", got \"to\" "
-	    "(usage: relay via HOST port N [for DOMAIN] credentials FILE)",
-	    "for misspelt");
+	    "(usage: relay via HOST port N [tls implicit|starttls] "
+	    "[for DOMAIN] credentials FILE)", "for misspelt");
 	expect_error("relay via h.test port 25 credentials /pw\n"
 	    "relay via i.test port 25 credentials /pw\n",
 	    "t.conf:2: \"relay via\" given twice for every domain",

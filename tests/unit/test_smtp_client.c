@@ -610,6 +610,11 @@ test_auth(void)
 	feed(c, "250-hi\r\n250 AUTH PLAIN\r\n535 5.7.8 bad credentials\r\n");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "AUTH refused");
 	CHECK_INT_EQ(client_result(c, 0)->code, 535, "535 kept");
+	CHECK_INT_EQ(client_result(c, 0)->status, RELAY_TEMP,
+	    "a refused AUTH is temporary (our credentials)");
+	CHECK_STR_EQ(client_result(c, 0)->dsn, "4.7.8", "4.7.8");
+	CHECK_TRUE(strstr(client_result(c, 0)->text, "bad credentials") !=
+	    NULL, "the server's text kept");
 	client_free(c);
 
 	c = start(CLIENT_TLS_MUST, "user", "pass");
@@ -624,6 +629,45 @@ test_auth(void)
 	feed(c, "220 hi\r\n250-hi\r\n250 AUTH PLAIN\r\n");
 	CHECK_TRUE(strstr(take(c), "AUTH") == NULL, "no AUTH in the clear");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "refused");
+	client_free(c);
+}
+
+/* Implicit TLS (a smarthost on 465): the handshake before any byte. */
+static void
+test_implicit_tls(void)
+{
+	struct client_params p;
+	struct client *c;
+
+	setup(1);
+	memset(&p, 0, sizeof(p));
+	p.helo = "mx.ours.test";
+	p.job = &job;
+	p.rcpt = rcpt;
+	p.tls = CLIENT_TLS_MUST;
+	p.implicit_tls = 1;
+	p.auth_user = "user";
+	p.auth_pass = "pass";
+	c = client_new(&p);
+	CHECK_INT_EQ(client_next(c), CLIENT_WANT_TLS, "TLS first");
+	client_tls_done(c, 1);
+	CHECK_INT_EQ(client_next(c), CLIENT_WANT_READ, "then the greeting");
+	feed(c, "220 hi\r\n");
+	CHECK_STR_EQ(take(c), "EHLO mx.ours.test\r\n", "EHLO after it");
+	feed(c, "250-hi\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n");
+	CHECK_STR_EQ(take(c), "AUTH PLAIN AHVzZXIAcGFzcw==\r\n",
+	    "no STARTTLS inside TLS: AUTH");
+	feed(c, "235 2.7.0 ok\r\n");
+	CHECK_STR_EQ(take(c), "MAIL FROM:<alice@ours.test>\r\n",
+	    "MAIL after AUTH");
+	client_free(c);
+
+	c = client_new(&p);
+	client_tls_done(c, 0);
+	CHECK_INT_EQ(client_next(c), CLIENT_WANT_NOTHING, "failed handshake");
+	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "next host");
+	CHECK_STR_EQ(client_result(c, 0)->dsn, "4.7.5", "4.7.5");
+	CHECK_INT_EQ(client_greeted(c), 0, "never greeted");
 	client_free(c);
 }
 
@@ -780,6 +824,7 @@ main(void)
 		test_needs();
 		test_starttls();
 		test_auth();
+		test_implicit_tls();
 		test_stuffing();
 		test_failures();
 	}

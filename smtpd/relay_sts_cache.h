@@ -1,0 +1,54 @@
+/*
+ * relay_sts_cache.h: the relay's memory of MTA-STS policies (RFC 8461
+ * §5.1): per destination domain the policy last fetched, the id of the
+ * "_mta-sts" TXT record it was fetched for, and when it expires
+ * (max_age after the fetch).  Bounded: RELAY_STS_CACHE_MAX domains, the
+ * least recently used one makes room.  Lives in one relay process's
+ * memory (each relay process has its own; nothing is written to disk,
+ * so a restart fetches again).  Runs in the relay role; the policies in
+ * it were parsed by mtasts.h, the domains are the queue's.
+ */
+#ifndef POSTERN_RELAY_STS_CACHE_H
+#define POSTERN_RELAY_STS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/dns.h"
+#include "common/mtasts.h"
+
+#define RELAY_STS_CACHE_MAX	256
+
+struct relay_sts_entry {
+	char			 domain[DNS_NAME_MAX + 1];	/* "": free */
+	char			 id[MTASTS_ID_MAX + 1];
+	int64_t			 expires;	/* wall clock, seconds */
+	uint64_t		 used;		/* the cache's clock */
+	struct mtasts_policy	 policy;
+};
+
+/* All zero is an empty cache. */
+struct relay_sts_cache {
+	uint64_t		 clock;
+	struct relay_sts_entry	 e[RELAY_STS_CACHE_MAX];
+};
+
+/*
+ * relay_sts_cache_find: domain's entry (lowercase, compared exactly)
+ * when it has not expired at now (seconds), marked as just used; NULL
+ * otherwise (an expired entry is freed).  The entry stays valid until
+ * the next relay_sts_cache_put.
+ */
+const struct relay_sts_entry *relay_sts_cache_find(struct relay_sts_cache *c,
+	    const char *domain, int64_t now);
+
+/*
+ * relay_sts_cache_put: p (copied) as domain's policy, fetched at now for
+ * the TXT record id, valid max_age seconds: over domain's entry, else in
+ * a free or expired one, else over the least recently used.  A domain or
+ * id too long for the entry is not stored (returns -1); else 0.
+ */
+int	relay_sts_cache_put(struct relay_sts_cache *c, const char *domain,
+	    const char *id, const struct mtasts_policy *p, int64_t now);
+
+#endif
