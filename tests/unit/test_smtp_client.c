@@ -650,7 +650,7 @@ test_implicit_tls(void)
 	p.auth_pass = "pass";
 	c = client_new(&p);
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_TLS, "TLS first");
-	client_tls_done(c, 1);
+	client_tls_done(c, 1, NULL);
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_READ, "then the greeting");
 	feed(c, "220 hi\r\n");
 	CHECK_STR_EQ(take(c), "EHLO mx.ours.test\r\n", "EHLO after it");
@@ -663,7 +663,7 @@ test_implicit_tls(void)
 	client_free(c);
 
 	c = client_new(&p);
-	client_tls_done(c, 0);
+	client_tls_done(c, 0, "refused");
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_NOTHING, "failed handshake");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "next host");
 	CHECK_STR_EQ(client_result(c, 0)->dsn, "4.7.5", "4.7.5");
