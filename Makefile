@@ -150,7 +150,9 @@ $(O)/imapd/imapd: $(call obj,imapd/imapd.c $(SKEL_SRC) $(IMAPD_SRC) $(MIME_SRC) 
 RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
 	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
 	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
-	      smtpd/relay_dns.c smtpd/relay_tls.c $(DNS_SRC) $(MTASTS_SRC)
+	      smtpd/relay_dns.c smtpd/relay_tls.c smtpd/relay_dkim.c \
+	      smtpd/relay_dkim_from.c common/dmarc_from.c common/mailhdr.c \
+	      $(DNS_SRC) $(MTASTS_SRC)
 # The inbound checks: the broker's side, the protocol, the check role.
 CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
 	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
