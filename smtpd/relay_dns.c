@@ -31,6 +31,18 @@ enum dns_rc
 relay_dns_lookup(void *arg, const char *name, uint16_t type,
     struct dns_rrset *out)
 {
+	/* No resolver (relay_main logged why): the mail waits, as for a
+	 * resolver that cannot answer now. */
+	if (arg == NULL) {
+		out->rc = DNS_TEMP;
+		out->secure = 0;
+		out->truncated = 0;
+		out->type = type;
+		out->n = 0;
+		(void)snprintf(out->why, sizeof(out->why), "the relay has no "
+		    "resolver");
+		return DNS_TEMP;
+	}
 	return dns_query(arg, name, type, out);
 }
 

@@ -20,7 +20,8 @@
  * or NULL with the reason in err. */
 void	*relay_dns_open(const struct config *cfg, char *err, size_t errlen);
 
-/* relay_dns_lookup: the dns_lookup_fn of that handle. */
+/* relay_dns_lookup: the dns_lookup_fn of that handle; with a NULL
+ * handle (no resolver could be opened) every lookup is DNS_TEMP. */
 enum dns_rc relay_dns_lookup(void *arg, const char *name, uint16_t type,
 	    struct dns_rrset *out);
 
