@@ -232,6 +232,9 @@ $(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(O)/tests/unit/test_relay_dkim: $(O)/tests/unit/test_relay_dkim.o $(call obj,smtpd/relay_dkim.c smtpd/relay_dkim_from.c common/dmarc_from.c common/mailhdr.c smtpd/queueproto.c $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 

@@ -127,7 +127,7 @@ relay_dkim_selector(struct relay_ctx *x, const char *domain,
 	if ((rc = keyholder_dkim_selector(x->dkim_fd, domain, selector)) ==
 	    -1) {
 		x->dkim_owed++;
-		*why = "the keyholder did not answer in time";
+		*why = "no answer from the keyholder";
 	} else if (rc == 0)
 		*why = "no key for the From domain";
 	return rc;
@@ -167,7 +167,7 @@ relay_dkim_sign(struct relay_ctx *x, const struct relay_job *job,
 	    sizeof(err)) == -1) {
 		if (!c.answered)
 			x->dkim_owed++;
-		why = c.answered ? err : "the keyholder did not answer in time";
+		why = c.answered ? err : "no answer from the keyholder";
 		goto nosign;
 	}
 	log_info("%s to %s: DKIM signed d=%s s=%s", job->id, job->domain,
