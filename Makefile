@@ -323,6 +323,8 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c \
+		 common/util.c common/log.c
 FUZZ_dnsrr     = common/dnsrr.c
 FUZZ_spf       = common/spf_record.c common/spf_macro.c
 FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \
