@@ -21,6 +21,8 @@
 
 _Static_assert(RELAY_DKIM_FIELD_MAX == DKIM_SIGNATURE_MAX,
     "relay_dkim.h's bound of the DKIM-Signature field is dkim.h's");
+_Static_assert(RELAY_DKIM_HEAD_MAX == DKIM_HEAD_MAX,
+    "relay_dkim.h's bound of the header section is dkim.h's");
 
 #define RELAY_DKIM_CHUNK	16384
 #define RELAY_DKIM_REST_MS	1000	/* the rest of a late answer */
