@@ -5,9 +5,18 @@ on loopback as the destination's MX, whose Maildir shows what arrived.
 Covers delivery with per-recipient answers, dot-stuffing and line ends,
 8BITMIME, MX preference with a dead first host, and the destinations
 that never reach SMTP: null MX, NXDOMAIN, an MX of 0.0.0.0, every host
-down."""
+down.
+
+Then the whole smtpd (queue, relay processes, keyholder) sending to a
+second smtpd found through the test DNS: mail submitted on 465 from a
+domain with a key made by `authctl dkim keygen` arrives DKIM-signed, and
+Debian's python3-dkim verifies it (and not after a body change); mail
+from a domain without a key arrives unsigned; mail from another server
+on port 25 forwarded by an alias keeps its Authentication-Results and is
+not signed; a rotated key signs after a reload."""
 import os
 import re
+import signal
 import smtplib
 import subprocess
 import time
@@ -353,3 +362,23 @@ def test_forwarded_mail_keeps_its_authentication_results(pair):
                      got), got[:600]
     assert b"DKIM-Signature" not in got, got[:600]
     assert b"Authentication-Results" in got.split(b"\r\n\r\n")[0]
+
+
+def test_rotated_key_signs_after_a_reload(pair):
+    """A key made for a rotation signs from the reload on (the relay's
+    channel stays; the keyholder's key set changes under it)."""
+    dkim = pytest.importorskip("dkim")
+    ours, theirs = pair
+    time.sleep(1.1)     # a newer modification time than mail2026's
+    r = ours.authctl("dkim", "keygen", "example.test", "--selector",
+                     "mail2027", "--bits", "1024")
+    txt = dkim_txt(r.stdout)
+    os.kill(ours.smtp.pid, signal.SIGHUP)
+    assert wait_log(ours, "DKIM key of example.test, selector mail2027, "
+                    "loaded"), ours.smtp_log()
+    submit(ours, BOB, BOB, "rotated", "after the reload\r\n")
+    got = as_sent(received(pair, "rotated"))
+    assert b" s=mail2027;" in re.sub(rb"\r\n\t\s*", b" ", got), got[:400]
+    assert dkim.verify(got, dnsfunc=lambda name, timeout=5: txt)
+    assert not dkim.verify(got, dnsfunc=lambda name, timeout=5:
+                           ours.dkim_txt)
