@@ -151,7 +151,8 @@ RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
 	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
 	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
 	      smtpd/relay_dns.c smtpd/relay_tls.c smtpd/relay_sts.c \
-	      smtpd/relay_sts_cache.c $(DNS_SRC) $(MTASTS_SRC)
+	      smtpd/relay_sts_cache.c smtpd/relay_dkim.c smtpd/relay_dkim_from.c \
+	      common/dmarc_from.c common/mailhdr.c $(DNS_SRC) $(MTASTS_SRC)
 # The inbound checks: the broker's side, the protocol, the check role.
 CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
 	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
@@ -235,6 +236,9 @@ $(O)/tests/unit/test_relay_sts: $(O)/tests/unit/test_relay_sts.o $(call obj,smtp
 
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/tests/unit/test_relay_dkim: $(O)/tests/unit/test_relay_dkim.o $(call obj,smtpd/relay_dkim.c smtpd/relay_dkim_from.c common/dmarc_from.c common/mailhdr.c smtpd/queueproto.c $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
@@ -324,6 +328,8 @@ FUZZ_search    = imapd/search_date.c imapd/search_cache.c $(MIME_SRC) \
 		 common/util.c common/log.c
 FUZZ_intake    = common/intake.c common/util.c common/log.c
 FUZZ_queueproto = smtpd/queueproto.c common/frame.c common/util.c common/log.c
+FUZZ_relayproto = smtpd/relayproto.c smtpd/queueproto.c common/frame.c \
+		 common/util.c common/log.c
 FUZZ_dnsrr     = common/dnsrr.c
 FUZZ_spf       = common/spf_record.c common/spf_macro.c
 FUZZ_spfdns    = common/spf.c common/spf_record.c common/spf_macro.c \

@@ -172,7 +172,10 @@ int	keyholder_dkim_channel(int ctlfd);
  * has no key, -1 on failure.
  * keyholder_dkim_sign: the RSA signature of hash (SHA-256 of the
  * canonical header) with the key of domain and selector into sig (cap
- * bytes); returns its length, or 0 (no such key, or failure).  Matches
+ * bytes); returns its length, or 0 (no such key, or failure).  After 0,
+ * errno is ENOENT (the keyholder answered: no such key) or EMSGSIZE
+ * (it answered with a signature longer than cap): the channel is still
+ * in step then; anything else means no answer came.  Matches
  * dkim_sign_fn's shape through a small adapter in the relay.
  */
 int	keyholder_dkim_selector(int fd, const char *domain, char *selector);

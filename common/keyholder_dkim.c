@@ -137,11 +137,13 @@ keyholder_dkim_sign(int fd, const char *domain, const char *selector,
 	}
 	if (status != 0 || len == 0) {
 		log_warnx("no DKIM key for %s selector %s", domain, selector);
+		errno = ENOENT;
 		return 0;
 	}
 	if (len > cap) {
 		log_warnx("the DKIM signature for %s is longer than expected",
 		    domain);
+		errno = EMSGSIZE;
 		return 0;
 	}
 	memcpy(sig, p, len);

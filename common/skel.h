@@ -275,6 +275,12 @@ int	skel_message_admit(const struct skel_client *cl);
  * nothing. */
 void	skel_role_tie(void);
 
+/* skel_dkim_channel: in the parent, from a roles start function: a new
+ * DKIM channel to the keyholder (keyholder_dkim_channel) for a process
+ * that signs outbound mail; the caller passes it on and closes its copy.
+ * -1 (logged) when it cannot be made. */
+int	skel_dkim_channel(void);
+
 /* skel_spawn: in the parent: fork + exec this program as role (its
  * main, above) with fds[0..nfds-1] as descriptors 3, 4, ...; the pid, or
  * -1 (logged). */

@@ -327,6 +327,14 @@ parent_check(void)
 	return 0;
 }
 
+int
+skel_dkim_channel(void)
+{
+	if (keyctl == -1)
+		return -1;
+	return keyholder_dkim_channel(keyctl);
+}
+
 /* parent_keyholder: start the keyholder role, with its end of the
  * control channel as descriptor 3. */
 static void

@@ -132,6 +132,21 @@ qrelay_idle(void)
 	return NULL;
 }
 
+/*
+ * qrelay_signable: 1 when m may be DKIM-signed with our keys: it was
+ * submitted by a logged-in user (origin "smtp ADDR SESSION user U"),
+ * handed over locally ("local uid N") or made here (a bounce); 0 when
+ * it came from another server on port 25 (origin "smtp ADDR SESSION",
+ * no login there), which an alias forwards: signing that would vouch
+ * with our domain for whatever a stranger wrote in its From.
+ */
+static uint32_t
+qrelay_signable(const struct qmsg *m)
+{
+	return strncmp(m->origin, "smtp ", 5) != 0 ||
+	    strstr(m->origin, " user ") != NULL;
+}
+
 /* qrelay_send: the job of rl (msg, domain, idx set) to its process.
  * 0 sent; 1 not (the message file: logged); -1 the link broke (closed;
  * nothing was counted). */
@@ -156,6 +171,9 @@ qrelay_send(struct qrelay *rl)
 	job.size = m->size;
 	job.nrcpt = (uint32_t)rl->n;
 	job.attempt = m->rcpts[rl->idx[0]].attempts;
+	if (m->authres != NULL)
+		(void)str_copy(job.authres, m->authres, sizeof(job.authres));
+	job.sign = qrelay_signable(m);
 	if (relayproto_job_encode(&f, &job) == -1) {
 		log_warnx("message %s: the relay job for %s does not fit a "
 		    "frame", m->id, rl->domain);

@@ -34,7 +34,8 @@
  * relay_sandbox: the one function that builds the relay's sandbox: the
  * empty directory as root, the relay uid, no new privileges, and the
  * system calls of its work: the queue's socket pair (the message file
- * comes with recvmsg, is read with pread), TCP to the remote servers
+ * comes with recvmsg, is read with pread), the keyholder's DKIM channel
+ * (the same calls), TCP to the remote servers
  * (socket, connect, poll, send/recv: sendto/recvfrom; getsockopt for the
  * connect's result), BearSSL (getrandom, nothing else: it does no
  * I/O of its own), and the resolver's own list (relay_dns_syscalls:
@@ -47,7 +48,8 @@ static void
 relay_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 {
 	static const struct sandbox_rule base[] = {
-		/* the queue's socket pair, syslog */
+		/* the queue's socket pair, the keyholder's DKIM channel
+		 * (send, poll, read), syslog */
 		SANDBOX_ALLOW(read),
 		SANDBOX_ALLOW(write),
 		SANDBOX_ALLOW(recvmsg),		/* the message file's fd */
@@ -255,7 +257,8 @@ relay_run(struct relay_ctx *x, int queuefd, uid_t uid, gid_t gid)
 }
 
 void
-relay_main(const struct config *cfg, int queuefd, uid_t uid, gid_t gid)
+relay_main(const struct config *cfg, int queuefd, int dkimfd, uid_t uid,
+    gid_t gid)
 {
 	static struct relay_ctx x;
 	static struct relay_sts_cache sts;
@@ -268,6 +271,10 @@ relay_main(const struct config *cfg, int queuefd, uid_t uid, gid_t gid)
 	x.connect_ms = RELAY_CONNECT_MS;
 	x.lookup = relay_dns_lookup;
 	x.sts = &sts;
+	x.dkim_fd = dkimfd;
+	if (dkimfd == -1)
+		log_warnx("the relay has no DKIM channel to the keyholder; "
+		    "mail goes out unsigned");
 	relay_creds_load(&x);
 	if ((x.lookup_arg = relay_dns_open(cfg, err, sizeof(err))) == NULL)
 		log_warnx("the relay has no resolver: %s; mail to other "

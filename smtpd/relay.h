@@ -43,23 +43,27 @@ struct relay_ctx {
 	struct relay_cred cred[CONFIG_MAX_RELAY_VIA];	/* as cfg->relay_via */
 	/* The MTA-STS policies this process fetched; NULL: none kept. */
 	struct relay_sts_cache *sts;
+	int		 dkim_fd;	/* the keyholder's DKIM channel, -1 */
+	unsigned	 dkim_owed;	/* answers it still owes (relay_dkim.h) */
 };
 
 /*
  * relay_main: the relay role.  cfg is the loaded configuration, queuefd
- * the relay's end of its socket pair with the queue, uid/gid the relay
- * user ((uid_t)-1: development mode, no chroot or privilege drop).
+ * the relay's end of its socket pair with the queue, dkimfd its DKIM
+ * channel to the keyholder (keyholder.h; -1: mail goes out unsigned),
+ * uid/gid the relay user ((uid_t)-1: development mode, no chroot or
+ * privilege drop).
  * Reads the credentials files, the CA bundle and the DNS trust anchor,
  * then locks itself in (relay_sandbox) and serves jobs.  Never returns:
  * exits 0 when the queue hangs up, 1 on a fatal error (a malformed frame
  * from the queue).
  */
-void	relay_main(const struct config *cfg, int queuefd, uid_t uid,
-	    gid_t gid) __attribute__((noreturn));
+void	relay_main(const struct config *cfg, int queuefd, int dkimfd,
+	    uid_t uid, gid_t gid) __attribute__((noreturn));
 
 /* relay_run: what relay_main does once x is set up: the sandbox, then
  * jobs until the queue hangs up (_exit(0)).  For a test that sets x up
- * itself (its own lookup function). */
+ * itself (its own lookup function; x->dkim_fd -1 or a DKIM channel). */
 void	relay_run(struct relay_ctx *x, int queuefd, uid_t uid, gid_t gid)
 	    __attribute__((noreturn));
 
@@ -85,7 +89,8 @@ int	relay_serve(struct relay_ctx *x, int qfd);
  * relay_deliver: the delivery of one job: the destination's hosts
  * (relay_mx.h) or its smarthost, the TLS policy per host, the SMTP
  * sessions until one host answered the transaction; res[i] for rcpt[i],
- * done filled.  The message is the first job->size bytes of msgfd.
+ * done filled.  The message is the first job->size bytes of msgfd; the
+ * fields relay_dkim.h adds go before it (made once per job).
  */
 void	relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	    const struct relay_rcpt *rcpt, int msgfd,

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "smtpd/client.h"
 #include "smtpd/relay.h"
+#include "smtpd/relay_dkim.h"
 #include "smtpd/relay_mx.h"
 #include "smtpd/relay_net.h"
 #include "smtpd/relay_session.h"
@@ -42,6 +43,8 @@ struct relay_try {
 	struct relay_rcpt_result *res;
 	struct relay_done	*done;
 	int			 msgfd;
+	const char		*prefix;	/* relay_prefix's fields */
+	size_t			 prefixlen;
 	int			 final;		/* a host answered it all */
 	int			 answered;	/* some host greeted us */
 	int			 file_error;
@@ -296,6 +299,7 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
     struct relay_policy *p, const struct relay_cred *cred, int port)
 {
 	struct client_params cp;
+	struct relay_job wire;
 	struct relay_session s;
 	struct relay_net net;
 	struct client *c;
@@ -315,9 +319,12 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 				relay_set_all(t, RELAY_TEMP, "4.4.1", text);
 			return 0;
 		}
+		/* SIZE= counts the fields added before the message. */
+		wire = *t->job;
+		wire.size += t->prefixlen;
 		memset(&cp, 0, sizeof(cp));
 		cp.helo = x->cfg->hostname;
-		cp.job = t->job;
+		cp.job = &wire;
 		cp.rcpt = t->rcpt;
 		cp.tls = starttls;
 		if (cred != NULL) {
@@ -333,6 +340,8 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 		s.tls = &p->req;
 		s.msgfd = t->msgfd;
 		s.size = t->job->size;
+		s.prefix = t->prefix;
+		s.prefixlen = t->prefixlen;
 		relay_session_run(&s);
 		relay_net_close(&net);
 		first = !t->answered;
@@ -466,6 +475,7 @@ relay_deliver(struct relay_ctx *x, const struct relay_job *job,
     struct relay_done *done)
 {
 	static struct relay_dest d;
+	static char prefix[RELAY_PREFIX_MAX];
 	const struct relay_cred *cred;
 	struct relay_try t;
 	int port;
@@ -482,6 +492,9 @@ relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	    "could be reached");
 	if (relay_destination(x, &t, &d, &cred, &port) == -1)
 		return;
+	/* Once per job, for every host it may take. */
+	t.prefix = prefix;
+	t.prefixlen = relay_prefix(x, job, msgfd, prefix);
 	relay_hosts(x, &t, &d, cred, port);
 	if (t.file_error)
 		relay_set_all(&t, RELAY_TEMP, "4.3.0",

@@ -85,6 +85,8 @@ relayproto_job_encode(struct frame *f, const struct relay_job *j)
 	frame_add_u64(f, j->size);
 	frame_add_u32(f, j->nrcpt);
 	frame_add_u32(f, j->attempt);
+	frame_add_str(f, j->authres);
+	frame_add_u32(f, j->sign);
 	return frame_finish(f);
 }
 
@@ -101,11 +103,15 @@ relayproto_job_decode(struct frame *f, struct relay_job *j)
 	    frame_get_str(f, j->domain, sizeof(j->domain)) == -1 ||
 	    frame_get_u64(f, &j->size) == -1 ||
 	    frame_get_u32(f, &j->nrcpt) == -1 ||
-	    frame_get_u32(f, &j->attempt) == -1 || frame_end(f) == -1)
+	    frame_get_u32(f, &j->attempt) == -1 ||
+	    frame_get_str(f, j->authres, sizeof(j->authres)) == -1 ||
+	    frame_get_u32(f, &j->sign) == -1 || frame_end(f) == -1)
 		return -1;
 	if (!queueproto_id_valid(j->id) || j->body > QUEUE_BODY_BINARYMIME ||
 	    (j->flags & ~QUEUE_F_ALL) || !relayproto_word(j->domain) ||
-	    j->nrcpt < 1 || j->nrcpt > RELAY_RCPT_MAX)
+	    j->nrcpt < 1 || j->nrcpt > RELAY_RCPT_MAX || j->sign > 1)
+		return -1;
+	if (j->authres[0] != '\0' && !queueproto_authres_valid(j->authres))
 		return -1;
 	if (j->sender[0] != '\0' && !relayproto_addr(j->sender))
 		return -1;

@@ -49,7 +49,26 @@ struct relay_job {
 	uint64_t	size;		/* the message: the file's start */
 	uint32_t	nrcpt;		/* 1..RELAY_RCPT_MAX */
 	uint32_t	attempt;	/* 0 on the first try */
+	/* The checks of a message that came in on port 25 (an alias
+	 * forwarding it out again): "" or the value of the
+	 * Authentication-Results field the relay adds before the message
+	 * (queueproto_authres_valid). */
+	char		authres[QUEUE_AUTHRES_MAX];
+	/* 1: the message may be DKIM-signed for its From domain (it was
+	 * submitted by a user or made here); 0: it came from another
+	 * server on port 25 and is never signed with our keys. */
+	uint32_t	sign;
 };
+
+/* The largest JOB frame: the header, the type byte, six strings at
+ * their longest (each after its 2-byte length), five u32 and one u64:
+ * within FRAME_MAX, so a job with a whole Authentication-Results value
+ * is still one frame. */
+#define RELAY_JOB_FRAME_MAX	(FRAME_HDR + 1 + 6 * 2 + QUEUE_ID_LEN + \
+	(QUEUE_ADDR_MAX - 1) + (QUEUE_ENVID_MAX - 1) + DNS_NAME_MAX + \
+	(QUEUE_AUTHRES_MAX - 1) + 5 * 4 + 8)
+_Static_assert(RELAY_JOB_FRAME_MAX <= FRAME_MAX,
+    "a relay job must fit one frame");
 
 struct relay_rcpt {
 	char		address[QUEUE_ADDR_MAX];	/* queue_rcpt.dest */
@@ -79,8 +98,9 @@ struct relay_done {
  * trailing field, an embedded NUL, a value out of range:
  *   JOB:    id not a queue id, body above QUEUE_BODY_BINARYMIME, unknown
  *           flag, domain empty or holding a byte below 0x21 or 0x7f,
- *           nrcpt outside 1..RELAY_RCPT_MAX (the domain's ASCII letters
- *           are lowercased on decoding)
+ *           nrcpt outside 1..RELAY_RCPT_MAX, authres neither "" nor
+ *           queueproto_authres_valid, sign above 1 (the domain's ASCII
+ *           letters are lowercased on decoding)
  *   RCPT:   address empty or holding a control byte (a space may stand
  *           in a quoted local part), orcpt holding a control byte or
  *           space, unknown notify bit

@@ -99,8 +99,27 @@ smtp_checks_start(const struct config *cfg, pid_t *pids, size_t max,
 	return ok ? 0 : -1;
 }
 
+/* smtp_roles_spawn: deliver or relay process i (the queue on 3; a relay
+ * also gets a DKIM channel to the keyholder on 4, so that it signs
+ * outbound mail: relay_dkim.h). */
+static pid_t
+smtp_roles_spawn(size_t i, int rfd)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (i <= SMTP_DELIVER_PROCS)
+		return skel_spawn("deliver", &rfd, 1);
+	fds[0] = rfd;
+	if ((fds[1] = skel_dkim_channel()) == -1)
+		return -1;
+	pid = skel_spawn("relay", fds, 2);
+	close(fds[1]);
+	return pid;
+}
+
 /* smtp_roles_start: the queue (see above), each deliver process and each
- * relay process (the queue on 3), the check processes. */
+ * relay process, the check processes. */
 static int
 smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
     size_t *n)
@@ -124,9 +143,7 @@ smtp_roles_start(const struct config *cfg, pid_t *pids, size_t max,
 		goto done;
 	(*n)++;
 	for (i = 1; i < nfds; i++) {
-		pids[*n] = skel_spawn(i <= SMTP_DELIVER_PROCS ? "deliver" :
-		    "relay", &rfds[i], 1);
-		if (pids[*n] == -1)
+		if ((pids[*n] = smtp_roles_spawn(i, rfds[i])) == -1)
 			goto done;
 		(*n)++;
 	}
@@ -159,7 +176,7 @@ smtp_roles_main(const char *role, const struct config *cfg,
 	if (strcmp(role, "deliver") == 0)
 		deliver_main(cfg, 3, ids->mail_uid, ids->mail_gid);
 	if (strcmp(role, "relay") == 0)
-		relay_main(cfg, 3, ids->relay_uid, ids->relay_gid);
+		relay_main(cfg, 3, 4, ids->relay_uid, ids->relay_gid);
 	if (strcmp(role, "check") == 0)
 		check_main(cfg, 3);
 	fatalx("no role %s", role);

@@ -45,7 +45,9 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 			    relayproto_job_decode(&g, &j2) == -1 ||
 			    strcmp(j.domain, j2.domain) != 0 ||
 			    j.nrcpt != j2.nrcpt || j.size != j2.size ||
-			    j.nrcpt < 1 || j.nrcpt > RELAY_RCPT_MAX)
+			    j.nrcpt < 1 || j.nrcpt > RELAY_RCPT_MAX ||
+			    strcmp(j.authres, j2.authres) != 0 ||
+			    j.sign != j2.sign || j.sign > 1)
 				abort();
 		}
 		break;

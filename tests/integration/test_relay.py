@@ -5,13 +5,26 @@ on loopback as the destination's MX, whose Maildir shows what arrived.
 Covers delivery with per-recipient answers, dot-stuffing and line ends,
 8BITMIME, MX preference with a dead first host, and the destinations
 that never reach SMTP: null MX, NXDOMAIN, an MX of 0.0.0.0, every host
-down."""
+down.
+
+Then the whole smtpd (queue, relay processes, keyholder) sending to a
+second smtpd found through the test DNS: mail submitted on 465 from a
+domain with a key made by `authctl dkim keygen` arrives DKIM-signed, and
+Debian's python3-dkim verifies it (and not after a body change); mail
+from a domain without a key arrives unsigned; mail from another server
+on port 25 forwarded by an alias keeps its Authentication-Results and is
+not signed; a rotated key signs after a reload."""
 import os
+import re
+import signal
+import smtplib
 import subprocess
+import time
 
 import pytest
 
-from conftest import ALICE, BOB, BUILD
+import dnstest
+from conftest import ALICE, BOB, BUILD, Postern, tls_context
 from test_smtp import smtp, wait_mails, mails  # noqa: F401
 
 RELAY_RUN = os.path.join(BUILD, "tests", "tools", "relay_run")
@@ -164,3 +177,208 @@ def test_tls_none(smtp, tmp_path):
     assert res[0][0] == 0, res
     assert done[3] == "no-tls" and done[4] == "none", done
     assert wait_mails(p, ALICE)
+
+
+# ---- The whole smtpd: DKIM signing and forwarded Authentication-Results.
+#
+# Two postern installations: "ours" (example.test, example.org; DKIM key
+# for example.test made by `authctl dkim keygen`) sends through its
+# queue and relay processes; "theirs" (remote.test, hostname
+# mx.remote.test) is the MX of remote.test in the test DNS (dnstest.py),
+# reached on its port-25 listener ("relay port").
+
+CAROL = "carol@remote.test"
+DAVE = "dave@example.org"
+
+
+def dkim_txt(out):
+    """The TXT record `authctl dkim keygen` printed: its strings joined."""
+    zone = out[out.index("IN TXT ("):]
+    return "".join(re.findall(r'"([^"]*)"', zone)).encode()
+
+
+def theirs_config(q):
+    """q serves remote.test only, as mx.remote.test (so it does not take
+    our Authentication-Results, which name our hostname, as its own)."""
+    with open(q.conf) as f:
+        text = f.read()
+    text = text.replace("hostname localhost\n", "hostname mx.remote.test\n")
+    text = text.replace("domain example.test\ndomain example.org\n",
+                        "domain remote.test\n")
+    with open(q.conf, "w") as f:
+        f.write(text)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    theirs = Postern()
+    theirs_config(theirs)
+    theirs.start()
+    theirs.add_user(CAROL)
+    theirs.start_smtpd()
+    ours = Postern()
+    dns = dnstest.DnsServer(ours.dir)
+    dns.zone("remote.test", signed=True)
+    dns.add("remote.test", "@", "MX", "10 mx.remote.test.")
+    dns.add("remote.test", "mx", "A", "127.0.0.1")
+    dns.add("remote.test", "@", "TXT", '"v=spf1 ip4:127.0.0.1 -all"')
+    dns.start()
+    keydir = os.path.join(ours.dir, "dkim")
+    ours.write_config(dns.config_lines() +
+                      "relay port %d\ndkim key directory \"%s\"\n"
+                      % (theirs.smtp_port, keydir))
+    with open(ours.conf) as f:
+        text = f.read()
+    # SPF on port 25, so forwarded mail carries Authentication-Results.
+    with open(ours.conf, "w") as f:
+        f.write(text.replace("smtp spf check no", "smtp spf check yes"))
+    ours.start()
+    ours.pw = {BOB: ours.add_user(BOB), DAVE: ours.add_user(DAVE)}
+    r = ours.authctl("dkim", "keygen", "example.test", "--selector",
+                     "mail2026", "--bits", "1024")
+    ours.dkim_txt = dkim_txt(r.stdout)
+    ours.authctl("alias", "add", "fwd@example.test", CAROL)
+    ours.start_smtpd()
+    yield ours, theirs
+    logs = ours.smtp_log() + theirs.smtp_log()
+    ours.cleanup()
+    theirs.cleanup()
+    dns.stop()
+    assert "AddressSanitizer" not in logs and "runtime error" not in logs, \
+        logs
+
+
+def received(pair, subject):
+    """The message with subject in carol's INBOX at theirs (bytes, as
+    stored: LF line ends), waiting for it."""
+    ours, theirs = pair
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        for m in mails(theirs, CAROL):
+            if "Subject: %s\n" % subject in m.replace("\r\n", "\n"):
+                return m.replace("\r\n", "\n").encode()
+        time.sleep(0.1)
+    raise AssertionError("%s did not arrive:\n%s\n%s" % (
+        subject, ours.smtp_log(), theirs.smtp_log()))
+
+
+def as_sent(stored):
+    """The message as theirs got it on the wire: its own Received and
+    Return-Path lines dropped, CRLF line ends."""
+    lines = stored.split(b"\n")
+    while lines and (lines[0].startswith(b"Return-Path:") or
+                     lines[0].startswith(b"Delivered-To:") or
+                     (lines[0].startswith(b"Received:") and
+                      b"by mx.remote.test" in received_field(lines))):
+        lines = drop_field(lines)
+    return b"\r\n".join(lines)
+
+
+def received_field(lines):
+    field = lines[0]
+    for line in lines[1:]:
+        if not line[:1] in (b" ", b"\t"):
+            break
+        field += line
+    return field
+
+
+def drop_field(lines):
+    i = 1
+    while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
+        i += 1
+    return lines[i:]
+
+
+def submit(ours, user, frm, subject, body):
+    s = smtplib.SMTP_SSL("127.0.0.1", ours.subm_port, timeout=15,
+                         context=tls_context())
+    s.login(user, ours.pw[user])
+    s.sendmail(user, [CAROL], (
+        "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: Mon, 30 Nov 2026 "
+        "12:00:00 +0000\r\nMessage-ID: <%s@example.test>\r\n\r\n%s" % (
+            frm, CAROL, subject, subject, body)).encode())
+    s.quit()
+
+
+def wait_log(p, text, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in p.smtp_log():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_relayed_mail_is_dkim_signed(pair):
+    dkim = pytest.importorskip("dkim")
+    ours, theirs = pair
+    body = ("Hello Carol,\r\n\r\n.a line with a dot\r\nthe numbers are"
+            "\tin.  \r\n" + "A line of the report.\r\n" * 100)
+    submit(ours, BOB, "Bob <%s>" % BOB, "signed", body)
+    got = as_sent(received(pair, "signed"))
+    assert re.sub(rb"\r\n\t\s*", b" ", got).startswith(
+        b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; "
+        b"d=example.test; s=mail2026;"), got[:300]
+    assert b"Authentication-Results" not in got, got[:600]
+
+    def dnsfunc(name, timeout=5):
+        assert name in (b"mail2026._domainkey.example.test.",
+                        "mail2026._domainkey.example.test."), name
+        return ours.dkim_txt
+    assert dkim.verify(got, dnsfunc=dnsfunc), got[:800]
+    changed = got.replace(b"the numbers are", b"the numbers were")
+    assert changed != got
+    assert not dkim.verify(changed, dnsfunc=dnsfunc)
+    assert wait_log(ours, "DKIM signed d=example.test s=mail2026"), \
+        ours.smtp_log()
+
+
+def test_relayed_mail_without_a_key_goes_out_unsigned(pair):
+    ours, theirs = pair
+    submit(ours, DAVE, DAVE, "unsigned", "no key for example.org\r\n")
+    got = as_sent(received(pair, "unsigned"))
+    assert b"DKIM-Signature" not in got, got[:600]
+    assert wait_log(ours, "not DKIM-signed for example.org: no key for "
+                    "the From domain"), ours.smtp_log()
+
+
+def test_forwarded_mail_keeps_its_authentication_results(pair):
+    """Mail from another server on port 25 to an alias that forwards it
+    out: its Authentication-Results go along, and it is not signed even
+    with a From of our own domain."""
+    ours, theirs = pair
+    s = smtplib.SMTP("127.0.0.1", ours.smtp_port, timeout=15)
+    s.ehlo("client.remote.test")
+    s.starttls(context=tls_context())
+    s.ehlo("client.remote.test")
+    s.sendmail("someone@remote.test", ["fwd@example.test"],
+               b"From: boss@example.test\r\nTo: fwd@example.test\r\n"
+               b"Subject: forwarded\r\n\r\nforged From\r\n")
+    s.quit()
+    got = as_sent(received(pair, "forwarded"))
+    assert got.startswith(b"Authentication-Results: localhost;"), got[:600]
+    assert re.search(rb"spf=pass smtp\.mailfrom=someone@remote\.test",
+                     got), got[:600]
+    assert b"DKIM-Signature" not in got, got[:600]
+    assert b"Authentication-Results" in got.split(b"\r\n\r\n")[0]
+
+
+def test_rotated_key_signs_after_a_reload(pair):
+    """A key made for a rotation signs from the reload on (the relay's
+    channel stays; the keyholder's key set changes under it)."""
+    dkim = pytest.importorskip("dkim")
+    ours, theirs = pair
+    time.sleep(1.1)     # a newer modification time than mail2026's
+    r = ours.authctl("dkim", "keygen", "example.test", "--selector",
+                     "mail2027", "--bits", "1024")
+    txt = dkim_txt(r.stdout)
+    os.kill(ours.smtp.pid, signal.SIGHUP)
+    assert wait_log(ours, "DKIM key of example.test, selector mail2027, "
+                    "loaded"), ours.smtp_log()
+    submit(ours, BOB, BOB, "rotated", "after the reload\r\n")
+    got = as_sent(received(pair, "rotated"))
+    assert b" s=mail2027;" in re.sub(rb"\r\n\t\s*", b" ", got), got[:400]
+    assert dkim.verify(got, dnsfunc=lambda name, timeout=5: txt)
+    assert not dkim.verify(got, dnsfunc=lambda name, timeout=5:
+                           ours.dkim_txt)

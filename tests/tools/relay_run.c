@@ -231,6 +231,7 @@ main(int argc, char *argv[])
 	x.port = cfg.relay_port;
 	x.sts = &sts;
 	x.connect_ms = 5000;
+	x.dkim_fd = -1;
 	relay_creds_load(&x);
 	if ((x.anchors = relay_tls_anchors_load(cfg.relay_ca_file, err,
 	    sizeof(err))) == NULL)

@@ -11,6 +11,8 @@
  * - recipients grouped by domain into jobs (the message file rides
  *   along); SENT done, TEMP retried in 5 minutes with its last answer
  *   shown and kept in the envelope, PERM bounced;
+ * - a job carries whether it may be DKIM-signed (submitted, not from
+ *   port 25) and the Authentication-Results of a checked message;
  * - a domain reported down holds another message for it until a flush;
  * - a relay process that dies mid-job: what it answered counts, the rest
  *   stays queued (one attempt); after a kill -9 of the queue the state is
@@ -229,10 +231,12 @@ done(const char *host, uint32_t down)
 	frame_write(relayfd, &f);
 }
 
-/* commit: one message from sender to the remote dests[0..n-1]. */
+/* commit_as: one message from sender to the remote dests[0..n-1],
+ * submitted by user ("": from another server on port 25), with the
+ * checks' Authentication-Results value authres (NULL: none). */
 static int
-commit(int fd, const char *sender, const char *const *dests, size_t n,
-    char *id)
+commit_as(int fd, const char *user, const char *authres, const char *sender,
+    const char *const *dests, size_t n, char *id)
 {
 	static const char body[] = "From: someone\r\nSubject: out\r\n\r\n"
 	    "the body\r\n";
@@ -248,7 +252,8 @@ commit(int fd, const char *sender, const char *const *dests, size_t n,
 	strcpy(e.address, "192.0.2.7");
 	strcpy(e.proto, "ESMTPA");
 	strcpy(e.session, "sess1");
-	e.port = 465;
+	snprintf(e.auth_user, sizeof(e.auth_user), "%s", user);
+	e.port = user[0] != '\0' ? 465 : 25;
 	queueproto_env_encode(&f, &e);
 	frame_write(fd, &f);
 	for (i = 0; i < n; i++) {
@@ -260,6 +265,14 @@ commit(int fd, const char *sender, const char *const *dests, size_t n,
 	}
 	queueproto_data_encode(&f, body, sizeof(body) - 1);
 	frame_write(fd, &f);
+	if (authres != NULL) {
+		struct queue_checks k;
+
+		memset(&k, 0, sizeof(k));
+		snprintf(k.authres, sizeof(k.authres), "%s", authres);
+		queueproto_checks_encode(&f, &k);
+		frame_write(fd, &f);
+	}
 	queueproto_empty_encode(&f, MSG_QUEUE_COMMIT);
 	frame_write(fd, &f);
 	if (frame_read(fd, &f, mono_ms() + 5000) == -1 ||
@@ -268,6 +281,14 @@ commit(int fd, const char *sender, const char *const *dests, size_t n,
 	    QUEUE_TEXT_MAX) == -1)
 		return -1;
 	return st == QUEUE_OK ? 0 : -1;
+}
+
+/* commit: as commit_as, from another server on port 25, unchecked. */
+static int
+commit(int fd, const char *sender, const char *const *dests, size_t n,
+    char *id)
+{
+	return commit_as(fd, "", NULL, sender, dests, n, id);
 }
 
 /* page: the whole LIST or SHOW text into buf. */
@@ -488,6 +509,7 @@ test_jobs(int fd)
 	CHECK_STR_EQ(jb.r[1].address, "carol@Remote.TEST", "carol");
 	CHECK_STR_EQ(jb.j.sender, "alice@example.test", "sender");
 	CHECK_INT_EQ(jb.j.attempt, 0, "first attempt");
+	CHECK_INT_EQ(jb.j.sign, 0, "from port 25: not to be signed");
 	CHECK_TRUE(strncmp(jb.msg, "Received: from client.example.net",
 	    33) == 0 && strstr(jb.msg, "\r\n\r\nthe body\r\n") != NULL &&
 	    strlen(jb.msg) == jb.j.size, "the message file came along");
@@ -525,6 +547,35 @@ test_jobs(int fd)
 	    strstr(buf, "\nanswer 451 4.7.1 mx.remote.test 0 ") != NULL,
 	    "carol's attempt and answer are durable");
 	CHECK_TRUE(strstr(buf, "rcpt delivered 1 ") != NULL, "bob's too");
+}
+
+/* A job says whether its message may be DKIM-signed (submitted by a
+ * user, not received from another server) and carries the
+ * Authentication-Results of a checked message. */
+static void
+test_sign_authres(int fd)
+{
+	static const char *const gil[] = { "gil@signed.test" };
+	static const char *const hal[] = { "hal@forward.test" };
+	static const char ar[] = "localhost; spf=pass smtp.mailfrom="
+	    "x@elsewhere.test";
+	char id[QUEUE_TEXT_MAX];
+	struct job jb;
+
+	CHECK_INT_EQ(commit_as(fd, "alice@example.test", NULL,
+	    "alice@example.test", gil, 1, id), 0, "submitted by alice");
+	CHECK_INT_EQ(get_job(&jb, 3000), 0, "its job");
+	CHECK_INT_EQ(jb.j.sign, 1, "may be signed");
+	CHECK_STR_EQ(jb.j.authres, "", "no Authentication-Results");
+	answer(RELAY_SENT, 250, "2.0.0", "ok");
+	done("mx.signed.test", 0);
+	CHECK_INT_EQ(commit_as(fd, "", ar, "x@elsewhere.test", hal, 1, id), 0,
+	    "received on port 25, checked, forwarded");
+	CHECK_INT_EQ(get_job(&jb, 3000), 0, "its job");
+	CHECK_INT_EQ(jb.j.sign, 0, "is never signed");
+	CHECK_STR_EQ(jb.j.authres, ar, "and carries its checks");
+	answer(RELAY_SENT, 250, "2.0.0", "ok");
+	done("mx.forward.test", 0);
 }
 
 static void
@@ -653,6 +704,7 @@ main(void)
 	fd = qconnect();
 	CHECK_TRUE(fd != -1, "queue.sock answers");
 	test_jobs(fd);
+	test_sign_authres(fd);
 	test_down(fd);
 	close(fd);
 	test_relay_death();

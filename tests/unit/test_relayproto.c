@@ -1,6 +1,7 @@
 /*
  * test_relayproto.c: unit test of smtpd/relayproto.c: every message of
- * the queue <-> relay protocol round-trips at its largest; decoders
+ * the queue <-> relay protocol round-trips at its largest (a job with
+ * the longest Authentication-Results value included); decoders
  * refuse truncated frames, trailing bytes, unknown bits and statuses,
  * out-of-range counts and codes, malformed enhanced status codes,
  * non-printable text; a job's message file rides along over a socket
@@ -36,6 +37,9 @@ job_fill(struct relay_job *j)
 	j->size = 5000000000ULL;
 	j->nrcpt = 3;
 	j->attempt = 7;
+	strcpy(j->authres, "mx.example.test; spf=pass "
+	    "smtp.mailfrom=alice@example.org; dmarc=none");
+	j->sign = 0;
 }
 
 /* job_rc: decode what encoding j gives. */
@@ -70,6 +74,25 @@ test_job(void)
 	CHECK_TRUE(d.size == 5000000000ULL, "size beyond 32 bits");
 	CHECK_INT_EQ(d.nrcpt, 3, "nrcpt");
 	CHECK_INT_EQ(d.attempt, 7, "attempt");
+	CHECK_STR_EQ(d.authres, j.authres, "authres");
+	CHECK_INT_EQ(d.sign, 0, "sign");
+
+	job_fill(&j);
+	j.authres[0] = '\0';
+	j.sign = 1;
+	CHECK_INT_EQ(job_rc(&j, &d), 0, "no authres, signable");
+	CHECK_STR_EQ(d.authres, "", "no authres kept");
+	CHECK_INT_EQ(d.sign, 1, "signable kept");
+	j.sign = 2;
+	CHECK_INT_EQ(job_rc(&j, &d), -1, "sign above 1");
+	job_fill(&j);
+	strcpy(j.authres, "mx.example.test; spf=pass\r\nX-Evil: 1");
+	CHECK_INT_EQ(job_rc(&j, &d), -1, "CRLF in authres");
+	strcpy(j.authres, " mx.example.test; spf=pass");
+	CHECK_INT_EQ(job_rc(&j, &d), -1, "authres starting with a blank");
+	strcpy(j.authres, "mx.example.test; spf=pass smtp.mailfrom="
+	    "\xc3\xa9@example.test");
+	CHECK_INT_EQ(job_rc(&j, &d), 0, "UTF-8 in authres (SMTPUTF8)");
 
 	job_fill(&j);
 	j.sender[0] = '\0';
@@ -81,7 +104,10 @@ test_job(void)
 	memset(j.sender, 'a', sizeof(j.sender) - 1);
 	memset(j.envid, 'e', sizeof(j.envid) - 1);
 	memset(j.domain, 'd', sizeof(j.domain) - 1);
+	memset(j.authres, 'r', sizeof(j.authres) - 1);
 	CHECK_INT_EQ(job_rc(&j, &d), 0, "largest job");
+	CHECK_INT_EQ(strlen(d.authres), QUEUE_AUTHRES_MAX - 1,
+	    "with the longest authres");
 
 	job_fill(&j);
 	strcpy(j.id, "0123456789ABCDEF");
@@ -135,9 +161,34 @@ test_job(void)
 	frame_add_u64(&f, 1);
 	frame_add_u32(&f, 1);
 	frame_add_u32(&f, 0);
+	frame_add_str(&f, "");
+	frame_add_u32(&f, 0);
 	frame_finish(&f);
 	reparse(&f, &g);
 	CHECK_INT_EQ(relayproto_job_decode(&g, &d), -1, "domain too long");
+
+	/* An Authentication-Results value longer than QUEUE_AUTHRES_MAX. */
+	frame_init(&f, MSG_RELAY_JOB);
+	frame_add_str(&f, "0123456789abcdef");
+	frame_add_str(&f, "");
+	frame_add_str(&f, "");
+	frame_add_u32(&f, 0);
+	frame_add_u32(&f, 0);
+	frame_add_str(&f, "example.net");
+	frame_add_u64(&f, 1);
+	frame_add_u32(&f, 1);
+	frame_add_u32(&f, 0);
+	{
+		char big[QUEUE_AUTHRES_MAX + 1];
+
+		memset(big, 'r', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		frame_add_str(&f, big);
+	}
+	frame_add_u32(&f, 0);
+	CHECK_INT_EQ(frame_finish(&f), 0, "it still fits a frame");
+	reparse(&f, &g);
+	CHECK_INT_EQ(relayproto_job_decode(&g, &d), -1, "authres too long");
 
 	/* Truncated and trailing. */
 	job_fill(&j);
@@ -161,6 +212,8 @@ test_job(void)
 	frame_add_u64(&f, j.size);
 	frame_add_u32(&f, j.nrcpt);
 	frame_add_u32(&f, j.attempt);
+	frame_add_str(&f, j.authres);
+	frame_add_u32(&f, j.sign);
 	frame_add_u32(&f, 0);
 	frame_finish(&f);
 	reparse(&f, &g);
