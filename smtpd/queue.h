@@ -196,6 +196,10 @@ struct qrcpt {
 	uint32_t	noticed;	/* QRCPT_NOTICED_* bits */
 	int64_t		last;		/* the last attempt, unix seconds */
 	int		inflight;	/* in memory only: with a relay */
+	/* In memory only: the TLS policy and session of the last attempt
+	 * ("dane, TLSv1.2 ... DANE-EE verified"), "" before one; room for
+	 * relay_done's policy (32), ", " and its tls (QUEUE_TLS_MAX). */
+	char		tls[32 + 2 + QUEUE_TLS_MAX];
 };
 
 /* qrcpt.noticed: what the sender was told about a remote recipient (or

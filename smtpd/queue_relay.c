@@ -282,6 +282,9 @@ qrelay_apply(struct qmsg *m, struct qrcpt *r,
 	(void)str_copy(r->host, done != NULL ? done->host : "",
 	    sizeof(r->host));
 	(void)str_copy(r->error, res->text, sizeof(r->error));
+	if (done != NULL && done->policy[0] != '\0')
+		(void)snprintf(r->tls, sizeof(r->tls), "%s, %s", done->policy,
+		    done->tls);
 	switch (res->status) {
 	case RELAY_SENT:
 		r->state = QRCPT_DELIVERED;

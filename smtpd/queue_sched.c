@@ -473,6 +473,8 @@ sched_remote_text(struct sched_buf *b, const struct qmsg *m,
 		sched_when(when, sizeof(when), r->last);
 		sched_printf(b, "\n      last attempt %s", when);
 	}
+	if (full && r->tls[0] != '\0')
+		sched_printf(b, "\n      TLS policy %s", r->tls);
 	if (full && r->state == QRCPT_PENDING) {
 		sched_when(when, sizeof(when), m->arrival +
 		    queue.cfg->relay_lifetime);

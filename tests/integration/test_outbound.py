@@ -312,6 +312,7 @@ def test_dane_mismatch_not_delivered(net):
     answer = [l for l in state.splitlines() if l.startswith("last ")]
     assert answer, state
     assert " 4.7." in answer[0] and "TLSA" in answer[0], state
+    assert "TLS policy dane" in state, state
     assert not mails(remote, ERIN)
     check_clean(sender)
 
@@ -329,6 +330,8 @@ def test_4xx_retried_then_delivered_once(net):
     assert "next in 4m" in state or "next in 5m" in state, state
     assert "last answer from mx.remote.test: 452 4.2.2 Mailbox full" \
         in state, state
+    assert "TLS policy tls-required, TLSv1.2 " in state and \
+        "CA verified" in state, state
     assert not mails(remote, DORA)
     remote.authctl("user", "quota", DORA, "none")
     sender.authctl("queue", "flush")
