@@ -26,10 +26,6 @@
 
 #define CTL_DNS_TXT_MAX		4096	/* one TXT record, joined */
 #define CTL_DNS_TLSA_SHOW	64	/* data bytes shown in hex */
-#define CTL_DNS_SERVER_MAX	72	/* "ADDRESS@PORT": 63 + 1 + 5 + NUL */
-
-_Static_assert(CONFIG_MAX_DNS_SERVERS <= sizeof(((struct dns_config *)0)->
-    servers) / sizeof(char *), "a dns_config holds every dns server");
 
 static struct dns	*ctl_dns;
 static int		 ctl_dns_failed;	/* lookups that did not work */
@@ -73,19 +69,10 @@ ctl_dns_domain_ok(const char *arg, char out[DNS_NAME_MAX + 1])
 int
 ctl_dns_prep(struct ctl *c, int argc, char **argv, uid_t uid, gid_t gid)
 {
-	static char servers[CONFIG_MAX_DNS_SERVERS][CTL_DNS_SERVER_MAX];
-	struct dns_config dc;
 	char err[512];
-	int i;
 
-	memset(&dc, 0, sizeof(dc));
-	for (i = 0; i < c->cfg.ndns_servers; i++) {
-		(void)snprintf(servers[i], sizeof(servers[i]), "%s@%u",
-		    c->cfg.dns_servers[i].address, c->cfg.dns_servers[i].port);
-		dc.servers[dc.nservers++] = servers[i];
-	}
-	dc.anchor_file = c->cfg.dns_trust_anchor;
-	if ((ctl_dns = dns_open(&dc, err, sizeof(err))) == NULL) {
+	if ((ctl_dns = dns_open_config(&c->cfg, 0, err, sizeof(err))) ==
+	    NULL) {
 		ctl_err("%s", err);
 		return CTL_ERR;
 	}

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unbound.h>
 
+#include "common/config.h"
 #include "common/dns.h"
 
 #define DNS_ANCHOR_DEFAULT	"/usr/share/dns/root.key"
@@ -354,4 +355,31 @@ dns_rc_name(enum dns_rc rc)
 		return "DNSSEC validation failed";
 	}
 	return "unknown";
+}
+
+_Static_assert(CONFIG_MAX_DNS_SERVERS <= sizeof(((struct dns_config *)0)->
+    servers) / sizeof(char *), "a dns_config holds every dns server");
+
+struct dns *
+dns_open_config(const struct config *cfg, unsigned timeout_ms, char *err,
+    size_t errlen)
+{
+	/* "ADDRESS@PORT": the address, "@" and five digits. */
+	char servers[CONFIG_MAX_DNS_SERVERS]
+	    [sizeof(cfg->dns_servers[0].address) + 8];
+	struct dns_config dc;
+	int i;
+
+	memset(&dc, 0, sizeof(dc));
+	for (i = 0; i < cfg->ndns_servers && i < CONFIG_MAX_DNS_SERVERS;
+	    i++) {
+		(void)snprintf(servers[i], sizeof(servers[i]), "%s@%u",
+		    cfg->dns_servers[i].address,
+		    (unsigned)cfg->dns_servers[i].port);
+		dc.servers[dc.nservers++] = servers[i];
+	}
+	dc.anchor_file = cfg->dns_trust_anchor[0] != '\0' ?
+	    cfg->dns_trust_anchor : NULL;
+	dc.timeout_ms = timeout_ms;
+	return dns_open(&dc, err, errlen);
 }

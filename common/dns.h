@@ -99,6 +99,15 @@ struct dns_config {
 struct dns *dns_open(const struct dns_config *c, char *err, size_t errlen);
 void	dns_close(struct dns *d);
 
+struct config;
+/*
+ * dns_open_config: dns_open with the settings of postern.conf's "dns
+ * server" and "dns trust anchor" statements, and timeout_ms per lookup
+ * (0: the default); what the relay, the check role and authctl use.
+ */
+struct dns *dns_open_config(const struct config *cfg, unsigned timeout_ms,
+    char *err, size_t errlen);
+
 /*
  * dns_query: the dns_lookup_fn of a resolver (arg is the struct dns *).
  * Blocks until the answer or the timeout.  A name longer than

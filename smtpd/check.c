@@ -117,29 +117,6 @@ check_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 	free(all);
 }
 
-/* check_dns: the resolver of the configuration (before the chroot), or
- * NULL with the reason in err. */
-static struct dns *
-check_dns(const struct config *cfg, char *err, size_t errlen)
-{
-	static char servers[CONFIG_MAX_DNS_SERVERS][80];
-	struct dns_config dc;
-	int i;
-
-	memset(&dc, 0, sizeof(dc));
-	for (i = 0; i < cfg->ndns_servers && i < CONFIG_MAX_DNS_SERVERS;
-	    i++) {
-		(void)snprintf(servers[i], sizeof(servers[i]), "%s@%u",
-		    cfg->dns_servers[i].address,
-		    (unsigned)cfg->dns_servers[i].port);
-		dc.servers[dc.nservers++] = servers[i];
-	}
-	dc.anchor_file = cfg->dns_trust_anchor[0] != '\0' ?
-	    cfg->dns_trust_anchor : NULL;
-	dc.timeout_ms = CHECK_DNS_TIMEOUT_MS;
-	return dns_open(&dc, err, errlen);
-}
-
 /* The role's state: its resolver, the list, and its clients. */
 static struct {
 	const struct config *cfg;
@@ -299,7 +276,8 @@ check_main(const struct config *cfg, int lfd)
 	/* Without its files the role still answers, temperror for every
 	 * message: mail goes on, and no crash loop takes the queue (which
 	 * is restarted with it) down. */
-	if ((chk.dns = check_dns(cfg, err, sizeof(err))) == NULL) {
+	if ((chk.dns = dns_open_config(cfg, CHECK_DNS_TIMEOUT_MS, err,
+	    sizeof(err))) == NULL) {
 		log_warnx("the mail checks have no resolver: %s; every "
 		    "message on port 25 gets temperror results", err);
 		chk.broken = "the check service has no resolver";

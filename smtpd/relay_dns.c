@@ -12,20 +12,7 @@
 void *
 relay_dns_open(const struct config *cfg, char *err, size_t errlen)
 {
-	static char servers[CONFIG_MAX_DNS_SERVERS][96];
-	struct dns_config dc;
-	int i;
-
-	memset(&dc, 0, sizeof(dc));
-	for (i = 0; i < cfg->ndns_servers && i < CONFIG_MAX_DNS_SERVERS; i++) {
-		(void)snprintf(servers[i], sizeof(servers[i]), "%s@%u",
-		    cfg->dns_servers[i].address,
-		    (unsigned)cfg->dns_servers[i].port);
-		dc.servers[dc.nservers++] = servers[i];
-	}
-	dc.anchor_file = cfg->dns_trust_anchor[0] != '\0' ?
-	    cfg->dns_trust_anchor : NULL;
-	return dns_open(&dc, err, errlen);
+	return dns_open_config(cfg, 0, err, errlen);
 }
 
 enum dns_rc
