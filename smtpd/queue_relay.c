@@ -190,6 +190,7 @@ qrelay_send(struct qrelay *rl)
 	for (i = 0; i < rl->n; i++)
 		m->rcpts[rl->idx[i]].inflight = 1;
 	m->relaying++;
+	queue.relay_jobs++;
 	rl->nres = 0;
 	rl->since = mono_ms();
 	log_debug("message %s: %zu recipient%s at %s handed to the relay",
@@ -318,6 +319,7 @@ qrelay_end(struct qrelay *rl, const struct relay_done *done,
 		    until - now);
 	}
 	m->relaying--;
+	queue.relay_jobs--;
 	rl->msg = NULL;
 	rl->n = rl->nres = 0;
 	(void)sched_save(m);
@@ -338,6 +340,25 @@ qrelay_lost(struct qrelay *rl, const char *why)
 	qrelay_end(rl, NULL, "the relay process ended during the delivery");
 }
 
+/* qrelay_sent_now: the relay says recipient i of rl's job was taken by
+ * the remote: that is written durably at once, before the rest of the
+ * job's answer (a crash of the queue from here on no longer sends the
+ * message twice).  The full result (attempts, the host, the log line)
+ * is applied with the others when the job ends. */
+static void
+qrelay_sent_now(struct qrelay *rl, size_t i)
+{
+	struct qmsg *m = rl->msg;
+	struct qrcpt *r = &m->rcpts[rl->idx[i]];
+	const struct relay_rcpt_result *res = &rl->res[i];
+
+	r->state = QRCPT_DELIVERED;
+	r->code = res->code;
+	(void)str_copy(r->dsn, res->dsn, sizeof(r->dsn));
+	(void)str_copy(r->error, res->text, sizeof(r->error));
+	(void)spool_env_write(m);
+}
+
 void
 sched_relay_answer(struct qrelay *rl)
 {
@@ -355,6 +376,8 @@ sched_relay_answer(struct qrelay *rl)
 	}
 	if (f.type == MSG_RELAY_RESULT && rl->nres < rl->n &&
 	    relayproto_result_decode(&f, &rl->res[rl->nres]) == 0) {
+		if (rl->res[rl->nres].status == RELAY_SENT)
+			qrelay_sent_now(rl, rl->nres);
 		rl->nres++;
 		return;
 	}

@@ -37,6 +37,11 @@ struct relay_ctx {
 	int		 port;		/* the MX hosts' port */
 	int64_t		 connect_ms;	/* per address */
 	struct relay_cred cred[CONFIG_MAX_RELAY_VIA];	/* as cfg->relay_via */
+	/* The job in hand (relay_serve sets them): the queue's socket, and
+	 * whether its answer went out (0 not yet, 1 written, -1 the write
+	 * failed). */
+	int		 qfd;
+	int		 answered;
 };
 
 /*
@@ -72,10 +77,35 @@ void	relay_creds_load(struct relay_ctx *x);
 int	relay_serve(struct relay_ctx *x, int qfd);
 
 /*
+ * relay_hold: the message is with the remote host (its end of data is
+ * out): a stop (SIGTERM) from here waits until relay_answer has written
+ * the answer, at most 30 seconds, so that a restart of the roles does
+ * not make the queue send a message twice.  Only in relay_main's
+ * process (which catches SIGTERM).
+ */
+void	relay_hold(void);
+
+/*
+ * relay_answer: the job's answer to the queue (x->qfd): a RESULT per
+ * recipient (res[i] for rcpt[i]) and DONE, written before anything else
+ * is done (the queue records a remote's acceptance only once it has
+ * them: every moment between the remote's answer and this write is a
+ * moment in which a crash makes the queue send the message again); then
+ * a log line per recipient.  Once per job: a second call does nothing.
+ * Sets x->answered: 1, or -1 when the queue's socket could not be
+ * written (logged: the results are lost, the queue retries them).
+ */
+void	relay_answer(struct relay_ctx *x, const struct relay_job *job,
+	    const struct relay_rcpt *rcpt, const struct relay_rcpt_result *res,
+	    const struct relay_done *done);
+
+/*
  * relay_deliver: the delivery of one job: the destination's hosts
  * (relay_mx.h) or its smarthost, the TLS policy per host, the SMTP
  * sessions until one host answered the transaction; res[i] for rcpt[i],
- * done filled.  The message is the first job->size bytes of msgfd.
+ * done filled.  The moment a host has answered the transaction (before
+ * QUIT) the answer goes to the queue (relay_answer); otherwise the
+ * caller answers once this returns.  The message is the first job->size bytes of msgfd.
  */
 void	relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	    const struct relay_rcpt *rcpt, int msgfd,
