@@ -9,7 +9,13 @@ exists in a Maildir or in the spool, and the queue is empty.
 Each attempt carries an id of its own and is never sent again, so a
 message whose 250 was lost in a crash may be there (once) or not; one
 that got 250 must be.  Bounded: the clients stop at the count or after
-their time, the killer with them."""
+their time, the killer with them.
+
+The outbound variant (test_kill9_relay_delivers_exactly_once) does the
+same for mail to another domain: the relay processes are killed while
+they deliver to a second postern (the MX of a DNSSEC-signed test zone),
+and every acknowledged message must arrive there, twice only where its
+docstring says and the logs prove it."""
 import collections
 import os
 import random
@@ -469,18 +475,26 @@ def test_kill9_relay_delivers_exactly_once(outbound):
     she was a recipient), complete, and none twice at alice's.
 
     A copy twice at the remote is allowed only where SMTP itself cannot
-    help it and the sender's log proves the kill landed there: the
+    help it and the sender's log proves the kill landed there.  The
     remote commits the message before it answers the end of data, and
-    the sender records the answer only once it has read it: the relay
-    writes each recipient's RESULT to the queue the moment the answer
-    arrives (before its QUIT, before any log line), and the queue writes
-    the result durably as it reads it.  A kill of the relay between the
-    remote's commit and that write, or of the queue between that write
-    and its own, leaves a message the remote has and the sender will
-    send again.  Proof per extra copy: an attempt of that message whose
-    end of data reached the remote ("the message is with ...") and
-    whose result the queue never recorded; and where the relay had
-    reported it sent, a kill of the queue (or of the whole daemon)."""
+    the sender can record the answer only once it has read it.  What
+    narrows the rest: the relay writes each recipient's RESULT to the
+    queue the moment the answer arrives (before its QUIT, before any log
+    line); the queue writes a SENT result durably as it reads it; and
+    when the roles are restarted (the parent stops them all with SIGTERM
+    when one ends) a relay whose message is with the remote reads and
+    writes the answer first, and the queue waits for it.  What remains:
+    a SIGKILL of the relay between the remote's commit and its write of
+    the RESULT (nearly all of it the remote's commit and the way of its
+    250 back, which no client can close), or of the queue (or of the
+    parent: every role dies with it) between that write and the queue's
+    fsync.  Proof per extra copy: an attempt of that message whose end
+    of data went out (the relay process PID logged "the message is with
+    ...") and whose result the queue never recorded, and either that PID
+    reported no answer and is one the test killed (or the parent or the
+    keyholder was killed), or it reported the answer and the queue (or
+    the parent, or the keyholder) was killed.  Anything else twice
+    fails the test."""
     p, remote = outbound
     run = OutRun(p, remote)
     clients = [threading.Thread(target=run.client, args=(k,))
