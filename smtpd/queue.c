@@ -573,7 +573,7 @@ queue_loop(int lfd)
 
 	for (;;) {
 		if (queue_stopping)
-			queue_stop(0, "stopping");
+			queue_stop(0, "the queue stops");
 		intake_scan();
 		sched_run();
 		pfd[0] = (struct pollfd){ lfd, POLLIN, 0 };

@@ -8,7 +8,9 @@
  * process talks to the Internet: its frames are decoded as hostile, and
  * one that breaks the protocol or hangs up loses its link (what it had
  * answered is applied, its other recipients stay queued, retried later;
- * the parent restarts the roles).
+ * the parent restarts the roles).  A recipient the remote took is
+ * written to the spool the moment its RESULT arrives, before the rest
+ * of the answer: the message must not go out twice.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -105,7 +105,8 @@ void	relay_answer(struct relay_ctx *x, const struct relay_job *job,
  * sessions until one host answered the transaction; res[i] for rcpt[i],
  * done filled.  The moment a host has answered the transaction (before
  * QUIT) the answer goes to the queue (relay_answer); otherwise the
- * caller answers once this returns.  The message is the first job->size bytes of msgfd.
+ * caller answers once this returns.  The message is the first
+ * job->size bytes of msgfd.
  */
 void	relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	    const struct relay_rcpt *rcpt, int msgfd,

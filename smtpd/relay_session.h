@@ -43,9 +43,9 @@ struct relay_session {
 };
 
 /* relay_session_run: run s->client to its end (calling the hooks on the
- * way); the recipients' results and the outcome are then the client's.  Never fails by itself: a
- * broken connection, a timeout or an unreadable message file end the
- * session through client_fail. */
+ * way); the recipients' results and the outcome are then the client's.
+ * Never fails by itself: a broken connection, a timeout or an unreadable
+ * message file end the session through client_fail. */
 void	relay_session_run(struct relay_session *s);
 
 #endif
