@@ -527,13 +527,38 @@ queue_on_term(int sig)
 	queue_stopping = 1;
 }
 
-void
-queue_stop(int status, const char *why)
+/* queue_relay_wait: the answers of the relay jobs out that come within
+ * ms (0: those there now), handled at once.  The loop calls it between
+ * its clients' frames (which commit messages, with their fsyncs): a SENT
+ * result waits for no one's fsync before its own. */
+static void
+queue_relay_wait(int ms)
 {
 	struct pollfd pfd[QUEUE_RELAY_MAX];
 	size_t at[QUEUE_RELAY_MAX];
-	int64_t deadline = mono_ms() + QUEUE_STOP_MS, left;
 	size_t k, n;
+
+	for (k = 0, n = 0; k < queue.nrl; k++)
+		if (queue.rl[k].fd != -1 && queue.rl[k].msg != NULL) {
+			pfd[n] = (struct pollfd){ queue.rl[k].fd, POLLIN, 0 };
+			at[n++] = k;
+		}
+	if (n == 0)
+		return;
+	if (poll(pfd, n, ms) == -1) {
+		if (errno == EINTR)
+			return;
+		fatal("poll");
+	}
+	for (k = 0; k < n; k++)
+		if (pfd[k].revents != 0 && queue.rl[at[k]].fd != -1)
+			sched_relay_answer(&queue.rl[at[k]]);
+}
+
+void
+queue_stop(int status, const char *why)
+{
+	int64_t deadline = mono_ms() + QUEUE_STOP_MS, left;
 
 	if (status != 0)
 		log_warnx("%s", why);
@@ -542,21 +567,8 @@ queue_stop(int status, const char *why)
 	if (qrelay_busy())
 		log_info("the queue waits for the answers of %d relay job%s",
 		    (int)queue.relay_jobs, queue.relay_jobs == 1 ? "" : "s");
-	while (qrelay_busy() && (left = deadline - mono_ms()) > 0) {
-		for (k = 0, n = 0; k < queue.nrl; k++)
-			if (queue.rl[k].fd != -1 && queue.rl[k].msg != NULL) {
-				pfd[n] = (struct pollfd){ queue.rl[k].fd,
-				    POLLIN, 0 };
-				at[n++] = k;
-			}
-		if (poll(pfd, n, left > 1000 ? 1000 : (int)left) == -1 &&
-		    errno != EINTR)
-			fatal("poll");
-		for (k = 0; k < n; k++)
-			if (pfd[k].revents != 0 &&
-			    queue.rl[at[k]].fd != -1)
-				sched_relay_answer(&queue.rl[at[k]]);
-	}
+	while (qrelay_busy() && (left = deadline - mono_ms()) > 0)
+		queue_relay_wait(left > 1000 ? 1000 : (int)left);
 	if (qrelay_busy())
 		log_warnx("the queue ends without the answers of %d relay "
 		    "job%s", (int)queue.relay_jobs,
@@ -610,8 +622,10 @@ queue_loop(int lfd)
 				sched_relay_answer(&queue.rl[k]);
 		for (i = 0; i < QUEUE_CLIENTS_MAX; i++)
 			if (queue_clients[i].fd != -1 &&
-			    pfd[first + i].revents != 0)
+			    pfd[first + i].revents != 0) {
 				queue_client_read(&queue_clients[i]);
+				queue_relay_wait(0);
+			}
 		if (pfd[0].revents != 0)
 			queue_accept(lfd);
 	}
