@@ -167,6 +167,8 @@ qrelay_send(struct qrelay *rl)
 		log_warn("cannot open the message file of %s", m->id);
 		return 1;
 	}
+	/* counted before the relay can see it: a stop from here waits */
+	queue.relay_jobs++;
 	rc = queueproto_send_fd(rl->fd, &f, fd);
 	(void)close(fd);
 	for (i = 0; rc == 0 && i < rl->n; i++) {
@@ -183,6 +185,7 @@ qrelay_send(struct qrelay *rl)
 		rc = relayproto_go_encode(&f) == -1 ? -1 :
 		    frame_write(rl->fd, &f);
 	if (rc == -1) {
+		queue.relay_jobs--;
 		log_warnx("cannot hand message %s to a relay process: its "
 		    "link is closed", m->id);
 		(void)close(rl->fd);
@@ -192,7 +195,6 @@ qrelay_send(struct qrelay *rl)
 	for (i = 0; i < rl->n; i++)
 		m->rcpts[rl->idx[i]].inflight = 1;
 	m->relaying++;
-	queue.relay_jobs++;
 	rl->nres = 0;
 	rl->since = mono_ms();
 	log_debug("message %s: %zu recipient%s at %s handed to the relay",
