@@ -772,6 +772,22 @@ client_size_max(const struct client *c)
 }
 
 int
+client_data_sent(const struct client *c)
+{
+	return c->dot_sent && c->outoff == c->outlen;
+}
+
+/* Every QUIT the engine sends follows the transaction's answer (or its
+ * end without one: no recipient accepted, MAIL refused). */
+int
+client_answered(const struct client *c)
+{
+	if (c->phase == CP_OVER)
+		return c->outcome == CLIENT_DONE;
+	return c->expect_n > 0 && c->expect[c->expect_head] == CX_QUIT;
+}
+
+int
 client_greeted(const struct client *c)
 {
 	return c->greeted;

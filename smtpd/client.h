@@ -156,6 +156,15 @@ const struct relay_rcpt_result *client_result(const struct client *c,
 unsigned	client_caps(const struct client *c);
 uint64_t	client_size_max(const struct client *c);
 
+/* client_data_sent: 1 once every byte of the message and its end of
+ * data were handed to the caller's connection: from here the server
+ * may take the message at any moment, and the sender must not lose its
+ * answer.  client_answered: 1 once the server answered the transaction
+ * (the session ends in CLIENT_DONE; only QUIT may be left): each
+ * recipient's result is final and can be reported before QUIT. */
+int		client_data_sent(const struct client *c);
+int		client_answered(const struct client *c);
+
 /* client_greeted: 1 once the server greeted with 2xx (it answered, even
  * if the session failed later): the destination is not down. */
 int		client_greeted(const struct client *c);

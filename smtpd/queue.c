@@ -29,6 +29,16 @@
 
 struct queue_state queue;
 
+/* A stop (SIGTERM: the parent restarts the roles when one of them
+ * ended) ends the queue at once, unless relay jobs are out: then it
+ * waits for their answers (a relay holds a stop until the answer of a
+ * message that is with the remote host is written) for at most
+ * QUEUE_STOP_MS, and records them, so that a restart does not send a
+ * message twice. */
+#define QUEUE_STOP_MS		(35 * 1000)
+
+static volatile sig_atomic_t queue_stopping;
+
 /* One client of queue.sock. */
 struct qclient {
 	int		fd;
@@ -508,6 +518,64 @@ queue_authd_read(void)
 		fatalx("unexpected bytes from authd");
 }
 
+static void
+queue_on_term(int sig)
+{
+	(void)sig;
+	if (queue.relay_jobs == 0)
+		_exit(0);
+	queue_stopping = 1;
+}
+
+/* queue_relay_wait: the answers of the relay jobs out that come within
+ * ms (0: those there now), handled at once.  The loop calls it between
+ * its clients' frames (which commit messages, with their fsyncs): a SENT
+ * result waits for no one's fsync before its own. */
+static void
+queue_relay_wait(int ms)
+{
+	struct pollfd pfd[QUEUE_RELAY_MAX];
+	size_t at[QUEUE_RELAY_MAX];
+	size_t k, n;
+
+	for (k = 0, n = 0; k < queue.nrl; k++)
+		if (queue.rl[k].fd != -1 && queue.rl[k].msg != NULL) {
+			pfd[n] = (struct pollfd){ queue.rl[k].fd, POLLIN, 0 };
+			at[n++] = k;
+		}
+	if (n == 0)
+		return;
+	if (poll(pfd, n, ms) == -1) {
+		if (errno == EINTR)
+			return;
+		fatal("poll");
+	}
+	for (k = 0; k < n; k++)
+		if (pfd[k].revents != 0 && queue.rl[at[k]].fd != -1)
+			sched_relay_answer(&queue.rl[at[k]]);
+}
+
+void
+queue_stop(int status, const char *why)
+{
+	int64_t deadline = mono_ms() + QUEUE_STOP_MS, left;
+
+	if (status != 0)
+		log_warnx("%s", why);
+	else
+		log_info("%s", why);
+	if (qrelay_busy())
+		log_info("the queue waits for the answers of %d relay job%s",
+		    (int)queue.relay_jobs, queue.relay_jobs == 1 ? "" : "s");
+	while (qrelay_busy() && (left = deadline - mono_ms()) > 0)
+		queue_relay_wait(left > 1000 ? 1000 : (int)left);
+	if (qrelay_busy())
+		log_warnx("the queue ends without the answers of %d relay "
+		    "job%s", (int)queue.relay_jobs,
+		    queue.relay_jobs == 1 ? "" : "s");
+	_exit(status);
+}
+
 static void __attribute__((noreturn))
 queue_loop(int lfd)
 {
@@ -516,6 +584,8 @@ queue_loop(int lfd)
 	size_t i, k, n, first;
 
 	for (;;) {
+		if (queue_stopping)
+			queue_stop(0, "the queue stops");
 		intake_scan();
 		sched_run();
 		pfd[0] = (struct pollfd){ lfd, POLLIN, 0 };
@@ -542,8 +612,8 @@ queue_loop(int lfd)
 			if (pfd[2 + k].revents == 0)
 				continue;
 			if (queue.dl[k].state == QD_IDLE)
-				fatalx("the deliver role hung up or spoke "
-				    "unasked");
+				queue_stop(1, "the deliver role hung up or "
+				    "spoke unasked");
 			sched_deliver_answer(&queue.dl[k]);
 		}
 		for (k = 0; k < queue.nrl; k++)
@@ -552,8 +622,10 @@ queue_loop(int lfd)
 				sched_relay_answer(&queue.rl[k]);
 		for (i = 0; i < QUEUE_CLIENTS_MAX; i++)
 			if (queue_clients[i].fd != -1 &&
-			    pfd[first + i].revents != 0)
+			    pfd[first + i].revents != 0) {
 				queue_client_read(&queue_clients[i]);
+				queue_relay_wait(0);
+			}
 		if (pfd[0].revents != 0)
 			queue_accept(lfd);
 	}
@@ -566,11 +638,17 @@ queue_main(const struct config *cfg, int authfd, const int *deliverfds,
 {
 	struct qmsg *head, *m, *next;
 	long n;
+	struct sigaction sa;
 	int lfd;
 	size_t i;
 
 	log_set_role("queue");
 	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = queue_on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("cannot catch SIGTERM");
 	memset(&queue, 0, sizeof(queue));
 	queue.cfg = cfg;
 	queue.authfd = authfd;

@@ -7,6 +7,7 @@
 #ifndef POSTERN_QUEUE_INT_H
 #define POSTERN_QUEUE_INT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,9 +67,21 @@ struct queue_state {
 	int64_t		 intake_next;	/* mono_ms() of the next scan */
 	int64_t		 sched_next;	/* mono_ms() of the next pass */
 	int		 sched_kick;	/* something changed: pass now */
+	/* Relay jobs handed out and not yet answered: read by the SIGTERM
+	 * handler (queue.c), which then waits for their answers. */
+	volatile sig_atomic_t relay_jobs;
 };
 
 extern struct queue_state queue;
+
+/*
+ * queue_stop (queue.c): the queue ends, on a stop (SIGTERM, status 0) or
+ * because its deliver role is gone (status 1, why logged): the relay
+ * jobs still out are waited for first, at most 35 seconds, and their
+ * answers recorded (a message the remote has is not sent again after
+ * the restart); then _exit(status).
+ */
+void	queue_stop(int status, const char *why) __attribute__((noreturn));
 
 /* A message being written: the broker's transaction or an intake file. */
 struct qwriter {

@@ -8,7 +8,9 @@
  * process talks to the Internet: its frames are decoded as hostile, and
  * one that breaks the protocol or hangs up loses its link (what it had
  * answered is applied, its other recipients stay queued, retried later;
- * the parent restarts the roles).
+ * the parent restarts the roles).  A recipient the remote took is
+ * written to the spool the moment its RESULT arrives, before the rest
+ * of the answer: the message must not go out twice.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -183,6 +185,8 @@ qrelay_send(struct qrelay *rl)
 		log_warn("cannot open the message file of %s", m->id);
 		return 1;
 	}
+	/* counted before the relay can see it: a stop from here waits */
+	queue.relay_jobs++;
 	rc = queueproto_send_fd(rl->fd, &f, fd);
 	(void)close(fd);
 	for (i = 0; rc == 0 && i < rl->n; i++) {
@@ -199,6 +203,7 @@ qrelay_send(struct qrelay *rl)
 		rc = relayproto_go_encode(&f) == -1 ? -1 :
 		    frame_write(rl->fd, &f);
 	if (rc == -1) {
+		queue.relay_jobs--;
 		log_warnx("cannot hand message %s to a relay process: its "
 		    "link is closed", m->id);
 		(void)close(rl->fd);
@@ -339,6 +344,7 @@ qrelay_end(struct qrelay *rl, const struct relay_done *done,
 		    until - now);
 	}
 	m->relaying--;
+	queue.relay_jobs--;
 	rl->msg = NULL;
 	rl->n = rl->nres = 0;
 	(void)sched_save(m);
@@ -359,6 +365,25 @@ qrelay_lost(struct qrelay *rl, const char *why)
 	qrelay_end(rl, NULL, "the relay process ended during the delivery");
 }
 
+/* qrelay_sent_now: the relay says recipient i of rl's job was taken by
+ * the remote: that is written durably at once, before the rest of the
+ * job's answer (a crash of the queue from here on no longer sends the
+ * message twice).  The full result (attempts, the host, the log line)
+ * is applied with the others when the job ends. */
+static void
+qrelay_sent_now(struct qrelay *rl, size_t i)
+{
+	struct qmsg *m = rl->msg;
+	struct qrcpt *r = &m->rcpts[rl->idx[i]];
+	const struct relay_rcpt_result *res = &rl->res[i];
+
+	r->state = QRCPT_DELIVERED;
+	r->code = res->code;
+	(void)str_copy(r->dsn, res->dsn, sizeof(r->dsn));
+	(void)str_copy(r->error, res->text, sizeof(r->error));
+	(void)spool_env_write(m);
+}
+
 void
 sched_relay_answer(struct qrelay *rl)
 {
@@ -376,6 +401,8 @@ sched_relay_answer(struct qrelay *rl)
 	}
 	if (f.type == MSG_RELAY_RESULT && rl->nres < rl->n &&
 	    relayproto_result_decode(&f, &rl->res[rl->nres]) == 0) {
+		if (rl->res[rl->nres].status == RELAY_SENT)
+			qrelay_sent_now(rl, rl->nres);
 		rl->nres++;
 		return;
 	}

@@ -295,7 +295,7 @@ sched_deliver_answer(struct qdeliver *d)
 
 	if (frame_read(d->fd, &f, mono_ms() + 5000) == -1) {
 		if (errno == ECONNRESET)
-			fatalx("the deliver role hung up");
+			queue_stop(1, "the deliver role hung up");
 		fatal("cannot read the deliver role's answer");
 	}
 	if (d->state == QD_MSG && f.type == MSG_DELIVER_MSG) {

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "smtpd/relay_tls.h"
 
 #define RELAY_CONNECT_MS	(30 * 1000)
+#define RELAY_HOLD_S		30	/* a stop waits for an answer */
 #define RELAY_FRAME_MS		(10 * 1000)	/* the RCPTs and GO after JOB */
 #define RELAY_RULES_MAX		96
 
@@ -76,8 +78,10 @@ relay_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		SANDBOX_ALLOW(clock_gettime),
 		SANDBOX_ALLOW(gettimeofday),
 		SANDBOX_ALLOW(getpid),
-		/* returning from a signal handler, restarting its call */
+		/* returning from a signal handler, restarting its call;
+		 * the bound on a stop that waits for an answer */
 		SANDBOX_ALLOW(rt_sigreturn),
+		SANDBOX_ALLOW(alarm),
 		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
@@ -103,6 +107,43 @@ relay_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 	/* the queue, a message file, a connection, the resolver's own */
 	sandbox_limits(64, 0);
 	sandbox_seccomp(rules, n, 1);
+}
+
+/*
+ * A stop (SIGTERM: the parent restarts the roles when one of them ended)
+ * ends the relay at once, unless the message is with a remote host and
+ * its answer not yet with the queue (relay_hold): then the relay reads
+ * the answer and writes it first, for at most RELAY_HOLD_S seconds (the
+ * alarm's default action ends it after that).
+ */
+static volatile sig_atomic_t relay_holding, relay_stopping;
+
+static void
+relay_on_term(int sig)
+{
+	(void)sig;
+	if (!relay_holding)
+		_exit(0);
+	if (!relay_stopping) {
+		relay_stopping = 1;
+		(void)alarm(RELAY_HOLD_S);
+	}
+}
+
+void
+relay_hold(void)
+{
+	relay_holding = 1;
+}
+
+/* relay_release: the answer is written (or cannot be): a stop that came
+ * meanwhile ends the relay now. */
+static void
+relay_release(void)
+{
+	relay_holding = 0;
+	if (relay_stopping)
+		_exit(0);
 }
 
 /* relay_cred_parse: "user password" (one line, two words, nothing
@@ -178,24 +219,6 @@ relay_recv(int qfd, struct frame *f, uint8_t want)
 		    msg_name(f->type));
 }
 
-/* relay_answer: the results and DONE to the queue; 0 or -1. */
-static int
-relay_answer(int qfd, const struct relay_rcpt_result *res, uint32_t n,
-    const struct relay_done *done)
-{
-	struct frame f;
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		if (relayproto_result_encode(&f, &res[i]) == -1 ||
-		    frame_write(qfd, &f) == -1)
-			return -1;
-	if (relayproto_done_encode(&f, done) == -1 ||
-	    frame_write(qfd, &f) == -1)
-		return -1;
-	return 0;
-}
-
 /* relay_log_result: one line per recipient: what became of it, and the
  * remote's words (which hold their enhanced code) or ours. */
 static void
@@ -211,6 +234,35 @@ relay_log_result(const struct relay_job *job, const struct relay_rcpt *r,
 	else
 		log_info("%s to <%s>: %s: %s %s", job->id, r->address, what,
 		    res->dsn, res->text);
+}
+
+void
+relay_answer(struct relay_ctx *x, const struct relay_job *job,
+    const struct relay_rcpt *rcpt, const struct relay_rcpt_result *res,
+    const struct relay_done *done)
+{
+	struct frame f;
+	uint32_t i, sent = 0;
+
+	if (x->answered != 0)
+		return;
+	x->answered = 1;
+	for (i = 0; i < job->nrcpt && x->answered == 1; i++)
+		if (relayproto_result_encode(&f, &res[i]) == -1 ||
+		    frame_write(x->qfd, &f) == -1)
+			x->answered = -1;
+	if (x->answered == 1 && (relayproto_done_encode(&f, done) == -1 ||
+	    frame_write(x->qfd, &f) == -1))
+		x->answered = -1;
+	for (i = 0; i < job->nrcpt; i++) {
+		relay_log_result(job, &rcpt[i], &res[i], done);
+		sent += res[i].status == RELAY_SENT;
+	}
+	if (x->answered == -1)
+		log_warnx("%s to %s: the queue went away before it had the "
+		    "results: it will try again%s", job->id, job->domain,
+		    sent > 0 ? " and the remote gets the message twice" : "");
+	relay_release();
 }
 
 int
@@ -240,11 +292,12 @@ relay_serve(struct relay_ctx *x, int qfd)
 	relay_recv(qfd, &f, MSG_RELAY_GO);
 	if (relayproto_go_decode(&f) == -1)
 		fatalx("malformed GO from the queue");
+	x->qfd = qfd;
+	x->answered = 0;
 	relay_deliver(x, &job, rcpt, msgfd, res, &done);
 	(void)close(msgfd);
-	for (i = 0; i < job.nrcpt; i++)
-		relay_log_result(&job, &rcpt[i], &res[i], &done);
-	return relay_answer(qfd, res, job.nrcpt, &done);
+	relay_answer(x, &job, rcpt, res, &done);
+	return x->answered == 1 ? 0 : -1;
 }
 
 void
@@ -262,9 +315,15 @@ relay_main(const struct config *cfg, int queuefd, int dkimfd, uid_t uid,
 {
 	static struct relay_ctx x;
 	static struct relay_sts_cache sts;
+	struct sigaction sa;
 	char err[256];
 
 	log_set_role("relay");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = relay_on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("cannot catch SIGTERM");
 	memset(&x, 0, sizeof(x));
 	x.cfg = cfg;
 	x.port = cfg->relay_port;

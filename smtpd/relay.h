@@ -45,6 +45,11 @@ struct relay_ctx {
 	struct relay_sts_cache *sts;
 	int		 dkim_fd;	/* the keyholder's DKIM channel, -1 */
 	unsigned	 dkim_owed;	/* answers it still owes (relay_dkim.h) */
+	/* The job in hand (relay_serve sets them): the queue's socket, and
+	 * whether its answer went out (0 not yet, 1 written, -1 the write
+	 * failed). */
+	int		 qfd;
+	int		 answered;
 };
 
 /*
@@ -86,11 +91,37 @@ void	relay_creds_load(struct relay_ctx *x);
 int	relay_serve(struct relay_ctx *x, int qfd);
 
 /*
+ * relay_hold: the message is with the remote host (its end of data is
+ * out): a stop (SIGTERM) from here waits until relay_answer has written
+ * the answer, at most 30 seconds, so that a restart of the roles does
+ * not make the queue send a message twice.  Only in relay_main's
+ * process (which catches SIGTERM).
+ */
+void	relay_hold(void);
+
+/*
+ * relay_answer: the job's answer to the queue (x->qfd): a RESULT per
+ * recipient (res[i] for rcpt[i]) and DONE, written before anything else
+ * is done (the queue records a remote's acceptance only once it has
+ * them: every moment between the remote's answer and this write is a
+ * moment in which a crash makes the queue send the message again); then
+ * a log line per recipient.  Once per job: a second call does nothing.
+ * Sets x->answered: 1, or -1 when the queue's socket could not be
+ * written (logged: the results are lost, the queue retries them).
+ */
+void	relay_answer(struct relay_ctx *x, const struct relay_job *job,
+	    const struct relay_rcpt *rcpt, const struct relay_rcpt_result *res,
+	    const struct relay_done *done);
+
+/*
  * relay_deliver: the delivery of one job: the destination's hosts
  * (relay_mx.h) or its smarthost, the TLS policy per host, the SMTP
  * sessions until one host answered the transaction; res[i] for rcpt[i],
- * done filled.  The message is the first job->size bytes of msgfd; the
- * fields relay_dkim.h adds go before it (made once per job).
+ * done filled.  The moment a host has answered the transaction (before
+ * QUIT) the answer goes to the queue (relay_answer); otherwise the
+ * caller answers once this returns.  The message is the first
+ * job->size bytes of msgfd; the fields relay_dkim.h adds go before it
+ * (made once per job).
  */
 void	relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	    const struct relay_rcpt *rcpt, int msgfd,

@@ -291,6 +291,47 @@ relay_sts_testing(const struct relay_try *t, const struct relay_host *h,
 		    t->job->domain, h->name, s->tls_desc);
 }
 
+/* What the session hooks of relay_address need. */
+struct relay_hook {
+	struct relay_ctx	*x;
+	struct relay_try	*t;
+	const struct relay_host	*h;
+	const struct relay_addr	*a;
+	const struct relay_policy *p;
+};
+
+/* relay_data_sent: the end of data is out: from here the remote may
+ * have the message whatever becomes of this process. */
+static void
+relay_data_sent(void *arg, const struct relay_session *s)
+{
+	const struct relay_hook *k = arg;
+
+	(void)s;
+	relay_hold();
+	log_info("%s to %s: the message is with %s [%s], waiting for its "
+	    "answer", k->t->job->id, k->t->job->domain, k->h->name,
+	    k->a->text);
+}
+
+/* relay_answered: the host answered the transaction: its results are
+ * final, and go to the queue before QUIT. */
+static void
+relay_answered(void *arg, const struct relay_session *s)
+{
+	const struct relay_hook *k = arg;
+	struct relay_try *t = k->t;
+
+	relay_merge(t, s->client, 1);
+	t->answered = 1;
+	t->final = 1;
+	(void)str_copy(t->done->host, k->h->name, sizeof(t->done->host));
+	(void)str_copy(t->done->addr, k->a->text, sizeof(t->done->addr));
+	(void)str_copy(t->done->tls, s->tls_desc, sizeof(t->done->tls));
+	(void)str_copy(t->done->policy, k->p->name, sizeof(t->done->policy));
+	relay_answer(k->x, t->job, t->rcpt, t->res, t->done);
+}
+
 /* relay_address: one session with one address of h; 1 when the job is
  * done with this host (answered, or no other address worth a try). */
 static int
@@ -301,6 +342,7 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 	struct client_params cp;
 	struct relay_job wire;
 	struct relay_session s;
+	struct relay_hook hook = { x, t, h, a, p };
 	struct relay_net net;
 	struct client *c;
 	char err[160], text[QUEUE_TEXT_MAX];
@@ -342,6 +384,9 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 		s.size = t->job->size;
 		s.prefix = t->prefix;
 		s.prefixlen = t->prefixlen;
+		s.data_sent = relay_data_sent;
+		s.answered = relay_answered;
+		s.hook_arg = &hook;
 		relay_session_run(&s);
 		relay_net_close(&net);
 		first = !t->answered;

@@ -106,11 +106,22 @@ relay_session_run(struct relay_session *s)
 {
 	uint64_t off = 0;
 	size_t poff = 0;
+	int sent = 0, answered = 0;
 
 	(void)snprintf(s->tls_desc, sizeof(s->tls_desc), "none");
 	s->tls_verified = 0;
 	s->file_error = 0;
 	for (;;) {
+		if (!sent && client_data_sent(s->client)) {
+			sent = 1;
+			if (s->data_sent != NULL)
+				s->data_sent(s->hook_arg, s);
+		}
+		if (!answered && client_answered(s->client)) {
+			answered = 1;
+			if (s->answered != NULL)
+				s->answered(s->hook_arg, s);
+		}
 		switch (client_next(s->client)) {
 		case CLIENT_WANT_WRITE:
 			relay_session_write(s);

@@ -25,16 +25,27 @@ struct relay_session {
 	const void		*prefix;
 	size_t			 prefixlen;
 
+	/* Called once each, NULL for none, with hook_arg: data_sent when
+	 * the end of data has gone out (client_data_sent), answered the
+	 * moment the server has answered the transaction (client_answered),
+	 * before QUIT, so that the results reach the queue before anything
+	 * else happens. */
+	void			(*data_sent)(void *arg,
+				    const struct relay_session *s);
+	void			(*answered)(void *arg,
+				    const struct relay_session *s);
+	void			*hook_arg;
+
 	/* Out: */
 	char			 tls_desc[QUEUE_TLS_MAX]; /* "none" or ... */
 	int			 tls_verified;
 	int			 file_error;	/* the message file failed */
 };
 
-/* relay_session_run: run s->client to its end; the recipients' results
- * and the outcome are then the client's.  Never fails by itself: a
- * broken connection, a timeout or an unreadable message file end the
- * session through client_fail. */
+/* relay_session_run: run s->client to its end (calling the hooks on the
+ * way); the recipients' results and the outcome are then the client's.
+ * Never fails by itself: a broken connection, a timeout or an unreadable
+ * message file end the session through client_fail. */
 void	relay_session_run(struct relay_session *s);
 
 #endif

@@ -11,6 +11,10 @@
  *                     recipient, in the order of the RCPT frames
  *   MSG_RELAY_DONE    relay -> queue: struct relay_done; the job is over
  *
+ * The RESULTs and DONE go out the moment the remote host answered the
+ * transaction (before QUIT), and the queue writes a SENT result to the
+ * spool as it reads it: a crash between the two sends the message again.
+ *
  * Runs in the queue (decoding the relay's answers: a relay process talks
  * to the Internet, so its frames are never trusted) and in the relay
  * (decoding the queue's jobs, checked all the same).  Every decoder

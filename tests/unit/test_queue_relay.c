@@ -679,6 +679,82 @@ test_relay_death(void)
 	close(fd);
 }
 
+/* env_has: within ms, the envelope of id holds what. */
+static int
+env_has(const char *id, const char *what, int ms)
+{
+	char path[2048], buf[65536];
+	int64_t end = mono_ms() + ms;
+
+	snprintf(path, sizeof(path), "%s/queue/%s.env", cfg.spool_dir, id);
+	do {
+		if (slurp(path, buf, sizeof(buf)) == 0 &&
+		    strstr(buf, what) != NULL)
+			return 1;
+		(void)pump(20);
+	} while (mono_ms() < end);
+	return 0;
+}
+
+/* A SENT result is in the spool before the rest of the answer: a kill -9
+ * of the queue then does not send that recipient again.  A stop
+ * (SIGTERM) with a job out waits for its answer and records it. */
+static void
+test_sent_at_once(void)
+{
+	static const char *const two[] = { "ivy@far.test", "jo@far.test" };
+	static const char *const one[] = { "kim@far.test" };
+	char id[QUEUE_TEXT_MAX], id2[QUEUE_TEXT_MAX], buf[65536];
+	struct job jb;
+	int fd, st, i;
+
+	fd = qconnect();
+	CHECK_INT_EQ(commit(fd, "alice@example.test", two, 2, id), 0,
+	    "two recipients committed");
+	CHECK_INT_EQ(get_job(&jb, 3000), 0, "their job");
+	answer(RELAY_SENT, 250, "2.0.0", "ok");
+	CHECK_TRUE(env_has(id, "rcpt delivered", 3000),
+	    "ivy's SENT is in the spool before the rest of the answer");
+	close(fd);
+	stop_roles(SIGKILL);
+	start_roles();
+	fd = qconnect();
+	CHECK_INT_EQ(flush(fd), QUEUE_OK, "flush");
+	CHECK_INT_EQ(get_job(&jb, 3000), 0, "a job after the kill -9");
+	CHECK_INT_EQ(jb.j.nrcpt, 1, "for one recipient");
+	CHECK_STR_EQ(jb.r[0].address, "jo@far.test",
+	    "jo only: ivy is not sent twice");
+	answer(RELAY_SENT, 250, "2.0.0", "ok");
+	done("mx.far.test", 0);
+
+	CHECK_INT_EQ(commit(fd, "alice@example.test", one, 1, id2), 0,
+	    "one more committed");
+	CHECK_INT_EQ(get_job(&jb, 3000), 0, "its job");
+	close(fd);
+	kill(qpid, SIGTERM);
+	usleep(200000);
+	CHECK_INT_EQ(waitpid(qpid, &st, WNOHANG), 0,
+	    "a stop waits for the job's answer");
+	answer(RELAY_SENT, 250, "2.0.0", "ok");
+	done("mx.far.test", 0);
+	for (i = 0; i < 100 && waitpid(qpid, &st, WNOHANG) == 0; i++)
+		usleep(50000);
+	CHECK_TRUE(i < 100 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "then the queue ends");
+	stop_roles(0);
+	start_roles();
+	fd = qconnect();
+	for (i = 0; i < 40; i++) {
+		if (page(fd, MSG_QUEUE_LIST, "", buf, sizeof(buf)) == 0 &&
+		    strstr(buf, "0 messages") != NULL)
+			break;
+		(void)pump(50);
+	}
+	CHECK_TRUE(strstr(buf, "0 messages in the queue") != NULL,
+	    "the answer given during the stop counted: nothing is left");
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -708,6 +784,7 @@ main(void)
 	test_down(fd);
 	close(fd);
 	test_relay_death();
+	test_sent_at_once();
 	stop_roles(0);
 	rc = check_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -136,12 +136,21 @@ test_plain(void)
 	CHECK_INT_EQ(client_timeout_ms(c), 180000, "data block: 3 minutes");
 	body(c, "Subject: x\r\n\r\nhello\r\n");
 	CHECK_STR_EQ(take(c), "Subject: x\r\n\r\nhello\r\n", "body as is");
+	CHECK_INT_EQ(client_data_sent(c), 0, "the body, not its end");
 	client_body_end(c);
+	CHECK_INT_EQ(client_data_sent(c), 0, "the end of data not yet out");
 	CHECK_STR_EQ(take(c), ".\r\n", "end of data");
+	CHECK_INT_EQ(client_data_sent(c), 1, "the end of data is out");
+	CHECK_INT_EQ(client_answered(c), 0, "no answer yet");
 	CHECK_INT_EQ(client_timeout_ms(c), 600000, "end of data: 10 minutes");
 	feed(c, "250 2.0.0 Ok: queued as 12345\r\n");
+	CHECK_INT_EQ(client_answered(c), 1, "answered before QUIT");
+	CHECK_INT_EQ(client_result(c, 0)->status, RELAY_SENT,
+	    "r0 sent before QUIT");
 	CHECK_STR_EQ(take(c), "QUIT\r\n", "QUIT");
+	CHECK_INT_EQ(client_answered(c), 1, "answered during QUIT");
 	feed(c, "221 2.0.0 Bye\r\n");
+	CHECK_INT_EQ(client_answered(c), 1, "answered at the end");
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_NOTHING, "over");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_DONE, "done");
 	r = client_result(c, 0);
@@ -288,6 +297,7 @@ test_421(void)
 	CHECK_INT_EQ(client_next(c), CLIENT_WANT_NOTHING, "421 ends it");
 	CHECK_STR_EQ(take(c), "", "no QUIT after 421");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_NEXT, "next host");
+	CHECK_INT_EQ(client_answered(c), 0, "421: no answer to report");
 	r = client_result(c, 0);
 	CHECK_INT_EQ(r->status, RELAY_TEMP, "accepted one deferred too");
 	CHECK_INT_EQ(r->code, 421, "code 421");
@@ -734,8 +744,11 @@ test_failures(void)
 	body(c, "x\r\n");
 	client_body_end(c);
 	take(c);
+	CHECK_INT_EQ(client_answered(c), 0, "waiting for the answer");
 	client_fail(c, "connection closed");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_DONE, "no next host after dot");
+	CHECK_INT_EQ(client_answered(c), 1, "its results are final");
+	CHECK_INT_EQ(client_data_sent(c), 1, "the remote may have it");
 	CHECK_INT_EQ(client_result(c, 0)->status, RELAY_TEMP, "r0 deferred");
 	CHECK_INT_EQ(client_result(c, 1)->code, 550, "r1 keeps 550");
 	client_free(c);
