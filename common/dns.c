@@ -83,6 +83,10 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
  * bounded in time.  libunbound has no per-lookup deadline in
  * blocking mode; it gives up on a server after infra-cache-max-rtt and
  * on a query after max-sent-count packets, so those two bound it.
+ * A server that timed out is probed again on the next lookup
+ * (infra-keep-probing) and forgotten after 30 s (infra-host-ttl): else
+ * one name that never answers, sent by anyone, marks the forwarder down
+ * for many minutes and every lookup after it fails unasked.
  */
 static int
 dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
@@ -104,6 +108,8 @@ dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
 	    dns_set(ctx, "root-key-sentinel:", "no", err, errlen) == -1 ||
 	    dns_set(ctx, "infra-cache-max-rtt:", rtt, err, errlen) == -1 ||
 	    dns_set(ctx, "max-sent-count:", sent, err, errlen) == -1 ||
+	    dns_set(ctx, "infra-keep-probing:", "yes", err, errlen) == -1 ||
+	    dns_set(ctx, "infra-host-ttl:", "30", err, errlen) == -1 ||
 	    dns_set(ctx, "outgoing-range:", "64", err, errlen) == -1 ||
 	    dns_set(ctx, "msg-cache-size:", "1m", err, errlen) == -1 ||
 	    dns_set(ctx, "rrset-cache-size:", "2m", err, errlen) == -1 ||

@@ -737,6 +737,11 @@ broker_checked(struct broker *b, char *text, size_t len)
 		(void)str_copy(text, r.reason, len);
 		return SMTPV_POLICY;
 	}
+	if (r.disposition == CHECK_DEFER) {
+		log_info("message from %s <%s> deferred: %s (%s)", b->address,
+		    b->env.sender, r.reason, r.authres);
+		return SMTPV_TEMP;
+	}
 	if (r.disposition == CHECK_QUARANTINE)
 		log_info("message from %s <%s> goes to Junk: %s", b->address,
 		    b->env.sender, r.reason);

@@ -221,8 +221,5 @@ broker_check_run(struct broker_check *c, const char *address,
 		close(c->fd);
 		c->fd = -1;
 	}
-	memset(r, 0, sizeof(*r));
-	r->disposition = CHECK_ACCEPT;
-	checkproto_temperror(r->authres, sizeof(r->authres),
-	    c->cfg->hostname, c->checks, why);
+	checkproto_unchecked(r, c->cfg->hostname, c->checks, why);
 }

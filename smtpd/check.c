@@ -177,10 +177,8 @@ check_serve(int fd)
 	    f.len != FRAME_HDR + 1)
 		return -1;
 	if (chk.broken != NULL) {
-		memset(&r, 0, sizeof(r));
-		r.disposition = CHECK_ACCEPT;
-		checkproto_temperror(r.authres, sizeof(r.authres),
-		    chk.cfg->hostname, m.checks, chk.broken);
+		checkproto_unchecked(&r, chk.cfg->hostname, m.checks,
+		    chk.broken);
 		goto answer;
 	}
 	random_bytes(&sample, sizeof(sample));

@@ -147,6 +147,15 @@ check_disposition(const struct check_env *env, const struct check_msg *m,
 
 	r->disposition = CHECK_ACCEPT;
 	r->reason[0] = '\0';
+	/* Undecided (a DNS failure, or lookups past the time allowed):
+	 * later, rather than past a p=reject unchecked. */
+	if (f->dmarcr == DMARC_TEMPERROR && (m->checks & CHECK_DMARC)) {
+		r->disposition = CHECK_DEFER;
+		(void)snprintf(r->reason, sizeof(r->reason), "the DMARC policy "
+		    "of %.100s could not be checked now; try again later",
+		    m->from_domain);
+		return;
+	}
 	if (f->dmarcr != DMARC_FAIL || a == DMARC_POLICY_NONE)
 		return;
 	if (a == DMARC_POLICY_REJECT && env->dmarc_reject) {

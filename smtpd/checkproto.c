@@ -171,7 +171,7 @@ checkproto_result_decode(struct frame *f, struct check_result *r)
 	    frame_get_str(f, r->authres, sizeof(r->authres)) == -1 ||
 	    frame_end(f) == -1)
 		return -1;
-	if (r->disposition > CHECK_REJECT || !checkproto_text(r->reason, 1) ||
+	if (r->disposition > CHECK_DEFER || !checkproto_text(r->reason, 1) ||
 	    !queueproto_authres_valid(r->authres))
 		return -1;
 	return 0;
@@ -201,4 +201,20 @@ checkproto_temperror(char *out, size_t outlen, const char *hostname,
 		    "reason=\"%s\"", m[i].method, why);
 		off += n < 0 ? 0 : (size_t)n;
 	}
+}
+
+void
+checkproto_unchecked(struct check_result *r, const char *hostname,
+    unsigned checks, const char *why)
+{
+	memset(r, 0, sizeof(*r));
+	checkproto_temperror(r->authres, sizeof(r->authres), hostname, checks,
+	    why);
+	if (!(checks & CHECK_DMARC)) {
+		r->disposition = CHECK_ACCEPT;
+		return;
+	}
+	r->disposition = CHECK_DEFER;
+	(void)snprintf(r->reason, sizeof(r->reason), "the sender's DMARC "
+	    "policy could not be checked now (%s); try again later", why);
 }

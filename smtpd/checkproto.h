@@ -75,6 +75,7 @@ struct check_msg {
 #define CHECK_ACCEPT		0
 #define CHECK_QUARANTINE	1	/* to the recipients' Junk folders */
 #define CHECK_REJECT		2	/* 550 5.7.1 at the end of DATA */
+#define CHECK_DEFER		3	/* 451: DMARC could not decide now */
 
 struct check_result {
 	uint32_t	disposition;		/* CHECK_ACCEPT etc. */
@@ -124,6 +125,16 @@ int	checkproto_result_decode(struct frame *f, struct check_result *r);
  * suffice).  Pure.
  */
 void	checkproto_temperror(char *out, size_t outlen, const char *hostname,
+	    unsigned checks, const char *why);
+
+/*
+ * checkproto_unchecked: the whole result for a message whose checks
+ * could not be made: the temperror Authentication-Results above, and,
+ * when DMARC is among checks, CHECK_DEFER (RFC 7208 8.6, RFC 7489 6.6.3:
+ * a temporary failure, so that a slow or broken DNS never lets mail
+ * past a domain's p=reject), else CHECK_ACCEPT.  Pure.
+ */
+void	checkproto_unchecked(struct check_result *r, const char *hostname,
 	    unsigned checks, const char *why);
 
 #endif

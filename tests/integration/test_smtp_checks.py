@@ -317,7 +317,11 @@ def test_check_role_is_sandboxed_as_the_relay_user(checked):
     assert not read_log(p.smtp_logfile).count("fatal")
 
 
-def test_stalled_check_role_accepts_with_temperror(checked):
+def test_stalled_check_role_defers_and_loses_nothing(checked):
+    """A check role that does not answer (an outside review made it
+    crawl with SPF records of slow names): the message is deferred with
+    451 after the broker's wait, never accepted unchecked past a DMARC
+    p=reject, and the next connection is checked again."""
     p = checked
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True,
                          text=True).stdout
@@ -334,18 +338,16 @@ def test_stalled_check_role_accepts_with_temperror(checked):
     finally:
         for pid in pids:
             os.kill(pid, signal.SIGCONT)
-    assert code == 250, "accepted rather than lost"
+    assert code == 451, "deferred, neither accepted unchecked nor lost"
     assert 15 < waited < 40, waited
-    ar = authres(newest(p, ALICE, n=n + 1))[0]
-    for method in ("spf", "dkim", "dmarc"):
-        assert result(ar, method) == "temperror", ar
+    assert len(mails(p, ALICE)) == n
     assert "did not answer in time" in p.smtp_log()
     # The check processes serve the next connection again.
     code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "again"))
     assert code == 550
 
 
-def test_check_role_without_resolver_keeps_mail_flowing():
+def test_check_role_without_resolver_defers_without_a_restart_loop():
     p = Postern()
     try:
         checks_on(p, "dns trust anchor %s/none.key\n" % p.dir)
@@ -353,12 +355,12 @@ def test_check_role_without_resolver_keeps_mail_flowing():
         p.pw = smtp_users(p)
         p.start_smtpd()
         code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "nores"))
-        assert code == 250
-        ar = authres(newest(p, ALICE))[0]
-        assert result(ar, "spf") == "temperror", ar
-        assert "no resolver" in ar
+        assert code == 451
+        assert not mails(p, ALICE)
         log = p.smtp_log()
         assert "the mail checks have no resolver" in log
+        assert "deferred: the sender's DMARC policy could not be checked" \
+            in log, log
         assert "restarting the daemon's roles" not in log, log
     finally:
         p.cleanup()

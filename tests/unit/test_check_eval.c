@@ -35,6 +35,7 @@ setup(void)
 	dnstable_add(dt, "_dmarc.quar.test", "TXT", "v=DMARC1; p=quarantine");
 	dnstable_add(dt, "nop.test", "TXT", "v=spf1 ?all");
 	dnstable_add(dt, "temp.test", "TEMP", "");
+	dnstable_add(dt, "_dmarc.slow.test", "TEMP", "");
 }
 
 static void
@@ -124,6 +125,14 @@ test_dispositions(void)
 	env.dmarc_junk = 0;
 	check_eval(&env, &m, NULL, 0, &r);
 	CHECK_INT_EQ(r.disposition, CHECK_ACCEPT, "both off: delivered");
+
+	/* A DMARC record that cannot be read now: later, never past it. */
+	env_init(&env);
+	msg_init(&m, "192.0.2.9", "eve@slow.test", "slow.test");
+	check_eval(&env, &m, NULL, 0, &r);
+	CHECK_INT_EQ(r.disposition, CHECK_DEFER, "DMARC temperror: deferred");
+	CHECK_TRUE(strstr(r.reason, "slow.test") != NULL &&
+	    strstr(r.reason, "try again later") != NULL, r.reason);
 
 	env_init(&env);
 	msg_init(&m, "192.0.2.9", "eve@quar.test", "quar.test");
@@ -285,6 +294,25 @@ test_temperror(void)
 	    "only what is checked");
 }
 
+/* Checks that could not be made defer the message when DMARC is among
+ * them (never past a p=reject unchecked), and only annotate it when
+ * not. */
+static void
+test_unchecked(void)
+{
+	struct check_result r;
+
+	checkproto_unchecked(&r, "mx.example.test", CHECK_ALL, "slow DNS");
+	CHECK_INT_EQ(r.disposition, CHECK_DEFER, "DMARC on: deferred");
+	CHECK_TRUE(strstr(r.reason, "try again later") != NULL, r.reason);
+	CHECK_TRUE(strstr(r.authres, "dmarc=temperror") != NULL, r.authres);
+	checkproto_unchecked(&r, "mx.example.test", CHECK_SPF | CHECK_DKIM,
+	    "slow DNS");
+	CHECK_INT_EQ(r.disposition, CHECK_ACCEPT, "DMARC off: accepted");
+	CHECK_STR_EQ(r.reason, "", "no reason");
+	CHECK_TRUE(strstr(r.authres, "spf=temperror") != NULL, r.authres);
+}
+
 int
 main(void)
 {
@@ -295,6 +323,7 @@ main(void)
 	test_long();
 	test_from();
 	test_temperror();
+	test_unchecked();
 	dnstable_free(dt);
 	psl_free(psl);
 	return check_done();

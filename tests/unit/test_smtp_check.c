@@ -294,7 +294,7 @@ test_result(void)
 	CHECK_INT_EQ(reparse(&f, &g), 0, desc);				\
 	CHECK_INT_EQ(checkproto_result_decode(&g, &d), -1, desc);	\
 } while (0)
-	RES_BAD(b.disposition = 3, "an unknown disposition");
+	RES_BAD(b.disposition = CHECK_DEFER + 1, "an unknown disposition");
 	RES_BAD(strcpy(b.reason, "a\r\nb"), "a line break in the reason");
 	RES_BAD(b.authres[0] = '\0', "no authres");
 	RES_BAD(strcpy(b.authres, "x; spf=pass\r\nBcc: y"),
