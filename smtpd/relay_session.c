@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "smtpd/relay_session.h"
 
 #define RELAY_TLS_TIMEOUT_MS	(5 * 60 * 1000)
@@ -30,14 +31,31 @@ relay_session_write(struct relay_session *s)
 	client_output_done(s->client, len);
 }
 
+/*
+ * relay_session_read: what the server sent.  The timeout of RFC 5321
+ * 4.5.3.2 holds for the whole reply the engine waits for, not for each
+ * read: a server dripping a byte at a time would otherwise hold the
+ * relay for as long as it likes (an outside test held one 414 s on a
+ * greeting whose timeout is 5 minutes).  *deadline is 0 when a new wait
+ * begins: after a write, or when the engine moved to another state.
+ */
 static void
-relay_session_read(struct relay_session *s)
+relay_session_read(struct relay_session *s, int64_t *deadline,
+    const char **state)
 {
 	uint8_t buf[4096];
+	int64_t left;
 	ssize_t n;
 
-	n = relay_net_read(s->net, buf, sizeof(buf),
-	    client_timeout_ms(s->client));
+	if (*deadline == 0 || *state != client_state_name(s->client)) {
+		*state = client_state_name(s->client);
+		*deadline = mono_ms() + client_timeout_ms(s->client);
+	}
+	if ((left = *deadline - mono_ms()) <= 0) {
+		client_fail(s->client, "timeout");
+		return;
+	}
+	n = relay_net_read(s->net, buf, sizeof(buf), left);
 	if (n > 0)
 		client_input(s->client, buf, (size_t)n);
 	else if (n == 0)
@@ -107,6 +125,8 @@ relay_session_run(struct relay_session *s)
 	uint64_t off = 0;
 	size_t poff = 0;
 	int sent = 0, answered = 0;
+	int64_t deadline = 0;
+	const char *state = NULL;
 
 	(void)snprintf(s->tls_desc, sizeof(s->tls_desc), "none");
 	s->tls_verified = 0;
@@ -125,9 +145,10 @@ relay_session_run(struct relay_session *s)
 		switch (client_next(s->client)) {
 		case CLIENT_WANT_WRITE:
 			relay_session_write(s);
+			deadline = 0;
 			break;
 		case CLIENT_WANT_READ:
-			relay_session_read(s);
+			relay_session_read(s, &deadline, &state);
 			break;
 		case CLIENT_WANT_TLS:
 			relay_session_tls(s);
