@@ -240,13 +240,24 @@ class Postern:
         raise AssertionError("authd did not come up: " + self.log())
 
     def _start_daemon(self, prog, port, logfile, pass_fds):
+        """Starts a network daemon; returns once it says it listens: the
+        port answers as soon as it is bound, before the daemon has asked
+        authd what it needs and started its roles."""
+        ready = "listening on 127.0.0.1 port %d\n" % port
+        before = read_log(logfile).count(ready)
         log = open(logfile, "a")
         proc = subprocess.Popen([prog, "-d", "-f", self.conf],
                                 stdout=log, stderr=log, env=self.env(),
                                 pass_fds=pass_fds)
         log.close()
-        wait_port(port, proc, os.path.basename(prog),
-                  lambda: read_log(logfile))
+        what = os.path.basename(prog)
+        wait_port(port, proc, what, lambda: read_log(logfile))
+        deadline = time.time() + 15
+        while read_log(logfile).count(ready) == before:
+            if proc.poll() is not None or time.time() > deadline:
+                raise AssertionError("%s did not start: %s"
+                                     % (what, read_log(logfile)))
+            time.sleep(0.02)
         return proc
 
     @staticmethod
