@@ -86,6 +86,29 @@ def check_clean(p):
             "runtime error" not in log, log
 
 
+def start_remote(started, head, crt, key, users):
+    """Starts "the remote", a second postern whose configuration begins
+    with head (its hostname and domains instead of the test ones), with
+    the certificate crt and its key, and users (their passwords in
+    .pw); appended to started before anything runs, for the caller to
+    stop and remove."""
+    remote = Postern()
+    started.append(remote)
+    with open(remote.conf) as f:
+        conf = f.read()
+    base = "hostname localhost\ndomain example.test\ndomain example.org\n"
+    assert conf.startswith(base)
+    with open(remote.conf, "w") as f:
+        f.write(head + conf[len(base):])
+    shutil.copy(crt, os.path.join(remote.dir, "cert.pem"))
+    shutil.copy(key, os.path.join(remote.dir, "key.pem"))
+    os.chmod(os.path.join(remote.dir, "key.pem"), 0o600)
+    remote.start()
+    remote.pw = {u: remote.add_user(u) for u in users}
+    remote.start_smtpd()
+    return remote
+
+
 @pytest.fixture(scope="module")
 def net():
     """(sender, remote, dns): the remote postern with its CA-signed
@@ -97,21 +120,8 @@ def net():
     started = []
     dns = None
     try:
-        remote = Postern()
-        started.append(remote)
-        with open(remote.conf) as f:
-            conf = f.read()
-        head = "hostname localhost\ndomain example.test\ndomain example.org\n"
-        assert conf.startswith(head)
-        with open(remote.conf, "w") as f:
-            f.write(REMOTE_HEAD + conf[len(head):])
-        shutil.copy(crt, os.path.join(remote.dir, "cert.pem"))
-        shutil.copy(key, os.path.join(remote.dir, "key.pem"))
-        os.chmod(os.path.join(remote.dir, "key.pem"), 0o600)
-        remote.start()
-        for u in (CAROL, DORA, DAVE, ERIN):
-            remote.add_user(u)
-        remote.start_smtpd()
+        remote = start_remote(started, REMOTE_HEAD, crt, key,
+                              (CAROL, DORA, DAVE, ERIN))
 
         dns = dnstest.DnsServer(top)
         tlsa = "_%d._tcp.mx" % remote.smtp_port
