@@ -4,28 +4,35 @@ them against the test DNS (dnstest.py), fetches MTA-STS policies from an
 HTTPS server of the test (test_relay_mtasts.PolicyServer) and delivers
 to "the remote", a second postern that takes mail for every test domain
 with one certificate from a test CA made here.  The relay trusts that CA
-("relay ca file"); the certificate names mx.sts.test, mx.both.test and
-smtp.hub.test, and not mx.stsbad.test.
+("relay ca file"); the certificate names mx.sts.test, mx.both.test,
+mx.bothbad.test, rogue.stsrogue.test and smtp.hub.test, and not
+mx.stsbad.test.  Every *sts* and *both* domain publishes a "_mta-sts"
+TXT record and one enforce policy that lists mx.<domain>.
 
 Covered (test_relay_mtasts.py has the same policies through relay_run;
 test_outbound.py delivery, DANE alone and the retries):
-  - MTA-STS enforce: sts.test (unsigned, "_mta-sts" TXT, a policy that
-    lists mx.sts.test) delivered with policy mta-sts over a CA-verified
-    certificate; stsbad.test, whose MX's certificate does not name it,
-    not delivered: the TLS handshake was tried, the mail waits with
-    4.7.5 and queue show says TLS policy mta-sts;
-  - DANE before MTA-STS: both.test (signed, a TLSA record of the
-    remote's key, and an enforce policy): delivered with policy dane,
-    DANE-EE, and its policy never fetched (RFC 8461 §2);
+  - MTA-STS enforce: sts.test (unsigned) delivered with policy mta-sts
+    over a CA-verified certificate; stsbad.test, whose MX's certificate
+    does not name it, not delivered: the handshake was tried (the
+    remote logged it failing), the mail waits with 4.7.5 and queue show
+    says TLS policy mta-sts; stsrogue.test, whose only MX the policy
+    does not list, waits without that host ever being asked;
+  - DANE before MTA-STS (RFC 8461 §2): both.test (signed, a TLSA record
+    of the remote's key) delivered with policy dane, DANE-EE;
+    bothbad.test (a TLSA record of another key, a policy MTA-STS alone
+    would deliver under) waits with policy dane; neither policy is
+    fetched;
   - the smarthost: "relay via smtp.hub.test port <the remote's 465>
     tls implicit for viahub.test credentials FILE": mail to viahub.test
     (a domain without DNS records: only the smarthost can take it)
     arrives through the remote's submission port with AUTH as the
-    remote's bob; mail to direct.test goes to its MX; the password is in
-    no log and no queue show.
+    remote's bob, and mail to direct.test goes to its MX; a second
+    sender with "relay via" for every domain sends direct.test's mail
+    through the smarthost and keeps its own domain's; the password is
+    in no log.
 
-The DNS server, the policy server and both posterns are shared by the
-module: every test uses recipients and subjects of its own."""
+The DNS server, the policy server, the remote and each sender are shared
+by the module: every test uses recipients and subjects of its own."""
 import os
 import shutil
 import tempfile
@@ -45,15 +52,21 @@ from test_tls_client import make_ca, make_leaf
 SAM = "sam@sts.test"            # MTA-STS enforce, listed MX, good certificate
 SID = "sid@stsbad.test"         # MTA-STS enforce, certificate of other names
 BEA = "bea@both.test"           # TLSA records and an MTA-STS policy
+BEN = "ben@bothbad.test"        # TLSA of another key, a policy it meets
+ROY = "roy@stsrogue.test"       # MTA-STS enforce, the MX not listed
 VIC = "vic@viahub.test"         # through the smarthost
 DAN = "dan@direct.test"         # beside the smarthost: direct to the MX
 
 STS_ID = "20261130e2e"
 REMOTE_HEAD = ("hostname smtp.hub.test\ndomain sts.test\n"
-               "domain stsbad.test\ndomain both.test\ndomain viahub.test\n"
+               "domain stsbad.test\ndomain both.test\ndomain bothbad.test\n"
+               "domain stsrogue.test\ndomain viahub.test\n"
                "domain direct.test\ndomain example.test\n")
-REMOTE_NAMES = ["mx.sts.test", "mx.both.test", "smtp.hub.test"]
-STS_DOMAINS = ("sts.test", "stsbad.test", "both.test")
+REMOTE_NAMES = ["mx.sts.test", "mx.both.test", "mx.bothbad.test",
+                "rogue.stsrogue.test", "smtp.hub.test"]
+STS_DOMAINS = ("sts.test", "stsbad.test", "both.test", "bothbad.test",
+               "stsrogue.test")
+DANE_DOMAINS = ("both.test", "bothbad.test")
 
 
 @pytest.fixture(scope="module")
@@ -71,20 +84,23 @@ def net():
         remote = start_remote(started, REMOTE_HEAD,
                               os.path.join(top, "remote.pem"),
                               os.path.join(top, "remote.key"),
-                              (SAM, SID, BEA, VIC, DAN, BOB))
-        # One policy for the three domains, listing each one's MX.
+                              (SAM, SID, BEA, BEN, ROY, VIC, DAN, BOB))
+        # One policy for every domain, listing each one's mx.<domain>.
         server = PolicyServer(top, "mta-sts", POLICY % (
             "enforce", "\r\nmx: ".join("mx." + d for d in STS_DOMAINS)))
 
         dns = dnstest.DnsServer(top)
         for z in STS_DOMAINS:
-            dns.zone(z, signed=z == "both.test")
-            dns.add(z, "@", "MX", "10 mx.%s." % z)
-            dns.add(z, "mx", "A", "127.0.0.1")
+            mx = "rogue" if z == "stsrogue.test" else "mx"
+            dns.zone(z, signed=z in DANE_DOMAINS)
+            dns.add(z, "@", "MX", "10 %s.%s." % (mx, z))
+            dns.add(z, mx, "A", "127.0.0.1")
             dns.add(z, "mta-sts", "A", "127.0.0.1")
             dns.add(z, "_mta-sts", "TXT", '"v=STSv1; id=%s"' % STS_ID)
         dns.add("both.test", "_%d._tcp.mx" % remote.smtp_port, "TLSA",
                 "3 1 1 " + spki_sha256(os.path.join(top, "remote.pem")))
+        dns.add("bothbad.test", "_%d._tcp.mx" % remote.smtp_port, "TLSA",
+                "3 1 1 " + spki_sha256(os.path.join(top, "ca.pem")))
         dns.zone("direct.test")
         dns.add("direct.test", "@", "MX", "10 mx.direct.test.")
         dns.add("direct.test", "mx", "A", "127.0.0.1")
@@ -162,7 +178,28 @@ def delivered_line(p, qid, rcpt):
 def relay_lines(p, qid):
     """The relay's log lines about the job of message qid."""
     return [l for l in p.smtp_log().splitlines()
-            if " %s to " % qid in l or l.startswith("%s to " % qid)]
+            if " %s to " % qid in l]
+
+
+def waiting(p, qid, rcpt):
+    """queue show's lines about rcpt of qid once its first attempt
+    failed for now."""
+    return wait_for(
+        lambda: "a deferral of %s: %s\n%s" % (qid, queue_show(p, qid),
+                                              p.smtp_log()),
+        lambda: (lambda s: s if s and "waiting, 1 attempt" in s else None)(
+            rcpt_state(p, qid, rcpt)))
+
+
+REFUSED = "TLS handshake failed"
+
+
+def refused_once(remote, before):
+    """The remote logged one more handshake that failed than before."""
+    wait_for(lambda: "the remote's log of the refused handshake: " +
+             remote.smtp_log(),
+             lambda: remote.smtp_log().count(REFUSED) > before)
+    assert remote.smtp_log().count(REFUSED) == before + 1, remote.smtp_log()
 
 
 def arrived(sender, remote, rcpt, subject):
@@ -192,14 +229,9 @@ def test_mtasts_enforce_delivered_verified(net):
 
 def test_mtasts_enforce_wrong_certificate_waits(net):
     sender, remote, server = net.sender, net.remote, net.server
-    refused = "TLS handshake failed"
-    before = remote.smtp_log().count(refused)
+    before = remote.smtp_log().count(REFUSED)
     qid = submit(sender, SID, "pol sts bad cert")
-    state = wait_for(
-        lambda: "a deferral of %s: %s\n%s" % (qid, queue_show(sender, qid),
-                                              sender.smtp_log()),
-        lambda: (lambda s: s if s and "waiting, 1 attempt" in s else None)(
-            rcpt_state(sender, qid, SID)))
+    state = waiting(sender, qid, SID)
     answer = [l for l in state.splitlines() if l.startswith("last ")]
     assert answer, state
     assert "last answer from mx.stsbad.test: 4.7.5 TLS handshake failed" \
@@ -211,13 +243,24 @@ def test_mtasts_enforce_wrong_certificate_waits(net):
     log = "\n".join(relay_lines(sender, qid))
     assert "host mx.stsbad.test [127.0.0.1]" in log and \
         "policy mta-sts: 0 sent, 1 deferred" in log, log
-    wait_for(lambda: "the remote's log of the refused handshake: " +
-             remote.smtp_log(),
-             lambda: remote.smtp_log().count(refused) > before)
-    assert remote.smtp_log().count(refused) == before + 1, remote.smtp_log()
+    refused_once(remote, before)
     # Never delivered, not in plaintext either.
     assert not mails(remote, SID)
     assert "delivered to %s" % SID not in sender.smtp_log()
+
+
+def test_mtasts_enforce_unlisted_mx_waits(net):
+    sender, remote, server = net.sender, net.remote, net.server
+    qid = submit(sender, ROY, "pol sts unlisted mx")
+    state = waiting(sender, qid, ROY)
+    assert "last error: not an MX host the MTA-STS policy allows for " \
+        "rogue.stsrogue.test" in state, state
+    assert "mta-sts.stsrogue.test" in server.hosts, server.hosts
+    log = "\n".join(relay_lines(sender, qid))
+    assert "to <%s>: deferred: 4.7.5 not an MX host" % ROY in log, log
+    # The host was never asked (its certificate would have done).
+    assert "host rogue.stsrogue.test [" not in log, log
+    assert not mails(remote, ROY)
 
 
 def test_dane_before_mtasts(net):
@@ -234,6 +277,23 @@ def test_dane_before_mtasts(net):
     assert "mta-sts.both.test" not in server.hosts, server.hosts
     log = "\n".join(relay_lines(sender, qid))
     assert "MTA-STS" not in log and "policy dane: 1 sent" in log, log
+
+
+def test_dane_mismatch_not_saved_by_mtasts(net):
+    """bothbad.test's TLSA record is of another key; its MTA-STS policy
+    lists its MX, whose certificate the CA signed: DANE decides, and
+    the mail waits."""
+    sender, remote, server = net.sender, net.remote, net.server
+    before = remote.smtp_log().count(REFUSED)
+    qid = submit(sender, BEN, "pol dane bad sts good")
+    state = waiting(sender, qid, BEN)
+    assert "last answer from mx.bothbad.test: 4.7.5 TLS handshake " \
+        "failed: the server's certificate was refused: no TLSA record " \
+        "matches" in state, state
+    assert "TLS policy dane, " in state, state
+    refused_once(remote, before)
+    assert "mta-sts.bothbad.test" not in server.hosts, server.hosts
+    assert not mails(remote, BEN)
 
 
 def test_smarthost_for_one_domain(net):
