@@ -455,10 +455,10 @@ sched_remote_text(struct sched_buf *b, const struct qmsg *m,
 		    down > r->next ? " (destination down)" : "",
 		    qrelay_links() == 0 ? " (no relay process runs)" : "");
 	}
+	/* A remote text starts with its enhanced code already. */
+	dsn = r->dsn[0] != '\0' && strncmp(r->error, r->dsn,
+	    strlen(r->dsn)) != 0 ? r->dsn : "";
 	if (r->code != 0 || r->host[0] != '\0') {
-		/* A remote text starts with its enhanced code already. */
-		dsn = r->dsn[0] != '\0' && strncmp(r->error, r->dsn,
-		    strlen(r->dsn)) != 0 ? r->dsn : "";
 		if (r->code != 0)
 			(void)snprintf(code, sizeof(code), "%" PRIu32 " ",
 			    r->code);
@@ -468,7 +468,8 @@ sched_remote_text(struct sched_buf *b, const struct qmsg *m,
 		    r->host[0] != '\0' ? " from " : "", r->host, code, dsn,
 		    dsn[0] != '\0' ? " " : "", r->error);
 	} else if (r->error[0] != '\0')
-		sched_printf(b, "\n      last error: %s", r->error);
+		sched_printf(b, "\n      last error: %s%s%s", dsn,
+		    dsn[0] != '\0' ? " " : "", r->error);
 	if (full && r->last != 0) {
 		sched_when(when, sizeof(when), r->last);
 		sched_printf(b, "\n      last attempt %s", when);

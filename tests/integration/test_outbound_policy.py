@@ -253,8 +253,8 @@ def test_mtasts_enforce_unlisted_mx_waits(net):
     sender, remote, server = net.sender, net.remote, net.server
     qid = submit(sender, ROY, "pol sts unlisted mx")
     state = waiting(sender, qid, ROY)
-    assert "last error: not an MX host the MTA-STS policy allows for " \
-        "rogue.stsrogue.test" in state, state
+    assert "last error: 4.7.5 not an MX host the MTA-STS policy allows " \
+        "for rogue.stsrogue.test" in state, state
     assert "mta-sts.stsrogue.test" in server.hosts, server.hosts
     log = "\n".join(relay_lines(sender, qid))
     assert "to <%s>: deferred: 4.7.5 not an MX host" % ROY in log, log

@@ -651,8 +651,8 @@ test_relay_death(void)
 	CHECK_TRUE(strstr(buf, "remote hal@dead.test: waiting, 1 attempt, "
 	    "next in ") != NULL && strstr(buf, "(no relay process runs)") !=
 	    NULL, "the rest waits, one attempt counted");
-	CHECK_TRUE(strstr(buf, "last error: the relay process ended during "
-	    "the delivery") != NULL, "and says why");
+	CHECK_TRUE(strstr(buf, "last error: 4.3.0 the relay process ended "
+	    "during the delivery") != NULL, "and says why");
 	close(fd);
 	stop_roles(SIGKILL);
 	start_roles();
