@@ -171,10 +171,9 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 	memset(&fetched, 0, sizeof(fetched));
 	if (relay_sts_fetch(x, domain, &fetched, err, sizeof(err)) == -1) {
 		log_warnx("%s to %s: the MTA-STS policy (id %s) could not be "
-		    "fetched: %s; %s, without a new fetch for %d minutes",
-		    jobid, domain, id, err, c != NULL ? "the cached policy "
-		    "applies" : "mail goes as without MTA-STS",
-		    RELAY_STS_RETRY_S / 60);
+		    "fetched: %s; %s (no new fetch for %d minutes)", jobid,
+		    domain, id, err, c != NULL ? "the cached policy applies" :
+		    "delivered as without MTA-STS", RELAY_STS_RETRY_S / 60);
 		if (x->sts != NULL)
 			(void)relay_sts_cache_fail(x->sts, domain, now);
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
