@@ -76,7 +76,8 @@ server(int fd, enum drip drip, int drip_ms)
 	while (rc == 0 && server_line(fd, line, sizeof(line)) == 0) {
 		if (strncmp(line, "EHLO", 4) == 0)
 			rc = server_send(fd, "250-mx.example.net\r\n"
-			    "250 8BITMIME\r\n", drip == DRIP_EHLO ? drip_ms : 0);
+			    "250 8BITMIME\r\n",
+			    drip == DRIP_EHLO ? drip_ms : 0);
 		else if (strncmp(line, "MAIL", 4) == 0)
 			rc = server_send(fd, "250 2.1.0 ok\r\n", 0);
 		else if (strncmp(line, "RCPT", 4) == 0)
