@@ -226,6 +226,10 @@ SMTP_CLIENT_SRC = smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
 $(O)/tests/unit/test_smtp_client: $(O)/tests/unit/test_smtp_client.o $(call obj,$(SMTP_CLIENT_SRC) common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# A relay session's deadline against a scripted server on a socket pair.
+$(O)/tests/unit/test_relay_session: $(O)/tests/unit/test_relay_session.o $(call obj,$(sort smtpd/relay_session.c smtpd/relay_net.c smtpd/relay_tls.c $(SMTP_CLIENT_SRC) $(COMMON_SRC)))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
+
 $(O)/tests/unit/test_relay_mx: $(O)/tests/unit/test_relay_mx.o $(call obj,smtpd/relay_mx.c common/dnsrr.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 

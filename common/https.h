@@ -21,8 +21,6 @@
 #include "common/mtasts.h"
 #include "common/tls.h"
 
-#define HTTPS_TIMEOUT_MS	30000	/* a default for callers */
-
 /*
  * https_connect: a TCP connection to the numeric IPv4 or IPv6 address
  * addr (no DNS) and port, made within timeout_ms.  Returns the socket

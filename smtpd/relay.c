@@ -328,6 +328,8 @@ relay_main(const struct config *cfg, int queuefd, int dkimfd, uid_t uid,
 	x.cfg = cfg;
 	x.port = cfg->relay_port;
 	x.connect_ms = RELAY_CONNECT_MS;
+	x.session_ms = RELAY_SESSION_MS;
+	x.sts_fetch_ms = RELAY_STS_FETCH_MS;
 	x.lookup = relay_dns_lookup;
 	x.sts = &sts;
 	x.dkim_fd = dkimfd;

@@ -25,6 +25,29 @@
  * on any other, STARTTLS, unless "relay via ... tls" says otherwise. */
 #define RELAY_SUBMISSIONS_PORT	465
 
+/*
+ * How long one remote may hold a relay process (relay_ctx's defaults).
+ * RELAY_SESSION_MS: the sessions with one MX host (all its addresses,
+ * from the first connect to the final answer), plus the time to send the
+ * message at RELAY_SESSION_RATE bytes a second.  RFC 5321's timeouts
+ * bound each reply, but their sum is about half an hour for a short
+ * session (5 min greeting, EHLO, MAIL, each RCPT, 2 for DATA, 10 for the
+ * end of data), so a few slow destinations could hold every relay
+ * process that long; an honest server answers each command in seconds,
+ * and ten minutes leaves room for one that is merely slow.  The rate is
+ * a floor for an honest slow link (8 KiB/s: a 50 MB message gets 107
+ * minutes more), so that size alone never makes a delivery impossible.
+ * RELAY_STS_FETCH_MS: the whole MTA-STS policy fetch (every address of
+ * the policy host: connect, TLS, the answer): RFC 8461 §3.3 suggests a
+ * one-minute timeout and asks policy hosts to answer within it, so an
+ * RFC-abiding host is never cut off; a failed fetch is not tried again
+ * for RELAY_STS_RETRY_S (relay_sts_cache.h), so a host that drips costs
+ * a relay process at most a minute in five.
+ */
+#define RELAY_SESSION_MS	(10 * 60 * 1000)
+#define RELAY_SESSION_RATE	8192
+#define RELAY_STS_FETCH_MS	(60 * 1000)
+
 /* A smarthost's credentials ("relay via ... credentials FILE"). */
 struct relay_cred {
 	char	user[RELAY_CRED_MAX];
@@ -40,6 +63,8 @@ struct relay_ctx {
 	const void	*anchors;	/* relay_tls_anchors_load; NULL none */
 	int		 port;		/* the MX hosts' port */
 	int64_t		 connect_ms;	/* per address */
+	int64_t		 session_ms;	/* RELAY_SESSION_MS (tests: less) */
+	int64_t		 sts_fetch_ms;	/* RELAY_STS_FETCH_MS (tests: less) */
 	struct relay_cred cred[CONFIG_MAX_RELAY_VIA];	/* as cfg->relay_via */
 	/* The MTA-STS policies this process fetched; NULL: none kept. */
 	struct relay_sts_cache *sts;

@@ -5,10 +5,12 @@
  * the domain has a policy in mode enforce, else the domain's "relay tls"
  * policy, REQUIRETLS, or opportunistic), the SMTP sessions in
  * host order (IPv6 then IPv4 addresses of each) until a host answers the
- * transaction, and what each recipient gets.  Runs in the relay role;
+ * transaction, each host's sessions within one deadline, and what each
+ * recipient gets.  Runs in the relay role;
  * DNS answers and remote replies are hostile and reach here only
  * through relay_mx.c and the client engine.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -51,6 +53,8 @@ struct relay_try {
 	int			 implicit_tls;	/* the smarthost's 465 */
 	int			 sts_known;	/* sts was looked up */
 	const struct mtasts_policy *sts;	/* the domain's, or NULL */
+	int64_t			 allowed_ms;	/* relay_allowed_ms */
+	int64_t			 until;		/* the host's end (mono_ms) */
 };
 
 static struct dns_rrset tlsa_rr;
@@ -332,8 +336,9 @@ relay_answered(void *arg, const struct relay_session *s)
 	relay_answer(k->x, t->job, t->rcpt, t->res, t->done);
 }
 
-/* relay_address: one session with one address of h; 1 when the job is
- * done with this host (answered, or no other address worth a try). */
+/* relay_address: one session with one address of h, ended by t->until
+ * at the latest; 1 when the job is done with this host (answered, no
+ * other address worth a try, or its time is up). */
 static int
 relay_address(struct relay_ctx *x, struct relay_try *t,
     const struct relay_host *h, const struct relay_addr *a,
@@ -347,12 +352,15 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 	struct client *c;
 	char err[160], text[QUEUE_TEXT_MAX];
 	enum client_tls starttls = p->starttls;
+	int64_t left;
 	int again, first;
 
 	do {
 		again = 0;
-		if (relay_net_connect(&net, a, port, x->connect_ms, err,
-		    sizeof(err)) == -1) {
+		if ((left = t->until - mono_ms()) <= 0)
+			return 1;
+		if (relay_net_connect(&net, a, port, left < x->connect_ms ?
+		    left : x->connect_ms, err, sizeof(err)) == -1) {
 			(void)snprintf(text, sizeof(text), "cannot connect to "
 			    "%s [%s]: %s", h->name, a->text, err);
 			log_info("%s to %s: %s", t->job->id, t->job->domain,
@@ -384,11 +392,18 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 		s.size = t->job->size;
 		s.prefix = t->prefix;
 		s.prefixlen = t->prefixlen;
+		s.deadline = t->until;
+		s.allowed_s = t->allowed_ms / 1000;
 		s.data_sent = relay_data_sent;
 		s.answered = relay_answered;
 		s.hook_arg = &hook;
 		relay_session_run(&s);
 		relay_net_close(&net);
+		if (s.late)
+			log_warnx("%s to %s: the session with %s [%s] took "
+			    "longer than the %lld s allowed and was ended",
+			    t->job->id, t->job->domain, h->name, a->text,
+			    (long long)s.allowed_s);
 		first = !t->answered;
 		if (client_greeted(c)) {
 			t->answered = 1;
@@ -424,7 +439,25 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 	return 1;
 }
 
-/* relay_hosts: try the hosts of d in order. */
+/*
+ * relay_allowed_ms: how long the sessions with one host may last
+ * (relay.h, RELAY_SESSION_MS): x->session_ms, plus the message and the
+ * fields added before it at RELAY_SESSION_RATE bytes a second.  No
+ * overflow: a 64-bit size over the rate, times 1000, fits in 63 bits.
+ */
+static int64_t
+relay_allowed_ms(const struct relay_ctx *x, const struct relay_try *t)
+{
+	uint64_t bytes = t->job->size + t->prefixlen;
+
+	if (bytes < t->job->size)
+		bytes = UINT64_MAX;
+	return x->session_ms + (int64_t)(bytes / RELAY_SESSION_RATE * 1000 +
+	    bytes % RELAY_SESSION_RATE * 1000 / RELAY_SESSION_RATE);
+}
+
+/* relay_hosts: try the hosts of d in order, each within t->allowed_ms
+ * (all its addresses together). */
 static void
 relay_hosts(struct relay_ctx *x, struct relay_try *t,
     const struct relay_dest *d, const struct relay_cred *cred, int port)
@@ -452,6 +485,7 @@ relay_hosts(struct relay_ctx *x, struct relay_try *t,
 				relay_set_all(t, RELAY_TEMP, "4.7.5", p.why);
 			continue;
 		}
+		t->until = mono_ms() + t->allowed_ms;
 		for (k = 0; k < h->naddr; k++)
 			if (relay_address(x, t, h, &h->addr[k], &p, cred,
 			    port) || t->final || t->file_error)
@@ -540,6 +574,7 @@ relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	/* Once per job, for every host it may take. */
 	t.prefix = prefix;
 	t.prefixlen = relay_prefix(x, job, msgfd, prefix);
+	t.allowed_ms = relay_allowed_ms(x, &t);
 	relay_hosts(x, &t, &d, cred, port);
 	if (t.file_error)
 		relay_set_all(&t, RELAY_TEMP, "4.3.0",

@@ -15,17 +15,53 @@
 
 #define RELAY_TLS_TIMEOUT_MS	(5 * 60 * 1000)
 
+/* relay_session_until: the end of a wait whose own timeout ends at own
+ * (mono_ms): own, or the session's deadline when that comes first (*cut
+ * set to 1). */
+static int64_t
+relay_session_until(const struct relay_session *s, int64_t own, int *cut)
+{
+	*cut = s->deadline != 0 && s->deadline <= own;
+	return *cut ? s->deadline : own;
+}
+
+/* relay_session_timeout: the wait passed its end; cut when that end was
+ * the session's deadline. */
+static void
+relay_session_timeout(struct relay_session *s, int cut)
+{
+	char why[96];
+
+	if (!cut) {
+		client_fail(s->client, "timeout");
+		return;
+	}
+	s->late = 1;
+	(void)snprintf(why, sizeof(why), "the session took longer than the "
+	    "%lld s allowed", (long long)s->allowed_s);
+	client_fail(s->client, why);
+}
+
 static void
 relay_session_write(struct relay_session *s)
 {
 	const uint8_t *p;
 	size_t len;
+	int64_t left;
+	int cut;
 
 	client_output(s->client, &p, &len);
-	if (relay_net_write(s->net, p, len,
-	    client_timeout_ms(s->client)) == -1) {
-		client_fail(s->client, errno == ETIMEDOUT ? "timeout" :
-		    "connection lost");
+	left = relay_session_until(s, mono_ms() +
+	    client_timeout_ms(s->client), &cut) - mono_ms();
+	if (left <= 0) {
+		relay_session_timeout(s, cut);
+		return;
+	}
+	if (relay_net_write(s->net, p, len, left) == -1) {
+		if (errno == ETIMEDOUT)
+			relay_session_timeout(s, cut);
+		else
+			client_fail(s->client, "connection lost");
 		return;
 	}
 	client_output_done(s->client, len);
@@ -37,7 +73,8 @@ relay_session_write(struct relay_session *s)
  * read: a server dripping a byte at a time would otherwise hold the
  * relay for as long as it likes (an outside test held one 414 s on a
  * greeting whose timeout is 5 minutes).  *deadline is 0 when a new wait
- * begins: after a write, or when the engine moved to another state.
+ * begins: after a write, or when the engine moved to another state.  The
+ * session's own deadline cuts it shorter still.
  */
 static void
 relay_session_read(struct relay_session *s, int64_t *deadline,
@@ -46,13 +83,15 @@ relay_session_read(struct relay_session *s, int64_t *deadline,
 	uint8_t buf[4096];
 	int64_t left;
 	ssize_t n;
+	int cut;
 
 	if (*deadline == 0 || *state != client_state_name(s->client)) {
 		*state = client_state_name(s->client);
 		*deadline = mono_ms() + client_timeout_ms(s->client);
 	}
-	if ((left = *deadline - mono_ms()) <= 0) {
-		client_fail(s->client, "timeout");
+	left = relay_session_until(s, *deadline, &cut) - mono_ms();
+	if (left <= 0) {
+		relay_session_timeout(s, cut);
 		return;
 	}
 	n = relay_net_read(s->net, buf, sizeof(buf), left);
@@ -60,19 +99,34 @@ relay_session_read(struct relay_session *s, int64_t *deadline,
 		client_input(s->client, buf, (size_t)n);
 	else if (n == 0)
 		client_fail(s->client, "connection closed by the server");
+	else if (errno == ETIMEDOUT)
+		relay_session_timeout(s, cut);
 	else
-		client_fail(s->client, errno == ETIMEDOUT ? "timeout" :
-		    "connection lost");
+		client_fail(s->client, "connection lost");
 	explicit_bzero(buf, sizeof(buf));
 }
 
+/* relay_session_tls: the handshake.  One cut short by the session's
+ * deadline ends the session as late, not as a failed handshake: an
+ * opportunistic session would otherwise start again in plaintext. */
 static void
 relay_session_tls(struct relay_session *s)
 {
 	char err[160];
+	int64_t until, left;
+	int cut;
 
-	s->net->tls = relay_tls_start(s->net->fd, s->tls, RELAY_TLS_TIMEOUT_MS,
-	    err, sizeof(err));
+	until = relay_session_until(s, mono_ms() + RELAY_TLS_TIMEOUT_MS, &cut);
+	if ((left = until - mono_ms()) <= 0) {
+		relay_session_timeout(s, cut);
+		return;
+	}
+	s->net->tls = relay_tls_start(s->net->fd, s->tls, left, err,
+	    sizeof(err));
+	if (s->net->tls == NULL && cut && mono_ms() >= until) {
+		relay_session_timeout(s, cut);
+		return;
+	}
 	if (s->net->tls == NULL) {
 		(void)snprintf(s->tls_desc, sizeof(s->tls_desc),
 		    "TLS failed (%s)", err);
@@ -131,6 +185,7 @@ relay_session_run(struct relay_session *s)
 	(void)snprintf(s->tls_desc, sizeof(s->tls_desc), "none");
 	s->tls_verified = 0;
 	s->file_error = 0;
+	s->late = 0;
 	for (;;) {
 		if (!sent && client_data_sent(s->client)) {
 			sent = 1;

@@ -1,7 +1,8 @@
 /*
  * relay_sts.c: MTA-STS policy discovery and fetch in the relay
  * (relay_sts.h).  Runs in the relay role, under its sandbox (the HTTPS
- * fetch uses the socket, connect, poll and TLS calls SMTP uses).  The
+ * fetch uses the socket, connect, poll and TLS calls SMTP uses; all of
+ * it, every address tried, within x->sts_fetch_ms).  The
  * TXT record, the addresses of the policy host and the HTTPS answer are
  * hostile: dnsrr.h, https.h and mtasts.h read them under bounds.
  */
@@ -61,32 +62,56 @@ relay_sts_txt(struct relay_ctx *x, const char *domain,
 	return nsts == 1 && ok ? 1 : 0;
 }
 
-/* relay_sts_try: one address of the policy host; 0 with p, or -1. */
+/* relay_sts_late: the fetch's time is up (until, mono_ms): 1 with the
+ * reason in err, else 0. */
+static int
+relay_sts_late(const struct relay_ctx *x, int64_t until, char *err,
+    size_t errlen)
+{
+	if (mono_ms() < until)
+		return 0;
+	(void)snprintf(err, errlen, "no policy within the %lld s allowed",
+	    (long long)(x->sts_fetch_ms / 1000));
+	return 1;
+}
+
+/* relay_sts_try: one address of the policy host, by until (mono_ms);
+ * 0 with p, or -1. */
 static int
 relay_sts_try(struct relay_ctx *x, const char *addr, const char *domain,
-    struct mtasts_policy *p, char *err, size_t errlen)
+    int64_t until, struct mtasts_policy *p, char *err, size_t errlen)
 {
 	static struct http_resp r;
+	int64_t left;
 	int fd, rc;
 
+	left = until - mono_ms();
 	if ((fd = https_connect(addr, (uint16_t)x->cfg->mtasts_port,
-	    (int)x->connect_ms, err, errlen)) == -1)
+	    (int)(left < x->connect_ms ? left : x->connect_ms), err,
+	    errlen)) == -1) {
+		(void)relay_sts_late(x, until, err, errlen);
 		return -1;
-	rc = https_mtasts_fetch(fd, domain, x->anchors, HTTPS_TIMEOUT_MS, &r,
-	    p, err, errlen);
+	}
+	rc = -1;
+	if (!relay_sts_late(x, until, err, errlen) &&
+	    (rc = https_mtasts_fetch(fd, domain, x->anchors,
+	    (int)(until - mono_ms()), &r, p, err, errlen)) == -1)
+		(void)relay_sts_late(x, until, err, errlen);
 	(void)close(fd);
 	return rc;
 }
 
 /* relay_sts_fetch: domain's policy from https://mta-sts.<domain>/, each
- * address of that host in turn (IPv6 first, a few of each); 0 or -1
- * with the reason in err. */
+ * address of that host in turn (IPv6 first, a few of each), all within
+ * x->sts_fetch_ms: a host that drips its answer must not hold the relay
+ * for a timeout per address; 0 or -1 with the reason in err. */
 static int
 relay_sts_fetch(struct relay_ctx *x, const char *domain,
     struct mtasts_policy *p, char *err, size_t errlen)
 {
 	static const uint16_t types[] = { DNS_T_AAAA, DNS_T_A };
 	char host[DNS_NAME_MAX + 16], addr[NETADDR_STRLEN];
+	int64_t until = mono_ms() + x->sts_fetch_ms;
 	size_t i, k;
 	int family;
 
@@ -108,8 +133,10 @@ relay_sts_fetch(struct relay_ctx *x, const char *domain,
 			    sts_rr.len[i], addr, sizeof(addr)) == -1 ||
 			    relay_mx_refused(family, sts_rr.rdata[i]))
 				continue;
-			if (relay_sts_try(x, addr, domain, p, err, errlen) ==
-			    0)
+			if (relay_sts_late(x, until, err, errlen))
+				return -1;
+			if (relay_sts_try(x, addr, domain, until, p, err,
+			    errlen) == 0)
 				return 0;
 		}
 	}
@@ -137,12 +164,18 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
 	if (c != NULL && strcmp(c->id, id) == 0)
 		return relay_sts_active(&c->policy);
+	/* RFC 8461 §3.3: no new fetch soon after one failed; meanwhile it
+	 * is as after that failure (logged then, not for each message). */
+	if (x->sts != NULL && relay_sts_cache_failed(x->sts, domain, now))
+		return relay_sts_active(c != NULL ? &c->policy : NULL);
 	memset(&fetched, 0, sizeof(fetched));
 	if (relay_sts_fetch(x, domain, &fetched, err, sizeof(err)) == -1) {
 		log_warnx("%s to %s: the MTA-STS policy (id %s) could not be "
-		    "fetched: %s; %s", jobid, domain, id, err, c != NULL ?
-		    "the cached policy applies" : "delivered as without "
-		    "MTA-STS");
+		    "fetched: %s; %s (no new fetch for %d minutes)", jobid,
+		    domain, id, err, c != NULL ? "the cached policy applies" :
+		    "delivered as without MTA-STS", RELAY_STS_RETRY_S / 60);
+		if (x->sts != NULL)
+			(void)relay_sts_cache_fail(x->sts, domain, now);
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
 	}
 	log_info("%s to %s: MTA-STS policy id %s fetched: mode %s, max_age "

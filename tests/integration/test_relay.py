@@ -5,7 +5,10 @@ on loopback as the destination's MX, whose Maildir shows what arrived.
 Covers delivery with per-recipient answers, dot-stuffing and line ends,
 8BITMIME, MX preference with a dead first host, and the destinations
 that never reach SMTP: null MX, NXDOMAIN, an MX of 0.0.0.0, every host
-down.
+down.  A scripted Python server that drips its replies a byte a second
+(each reply far within its RFC 5321 timeout): the session's deadline
+(relay_run -T shortens it) defers the job with 4.4.2 on time, also when
+it is the answer to the end of data that drips (never "sent").
 
 Then the whole smtpd (queue, relay processes, keyholder) sending to a
 second smtpd found through the test DNS: mail submitted on 465 from a
@@ -18,13 +21,15 @@ import os
 import re
 import signal
 import smtplib
+import socket
 import subprocess
+import threading
 import time
 
 import pytest
 
 import dnstest
-from conftest import ALICE, BOB, BUILD, Postern, tls_context
+from conftest import ALICE, BOB, BUILD, Postern, free_port, tls_context
 from test_smtp import smtp, wait_mails, mails  # noqa: F401
 
 RELAY_RUN = os.path.join(BUILD, "tests", "tools", "relay_run")
@@ -177,6 +182,132 @@ def test_tls_none(smtp, tmp_path):
     assert res[0][0] == 0, res
     assert done[3] == "no-tls" and done[4] == "none", done
     assert wait_mails(p, ALICE)
+
+
+class DripSmtp:
+    """A scripted SMTP server on 127.0.0.1, a thread of the test (no
+    PIPELINING, no STARTTLS): the replies named in drip ("greeting",
+    "EHLO", "MAIL", "RCPT", "DATA", "dot": the answer to the end of data)
+    go out one byte a second, the others at once.  smtp_port is its port
+    (what relay() reads), got what came after DATA."""
+
+    def __init__(self, drip):
+        self.drip = drip
+        self.got = b""
+        self.stopped = threading.Event()
+        self.smtp_port = free_port()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.smtp_port))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            conn.settimeout(None)
+            threading.Thread(target=self.serve, args=(conn,),
+                             daemon=True).start()
+
+    def reply(self, conn, text, kind):
+        if kind not in self.drip:
+            conn.sendall(text)
+            return
+        for i in range(len(text)):
+            if self.stopped.is_set():
+                raise OSError("stopped")
+            conn.sendall(text[i:i + 1])
+            self.stopped.wait(1)
+
+    def serve(self, conn):
+        try:
+            self.session(conn, conn.makefile("rb"))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def session(self, conn, f):
+        self.reply(conn, b"220 d\r\n", "greeting")
+        for line in f:
+            cmd = line[:4].upper()
+            if cmd in (b"EHLO", b"HELO"):
+                self.reply(conn, b"250-d\r\n250 8BITMIME\r\n", "EHLO")
+            elif cmd in (b"MAIL", b"RCPT"):
+                self.reply(conn, b"250 ok\r\n", cmd.decode())
+            elif cmd == b"DATA":
+                self.reply(conn, b"354 go on\r\n", "DATA")
+                for body in f:
+                    if body == b".\r\n":
+                        break
+                    self.got += body
+                self.reply(conn, b"250 2.0.0 queued\r\n", "dot")
+            elif cmd == b"QUIT":
+                self.reply(conn, b"221 bye\r\n", "QUIT")
+                return
+            else:
+                self.reply(conn, b"500 what\r\n", "other")
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(10)
+        self.sock.close()
+
+
+@pytest.fixture
+def drip_smtp():
+    servers = []
+
+    def start(drip):
+        servers.append(DripSmtp(drip))
+        return servers[-1]
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def test_dripping_server_session_deadline(drip_smtp, tmp_path):
+    """Every reply a byte a second: the greeting (7 s) and the EHLO
+    answer (16 s) each far within their 5 minutes, the session (9 s
+    here, -T) ends in the EHLO answer: deferred with 4.4.2 on time."""
+    d = drip_smtp({"greeting", "EHLO", "MAIL", "RCPT", "DATA", "dot"})
+    t0 = time.time()
+    res, done, log = relay(d, b"Subject: slow\r\n\r\nslow\r\n", [ALICE],
+                           MX + [["-T", "9000"]], tmp_path)
+    took = time.time() - t0
+    assert res[0][:3] == (1, 0, "4.4.2"), (res, log)
+    assert "the session took longer than the 9 s allowed while waiting " \
+        "for the EHLO answer" in res[0][3], res
+    assert 8.5 < took < 16, took
+    assert done[0] == "mx.example.test" and done[2] == "0", done
+    assert "the session with mx.example.test [127.0.0.1] took longer " \
+        "than the 9 s allowed and was ended" in log, log
+    assert d.got == b""
+
+
+def test_dripping_end_of_data_answer_deferred(drip_smtp, tmp_path):
+    """Only the answer to the end of data drips (18 s, within its 10
+    minutes): the deadline (4 s here) passes while waiting for it: the
+    recipient is deferred (4.4.2), never sent, though the server has the
+    message (RFC 5321 §6.1's duplicate, accepted)."""
+    d = drip_smtp({"dot"})
+    t0 = time.time()
+    res, done, log = relay(d, b"Subject: dot\r\n\r\nbody\r\n", [ALICE],
+                           MX + [["-T", "4000"]], tmp_path)
+    took = time.time() - t0
+    assert res[0][:3] == (1, 0, "4.4.2"), (res, log)
+    assert "took longer than the 4 s allowed while waiting for the " \
+        "answer to the end of data" in res[0][3], res
+    assert 3.5 < took < 12, took
+    assert b"body\r\n" in d.got
+    assert "the message is with mx.example.test" in log, log
 
 
 # ---- The whole smtpd: DKIM signing and forwarded Authentication-Results.

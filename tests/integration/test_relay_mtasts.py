@@ -11,7 +11,10 @@ comes from the same CA: delivered with policy "mta-sts" and a CA-verified
 certificate; a certificate for another name deferred (4.7.x) and nothing
 sent; an MX the policy does not list never used; mode testing delivers
 over a bad certificate and says so in the log; one policy fetch for two
-jobs of one relay process (the cache).
+jobs of one relay process (the cache); a policy server that drips its
+answer a byte a second: the fetch gives up at its deadline (relay_run -F
+shortens it), the mail goes as without MTA-STS, and the next job of the
+process does not contact that server again (the failure is remembered).
 
 Smarthost: "relay via localhost port <the second postern's 465> tls
 implicit credentials FILE": implicit TLS (RFC 8314; the default on port
@@ -25,6 +28,7 @@ thread of the test; unbound and smtpd are the fixtures')."""
 import http.server
 import os
 import shutil
+import socket
 import ssl
 import threading
 import time
@@ -83,6 +87,67 @@ class PolicyServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(10)
+
+
+class DripPolicyServer:
+    """HTTPS on 127.0.0.1 that reads the request and then drips a valid
+    policy answer one byte a second; connections counts the TCP
+    connections it accepted."""
+
+    def __init__(self, certdir, name, body):
+        self.answer = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                       "Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                       % (len(body), body)).encode()
+        self.connections = 0
+        self.stopped = threading.Event()
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(certdir, name + ".pem"),
+                                 os.path.join(certdir, name + ".key"))
+        self.port = free_port()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            conn.settimeout(None)
+            threading.Thread(target=self.serve, args=(conn,),
+                             daemon=True).start()
+
+    def serve(self, conn):
+        try:
+            t = self.ctx.wrap_socket(conn, server_side=True)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = t.recv(1024)
+                if not chunk:
+                    return
+                head += chunk
+            for i in range(len(self.answer)):
+                if self.stopped.is_set():
+                    return
+                t.sendall(self.answer[i:i + 1])
+                self.stopped.wait(1)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(10)
+        self.sock.close()
 
 
 @pytest.fixture
@@ -160,10 +225,11 @@ def zone(dns, mxs, txt_id="20261130"):
     dns.start()
 
 
-def run(p, dns, tmp_path, pki, server, jobs=1):
+def run(p, dns, tmp_path, pki, server, jobs=1, args=()):
     extra = dns.config_lines() + "relay ca file %s/ca.pem\n" \
         "mta-sts port %d\n" % (pki, server.port)
     records = [["-n", str(jobs)]] if jobs > 1 else []
+    records += [list(args)] if args else []
     return relay(p, b"Subject: sts\r\n\r\nsts\r\n", [ALICE], records,
                  tmp_path, domain="example.test", extra=extra,
                  real_dns=True)
@@ -255,6 +321,34 @@ def test_policy_fetch_fails_delivers_without_mtasts(remote, dns, pki,
     assert "could not be fetched" in log and \
         "delivered as without MTA-STS" in log, log
     assert wait_mails(p, ALICE)
+
+
+def test_dripping_policy_server_one_fetch(remote, dns, pki, tmp_path):
+    """A policy server that drips its (valid, enforce) answer a byte a
+    second: the fetch gives up at its deadline (4 s here, -F) instead of
+    a timeout per read, the two jobs go as without MTA-STS, and the
+    second job does not contact the policy server: the failure is
+    remembered (RFC 8461 §3.3), and logged once."""
+    p = remote("other.example.test")
+    zone(dns, [(10, "mx.example.test")])
+    server = DripPolicyServer(pki, "mta-sts.example.test",
+                              POLICY % ("enforce", "mx.example.test"))
+    try:
+        t0 = time.time()
+        res, done, log = run(p, dns, tmp_path, pki, server, jobs=2,
+                             args=["-F", "4000"])
+        took = time.time() - t0
+    finally:
+        server.stop()
+    assert [r[0] for r in res] == [0, 0], (res, log)
+    assert done[3] == "opportunistic", done
+    assert server.connections == 1, server.connections
+    assert log.count("could not be fetched") == 1, log
+    assert "could not be fetched: no policy within the 4 s allowed; " \
+        "delivered as without MTA-STS (no new fetch for 5 minutes)" in log, \
+        log
+    assert 3.5 < took < 20, took
+    assert len(wait_mails(p, ALICE, 2)) == 2
 
 
 # --- the smarthost ---------------------------------------------------------

@@ -6,7 +6,8 @@
  * arguments.
  *
  *   relay_run -f CONF -m FILE -d DOMAIN [-s SENDER] [-8] [-r DIR] [-D]
- *             [-n JOBS] [-x NAME=PREF:HOST]... [-a HOST=ADDR]... RCPT...
+ *             [-n JOBS] [-T MS] [-F MS] [-x NAME=PREF:HOST]...
+ *             [-a HOST=ADDR]... RCPT...
  *
  * -x adds an MX record (HOST "." for a null MX), -a an A or AAAA record;
  * a name with no record at all is NXDOMAIN, one with records of another
@@ -19,7 +20,10 @@
  * once it saw the queue hang up.  "relay ca file" is loaded as the relay
  * loads it.  -n gives the same job JOBS times (default 1) to the one
  * relay process, one after the other, as the queue gives a relay process
- * job after job (its MTA-STS cache lives that long).
+ * job after job (its MTA-STS cache lives that long).  -T and -F shorten
+ * what relay_main sets to RELAY_SESSION_MS and RELAY_STS_FETCH_MS (the
+ * fixed part of a host's session bound, the whole MTA-STS fetch), so
+ * that a test sees them pass in seconds.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -192,7 +196,9 @@ main(int argc, char *argv[])
 	memset(&job, 0, sizeof(job));
 	(void)str_copy(job.id, "0123456789abcdef", sizeof(job.id));
 	log_init("relay_run", 1, 0);
-	while ((ch = getopt(argc, argv, "f:m:d:s:8x:a:r:Dn:")) != -1) {
+	x.session_ms = RELAY_SESSION_MS;
+	x.sts_fetch_ms = RELAY_STS_FETCH_MS;
+	while ((ch = getopt(argc, argv, "f:m:d:s:8x:a:r:Dn:T:F:")) != -1) {
 		switch (ch) {
 		case 'f': conf = optarg; break;
 		case 'm': msg = optarg; break;
@@ -206,6 +212,8 @@ main(int argc, char *argv[])
 		case 'r': dir = optarg; break;
 		case 'D': real_dns = 1; break;
 		case 'n': jobs = atoi(optarg); break;
+		case 'T': x.session_ms = atoi(optarg); break;
+		case 'F': x.sts_fetch_ms = atoi(optarg); break;
 		default: return 2;
 		}
 	}

@@ -1,14 +1,17 @@
 /*
  * test_relay_sts.c: unit test of the relay's MTA-STS logic: the policy
  * cache (smtpd/relay_sts_cache.c: lookup, expiry by max_age, update,
- * the least recently used domain making room), the verdict of a policy
- * for an MX host (relay_sts_host: enforce, testing, none, wildcards),
- * and the discovery of relay_sts_policy on a table of DNS answers: no
- * record, the cached id, a new id whose fetch fails (the cached policy
- * holds, RFC 8461 §5.1, else none), several records, a DNS failure.
- * The fetch that succeeds is tests/integration/test_relay_mtasts.py's.
- * Runs as a plain program; the failed fetch connects to a closed port
- * on 127.0.0.1.
+ * the least recently used domain making room, the memory of a failed
+ * fetch), the verdict of a policy for an MX host (relay_sts_host:
+ * enforce, testing, none, wildcards), and the discovery of
+ * relay_sts_policy on a table of DNS answers: no record, the cached id,
+ * a new id whose fetch fails (the cached policy holds, RFC 8461 §5.1,
+ * else none; no new fetch for RELAY_STS_RETRY_S), several records, a
+ * DNS failure; and the deadline of the whole fetch against a policy host
+ * that never answers.  The fetch that succeeds is
+ * tests/integration/test_relay_mtasts.py's.  Runs as a plain program;
+ * the failed fetch connects to a closed port on 127.0.0.1, the silent
+ * host is a listening socket that is never read.
  */
 #include <sys/socket.h>
 
@@ -20,6 +23,7 @@
 
 #include "common/log.h"
 #include "common/tls.h"
+#include "common/util.h"
 #include "smtpd/relay_sts.h"
 #include "tests/unit/check.h"
 
@@ -166,6 +170,49 @@ test_cache(void)
 }
 
 static void
+test_cache_fail(void)
+{
+	static struct relay_sts_cache c;
+	struct mtasts_policy p = policy(MTASTS_MODE_ENFORCE, 100,
+	    "mx.example.net");
+	const struct relay_sts_entry *e;
+
+	memset(&c, 0, sizeof(c));
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 1000), 0,
+	    "nothing failed yet");
+	CHECK_INT_EQ(relay_sts_cache_fail(&c, "example.net", 1000), 0,
+	    "a failed fetch remembered");
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 1000 +
+	    RELAY_STS_RETRY_S - 1), 1, "until the retry time");
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "other.net", 1001), 0,
+	    "for that domain only");
+	CHECK_TRUE(relay_sts_cache_find(&c, "example.net", 1001) == NULL,
+	    "the memory is no policy");
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 1000 +
+	    RELAY_STS_RETRY_S), 0, "forgotten at the retry time");
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 999), 0,
+	    "and when the clock went back past it");
+
+	(void)relay_sts_cache_put(&c, "example.net", "id1", &p, 2000);
+	CHECK_INT_EQ(relay_sts_cache_fail(&c, "example.net", 2010), 0,
+	    "a failure with a policy cached");
+	e = relay_sts_cache_find(&c, "example.net", 2011);
+	CHECK_TRUE(e != NULL && strcmp(e->id, "id1") == 0,
+	    "the cached policy is kept (RFC 8461 §5.1)");
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 2011), 1,
+	    "and the failure remembered beside it");
+	CHECK_TRUE(relay_sts_cache_find(&c, "example.net", 2100) == NULL,
+	    "the policy expires at its max_age");
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 2100), 1,
+	    "the failure is still remembered");
+	(void)relay_sts_cache_put(&c, "example.net", "id2", &p, 2200);
+	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 2201), 0,
+	    "a fetch that worked forgets the failure");
+	CHECK_INT_EQ(relay_sts_cache_fail(&c, "", 2201), -1,
+	    "no empty domain");
+}
+
+static void
 test_host(void)
 {
 	struct mtasts_policy p = policy(MTASTS_MODE_ENFORCE, 100,
@@ -215,6 +262,81 @@ closed_port(void)
 	return port;
 }
 
+/* silent_port: a port on 127.0.0.1 that takes connections (the
+ * kernel's backlog) and never answers; its socket in *fd. */
+static int
+silent_port(int *fd)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((*fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(*fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(*fd, 64) == -1 ||
+	    getsockname(*fd, (struct sockaddr *)&sin, &sl) == -1)
+		return 1;
+	return ntohs(sin.sin_port);
+}
+
+/* test_deadline: a policy host with two addresses that never answers:
+ * the fetch gives up once, after x->sts_fetch_ms in all (each address
+ * alone would be waited for that long), and is not tried again while
+ * the failure is remembered. */
+static void
+test_deadline(void)
+{
+	static const struct answer slow[] = {
+		{ "_mta-sts.slow.example", DNS_T_TXT, DNS_OK,
+		  { "v=STSv1; id=s1" } },
+		{ "mta-sts.slow.example", DNS_T_A, DNS_OK,
+		  { "\x7f\0\0\1", "\x7f\0\0\1" } },
+	};
+	static struct relay_sts_cache c;
+	static struct config cfg;
+	static struct relay_ctx x;
+	char err[256];
+	int64_t t0, ms;
+	int fd = -1;
+
+	memset(&c, 0, sizeof(c));
+	cfg.mtasts_port = silent_port(&fd);
+	x.cfg = &cfg;
+	x.lookup = lookup;
+	x.sts = &c;
+	x.connect_ms = 5000;
+	x.sts_fetch_ms = 1000;
+	x.anchors = tls_anchors_load("/etc/ssl/certs/ca-certificates.crt",
+	    err, sizeof(err));
+	CHECK_TRUE(x.anchors != NULL && fd != -1, "set up");
+
+	use(slow, 2);
+	t0 = mono_ms();
+	CHECK_TRUE(relay_sts_policy(&x, "j", "slow.example", 5000) == NULL,
+	    "a policy host that never answers: no policy");
+	ms = mono_ms() - t0;
+	CHECK_TRUE(ms >= 900 && ms < 1800, "given up after the fetch's "
+	    "deadline (1 s), not per address");
+	CHECK_INT_EQ(nfetch, 2, "the policy host was looked up");
+
+	use(slow, 2);
+	t0 = mono_ms();
+	CHECK_TRUE(relay_sts_policy(&x, "j", "slow.example", 5010) == NULL,
+	    "the next message: no policy");
+	CHECK_TRUE(mono_ms() - t0 < 500 && nfetch == 0, "without a fetch");
+
+	use(slow, 2);
+	(void)relay_sts_policy(&x, "j", "slow.example", 5000 +
+	    RELAY_STS_RETRY_S);
+	CHECK_INT_EQ(nfetch, 2, "after RELAY_STS_RETRY_S: fetched again");
+	if (fd != -1)
+		(void)close(fd);
+	if (x.anchors != NULL)
+		tls_anchors_free((struct tls_anchors *)x.anchors);
+}
+
 static void
 test_discovery(void)
 {
@@ -253,6 +375,7 @@ test_discovery(void)
 	x.lookup = lookup;
 	x.sts = &c;
 	x.connect_ms = 2000;
+	x.sts_fetch_ms = 5000;
 	x.anchors = tls_anchors_load("/etc/ssl/certs/ca-certificates.crt",
 	    err, sizeof(err));
 	CHECK_TRUE(x.anchors != NULL, "the system CA bundle loads");
@@ -281,8 +404,22 @@ test_discovery(void)
 	CHECK_INT_EQ(nfetch, 2, "a fetch was tried for the new id");
 
 	use(fresh, 2);
+	got = relay_sts_policy(&x, "j", "example.net", 1060);
+	CHECK_TRUE(got != NULL && got->mode == MTASTS_MODE_ENFORCE,
+	    "the failure remembered: the cached policy still holds");
+	CHECK_INT_EQ(nfetch, 0, "without a new fetch (RFC 8461 §3.3)");
+
+	use(fresh, 2);
 	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net", 1100) == NULL,
-	    "a new id, the fetch fails, the cached one expired: none");
+	    "a new id, the cached one expired, the failure remembered: "
+	    "none");
+	CHECK_INT_EQ(nfetch, 0, "still without a fetch");
+
+	use(fresh, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net",
+	    1050 + RELAY_STS_RETRY_S) == NULL, "the failure forgotten: the "
+	    "fetch fails again: none");
+	CHECK_INT_EQ(nfetch, 2, "a fetch was tried again");
 
 	(void)relay_sts_cache_put(&c, "example.net", "abc", &p, 2000);
 	use(two, 2);
@@ -311,7 +448,9 @@ main(void)
 {
 	log_init("test_relay_sts", 1, 0);
 	test_cache();
+	test_cache_fail();
 	test_host();
 	test_discovery();
+	test_deadline();
 	return check_done();
 }
