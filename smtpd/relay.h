@@ -29,7 +29,8 @@
  * How long one remote may hold a relay process (relay_ctx's defaults).
  * RELAY_SESSION_MS: the sessions with one MX host (all its addresses,
  * from the first connect to the final answer), plus the time to send the
- * message at RELAY_SESSION_RATE bytes a second.  RFC 5321's timeouts
+ * message at RELAY_SESSION_RATE bytes a second; all the hosts of a job
+ * together get twice that.  RFC 5321's timeouts
  * bound each reply, but their sum is about half an hour for a short
  * session (5 min greeting, EHLO, MAIL, each RCPT, 2 for DATA, 10 for the
  * end of data), so a few slow destinations could hold every relay

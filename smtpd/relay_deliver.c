@@ -457,12 +457,15 @@ relay_allowed_ms(const struct relay_ctx *x, const struct relay_try *t)
 }
 
 /* relay_hosts: try the hosts of d in order, each within t->allowed_ms
- * (all its addresses together). */
+ * (all its addresses together), all of them within twice that: a slow
+ * first host leaves time for the next, but a domain of many slow hosts
+ * cannot hold the process for each of them. */
 static void
 relay_hosts(struct relay_ctx *x, struct relay_try *t,
     const struct relay_dest *d, const struct relay_cred *cred, int port)
 {
 	struct relay_policy p;
+	int64_t job_end = mono_ms() + 2 * t->allowed_ms;
 	size_t i, k;
 
 	for (i = 0; i < d->nhost && !t->final && !t->file_error; i++) {
@@ -486,6 +489,17 @@ relay_hosts(struct relay_ctx *x, struct relay_try *t,
 			continue;
 		}
 		t->until = mono_ms() + t->allowed_ms;
+		if (t->until > job_end)
+			t->until = job_end;
+		if (t->until <= mono_ms()) {
+			log_warnx("%s to %s: the time allowed for the job is "
+			    "up; %s and the hosts after it not tried",
+			    t->job->id, t->job->domain, h->name);
+			if (!t->answered)
+				relay_set_all(t, RELAY_TEMP, "4.4.2", "the "
+				    "time allowed for the delivery was up");
+			break;
+		}
 		for (k = 0; k < h->naddr; k++)
 			if (relay_address(x, t, h, &h->addr[k], &p, cred,
 			    port) || t->final || t->file_error)

@@ -292,6 +292,29 @@ def test_dripping_server_session_deadline(drip_smtp, tmp_path):
     assert d.got == b""
 
 
+def test_dripping_hosts_share_one_job_deadline(drip_smtp, tmp_path):
+    """Three MX hosts (the same dripping server under three names), each
+    host's sessions bounded to 3 s (-T), the whole job to twice that:
+    the first two hosts use it up, the third is not tried, and the job
+    ends in about 6 s, not 9 (a domain of many slow hosts cannot hold a
+    relay process for each of them)."""
+    d = drip_smtp({"greeting", "EHLO", "MAIL", "RCPT", "DATA", "dot"})
+    hosts = [["-x", "example.test=%d:mx%d.example.test" % (10 * i, i)]
+             for i in (1, 2, 3)]
+    addrs = [["-a", "mx%d.example.test=127.0.0.1" % i] for i in (1, 2, 3)]
+    t0 = time.time()
+    res, done, log = relay(d, b"Subject: slow\r\n\r\nslow\r\n", [ALICE],
+                           hosts + addrs + [["-T", "3000"]], tmp_path)
+    took = time.time() - t0
+    assert res[0][:3] == (1, 0, "4.4.2"), (res, log)
+    assert "the time allowed for the job is up; mx3.example.test and " \
+        "the hosts after it not tried" in log, log
+    assert "mx1.example.test [127.0.0.1] took longer" in log, log
+    assert "mx2.example.test [127.0.0.1] took longer" in log, log
+    assert "mx3.example.test [" not in log, log
+    assert 5.5 < took < 12, took
+
+
 def test_dripping_end_of_data_answer_deferred(drip_smtp, tmp_path):
     """Only the answer to the end of data drips (18 s, within its 10
     minutes): the deadline (4 s here) passes while waiting for it: the
