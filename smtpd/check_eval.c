@@ -108,12 +108,40 @@ check_authres(const struct check_env *env, const struct check_msg *m,
 	    env->hostname);
 }
 
-/* check_dmarc: DMARC for m (when asked) into f. */
+/* check_deadline: the lookups of env, none from env->until on. */
+static void
+check_deadline(const struct check_env *env, struct dns_deadline *dl)
+{
+	memset(dl, 0, sizeof(*dl));
+	dl->lookup = env->lookup;
+	dl->arg = env->arg;
+	dl->until = env->until;
+	dl->clock = env->clock;
+}
+
+/* check_spf: SPF for m into f, through dl. */
+static void
+check_spf(const struct check_env *env, const struct check_msg *m,
+    struct dns_deadline *dl, struct check_found *f)
+{
+	unsigned skipped = dl->skipped;
+
+	f->spfr = spf_check(dns_deadline_query, dl, m->address, m->sender,
+	    m->helo, env->hostname, &f->spf);
+	if (dl->skipped == skipped)
+		return;
+	f->spfr = f->spf.result = SPF_TEMPERROR;
+	(void)snprintf(f->spf.reason, sizeof(f->spf.reason), "%.80s: the "
+	    "time allowed for the checks ran out", f->spf.domain);
+}
+
+/* check_dmarc: DMARC for m (when asked) into f, through dl. */
 static void
 check_dmarc(const struct check_env *env, const struct check_msg *m,
-    struct check_found *f)
+    struct dns_deadline *dl, struct check_found *f)
 {
 	struct dmarc_input in;
+	unsigned skipped = dl->skipped;
 
 	memset(&f->dmarc, 0, sizeof(f->dmarc));
 	f->dmarcr = DMARC_NONE;
@@ -134,8 +162,13 @@ check_dmarc(const struct check_env *env, const struct check_msg *m,
 	in.dkim = f->dkim;
 	in.ndkim = f->ndkim;
 	in.sample = env->sample;
-	f->dmarcr = dmarc_check(env->lookup, env->arg, env->psl, &in,
+	f->dmarcr = dmarc_check(dns_deadline_query, dl, env->psl, &in,
 	    &f->dmarc);
+	if (dl->skipped == skipped)
+		return;
+	f->dmarcr = f->dmarc.result = DMARC_TEMPERROR;
+	(void)str_copy(f->dmarc.reason, "the time allowed for the checks ran "
+	    "out", sizeof(f->dmarc.reason));
 }
 
 /* check_disposition: what a DMARC failure does, by the configuration. */
@@ -169,19 +202,20 @@ check_disposition(const struct check_env *env, const struct check_msg *m,
 	}
 }
 
-void
+unsigned
 check_eval(const struct check_env *env, const struct check_msg *m,
     const struct check_dkim *dk, size_t ndk, struct check_result *r)
 {
 	static struct check_found f;
+	struct dns_deadline dl;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
 	memset(r, 0, sizeof(*r));
+	check_deadline(env, &dl);
 	f.spfr = SPF_NONE;
 	if (m->checks & (CHECK_SPF | CHECK_DMARC))
-		f.spfr = spf_check(env->lookup, env->arg, m->address,
-		    m->sender, m->helo, env->hostname, &f.spf);
+		check_spf(env, m, &dl, &f);
 	for (i = 0; i < ndk && i < CHECK_DKIM_MAX; i++) {
 		f.dkim[i].result = check_dkim_word(dk[i].result);
 		(void)str_copy(f.dkim[i].domain, dk[i].domain,
@@ -193,7 +227,8 @@ check_eval(const struct check_env *env, const struct check_msg *m,
 		    sizeof(f.dkim[i].reason));
 	}
 	f.ndkim = i;
-	check_dmarc(env, m, &f);
+	check_dmarc(env, m, &dl, &f);
 	check_disposition(env, m, &f, r);
 	check_authres(env, m, &f, r);
+	return dl.skipped;
 }

@@ -83,6 +83,7 @@ class DnsServer:
         self.port = _free_udp_tcp_port(addr)
         self.ttl = ttl
         self.zones = {}
+        self.denied = []
         self.proc = None
         self.serial = int(time.time())
         self.anchor_file = os.path.join(self.dir, "anchor.key")
@@ -119,6 +120,12 @@ class DnsServer:
         if full != zone.name and not full.endswith("." + zone.name):
             raise ValueError("%s is outside zone %s" % (full, zone.name))
         return full + "."
+
+    def deny(self, name):
+        """Queries for name and every name under it are dropped: never
+        answered (unbound's local-zone type deny), as by a server that is
+        down.  Call before start() or reload()."""
+        self.denied.append(name.rstrip(".").lower())
 
     def add(self, name, owner, rtype, rdata):
         """One record: owner ("@", relative to name, or absolute with a
@@ -242,6 +249,8 @@ class DnsServer:
                 ""]
         for name, _ in zonefiles:
             conf.insert(-1, "    local-zone: \"%s.\" transparent" % name)
+        for name in self.denied:
+            conf.insert(-1, "    local-zone: \"%s.\" deny" % name)
         for name, path in zonefiles:
             conf += ["auth-zone:",
                      "    name: \"%s.\"" % name,

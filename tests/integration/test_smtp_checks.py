@@ -76,6 +76,11 @@ def checked():
               _txt("v=DKIM1; k=rsa; p=" + pub))
         if policy is not None:
             d.add(name, "_dmarc", "TXT", '"v=DMARC1; p=%s"' % policy)
+    # SPF that names a host whose lookups are never answered.
+    d.deny("never.test")
+    d.zone("stuck.test")
+    d.add("stuck.test", "@", "TXT", '"v=spf1 a:mx.never.test -all"')
+    d.add("stuck.test", "_dmarc", "TXT", '"v=DMARC1; p=reject"')
     d.start()
     checks_on(p, d.config_lines() + CHECKS)
     p.start()
@@ -342,9 +347,43 @@ def test_stalled_check_role_defers_and_loses_nothing(checked):
     assert 15 < waited < 40, waited
     assert len(mails(p, ALICE)) == n
     assert "did not answer in time" in p.smtp_log()
+    # The request that waited in the stopped process is answered at once,
+    # without a lookup: its broker has given up.
+    deadline = time.time() + 10
+    while "waited too long for its checks" not in p.smtp_log():
+        assert time.time() < deadline, p.smtp_log()
+        time.sleep(0.1)
     # The check processes serve the next connection again.
     code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "again"))
     assert code == 550
+
+
+def test_unanswered_spf_name_holds_up_no_one(checked):
+    """A message whose SPF record names a host that never answers: its
+    checks end within the time the broker waits (temperror, deferred
+    under DMARC), and the next message, on a new connection, is answered
+    promptly, by the checks and not by the broker's timeout."""
+    p = checked
+    before = p.smtp_log().count("did not answer in time")
+    t0 = time.time()
+    code, text = send(p, BAD, "eve@stuck.test",
+                      make("eve@stuck.test", "stuck"))
+    first = time.time() - t0
+    assert code == 451, (code, text)
+    assert first < 18, first
+    assert re.search(r"message from %s <eve@stuck.test>: .*spf=temperror"
+                     % BAD, p.smtp_log()), p.smtp_log()
+    t0 = time.time()
+    msg = sign(p, make("ann@good.test", "after stuck"), "good.test")
+    code, text = send(p, GOOD, "ann@good.test", msg)
+    second = time.time() - t0
+    # 250 from a check process whose resolver is fine; 451 from the one
+    # that just saw the forwarder time out (libunbound then treats it as
+    # down for a while: every lookup fails at once).  Either way at once.
+    assert code in (250, 451), (code, text)
+    assert second < 8, second
+    assert p.smtp_log().count("did not answer in time") == before, \
+        p.smtp_log()
 
 
 def test_check_role_without_resolver_defers_without_a_restart_loop():
