@@ -2,9 +2,9 @@
  * check.h: smtpd's check role (smtpd -R check, check.c): SPF, DKIM
  * verification and DMARC for mail arriving on port 25, asked by the
  * brokers over <spool>/check.sock (checkproto.h), and the judgement
- * itself (check_dkim.c: DKIM's phase 2; check_eval.c: SPF, DMARC, the
- * verdict and the Authentication-Results text), which the unit tests
- * run with a table for DNS.
+ * itself (check_eval.c: DKIM's phase 2, SPF, DMARC, the verdict and the
+ * Authentication-Results text), which the unit tests run with a table
+ * for DNS.
  *
  * The role runs as the relay's uid (network, no mail, no spool), chrooted
  * to the empty directory, under its seccomp sandbox: what it needs after
@@ -24,9 +24,6 @@
 #include "smtpd/checkproto.h"
 
 #define CHECK_PROCS		2	/* processes in the pool */
-#define CHECK_DKIM_MAX		5	/* dkim.h's DKIM_SIGS_MAX: signatures
-					 * judged (the code that includes
-					 * authres.h cannot include dkim.h) */
 #define CHECK_CLIENTS_MAX	1100	/* brokers served by one process
 					 * (as queue.h's QUEUE_CLIENTS_MAX) */
 #define CHECK_REQUEST_MS	5000	/* a request's frames, once begun */
@@ -94,7 +91,7 @@ struct check_dkim {
 };
 
 /*
- * check_dkim_finish: phase 2 of the n (at most CHECK_DKIM_MAX) signatures
+ * check_dkim_finish: phase 2 of the n (at most dkim.h's DKIM_SIGS_MAX) signatures
  * sigs of one message, as a broker sent them (decoded, still hostile):
  * each pending one's key looked up through env->lookup (none from
  * env->until on: temperror, "no time left to look the key up") and its

@@ -1,19 +1,69 @@
 /*
  * check_eval.c: the check role's judgement of one message (check.h):
- * SPF (common/spf.h), DMARC (common/dmarc.h) over the SPF and DKIM
- * results, the disposition the configuration gives a DMARC failure, and
- * the Authentication-Results value (common/authres.h).  Runs in the
- * check role; the request is a broker's (decoded), every DNS answer is
- * hostile and read only by the modules above.
+ * DKIM's phase 2 (the key of each signature a broker hashed, the RSA
+ * verification: common/dkim.h), SPF (common/spf.h), DMARC
+ * (common/dmarc.h) over the SPF and DKIM results, the disposition the
+ * configuration gives a DMARC failure, and the Authentication-Results
+ * value (common/authres.h); every lookup within the time allowed.  Runs
+ * in the check role; the request and its signatures are a broker's
+ * (decoded, still hostile: dkim_verify_finish checks the signatures
+ * again), every DNS answer is hostile and read only by the modules
+ * above.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/authres.h"
+#include "common/base64.h"
+#include "common/dkim.h"
 #include "common/dmarc.h"
 #include "common/spf.h"
 #include "common/util.h"
 #include "smtpd/check.h"
+
+/* check_deadline: the lookups of env, none from env->until on. */
+static void
+check_deadline(const struct check_env *env, struct dns_deadline *dl)
+{
+	memset(dl, 0, sizeof(*dl));
+	dl->lookup = env->lookup;
+	dl->arg = env->arg;
+	dl->until = env->until;
+	dl->clock = env->clock;
+}
+
+unsigned
+check_dkim_finish(const struct check_env *env, struct dkim_sig *sigs,
+    size_t n, struct check_dkim *out)
+{
+	struct dns_deadline dl;
+	char b64[16];
+	unsigned skipped;
+	size_t i;
+
+	check_deadline(env, &dl);
+	for (i = 0; i < n && i < DKIM_SIGS_MAX; i++) {
+		struct dkim_sig *s = &sigs[i];
+		struct check_dkim *d = &out[i];
+
+		memset(d, 0, sizeof(*d));
+		skipped = dl.skipped;
+		(void)dkim_verify_finish(s, dns_deadline_query, &dl);
+		(void)str_copy(d->result, dkim_result_name(s->result),
+		    sizeof(d->result));
+		(void)str_copy(d->domain, s->domain, sizeof(d->domain));
+		(void)str_copy(d->selector, s->selector, sizeof(d->selector));
+		(void)str_copy(d->reason, dl.skipped != skipped ?
+		    "no time left to look the key up" : s->reason,
+		    sizeof(d->reason));
+		/* header.b: the first 8 characters of b= (RFC 6008), which
+		 * tell two signatures of one domain apart: 6 bytes. */
+		if (s->blen >= 6 &&
+		    base64_encode(s->b, 6, b64, sizeof(b64)) == 8)
+			(void)str_copy(d->b, b64, sizeof(d->b));
+	}
+	return dl.skipped;
+}
 
 /* check_dkim_word: authres.h's result for an RFC 8601 word. */
 static enum authres_dkim_result
@@ -21,11 +71,11 @@ check_dkim_word(const char *word)
 {
 	int r;
 
-	for (r = DKIM_NONE; r <= DKIM_PERMERROR; r++)
+	for (r = AUTHRES_DKIM_NONE; r <= AUTHRES_DKIM_PERMERROR; r++)
 		if (strcmp(authres_dkim_result_name(
 		    (enum authres_dkim_result)r), word) == 0)
 			return (enum authres_dkim_result)r;
-	return DKIM_PERMERROR;
+	return AUTHRES_DKIM_PERMERROR;
 }
 
 /*
@@ -68,7 +118,7 @@ check_unfold(const char *field, char *out, size_t outlen)
 struct check_found {
 	struct spf_outcome spf;
 	enum spf_result	 spfr;
-	struct authres_dkim dkim[CHECK_DKIM_MAX];
+	struct authres_dkim dkim[DKIM_SIGS_MAX];
 	size_t		 ndkim;
 	enum dmarc_result dmarcr;
 	struct dmarc_outcome dmarc;
@@ -106,17 +156,6 @@ check_authres(const struct check_env *env, const struct check_msg *m,
 	}
 	(void)snprintf(r->authres, sizeof(r->authres), "%s; none",
 	    env->hostname);
-}
-
-/* check_deadline: the lookups of env, none from env->until on. */
-static void
-check_deadline(const struct check_env *env, struct dns_deadline *dl)
-{
-	memset(dl, 0, sizeof(*dl));
-	dl->lookup = env->lookup;
-	dl->arg = env->arg;
-	dl->until = env->until;
-	dl->clock = env->clock;
 }
 
 /* check_spf: SPF for m into f, through dl. */
@@ -216,7 +255,7 @@ check_eval(const struct check_env *env, const struct check_msg *m,
 	f.spfr = SPF_NONE;
 	if (m->checks & (CHECK_SPF | CHECK_DMARC))
 		check_spf(env, m, &dl, &f);
-	for (i = 0; i < ndk && i < CHECK_DKIM_MAX; i++) {
+	for (i = 0; i < ndk && i < DKIM_SIGS_MAX; i++) {
 		f.dkim[i].result = check_dkim_word(dk[i].result);
 		(void)str_copy(f.dkim[i].domain, dk[i].domain,
 		    sizeof(f.dkim[i].domain));

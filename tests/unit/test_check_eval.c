@@ -206,7 +206,7 @@ test_long(void)
 {
 	struct check_env env;
 	struct check_msg m;
-	struct check_dkim d[CHECK_DKIM_MAX];
+	struct check_dkim d[DKIM_SIGS_MAX];
 	static struct check_result r;
 	char name[DNS_NAME_MAX + 1];
 	size_t i;
@@ -221,12 +221,12 @@ test_long(void)
 	strcpy(name + 250, "org");
 	env_init(&env);
 	msg_init(&m, "192.0.2.9", "eve@good.test", "good.test");
-	for (i = 0; i < CHECK_DKIM_MAX; i++) {
+	for (i = 0; i < DKIM_SIGS_MAX; i++) {
 		dkim_init(&d[i], "permerror", name);
 		memset(d[i].selector, 's', 200);
 		memset(d[i].reason, 'r', sizeof(d[i].reason) - 1);
 	}
-	check_eval(&env, &m, d, CHECK_DKIM_MAX, &r);
+	check_eval(&env, &m, d, DKIM_SIGS_MAX, &r);
 	CHECK_TRUE(queueproto_authres_valid(r.authres), r.authres);
 	CHECK_TRUE(strstr(r.authres, "dmarc=fail") != NULL, "DMARC kept");
 	CHECK_TRUE(strstr(r.authres, "dkim=permerror") != NULL,
