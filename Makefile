@@ -151,12 +151,12 @@ RELAY_SRC   = smtpd/relay.c smtpd/relay_deliver.c smtpd/relay_mx.c \
 	      smtpd/relay_net.c smtpd/relay_session.c smtpd/relayproto.c \
 	      smtpd/client.c smtpd/client_reply.c smtpd/client_data.c \
 	      smtpd/relay_dns.c smtpd/relay_tls.c smtpd/relay_sts.c \
-	      smtpd/relay_sts_cache.c smtpd/relay_dkim.c smtpd/relay_dkim_from.c \
+	      smtpd/relay_sts_cache.c smtpd/relay_dkim.c \
 	      common/dmarc_from.c common/mailhdr.c $(DNS_SRC) $(MTASTS_SRC)
 # The inbound checks: the broker's side, the protocol, the check role.
 CHECK_SRC   = smtpd/arstrip.c smtpd/broker_check.c smtpd/checkproto.c \
-	      smtpd/check.c smtpd/check_dkim.c smtpd/check_eval.c \
-	      $(AUTHCHECK_SRC)
+	      smtpd/check.c smtpd/check_eval.c \
+	      common/dns_deadline.c $(AUTHCHECK_SRC)
 # (common/dnsrr.c is in both lists: $(sort) links it once.)
 SMTPD_SRC   = smtpd/smtpd.c smtpd/broker.c $(SMTP_ENGINE_SRC) $(QUEUE_SRC) \
 	      $(sort $(RELAY_SRC) $(CHECK_SRC))
@@ -187,7 +187,7 @@ $(O)/tests/unit/test_dnsrr: $(O)/tests/unit/test_dnsrr.o $(call obj,common/dnsrr
 $(O)/tests/unit/test_smtp_check: $(O)/tests/unit/test_smtp_check.o $(call obj,smtpd/arstrip.c smtpd/checkproto.c smtpd/queueproto.c $(DKIM_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
 
-$(O)/tests/unit/test_check_eval: $(O)/tests/unit/test_check_eval.o $(call obj,smtpd/check_eval.c smtpd/broker_check.c smtpd/checkproto.c smtpd/queueproto.c $(AUTHCHECK_SRC) tests/tools/dnstable.c $(DKIM_SRC) $(MIME_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
+$(O)/tests/unit/test_check_eval: $(O)/tests/unit/test_check_eval.o $(call obj,smtpd/check_eval.c common/dns_deadline.c smtpd/broker_check.c smtpd/checkproto.c smtpd/queueproto.c $(AUTHCHECK_SRC) tests/tools/dnstable.c $(DKIM_SRC) $(MIME_SRC) common/base64.c common/frame.c common/msg.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^ -lbearssl
 
 # test_search_cache also needs imapd's search cache.
@@ -241,7 +241,7 @@ $(O)/tests/unit/test_relay_sts: $(O)/tests/unit/test_relay_sts.o $(call obj,smtp
 $(O)/tests/unit/test_relayproto: $(O)/tests/unit/test_relayproto.o $(call obj,smtpd/relayproto.c smtpd/queueproto.c common/frame.c common/util.c common/log.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(O)/tests/unit/test_relay_dkim: $(O)/tests/unit/test_relay_dkim.o $(call obj,smtpd/relay_dkim.c smtpd/relay_dkim_from.c common/dmarc_from.c common/mailhdr.c smtpd/queueproto.c $(COMMON_SRC))
+$(O)/tests/unit/test_relay_dkim: $(O)/tests/unit/test_relay_dkim.o $(call obj,smtpd/relay_dkim.c common/dmarc_from.c common/mailhdr.c smtpd/queueproto.c $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AUTHD)
 
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(call obj,$(AUTHDB_SRC) $(COMMON_SRC) $(MIME_SRC))

@@ -234,7 +234,7 @@ authres_build(const struct authres_input *in, char *out, size_t cap)
 		if (nres++ > 0)
 			authres_put(&o, ";", 1);
 		authres_method(&o, "dkim", authres_dkim_result_name(d->result));
-		if (d->result != DKIM_PASS)
+		if (d->result != AUTHRES_DKIM_PASS)
 			authres_comment(&o, d->reason);
 		authres_prop(&o, "header.d", d->domain, 0);
 		authres_prop(&o, "header.s", d->selector, 0);

@@ -21,8 +21,9 @@
 /* A DKIM verification result (RFC 8601 2.7.1), filled by the DKIM
  * verifier for each signature; strings NUL terminated, "" if unknown. */
 enum authres_dkim_result {
-	DKIM_NONE = 0, DKIM_PASS, DKIM_FAIL, DKIM_POLICY, DKIM_NEUTRAL,
-	DKIM_TEMPERROR, DKIM_PERMERROR
+	AUTHRES_DKIM_NONE = 0, AUTHRES_DKIM_PASS, AUTHRES_DKIM_FAIL,
+	AUTHRES_DKIM_POLICY, AUTHRES_DKIM_NEUTRAL, AUTHRES_DKIM_TEMPERROR,
+	AUTHRES_DKIM_PERMERROR
 };
 
 struct authres_dkim {

@@ -173,7 +173,7 @@ dmarc_judge(const struct psl *psl, const struct dmarc_input *in,
 	    dmarc_aligned(psl, in->spf_domain, out->from_domain,
 	    r->aspf_strict);
 	for (i = 0; i < in->ndkim && !out->dkim_aligned; i++)
-		out->dkim_aligned = in->dkim[i].result == DKIM_PASS &&
+		out->dkim_aligned = in->dkim[i].result == AUTHRES_DKIM_PASS &&
 		    dmarc_aligned(psl, in->dkim[i].domain, out->from_domain,
 		    r->adkim_strict);
 	if (out->spf_aligned || out->dkim_aligned) {

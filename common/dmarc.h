@@ -77,7 +77,7 @@ struct dmarc_outcome {
 
 /* The authentication results DMARC judges.  spf_domain: the domain SPF
  * checked (MAIL FROM's, or HELO's for the null sender), "" if none;
- * dkim[0..ndkim): every DKIM result (only DKIM_PASS ones count). */
+ * dkim[0..ndkim): every DKIM result (only AUTHRES_DKIM_PASS ones count). */
 struct dmarc_input {
 	const char	*from_domain;	/* the RFC5322.From domain */
 	enum spf_result	 spf;

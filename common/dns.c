@@ -83,10 +83,16 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
  * bounded in time.  libunbound has no per-lookup deadline in
  * blocking mode; it gives up on a server after infra-cache-max-rtt and
  * on a query after max-sent-count packets, so those two bound it.
- * A server that timed out is probed again on the next lookup
- * (infra-keep-probing) and forgotten after 30 s (infra-host-ttl): else
- * one name that never answers, sent by anyone, marks the forwarder down
- * for many minutes and every lookup after it fails unasked.
+ * A server whose timeouts reach infra-cache-max-rtt is taken for down:
+ * it is forgotten after 30 s (infra-host-ttl; the default, 15 minutes,
+ * let one name that never answers, sent by anyone, silence a forwarder
+ * for that long).  Until then every lookup it would answer fails
+ * unasked: infra-keep-probing, set too, acts in libunbound 1.17 only
+ * once a server's timeout reaches 12 s (its PROBE_MAXRTO), far above the
+ * bound here (measured: a forwarder that dropped one name failed every
+ * lookup of the next 30 s).  The blocking ub_resolve has no deadline of
+ * its own; a caller that must end by a time checks it between lookups
+ * (dns_deadline_query).
  */
 static int
 dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,

@@ -66,6 +66,29 @@ struct dns_rrset {
 typedef enum dns_rc (*dns_lookup_fn)(void *arg, const char *name,
     uint16_t type, struct dns_rrset *out);
 
+/*
+ * A deadline over a series of lookups (the check role's time for one
+ * message): dns_deadline_query is a dns_lookup_fn whose arg is a struct
+ * dns_deadline.  Before each question it reads the clock; while the
+ * clock is before until it asks lookup(arg) and returns its answer; from
+ * until on it asks nothing, answers DNS_TEMP (why: "the time allowed for
+ * the checks ran out") at once and counts the question in skipped.  A
+ * question already asked is not cut short: libunbound's blocking lookup
+ * has no deadline of its own (dns_config.timeout_ms bounds it).  clock:
+ * milliseconds on the scale of until; NULL: mono_ms (util.h).  Nothing
+ * is allocated; the caller owns the structure.
+ */
+struct dns_deadline {
+	dns_lookup_fn	 lookup;
+	void		*arg;
+	int64_t		 until;
+	int64_t		(*clock)(void);
+	unsigned	 skipped;	/* questions not asked */
+};
+
+enum dns_rc dns_deadline_query(void *arg, const char *name, uint16_t type,
+    struct dns_rrset *out);
+
 struct dns;
 
 /* The resolver's settings (postern.conf: "dns server", "dns trust

@@ -24,6 +24,7 @@ struct broker_check {
 	const struct config *cfg;
 	unsigned	 checks;
 	int		 fd;		/* the check role; -1: not there */
+	uint32_t	 id;		/* the last request's */
 	struct dkim_verifier v;
 };
 
@@ -74,6 +75,7 @@ broker_check_open(const struct config *cfg, unsigned checks)
 	}
 	c->cfg = cfg;
 	c->checks = checks;
+	c->id = 0;
 	c->fd = broker_check_connect(cfg);
 	broker_check_begin(c);
 	return c;
@@ -166,15 +168,22 @@ broker_check_from(const struct dkim_msg *m, char *domain, size_t len)
 	return CHECK_FROM_ONE;
 }
 
-/* broker_check_ask: the request and the answer; -1 with the reason in
- * why when there is none. */
+/*
+ * broker_check_ask: the request and the answer; -1 with the reason in
+ * why when there is none.  One request at a time on the connection, and
+ * the caller closes it on -1: an answer that comes after the wait can
+ * only be to a request whose broker is gone.  The id is checked all the
+ * same, so that no answer is ever taken for another message's.
+ */
 static int
-broker_check_ask(struct broker_check *c, const struct check_msg *m,
+broker_check_ask(struct broker_check *c, struct check_msg *m,
     struct check_result *r, const char **why)
 {
 	static struct frame f;
 	size_t i;
 
+	m->id = ++c->id;
+	m->until = mono_ms() + CHECK_WAIT_MS;
 	*why = "the check service is not running";
 	if (c->fd == -1)
 		return -1;
@@ -189,10 +198,13 @@ broker_check_ask(struct broker_check *c, const struct check_msg *m,
 	if (frame_finish(&f) == -1 || frame_write(c->fd, &f) == -1)
 		return -1;
 	*why = "the check service did not answer in time";
-	if (frame_read(c->fd, &f, mono_ms() + BROKER_CHECK_TIMEOUT_MS) == -1)
+	if (frame_read(c->fd, &f, m->until) == -1)
 		return -1;
 	*why = "the check service answered garbage";
 	if (f.type != MSG_CHECK_RUN || checkproto_result_decode(&f, r) == -1)
+		return -1;
+	*why = "the check service answered about another message";
+	if (r->id != m->id)
 		return -1;
 	return 0;
 }

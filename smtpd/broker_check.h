@@ -21,8 +21,6 @@
 #include "common/dkim.h"
 #include "smtpd/checkproto.h"
 
-#define BROKER_CHECK_TIMEOUT_MS	20000	/* the check role's answer */
-
 struct broker_check;
 
 /*
@@ -52,12 +50,14 @@ void	broker_check_data(struct broker_check *c, const void *p, size_t n);
 /*
  * broker_check_run: the message is complete: ask the check role about
  * it, sent by the client at address (numeric) with helo and the envelope
- * sender ("" for <>), and wait for the answer at most
- * BROKER_CHECK_TIMEOUT_MS.  Always fills *r: when the check role cannot
- * be reached, does not answer in time or answers malformed (each
- * logged), r says accept, with a temperror result for each check, and
- * the connection to the check role is dropped for the rest of the
- * session (a late answer must not be taken for the next message's).
+ * sender ("" for <>), and wait for the answer at most CHECK_WAIT_MS
+ * (checkproto.h), which the request tells the check role.  Always fills
+ * *r: when the check role cannot be reached, does not answer in time,
+ * answers malformed or about another request (each logged), r holds
+ * checkproto_unchecked's result (temperror for each check, deferred when
+ * DMARC is on), and the connection to the check role is dropped for the
+ * rest of the session (a late answer must not be taken for the next
+ * message's).
  */
 void	broker_check_run(struct broker_check *c, const char *address,
 	    const char *helo, const char *sender, struct check_result *r);

@@ -146,6 +146,51 @@ check_read(int fd, struct frame *f, int want, int64_t deadline)
 	return 0;
 }
 
+/*
+ * check_until: when the lookups for m end (check.h's CHECK_TIME_MS): its
+ * broker's wait less one lookup, and never later than a whole wait from
+ * now (the broker's clock is its own word).
+ */
+static int64_t
+check_until(const struct check_msg *m, int64_t now)
+{
+	int64_t until = m->until;
+
+	if (until > now + CHECK_WAIT_MS)
+		until = now + CHECK_WAIT_MS;
+	return until - CHECK_DNS_TIMEOUT_MS;
+}
+
+/* check_judge: the checks of m and its signatures, into r; lookups until
+ * until only (logged when some were not made). */
+static void
+check_judge(const struct check_msg *m, struct dkim_sig *sigs, int64_t until,
+    struct check_result *r)
+{
+	static struct check_dkim dk[DKIM_SIGS_MAX];
+	struct check_env env;
+	uint32_t sample;
+	unsigned skipped;
+
+	random_bytes(&sample, sizeof(sample));
+	memset(&env, 0, sizeof(env));
+	env.lookup = dns_query;
+	env.arg = chk.dns;
+	env.until = until;
+	env.psl = chk.psl;
+	env.hostname = chk.cfg->hostname;
+	env.dmarc_reject = chk.cfg->smtp_dmarc_reject;
+	env.dmarc_junk = chk.cfg->smtp_dmarc_quarantine_junk;
+	env.sample = sample % 100;
+	skipped = check_dkim_finish(&env, sigs, m->nsig, dk);
+	skipped += check_eval(&env, m, dk, m->nsig, r);
+	if (skipped > 0)
+		log_warnx("the checks of the message from %s <%s> ran out of "
+		    "time (%d s): %u lookups not made, their results are "
+		    "temperror", m->address, m->sender,
+		    CHECK_TIME_MS / 1000, skipped);
+}
+
 /* check_serve: one request of the broker on fd, and the answer.  -1
  * when the connection is to be closed. */
 static int
@@ -154,11 +199,8 @@ check_serve(int fd)
 	static struct frame f;
 	static struct check_msg m;
 	static struct dkim_sig sigs[DKIM_SIGS_MAX];
-	static struct check_dkim dk[DKIM_SIGS_MAX];
 	static struct check_result r;
-	struct check_env env;
-	int64_t deadline = mono_ms() + CHECK_REQUEST_MS;
-	uint32_t sample;
+	int64_t now, deadline = mono_ms() + CHECK_REQUEST_MS;
 	size_t i;
 
 	if (check_read(fd, &f, MSG_CHECK_MSG, deadline) == -1)
@@ -176,23 +218,21 @@ check_serve(int fd)
 	if (check_read(fd, &f, MSG_CHECK_RUN, deadline) == -1 ||
 	    f.len != FRAME_HDR + 1)
 		return -1;
-	if (chk.broken != NULL) {
+	now = mono_ms();
+	if (chk.broken != NULL)
 		checkproto_unchecked(&r, chk.cfg->hostname, m.checks,
 		    chk.broken);
-		goto answer;
-	}
-	random_bytes(&sample, sizeof(sample));
-	memset(&env, 0, sizeof(env));
-	env.lookup = dns_query;
-	env.arg = chk.dns;
-	env.psl = chk.psl;
-	env.hostname = chk.cfg->hostname;
-	env.dmarc_reject = chk.cfg->smtp_dmarc_reject;
-	env.dmarc_junk = chk.cfg->smtp_dmarc_quarantine_junk;
-	env.sample = sample % 100;
-	check_dkim_finish(sigs, m.nsig, dns_query, chk.dns, dk);
-	check_eval(&env, &m, dk, m.nsig, &r);
-answer:
+	else if (check_until(&m, now) <= now) {
+		/* Queued behind other messages until its broker (nearly)
+		 * gave up: no lookup could end in time. */
+		log_warnx("the message from %s <%s> waited too long for its "
+		    "checks: none made, their results are temperror",
+		    m.address, m.sender);
+		checkproto_unchecked(&r, chk.cfg->hostname, m.checks,
+		    "the time allowed for the checks ran out");
+	} else
+		check_judge(&m, sigs, check_until(&m, now), &r);
+	r.id = m.id;
 	log_info("message from %s <%s>: %s", m.address, m.sender, r.authres);
 	/* A broker that gave up waiting is gone: its write fails (EPIPE,
 	 * SIGPIPE ignored) and it is closed. */

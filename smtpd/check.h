@@ -2,9 +2,9 @@
  * check.h: smtpd's check role (smtpd -R check, check.c): SPF, DKIM
  * verification and DMARC for mail arriving on port 25, asked by the
  * brokers over <spool>/check.sock (checkproto.h), and the judgement
- * itself (check_dkim.c: DKIM's phase 2; check_eval.c: SPF, DMARC, the
- * verdict and the Authentication-Results text), which the unit tests
- * run with a table for DNS.
+ * itself (check_eval.c: DKIM's phase 2, SPF, DMARC, the verdict and the
+ * Authentication-Results text), which the unit tests run with a table
+ * for DNS.
  *
  * The role runs as the relay's uid (network, no mail, no spool), chrooted
  * to the empty directory, under its seccomp sandbox: what it needs after
@@ -24,15 +24,21 @@
 #include "smtpd/checkproto.h"
 
 #define CHECK_PROCS		2	/* processes in the pool */
-#define CHECK_DKIM_MAX		5	/* dkim.h's DKIM_SIGS_MAX: signatures
-					 * judged (the code that includes
-					 * authres.h cannot include dkim.h) */
 #define CHECK_CLIENTS_MAX	1100	/* brokers served by one process
 					 * (as queue.h's QUEUE_CLIENTS_MAX) */
 #define CHECK_REQUEST_MS	5000	/* a request's frames, once begun */
-#define CHECK_DNS_TIMEOUT_MS	4000	/* one lookup: SPF's ten and
-					 * DMARC's two stay near the
-					 * broker's wait */
+#define CHECK_DNS_TIMEOUT_MS	4000	/* one lookup (dns.h's timeout_ms:
+					 * no server answering ends it in
+					 * about half of it) */
+/*
+ * The time one message's lookups may take, from the moment its broker
+ * began to wait (checkproto.h's until): the broker's wait less one whole
+ * lookup, so that a lookup begun just before the deadline (it cannot be
+ * cut short) still ends before the broker gives up.  The questions not
+ * asked by then are temperror (RFC 7208 4.6.4, RFC 7489 6.6.3), and the
+ * answer goes back while the broker still waits for it.
+ */
+#define CHECK_TIME_MS		(CHECK_WAIT_MS - CHECK_DNS_TIMEOUT_MS)
 
 /*
  * check_listen: in the parent, as root: bind <spool>/check.sock (a stale
@@ -62,6 +68,10 @@ void	check_main(const struct config *cfg, int lfd) __attribute__((noreturn));
 struct check_env {
 	dns_lookup_fn	 lookup;	/* every DNS question */
 	void		*arg;
+	int64_t		 until;		/* no question from this time on
+					 * (clock's milliseconds): what is
+					 * not known by then is temperror */
+	int64_t		(*clock)(void);	/* NULL: mono_ms; a test's own */
 	const struct psl *psl;
 	const char	*hostname;	/* our authserv-id, SPF's %{r} */
 	int		 dmarc_reject;	/* "smtp dmarc reject yes" */
@@ -81,13 +91,15 @@ struct check_dkim {
 };
 
 /*
- * check_dkim_finish: phase 2 of the n (at most CHECK_DKIM_MAX) signatures
+ * check_dkim_finish: phase 2 of the n (at most dkim.h's DKIM_SIGS_MAX) signatures
  * sigs of one message, as a broker sent them (decoded, still hostile):
- * each pending one's key looked up through lookup and its signature
- * verified (dkim_verify_finish); the results into out[0..n).
+ * each pending one's key looked up through env->lookup (none from
+ * env->until on: temperror, "no time left to look the key up") and its
+ * signature verified (dkim_verify_finish); the results into out[0..n).
+ * Returns the number of key lookups not made for lack of time.
  */
-void	check_dkim_finish(struct dkim_sig *sigs, size_t n,
-	    dns_lookup_fn lookup, void *arg, struct check_dkim *out);
+unsigned check_dkim_finish(const struct check_env *env,
+	    struct dkim_sig *sigs, size_t n, struct check_dkim *out);
 
 /*
  * check_eval: judge the message m, whose DKIM results are dk[0..ndk)
@@ -98,9 +110,14 @@ void	check_dkim_finish(struct dkim_sig *sigs, size_t n,
  * configured; CHECK_QUARANTINE when it fails under p=quarantine (or
  * p=reject without reject) and junk is configured; else CHECK_ACCEPT;
  * the reason in words; the Authentication-Results value (with fewer
- * DKIM results when all of them do not fit CHECK_AUTHRES_MAX).
+ * DKIM results when all of them do not fit CHECK_AUTHRES_MAX).  From
+ * env->until on no question is asked: SPF or DMARC, when a question of
+ * theirs was not asked, is temperror whatever the rest of its
+ * evaluation found (RFC 7208 4.6.4: a ptr lookup that fails is no match,
+ * but running out of time is temperror), so that DMARC defers.  Returns
+ * the number of lookups not made for lack of time (0: all were).
  */
-void	check_eval(const struct check_env *env, const struct check_msg *m,
+unsigned check_eval(const struct check_env *env, const struct check_msg *m,
 	    const struct check_dkim *dk, size_t ndk, struct check_result *r);
 
 #endif

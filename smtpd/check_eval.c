@@ -1,19 +1,69 @@
 /*
  * check_eval.c: the check role's judgement of one message (check.h):
- * SPF (common/spf.h), DMARC (common/dmarc.h) over the SPF and DKIM
- * results, the disposition the configuration gives a DMARC failure, and
- * the Authentication-Results value (common/authres.h).  Runs in the
- * check role; the request is a broker's (decoded), every DNS answer is
- * hostile and read only by the modules above.
+ * DKIM's phase 2 (the key of each signature a broker hashed, the RSA
+ * verification: common/dkim.h), SPF (common/spf.h), DMARC
+ * (common/dmarc.h) over the SPF and DKIM results, the disposition the
+ * configuration gives a DMARC failure, and the Authentication-Results
+ * value (common/authres.h); every lookup within the time allowed.  Runs
+ * in the check role; the request and its signatures are a broker's
+ * (decoded, still hostile: dkim_verify_finish checks the signatures
+ * again), every DNS answer is hostile and read only by the modules
+ * above.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/authres.h"
+#include "common/base64.h"
+#include "common/dkim.h"
 #include "common/dmarc.h"
 #include "common/spf.h"
 #include "common/util.h"
 #include "smtpd/check.h"
+
+/* check_deadline: the lookups of env, none from env->until on. */
+static void
+check_deadline(const struct check_env *env, struct dns_deadline *dl)
+{
+	memset(dl, 0, sizeof(*dl));
+	dl->lookup = env->lookup;
+	dl->arg = env->arg;
+	dl->until = env->until;
+	dl->clock = env->clock;
+}
+
+unsigned
+check_dkim_finish(const struct check_env *env, struct dkim_sig *sigs,
+    size_t n, struct check_dkim *out)
+{
+	struct dns_deadline dl;
+	char b64[16];
+	unsigned skipped;
+	size_t i;
+
+	check_deadline(env, &dl);
+	for (i = 0; i < n && i < DKIM_SIGS_MAX; i++) {
+		struct dkim_sig *s = &sigs[i];
+		struct check_dkim *d = &out[i];
+
+		memset(d, 0, sizeof(*d));
+		skipped = dl.skipped;
+		(void)dkim_verify_finish(s, dns_deadline_query, &dl);
+		(void)str_copy(d->result, dkim_result_name(s->result),
+		    sizeof(d->result));
+		(void)str_copy(d->domain, s->domain, sizeof(d->domain));
+		(void)str_copy(d->selector, s->selector, sizeof(d->selector));
+		(void)str_copy(d->reason, dl.skipped != skipped ?
+		    "no time left to look the key up" : s->reason,
+		    sizeof(d->reason));
+		/* header.b: the first 8 characters of b= (RFC 6008), which
+		 * tell two signatures of one domain apart: 6 bytes. */
+		if (s->blen >= 6 &&
+		    base64_encode(s->b, 6, b64, sizeof(b64)) == 8)
+			(void)str_copy(d->b, b64, sizeof(d->b));
+	}
+	return dl.skipped;
+}
 
 /* check_dkim_word: authres.h's result for an RFC 8601 word. */
 static enum authres_dkim_result
@@ -21,11 +71,11 @@ check_dkim_word(const char *word)
 {
 	int r;
 
-	for (r = DKIM_NONE; r <= DKIM_PERMERROR; r++)
+	for (r = AUTHRES_DKIM_NONE; r <= AUTHRES_DKIM_PERMERROR; r++)
 		if (strcmp(authres_dkim_result_name(
 		    (enum authres_dkim_result)r), word) == 0)
 			return (enum authres_dkim_result)r;
-	return DKIM_PERMERROR;
+	return AUTHRES_DKIM_PERMERROR;
 }
 
 /*
@@ -68,7 +118,7 @@ check_unfold(const char *field, char *out, size_t outlen)
 struct check_found {
 	struct spf_outcome spf;
 	enum spf_result	 spfr;
-	struct authres_dkim dkim[CHECK_DKIM_MAX];
+	struct authres_dkim dkim[DKIM_SIGS_MAX];
 	size_t		 ndkim;
 	enum dmarc_result dmarcr;
 	struct dmarc_outcome dmarc;
@@ -108,12 +158,29 @@ check_authres(const struct check_env *env, const struct check_msg *m,
 	    env->hostname);
 }
 
-/* check_dmarc: DMARC for m (when asked) into f. */
+/* check_spf: SPF for m into f, through dl. */
+static void
+check_spf(const struct check_env *env, const struct check_msg *m,
+    struct dns_deadline *dl, struct check_found *f)
+{
+	unsigned skipped = dl->skipped;
+
+	f->spfr = spf_check(dns_deadline_query, dl, m->address, m->sender,
+	    m->helo, env->hostname, &f->spf);
+	if (dl->skipped == skipped)
+		return;
+	f->spfr = f->spf.result = SPF_TEMPERROR;
+	(void)snprintf(f->spf.reason, sizeof(f->spf.reason), "%.80s: the "
+	    "time allowed for the checks ran out", f->spf.domain);
+}
+
+/* check_dmarc: DMARC for m (when asked) into f, through dl. */
 static void
 check_dmarc(const struct check_env *env, const struct check_msg *m,
-    struct check_found *f)
+    struct dns_deadline *dl, struct check_found *f)
 {
 	struct dmarc_input in;
+	unsigned skipped = dl->skipped;
 
 	memset(&f->dmarc, 0, sizeof(f->dmarc));
 	f->dmarcr = DMARC_NONE;
@@ -134,8 +201,13 @@ check_dmarc(const struct check_env *env, const struct check_msg *m,
 	in.dkim = f->dkim;
 	in.ndkim = f->ndkim;
 	in.sample = env->sample;
-	f->dmarcr = dmarc_check(env->lookup, env->arg, env->psl, &in,
+	f->dmarcr = dmarc_check(dns_deadline_query, dl, env->psl, &in,
 	    &f->dmarc);
+	if (dl->skipped == skipped)
+		return;
+	f->dmarcr = f->dmarc.result = DMARC_TEMPERROR;
+	(void)str_copy(f->dmarc.reason, "the time allowed for the checks ran "
+	    "out", sizeof(f->dmarc.reason));
 }
 
 /* check_disposition: what a DMARC failure does, by the configuration. */
@@ -169,20 +241,21 @@ check_disposition(const struct check_env *env, const struct check_msg *m,
 	}
 }
 
-void
+unsigned
 check_eval(const struct check_env *env, const struct check_msg *m,
     const struct check_dkim *dk, size_t ndk, struct check_result *r)
 {
 	static struct check_found f;
+	struct dns_deadline dl;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
 	memset(r, 0, sizeof(*r));
+	check_deadline(env, &dl);
 	f.spfr = SPF_NONE;
 	if (m->checks & (CHECK_SPF | CHECK_DMARC))
-		f.spfr = spf_check(env->lookup, env->arg, m->address,
-		    m->sender, m->helo, env->hostname, &f.spf);
-	for (i = 0; i < ndk && i < CHECK_DKIM_MAX; i++) {
+		check_spf(env, m, &dl, &f);
+	for (i = 0; i < ndk && i < DKIM_SIGS_MAX; i++) {
 		f.dkim[i].result = check_dkim_word(dk[i].result);
 		(void)str_copy(f.dkim[i].domain, dk[i].domain,
 		    sizeof(f.dkim[i].domain));
@@ -193,7 +266,8 @@ check_eval(const struct check_env *env, const struct check_msg *m,
 		    sizeof(f.dkim[i].reason));
 	}
 	f.ndkim = i;
-	check_dmarc(env, m, &f);
+	check_dmarc(env, m, &dl, &f);
 	check_disposition(env, m, &f, r);
 	check_authres(env, m, &f, r);
+	return dl.skipped;
 }

@@ -43,20 +43,28 @@ checkproto_msg_encode(struct frame *f, const struct check_msg *m)
 	frame_add_str(f, m->from_domain);
 	frame_add_u32(f, m->checks);
 	frame_add_u32(f, m->nsig);
+	frame_add_u32(f, m->id);
+	frame_add_u64(f, (uint64_t)m->until);
 	return frame_finish(f);
 }
 
 int
 checkproto_msg_decode(struct frame *f, struct check_msg *m)
 {
+	uint64_t until;
+
 	if (frame_get_str(f, m->address, sizeof(m->address)) == -1 ||
 	    frame_get_str(f, m->helo, sizeof(m->helo)) == -1 ||
 	    frame_get_str(f, m->sender, sizeof(m->sender)) == -1 ||
 	    frame_get_u32(f, &m->from) == -1 ||
 	    frame_get_str(f, m->from_domain, sizeof(m->from_domain)) == -1 ||
 	    frame_get_u32(f, &m->checks) == -1 ||
-	    frame_get_u32(f, &m->nsig) == -1 || frame_end(f) == -1)
+	    frame_get_u32(f, &m->nsig) == -1 ||
+	    frame_get_u32(f, &m->id) == -1 ||
+	    frame_get_u64(f, &until) == -1 || frame_end(f) == -1 ||
+	    until > INT64_MAX)
 		return -1;
+	m->until = (int64_t)until;
 	if (m->address[0] == '\0' || !checkproto_text(m->address, 0) ||
 	    !checkproto_text(m->helo, 0) || !checkproto_sender(m->sender) ||
 	    m->from > CHECK_FROM_BAD ||
@@ -157,6 +165,7 @@ int
 checkproto_result_encode(struct frame *f, const struct check_result *r)
 {
 	frame_init(f, MSG_CHECK_RUN);
+	frame_add_u32(f, r->id);
 	frame_add_u32(f, r->disposition);
 	frame_add_str(f, r->reason);
 	frame_add_str(f, r->authres);
@@ -166,7 +175,8 @@ checkproto_result_encode(struct frame *f, const struct check_result *r)
 int
 checkproto_result_decode(struct frame *f, struct check_result *r)
 {
-	if (frame_get_u32(f, &r->disposition) == -1 ||
+	if (frame_get_u32(f, &r->id) == -1 ||
+	    frame_get_u32(f, &r->disposition) == -1 ||
 	    frame_get_str(f, r->reason, sizeof(r->reason)) == -1 ||
 	    frame_get_str(f, r->authres, sizeof(r->authres)) == -1 ||
 	    frame_end(f) == -1)

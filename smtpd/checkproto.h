@@ -12,6 +12,15 @@
  *   MSG_CHECK_RUN  broker -> check: (no field): evaluate
  *                  answer MSG_CHECK_RUN: struct check_result
  *
+ * The broker waits CHECK_WAIT_MS for the answer, and tells the check
+ * role until when (check_msg.until, on CLOCK_MONOTONIC, which the two
+ * processes of one host share): the check role makes no lookup after
+ * that time less one lookup's length, and answers a request that waited
+ * too long in its queue at once, with temperror results.  An answer
+ * carries the id of its request; a broker that gave up waiting closes
+ * the connection (the answer, if it comes, is lost with it), and never
+ * takes an answer whose id is not its request's.
+ *
  * The broker (root's monitor, then the queue uid) hashes the message as
  * it streams to the queue (dkim_verifier_*): each DKIM-Signature field
  * parsed, its body hash compared with bh=, the hash of the header fields
@@ -46,6 +55,7 @@ struct dkim_sig;
 #define CHECK_DOMAIN_MAX	(DNS_NAME_MAX + 1)
 #define CHECK_REASON_MAX	200	/* printable ASCII */
 #define CHECK_AUTHRES_MAX	QUEUE_AUTHRES_MAX
+#define CHECK_WAIT_MS		20000	/* a broker's wait for the answer */
 
 /* check_msg.checks: what the configuration turned on ("smtp spf check",
  * "smtp dkim check", "smtp dmarc check"). */
@@ -69,6 +79,9 @@ struct check_msg {
 	char		from_domain[CHECK_DOMAIN_MAX];	/* "" unless ONE */
 	uint32_t	checks;			/* CHECK_* bits, not 0 */
 	uint32_t	nsig;			/* MSG_CHECK_SIG to follow */
+	uint32_t	id;			/* the broker's request count */
+	int64_t		until;			/* mono_ms() when the broker
+						 * stops waiting, >= 0 */
 };
 
 /* check_result.disposition: what the broker does with the message. */
@@ -78,6 +91,7 @@ struct check_msg {
 #define CHECK_DEFER		3	/* 451: DMARC could not decide now */
 
 struct check_result {
+	uint32_t	id;			/* its request's */
 	uint32_t	disposition;		/* CHECK_ACCEPT etc. */
 	char		reason[CHECK_REASON_MAX + 1];	/* for the reply and
 					 * the log; "" on ACCEPT */
@@ -97,7 +111,7 @@ struct check_result {
  *     control character (UTF-8 bytes and blanks are allowed: SMTPUTF8,
  *     quoted local parts), from not CHECK_FROM_*, from_domain not empty
  *     exactly when from is ONE, checks 0 or with unknown bits, nsig
- *     above DKIM_SIGS_MAX;
+ *     above DKIM_SIGS_MAX, until negative;
  *   dkim_sig: result unknown, reason, domain, selector or auid with a
  *     control byte (domain and selector: or a blank), domain or selector
  *     not dkim_name_ok on a PENDING one, c= flags above 1, l=, t=, x=

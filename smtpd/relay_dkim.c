@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/dkim.h"
+#include "common/dmarc.h"
 #include "common/frame.h"
 #include "common/keyholder.h"
 #include "common/log.h"
@@ -21,8 +22,6 @@
 
 _Static_assert(RELAY_DKIM_FIELD_MAX == DKIM_SIGNATURE_MAX,
     "relay_dkim.h's bound of the DKIM-Signature field is dkim.h's");
-_Static_assert(RELAY_DKIM_HEAD_MAX == DKIM_HEAD_MAX,
-    "relay_dkim.h's bound of the header section is dkim.h's");
 
 #define RELAY_DKIM_CHUNK	16384
 #define RELAY_DKIM_REST_MS	1000	/* the rest of a late answer */
@@ -85,6 +84,51 @@ relay_dkim_signfn(void *arg, const unsigned char hash[32],
 	if (n == 0)
 		return -1;
 	*siglen = n;
+	return 0;
+}
+
+/* relay_dkim_pread: up to len bytes of the message at off into buf (EINTR
+ * retried); the count, or -1 when nothing could be read there. */
+static ssize_t
+relay_dkim_pread(int msgfd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(msgfd, buf, len, (off_t)off);
+	while (n == -1 && errno == EINTR);
+	return n <= 0 ? -1 : n;
+}
+
+/*
+ * relay_dkim_from: the domain of the message's From field (lower case)
+ * into domain, from its header section (the first DKIM_HEAD_MAX bytes
+ * at most of the job->size bytes of msgfd).  0, or -1 with *why set: the
+ * file could not be read, or not exactly one From field whose addresses
+ * share one domain (dmarc_from_domain).
+ */
+static int
+relay_dkim_from(const struct relay_job *job, int msgfd,
+    char domain[DNS_NAME_MAX + 1], const char **why)
+{
+	static char head[DKIM_HEAD_MAX];
+	size_t len = 0, want;
+	ssize_t n;
+
+	while (len < sizeof(head) && len < job->size) {
+		want = sizeof(head) - len;
+		if (want > job->size - len)
+			want = (size_t)(job->size - len);
+		if ((n = relay_dkim_pread(msgfd, head + len, want, len)) == -1) {
+			*why = "the message file could not be read";
+			return -1;
+		}
+		len += (size_t)n;
+	}
+	if (dmarc_from_domain(head, len, domain) == -1) {
+		*why = "not exactly one From domain";
+		return -1;
+	}
 	return 0;
 }
 

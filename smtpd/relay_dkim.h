@@ -39,12 +39,10 @@
 #define POSTERN_RELAY_DKIM_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "smtpd/relay.h"
 
 #define RELAY_DKIM_FIELD_MAX	4096	/* dkim.h's DKIM_SIGNATURE_MAX */
-#define RELAY_DKIM_HEAD_MAX	(128 * 1024)	/* dkim.h's DKIM_HEAD_MAX */
 
 /* Room for both fields: the signature, the folded Authentication-Results
  * (queueproto_authres_field's bound). */
@@ -62,19 +60,5 @@
  */
 size_t	relay_prefix(struct relay_ctx *x, const struct relay_job *job,
 	    int msgfd, char *out);
-
-/*
- * relay_dkim_from: the domain of the message's From field (lower case)
- * into domain, from its header section (the first RELAY_DKIM_HEAD_MAX
- * bytes at most of the job->size bytes of msgfd).  0, or -1 with *why
- * set: the file could not be read, or not exactly one From field whose
- * addresses share one domain (dmarc_from_domain).
- */
-int	relay_dkim_from(const struct relay_job *job, int msgfd,
-	    char domain[DNS_NAME_MAX + 1], const char **why);
-
-/* relay_dkim_pread: up to len bytes of msgfd at off into buf (EINTR
- * retried); the count, or -1 when nothing could be read there. */
-ssize_t	relay_dkim_pread(int msgfd, void *buf, size_t len, uint64_t off);
 
 #endif

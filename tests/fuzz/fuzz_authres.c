@@ -28,7 +28,7 @@ fuzz_authres_build(const char *id)
 	memset(&dk, 0, sizeof(dk));
 	strncpy(dk.domain, id, sizeof(dk.domain) - 1);
 	strncpy(dk.reason, id, sizeof(dk.reason) - 1);
-	dk.result = DKIM_FAIL;
+	dk.result = AUTHRES_DKIM_FAIL;
 	in.authserv_id = "mx.example.net";
 	in.spf_checked = in.dkim_checked = in.dmarc_checked = 1;
 	in.spf_result = "pass";

@@ -24,6 +24,10 @@ gets a SOA and an NS record of its own.  reload() rewrites and re-signs
 the zones and restarts unbound (about a tenth of a second).  The default
 TTL is 1 second so that a caching resolver sees a change at once.
 
+SlowDns(dns, "slow.test", 0.25) stands in front of a DnsServer (UDP) and
+answers the names under slow.test a quarter of a second late: a slow DNS
+that still answers; its config_lines() point a resolver at it.
+
 wrong_anchor_file() gives an anchor of a key that signed nothing: with it
 every signed answer is bogus.  A name outside the zones is refused at
 once (a resolver reports a temporary failure): nothing is ever asked of
@@ -36,6 +40,7 @@ process id.
 import os
 import socket
 import subprocess
+import threading
 import time
 
 UNBOUND = "/usr/sbin/unbound"
@@ -83,6 +88,7 @@ class DnsServer:
         self.port = _free_udp_tcp_port(addr)
         self.ttl = ttl
         self.zones = {}
+        self.denied = []
         self.proc = None
         self.serial = int(time.time())
         self.anchor_file = os.path.join(self.dir, "anchor.key")
@@ -119,6 +125,12 @@ class DnsServer:
         if full != zone.name and not full.endswith("." + zone.name):
             raise ValueError("%s is outside zone %s" % (full, zone.name))
         return full + "."
+
+    def deny(self, name):
+        """Queries for name and every name under it are dropped: never
+        answered (unbound's local-zone type deny), as by a server that is
+        down.  Call before start() or reload()."""
+        self.denied.append(name.rstrip(".").lower())
 
     def add(self, name, owner, rtype, rdata):
         """One record: owner ("@", relative to name, or absolute with a
@@ -242,6 +254,8 @@ class DnsServer:
                 ""]
         for name, _ in zonefiles:
             conf.insert(-1, "    local-zone: \"%s.\" transparent" % name)
+        for name in self.denied:
+            conf.insert(-1, "    local-zone: \"%s.\" deny" % name)
         for name, path in zonefiles:
             conf += ["auth-zone:",
                      "    name: \"%s.\"" % name,
@@ -323,3 +337,68 @@ class DnsServer:
         """The postern.conf statements that point a resolver here."""
         return ("dns server %s port %d\ndns trust anchor %s\n" %
                 (self.addr, self.port, anchor or self.anchor_file))
+
+
+def _qname(q):
+    """The question name of a DNS query, lowercase, "" if unreadable."""
+    labels, i = [], 12
+    while i < len(q) and q[i] != 0:
+        n = q[i]
+        labels.append(q[i + 1:i + 1 + n].decode("ascii", "replace"))
+        i += 1 + n
+    return ".".join(labels).lower()
+
+
+class SlowDns:
+    """A DNS server in front of a DnsServer, over UDP: every query goes on
+    to it at once, except those for suffix and the names under it, which
+    wait delay seconds first (each in a thread of its own, so that a slow
+    query holds up no other)."""
+
+    def __init__(self, server, suffix, delay):
+        self.server = server
+        self.suffix = suffix.rstrip(".").lower()
+        self.delay = delay
+        self.addr = server.addr
+        self.port = _free_udp_tcp_port(self.addr)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((self.addr, self.port))
+        self.sock.settimeout(0.2)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopping:
+            try:
+                q, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            name = _qname(q)
+            slow = name == self.suffix or name.endswith("." + self.suffix)
+            threading.Thread(target=self._answer, daemon=True,
+                             args=(q, peer, self.delay if slow else 0)).start()
+
+    def _answer(self, q, peer, wait):
+        time.sleep(wait)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.settimeout(2)
+        try:
+            u.sendto(q, (self.server.addr, self.server.port))
+            self.sock.sendto(u.recv(65535), peer)
+        except OSError:
+            pass
+        finally:
+            u.close()
+
+    def config_lines(self):
+        """The postern.conf statements that point a resolver here."""
+        return ("dns server %s port %d\ndns trust anchor %s\n" %
+                (self.addr, self.port, self.server.anchor_file))
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join()
+        self.sock.close()

@@ -4,7 +4,9 @@ about messages sent from 127.0.0.x addresses and signed by Debian's
 python3-dkim; the Authentication-Results field compared with what
 python3-spf and python3-dkim say of the same messages; a forged
 Authentication-Results field removed; DMARC p=reject refused with 550
-5.7.1 and p=quarantine delivered into Junk; nothing of this on 465."""
+5.7.1 and p=quarantine delivered into Junk; nothing of this on 465; the
+checks of a message end within the broker's wait however slow its DNS
+(dnstest.py's SlowDns, and names never answered), and hold up no other."""
 import os
 import re
 import signal
@@ -18,7 +20,7 @@ import pytest
 import spf
 
 from conftest import ALICE, Postern, read_log, tls_context
-from dnstest import DnsServer
+from dnstest import DnsServer, SlowDns
 from test_smtp import mails, smtp_users, submission, wait_mails
 
 GOOD = "127.0.0.31"     # SPF allows it for every test domain
@@ -76,6 +78,11 @@ def checked():
               _txt("v=DKIM1; k=rsa; p=" + pub))
         if policy is not None:
             d.add(name, "_dmarc", "TXT", '"v=DMARC1; p=%s"' % policy)
+    # SPF that names a host whose lookups are never answered.
+    d.deny("never.test")
+    d.zone("stuck.test")
+    d.add("stuck.test", "@", "TXT", '"v=spf1 a:mx.never.test -all"')
+    d.add("stuck.test", "_dmarc", "TXT", '"v=DMARC1; p=reject"')
     d.start()
     checks_on(p, d.config_lines() + CHECKS)
     p.start()
@@ -342,9 +349,43 @@ def test_stalled_check_role_defers_and_loses_nothing(checked):
     assert 15 < waited < 40, waited
     assert len(mails(p, ALICE)) == n
     assert "did not answer in time" in p.smtp_log()
+    # The request that waited in the stopped process is answered at once,
+    # without a lookup: its broker has given up.
+    deadline = time.time() + 10
+    while "waited too long for its checks" not in p.smtp_log():
+        assert time.time() < deadline, p.smtp_log()
+        time.sleep(0.1)
     # The check processes serve the next connection again.
     code, _ = send(p, BAD, "eve@rej.test", make("eve@rej.test", "again"))
     assert code == 550
+
+
+def test_unanswered_spf_name_holds_up_no_one(checked):
+    """A message whose SPF record names a host that never answers: its
+    checks end within the time the broker waits (temperror, deferred
+    under DMARC), and the next message, on a new connection, is answered
+    promptly, by the checks and not by the broker's timeout."""
+    p = checked
+    before = p.smtp_log().count("did not answer in time")
+    t0 = time.time()
+    code, text = send(p, BAD, "eve@stuck.test",
+                      make("eve@stuck.test", "stuck"))
+    first = time.time() - t0
+    assert code == 451, (code, text)
+    assert first < 18, first
+    assert re.search(r"message from %s <eve@stuck.test>: .*spf=temperror"
+                     % BAD, p.smtp_log()), p.smtp_log()
+    t0 = time.time()
+    msg = sign(p, make("ann@good.test", "after stuck"), "good.test")
+    code, text = send(p, GOOD, "ann@good.test", msg)
+    second = time.time() - t0
+    # 250 from a check process whose resolver is fine; 451 from the one
+    # that just saw the forwarder time out (libunbound then treats it as
+    # down for a while: every lookup fails at once).  Either way at once.
+    assert code in (250, 451), (code, text)
+    assert second < 8, second
+    assert p.smtp_log().count("did not answer in time") == before, \
+        p.smtp_log()
 
 
 def test_check_role_without_resolver_defers_without_a_restart_loop():
@@ -363,4 +404,55 @@ def test_check_role_without_resolver_defers_without_a_restart_loop():
             in log, log
         assert "restarting the daemon's roles" not in log, log
     finally:
+        p.cleanup()
+
+
+def test_slow_dns_is_cut_off_at_the_deadline():
+    """A DNS that answers, but a quarter of a second late, for the names
+    of an SPF record that makes 111 lookups (ten mx terms of ten hosts
+    each: half a minute): the check process stops asking at its deadline
+    and answers before the broker's 20 s wait ends (temperror, deferred
+    under DMARC), and the next message is answered at once."""
+    p = Postern()
+    d = DnsServer(p.dir)
+    slow = None
+    try:
+        d.zone("good.test", signed=True)
+        d.add("good.test", "@", "TXT", '"v=spf1 ip4:%s -all"' % GOOD)
+        d.add("good.test", "_dmarc", "TXT", '"v=DMARC1; p=reject"')
+        d.zone("slow.test")
+        d.add("slow.test", "@", "TXT", _txt("v=spf1 %s -all" % " ".join(
+            "mx:m%d.slow.test" % i for i in range(10))))
+        d.add("slow.test", "_dmarc", "TXT", '"v=DMARC1; p=reject"')
+        for i in range(10):
+            for j in range(10):
+                d.add("slow.test", "m%d" % i, "MX",
+                      "%d h%d-%d.slow.test." % (j, i, j))
+                d.add("slow.test", "h%d-%d" % (i, j), "A",
+                      "192.0.2.%d" % (10 * i + j + 1))
+        d.start()
+        slow = SlowDns(d, "slow.test", 0.25)
+        checks_on(p, slow.config_lines() + CHECKS)
+        p.start()
+        p.pw = smtp_users(p)
+        p.start_smtpd()
+        t0 = time.time()
+        code, _ = send(p, BAD, "eve@slow.test", make("eve@slow.test", "slow"))
+        first = time.time() - t0
+        log = p.smtp_log()
+        assert code == 451, (code, log)
+        assert "did not answer in time" not in log, log
+        assert re.search(r"the checks of the message from %s <eve@slow.test> "
+                         r"ran out of time" % BAD, log), log
+        assert 14 < first < 20, first
+        t0 = time.time()
+        code, _ = send(p, GOOD, "ann@good.test",
+                       make("ann@good.test", "after slow"))
+        second = time.time() - t0
+        assert code == 250, (code, p.smtp_log())
+        assert second < 8, second
+    finally:
+        if slow is not None:
+            slow.stop()
+        d.stop()
         p.cleanup()

@@ -57,11 +57,11 @@ test_build(void)
 	    "\tspf=pass smtp.mailfrom=joe@example.com\r\n", "SPF alone");
 
 	memset(dk, 0, sizeof(dk));
-	dk[0].result = DKIM_PASS;
+	dk[0].result = AUTHRES_DKIM_PASS;
 	snprintf(dk[0].domain, sizeof(dk[0].domain), "example.com");
 	snprintf(dk[0].selector, sizeof(dk[0].selector), "s2026");
 	snprintf(dk[0].b, sizeof(dk[0].b), "AbC+/9xy");
-	dk[1].result = DKIM_FAIL;
+	dk[1].result = AUTHRES_DKIM_FAIL;
 	snprintf(dk[1].domain, sizeof(dk[1].domain), "example.org");
 	snprintf(dk[1].selector, sizeof(dk[1].selector), "sel");
 	snprintf(dk[1].reason, sizeof(dk[1].reason), "body hash (bh) mismatch");

@@ -44,6 +44,7 @@ env_init(struct check_env *env)
 	memset(env, 0, sizeof(*env));
 	env->lookup = dnstable_lookup;
 	env->arg = dt;
+	env->until = INT64_MAX;
 	env->psl = psl;
 	env->hostname = "mx.example.test";
 	env->dmarc_reject = 1;
@@ -205,7 +206,7 @@ test_long(void)
 {
 	struct check_env env;
 	struct check_msg m;
-	struct check_dkim d[CHECK_DKIM_MAX];
+	struct check_dkim d[DKIM_SIGS_MAX];
 	static struct check_result r;
 	char name[DNS_NAME_MAX + 1];
 	size_t i;
@@ -220,12 +221,12 @@ test_long(void)
 	strcpy(name + 250, "org");
 	env_init(&env);
 	msg_init(&m, "192.0.2.9", "eve@good.test", "good.test");
-	for (i = 0; i < CHECK_DKIM_MAX; i++) {
+	for (i = 0; i < DKIM_SIGS_MAX; i++) {
 		dkim_init(&d[i], "permerror", name);
 		memset(d[i].selector, 's', 200);
 		memset(d[i].reason, 'r', sizeof(d[i].reason) - 1);
 	}
-	check_eval(&env, &m, d, CHECK_DKIM_MAX, &r);
+	check_eval(&env, &m, d, DKIM_SIGS_MAX, &r);
 	CHECK_TRUE(queueproto_authres_valid(r.authres), r.authres);
 	CHECK_TRUE(strstr(r.authres, "dmarc=fail") != NULL, "DMARC kept");
 	CHECK_TRUE(strstr(r.authres, "dkim=permerror") != NULL,
@@ -313,6 +314,166 @@ test_unchecked(void)
 	CHECK_TRUE(strstr(r.authres, "spf=temperror") != NULL, r.authres);
 }
 
+/*
+ * The deadline: a clock of the test's own, which each question moves on
+ * by step ms (a DNS that takes that long to answer), and the table's
+ * answers.
+ */
+static int64_t fake_now;
+static int64_t fake_step;
+static unsigned fake_asked;
+
+static int64_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static enum dns_rc
+slow_lookup(void *arg, const char *name, uint16_t type,
+    struct dns_rrset *out)
+{
+	fake_asked++;
+	fake_now += fake_step;
+	return dnstable_lookup(arg, name, type, out);
+}
+
+static void
+slow_env(struct check_env *env, int64_t step, int64_t until)
+{
+	env_init(env);
+	env->lookup = slow_lookup;
+	env->clock = fake_clock;
+	env->until = until;
+	fake_now = 0;
+	fake_step = step;
+	fake_asked = 0;
+}
+
+static void
+test_deadline_query(void)
+{
+	struct dns_deadline d;
+	static struct dns_rrset rr;
+
+	memset(&d, 0, sizeof(d));
+	d.lookup = slow_lookup;
+	d.arg = dt;
+	d.clock = fake_clock;
+	d.until = 1000;
+	fake_now = 0;
+	fake_step = 600;
+	fake_asked = 0;
+	CHECK_INT_EQ(dns_deadline_query(&d, "good.test", DNS_T_TXT, &rr),
+	    DNS_OK, "before the deadline: asked");
+	CHECK_INT_EQ(dns_deadline_query(&d, "good.test", DNS_T_TXT, &rr),
+	    DNS_OK, "still before it (600 < 1000): asked");
+	CHECK_INT_EQ(dns_deadline_query(&d, "good.test", DNS_T_TXT, &rr),
+	    DNS_TEMP, "at 1200: not asked, a temporary failure");
+	CHECK_INT_EQ(rr.rc, DNS_TEMP, "in the answer too");
+	CHECK_INT_EQ(rr.n, 0, "no record");
+	CHECK_STR_EQ(rr.why, "the time allowed for the checks ran out",
+	    "why, in words");
+	CHECK_INT_EQ(fake_asked, 2, "two questions went out");
+	CHECK_INT_EQ(d.skipped, 1, "one was not asked");
+}
+
+/* An SPF record that costs 12 lookups (TXT, MX, 10 A): 3 s each. */
+static void
+test_deadline_spf(void)
+{
+	struct check_env env;
+	struct check_msg m;
+	static struct check_result r;
+	char host[64], mx[80], a[32];
+	unsigned skipped;
+	int i;
+
+	dnstable_add(dt, "flood.test", "TXT", "v=spf1 mx:m.flood.test -all");
+	dnstable_add(dt, "_dmarc.flood.test", "TXT", "v=DMARC1; p=reject");
+	for (i = 1; i <= 10; i++) {
+		(void)snprintf(host, sizeof(host), "h%d.flood.test", i);
+		(void)snprintf(mx, sizeof(mx), "%d %s", i, host);
+		(void)snprintf(a, sizeof(a), "198.51.100.%d", i);
+		dnstable_add(dt, "m.flood.test", "MX", mx);
+		dnstable_add(dt, host, "A", a);
+	}
+
+	/* Without a deadline: all 12 and the DMARC record, a fail. */
+	slow_env(&env, 3000, INT64_MAX);
+	msg_init(&m, "192.0.2.9", "eve@flood.test", "flood.test");
+	CHECK_INT_EQ(check_eval(&env, &m, NULL, 0, &r), 0, "all asked");
+	CHECK_INT_EQ(fake_asked, 13, "12 for SPF, 1 for DMARC");
+	CHECK_TRUE(strstr(r.authres, "spf=fail") != NULL, r.authres);
+	CHECK_INT_EQ(r.disposition, CHECK_REJECT, "p=reject");
+
+	/* 16 s: questions at 0, 3, ... 15 s; the one at 18 s is not. */
+	slow_env(&env, 3000, 16000);
+	skipped = check_eval(&env, &m, NULL, 0, &r);
+	CHECK_INT_EQ(fake_asked, 6, "six questions before the deadline");
+	CHECK_TRUE(skipped >= 2, "the SPF and DMARC ones after it not made");
+	CHECK_TRUE(strstr(r.authres, "spf=temperror") != NULL, r.authres);
+	CHECK_TRUE(strstr(r.authres, "dmarc=temperror") != NULL, r.authres);
+	CHECK_INT_EQ(r.disposition, CHECK_DEFER, "undecided: deferred, never "
+	    "accepted past p=reject");
+
+	/* Past the deadline on arrival: nothing asked at all. */
+	slow_env(&env, 3000, 0);
+	CHECK_TRUE(check_eval(&env, &m, NULL, 0, &r) > 0, "not made");
+	CHECK_INT_EQ(fake_asked, 0, "no question");
+	CHECK_INT_EQ(r.disposition, CHECK_DEFER, "deferred");
+}
+
+/* A ptr lookup that fails is no match (RFC 7208 5.5), but one not made
+ * for lack of time makes SPF a temperror (4.6.4), not the -all after it. */
+static void
+test_deadline_ptr(void)
+{
+	struct check_env env;
+	struct check_msg m;
+	static struct check_result r;
+
+	dnstable_add(dt, "ptr.test", "TXT", "v=spf1 ptr -all");
+	slow_env(&env, 0, INT64_MAX);
+	msg_init(&m, "192.0.2.9", "eve@ptr.test", NULL);
+	m.checks = CHECK_SPF;
+	check_eval(&env, &m, NULL, 0, &r);
+	CHECK_STR_EQ(r.authres, "mx.example.test; spf=fail "
+	    "smtp.mailfrom=eve@ptr.test", "in time: no PTR record, a fail");
+
+	slow_env(&env, 20000, 16000);
+	CHECK_INT_EQ(check_eval(&env, &m, NULL, 0, &r), 1, "PTR not asked");
+	CHECK_INT_EQ(fake_asked, 1, "only the TXT record asked");
+	CHECK_STR_EQ(r.authres, "mx.example.test; spf=temperror "
+	    "smtp.mailfrom=eve@ptr.test", "out of time: temperror");
+}
+
+/* A DKIM key not looked up for lack of time. */
+static void
+test_deadline_dkim(void)
+{
+	struct check_env env;
+	static struct dkim_sig sigs[2];
+	static struct check_dkim dk[2];
+	size_t i;
+
+	memset(sigs, 0, sizeof(sigs));
+	for (i = 0; i < 2; i++) {
+		sigs[i].result = DKIM_PENDING;
+		strcpy(sigs[i].domain, "good.test");
+		strcpy(sigs[i].selector, i == 0 ? "sel" : "other");
+		sigs[i].blen = 128;
+	}
+	slow_env(&env, 20000, 16000);
+	CHECK_INT_EQ(check_dkim_finish(&env, sigs, 2, dk), 1,
+	    "the second key not looked up");
+	CHECK_INT_EQ(fake_asked, 1, "one question");
+	CHECK_STR_EQ(dk[0].result, "permerror", "the first: no key record");
+	CHECK_STR_EQ(dk[1].result, "temperror", "the second: out of time");
+	CHECK_STR_EQ(dk[1].reason, "no time left to look the key up",
+	    "and why");
+}
+
 int
 main(void)
 {
@@ -324,6 +485,10 @@ main(void)
 	test_from();
 	test_temperror();
 	test_unchecked();
+	test_deadline_query();
+	test_deadline_spf();
+	test_deadline_ptr();
+	test_deadline_dkim();
 	dnstable_free(dt);
 	psl_free(psl);
 	return check_done();

@@ -167,21 +167,24 @@ static const struct dmarc_case cases[] = {
 	{ "SPF softfail aligned is no pass", "example.com", SPF_SOFTFAIL,
 	    "example.com", NULL, 0, 0, DMARC_FAIL, DMARC_POLICY_REJECT },
 	{ "DKIM aligned pass", "example.com", SPF_FAIL, "example.com",
-	    "example.com", DKIM_PASS, 0, DMARC_PASS, DMARC_POLICY_NONE },
+	    "example.com", AUTHRES_DKIM_PASS, 0, DMARC_PASS, DMARC_POLICY_NONE },
 	{ "DKIM fail aligned is no pass", "example.com", SPF_NONE, "",
-	    "example.com", DKIM_FAIL, 0, DMARC_FAIL, DMARC_POLICY_REJECT },
+	    "example.com", AUTHRES_DKIM_FAIL, 0, DMARC_FAIL,
+	    DMARC_POLICY_REJECT },
 	{ "DKIM pass of a third party", "example.com", SPF_NONE, "",
-	    "mailer.example.net", DKIM_PASS, 0, DMARC_FAIL, DMARC_POLICY_REJECT },
+	    "mailer.example.net", AUTHRES_DKIM_PASS, 0, DMARC_FAIL,
+	    DMARC_POLICY_REJECT },
 	{ "subdomain: the org record, sp=", "news.example.com", SPF_FAIL,
 	    "news.example.com", NULL, 0, 0, DMARC_FAIL, DMARC_POLICY_QUARANTINE },
 	{ "subdomain with its own record", "own.example.com", SPF_FAIL, "", NULL,
 	    0, 0, DMARC_FAIL, DMARC_POLICY_NONE },
 	{ "subdomain relaxed DKIM pass", "news.example.com", SPF_NONE, "",
-	    "example.com", DKIM_PASS, 0, DMARC_PASS, DMARC_POLICY_NONE },
+	    "example.com", AUTHRES_DKIM_PASS, 0, DMARC_PASS, DMARC_POLICY_NONE },
 	{ "strict SPF: subdomain fails", "strict.example", SPF_PASS,
 	    "mail.strict.example", NULL, 0, 0, DMARC_FAIL, DMARC_POLICY_REJECT },
 	{ "strict DKIM: subdomain fails", "strict.example", SPF_NONE, "",
-	    "mail.strict.example", DKIM_PASS, 0, DMARC_FAIL, DMARC_POLICY_REJECT },
+	    "mail.strict.example", AUTHRES_DKIM_PASS, 0, DMARC_FAIL,
+	    DMARC_POLICY_REJECT },
 	{ "strict: same domain passes", "strict.example", SPF_PASS,
 	    "STRICT.example", NULL, 0, 0, DMARC_PASS, DMARC_POLICY_NONE },
 	{ "pct=50 sampled", "half.example", SPF_FAIL, "", NULL, 0, 49,
@@ -233,7 +236,7 @@ test_check(void)
 		in.spf = c->spf;
 		in.spf_domain = c->spf_domain;
 		in.sample = c->sample;
-		dk[0].result = DKIM_FAIL;
+		dk[0].result = AUTHRES_DKIM_FAIL;
 		snprintf(dk[0].domain, sizeof(dk[0].domain), "unrelated.example");
 		if (c->dkim_domain != NULL) {
 			dk[1].result = c->dkim;

@@ -150,6 +150,8 @@ test_msg(void)
 	strcpy(m.from_domain, "example.org");
 	m.checks = CHECK_ALL;
 	m.nsig = 2;
+	m.id = 0x80000001u;
+	m.until = INT64_MAX;
 	CHECK_INT_EQ(checkproto_msg_encode(&f, &m), 0, "msg encodes");
 	CHECK_INT_EQ(reparse(&f, &g), 0, "msg frame");
 	CHECK_INT_EQ(g.type, MSG_CHECK_MSG, "type");
@@ -157,6 +159,8 @@ test_msg(void)
 	CHECK_STR_EQ(d.sender, m.sender, "sender");
 	CHECK_STR_EQ(d.from_domain, "example.org", "from domain");
 	CHECK_INT_EQ(d.nsig, 2, "nsig");
+	CHECK_TRUE(d.id == 0x80000001u, "the request's id");
+	CHECK_TRUE(d.until == INT64_MAX, "until when the broker waits");
 
 #define MSG_BAD(field_set, desc) do {					\
 	struct check_msg b = m;						\
@@ -173,6 +177,7 @@ test_msg(void)
 	MSG_BAD(b.from_domain[0] = '\0', "ONE without a domain");
 	MSG_BAD(strcpy(b.helo, "a b"), "a blank in HELO");
 	MSG_BAD(strcpy(b.sender, "a\tb@c"), "a control in the sender");
+	MSG_BAD(b.until = -1, "a time before the clock's start");
 	MSG_BAD(b.address[0] = '\0', "no address");
 	MSG_BAD(strcpy(b.from_domain, "ex\x01.org"), "a control in the "
 	    "domain");
@@ -276,6 +281,7 @@ test_result(void)
 	struct frame f, g;
 
 	memset(&r, 0, sizeof(r));
+	r.id = 7;
 	r.disposition = CHECK_REJECT;
 	strcpy(r.reason, "Rejected by the DMARC policy of example.org");
 	strcpy(r.authres, "mx.example.test; spf=fail smtp.mailfrom=example.org;"
@@ -286,6 +292,7 @@ test_result(void)
 	CHECK_INT_EQ(checkproto_result_decode(&g, &d), 0, "result decodes");
 	CHECK_STR_EQ(d.authres, r.authres, "authres");
 	CHECK_INT_EQ(d.disposition, CHECK_REJECT, "disposition");
+	CHECK_INT_EQ(d.id, 7, "the id of its request");
 
 #define RES_BAD(field_set, desc) do {					\
 	b = r;								\
