@@ -167,6 +167,7 @@ dmarc_judge(const struct psl *psl, const struct dmarc_input *in,
     struct dmarc_outcome *out)
 {
 	size_t i;
+	int temp;
 
 	out->policy = policy;
 	out->spf_aligned = in->spf == SPF_PASS && in->spf_domain != NULL &&
@@ -181,6 +182,21 @@ dmarc_judge(const struct psl *psl, const struct dmarc_input *in,
 		    "the From domain", out->spf_aligned ? (out->dkim_aligned ?
 		    "SPF and DKIM" : "SPF") : "DKIM");
 		out->result = DMARC_PASS;
+		return;
+	}
+	/* A check of an aligned domain that failed for now could have
+	 * passed: the verdict waits (451) rather than a policy applied to
+	 * a pass DNS kept from us. */
+	temp = in->spf == SPF_TEMPERROR && in->spf_domain != NULL &&
+	    dmarc_aligned(psl, in->spf_domain, out->from_domain,
+	    r->aspf_strict);
+	for (i = 0; i < in->ndkim && !temp; i++)
+		temp = in->dkim[i].result == AUTHRES_DKIM_TEMPERROR &&
+		    dmarc_aligned(psl, in->dkim[i].domain, out->from_domain,
+		    r->adkim_strict);
+	if (temp) {
+		dmarc_outcome_set(out, DMARC_TEMPERROR, "no aligned SPF or "
+		    "DKIM pass, and an aligned one could not be checked now");
 		return;
 	}
 	out->result = DMARC_FAIL;

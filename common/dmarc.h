@@ -91,7 +91,8 @@ struct dmarc_input {
  * dmarc_check: discover the From domain's policy (RFC 7489 6.6.3) and
  * judge: PASS when SPF or a DKIM signature passed with an aligned domain,
  * FAIL otherwise; NONE when no policy record was found (or several);
- * TEMPERROR when DNS failed; PERMERROR on a malformed record or From
+ * TEMPERROR when DNS failed: for the record, or for an SPF or DKIM
+ * check of an aligned domain when nothing passed; PERMERROR on a malformed record or From
  * domain.  The action of a FAIL is the policy (sp= for a subdomain whose
  * record is the organizational domain's, np= when that subdomain does
  * not exist), lowered one step (reject to quarantine, quarantine to

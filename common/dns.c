@@ -26,13 +26,22 @@
 
 #include "common/config.h"
 #include "common/dns.h"
+#include "common/util.h"
 
 #define DNS_ANCHOR_DEFAULT	"/usr/share/dns/root.key"
 #define DNS_ANCHOR_LINE		8192
 #define DNS_TIMEOUT_DEFAULT	10000
 
+#define DNS_ANCHORS_MAX		16
+
 struct dns {
 	struct ub_ctx	*ctx;
+	/* What dns_build needs to make the context again (dns_query). */
+	char		 servers[4][64];
+	size_t		 nservers;
+	unsigned	 timeout_ms;
+	char		*anchors[DNS_ANCHORS_MAX];
+	size_t		 nanchors;
 };
 
 static void dns_fail(char *, size_t, const char *, ...)
@@ -90,21 +99,28 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
  * unasked: infra-keep-probing, set too, acts in libunbound 1.17 only
  * once a server's timeout reaches 12 s (its PROBE_MAXRTO), far above the
  * bound here (measured: a forwarder that dropped one name failed every
- * lookup of the next 30 s).  The blocking ub_resolve has no deadline of
+ * lookup of the next 30 s), so dns_query makes the context anew after a
+ * lookup a forwarder did not answer in time (dns_renew).  The blocking ub_resolve has no deadline of
  * its own; a caller that must end by a time checks it between lookups
  * (dns_deadline_query).
  */
+/* dns_server_wait: how long one server is waited for (ms), a quarter
+ * of a lookup's timeout_ms. */
+static unsigned
+dns_server_wait(unsigned timeout_ms)
+{
+	if (timeout_ms == 0)
+		timeout_ms = DNS_TIMEOUT_DEFAULT;
+	return timeout_ms / 4 < 50 ? 50 : timeout_ms / 4;
+}
+
 static int
 dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
     size_t errlen)
 {
 	char rtt[16], sent[16];
-	unsigned per;
 
-	if (timeout_ms == 0)
-		timeout_ms = DNS_TIMEOUT_DEFAULT;
-	per = timeout_ms / 4 < 50 ? 50 : timeout_ms / 4;
-	(void)snprintf(rtt, sizeof(rtt), "%u", per);
+	(void)snprintf(rtt, sizeof(rtt), "%u", dns_server_wait(timeout_ms));
 	(void)snprintf(sent, sizeof(sent), "%u", 8);
 	if (dns_set(ctx, "chroot:", "", err, errlen) == -1 ||
 	    dns_set(ctx, "do-not-query-localhost:", "no", err, errlen) == -1 ||
@@ -142,13 +158,15 @@ dns_anchor_line(char *line)
 	return line;
 }
 
+/* dns_anchors: the anchor lines of path into d->anchors (libunbound
+ * checks them in dns_build). */
 static int
-dns_anchors(struct ub_ctx *ctx, const char *path, char *err, size_t errlen)
+dns_anchors(struct dns *d, const char *path, char *err, size_t errlen)
 {
 	char buf[DNS_ANCHOR_LINE], *line;
-	size_t lineno = 0, n = 0;
+	size_t lineno = 0;
 	FILE *f;
-	int r, rc = -1;
+	int rc = -1;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		dns_fail(err, errlen, "DNS trust anchor %s: %s", path,
@@ -165,18 +183,22 @@ dns_anchors(struct ub_ctx *ctx, const char *path, char *err, size_t errlen)
 		}
 		if ((line = dns_anchor_line(buf)) == NULL)
 			continue;
-		if ((r = ub_ctx_add_ta(ctx, line)) != 0) {
-			dns_fail(err, errlen, "DNS trust anchor %s:%zu: %s",
-			    path, lineno, ub_strerror(r));
+		if (d->nanchors == DNS_ANCHORS_MAX) {
+			dns_fail(err, errlen, "DNS trust anchor %s:%zu: more "
+			    "than %d records", path, lineno, DNS_ANCHORS_MAX);
 			goto out;
 		}
-		n++;
+		if ((d->anchors[d->nanchors] = strdup(line)) == NULL) {
+			dns_fail(err, errlen, "resolver: out of memory");
+			goto out;
+		}
+		d->nanchors++;
 	}
 	if (ferror(f)) {
 		dns_fail(err, errlen, "DNS trust anchor %s: read error", path);
 		goto out;
 	}
-	if (n == 0) {
+	if (d->nanchors == 0) {
 		dns_fail(err, errlen, "DNS trust anchor %s: no DS or DNSKEY "
 		    "record in it", path);
 		goto out;
@@ -187,26 +209,46 @@ out:
 	return rc;
 }
 
-static int
-dns_forwarders(struct ub_ctx *ctx, const struct dns_config *c, char *err,
+/*
+ * dns_build: a finalized context from d's settings, or NULL with the
+ * reason in err.  ub_ctx_zone_remove finalizes it (file header).
+ */
+static struct ub_ctx *
+dns_build(const struct dns *d, const char *anchor, char *err,
     size_t errlen)
 {
+	struct ub_ctx *ctx;
 	size_t i;
 	int r;
 
-	if (c->nservers > sizeof(c->servers) / sizeof(c->servers[0])) {
-		dns_fail(err, errlen, "too many DNS servers (at most %zu)",
-		    sizeof(c->servers) / sizeof(c->servers[0]));
-		return -1;
+	if ((ctx = ub_ctx_create()) == NULL) {
+		dns_fail(err, errlen, "resolver: cannot create a libunbound "
+		    "context");
+		return NULL;
 	}
-	for (i = 0; i < c->nservers; i++) {
-		if ((r = ub_ctx_set_fwd(ctx, c->servers[i])) != 0) {
+	if (dns_options(ctx, d->timeout_ms, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < d->nservers; i++)
+		if ((r = ub_ctx_set_fwd(ctx, d->servers[i])) != 0) {
 			dns_fail(err, errlen, "DNS server %s: %s",
-			    c->servers[i], ub_strerror(r));
-			return -1;
+			    d->servers[i], ub_strerror(r));
+			goto fail;
 		}
+	for (i = 0; i < d->nanchors; i++)
+		if ((r = ub_ctx_add_ta(ctx, d->anchors[i])) != 0) {
+			dns_fail(err, errlen, "DNS trust anchor %s: %s", anchor,
+			    ub_strerror(r));
+			goto fail;
+		}
+	if ((r = ub_ctx_zone_remove(ctx, "test.")) != 0) {
+		dns_fail(err, errlen, "resolver setup (trust anchor %s): %s",
+		    anchor, ub_strerror(r));
+		goto fail;
 	}
-	return 0;
+	return ctx;
+fail:
+	ub_ctx_delete(ctx);
+	return NULL;
 }
 
 struct dns *
@@ -215,27 +257,31 @@ dns_open(const struct dns_config *c, char *err, size_t errlen)
 	const char *anchor = c->anchor_file != NULL ? c->anchor_file :
 	    DNS_ANCHOR_DEFAULT;
 	struct dns *d;
-	int r;
+	size_t i;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		dns_fail(err, errlen, "resolver: out of memory");
 		return NULL;
 	}
-	if ((d->ctx = ub_ctx_create()) == NULL) {
-		dns_fail(err, errlen, "resolver: cannot create a libunbound "
-		    "context");
-		free(d);
-		return NULL;
-	}
-	if (dns_options(d->ctx, c->timeout_ms, err, errlen) == -1 ||
-	    dns_forwarders(d->ctx, c, err, errlen) == -1 ||
-	    dns_anchors(d->ctx, anchor, err, errlen) == -1)
-		goto fail;
-	if ((r = ub_ctx_zone_remove(d->ctx, "test.")) != 0) {
-		dns_fail(err, errlen, "resolver setup (trust anchor %s): %s",
-		    anchor, ub_strerror(r));
+	if (c->nservers > sizeof(d->servers) / sizeof(d->servers[0])) {
+		dns_fail(err, errlen, "too many DNS servers (at most %zu)",
+		    sizeof(d->servers) / sizeof(d->servers[0]));
 		goto fail;
 	}
+	for (i = 0; i < c->nservers; i++) {
+		if (strlen(c->servers[i]) >= sizeof(d->servers[i])) {
+			dns_fail(err, errlen, "DNS server %s: too long",
+			    c->servers[i]);
+			goto fail;
+		}
+		(void)snprintf(d->servers[i], sizeof(d->servers[i]), "%s",
+		    c->servers[i]);
+	}
+	d->nservers = c->nservers;
+	d->timeout_ms = c->timeout_ms;
+	if (dns_anchors(d, anchor, err, errlen) == -1 ||
+	    (d->ctx = dns_build(d, anchor, err, errlen)) == NULL)
+		goto fail;
 	return d;
 fail:
 	dns_close(d);
@@ -245,9 +291,14 @@ fail:
 void
 dns_close(struct dns *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
-	ub_ctx_delete(d->ctx);
+	if (d->ctx != NULL)
+		ub_ctx_delete(d->ctx);
+	for (i = 0; i < d->nanchors; i++)
+		free(d->anchors[i]);
 	free(d);
 }
 
@@ -310,12 +361,33 @@ dns_result(const struct ub_result *res, struct dns_rrset *out)
 	return DNS_OK;
 }
 
+/*
+ * dns_renew: a fresh context after a lookup that a forwarder did not
+ * answer in time.  libunbound then takes that forwarder for down and
+ * fails every lookup unasked for infra-host-ttl (dns_options), so one
+ * name that never answers, sent by anyone, would stop every check and
+ * delivery of the process.  The cache goes with the old context; a new
+ * one that cannot be made leaves the old in place.
+ */
+static void
+dns_renew(struct dns *d)
+{
+	struct ub_ctx *ctx;
+	char err[256];
+
+	if ((ctx = dns_build(d, "(in memory)", err, sizeof(err))) == NULL)
+		return;
+	ub_ctx_delete(d->ctx);
+	d->ctx = ctx;
+}
+
 enum dns_rc
 dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 {
 	struct dns *d = arg;
 	struct ub_result *res = NULL;
 	size_t len = strlen(name);
+	int64_t start;
 	int r;
 
 	out->rc = DNS_TEMP;
@@ -329,6 +401,7 @@ dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 		dns_why(out, "not a domain name");
 		return out->rc = DNS_NXDOMAIN;
 	}
+	start = mono_ms();
 	r = ub_resolve(d->ctx, name, type, 1, &res);
 	if (r == UB_SYNTAX) {
 		dns_why(out, "not a domain name");
@@ -340,14 +413,21 @@ dns_query(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 		out->rc = dns_result(res, out);
 	if (res != NULL)
 		ub_resolve_free(res);
+	if (out->rc == DNS_TEMP && d->nservers > 0 &&
+	    mono_ms() - start >= dns_server_wait(d->timeout_ms))
+		dns_renew(d);
 	return out->rc;
 }
 
+/* The lookups' calls, and dns_renew's: ub_ctx_create makes its two
+ * pipes with socketpair and asks getpid.  socket is the caller's
+ * (dns.h). */
 const int dns_syscalls[] = {
 	SYS_bind, SYS_close, SYS_connect, SYS_epoll_create1, SYS_epoll_ctl,
 	SYS_epoll_wait, SYS_fcntl, SYS_getegid, SYS_geteuid, SYS_getgid,
-	SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_pipe2, SYS_recvfrom,
-	SYS_sendmsg, SYS_sendto, SYS_setsockopt, SYS_socket, SYS_writev
+	SYS_getpid, SYS_getrandom, SYS_getsockopt, SYS_getuid, SYS_pipe2,
+	SYS_recvfrom, SYS_sendmsg, SYS_sendto, SYS_setsockopt, SYS_socketpair,
+	SYS_writev
 };
 const size_t dns_nsyscalls = sizeof(dns_syscalls) / sizeof(dns_syscalls[0]);
 

@@ -158,7 +158,10 @@ enum dns_rc dns_query(void *arg, const char *name, uint16_t type,
  * (AF_INET or AF_INET6, SOCK_DGRAM or SOCK_STREAM), bind to a random
  * port, connect, sendto/recvfrom, TCP via sendmsg(MSG_FASTOPEN) or
  * writev, getsockopt(SO_ERROR), fcntl(O_NONBLOCK), close.  No file is
- * opened.
+ * opened.  A lookup a forwarder did not answer in time makes a new
+ * context (dns_query): socketpair, getpid.  socket is NOT in the list:
+ * the caller allows it for AF_INET and AF_INET6 only, with an argument
+ * filter (an unconditional entry here would override it).
  */
 extern const int dns_syscalls[];
 extern const size_t dns_nsyscalls;

@@ -85,6 +85,9 @@ check_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		SANDBOX_ALLOW(poll),
 		SANDBOX_ALLOW(ppoll),
 		SANDBOX_ALLOW(close),
+		/* the resolver's UDP and TCP sockets, of no other family */
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET, 0)),
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET6, 0)),
 		/* memory: never executable (the resolver's too) */
 		SANDBOX_ALLOW(brk),
 		SANDBOX_ALLOW_IF2(mmap, SANDBOX_NOEXEC, SANDBOX_MAP_ANON),

@@ -371,19 +371,22 @@ def test_unanswered_spf_name_holds_up_no_one(checked):
     code, text = send(p, BAD, "eve@stuck.test",
                       make("eve@stuck.test", "stuck"))
     first = time.time() - t0
-    assert code == 451, (code, text)
+    assert code == 451, (code, text, p.smtp_log())
     assert first < 18, first
     assert re.search(r"message from %s <eve@stuck.test>: .*spf=temperror"
                      % BAD, p.smtp_log()), p.smtp_log()
-    t0 = time.time()
-    msg = sign(p, make("ann@good.test", "after stuck"), "good.test")
-    code, text = send(p, GOOD, "ann@good.test", msg)
-    second = time.time() - t0
-    # 250 from a check process whose resolver is fine; 451 from the one
-    # that just saw the forwarder time out (libunbound then treats it as
-    # down for a while: every lookup fails at once).  Either way at once.
-    assert code in (250, 451), (code, text)
-    assert second < 8, second
+    # Legitimate mail right after, on both check processes: accepted at
+    # once.  (libunbound takes a forwarder that did not answer in time
+    # for down and fails every lookup unasked for 30 s; the resolver is
+    # made anew after such a lookup, so it does not.)
+    for i in range(4):
+        t0 = time.time()
+        msg = sign(p, make("ann@good.test", "after stuck %d" % i),
+                   "good.test")
+        code, text = send(p, GOOD, "ann@good.test", msg)
+        second = time.time() - t0
+        assert code == 250, (i, code, text, p.smtp_log())
+        assert second < 8, second
     assert p.smtp_log().count("did not answer in time") == before, \
         p.smtp_log()
 

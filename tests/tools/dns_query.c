@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/dns.h"
@@ -34,8 +35,10 @@ dns_query_sandbox(void)
 		SANDBOX_ALLOW(munmap),
 		SANDBOX_ALLOW_IF2(mmap, SANDBOX_NOEXEC, SANDBOX_MAP_ANON),
 		SANDBOX_MADVISE(MADV_DONTNEED),
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET, 0)),
+		SANDBOX_ALLOW_IF(socket, SCMP_A0(SCMP_CMP_EQ, AF_INET6, 0)),
 	};
-	size_t n = 6, i;
+	size_t n = 8, i;
 
 	for (i = 0; i < dns_nsyscalls && n < sizeof(rules) / sizeof(rules[0]);
 	    i++)
