@@ -21,15 +21,14 @@ import os
 import re
 import signal
 import smtplib
-import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 import dnstest
-from conftest import ALICE, BOB, BUILD, Postern, free_port, tls_context
+from conftest import ALICE, BOB, BUILD, Postern, tls_context
+from loopserver import LoopServer
 from test_smtp import smtp, wait_mails, mails  # noqa: F401
 
 RELAY_RUN = os.path.join(BUILD, "tests", "tools", "relay_run")
@@ -184,7 +183,7 @@ def test_tls_none(smtp, tmp_path):
     assert wait_mails(p, ALICE)
 
 
-class DripSmtp:
+class DripSmtp(LoopServer):
     """A scripted SMTP server on 127.0.0.1, a thread of the test (no
     PIPELINING, no STARTTLS): the replies named in drip ("greeting",
     "EHLO", "MAIL", "RCPT", "DATA", "dot": the answer to the end of data)
@@ -192,47 +191,19 @@ class DripSmtp:
     (what relay() reads), got what came after DATA."""
 
     def __init__(self, drip):
-        self.drip = drip
+        self.slow = drip
         self.got = b""
-        self.stopped = threading.Event()
-        self.smtp_port = free_port()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.smtp_port))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.thread = threading.Thread(target=self.accept, daemon=True)
-        self.thread.start()
-
-    def accept(self):
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(None)
-            threading.Thread(target=self.serve, args=(conn,),
-                             daemon=True).start()
+        super().__init__()
+        self.smtp_port = self.port
 
     def reply(self, conn, text, kind):
-        if kind not in self.drip:
+        if kind in self.slow:
+            self.drip(conn.sendall, text)
+        else:
             conn.sendall(text)
-            return
-        for i in range(len(text)):
-            if self.stopped.is_set():
-                raise OSError("stopped")
-            conn.sendall(text[i:i + 1])
-            self.stopped.wait(1)
 
     def serve(self, conn):
-        try:
-            self.session(conn, conn.makefile("rb"))
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        self.session(conn, conn.makefile("rb"))
 
     def session(self, conn, f):
         self.reply(conn, b"220 d\r\n", "greeting")
@@ -254,11 +225,6 @@ class DripSmtp:
                 return
             else:
                 self.reply(conn, b"500 what\r\n", "other")
-
-    def stop(self):
-        self.stopped.set()
-        self.thread.join(10)
-        self.sock.close()
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ thread of the test; unbound and smtpd are the fixtures')."""
 import http.server
 import os
 import shutil
-import socket
 import ssl
 import threading
 import time
@@ -37,6 +36,7 @@ import pytest
 
 import dnstest
 from conftest import ALICE, BOB, free_port
+from loopserver import LoopServer
 from test_relay import relay
 from test_smtp import smtp, smtp_users, wait_mails, mails  # noqa: F401
 from test_tls_client import make_ca, make_leaf
@@ -89,7 +89,7 @@ class PolicyServer:
         self.thread.join(10)
 
 
-class DripPolicyServer:
+class DripPolicyServer(LoopServer):
     """HTTPS on 127.0.0.1 that reads the request and then drips a valid
     policy answer one byte a second; connections counts the TCP
     connections it accepted."""
@@ -98,32 +98,10 @@ class DripPolicyServer:
         self.answer = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                        "Content-Length: %d\r\nConnection: close\r\n\r\n%s"
                        % (len(body), body)).encode()
-        self.connections = 0
-        self.stopped = threading.Event()
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(os.path.join(certdir, name + ".pem"),
                                  os.path.join(certdir, name + ".key"))
-        self.port = free_port()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.thread = threading.Thread(target=self.accept, daemon=True)
-        self.thread.start()
-
-    def accept(self):
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.settimeout(None)
-            threading.Thread(target=self.serve, args=(conn,),
-                             daemon=True).start()
+        super().__init__()
 
     def serve(self, conn):
         try:
@@ -134,20 +112,9 @@ class DripPolicyServer:
                 if not chunk:
                     return
                 head += chunk
-            for i in range(len(self.answer)):
-                if self.stopped.is_set():
-                    return
-                t.sendall(self.answer[i:i + 1])
-                self.stopped.wait(1)
-        except (OSError, ssl.SSLError):
+            self.drip(t.sendall, self.answer)
+        except ssl.SSLError:
             pass
-        finally:
-            conn.close()
-
-    def stop(self):
-        self.stopped.set()
-        self.thread.join(10)
-        self.sock.close()
 
 
 @pytest.fixture
