@@ -39,6 +39,14 @@
  * answer goes back while the broker still waits for it.
  */
 #define CHECK_TIME_MS		(CHECK_WAIT_MS - CHECK_DNS_TIMEOUT_MS)
+/*
+ * Of that time, the DKIM key and SPF lookups leave this much to DMARC's
+ * own (its record, the organizational domain's, np='s A): a sender whose
+ * SPF or DKIM keys are slow, in domains that cannot align, must not
+ * spend the time the From domain's policy needs (an outside test turned
+ * every p=reject spoof into a 451 that way).  Two lookups' worth.
+ */
+#define CHECK_DMARC_RESERVE_MS	(2 * CHECK_DNS_TIMEOUT_MS)
 
 /*
  * check_listen: in the parent, as root: bind <spool>/check.sock (a stale

@@ -21,14 +21,16 @@
 #include "common/util.h"
 #include "smtpd/check.h"
 
-/* check_deadline: the lookups of env, none from env->until on. */
+/* check_deadline: the lookups of env, none from env->until less
+ * reserve (ms) on. */
 static void
-check_deadline(const struct check_env *env, struct dns_deadline *dl)
+check_deadline(const struct check_env *env, int64_t reserve,
+    struct dns_deadline *dl)
 {
 	memset(dl, 0, sizeof(*dl));
 	dl->lookup = env->lookup;
 	dl->arg = env->arg;
-	dl->until = env->until;
+	dl->until = env->until - reserve;
 	dl->clock = env->clock;
 }
 
@@ -41,7 +43,7 @@ check_dkim_finish(const struct check_env *env, struct dkim_sig *sigs,
 	unsigned skipped;
 	size_t i;
 
-	check_deadline(env, &dl);
+	check_deadline(env, CHECK_DMARC_RESERVE_MS, &dl);
 	for (i = 0; i < n && i < DKIM_SIGS_MAX; i++) {
 		struct dkim_sig *s = &sigs[i];
 		struct check_dkim *d = &out[i];
@@ -246,12 +248,13 @@ check_eval(const struct check_env *env, const struct check_msg *m,
     const struct check_dkim *dk, size_t ndk, struct check_result *r)
 {
 	static struct check_found f;
-	struct dns_deadline dl;
+	struct dns_deadline dl, dmarc_dl;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
 	memset(r, 0, sizeof(*r));
-	check_deadline(env, &dl);
+	check_deadline(env, CHECK_DMARC_RESERVE_MS, &dl);
+	check_deadline(env, 0, &dmarc_dl);
 	f.spfr = SPF_NONE;
 	if (m->checks & (CHECK_SPF | CHECK_DMARC))
 		check_spf(env, m, &dl, &f);
@@ -266,8 +269,8 @@ check_eval(const struct check_env *env, const struct check_msg *m,
 		    sizeof(f.dkim[i].reason));
 	}
 	f.ndkim = i;
-	check_dmarc(env, m, &dl, &f);
+	check_dmarc(env, m, &dmarc_dl, &f);
 	check_disposition(env, m, &f, r);
 	check_authres(env, m, &f, r);
-	return dl.skipped;
+	return dl.skipped + dmarc_dl.skipped;
 }

@@ -26,7 +26,6 @@
 #include "common/util.h"
 #include "smtpd/queue_int.h"
 
-#define QRELAY_JOB_MS		(60 * 60 * 1000)	/* one job's bound */
 #define QRELAY_READ_MS		5000		/* the rest of a frame */
 #define QRELAY_NOTICE_PAUSE	60		/* s, after a failed notice */
 
@@ -422,8 +421,10 @@ qrelay_check(void)
 	qrelay_down_expire(now_us() / 1000000);
 	for (k = 0; k < queue.nrl; k++)
 		if (queue.rl[k].fd != -1 && queue.rl[k].msg != NULL &&
-		    mono_ms() - queue.rl[k].since > QRELAY_JOB_MS)
-			qrelay_lost(&queue.rl[k], "no answer within an hour");
+		    mono_ms() - queue.rl[k].since >
+		    relay_job_ms(queue.rl[k].msg->size))
+			qrelay_lost(&queue.rl[k], "no answer within the "
+			    "job's time");
 }
 
 int

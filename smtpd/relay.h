@@ -26,27 +26,16 @@
 #define RELAY_SUBMISSIONS_PORT	465
 
 /*
- * How long one remote may hold a relay process (relay_ctx's defaults).
- * RELAY_SESSION_MS: the sessions with one MX host (all its addresses,
- * from the first connect to the final answer), plus the time to send the
- * message at RELAY_SESSION_RATE bytes a second; all the hosts of a job
- * together get twice that.  RFC 5321's timeouts
- * bound each reply, but their sum is about half an hour for a short
- * session (5 min greeting, EHLO, MAIL, each RCPT, 2 for DATA, 10 for the
- * end of data), so a few slow destinations could hold every relay
- * process that long; an honest server answers each command in seconds,
- * and ten minutes leaves room for one that is merely slow.  The rate is
- * a floor for an honest slow link (8 KiB/s: a 50 MB message gets 107
- * minutes more), so that size alone never makes a delivery impossible.
- * RELAY_STS_FETCH_MS: the whole MTA-STS policy fetch (every address of
- * the policy host: connect, TLS, the answer): RFC 8461 §3.3 suggests a
- * one-minute timeout and asks policy hosts to answer within it, so an
- * RFC-abiding host is never cut off; a failed fetch is not tried again
- * for RELAY_STS_RETRY_S (relay_sts_cache.h), so a host that drips costs
- * a relay process at most a minute in five.
+ * How long one remote may hold a relay process (relay_ctx's defaults;
+ * RELAY_SESSION_MS and the job's bound are in relayproto.h, the queue
+ * waits by them).  RELAY_STS_FETCH_MS: the whole MTA-STS policy fetch
+ * (every address of the policy host: connect, TLS, the answer): RFC 8461
+ * §3.3 suggests a one-minute timeout and asks policy hosts to answer
+ * within it, so an RFC-abiding host is never cut off; no domain's policy
+ * is fetched again within RELAY_STS_RETRY_S (relay_sts_cache.h) of the
+ * last fetch, failed or not (a new id waits as well), so a host that
+ * drips costs a relay process at most a minute in five.
  */
-#define RELAY_SESSION_MS	(10 * 60 * 1000)
-#define RELAY_SESSION_RATE	8192
 #define RELAY_STS_FETCH_MS	(60 * 1000)
 
 /* A smarthost's credentials ("relay via ... credentials FILE"). */

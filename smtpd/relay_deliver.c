@@ -439,12 +439,8 @@ relay_address(struct relay_ctx *x, struct relay_try *t,
 	return 1;
 }
 
-/*
- * relay_allowed_ms: how long the sessions with one host may last
- * (relay.h, RELAY_SESSION_MS): x->session_ms, plus the message and the
- * fields added before it at RELAY_SESSION_RATE bytes a second.  No
- * overflow: a 64-bit size over the rate, times 1000, fits in 63 bits.
- */
+/* relay_allowed_ms: how long the sessions with one host may last
+ * (relayproto.h): the message and the fields added before it. */
 static int64_t
 relay_allowed_ms(const struct relay_ctx *x, const struct relay_try *t)
 {
@@ -452,20 +448,20 @@ relay_allowed_ms(const struct relay_ctx *x, const struct relay_try *t)
 
 	if (bytes < t->job->size)
 		bytes = UINT64_MAX;
-	return x->session_ms + (int64_t)(bytes / RELAY_SESSION_RATE * 1000 +
-	    bytes % RELAY_SESSION_RATE * 1000 / RELAY_SESSION_RATE);
+	return relay_host_ms(x->session_ms, bytes);
 }
 
 /* relay_hosts: try the hosts of d in order, each within t->allowed_ms
- * (all its addresses together), all of them within twice that: a slow
- * first host leaves time for the next, but a domain of many slow hosts
- * cannot hold the process for each of them. */
+ * (all its addresses together), none after job_end, twice that from the
+ * job's start: a slow first host leaves time for the next, but a domain
+ * of many slow hosts (or slow lookups) cannot hold the process for each
+ * of them. */
 static void
 relay_hosts(struct relay_ctx *x, struct relay_try *t,
-    const struct relay_dest *d, const struct relay_cred *cred, int port)
+    const struct relay_dest *d, const struct relay_cred *cred, int port,
+    int64_t job_end)
 {
 	struct relay_policy p;
-	int64_t job_end = mono_ms() + 2 * t->allowed_ms;
 	size_t i, k;
 
 	for (i = 0; i < d->nhost && !t->final && !t->file_error; i++) {
@@ -571,6 +567,7 @@ relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	static char prefix[RELAY_PREFIX_MAX];
 	const struct relay_cred *cred;
 	struct relay_try t;
+	int64_t start = mono_ms();
 	int port;
 
 	memset(&t, 0, sizeof(t));
@@ -589,7 +586,7 @@ relay_deliver(struct relay_ctx *x, const struct relay_job *job,
 	t.prefix = prefix;
 	t.prefixlen = relay_prefix(x, job, msgfd, prefix);
 	t.allowed_ms = relay_allowed_ms(x, &t);
-	relay_hosts(x, &t, &d, cred, port);
+	relay_hosts(x, &t, &d, cred, port, start + 2 * t.allowed_ms);
 	if (t.file_error)
 		relay_set_all(&t, RELAY_TEMP, "4.3.0",
 		    "the message file could not be read");

@@ -181,7 +181,8 @@ relay_mx_resolve(dns_lookup_fn lookup, void *arg, const char *domain,
 	else if (n == 0)
 		return relay_mx_end(d, RELAY_DEST_TEMP,
 		    "no usable MX record for", domain);
-	for (i = 0; i < (size_t)n && d->nhost < RELAY_HOSTS_MAX; i++) {
+	for (i = 0; i < (size_t)n && i < RELAY_HOSTS_LOOKED_MAX &&
+	    d->nhost < RELAY_HOSTS_MAX; i++) {
 		r = relay_mx_host(lookup, arg, &c[i], mx_secure,
 		    &d->host[d->nhost], refused);
 		if (r == 1)

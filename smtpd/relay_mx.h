@@ -16,6 +16,8 @@
 #include "common/netaddr.h"
 
 #define RELAY_HOSTS_MAX		5	/* MX hosts tried per attempt */
+#define RELAY_HOSTS_LOOKED_MAX	10	/* MX hosts whose addresses are
+					   looked up, usable or not */
 #define RELAY_ADDRS_MAX		4	/* per host: 2 of each family */
 
 struct relay_addr {
@@ -54,7 +56,9 @@ struct relay_dest {
  * lookup (with arg) answers.  Up to RELAY_HOSTS_MAX hosts with at least
  * one usable address, lowest preference first; a host whose address
  * lookups fail is skipped (and the result is RELAY_DEST_TEMP when that
- * leaves none).  Addresses in 0.0.0.0/8 or the unspecified :: (and
+ * leaves none), and no more than RELAY_HOSTS_LOOKED_MAX hosts are looked
+ * up (a domain of many MX names that never answer would cost two lookup
+ * timeouts each).  Addresses in 0.0.0.0/8 or the unspecified :: (and
  * their IPv4-mapped forms) are never used: a hostile zone must not send
  * us to ourselves; they are counted in *refused when refused is not
  * NULL.  Always fills d (d->why says what happened in words when rc is

@@ -164,9 +164,9 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
 	if (c != NULL && strcmp(c->id, id) == 0)
 		return relay_sts_active(&c->policy);
-	/* RFC 8461 §3.3: no new fetch soon after one failed; meanwhile it
-	 * is as after that failure (logged then, not for each message). */
-	if (x->sts != NULL && relay_sts_cache_failed(x->sts, domain, now))
+	/* RFC 8461 §3.3: no new fetch soon after one failed (logged then,
+	 * not for each message), nor soon after one for another id. */
+	if (x->sts != NULL && relay_sts_cache_held(x->sts, domain, now))
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
 	memset(&fetched, 0, sizeof(fetched));
 	if (relay_sts_fetch(x, domain, &fetched, err, sizeof(err)) == -1) {
@@ -175,7 +175,7 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 		    domain, id, err, c != NULL ? "the cached policy applies" :
 		    "delivered as without MTA-STS", RELAY_STS_RETRY_S / 60);
 		if (x->sts != NULL)
-			(void)relay_sts_cache_fail(x->sts, domain, now);
+			(void)relay_sts_cache_hold(x->sts, domain, now);
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
 	}
 	log_info("%s to %s: MTA-STS policy id %s fetched: mode %s, max_age "

@@ -22,13 +22,14 @@
  *     exactly one, a malformed one, or a DNS failure: the cached policy
  *     if one is still valid, else none;
  *   - one record whose id is the cached policy's: the cached policy;
- *   - a fetch for domain failed less than RELAY_STS_RETRY_S ago
- *     (relay_sts_cache_failed): as after that failure, without a fetch;
+ *   - a fetch for domain, failed or not, less than RELAY_STS_RETRY_S ago
+ *     (relay_sts_cache_held): the cached policy if still valid, else
+ *     none, without a fetch;
  *   - else the policy is fetched (the A and AAAA records of
  *     mta-sts.<domain> through x->lookup, HTTPS to cfg->mtasts_port with
  *     x->anchors; every address tried, connect, TLS and the answer, all
  *     within x->sts_fetch_ms) and cached under that id for its max_age;
- *     a fetch that fails is remembered (relay_sts_cache_fail) and leaves
+ *     a fetch that fails is remembered (relay_sts_cache_hold) and leaves
  *     the cached policy if still valid, else none (the mail goes as
  *     without MTA-STS).
  * Returns the policy when its mode is testing or enforce (it points into

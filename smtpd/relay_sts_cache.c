@@ -68,7 +68,8 @@ static struct relay_sts_entry *
 relay_sts_cache_slot(struct relay_sts_cache *c, const char *domain,
     int64_t now)
 {
-	struct relay_sts_entry *e, *free_e = NULL, *old = &c->e[0];
+	struct relay_sts_entry *e, *free_e = NULL, *held = NULL;
+	struct relay_sts_entry *old = &c->e[0];
 	size_t i;
 
 	if ((i = relay_sts_cache_index(c, domain)) < RELAY_STS_CACHE_MAX)
@@ -77,10 +78,14 @@ relay_sts_cache_slot(struct relay_sts_cache *c, const char *domain,
 		e = &c->e[i];
 		if (free_e == NULL && relay_sts_cache_stale(e, now))
 			free_e = e;
+		/* Only a hold left (the policy expired or none): losing it
+		 * costs a fetch, losing a valid policy costs its protection. */
+		if (held == NULL && now >= e->expires)
+			held = e;
 		if (e->used < old->used)
 			old = e;
 	}
-	return free_e != NULL ? free_e : old;
+	return free_e != NULL ? free_e : held != NULL ? held : old;
 }
 
 int
@@ -97,13 +102,14 @@ relay_sts_cache_put(struct relay_sts_cache *c, const char *domain,
 	(void)str_copy(e->domain, domain, sizeof(e->domain));
 	(void)str_copy(e->id, id, sizeof(e->id));
 	e->expires = now + (int64_t)p->max_age;
+	e->retry = now + RELAY_STS_RETRY_S;
 	e->used = ++c->clock;
 	e->policy = *p;
 	return 0;
 }
 
 int
-relay_sts_cache_fail(struct relay_sts_cache *c, const char *domain,
+relay_sts_cache_hold(struct relay_sts_cache *c, const char *domain,
     int64_t now)
 {
 	struct relay_sts_entry *e;
@@ -121,7 +127,7 @@ relay_sts_cache_fail(struct relay_sts_cache *c, const char *domain,
 }
 
 int
-relay_sts_cache_failed(const struct relay_sts_cache *c, const char *domain,
+relay_sts_cache_held(const struct relay_sts_cache *c, const char *domain,
     int64_t now)
 {
 	size_t i;

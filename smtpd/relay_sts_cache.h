@@ -20,10 +20,11 @@
 #include "common/mtasts.h"
 
 #define RELAY_STS_CACHE_MAX	256
-/* A failed fetch is remembered this long (seconds), for every id of the
- * domain: RFC 8461 §3.3 says per id, but the id is the domain's to
- * change, and one that changed it with each message would make every
- * message pay for a policy host that drips again. */
+/* No domain's policy is fetched again within this long (seconds) of the
+ * last fetch, failed or not, for any id: RFC 8461 §3.3 says per id, but
+ * the id is the domain's to change, and one that changed it with each
+ * message would make every message pay for a policy host that drips (an
+ * outside test did, with answers just inside the fetch's bound). */
 #define RELAY_STS_RETRY_S	300
 
 struct relay_sts_entry {
@@ -46,7 +47,7 @@ struct relay_sts_cache {
  * when it holds a policy that has not expired at now (seconds), marked
  * as just used; NULL otherwise (an expired policy is dropped, and its
  * entry freed unless it remembers a failed fetch).  The entry stays
- * valid until the next relay_sts_cache_put or relay_sts_cache_fail for
+ * valid until the next relay_sts_cache_put or relay_sts_cache_hold for
  * another domain.
  */
 const struct relay_sts_entry *relay_sts_cache_find(struct relay_sts_cache *c,
@@ -62,22 +63,24 @@ int	relay_sts_cache_put(struct relay_sts_cache *c, const char *domain,
 	    const char *id, const struct mtasts_policy *p, int64_t now);
 
 /*
- * relay_sts_cache_fail: a fetch of domain's policy failed at now: no
+ * relay_sts_cache_hold: a fetch of domain's policy failed at now: no
  * new fetch before now + RELAY_STS_RETRY_S.  The domain's policy, if it
  * has one, is kept (and its entry, so what relay_sts_cache_find gave for
  * domain stays valid); without one, the memory takes a free or expired
- * entry, else the least recently used.  A successful put forgets it.
- * -1 for a domain too long for the entry (nothing remembered), else 0.
+ * entry, else the least recently used.  relay_sts_cache_put holds the
+ * next fetch as long (a domain whose id changes with every message is
+ * fetched once in RELAY_STS_RETRY_S all the same).  -1 for a domain too
+ * long for the entry (nothing remembered), else 0.
  */
-int	relay_sts_cache_fail(struct relay_sts_cache *c, const char *domain,
+int	relay_sts_cache_hold(struct relay_sts_cache *c, const char *domain,
 	    int64_t now);
 
 /*
- * relay_sts_cache_failed: 1 when a fetch for domain failed less than
- * RELAY_STS_RETRY_S seconds before now (a clock set back by more than
- * that forgets it), else 0.
+ * relay_sts_cache_held: 1 when domain's policy was fetched, or a fetch
+ * failed, less than RELAY_STS_RETRY_S seconds before now (a clock set
+ * back by more than that forgets it), else 0.
  */
-int	relay_sts_cache_failed(const struct relay_sts_cache *c,
+int	relay_sts_cache_held(const struct relay_sts_cache *c,
 	    const char *domain, int64_t now);
 
 #endif

@@ -215,3 +215,19 @@ relayproto_done_decode(struct frame *f, struct relay_done *d)
 		return -1;
 	return 0;
 }
+
+int64_t
+relay_host_ms(int64_t session_ms, uint64_t size)
+{
+	/* A 64-bit size over the rate, times 1000, fits in 63 bits. */
+	return session_ms + (int64_t)(size / RELAY_SESSION_RATE * 1000 +
+	    size % RELAY_SESSION_RATE * 1000 / RELAY_SESSION_RATE);
+}
+
+int64_t
+relay_job_ms(uint64_t size)
+{
+	/* The prefix the relay adds (Received, DKIM-Signature) is far
+	 * below the 10 minute margin's worth of bytes. */
+	return 2 * relay_host_ms(RELAY_SESSION_MS, size) + 10 * 60 * 1000;
+}

@@ -131,4 +131,33 @@ int	relayproto_done_decode(struct frame *f, struct relay_done *d);
  * ("4.4.1": class 2, 4 or 5, subject and detail of 1..3 digits), else 0. */
 int	relayproto_dsn_valid(const char *s);
 
+/*
+ * The bounds of a job (relay_deliver), which the queue waits by.
+ * RELAY_SESSION_MS: the sessions with one MX host (all its addresses,
+ * from the first connect to the final answer), plus the time to send the
+ * message at RELAY_SESSION_RATE bytes a second.  RFC 5321's timeouts
+ * bound each reply, but their sum is about half an hour for a short
+ * session (5 min greeting, EHLO, MAIL, each RCPT, 2 for DATA, 10 for the
+ * end of data), so a few slow destinations could hold every relay
+ * process that long; an honest server answers each command in seconds,
+ * and ten minutes leaves room for one that is merely slow.  The rate is
+ * a floor for an honest slow link (8 KiB/s: a 50 MB message gets 107
+ * minutes more), so that size alone never makes a delivery impossible.
+ * A whole job, from its start (its DNS lookups and MTA-STS fetch
+ * included), may start no new host after twice that, and its last
+ * session ends by then too.
+ */
+#define RELAY_SESSION_MS	(10 * 60 * 1000)
+#define RELAY_SESSION_RATE	8192
+
+/* relay_host_ms: one host's bound for a message of size bytes, with
+ * session_ms for RELAY_SESSION_MS (tests shorten it); no overflow. */
+int64_t	relay_host_ms(int64_t session_ms, uint64_t size);
+
+/* relay_job_ms: how long the queue waits for a job's answers before it
+ * takes the relay process for stuck: the job's bound (twice
+ * relay_host_ms) and the DNS lookups one host may still be in when it
+ * ends, with a margin. */
+int64_t	relay_job_ms(uint64_t size);
+
 #endif

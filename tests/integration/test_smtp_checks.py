@@ -414,8 +414,9 @@ def test_slow_dns_is_cut_off_at_the_deadline():
     """A DNS that answers, but a quarter of a second late, for the names
     of an SPF record that makes 111 lookups (ten mx terms of ten hosts
     each: half a minute): the check process stops asking at its deadline
-    and answers before the broker's 20 s wait ends (temperror, deferred
-    under DMARC), and the next message is answered at once."""
+    (SPF at its share of it) and answers before the broker's 20 s wait
+    ends (temperror, deferred under DMARC), and the next message is
+    answered at once."""
     p = Postern()
     d = DnsServer(p.dir)
     slow = None
@@ -447,7 +448,10 @@ def test_slow_dns_is_cut_off_at_the_deadline():
         assert "did not answer in time" not in log, log
         assert re.search(r"the checks of the message from %s <eve@slow.test> "
                          r"ran out of time" % BAD, log), log
-        assert 14 < first < 20, first
+        # SPF asks until its share of the 16 s (8 s; the rest is kept
+        # for DMARC's own lookups), then the DMARC record is asked: the
+        # From domain's own SPF undecided, DMARC is too.
+        assert 7 < first < 16, first
         t0 = time.time()
         code, _ = send(p, GOOD, "ann@good.test",
                        make("ann@good.test", "after slow"))

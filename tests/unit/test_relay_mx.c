@@ -19,8 +19,8 @@ struct answer {
 	uint16_t	 type;
 	enum dns_rc	 rc;
 	int		 secure;
-	const char	*rdata[6];	/* MX: "pref host"; A/AAAA: bytes */
-	size_t		 len[6];
+	const char	*rdata[12];	/* MX: "pref host"; A/AAAA: bytes */
+	size_t		 len[12];
 };
 
 static const struct answer *table;
@@ -67,7 +67,7 @@ lookup(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 			continue;
 		out->rc = a->rc;
 		out->secure = a->secure;
-		for (k = 0; k < 6 && a->rdata[k] != NULL; k++) {
+		for (k = 0; k < 12 && a->rdata[k] != NULL; k++) {
 			unsigned char *p = out->buf + off;
 
 			if (type == DNS_T_MX) {
@@ -283,6 +283,40 @@ test_limit(void)
 	    "(tests, a smarthost on this machine)");
 }
 
+/* Twelve MX names, the first eleven of which never answer: at most
+ * RELAY_HOSTS_LOOKED_MAX of them cost lookups (each would be two
+ * timeouts), so the twelfth is not reached. */
+static void
+test_lookup_cap(void)
+{
+	static const char *const dead[] = { "d1.test", "d2.test", "d3.test",
+		"d4.test", "d5.test", "d6.test", "d7.test", "d8.test",
+		"d9.test", "d10.test", "d11.test" };
+	static struct answer t[1 + 2 * 11 + 1] = {
+		{ "slow.test", DNS_T_MX, DNS_OK, 0, { "1 d1.test", "2 d2.test",
+		    "3 d3.test", "4 d4.test", "5 d5.test", "6 d6.test",
+		    "7 d7.test", "8 d8.test", "9 d9.test", "10 d10.test",
+		    "11 d11.test", "12 d12.test" }, { 0 } },
+	};
+	struct relay_dest d;
+	size_t i, n = 1;
+
+	for (i = 0; i < 11; i++) {
+		t[n++] = (struct answer){ dead[i], DNS_T_A, DNS_TEMP, 0,
+		    { NULL }, { 0 } };
+		t[n++] = (struct answer){ dead[i], DNS_T_AAAA, DNS_TEMP, 0,
+		    { NULL }, { 0 } };
+	}
+	t[n++] = (struct answer){ "d12.test", DNS_T_A, DNS_OK, 0,
+	    { "\x01\x01\x01\x0c" }, { 4 } };
+	use(t, n);
+	CHECK_INT_EQ(relay_mx_resolve(lookup, NULL, "slow.test", &d, NULL),
+	    RELAY_DEST_TEMP, "hosts that never answer: temporary");
+	CHECK_TRUE(nlookups <= 1 + 2 * RELAY_HOSTS_LOOKED_MAX,
+	    "at most RELAY_HOSTS_LOOKED_MAX hosts looked up");
+	CHECK_INT_EQ(d.nhost, 0, "the twelfth not reached");
+}
+
 int
 main(void)
 {
@@ -290,5 +324,6 @@ main(void)
 	test_shuffle();
 	test_special();
 	test_limit();
+	test_lookup_cap();
 	return check_done();
 }

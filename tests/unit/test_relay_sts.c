@@ -178,37 +178,39 @@ test_cache_fail(void)
 	const struct relay_sts_entry *e;
 
 	memset(&c, 0, sizeof(c));
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 1000), 0,
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 1000), 0,
 	    "nothing failed yet");
-	CHECK_INT_EQ(relay_sts_cache_fail(&c, "example.net", 1000), 0,
+	CHECK_INT_EQ(relay_sts_cache_hold(&c, "example.net", 1000), 0,
 	    "a failed fetch remembered");
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 1000 +
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 1000 +
 	    RELAY_STS_RETRY_S - 1), 1, "until the retry time");
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "other.net", 1001), 0,
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "other.net", 1001), 0,
 	    "for that domain only");
 	CHECK_TRUE(relay_sts_cache_find(&c, "example.net", 1001) == NULL,
 	    "the memory is no policy");
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 1000 +
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 1000 +
 	    RELAY_STS_RETRY_S), 0, "forgotten at the retry time");
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 999), 0,
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 999), 0,
 	    "and when the clock went back past it");
 
 	(void)relay_sts_cache_put(&c, "example.net", "id1", &p, 2000);
-	CHECK_INT_EQ(relay_sts_cache_fail(&c, "example.net", 2010), 0,
+	CHECK_INT_EQ(relay_sts_cache_hold(&c, "example.net", 2010), 0,
 	    "a failure with a policy cached");
 	e = relay_sts_cache_find(&c, "example.net", 2011);
 	CHECK_TRUE(e != NULL && strcmp(e->id, "id1") == 0,
 	    "the cached policy is kept (RFC 8461 §5.1)");
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 2011), 1,
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 2011), 1,
 	    "and the failure remembered beside it");
 	CHECK_TRUE(relay_sts_cache_find(&c, "example.net", 2100) == NULL,
 	    "the policy expires at its max_age");
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 2100), 1,
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 2100), 1,
 	    "the failure is still remembered");
 	(void)relay_sts_cache_put(&c, "example.net", "id2", &p, 2200);
-	CHECK_INT_EQ(relay_sts_cache_failed(&c, "example.net", 2201), 0,
-	    "a fetch that worked forgets the failure");
-	CHECK_INT_EQ(relay_sts_cache_fail(&c, "", 2201), -1,
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 2201), 1,
+	    "a fetch that worked holds the next one too");
+	CHECK_INT_EQ(relay_sts_cache_held(&c, "example.net", 2200 +
+	    RELAY_STS_RETRY_S), 0, "for as long");
+	CHECK_INT_EQ(relay_sts_cache_hold(&c, "", 2201), -1,
 	    "no empty domain");
 }
 
@@ -400,26 +402,41 @@ test_discovery(void)
 	use(fresh, 2);
 	got = relay_sts_policy(&x, "j", "example.net", 1050);
 	CHECK_TRUE(got != NULL && got->mode == MTASTS_MODE_ENFORCE,
-	    "a new id, the fetch fails: the cached policy still holds");
-	CHECK_INT_EQ(nfetch, 2, "a fetch was tried for the new id");
-
-	use(fresh, 2);
-	got = relay_sts_policy(&x, "j", "example.net", 1060);
-	CHECK_TRUE(got != NULL && got->mode == MTASTS_MODE_ENFORCE,
-	    "the failure remembered: the cached policy still holds");
-	CHECK_INT_EQ(nfetch, 0, "without a new fetch (RFC 8461 §3.3)");
+	    "a new id soon after a fetch: the cached policy still holds");
+	CHECK_INT_EQ(nfetch, 0, "without a fetch (an id that changes with "
+	    "every message is fetched once in RELAY_STS_RETRY_S)");
 
 	use(fresh, 2);
 	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net", 1100) == NULL,
-	    "a new id, the cached one expired, the failure remembered: "
-	    "none");
+	    "a new id, the cached one expired, the fetch held: none");
 	CHECK_INT_EQ(nfetch, 0, "still without a fetch");
 
 	use(fresh, 2);
 	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net",
-	    1050 + RELAY_STS_RETRY_S) == NULL, "the failure forgotten: the "
-	    "fetch fails again: none");
-	CHECK_INT_EQ(nfetch, 2, "a fetch was tried again");
+	    1000 + RELAY_STS_RETRY_S) == NULL, "the hold over: the fetch "
+	    "fails: none");
+	CHECK_INT_EQ(nfetch, 2, "a fetch was tried for the new id");
+
+	use(fresh, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net",
+	    1010 + RELAY_STS_RETRY_S) == NULL, "the failure remembered: none");
+	CHECK_INT_EQ(nfetch, 0, "without a new fetch (RFC 8461 §3.3)");
+
+	p.max_age = 10000;
+	(void)relay_sts_cache_put(&c, "example.net", "abc", &p, 5000);
+	p.max_age = 100;
+	use(fresh, 2);
+	got = relay_sts_policy(&x, "j", "example.net",
+	    5000 + RELAY_STS_RETRY_S);
+	CHECK_TRUE(got != NULL && got->mode == MTASTS_MODE_ENFORCE,
+	    "a new id, the fetch fails: the cached policy still holds");
+	CHECK_INT_EQ(nfetch, 2, "a fetch was tried");
+	use(fresh, 2);
+	got = relay_sts_policy(&x, "j", "example.net",
+	    5010 + RELAY_STS_RETRY_S);
+	CHECK_TRUE(got != NULL && got->mode == MTASTS_MODE_ENFORCE,
+	    "the failure remembered: the cached policy still holds");
+	CHECK_INT_EQ(nfetch, 0, "without a new fetch");
 
 	(void)relay_sts_cache_put(&c, "example.net", "abc", &p, 2000);
 	use(two, 2);
