@@ -189,9 +189,9 @@ check_judge(const struct check_msg *m, struct dkim_sig *sigs, int64_t until,
 	skipped += check_eval(&env, m, dk, m->nsig, r);
 	if (skipped > 0)
 		log_warnx("the checks of the message from %s <%s> ran out of "
-		    "time (%d s): %u lookups not made, their results are "
+		    "time (%d s): %u lookup%s not made, their results are "
 		    "temperror", m->address, m->sender,
-		    CHECK_TIME_MS / 1000, skipped);
+		    CHECK_TIME_MS / 1000, skipped, skipped == 1 ? "" : "s");
 }
 
 /* check_serve: one request of the broker on fd, and the answer.  -1

@@ -737,8 +737,12 @@ client_timeout_ms(const struct client *c)
 	if (c->expect_n == 0)
 		return 5 * min;
 	switch (c->expect[c->expect_head]) {
-	case CX_DATA:
 	case CX_QUIT:
+		/* RFC 5321 gives none; the answers are with the queue
+		 * already, and a server that stalls here would hold the
+		 * relay process for nothing. */
+		return 10 * 1000;
+	case CX_DATA:
 		return 2 * min;
 	case CX_DOT:
 		return 10 * min;

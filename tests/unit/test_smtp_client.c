@@ -761,7 +761,7 @@ test_failures(void)
 	client_body_end(c);
 	take(c);
 	feed(c, "250 ok\r\n");
-	CHECK_INT_EQ(client_timeout_ms(c), 120000, "QUIT: 2 minutes");
+	CHECK_INT_EQ(client_timeout_ms(c), 10000, "QUIT: 10 seconds");
 	client_fail(c, "connection closed");
 	CHECK_INT_EQ(client_outcome(c), CLIENT_DONE, "done");
 	CHECK_INT_EQ(client_result(c, 0)->status, RELAY_SENT, "r0 sent");
