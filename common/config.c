@@ -189,6 +189,8 @@ static const struct cf_keyword cf_keywords[] = {
 	{ "runtime", cf_path, FIELD(runtime_dir), 0, 0, 1, 0, "DIR" },
 	{ "session limit", cf_session_limit, 0, 0, 0, 0, 4, 0,
 	    "N per user N" },
+	{ "smtp check processes", cf_int, FIELD(smtp_check_processes),
+	    1, CONFIG_MAX_CHECK_PROCS, 1, 0, "N" },
 	{ "smtp dkim check", cf_bool, FIELD(smtp_dkim_check),
 	    0, 0, 1, 0, "yes|no" },
 	{ "smtp dmarc check", cf_bool, FIELD(smtp_dmarc_check),
@@ -1238,6 +1240,7 @@ cf_defaults_limits(struct config *cfg)
 	cfg->relay_port = 25;
 	cfg->mtasts_port = 443;
 	cfg->relay_processes = 3;
+	cfg->smtp_check_processes = 4;
 	cfg->nrelay_via = 0;
 	cfg->imap_idle_timeout = 30 * MINUTE;
 	cfg->imap_login_timeout = MINUTE;

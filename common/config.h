@@ -53,6 +53,8 @@
  *                     at the end of DATA; no: treat it as quarantine)
  *   smtp dmarc quarantine junk|deliver    junk (p=quarantine: into the
  *                     recipient's Junk folder, or the INBOX)
+ *   smtp check processes N                4 (1..CONFIG_MAX_CHECK_PROCS:
+ *                     the processes that make those checks side by side)
  *   public suffix list FILE               "/usr/share/publicsuffix/
  *                     public_suffix_list.dat" (DMARC's organizational
  *                     domains; read before the chroot)
@@ -157,6 +159,7 @@
 #define CONFIG_MAX_RELAY_TLS	32
 #define CONFIG_MAX_RELAY_VIA	8
 #define CONFIG_MAX_RELAY_PROCS	4
+#define CONFIG_MAX_CHECK_PROCS	8
 
 /* "relay tls DOMAIN MODE" */
 enum config_relay_tls_mode {
@@ -246,6 +249,7 @@ struct config {
 	int	smtp_dmarc_check;
 	int	smtp_dmarc_reject;	/* p=reject: 550 5.7.1 at end of DATA */
 	int	smtp_dmarc_quarantine_junk;	/* p=quarantine: 1 Junk, 0 INBOX */
+	int	smtp_check_processes;
 	char	psl_file[CONFIG_PATH_MAX];	/* the Public Suffix List */
 	int	login_notices;		/* authd mails users about logins */
 	int64_t	queue_lifetime;		/* seconds */

@@ -23,7 +23,7 @@
 #include "common/skel_roles.h"
 #include "common/util.h"
 
-#define ROLES_MAX		12	/* smtpd: queue, 3 deliver, 4 relay, 2 check */
+#define ROLES_MAX		16	/* smtpd: queue, 3 deliver, 4 relay, 8 check */
 #define ROLES_FDS_MAX		8	/* descriptors 3..10 */
 #define ROLES_PAUSE_MIN_MS	250
 #define ROLES_PAUSE_MAX_MS	60000

@@ -23,7 +23,6 @@
 #include "common/psl.h"
 #include "smtpd/checkproto.h"
 
-#define CHECK_PROCS		2	/* processes in the pool */
 #define CHECK_CLIENTS_MAX	1100	/* brokers served by one process
 					 * (as queue.h's QUEUE_CLIENTS_MAX) */
 #define CHECK_REQUEST_MS	5000	/* a request's frames, once begun */
@@ -58,7 +57,7 @@
 int	check_listen(const struct config *cfg);
 
 /*
- * check_main: the check role, one of CHECK_PROCS processes that share
+ * check_main: the check role, one of "smtp check processes" that share
  * the listening socket lfd (check_listen's).  As root: opens the
  * resolver ("dns server", "dns trust anchor") and loads the Public
  * Suffix List, looks up the relay user (development mode: none), then

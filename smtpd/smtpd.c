@@ -12,7 +12,7 @@
  * group, each deliver and relay process connected to the queue by a
  * socket pair, and the queue with its own connection to authd; when any
  * of the checks of inbound mail is on ("smtp spf|dkim|dmarc check"),
- * also CHECK_PROCS check processes (smtpd -R check) sharing the
+ * also "smtp check processes" check processes (smtpd -R check) sharing the
  * listening socket <spool>/check.sock the parent binds for them; all run
  * sandboxed under their own uids (queue.c, deliver.c, relay.c, check.c).
  * The table runs in every role.
@@ -90,9 +90,10 @@ smtp_checks_start(const struct config *cfg, pid_t *pids, size_t max,
 
 	if (broker_check_bits(cfg) == 0)
 		return 0;
-	if (*n + CHECK_PROCS > max || (lfd = check_listen(cfg)) == -1)
+	if (*n + (size_t)cfg->smtp_check_processes > max ||
+	    (lfd = check_listen(cfg)) == -1)
 		return -1;
-	for (i = 0; i < CHECK_PROCS && ok; i++)
+	for (i = 0; i < cfg->smtp_check_processes && ok; i++)
 		if ((ok = (pids[*n] = skel_spawn("check", &lfd, 1)) != -1))
 			(*n)++;
 	close(lfd);

@@ -467,6 +467,7 @@ test_relay(void)
 	config_defaults(&cfg);
 	CHECK_INT_EQ(cfg.relay_port, 25, "default relay port");
 	CHECK_INT_EQ(cfg.relay_processes, 3, "default relay processes");
+	CHECK_INT_EQ(cfg.smtp_check_processes, 4, "default check processes");
 	CHECK_STR_EQ(cfg.relay_ca_file, "/etc/ssl/certs/ca-certificates.crt",
 	    "default relay ca file");
 	CHECK_INT_EQ(cfg.nrelay_tls, 0, "no per-domain tls");
@@ -514,6 +515,9 @@ test_relay(void)
 	expect_error("mta-sts port 0\n",
 	    "t.conf:1: \"mta-sts port\" needs a number from 1 to 65535, "
 	    "got \"0\"", "mta-sts port 0");
+	expect_error("smtp check processes 9\n",
+	    "t.conf:1: \"smtp check processes\" needs a number from 1 to 8, "
+	    "got \"9\"", "too many check processes");
 	expect_error("relay processes 5\n",
 	    "t.conf:1: \"relay processes\" needs a number from 1 to 4, "
 	    "got \"5\"", "too many relay processes");
