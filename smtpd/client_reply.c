@@ -138,7 +138,8 @@ client_reply_line(struct client_reply *r, const char *line, size_t len,
 	}
 	r->code = code;
 	last = len == 3 || line[3] == ' ';
-	if (ehlo && r->nlines > 1)
+	/* A bare "250" line carries no keyword (len - 4 would wrap). */
+	if (ehlo && r->nlines > 1 && len > 4)
 		client_reply_keyword(r, line + 4, len - 4);
 	client_reply_text(r, len > 4 ? line + 4 : "", len > 4 ? len - 4 : 0);
 	return last;

@@ -389,6 +389,21 @@ test_multiline(void)
 	CHECK_STR_EQ(client_result(c, 0)->dsn, "5.1.1", "dsn");
 	client_free(c);
 
+	/* An EHLO reply whose last line is a bare "250" (found by
+	 * fuzz_smtpreply: its keyword was read from before the line). */
+	setup(1);
+	c = start(CLIENT_TLS_NO, NULL, NULL);
+	feed(c, "220 hi\r\n");
+	take(c);
+	feed(c, "250-hi\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n"
+	    "250\r\n");
+	CHECK_INT_EQ(client_caps(c) & (CLIENT_CAP_PIPELINING |
+	    CLIENT_CAP_AUTH_PLAIN), CLIENT_CAP_PIPELINING |
+	    CLIENT_CAP_AUTH_PLAIN, "bare last EHLO line: the rest kept");
+	CHECK_TRUE(strncmp(take(c), "MAIL FROM:<alice@ours.test>\r\n",
+	    29) == 0, "and the transaction goes on");
+	client_free(c);
+
 	/* An enhanced code of another class than the reply's is ignored. */
 	setup(1);
 	c = start(CLIENT_TLS_NO, NULL, NULL);
