@@ -75,6 +75,16 @@ def read_log(path):
         return ""
 
 
+def wait_smtp_log(p, text, timeout=30):
+    """True once text is in p's smtpd log, False after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in p.smtp_log():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "serial: runs alone, not beside other tests (floods "

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from conftest import AUTHCTL, BUILD, ensure_system_users
+from conftest import wait_smtp_log as wait_log
 
 dkim = pytest.importorskip("dkim")
 
@@ -248,15 +249,6 @@ def test_python_dkim_wrong_key_and_none(keys):
     assert our_verify(signed, "s1024", b"v=DKIM1; k=rsa; p=") == \
         ["permerror d=example.com s=s1024 (key revoked)"]
     assert our_verify(MESSAGE, "s1024", made["s1024"][1]) == ["none"]
-
-
-def wait_log(p, text, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if text in p.smtp_log():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_smtpd_keyholder_loads_keys(stopped_postern):

@@ -28,6 +28,7 @@ import pytest
 
 import dnstest
 from conftest import ALICE, BOB, BUILD, Postern, tls_context
+from conftest import wait_smtp_log as wait_log
 from loopserver import LoopServer
 from test_smtp import smtp, wait_mails, mails  # noqa: F401
 
@@ -419,15 +420,6 @@ def submit(ours, user, frm, subject, body):
         "12:00:00 +0000\r\nMessage-ID: <%s@example.test>\r\n\r\n%s" % (
             frm, CAROL, subject, subject, body)).encode())
     s.quit()
-
-
-def wait_log(p, text, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if text in p.smtp_log():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_relayed_mail_is_dkim_signed(pair):
