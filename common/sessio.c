@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/sessio.h"
+#include "common/util.h"
 
 void
 sessio_init(struct sessio *io, int fd, int endfd, char *buf, size_t size)
@@ -65,13 +66,17 @@ sessio_check(struct sessio *io)
 	pfd[1].fd = io->endfd;
 	pfd[1].events = POLLIN;
 	pfd[0].revents = pfd[1].revents = 0;
-	if (poll(pfd, io->endfd == -1 ? 1 : 2, 0) <= 0)
-		return 0;
-	if (pfd[1].revents != 0)
-		io->ended = 1;
-	else if (pfd[0].revents & (POLLHUP | POLLERR))
-		io->ioerr = 1;
-	return io->ioerr || io->ended ? -1 : 0;
+	if (poll(pfd, io->endfd == -1 ? 1 : 2, 0) > 0) {
+		if (pfd[1].revents != 0)
+			io->ended = 1;
+		else if (pfd[0].revents & (POLLHUP | POLLERR))
+			io->ioerr = 1;
+		if (io->ioerr || io->ended)
+			return -1;
+	}
+	if (io->len > 0 && mono_ms() - io->since >= SESSIO_HOLD_MS)
+		return sessio_flush(io);
+	return 0;
 }
 
 int
@@ -107,6 +112,8 @@ sessio_put(struct sessio *io, const char *p, size_t n)
 	while (n > 0 && !io->ioerr && !io->ended) {
 		if (io->len == io->size && sessio_flush(io) == -1)
 			return;
+		if (io->len == 0)
+			io->since = mono_ms();
 		k = io->size - io->len;
 		if (k > n)
 			k = n;

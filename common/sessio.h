@@ -3,7 +3,10 @@
  * role (skel.h): a buffer flushed to the net process when full or when
  * the engine asks, and waits that end at once when authd ends the
  * session (its connection becomes readable or hangs up), also while a
- * slow client keeps the buffer from draining.
+ * slow client keeps the buffer from draining.  Output never waits long
+ * behind work: sessio_check sends what has been buffered for
+ * SESSIO_HOLD_MS, so the answer to a quick command is not held back by
+ * a slow one pipelined after it.
  *
  * Runs in the mail process of pop3d and imapd; trusts nothing the
  * client does (it may stop reading at any time).
@@ -13,6 +16,12 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* How long buffered output may wait for more before sessio_check sends
+ * it: long enough to batch the answers to a pipelined burst of quick
+ * commands into one write, short enough not to be noticed. */
+#define SESSIO_HOLD_MS	20
 
 struct sessio {
 	int	 fd;		/* the stream to the net process */
@@ -20,6 +29,7 @@ struct sessio {
 	char	*buf;		/* the caller's, size octets */
 	size_t	 size;
 	size_t	 len;
+	int64_t	 since;		/* mono_ms() when len last left 0 */
 	int	 ioerr;		/* writing or waiting failed: stop */
 	int	 ended;		/* endfd spoke: stop at once */
 };
@@ -41,8 +51,8 @@ int	sessio_wait(struct sessio *io, short events, int timeout_ms,
 /* sessio_check: without waiting, whether the session must stop: authd
  * ended it (io->ended) or the net process hung up (io->ioerr), as a
  * session engine asks between commands and inside a long one, so that a
- * kick or a client that left ends work already read.  0 to go on, -1 to
- * stop. */
+ * kick or a client that left ends work already read.  Also sends output
+ * buffered for SESSIO_HOLD_MS or longer.  0 to go on, -1 to stop. */
 int	sessio_check(struct sessio *io);
 
 /* sessio_flush: send what is buffered (all of it, or nothing more after

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from conftest import AUTHD, IS_ROOT, AuthClient
+from conftest import AUTHD, IS_ROOT, AuthClient, tls_context
 
 import pytest
 
@@ -152,3 +152,54 @@ def test_pop3d_detaches_and_survives_a_bad_reload(stopped_postern):
         assert cert() == before
     finally:
         stop_pid(pid)
+
+
+def descendants(pid):
+    """pid and every process below it, from /proc."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                todo += [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            pass
+    return sorted(out)
+
+
+def test_every_process_survives_stop_and_continue(postern):
+    """SIGSTOP then SIGCONT (a debugger, a job-control stop, a cgroup
+    freeze) must not kill any sandboxed process: the kernel resumes an
+    interrupted wait with restart_syscall, which the keyholder's seccomp
+    list lacked, and imapd, pop3d and smtpd went down with it."""
+    from test_smtp import smtp_users
+    p = postern
+    smtp_users(p)
+    p.start_pop3d()
+    p.start_imapd()
+    p.start_smtpd()
+    procs = {"authd": p.proc, "pop3d": p.pop3, "imapd": p.imap,
+             "smtpd": p.smtp}
+    before = {k: descendants(v.pid) for k, v in procs.items()}
+    for pids in before.values():
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+    time.sleep(0.3)
+    for pids in before.values():
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    time.sleep(1)
+    for k, v in procs.items():
+        assert v.poll() is None, "%s exited after SIGCONT" % k
+        assert descendants(v.pid) == before[k], k
+    assert "SIGSYS" not in p.imap_log() + p.pop3_log() + p.smtp_log()
+    assert p.client().bancheck("192.0.2.1") == "ok"
+    for port in (p.pop3_port, p.imap_port, p.subm_port):
+        s = tls_context().wrap_socket(
+            socket.create_connection(("127.0.0.1", port), 10))
+        assert s.recv(100)[:1] in (b"+", b"*", b"2"), port
+        s.close()
+    p.stop_smtpd()
+    p.stop_imapd()
+    p.stop_pop3d()

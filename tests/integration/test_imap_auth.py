@@ -169,7 +169,20 @@ def heavy_session(p, pw, ncmd=12):
     buf = b""
     while b"S OK" not in buf:
         buf += s.recv(65536)
-    return s
+    return s, buf
+
+
+def test_quick_answer_is_not_held_behind_slow_commands(imap):
+    """The answer to SELECT is sent while the SEARCHes pipelined after
+    it still run, not batched with theirs (CI waited 30 s for it)."""
+    from test_imap_clients import bulk_deliver
+    p = imap
+    pw = imap_user(p)
+    bulk_deliver(p, ALICE, 300, body="x" * 20000)
+    s, buf = heavy_session(p, pw)
+    assert b"S OK [READ-WRITE]" in buf
+    assert b"q11 OK" not in buf, buf[-300:]
+    s.close()
 
 
 @pytest.mark.serial
@@ -182,7 +195,7 @@ def test_ended_session_stops_the_commands_it_sent(imap, how):
     p = imap
     pw = imap_user(p)
     bulk_deliver(p, ALICE, 300, body="x" * 20000)
-    s = heavy_session(p, pw)
+    s, _ = heavy_session(p, pw)
     time.sleep(0.3)
     t0 = time.monotonic()
     if how == "close":
