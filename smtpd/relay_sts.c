@@ -160,14 +160,27 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 
 	if (x->sts != NULL)
 		c = relay_sts_cache_find(x->sts, domain, now);
-	if (relay_sts_txt(x, domain, id) != 1)
-		return relay_sts_active(c != NULL ? &c->policy : NULL);
-	if (c != NULL && strcmp(c->id, id) == 0)
-		return relay_sts_active(&c->policy);
 	/* RFC 8461 §3.3: no new fetch soon after one failed (logged then,
-	 * not for each message), nor soon after one for another id. */
+	 * not for each message), nor soon after one for another id; nor a
+	 * new TXT lookup soon after one that failed. */
 	if (x->sts != NULL && relay_sts_cache_held(x->sts, domain, now))
 		return relay_sts_active(c != NULL ? &c->policy : NULL);
+	switch (relay_sts_txt(x, domain, id)) {
+	case 1:
+		break;
+	case -1:
+		log_warnx("%s to %s: the MTA-STS record could not be looked "
+		    "up; %s (no new lookup for %d minutes)", jobid, domain,
+		    c != NULL ? "the cached policy applies" :
+		    "delivered as without MTA-STS", RELAY_STS_RETRY_S / 60);
+		if (x->sts != NULL)
+			(void)relay_sts_cache_hold(x->sts, domain, now);
+		return relay_sts_active(c != NULL ? &c->policy : NULL);
+	default:
+		return relay_sts_active(c != NULL ? &c->policy : NULL);
+	}
+	if (c != NULL && strcmp(c->id, id) == 0)
+		return relay_sts_active(&c->policy);
 	memset(&fetched, 0, sizeof(fetched));
 	if (relay_sts_fetch(x, domain, &fetched, err, sizeof(err)) == -1) {
 		log_warnx("%s to %s: the MTA-STS policy (id %s) could not be "

@@ -18,13 +18,16 @@
 /*
  * relay_sts_policy: the MTA-STS policy that applies now (wall clock,
  * seconds) to mail for domain (lowercase), as RFC 8461 §3 and §5 say:
+ *   - a fetch for domain, failed or not, or a TXT lookup that failed,
+ *     less than RELAY_STS_RETRY_S ago (relay_sts_cache_held): the cached
+ *     policy if still valid, else none, without a lookup or a fetch (a
+ *     new id is seen that much later; a domain whose DNS does not answer
+ *     costs one lookup's wait per RELAY_STS_RETRY_S, not one per job);
  *   - the "_mta-sts.<domain>" TXT records that begin with "v=STSv1"; not
- *     exactly one, a malformed one, or a DNS failure: the cached policy
- *     if one is still valid, else none;
+ *     exactly one, a malformed one, or a DNS failure (then held as a
+ *     failed fetch is): the cached policy if one is still valid, else
+ *     none;
  *   - one record whose id is the cached policy's: the cached policy;
- *   - a fetch for domain, failed or not, less than RELAY_STS_RETRY_S ago
- *     (relay_sts_cache_held): the cached policy if still valid, else
- *     none, without a fetch;
  *   - else the policy is fetched (the A and AAAA records of
  *     mta-sts.<domain> through x->lookup, HTTPS to cfg->mtasts_port with
  *     x->anchors; every address tried, connect, TLS and the answer, all

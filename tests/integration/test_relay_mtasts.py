@@ -318,6 +318,27 @@ def test_dripping_policy_server_one_fetch(remote, dns, pki, tmp_path):
     assert len(wait_mails(p, ALICE, 2)) == 2
 
 
+def test_unanswered_sts_record_looked_up_once(remote, dns, pki, tmp_path):
+    """A domain whose _mta-sts TXT lookup is never answered: the two jobs
+    go as without MTA-STS, and the second does not wait for the lookup
+    again (each job waited for it before: a slow DNS cost every message
+    its timeout)."""
+    p = remote("other.example.test")
+    dns.deny("_mta-sts.example.test")
+    zone(dns, [(10, "mx.example.test")])
+
+    class Closed:
+        port = free_port()
+    res, done, log = run(p, dns, tmp_path, pki, Closed, jobs=2)
+    assert [r[0] for r in res] == [0, 0], (res, log)
+    assert done[3] == "opportunistic", done
+    assert log.count("the MTA-STS record could not be looked up; "
+                     "delivered as without MTA-STS (no new lookup for 5 "
+                     "minutes)") == 1, log
+    assert "could not be fetched" not in log, log
+    assert len(wait_mails(p, ALICE, 2)) == 2
+
+
 # --- the smarthost ---------------------------------------------------------
 
 def smarthost(p, tmp_path, password, mode=0o600):

@@ -37,6 +37,7 @@ struct answer {
 static const struct answer *table;
 static size_t ntable;
 static int nfetch;		/* lookups of the policy host */
+static int ntxt;		/* lookups of the _mta-sts TXT record */
 
 static enum dns_rc
 lookup(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
@@ -46,6 +47,8 @@ lookup(void *arg, const char *name, uint16_t type, struct dns_rrset *out)
 	(void)arg;
 	if (strncmp(name, "mta-sts.", 8) == 0)
 		nfetch++;
+	if (strncmp(name, "_mta-sts.", 9) == 0)
+		ntxt++;
 	memset(out, 0, offsetof(struct dns_rrset, buf));
 	out->type = type;
 	out->rc = DNS_NXDOMAIN;
@@ -81,6 +84,7 @@ use(const struct answer *t, size_t n)
 	table = t;
 	ntable = n;
 	nfetch = 0;
+	ntxt = 0;
 }
 
 static struct mtasts_policy
@@ -362,6 +366,7 @@ test_discovery(void)
 	};
 	static const struct answer temp[] = {
 		{ "_mta-sts.example.net", DNS_T_TXT, DNS_TEMP, { NULL } },
+		{ "_mta-sts.other.net", DNS_T_TXT, DNS_TEMP, { NULL } },
 	};
 	static struct relay_sts_cache c;
 	static struct config cfg;
@@ -405,6 +410,7 @@ test_discovery(void)
 	    "a new id soon after a fetch: the cached policy still holds");
 	CHECK_INT_EQ(nfetch, 0, "without a fetch (an id that changes with "
 	    "every message is fetched once in RELAY_STS_RETRY_S)");
+	CHECK_INT_EQ(ntxt, 0, "nor a TXT lookup");
 
 	use(fresh, 2);
 	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net", 1100) == NULL,
@@ -438,17 +444,38 @@ test_discovery(void)
 	    "the failure remembered: the cached policy still holds");
 	CHECK_INT_EQ(nfetch, 0, "without a new fetch");
 
-	(void)relay_sts_cache_put(&c, "example.net", "abc", &p, 2000);
+	p.max_age = 10000;
+	(void)relay_sts_cache_put(&c, "example.net", "abc", &p, 20000);
+	p.max_age = 100;
 	use(two, 2);
-	got = relay_sts_policy(&x, "j", "example.net", 2001);
+	got = relay_sts_policy(&x, "j", "example.net",
+	    20000 + RELAY_STS_RETRY_S);
 	CHECK_TRUE(got != NULL, "two STSv1 records: the cached policy");
 	CHECK_INT_EQ(nfetch, 0, "and no fetch");
-	use(temp, 1);
-	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net", 2001) != NULL,
+	CHECK_INT_EQ(ntxt, 1, "the TXT record was looked up");
+	use(temp, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net",
+	    20001 + RELAY_STS_RETRY_S) != NULL,
 	    "DNS failure: the cached policy");
-	use(temp, 1);
-	CHECK_TRUE(relay_sts_policy(&x, "j", "other.net", 2001) == NULL,
+	CHECK_INT_EQ(ntxt, 1, "after a lookup");
+	use(temp, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "example.net",
+	    20002 + RELAY_STS_RETRY_S) != NULL,
+	    "the failure remembered: the cached policy");
+	CHECK_INT_EQ(ntxt, 0, "without a new lookup");
+	use(temp, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "other.net", 20001) == NULL,
 	    "DNS failure, nothing cached: none");
+	CHECK_INT_EQ(ntxt, 1, "after a lookup");
+	use(temp, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "other.net", 20002) == NULL,
+	    "the failure remembered, nothing cached: none");
+	CHECK_INT_EQ(ntxt, 0, "without a new lookup (a domain whose DNS does "
+	    "not answer costs one lookup's wait per RELAY_STS_RETRY_S)");
+	use(temp, 2);
+	CHECK_TRUE(relay_sts_policy(&x, "j", "other.net",
+	    20001 + RELAY_STS_RETRY_S) == NULL, "the hold over: none");
+	CHECK_INT_EQ(ntxt, 1, "after a new lookup");
 
 	p.mode = MTASTS_MODE_NONE;
 	(void)relay_sts_cache_put(&c, "example.net", "abc", &p, 3000);
