@@ -161,22 +161,42 @@ dmarc_action(const struct dmarc_record *r, enum dmarc_policy p,
 	    DMARC_POLICY_NONE;
 }
 
+/* dmarc_spf_is: SPF ended in result for a domain aligned with from. */
+static int
+dmarc_spf_is(const struct psl *psl, const struct dmarc_input *in,
+    const struct dmarc_record *r, const char *from, enum spf_result result)
+{
+	return in->spf == result && in->spf_domain != NULL &&
+	    dmarc_aligned(psl, in->spf_domain, from, r->aspf_strict);
+}
+
+/* dmarc_dkim_is: a DKIM signature of a domain aligned with from ended in
+ * result. */
+static int
+dmarc_dkim_is(const struct psl *psl, const struct dmarc_input *in,
+    const struct dmarc_record *r, const char *from,
+    enum authres_dkim_result result)
+{
+	size_t i;
+
+	for (i = 0; i < in->ndkim; i++)
+		if (in->dkim[i].result == result &&
+		    dmarc_aligned(psl, in->dkim[i].domain, from,
+		    r->adkim_strict))
+			return 1;
+	return 0;
+}
+
 static void
 dmarc_judge(const struct psl *psl, const struct dmarc_input *in,
     const struct dmarc_record *r, enum dmarc_policy policy,
     struct dmarc_outcome *out)
 {
-	size_t i;
-	int temp;
-
 	out->policy = policy;
-	out->spf_aligned = in->spf == SPF_PASS && in->spf_domain != NULL &&
-	    dmarc_aligned(psl, in->spf_domain, out->from_domain,
-	    r->aspf_strict);
-	for (i = 0; i < in->ndkim && !out->dkim_aligned; i++)
-		out->dkim_aligned = in->dkim[i].result == AUTHRES_DKIM_PASS &&
-		    dmarc_aligned(psl, in->dkim[i].domain, out->from_domain,
-		    r->adkim_strict);
+	out->spf_aligned = dmarc_spf_is(psl, in, r, out->from_domain,
+	    SPF_PASS);
+	out->dkim_aligned = dmarc_dkim_is(psl, in, r, out->from_domain,
+	    AUTHRES_DKIM_PASS);
 	if (out->spf_aligned || out->dkim_aligned) {
 		snprintf(out->reason, sizeof(out->reason), "%s aligned with "
 		    "the From domain", out->spf_aligned ? (out->dkim_aligned ?
@@ -187,14 +207,9 @@ dmarc_judge(const struct psl *psl, const struct dmarc_input *in,
 	/* A check of an aligned domain that failed for now could have
 	 * passed: the verdict waits (451) rather than a policy applied to
 	 * a pass DNS kept from us. */
-	temp = in->spf == SPF_TEMPERROR && in->spf_domain != NULL &&
-	    dmarc_aligned(psl, in->spf_domain, out->from_domain,
-	    r->aspf_strict);
-	for (i = 0; i < in->ndkim && !temp; i++)
-		temp = in->dkim[i].result == AUTHRES_DKIM_TEMPERROR &&
-		    dmarc_aligned(psl, in->dkim[i].domain, out->from_domain,
-		    r->adkim_strict);
-	if (temp) {
+	if (dmarc_spf_is(psl, in, r, out->from_domain, SPF_TEMPERROR) ||
+	    dmarc_dkim_is(psl, in, r, out->from_domain,
+	    AUTHRES_DKIM_TEMPERROR)) {
 		dmarc_outcome_set(out, DMARC_TEMPERROR, "no aligned SPF or "
 		    "DKIM pass, and an aligned one could not be checked now");
 		return;

@@ -92,8 +92,8 @@ struct dmarc_input {
  * judge: PASS when SPF or a DKIM signature passed with an aligned domain,
  * FAIL otherwise; NONE when no policy record was found (or several);
  * TEMPERROR when DNS failed: for the record, or for an SPF or DKIM
- * check of an aligned domain when nothing passed; PERMERROR on a malformed record or From
- * domain.  The action of a FAIL is the policy (sp= for a subdomain whose
+ * check of an aligned domain when nothing passed; PERMERROR on a
+ * malformed record or From domain.  The action of a FAIL is the policy (sp= for a subdomain whose
  * record is the organizational domain's, np= when that subdomain does
  * not exist), lowered one step (reject to quarantine, quarantine to
  * none) when in->sample >= pct.  Fills *out and returns out->result.

@@ -37,7 +37,7 @@
 struct dns {
 	struct ub_ctx	*ctx;
 	/* What dns_build needs to make the context again (dns_query). */
-	char		 servers[4][64];
+	char		 servers[DNS_SERVERS_MAX][DNS_SERVER_LEN];
 	size_t		 nservers;
 	unsigned	 timeout_ms;
 	char		*anchors[DNS_ANCHORS_MAX];
@@ -85,6 +85,16 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 	return 0;
 }
 
+/* dns_server_wait: how long one server is waited for (ms), a quarter
+ * of a lookup's timeout_ms. */
+static unsigned
+dns_server_wait(unsigned timeout_ms)
+{
+	if (timeout_ms == 0)
+		timeout_ms = DNS_TIMEOUT_DEFAULT;
+	return timeout_ms / 4 < 50 ? 50 : timeout_ms / 4;
+}
+
 /*
  * dns_options: no file after dns_open, nothing on disk written, 127.0.0.x
  * forwarders allowed (tests, and a local unbound in production), caches
@@ -100,20 +110,10 @@ dns_set(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
  * once a server's timeout reaches 12 s (its PROBE_MAXRTO), far above the
  * bound here (measured: a forwarder that dropped one name failed every
  * lookup of the next 30 s), so dns_query makes the context anew after a
- * lookup a forwarder did not answer in time (dns_renew).  The blocking ub_resolve has no deadline of
- * its own; a caller that must end by a time checks it between lookups
- * (dns_deadline_query).
+ * lookup a forwarder did not answer in time (dns_renew).  The blocking
+ * ub_resolve has no deadline of its own; a caller that must end by a
+ * time checks it between lookups (dns_deadline_query).
  */
-/* dns_server_wait: how long one server is waited for (ms), a quarter
- * of a lookup's timeout_ms. */
-static unsigned
-dns_server_wait(unsigned timeout_ms)
-{
-	if (timeout_ms == 0)
-		timeout_ms = DNS_TIMEOUT_DEFAULT;
-	return timeout_ms / 4 < 50 ? 50 : timeout_ms / 4;
-}
-
 static int
 dns_options(struct ub_ctx *ctx, unsigned timeout_ms, char *err,
     size_t errlen)
@@ -263,9 +263,9 @@ dns_open(const struct dns_config *c, char *err, size_t errlen)
 		dns_fail(err, errlen, "resolver: out of memory");
 		return NULL;
 	}
-	if (c->nservers > sizeof(d->servers) / sizeof(d->servers[0])) {
+	if (c->nservers > (size_t)DNS_SERVERS_MAX) {
 		dns_fail(err, errlen, "too many DNS servers (at most %zu)",
-		    sizeof(d->servers) / sizeof(d->servers[0]));
+		    (size_t)DNS_SERVERS_MAX);
 		goto fail;
 	}
 	for (i = 0; i < c->nservers; i++) {

@@ -93,10 +93,13 @@ struct dns;
 
 /* The resolver's settings (postern.conf: "dns server", "dns trust
  * anchor"). */
+#define DNS_SERVERS_MAX		4	/* "dns server" statements */
+#define DNS_SERVER_LEN		64	/* "ADDR@PORT", its NUL included */
+
 struct dns_config {
 	/* Forward every query to these ("ADDR" or "ADDR@PORT"), validating
 	 * the answers ourselves; none: recurse from the root hints. */
-	const char	*servers[4];
+	const char	*servers[DNS_SERVERS_MAX];
 	size_t		 nservers;
 	/* Trust anchors in DS or DNSKEY zone-file form, one per line, e.g.
 	 * /usr/share/dns/root.key; NULL: that file.  Blank lines and lines

@@ -23,7 +23,8 @@
 #include "common/skel_roles.h"
 #include "common/util.h"
 
-#define ROLES_MAX		16	/* smtpd: queue, 3 deliver, 4 relay, 8 check */
+/* smtpd: the queue, 3 deliver, 4 relay and 8 check processes */
+#define ROLES_MAX		16
 #define ROLES_FDS_MAX		8	/* descriptors 3..10 */
 #define ROLES_PAUSE_MIN_MS	250
 #define ROLES_PAUSE_MAX_MS	60000

@@ -143,11 +143,29 @@ relay_sts_fetch(struct relay_ctx *x, const char *domain,
 	return -1;
 }
 
-/* relay_sts_active: p when its mode asks something of us. */
+/* relay_sts_cached: what c (NULL: nothing cached) holds, when its mode
+ * asks something of us. */
 static const struct mtasts_policy *
-relay_sts_active(const struct mtasts_policy *p)
+relay_sts_cached(const struct relay_sts_entry *c)
 {
-	return p != NULL && p->mode != MTASTS_MODE_NONE ? p : NULL;
+	return c != NULL && c->policy.mode != MTASTS_MODE_NONE ? &c->policy :
+	    NULL;
+}
+
+/* relay_sts_failed: the TXT lookup or the fetch ("lookup", "fetch") of
+ * domain's policy failed (what says how): logged, no new one for
+ * RELAY_STS_RETRY_S; the cached policy c still applies. */
+static const struct mtasts_policy *
+relay_sts_failed(struct relay_ctx *x, const char *jobid, const char *domain,
+    const struct relay_sts_entry *c, int64_t now, const char *what,
+    const char *step)
+{
+	log_warnx("%s to %s: %s; %s (no new %s for %d minutes)", jobid, domain,
+	    what, c != NULL ? "the cached policy applies" :
+	    "delivered as without MTA-STS", step, RELAY_STS_RETRY_S / 60);
+	if (x->sts != NULL)
+		(void)relay_sts_cache_hold(x->sts, domain, now);
+	return relay_sts_cached(c);
 }
 
 const struct mtasts_policy *
@@ -156,7 +174,8 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 {
 	static struct mtasts_policy fetched;
 	const struct relay_sts_entry *c = NULL;
-	char id[MTASTS_ID_MAX + 1], err[256];
+	char id[MTASTS_ID_MAX + 1], err[256], what[400];
+	int rc;
 
 	if (x->sts != NULL)
 		c = relay_sts_cache_find(x->sts, domain, now);
@@ -164,32 +183,18 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 	 * not for each message), nor soon after one for another id; nor a
 	 * new TXT lookup soon after one that failed. */
 	if (x->sts != NULL && relay_sts_cache_held(x->sts, domain, now))
-		return relay_sts_active(c != NULL ? &c->policy : NULL);
-	switch (relay_sts_txt(x, domain, id)) {
-	case 1:
-		break;
-	case -1:
-		log_warnx("%s to %s: the MTA-STS record could not be looked "
-		    "up; %s (no new lookup for %d minutes)", jobid, domain,
-		    c != NULL ? "the cached policy applies" :
-		    "delivered as without MTA-STS", RELAY_STS_RETRY_S / 60);
-		if (x->sts != NULL)
-			(void)relay_sts_cache_hold(x->sts, domain, now);
-		return relay_sts_active(c != NULL ? &c->policy : NULL);
-	default:
-		return relay_sts_active(c != NULL ? &c->policy : NULL);
-	}
-	if (c != NULL && strcmp(c->id, id) == 0)
-		return relay_sts_active(&c->policy);
+		return relay_sts_cached(c);
+	if ((rc = relay_sts_txt(x, domain, id)) == -1)
+		return relay_sts_failed(x, jobid, domain, c, now,
+		    "the MTA-STS record could not be looked up", "lookup");
+	if (rc != 1 || (c != NULL && strcmp(c->id, id) == 0))
+		return relay_sts_cached(c);
 	memset(&fetched, 0, sizeof(fetched));
 	if (relay_sts_fetch(x, domain, &fetched, err, sizeof(err)) == -1) {
-		log_warnx("%s to %s: the MTA-STS policy (id %s) could not be "
-		    "fetched: %s; %s (no new fetch for %d minutes)", jobid,
-		    domain, id, err, c != NULL ? "the cached policy applies" :
-		    "delivered as without MTA-STS", RELAY_STS_RETRY_S / 60);
-		if (x->sts != NULL)
-			(void)relay_sts_cache_hold(x->sts, domain, now);
-		return relay_sts_active(c != NULL ? &c->policy : NULL);
+		(void)snprintf(what, sizeof(what), "the MTA-STS policy (id %s) "
+		    "could not be fetched: %s", id, err);
+		return relay_sts_failed(x, jobid, domain, c, now, what,
+		    "fetch");
 	}
 	log_info("%s to %s: MTA-STS policy id %s fetched: mode %s, max_age "
 	    "%u, %zu mx pattern%s", jobid, domain, id,
@@ -198,8 +203,8 @@ relay_sts_policy(struct relay_ctx *x, const char *jobid, const char *domain,
 	if (x->sts != NULL && relay_sts_cache_put(x->sts, domain, id,
 	    &fetched, now) == 0 &&
 	    (c = relay_sts_cache_find(x->sts, domain, now)) != NULL)
-		return relay_sts_active(&c->policy);
-	return relay_sts_active(&fetched);
+		return relay_sts_cached(c);
+	return fetched.mode != MTASTS_MODE_NONE ? &fetched : NULL;
 }
 
 enum relay_sts_host
