@@ -75,14 +75,20 @@ def read_log(path):
         return ""
 
 
-def wait_smtp_log(p, text, timeout=30):
-    """True once text is in p's smtpd log, False after timeout seconds."""
+def wait_log(read, text, timeout=30):
+    """True once text is in what read() returns (a daemon's log), False
+    after timeout seconds."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if text in p.smtp_log():
+        if text in read():
             return True
-        time.sleep(0.1)
+        time.sleep(0.05)
     return False
+
+
+def wait_smtp_log(p, text, timeout=30):
+    """True once text is in p's smtpd log, False after timeout seconds."""
+    return wait_log(p.smtp_log, text, timeout)
 
 
 def pytest_configure(config):

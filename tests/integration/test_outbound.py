@@ -86,6 +86,25 @@ def check_clean(p):
             "runtime error" not in log, log
 
 
+def stop_checked(started):
+    """Stops each started postern's smtpd and checks its log is clean."""
+    for p in started:
+        p.stop_smtpd()
+        check_clean(p)
+
+
+def release(started, top, *services):
+    """A fixture's last step: every started postern's files removed, each
+    service (a DnsServer, a policy server; None for one not started)
+    stopped, and the directory top removed."""
+    for p in started:
+        p.cleanup()
+    for s in services:
+        if s is not None:
+            s.stop()
+    shutil.rmtree(top, ignore_errors=True)
+
+
 def start_remote(started, head, crt, key, users):
     """Starts "the remote", a second postern whose configuration begins
     with head (its hostname and domains instead of the test ones), with
@@ -145,15 +164,9 @@ def net():
         sender.authctl("alias", "add", FWD, "nobody@remote.test")
         sender.start_smtpd()
         yield sender, remote, dns
-        for p in started:
-            p.stop_smtpd()
-            check_clean(p)
+        stop_checked(started)
     finally:
-        for p in started:
-            p.cleanup()
-        if dns is not None:
-            dns.stop()
-        shutil.rmtree(top, ignore_errors=True)
+        release(started, top, dns)
 
 
 # --- helpers -----------------------------------------------------------------

@@ -34,7 +34,6 @@ test_outbound.py delivery, DANE alone and the retries):
 The DNS server, the policy server, the remote and each sender are shared
 by the module: every test uses recipients and subjects of its own."""
 import os
-import shutil
 import tempfile
 import types
 
@@ -42,8 +41,8 @@ import pytest
 
 import dnstest
 from conftest import ALICE, BOB, Postern
-from test_outbound import (check_clean, queue_show, rcpt_state,
-                           received_lines, spki_sha256, start_remote, submit,
+from test_outbound import (queue_show, rcpt_state, received_lines, release,
+                           spki_sha256, start_remote, stop_checked, submit,
                            wait_for, wait_gone, with_subject)
 from test_relay_mtasts import POLICY, PolicyServer
 from test_smtp import mails
@@ -117,17 +116,9 @@ def net():
         os.chmod(net.cred, 0o600)
         net.sender = start_sender(started, net, "for viahub.test ")
         yield net
-        for p in started:
-            p.stop_smtpd()
-            check_clean(p)
+        stop_checked(started)
     finally:
-        for p in started:
-            p.cleanup()
-        if server is not None:
-            server.stop()
-        if dns is not None:
-            dns.stop()
-        shutil.rmtree(top, ignore_errors=True)
+        release(started, top, server, dns)
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +127,8 @@ def hub_sender(net):
     "relay via" without "for"."""
     started = []
     try:
-        p = start_sender(started, net, "", (ALICE,))
-        yield p
-        p.stop_smtpd()
-        check_clean(p)
+        yield start_sender(started, net, "", (ALICE,))
+        stop_checked(started)
     finally:
         for p in started:
             p.cleanup()

@@ -8,11 +8,10 @@ import pwd
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import ALICE, IS_ROOT
+from conftest import ALICE, IS_ROOT, wait_log
 
 pytestmark = pytest.mark.skipif(
     not IS_ROOT, reason="authd drops privileges only when started as root")
@@ -43,15 +42,6 @@ def server_pid(p):
 def auth_ids():
     pw = pwd.getpwnam("_postern-auth")
     return pw.pw_uid, pw.pw_gid
-
-
-def wait_for_log(p, text, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if text in p.log():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_runs_as_the_auth_user(postern):
@@ -154,7 +144,7 @@ def test_foreign_uid_in_the_group_is_refused(postern):
     gid = grp.getgrnam("_postern").gr_gid
     # nobody, given the socket's group: the socket opens, authd refuses.
     assert run_as(65534, 65534, [gid], p.sock) == "CLOSED"
-    assert wait_for_log(p, "refusing client uid 65534"), p.log()
+    assert wait_log(p.log, "refusing client uid 65534", 10), p.log()
     # authd keeps serving its daemons (root here).
     assert p.client().bancheck("192.0.2.1") == "ok"
 
