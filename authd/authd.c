@@ -162,7 +162,6 @@ authd_sandbox(void)
 		SANDBOX_ALLOW(rt_sigaction),
 		SANDBOX_ALLOW(rt_sigprocmask),
 		SANDBOX_ALLOW(rt_sigreturn),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),		/* a thread's end */
 		SANDBOX_ALLOW(exit_group),
 	};

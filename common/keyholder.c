@@ -109,7 +109,6 @@ keyholder_sandbox(void)
 		SANDBOX_ALLOW(ppoll),
 		SANDBOX_ALLOW(close),		/* used fds, closed channels */
 		SANDBOX_ALLOW(getpid),		/* the log prefix */
-		SANDBOX_ALLOW(restart_syscall),	/* after SIGSTOP, SIGCONT */
 		SANDBOX_ALLOW(exit_group),	/* the parent went away */
 	};
 

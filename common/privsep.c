@@ -280,6 +280,7 @@ sandbox_seccomp(const struct sandbox_rule *rules, size_t n, int kill_default)
 	for (i = 0; i < n; i++)
 		sandbox_add(ctx, SCMP_ACT_ALLOW, rules[i].sc, rules[i].ncmp,
 		    rules[i].cmp);
+	sandbox_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(restart_syscall), 0, NULL);
 #ifdef SANDBOX_SANITIZER
 	sandbox_sanitizer(ctx, rules, n, kill_default);
 #endif

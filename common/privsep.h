@@ -185,6 +185,10 @@ struct sandbox_rule {
  * and dies of SIGSYS in the normal build, and a role's madvise and futex
  * filters only hold in the normal build: test kill behaviour there.
  *
+ * Every filter allows restart_syscall: the kernel resumes with it a
+ * wait a signal interrupted (after SIGSTOP and SIGCONT, a debugger, a
+ * cgroup freeze); a list that lacked it once killed the keyholder so.
+ *
  * The caller MUST already have called sandbox_limits (no_new_privs; the
  * filter would set it itself, but the order keeps every role alike), and
  * MUST NOT hold a lock another thread may need while this runs.  A

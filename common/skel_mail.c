@@ -186,7 +186,6 @@ mail_sandbox(const struct skel_daemon *d, const struct skel_ids *ids,
 		/* returning from a signal handler and restarting the call
 		 * it interrupted (a stop signal, a debugger) */
 		SANDBOX_ALLOW(rt_sigreturn),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
 	};

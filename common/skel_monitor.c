@@ -235,7 +235,6 @@ broker_sandbox(const struct skel_daemon *d, const struct config *cfg,
 		SANDBOX_ALLOW(getpid),
 		SANDBOX_ALLOW(wait4),
 		SANDBOX_ALLOW(rt_sigreturn),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
 	};

@@ -100,7 +100,6 @@ check_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		SANDBOX_ALLOW(gettimeofday),
 		SANDBOX_ALLOW(getpid),
 		SANDBOX_ALLOW(rt_sigreturn),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
 	};

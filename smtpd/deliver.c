@@ -96,7 +96,6 @@ deliver_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		/* the index check after a crash catches SIGSEGV and SIGBUS */
 		SANDBOX_ALLOW(rt_sigaction),
 		SANDBOX_ALLOW(rt_sigreturn),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
 	};

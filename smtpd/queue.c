@@ -101,7 +101,6 @@ queue_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		SANDBOX_ALLOW(getpid),
 		/* returning from a signal handler, restarting its call */
 		SANDBOX_ALLOW(rt_sigreturn),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
 	};

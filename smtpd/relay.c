@@ -82,7 +82,6 @@ relay_sandbox(const struct config *cfg, uid_t uid, gid_t gid)
 		 * the bound on a stop that waits for an answer */
 		SANDBOX_ALLOW(rt_sigreturn),
 		SANDBOX_ALLOW(alarm),
-		SANDBOX_ALLOW(restart_syscall),
 		SANDBOX_ALLOW(exit),
 		SANDBOX_ALLOW(exit_group),
 	};
